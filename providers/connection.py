@@ -1,0 +1,233 @@
+"""Where our dynamic providers learn how to reach Graph and Asana: pure, no I/O.
+
+The provider process gets the whole stack configuration through `configure()` (never stored in
+state) and the process environment. We read the same places the azuread provider reads, so one
+set of credentials serves both: `azuread:*` stack settings first, then the `ARM_*` variables,
+then azure-identity's default chain. Sovereign and custom clouds set the Graph endpoint and the
+authority host; the test emulator is reached the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from providers.http import HttpPolicy
+
+PROJECT = "asana-provisioning"
+
+Lookup = Callable[[str], Any]
+
+
+class ConfigError(ValueError):
+    """A stack setting or environment variable has a value we cannot use."""
+
+
+@dataclass(frozen=True)
+class Cloud:
+    graph_endpoint: str
+    authority_host: str
+
+
+# The azuread provider's `environment` names (pulumi_azuread.config.environment) and the
+# national cloud endpoints from https://learn.microsoft.com/graph/deployments.
+CLOUDS: Mapping[str, Cloud] = {
+    "global": Cloud("https://graph.microsoft.com", "https://login.microsoftonline.com"),
+    "public": Cloud("https://graph.microsoft.com", "https://login.microsoftonline.com"),
+    "usgovernmentl4": Cloud("https://graph.microsoft.us", "https://login.microsoftonline.us"),
+    "usgovernment": Cloud("https://graph.microsoft.us", "https://login.microsoftonline.us"),
+    "usgovernmentl5": Cloud("https://dod-graph.microsoft.us", "https://login.microsoftonline.us"),
+    "dod": Cloud("https://dod-graph.microsoft.us", "https://login.microsoftonline.us"),
+    "china": Cloud("https://microsoftgraph.chinacloudapi.cn", "https://login.chinacloudapi.cn"),
+}
+
+CredentialKind = Literal[
+    "client_certificate",
+    "client_secret",
+    "oidc_token",
+    "github_oidc",
+    "managed_identity",
+    "azure_cli",
+    "default_chain",
+]
+
+
+@dataclass(frozen=True)
+class CredentialSpec:
+    """Which azure-identity credential to build, with what; secrets are kept out of repr."""
+
+    kind: CredentialKind
+    tenant_id: str | None = None
+    client_id: str | None = None
+    secret: str | None = field(default=None, repr=False)
+    path: str | None = None
+    request_url: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class GraphSettings:
+    endpoint: str
+    authority_host: str
+    credential: CredentialSpec
+    policy: HttpPolicy
+
+    @property
+    def scope(self) -> str:
+        return f"{self.endpoint}/.default"
+
+
+@dataclass(frozen=True)
+class ConnectionSettings:
+    graph: GraphSettings
+    asana_policy: HttpPolicy
+
+
+def snapshot_config(get: Lookup) -> dict[str, Any]:
+    """Copies the settings we use out of the engine's config bag, so nothing else is kept."""
+    keys = [f"azuread:{name}" for name in _AZUREAD_KEYS] + [
+        f"{PROJECT}:{name}" for name in _PROJECT_KEYS
+    ]
+    return {key: value for key in keys if (value := get(key)) is not None}
+
+
+_AZUREAD_KEYS = (
+    "tenantId",
+    "clientId",
+    "clientIdFilePath",
+    "clientSecret",
+    "clientSecretFilePath",
+    "clientCertificatePath",
+    "clientCertificatePassword",
+    "useOidc",
+    "oidcToken",
+    "oidcTokenFilePath",
+    "oidcRequestToken",
+    "oidcRequestUrl",
+    "useMsi",
+    "useCli",
+    "environment",
+)
+_PROJECT_KEYS = (
+    "graphEndpoint",
+    "authorityHost",
+    "httpTimeoutSeconds",
+    "maxRetries",
+    "retryBudgetSeconds",
+)
+
+
+def resolve(config: Mapping[str, Any], env: Mapping[str, str]) -> ConnectionSettings:
+    """Turns configuration and environment into connection settings, or a `ConfigError`."""
+    settings = _Settings(config, env)
+    cloud_name = (settings.text("azuread:environment", "ARM_ENVIRONMENT") or "global").lower()
+    cloud = CLOUDS.get(cloud_name)
+    if cloud is None:
+        raise ConfigError(
+            f"azuread:environment is {cloud_name!r}; allowed: {', '.join(sorted(CLOUDS))}"
+        )
+    endpoint = settings.https_url(f"{PROJECT}:graphEndpoint") or cloud.graph_endpoint
+    authority = settings.https_url(f"{PROJECT}:authorityHost") or cloud.authority_host
+    policy = HttpPolicy(
+        read_timeout=settings.number(f"{PROJECT}:httpTimeoutSeconds", 60.0, 1, 600),
+        max_retries=int(settings.number(f"{PROJECT}:maxRetries", 6, 0, 20)),
+        retry_budget_seconds=settings.number(f"{PROJECT}:retryBudgetSeconds", 120.0, 0, 3600),
+    )
+    graph = GraphSettings(endpoint, authority, _credential(settings), policy)
+    return ConnectionSettings(graph=graph, asana_policy=policy)
+
+
+def _credential(settings: _Settings) -> CredentialSpec:
+    """Picks the credential in the azuread provider's order of precedence."""
+    tenant = settings.text("azuread:tenantId", "ARM_TENANT_ID")
+    client = settings.text("azuread:clientId", "ARM_CLIENT_ID") or settings.file_text(
+        "azuread:clientIdFilePath", "ARM_CLIENT_ID_FILE_PATH"
+    )
+    certificate = settings.text("azuread:clientCertificatePath", "ARM_CLIENT_CERTIFICATE_PATH")
+    if certificate and tenant and client:
+        password = settings.text(
+            "azuread:clientCertificatePassword", "ARM_CLIENT_CERTIFICATE_PASSWORD"
+        )
+        return CredentialSpec("client_certificate", tenant, client, password, certificate)
+    secret = settings.text("azuread:clientSecret", "ARM_CLIENT_SECRET") or settings.file_text(
+        "azuread:clientSecretFilePath", "ARM_CLIENT_SECRET_FILE_PATH"
+    )
+    if secret and tenant and client:
+        return CredentialSpec("client_secret", tenant, client, secret)
+    if settings.flag("azuread:useOidc", "ARM_USE_OIDC") and tenant and client:
+        token = settings.text("azuread:oidcToken", "ARM_OIDC_TOKEN")
+        token_file = settings.text("azuread:oidcTokenFilePath", "ARM_OIDC_TOKEN_FILE_PATH")
+        if token or token_file:
+            return CredentialSpec("oidc_token", tenant, client, token, token_file)
+        request_token = settings.text(
+            "azuread:oidcRequestToken", "ARM_OIDC_REQUEST_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN"
+        )
+        request_url = settings.text(
+            "azuread:oidcRequestUrl", "ARM_OIDC_REQUEST_URL", "ACTIONS_ID_TOKEN_REQUEST_URL"
+        )
+        if request_token and request_url:
+            return CredentialSpec("github_oidc", tenant, client, request_token, None, request_url)
+        raise ConfigError(
+            "azuread:useOidc is true but no OIDC token was found: set azuread:oidcToken, "
+            "azuread:oidcTokenFilePath, or run in GitHub Actions with `id-token: write`"
+        )
+    if settings.flag("azuread:useMsi", "ARM_USE_MSI"):
+        return CredentialSpec("managed_identity", tenant, client)
+    if settings.flag("azuread:useCli", "ARM_USE_CLI"):
+        return CredentialSpec("azure_cli", tenant)
+    return CredentialSpec("default_chain", tenant, client)
+
+
+@dataclass(frozen=True)
+class _Settings:
+    config: Mapping[str, Any]
+    env: Mapping[str, str]
+
+    def text(self, key: str, *env_names: str) -> str | None:
+        value = self.config.get(key)
+        if value is None:
+            value = next((self.env[name] for name in env_names if self.env.get(name)), None)
+        if value is None:
+            return None
+        return str(value).strip() or None
+
+    def file_text(self, key: str, env_name: str) -> str | None:
+        path = self.text(key, env_name)
+        if path is None:
+            return None
+        try:
+            with open(path, encoding="utf-8") as handle:
+                return handle.read().strip() or None
+        except OSError as error:
+            raise ConfigError(f"{key}: cannot read {path!r} ({error.strerror})") from None
+
+    def flag(self, key: str, env_name: str) -> bool:
+        value = self.text(key, env_name)
+        if value is None:
+            return False
+        lowered = value.lower()
+        if lowered not in {"true", "false", "1", "0"}:
+            raise ConfigError(f"{key} is {value!r}; allowed: true or false")
+        return lowered in {"true", "1"}
+
+    def https_url(self, key: str) -> str | None:
+        value = self.text(key)
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme != "https" or not parts.hostname or parts.query or parts.fragment:
+            raise ConfigError(f"{key} is {value!r}; allowed: an https:// URL with a host")
+        return value.rstrip("/")
+
+    def number(self, key: str, default: float, low: float, high: float) -> float:
+        value = self.text(key)
+        if value is None:
+            return default
+        try:
+            number = float(value)
+        except ValueError:
+            number = float("nan")
+        if not low <= number <= high:
+            raise ConfigError(f"{key} is {value!r}; allowed: a number from {low:g} to {high:g}")
+        return number

@@ -1,0 +1,99 @@
+"""Builds the azure-identity credential a `CredentialSpec` names.
+
+Built per provider call and dropped afterwards: the provider object must hold no live client.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from urllib.parse import urlsplit
+
+import requests
+from azure.core.credentials import TokenCredential
+from azure.identity import (
+    AzureAuthorityHosts,
+    AzureCliCredential,
+    CertificateCredential,
+    ClientAssertionCredential,
+    ClientSecretCredential,
+    DefaultAzureCredential,
+    ManagedIdentityCredential,
+)
+
+from providers.connection import ConfigError, CredentialSpec, GraphSettings
+
+# Audience Entra expects in a federated (workload identity) assertion.
+_FEDERATION_AUDIENCE = "api://AzureADTokenExchange"
+_KNOWN_AUTHORITIES = {
+    AzureAuthorityHosts.AZURE_PUBLIC_CLOUD,
+    AzureAuthorityHosts.AZURE_GOVERNMENT,
+    AzureAuthorityHosts.AZURE_CHINA,
+}
+
+
+def build_credential(settings: GraphSettings) -> TokenCredential:
+    spec = settings.credential
+    authority = settings.authority_host
+    # Instance discovery asks the public cloud about the authority; a custom authority (Azure
+    # Stack, a private endpoint) is unknown there, so discovery must be off for it.
+    custom = urlsplit(authority).hostname not in _KNOWN_AUTHORITIES
+    common = {"authority": authority, "disable_instance_discovery": custom}
+    tenant, client = spec.tenant_id or "", spec.client_id or ""
+    match spec.kind:
+        case "client_secret":
+            return ClientSecretCredential(tenant, client, spec.secret or "", **common)
+        case "client_certificate":
+            return CertificateCredential(
+                tenant, client, certificate_path=spec.path, password=spec.secret, **common
+            )
+        case "oidc_token":
+            return ClientAssertionCredential(tenant, client, _static_assertion(spec), **common)
+        case "github_oidc":
+            return ClientAssertionCredential(
+                tenant, client, _github_assertion(spec, settings.policy.timeout), **common
+            )
+        case "managed_identity":
+            return ManagedIdentityCredential(client_id=spec.client_id)
+        case "azure_cli":
+            return AzureCliCredential(tenant_id=spec.tenant_id)
+        case "default_chain":
+            return DefaultAzureCredential(
+                authority=authority,
+                managed_identity_client_id=spec.client_id,
+                exclude_interactive_browser_credential=True,
+            )
+
+
+def _static_assertion(spec: CredentialSpec) -> Callable[[], str]:
+    def assertion() -> str:
+        if spec.secret:
+            return spec.secret
+        try:
+            with open(spec.path or "", encoding="utf-8") as handle:
+                return handle.read().strip()
+        except OSError as error:
+            raise ConfigError(
+                f"azuread:oidcTokenFilePath: cannot read {spec.path!r} ({error.strerror})"
+            ) from None
+
+    return assertion
+
+
+def _github_assertion(spec: CredentialSpec, timeout: tuple[float, float]) -> Callable[[], str]:
+    """GitHub Actions' OIDC token, asked for with the audience Entra federation expects."""
+
+    def assertion() -> str:
+        response = requests.get(
+            spec.request_url or "",
+            params={"audience": _FEDERATION_AUDIENCE},
+            headers={"Authorization": f"bearer {spec.secret}"},
+            timeout=timeout,
+        )
+        if response.status_code != 200:
+            raise ConfigError(
+                f"the GitHub OIDC token request failed with HTTP {response.status_code}; "
+                "the workflow needs `permissions: id-token: write`"
+            )
+        return str(response.json()["value"])
+
+    return assertion

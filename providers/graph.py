@@ -1,0 +1,95 @@
+"""A small Microsoft Graph client for the synchronization API.
+
+Only what our providers call; every request has a timeout, retries go through `BoundedRetry`,
+and failures become `ServiceError`s that name the status, Graph's error text and the path.
+"""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Any, Self
+from urllib.parse import quote
+
+import requests
+from azure.core.credentials import TokenCredential
+from azure.core.exceptions import ClientAuthenticationError
+
+from providers.connection import GraphSettings
+from providers.credentials import build_credential
+from providers.http import ServiceError, build_session, status_error, transport_error
+
+SERVICE = "Microsoft Graph"
+API_VERSION = "v1.0"
+
+
+class GraphClient:
+    """Opened per provider call (`with GraphClient(settings) as graph:`) and closed after."""
+
+    def __init__(self, settings: GraphSettings, credential: TokenCredential | None = None):
+        self._settings = settings
+        self._credential = credential or build_credential(settings)
+        self._session = build_session(settings.policy)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._session.close()
+        close = getattr(self._credential, "close", None)
+        if close is not None:
+            close()
+
+    def get(self, path: str) -> Any:
+        return self._send("GET", path)
+
+    def put(self, path: str, body: Any) -> Any:
+        return self._send("PUT", path, body)
+
+    def post(self, path: str, body: Any | None = None) -> Any:
+        return self._send("POST", path, body)
+
+    def delete(self, path: str) -> Any:
+        return self._send("DELETE", path)
+
+    def _send(self, method: str, path: str, body: Any | None = None) -> Any:
+        full_path = f"/{API_VERSION}{path}"
+        headers = {"Authorization": f"Bearer {self._access_token(method, full_path)}"}
+        try:
+            response = self._session.request(
+                method,
+                self._settings.endpoint + full_path,
+                json=body,
+                headers=headers,
+                timeout=self._settings.policy.timeout,
+            )
+        except requests.RequestException as error:
+            raise transport_error(
+                SERVICE, method, full_path, error, self._settings.policy
+            ) from None
+        if response.status_code >= 400:
+            raise status_error(SERVICE, method, full_path, response, self._settings.policy)
+        if response.status_code == 204 or not response.content:
+            return None
+        return response.json()
+
+    def _access_token(self, method: str, path: str) -> str:
+        try:
+            return self._credential.get_token(self._settings.scope).token
+        except ClientAuthenticationError as error:
+            # azure-identity's message names the authority and the AADSTS code, not the secret.
+            detail = f"could not get a token for {self._settings.scope}: {error.message}"
+            raise ServiceError(SERVICE, method, path, detail, None) from None
+
+
+def synchronization_path(service_principal_id: str, *parts: str) -> str:
+    """`/servicePrincipals/{id}/synchronization/...` with every segment escaped."""
+    segments = ["servicePrincipals", service_principal_id, "synchronization", *parts]
+    return "/" + "/".join(quote(segment, safe="") for segment in segments)

@@ -1,0 +1,231 @@
+"""HTTP plumbing shared by the Microsoft Graph and Asana clients.
+
+Both services throttle (429 with Retry-After) and have transient outages. urllib3's `Retry`
+does the retrying; `BoundedRetry` adds the one thing it lacks, a bound on the total time spent
+retrying, so that a long Retry-After turns into a clear error instead of a stalled deployment.
+Errors carry the HTTP status, the service's own error text and the request path, never a header.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Self
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.connectionpool import ConnectionPool
+from urllib3.exceptions import MaxRetryError, ResponseError
+from urllib3.response import BaseHTTPResponse
+from urllib3.util.retry import Retry
+
+# The service has said it did not process the request: safe to repeat for any method.
+_NOT_PROCESSED_STATUSES = frozenset({429, 503})
+# Transient server errors: safe to repeat only for idempotent methods.
+_TRANSIENT_STATUSES = frozenset({500, 502, 503, 504})
+_IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+_MAX_ERROR_TEXT = 500
+
+
+@dataclass(frozen=True)
+class HttpPolicy:
+    """Timeouts and retry limits; settable per stack for slow or heavily throttled tenants."""
+
+    connect_timeout: float = 10.0
+    read_timeout: float = 60.0
+    max_retries: int = 6
+    backoff_factor: float = 0.5
+    backoff_max: float = 30.0
+    retry_budget_seconds: float = 120.0
+
+    @property
+    def timeout(self) -> tuple[float, float]:
+        return (self.connect_timeout, self.read_timeout)
+
+
+class RetryBudgetExceeded(ResponseError):
+    """The next wait would take the retries past the policy's time budget."""
+
+
+class BoundedRetry(Retry):
+    """urllib3 `Retry` with a bound on the time spent retrying after the first failure.
+
+    It also retries 429 and 503 for every method (the service did not act on the request),
+    while other 5xx and broken connections are retried only for idempotent methods.
+    """
+
+    def __init__(
+        self,
+        *args: Any,
+        budget_seconds: float = 120.0,
+        started_at: float | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.budget_seconds = budget_seconds
+        self.started_at = started_at
+
+    def new(self, **kw: Any) -> Self:
+        kw.setdefault("budget_seconds", self.budget_seconds)
+        kw.setdefault("started_at", self.started_at)
+        return super().new(**kw)
+
+    def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
+        if status_code in _NOT_PROCESSED_STATUSES and self.total:
+            return True
+        return super().is_retry(method, status_code, has_retry_after)
+
+    def increment(
+        self,
+        method: str | None = None,
+        url: str | None = None,
+        response: BaseHTTPResponse | None = None,
+        error: Exception | None = None,
+        _pool: ConnectionPool | None = None,
+        _stacktrace: Any = None,
+    ) -> Self:
+        started_at = self.started_at if self.started_at is not None else time.monotonic()
+        retry = super().increment(method, url, response, error, _pool, _stacktrace)
+        retry.started_at = started_at
+        wait = retry.planned_wait(response)
+        elapsed = time.monotonic() - started_at
+        if elapsed + wait > self.budget_seconds:
+            # With a response, urllib3 hands it back (raise_on_status=False) and the caller
+            # reports its status; without one, the original connection error surfaces.
+            reason = error or RetryBudgetExceeded(
+                f"waiting {wait:.0f} s more would exceed the "
+                f"{self.budget_seconds:.0f} s retry budget"
+            )
+            raise MaxRetryError(_pool, url, reason)  # type: ignore[arg-type]
+        return retry
+
+    def planned_wait(self, response: BaseHTTPResponse | None) -> float:
+        """The sleep `Retry.sleep` is about to do: Retry-After when given, else the backoff."""
+        if self.respect_retry_after_header and response is not None:
+            retry_after = self.get_retry_after(response)
+            if retry_after:
+                return retry_after
+        return self.get_backoff_time()
+
+
+def build_session(policy: HttpPolicy) -> requests.Session:
+    """A session whose every request is retried under `policy`; callers pass `policy.timeout`."""
+    retry = BoundedRetry(
+        total=policy.max_retries,
+        connect=policy.max_retries,
+        read=policy.max_retries,
+        status=policy.max_retries,
+        other=0,
+        redirect=0,
+        allowed_methods=_IDEMPOTENT_METHODS,
+        status_forcelist=_TRANSIENT_STATUSES,
+        backoff_factor=policy.backoff_factor,
+        backoff_max=policy.backoff_max,
+        respect_retry_after_header=True,
+        raise_on_status=False,
+        raise_on_redirect=False,
+        budget_seconds=policy.retry_budget_seconds,
+    )
+    session = requests.Session()
+    adapter = HTTPAdapter(max_retries=retry)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session
+
+
+class ServiceError(Exception):
+    """A request to a service failed; the message is safe to show and to log."""
+
+    def __init__(self, service: str, method: str, path: str, detail: str, status: int | None):
+        self.service = service
+        self.method = method
+        self.path = path
+        self.status = status
+        self.detail = detail
+        super().__init__(f"{service} {method} {path} {detail}")
+
+
+def attempts_made(response: requests.Response) -> int:
+    """How many times the request was sent, read from urllib3's retry history."""
+    retries = getattr(response.raw, "retries", None)
+    history: Collection[Any] = getattr(retries, "history", ()) or ()
+    return len(history) + 1
+
+
+def error_text(response: requests.Response, secrets: Iterable[str] = ()) -> str:
+    """The service's own error message, in whichever of the known shapes it came."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    text = _message_from_body(body) if body is not None else response.text.strip()
+    text = " ".join(text.split())[:_MAX_ERROR_TEXT] or response.reason or ""
+    return redact(text, secrets)
+
+
+def _message_from_body(body: Any) -> str:
+    if not isinstance(body, Mapping):
+        return json.dumps(body)[:_MAX_ERROR_TEXT]
+    error = body.get("error")
+    if isinstance(error, Mapping):  # Microsoft Graph
+        code, message = error.get("code", ""), error.get("message", "")
+        return f"{code}: {message}" if code else str(message)
+    if isinstance(error, str):  # OAuth2 token endpoint
+        return f"{error}: {body.get('error_description', '')}".strip(": ")
+    errors = body.get("errors")
+    if isinstance(errors, list) and errors:  # Asana REST
+        return "; ".join(str(e.get("message", e)) for e in errors if isinstance(e, Mapping))
+    if "detail" in body:  # SCIM 2.0 error message
+        return str(body["detail"])
+    return json.dumps(body)[:_MAX_ERROR_TEXT]
+
+
+def redact(text: str, secrets: Iterable[str]) -> str:
+    """Removes any secret a service might have echoed back into its error text."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "[redacted]")
+    return text
+
+
+def status_error(
+    service: str,
+    method: str,
+    path: str,
+    response: requests.Response,
+    policy: HttpPolicy,
+    secrets: Iterable[str] = (),
+) -> ServiceError:
+    """The error for a response that did not succeed, saying when retries were given up."""
+    status = response.status_code
+    text = error_text(response, secrets)
+    attempts = attempts_made(response)
+    if status in _NOT_PROCESSED_STATUSES or (status in _TRANSIENT_STATUSES and attempts > 1):
+        retry_after = response.headers.get("Retry-After")
+        waited = f"; the last reply asked to wait {retry_after} s" if retry_after else ""
+        verb = "was throttled" if status == 429 else "kept failing"
+        detail = (
+            f"{verb} (HTTP {status}) and was given up after {attempts} attempt(s) within the "
+            f"{policy.retry_budget_seconds:.0f} s retry budget{waited}: {text}"
+        )
+    else:
+        detail = f"failed with HTTP {status}: {text}"
+    return ServiceError(service, method, path, detail, status)
+
+
+def transport_error(
+    service: str, method: str, path: str, error: requests.RequestException, policy: HttpPolicy
+) -> ServiceError:
+    """The error for a request that got no usable response (timeouts, resets, TLS)."""
+    if isinstance(error, requests.exceptions.SSLError):
+        cause = "the TLS certificate was not trusted (set REQUESTS_CA_BUNDLE for a private CA)"
+    elif isinstance(error, requests.exceptions.Timeout) or "timed out" in str(error).lower():
+        cause = f"timed out (read timeout {policy.read_timeout:.0f} s)"
+    elif isinstance(error, requests.exceptions.ConnectionError):
+        cause = "lost the connection (reset or refused)"
+    else:
+        cause = type(error).__name__
+    detail = f"got no response: {cause}; gave up after at most {policy.max_retries + 1} attempts"
+    return ServiceError(service, method, path, detail, None)

@@ -1,0 +1,70 @@
+"""Offline checks of dynamic-resource inputs, shared by our providers' `check` and `diff`."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+from pulumi.dynamic import CheckFailure
+from pulumi.output import Unknown
+from pulumi.runtime.rpc import UNKNOWN
+
+_GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+_WHITESPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f]")
+MAX_TEXT = 1024
+
+
+def is_unknown(value: Any) -> bool:
+    """True for a value the engine will only know after an earlier resource is created.
+
+    The provider server turns the wire's unknown sentinel into `pulumi.output.Unknown` for
+    check and diff; the raw sentinel is accepted too.
+    """
+    return isinstance(value, Unknown) or value == UNKNOWN
+
+
+def failure_for_https_url(prop: str, value: Any) -> CheckFailure | None:
+    if is_unknown(value):
+        return None
+    if not isinstance(value, str) or not value.strip():
+        return CheckFailure(prop, "must be an https:// URL")
+    if len(value) > MAX_TEXT:
+        return CheckFailure(prop, f"must be an https:// URL of at most {MAX_TEXT} characters")
+    try:
+        parts = urlsplit(value)
+        port_ok = parts.port is None or parts.port > 0
+    except ValueError:
+        return CheckFailure(prop, "is not a well-formed URL; expected https://host/path")
+    if parts.scheme != "https":
+        return CheckFailure(prop, f"must use https:// (got scheme {parts.scheme or 'none'!r})")
+    if not parts.hostname or not port_ok or parts.username or parts.password:
+        return CheckFailure(prop, "must be https://host/path with a host and no user or password")
+    if parts.query or parts.fragment or _WHITESPACE_OR_CONTROL.search(value):
+        return CheckFailure(prop, "must be a base URL without query, fragment or spaces")
+    return None
+
+
+def failure_for_guid(prop: str, value: Any, what: str) -> CheckFailure | None:
+    if is_unknown(value):
+        return None
+    if not isinstance(value, str) or not _GUID.match(value):
+        return CheckFailure(
+            prop, f"must be the {what} (a GUID such as 00000000-0000-0000-0000-000000000000)"
+        )
+    return None
+
+
+def failure_for_name(prop: str, value: Any, what: str) -> CheckFailure | None:
+    """Names we send to a service: non-empty, single-token, of bounded length."""
+    if is_unknown(value):
+        return None
+    if not isinstance(value, str) or not value or len(value) > 256:
+        return CheckFailure(prop, f"must be {what}: a non-empty string of at most 256 characters")
+    if _WHITESPACE_OR_CONTROL.search(value):
+        return CheckFailure(prop, f"must be {what} without spaces or control characters")
+    return None
+
+
+def has_whitespace_or_control(value: str) -> bool:
+    return bool(_WHITESPACE_OR_CONTROL.search(value))

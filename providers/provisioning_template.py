@@ -1,0 +1,172 @@
+"""`ProvisioningTemplate`: the synchronization template Entra made for our service principal.
+
+The job must be created from a template the service principal actually has, and Asana's
+template id is not documented, so we read it from Graph instead of guessing it. One GET of the
+service principal's templates per create, update and read.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import (
+    CheckResult,
+    ConfigureRequest,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    ResourceProvider,
+    UpdateResult,
+)
+
+from providers.connection import resolve, snapshot_config
+from providers.graph import GraphClient, synchronization_path
+from providers.http import ServiceError
+from providers.inputs import failure_for_guid, failure_for_name, is_unknown
+
+
+class TemplateLookupError(Exception):
+    """None or several templates matched; the message lists what the service principal has."""
+
+
+def choose_template(
+    service_principal_id: str, templates: Sequence[dict[str, Any]], factory_tag: str | None
+) -> dict[str, Any]:
+    """The one template to provision with, or an error that says how to pick one."""
+    candidates = [
+        template
+        for template in templates
+        if factory_tag is None or str(template.get("factoryTag", "")).lower() == factory_tag.lower()
+    ]
+    if len(candidates) == 1:
+        return candidates[0]
+    listed = ", ".join(f"{t.get('id')} (factoryTag {t.get('factoryTag')})" for t in templates)
+    wanted = f" with factory tag {factory_tag!r}" if factory_tag else ""
+    if not candidates:
+        raise TemplateLookupError(
+            f"service principal {service_principal_id} has no synchronization template{wanted}"
+            f" (it has: {listed or 'none'}). Check that the application was created from the "
+            "Asana gallery template, which supports provisioning."
+        )
+    raise TemplateLookupError(
+        f"service principal {service_principal_id} has {len(candidates)} synchronization "
+        f"templates{wanted}: {listed}. Set factory_tag to choose one."
+    )
+
+
+class ProvisioningTemplateProvider(ResourceProvider):
+    def __init__(self) -> None:
+        super().__init__()
+        self._config: dict[str, Any] = {}
+
+    def configure(self, req: ConfigureRequest) -> None:
+        self._config = snapshot_config(req.config.get)
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        inputs = dict(news)
+        if inputs.get("factory_tag") == "":
+            inputs.pop("factory_tag")
+        failures = [
+            failure
+            for failure in (
+                failure_for_guid(
+                    "service_principal_id",
+                    news.get("service_principal_id"),
+                    "object id of the Asana service principal",
+                ),
+                None
+                if inputs.get("factory_tag") is None
+                else failure_for_name("factory_tag", inputs["factory_tag"], "a factory tag"),
+            )
+            if failure is not None
+        ]
+        return CheckResult(inputs, failures)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        principal, tag = news.get("service_principal_id"), news.get("factory_tag")
+        replaces = (
+            ["service_principal_id"]
+            if is_unknown(principal) or principal != olds.get("service_principal_id")
+            else []
+        )
+        tag_changed = tag is not None and (
+            is_unknown(tag) or str(tag).lower() != str(olds.get("factory_tag", "")).lower()
+        )
+        return DiffResult(
+            changes=bool(replaces) or tag_changed,
+            replaces=replaces,
+            stables=[],
+            delete_before_replace=False,
+        )
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        outs = self._lookup(props["service_principal_id"], props.get("factory_tag"))
+        return CreateResult(id_=f"{outs['service_principal_id']}/{outs['template_id']}", outs=outs)
+
+    def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        return UpdateResult(
+            outs=self._lookup(news["service_principal_id"], news.get("factory_tag"))
+        )
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        principal = props["service_principal_id"]
+        try:
+            templates = self._templates(principal)
+        except ServiceError as error:
+            if error.status == 404:
+                return ReadResult(None, {})
+            raise
+        current = next((t for t in templates if t.get("id") == props.get("template_id")), None)
+        if current is None:
+            try:
+                current = choose_template(principal, templates, props.get("factory_tag"))
+            except TemplateLookupError:
+                return ReadResult(None, {})
+        return ReadResult(id_, {**props, **_outputs(principal, current)})
+
+    def delete(self, _id: str, _props: dict[str, Any]) -> None:
+        return None
+
+    def _lookup(self, principal: str, requested: str | None) -> dict[str, Any]:
+        return _outputs(
+            principal, choose_template(principal, self._templates(principal), requested)
+        )
+
+    def _templates(self, principal: str) -> list[dict[str, Any]]:
+        settings = resolve(self._config, os.environ)
+        with GraphClient(settings.graph) as graph:
+            body = graph.get(synchronization_path(principal, "templates"))
+        return list(body.get("value", [])) if isinstance(body, dict) else []
+
+
+def _outputs(principal: str, template: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "service_principal_id": principal,
+        "template_id": template.get("id"),
+        "factory_tag": template.get("factoryTag"),
+    }
+
+
+class ProvisioningTemplate(pulumi.dynamic.Resource, module="asana", name="ProvisioningTemplate"):
+    """Looks up the service principal's synchronization template (no change in Entra)."""
+
+    service_principal_id: pulumi.Output[str]
+    template_id: pulumi.Output[str]
+    factory_tag: pulumi.Output[str]
+
+    def __init__(
+        self,
+        resource_name: str,
+        service_principal_id: pulumi.Input[str],
+        factory_tag: pulumi.Input[str] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        props = {
+            "service_principal_id": service_principal_id,
+            "factory_tag": factory_tag,
+            "template_id": None,
+        }
+        super().__init__(ProvisioningTemplateProvider(), resource_name, props, opts)

@@ -1,0 +1,123 @@
+"""Request dispatch: pick the service for a path, apply injected faults, log, then answer.
+
+This is the only place that knows about all services at once; the transport below it knows
+nothing about services, and the services above it know nothing about faults or the log.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import threading
+from collections.abc import Mapping
+from typing import Protocol
+
+from .faults import Fault, FaultQueue
+from .messages import Request, Response
+from .requestlog import RecordedRequest, RequestLog, without_client_secret
+
+UNROUTED = "unknown"
+"""Service name logged for paths that no emulated service serves."""
+
+
+class Backend(Protocol):
+    """What an emulated service offers the dispatcher."""
+
+    def serves(self, path: str) -> bool:
+        """Whether this service owns the URL path."""
+        ...
+
+    def handle(self, request: Request) -> Response:
+        """Answer a request; called with the emulator's state lock held."""
+        ...
+
+    def fault_response(self, status: int, request: Request) -> Response:
+        """The service's own error reply for an injected status."""
+        ...
+
+    def loggable_body(self, body: object | None) -> object | None:
+        """The request body as it may be kept in the request log."""
+        ...
+
+
+class Dispatcher:
+    """Turns a request into a response, or into None when the connection must be dropped."""
+
+    def __init__(
+        self,
+        backends: Mapping[str, Backend],
+        faults: FaultQueue,
+        log: RequestLog,
+        state_lock: threading.RLock,
+    ) -> None:
+        self._backends = backends
+        self._faults = faults
+        self._log = log
+        self._state_lock = state_lock
+        self._closing = threading.Event()
+
+    def close(self) -> None:
+        """Wake requests that sleep in a slow fault so that they drop out instead of answering."""
+        self._closing.set()
+
+    def dispatch(self, request: Request) -> Response | None:
+        ticket = self._log.open()
+        service = self._service_for(request.path)
+        if service is None:
+            response = Response(
+                404, {"error": {"code": "NotFound", "message": "No emulated service at this path."}}
+            )
+            body = without_client_secret(request.body)  # e.g. a token request sent astray
+            self._record(ticket, UNROUTED, request, body, response.status, None)
+            return response
+        backend = self._backends[service]
+        logged_body = backend.loggable_body(request.body)
+        fault = self._faults.take(service, request.method, request.path)
+        if fault is not None and fault.kind == "reset":
+            self._record(ticket, service, request, logged_body, 0, fault)
+            return None
+        if fault is not None and fault.kind == "slow" and self._closing.wait(fault.seconds):
+            self._record(ticket, service, request, logged_body, 0, fault)
+            return None
+        if fault is not None and fault.kind == "status":
+            response = self._injected_status(backend, fault, request)
+        else:
+            with self._state_lock:
+                response = backend.handle(request)
+        self._record(ticket, service, request, logged_body, response.status, fault)
+        return response
+
+    def _service_for(self, path: str) -> str | None:
+        return next(
+            (name for name, backend in self._backends.items() if backend.serves(path)), None
+        )
+
+    @staticmethod
+    def _injected_status(backend: Backend, fault: Fault, request: Request) -> Response:
+        assert fault.code is not None  # guaranteed by Fault.status
+        response = backend.fault_response(fault.code, request)
+        headers = dict(response.headers)
+        if fault.retry_after is not None:
+            headers["Retry-After"] = str(fault.retry_after)
+        body = response.body if fault.body is None else copy.deepcopy(fault.body)
+        return dataclasses.replace(response, body=body, headers=headers)
+
+    def _record(
+        self,
+        ticket: int,
+        service: str,
+        request: Request,
+        body: object | None,
+        status: int,
+        fault: Fault | None,
+    ) -> None:
+        record = RecordedRequest(
+            service=service,
+            method=request.method,
+            path=request.path,
+            query=dict(request.query),
+            status=status,
+            body=copy.deepcopy(body),
+            fault=None if fault is None else fault.kind,
+        )
+        self._log.close(ticket, record)

@@ -1,0 +1,206 @@
+"""The `Emulator` facade: one HTTPS server playing the identity platform, Microsoft Graph and
+Asana SCIM, plus the handles tests need to seed state, inject faults and inspect traffic.
+
+All state shares one re-entrant lock, so a request and an out-of-band edit never interleave.
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any
+
+from .dispatch import Backend, Dispatcher
+from .faults import Fault, FaultQueue
+from .graph import Graph
+from .identity import Identity
+from .requestlog import RecordedRequest, RequestLog
+from .scim import Scim
+from .server import HOST, TlsServer
+from .tls import TlsSetup, create_tls
+
+
+class Emulator:
+    """A running emulator; create it with `Emulator.start()` and end it with `stop()`."""
+
+    def __init__(self, tls: TlsSetup, server: TlsServer) -> None:
+        """Use `Emulator.start()`; this wires the services to an already bound server."""
+        self._tls = tls
+        self._server = server
+        self._lock = threading.RLock()
+        self._identity = Identity(server.base_url)
+        self._scim = Scim(server.base_url)
+        self._graph = Graph(server.base_url, self._identity, self._scim)
+        backends: dict[str, Backend] = {
+            "token": self._identity,
+            "graph": self._graph,
+            "scim": self._scim,
+        }
+        self._faults = FaultQueue(backends)
+        self._log = RequestLog()
+        self._dispatcher = Dispatcher(backends, self._faults, self._log, self._lock)
+        self._stopped = False
+
+    @classmethod
+    def start(cls) -> Emulator:
+        """Bind an ephemeral loopback port and start serving in a background daemon thread."""
+        tls = create_tls(HOST)
+        server = TlsServer(tls.context)
+        emulator = cls(tls, server)
+        server.serve(emulator._dispatcher)
+        return emulator
+
+    def stop(self) -> None:
+        """Stop serving, cut open connections and delete the CA file; safe to call twice."""
+        if self._stopped:
+            return
+        self._stopped = True
+        self._dispatcher.close()
+        self._server.stop()
+        shutil.rmtree(self._tls.directory, ignore_errors=True)
+
+    def reset(self) -> None:
+        """Forget all state, pending faults and logged requests; the server keeps running."""
+        with self._lock:
+            self._identity.clear()
+            self._graph.clear()
+            self._scim.clear()
+            self._faults.clear()
+            self._log.clear()
+
+    def __enter__(self) -> Emulator:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # ----- addresses -----
+
+    @property
+    def base_url(self) -> str:
+        return self._server.base_url
+
+    @property
+    def ca_bundle_path(self) -> str:
+        return self._tls.ca_bundle_path
+
+    @property
+    def graph_url(self) -> str:
+        """Graph root; clients append "/v1.0/..."."""
+        return self.base_url
+
+    @property
+    def authority_host(self) -> str:
+        """What to pass as azure-identity's `authority`."""
+        return self.base_url
+
+    @property
+    def scim_base_url(self) -> str:
+        """The Asana SCIM base URL, i.e. the value the BaseAddress secret must hold."""
+        return self._scim.base_url
+
+    # ----- identity -----
+
+    def register_app(self, tenant_id: str, client_id: str, client_secret: str) -> None:
+        with self._lock:
+            self._identity.register_app(tenant_id, client_id, client_secret)
+
+    # ----- Graph synchronization -----
+
+    def add_service_principal(self, sp_id: str, templates: list[dict[str, Any]]) -> None:
+        """Add a service principal offering `templates` (each with id, factoryTag, schema)."""
+        with self._lock:
+            self._graph.add_service_principal(sp_id, templates)
+
+    def set_templates(self, sp_id: str, templates: list[dict[str, Any]]) -> None:
+        """Out of band: Entra now offers `templates` for this service principal."""
+        with self._lock:
+            self._graph.set_templates(sp_id, templates)
+
+    def remove_service_principal(self, sp_id: str) -> None:
+        """Out of band: the service principal (and its jobs and secrets) is deleted."""
+        with self._lock:
+            self._graph.remove_service_principal(sp_id)
+
+    def job(self, sp_id: str, job_id: str) -> dict[str, Any]:
+        with self._lock:
+            return self._graph.job(sp_id, job_id)
+
+    def jobs(self, sp_id: str) -> list[dict[str, Any]]:
+        with self._lock:
+            return self._graph.jobs(sp_id)
+
+    def schema(self, sp_id: str, job_id: str) -> dict[str, Any]:
+        with self._lock:
+            return self._graph.schema(sp_id, job_id)
+
+    def secrets(self, sp_id: str) -> dict[str, str]:
+        """The saved synchronization secrets, unmasked."""
+        with self._lock:
+            return self._graph.secrets(sp_id)
+
+    def restarts(self, sp_id: str, job_id: str) -> list[dict[str, Any] | None]:
+        """The `criteria` of each restart call on the job, oldest first (None if omitted)."""
+        with self._lock:
+            return self._graph.restarts(sp_id, job_id)
+
+    def create_job(self, sp_id: str, template_id: str) -> str:
+        """Create a job out of band, exactly as POST .../jobs would; returns its id."""
+        with self._lock:
+            return self._graph.new_job(sp_id, template_id)
+
+    def edit_schema(self, sp_id: str, job_id: str, fn: Callable[[dict[str, Any]], None]) -> None:
+        """Let `fn` edit the live job schema in place (drift made in the portal); bumps version."""
+        with self._lock:
+            self._graph.edit_schema(sp_id, job_id, fn)
+
+    def pause_job(self, sp_id: str, job_id: str) -> None:
+        with self._lock:
+            self._graph.pause_job(sp_id, job_id)
+
+    # ----- Asana SCIM -----
+
+    def add_scim_token(self, token: str) -> None:
+        with self._lock:
+            self._scim.add_token(token)
+
+    def revoke_scim_token(self, token: str) -> None:
+        with self._lock:
+            self._scim.revoke_token(token)
+
+    def add_scim_user(self, user_name: str, **attrs: Any) -> dict[str, Any]:
+        with self._lock:
+            return self._scim.add_user(user_name, attrs)
+
+    # ----- faults and the request log -----
+
+    def inject(
+        self,
+        fault: Fault,
+        *,
+        service: str | None = None,
+        method: str | None = None,
+        path: str | None = None,
+        times: int = 1,
+    ) -> None:
+        """Apply `fault` to the next `times` matching requests (see FaultQueue.inject)."""
+        self._faults.inject(fault, service=service, method=method, path=path, times=times)
+
+    def pending_faults(self) -> int:
+        return self._faults.pending()
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        return self._log.snapshot()
+
+    def count(
+        self, service: str | None = None, method: str | None = None, path: str | None = None
+    ) -> int:
+        return self._log.count(service, method, path)

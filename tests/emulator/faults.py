@@ -1,0 +1,125 @@
+"""Injected failures: what can go wrong on the wire, and the queue that hands them out.
+
+Tests use these to prove that clients retry throttling, survive dropped connections and
+respect timeouts without depending on the real services misbehaving on cue.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Literal
+
+FaultKind = Literal["status", "reset", "slow"]
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One kind of failure; build it with `Fault.status`, `Fault.reset` or `Fault.slow`."""
+
+    kind: FaultKind
+    code: int | None = None
+    retry_after: int | None = None
+    body: dict[str, object] | None = None
+    seconds: float = 0.0
+
+    @classmethod
+    def status(
+        cls, code: int, *, retry_after: int | None = None, body: dict[str, object] | None = None
+    ) -> Fault:
+        """Answer with this status instead of the real reply: an error, or a 2xx with `body`
+        (something that is not the service answering). An error body defaults to the service's
+        own error shape; `retry_after` (seconds) adds a Retry-After header."""
+        if not 200 <= code <= 599 or (code < 400 and body is None):
+            raise ValueError(f"a fault status must be 400-599, or 2xx/3xx with a body; got {code}")
+        if retry_after is not None and retry_after < 0:
+            raise ValueError("retry_after must not be negative")
+        return cls("status", code=code, retry_after=retry_after, body=body)
+
+    @classmethod
+    def reset(cls) -> Fault:
+        """Drop the TCP connection without any response (the peer sees a reset)."""
+        return cls("reset")
+
+    @classmethod
+    def slow(cls, seconds: float) -> Fault:
+        """Wait `seconds`, then answer normally, to exercise client timeouts."""
+        if seconds < 0:
+            raise ValueError("seconds must not be negative")
+        return cls("slow", seconds=seconds)
+
+
+@dataclass
+class _Rule:
+    """An injected fault with its filters and how many more requests it applies to."""
+
+    fault: Fault
+    service: str | None
+    method: str | None
+    path: re.Pattern[str] | None
+    remaining: int
+
+    def matches(self, service: str, method: str, path: str) -> bool:
+        return (
+            (self.service is None or self.service == service)
+            and (self.method is None or self.method == method)
+            and (self.path is None or self.path.search(path) is not None)
+        )
+
+
+class FaultQueue:
+    """Faults in injection order; the first one matching a request is applied and used up."""
+
+    def __init__(self, services: Collection[str]) -> None:
+        self._services = frozenset(services)
+        self._lock = threading.Lock()
+        self._rules: list[_Rule] = []
+
+    def inject(
+        self,
+        fault: Fault,
+        *,
+        service: str | None = None,
+        method: str | None = None,
+        path: str | None = None,
+        times: int = 1,
+    ) -> None:
+        """Queue `fault` for the next `times` requests matching all given filters; `path` is a
+        regex searched in the URL path."""
+        if service is not None and service not in self._services:
+            raise ValueError(
+                f"unknown service {service!r}; expected one of {sorted(self._services)}"
+            )
+        if times < 1:
+            raise ValueError("times must be at least 1")
+        rule = _Rule(
+            fault,
+            service,
+            None if method is None else method.upper(),
+            None if path is None else re.compile(path),
+            times,
+        )
+        with self._lock:
+            self._rules.append(rule)
+
+    def take(self, service: str, method: str, path: str) -> Fault | None:
+        """The fault to apply to this request, if any, consuming one of its uses."""
+        with self._lock:
+            for rule in self._rules:
+                if rule.matches(service, method, path):
+                    rule.remaining -= 1
+                    if rule.remaining == 0:
+                        self._rules.remove(rule)
+                    return rule.fault
+        return None
+
+    def pending(self) -> int:
+        """How many fault applications are still queued (the sum of the remaining `times`)."""
+        with self._lock:
+            return sum(rule.remaining for rule in self._rules)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._rules.clear()

@@ -1,0 +1,526 @@
+"""Microsoft Graph v1.0 synchronization API for service principals: templates, jobs, job
+schema and secrets (reference: graph-synchronization.md §1.1, §1.5, §1.6, §2).
+
+State lives here so tests can also change it out of band (drift) and read it back unmasked.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http.client import responses
+
+from .identity import Identity
+from .messages import JsonObject, Request, Response
+from .routing import Router
+from .scim import Scim
+
+PREFIX = "/v1.0/"
+_SYNC = "/v1.0/servicePrincipals/{sp}/synchronization"
+
+SECRET_KEYS = frozenset(
+    [
+        "None",
+        "UserName",
+        "Password",
+        "SecretToken",
+        "AppKey",
+        "BaseAddress",
+        "ClientIdentifier",
+        "ClientSecret",
+        "SingleSignOnType",
+        "Sandbox",
+        "Url",
+        "Domain",
+        "ConsumerKey",
+        "ConsumerSecret",
+        "TokenKey",
+        "TokenExpiration",
+        "Oauth2AccessToken",
+        "Oauth2AccessTokenCreationTime",
+        "Oauth2RefreshToken",
+        "SyncAll",
+        "InstanceName",
+        "Oauth2ClientId",
+        "Oauth2ClientSecret",
+        "CompanyId",
+        "UpdateKeyOnSoftDelete",
+        "SynchronizationSchedule",
+        "SystemOfRecord",
+        "SandboxName",
+        "EnforceDomain",
+        "SyncNotificationSettings",
+        "SkipOutOfScopeDeletions",
+        "Oauth2AuthorizationCode",
+        "Oauth2RedirectUri",
+        "ApplicationTemplateIdentifier",
+        "Oauth2TokenExchangeUri",
+        "Oauth2AuthorizationUri",
+        "AuthenticationType",
+        "Server",
+        "PerformInboundEntitlementGrants",
+        "HardDeletesEnabled",
+        "SyncAgentCompatibilityKey",
+        "SyncAgentADContainer",
+        "ValidateDomain",
+        "TestReferences",
+        "ConnectionString",
+    ]
+)
+"""The synchronizationSecret enum (§1.6); Graph rejects keys outside it."""
+
+SENSITIVE_SECRET_KEYS = frozenset(
+    [
+        "SecretToken",
+        "Password",
+        "ClientSecret",
+        "Oauth2ClientSecret",
+        "Oauth2AccessToken",
+        "Oauth2RefreshToken",
+        "ConsumerSecret",
+        "TokenKey",
+        "AppKey",
+    ]
+)
+"""Keys whose values GET /secrets answers as "*" (§1.1, "Read secrets")."""
+
+MASK = "*"
+
+_FAULT_ERRORS: dict[int, tuple[str, str]] = {
+    400: ("BadRequest", "The request is malformed or incorrect."),
+    401: ("InvalidAuthenticationToken", "Access token validation failure."),
+    403: ("Authorization_RequestDenied", "Insufficient privileges to complete the operation."),
+    404: ("Request_ResourceNotFound", "The requested resource does not exist."),
+    409: ("Conflict", "The operation conflicts with another operation in progress."),
+    429: ("TooManyRequests", "Too many requests. Please try again later."),
+    503: (
+        "serviceNotAvailable",
+        "The service is temporarily unavailable. Please retry after the Retry-After interval.",
+    ),
+}
+
+
+class _Reply(Exception):
+    """Raised by a handler to answer early (mostly with an error) from deep in a lookup."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__(response.status)
+        self.response = response
+
+
+@dataclass
+class _Job:
+    """A job's public JSON, its live schema, and restart criteria kept out of that JSON
+    (the real job has no field for them)."""
+
+    resource: JsonObject
+    schema: JsonObject
+    restarts: list[JsonObject | None] = field(default_factory=list)
+
+
+@dataclass
+class _ServicePrincipal:
+    """Secrets belong to the service principal, not a job, so they outlive a deleted job."""
+
+    templates: dict[str, JsonObject]
+    jobs: dict[str, _Job] = field(default_factory=dict)
+    secrets: dict[str, str] = field(default_factory=dict)
+
+
+class Graph:
+    """Synchronization state per service principal, reachable only with an issued token."""
+
+    def __init__(self, base_url: str, identity: Identity, scim: Scim) -> None:
+        self._base_url = base_url
+        self._identity = identity
+        self._scim = scim
+        self._principals: dict[str, _ServicePrincipal] = {}
+        self._router = Router(
+            [
+                ("GET", f"{_SYNC}/templates", self._list_templates),
+                ("GET", f"{_SYNC}/jobs", self._list_jobs),
+                ("POST", f"{_SYNC}/jobs", self._create_job),
+                ("GET", f"{_SYNC}/jobs/{{job}}", self._get_job),
+                ("DELETE", f"{_SYNC}/jobs/{{job}}", self._delete_job),
+                ("POST", f"{_SYNC}/jobs/{{job}}/start", self._start),
+                ("POST", f"{_SYNC}/jobs/{{job}}/pause", self._pause),
+                ("POST", f"{_SYNC}/jobs/{{job}}/restart", self._restart),
+                ("POST", f"{_SYNC}/jobs/{{job}}/validateCredentials", self._validate),
+                ("GET", f"{_SYNC}/jobs/{{job}}/schema", self._get_schema),
+                ("PUT", f"{_SYNC}/jobs/{{job}}/schema", self._put_schema),
+                ("DELETE", f"{_SYNC}/jobs/{{job}}/schema", self._delete_schema),
+                ("PATCH", f"{_SYNC}/jobs/{{job}}/schema", self._patch_schema),
+                ("GET", f"{_SYNC}/secrets", self._get_secrets),
+                ("PUT", f"{_SYNC}/secrets", self._put_secrets),
+            ]
+        )
+
+    # ----- state access for the Emulator facade (out of band, no HTTP) -----
+
+    def add_service_principal(self, sp_id: str, templates: list[JsonObject]) -> None:
+        if sp_id in self._principals:
+            raise ValueError(f"service principal {sp_id!r} already exists")
+        for template in templates:
+            if not {"id", "factoryTag", "schema"} <= template.keys():
+                raise ValueError("each template needs 'id', 'factoryTag' and 'schema'")
+        self._principals[sp_id] = _ServicePrincipal(
+            {template["id"]: copy.deepcopy(template) for template in templates}
+        )
+
+    def set_templates(self, sp_id: str, templates: list[JsonObject]) -> None:
+        principal = self._principal_state(sp_id)
+        principal.templates = {template["id"]: copy.deepcopy(template) for template in templates}
+
+    def remove_service_principal(self, sp_id: str) -> None:
+        self._principal_state(sp_id)
+        del self._principals[sp_id]
+
+    def job(self, sp_id: str, job_id: str) -> JsonObject:
+        return copy.deepcopy(self._job_state(sp_id, job_id).resource)
+
+    def jobs(self, sp_id: str) -> list[JsonObject]:
+        return [copy.deepcopy(job.resource) for job in self._principal_state(sp_id).jobs.values()]
+
+    def schema(self, sp_id: str, job_id: str) -> JsonObject:
+        return copy.deepcopy(self._job_state(sp_id, job_id).schema)
+
+    def secrets(self, sp_id: str) -> dict[str, str]:
+        return dict(self._principal_state(sp_id).secrets)
+
+    def restarts(self, sp_id: str, job_id: str) -> list[JsonObject | None]:
+        return copy.deepcopy(self._job_state(sp_id, job_id).restarts)
+
+    def new_job(self, sp_id: str, template_id: str) -> str:
+        """Create a job as POST /jobs does; raises ValueError for a template the SP lacks."""
+        principal = self._principal_state(sp_id)
+        template = principal.templates.get(template_id)
+        if template is None:
+            raise ValueError(f"template {template_id!r} is not offered by {sp_id!r}")
+        job_id = f"{template_id}.{uuid.uuid4().hex}.{uuid.uuid4()}"
+        principal.jobs[job_id] = _Job(
+            _new_job_resource(job_id, template_id), copy.deepcopy(template["schema"])
+        )
+        return job_id
+
+    def edit_schema(self, sp_id: str, job_id: str, edit: Callable[[JsonObject], None]) -> None:
+        job = self._job_state(sp_id, job_id)
+        edit(job.schema)
+        job.schema["version"] = _new_version()
+
+    def pause_job(self, sp_id: str, job_id: str) -> None:
+        _set_state(self._job_state(sp_id, job_id).resource, "Paused")
+
+    def clear(self) -> None:
+        self._principals.clear()
+
+    def _principal_state(self, sp_id: str) -> _ServicePrincipal:
+        try:
+            return self._principals[sp_id]
+        except KeyError:
+            raise KeyError(f"unknown service principal {sp_id!r}") from None
+
+    def _job_state(self, sp_id: str, job_id: str) -> _Job:
+        try:
+            return self._principal_state(sp_id).jobs[job_id]
+        except KeyError:
+            raise KeyError(f"unknown job {job_id!r} on {sp_id!r}") from None
+
+    # ----- Backend protocol -----
+
+    def serves(self, path: str) -> bool:
+        return path.startswith(PREFIX)
+
+    def handle(self, request: Request) -> Response:
+        token = request.bearer_token()
+        if token is None:
+            return _error(401, "InvalidAuthenticationToken", "Access token is empty.", request)
+        if not self._identity.issued(token):
+            return _error(
+                401, "InvalidAuthenticationToken", "Access token validation failure.", request
+            )
+        match = self._router.resolve(request.method, request.path)
+        if match is None:
+            segment = request.path.rstrip("/").rsplit("/", 1)[-1]
+            return _error(
+                400, "BadRequest", f"Resource not found for the segment '{segment}'.", request
+            )
+        if match.handler is None:
+            response = _error(
+                405,
+                "BadRequest",
+                f"The HTTP method '{request.method}' is not supported for this resource.",
+                request,
+            )
+            return _with_headers(response, {"Allow": ", ".join(match.allowed)})
+        try:
+            return match.handler(request, **match.params)
+        except _Reply as reply:
+            return reply.response
+
+    def fault_response(self, status: int, request: Request) -> Response:
+        code, message = _FAULT_ERRORS.get(status, ("UnknownError", responses.get(status, "Error")))
+        return _error(status, code, message, request)
+
+    def loggable_body(self, body: object | None) -> object | None:
+        """Graph bodies are logged exactly as received (secrets PUT included) so that tests can
+        prove where a token was sent; only the token endpoint's client secret is withheld."""
+        return body
+
+    # ----- route handlers -----
+
+    def _list_templates(self, request: Request, sp: str) -> Response:
+        principal = self._principal(request, sp)
+        return _ok(request, self._collection(sp, "templates", list(principal.templates.values())))
+
+    def _list_jobs(self, request: Request, sp: str) -> Response:
+        principal = self._principal(request, sp)
+        jobs = [job.resource for job in principal.jobs.values()]
+        return _ok(request, self._collection(sp, "jobs", jobs))
+
+    def _create_job(self, request: Request, sp: str) -> Response:
+        principal = self._principal(request, sp)
+        template_id = request.body.get("templateId") if isinstance(request.body, dict) else None
+        if not isinstance(template_id, str) or template_id not in principal.templates:
+            raise _Reply(
+                _error(
+                    400,
+                    "BadRequest",
+                    f"The templateId '{template_id}' does not match any synchronization "
+                    "template of this service principal.",
+                    request,
+                )
+            )
+        job_id = self.new_job(sp, template_id)
+        return _ok(request, principal.jobs[job_id].resource, status=201)
+
+    def _get_job(self, request: Request, sp: str, job: str) -> Response:
+        return _ok(request, self._job(request, sp, job).resource)
+
+    def _delete_job(self, request: Request, sp: str, job: str) -> Response:
+        self._job(request, sp, job)
+        del self._principals[sp].jobs[job]
+        return _no_content(request)
+
+    def _start(self, request: Request, sp: str, job: str) -> Response:
+        resource = self._job(request, sp, job).resource
+        _set_state(resource, "Active")
+        resource["status"]["quarantine"] = None  # "the quarantine status is cleared"
+        return _no_content(request)
+
+    def _pause(self, request: Request, sp: str, job: str) -> Response:
+        _set_state(self._job(request, sp, job).resource, "Paused")
+        return _no_content(request)
+
+    def _restart(self, request: Request, sp: str, job: str) -> Response:
+        state = self._job(request, sp, job)
+        body = {} if request.body is None else request.body  # criteria are optional
+        criteria = body.get("criteria") if isinstance(body, dict) else None
+        if not isinstance(body, dict) or not isinstance(criteria, dict | None):
+            raise _Reply(_error(400, "BadRequest", "Invalid restart criteria.", request))
+        state.restarts.append(copy.deepcopy(criteria))
+        return _no_content(request)
+
+    def _validate(self, request: Request, sp: str, job: str) -> Response:
+        self._job(request, sp, job)
+        body = request.body if isinstance(request.body, dict) else {}
+        if body.get("useSavedCredentials") is True:
+            credentials = self._principals[sp].secrets
+        else:
+            credentials = _pairs_to_dict(body.get("credentials") or [], request)
+        base_address = credentials.get("BaseAddress", "")
+        if base_address.rstrip("/") != self._scim.base_url.rstrip("/"):
+            detail = f"Could not reach a SCIM endpoint at the tenant URL '{base_address}'."
+        elif not self._scim.accepts(credentials.get("SecretToken", "")):
+            detail = "The tenant URL answered 401 Unauthorized: the secret token was rejected."
+        else:
+            return _no_content(request)
+        raise _Reply(
+            _error(
+                400,
+                "BadRequest",
+                "Failed to connect to the target application. Error code: "
+                f"SystemForCrossDomainIdentityManagementCredentialValidationUnavailable. {detail}",
+                request,
+            )
+        )
+
+    def _get_schema(self, request: Request, sp: str, job: str) -> Response:
+        return _ok(request, self._job(request, sp, job).schema)
+
+    def _put_schema(self, request: Request, sp: str, job: str) -> Response:
+        state = self._job(request, sp, job)
+        document = request.body
+        if not isinstance(document, dict) or not isinstance(
+            document.get("synchronizationRules"), list
+        ):
+            raise _Reply(
+                _error(
+                    400,
+                    "BadRequest",
+                    "The request body must be a synchronizationSchema with a "
+                    "'synchronizationRules' collection.",
+                    request,
+                )
+            )
+        state.schema = copy.deepcopy(document)
+        state.schema["version"] = _new_version()
+        return _no_content(request)
+
+    def _delete_schema(self, request: Request, sp: str, job: str) -> Response:
+        state = self._job(request, sp, job)
+        template = self._principals[sp].templates[state.resource["templateId"]]
+        state.schema = copy.deepcopy(template["schema"])
+        return _no_content(request)
+
+    def _patch_schema(self, request: Request, sp: str, job: str) -> Response:
+        """The service has no PATCH route for a job schema; the SDKs that send PATCH get this
+        404 from the syncfabric backend (microsoftgraph/msgraph-sdk-python#820)."""
+        uri = (
+            f"https://syncfabric.windowsazure.com/api/servicePrincipals('{sp}')"
+            f"/synchronization/jobs('{job}')/schema?api-version=2.0"
+        )
+        message = json.dumps(
+            {"Message": f"No HTTP resource was found that matches the request URI '{uri}'."},
+            separators=(",", ":"),
+        )
+        return _error(404, "UnknownError", message, request)
+
+    def _get_secrets(self, request: Request, sp: str) -> Response:
+        principal = self._principal(request, sp)
+        pairs = [
+            {"key": key, "value": MASK if key in SENSITIVE_SECRET_KEYS else value}
+            for key, value in principal.secrets.items()
+        ]
+        return _ok(request, self._collection(sp, "secrets", pairs))
+
+    def _put_secrets(self, request: Request, sp: str) -> Response:
+        principal = self._principal(request, sp)
+        pairs = request.body.get("value") if isinstance(request.body, dict) else None
+        if not isinstance(pairs, list):
+            raise _Reply(
+                _error(400, "BadRequest", "The request body must have a 'value' array.", request)
+            )
+        principal.secrets = _pairs_to_dict(pairs, request)
+        return _no_content(request)
+
+    # ----- helpers -----
+
+    def _principal(self, request: Request, sp: str) -> _ServicePrincipal:
+        principal = self._principals.get(sp)
+        if principal is None:
+            raise _Reply(
+                _error(
+                    404,
+                    "Request_ResourceNotFound",
+                    f"Resource '{sp}' does not exist or one of its queried reference-property "
+                    "objects are not present.",
+                    request,
+                )
+            )
+        return principal
+
+    def _job(self, request: Request, sp: str, job: str) -> _Job:
+        state = self._principal(request, sp).jobs.get(job)
+        if state is None:
+            raise _Reply(
+                _error(404, "NotFound", f"The synchronization job '{job}' was not found.", request)
+            )
+        return state
+
+    def _collection(self, sp: str, segment: str, items: list[JsonObject]) -> JsonObject:
+        context = (
+            f"{self._base_url}/v1.0/$metadata#servicePrincipals('{sp}')/synchronization/{segment}"
+        )
+        return {"@odata.context": context, "value": items}
+
+
+def _new_job_resource(job_id: str, template_id: str) -> JsonObject:
+    """A freshly created job: disabled and never run (§1.1 "Create job", §1.5 shapes)."""
+    return {
+        "id": job_id,
+        "templateId": template_id,
+        "schedule": {"expiration": None, "interval": "PT40M", "state": "Disabled"},
+        "status": {
+            "code": "NotRun",
+            "countSuccessiveCompleteFailures": 0,
+            "escrowsPruned": False,
+            "lastExecution": None,
+            "lastSuccessfulExecution": None,
+            "lastSuccessfulExecutionWithExports": None,
+            "progress": [],
+            "quarantine": None,
+            "steadyStateFirstAchievedTime": "0001-01-01T00:00:00Z",
+            "steadyStateLastAchievedTime": "0001-01-01T00:00:00Z",
+            "synchronizedEntryCountByType": [],
+            "troubleshootingUrl": None,
+        },
+        "synchronizationJobSettings": [],
+    }
+
+
+def _set_state(resource: JsonObject, state: str) -> None:
+    """Start and pause move schedule.state and status.code together ("Active"/"Paused")."""
+    resource["schedule"]["state"] = state
+    resource["status"]["code"] = state
+
+
+def _new_version() -> str:
+    """A fresh schema version in the service's `Date:..., ActivityId:...` style."""
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return f"Date:{now}, ActivityId:{uuid.uuid4()}"
+
+
+def _pairs_to_dict(pairs: object, request: Request) -> dict[str, str]:
+    """Validate a synchronizationSecretKeyStringValuePair collection into key -> value."""
+    if not isinstance(pairs, list):
+        raise _Reply(_error(400, "BadRequest", "Credentials must be an array.", request))
+    result: dict[str, str] = {}
+    for pair in pairs:
+        key = pair.get("key") if isinstance(pair, dict) else None
+        value = pair.get("value") if isinstance(pair, dict) else None
+        if not isinstance(key, str) or not isinstance(value, str):
+            raise _Reply(
+                _error(400, "BadRequest", "Each pair needs a string 'key' and 'value'.", request)
+            )
+        if key not in SECRET_KEYS:
+            raise _Reply(
+                _error(400, "BadRequest", f"Requested value '{key}' was not found.", request)
+            )
+        result[key] = value
+    return result
+
+
+def _graph_headers(request: Request) -> dict[str, str]:
+    return {
+        "request-id": str(uuid.uuid4()),
+        "client-request-id": request.header("client-request-id") or str(uuid.uuid4()),
+    }
+
+
+def _ok(request: Request, body: JsonObject, *, status: int = 200) -> Response:
+    return Response(status, copy.deepcopy(body), _graph_headers(request))
+
+
+def _no_content(request: Request) -> Response:
+    return Response(204, None, _graph_headers(request))
+
+
+def _error(status: int, code: str, message: str, request: Request) -> Response:
+    """Graph's error envelope, with the same ids in the body as in the headers."""
+    headers = _graph_headers(request)
+    inner = {
+        "date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S"),
+        "request-id": headers["request-id"],
+        "client-request-id": headers["client-request-id"],
+    }
+    return Response(
+        status, {"error": {"code": code, "message": message, "innerError": inner}}, headers
+    )
+
+
+def _with_headers(response: Response, extra: dict[str, str]) -> Response:
+    return Response(response.status, response.body, {**response.headers, **extra})

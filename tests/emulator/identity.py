@@ -1,0 +1,178 @@
+"""Microsoft identity platform (v2.0) endpoints used by azure-identity's ClientSecretCredential:
+tenant discovery and the client-credentials token grant.
+
+Only the calls that ClientSecretCredential makes with `authority=<emulator>` and
+`disable_instance_discovery=True` exist here; the tokens it issues are what Graph accepts.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from datetime import UTC, datetime
+
+from .messages import Request, Response
+from .requestlog import without_client_secret
+from .routing import Router
+
+_FAULT_ERRORS: dict[int, tuple[str, int, str]] = {
+    400: (
+        "invalid_request",
+        900144,
+        "AADSTS900144: The request body must contain the following parameter: 'grant_type'.",
+    ),
+    401: ("invalid_client", 7000215, "AADSTS7000215: Invalid client secret provided."),
+    429: (
+        "temporarily_unavailable",
+        90055,
+        "AADSTS90055: There are too many incoming requests. Please try again later.",
+    ),
+}
+_TRANSIENT_ERROR = (
+    "temporarily_unavailable",
+    90033,
+    "AADSTS90033: A transient error has occurred. Please try again.",
+)
+
+
+class Identity:
+    """Registered app credentials per tenant and the access tokens issued for them."""
+
+    def __init__(self, base_url: str) -> None:
+        self._base_url = base_url
+        self._secrets: dict[tuple[str, str], str] = {}
+        self._issued: set[str] = set()
+        self._router = Router(
+            [
+                ("GET", "/{tenant}/v2.0/.well-known/openid-configuration", self._discovery),
+                ("POST", "/{tenant}/oauth2/v2.0/token", self._token),
+            ]
+        )
+
+    def register_app(self, tenant_id: str, client_id: str, client_secret: str) -> None:
+        """Accept `client_secret` for `client_id` in `tenant_id` (replacing an older secret)."""
+        self._secrets[(tenant_id.lower(), client_id.lower())] = client_secret
+
+    def issued(self, token: str) -> bool:
+        """Whether this emulator issued `token`; Graph accepts only such tokens."""
+        return token in self._issued
+
+    def clear(self) -> None:
+        self._secrets.clear()
+        self._issued.clear()
+
+    def serves(self, path: str) -> bool:
+        return self._router.knows(path)
+
+    def handle(self, request: Request) -> Response:
+        match = self._router.resolve(request.method, request.path)
+        if match is None or match.handler is None:
+            allowed = ", ".join(match.allowed) if match else "other"
+            return self._error(
+                400,
+                "invalid_request",
+                900561,
+                f"AADSTS900561: The endpoint only accepts {allowed} requests. "
+                f"Received a {request.method} request.",
+            )
+        return match.handler(request, **match.params)
+
+    def fault_response(self, status: int, request: Request) -> Response:
+        error, code, description = _FAULT_ERRORS.get(status, _TRANSIENT_ERROR)
+        return self._error(status, error, code, description)
+
+    def loggable_body(self, body: object | None) -> object | None:
+        """The token form minus its client secret: app secrets must never reach the log."""
+        return without_client_secret(body)
+
+    def _known_tenant(self, tenant: str) -> bool:
+        return any(known == tenant.lower() for known, _ in self._secrets)
+
+    def _discovery(self, request: Request, tenant: str) -> Response:
+        if not self._known_tenant(tenant):
+            return self._unknown_tenant(tenant)
+        root = f"{self._base_url}/{tenant}"
+        return Response(
+            200,
+            {
+                "token_endpoint": f"{root}/oauth2/v2.0/token",
+                "authorization_endpoint": f"{root}/oauth2/v2.0/authorize",
+                "device_authorization_endpoint": f"{root}/oauth2/v2.0/devicecode",
+                "issuer": f"{root}/v2.0",
+                "token_endpoint_auth_methods_supported": ["client_secret_post"],
+                "response_types_supported": ["code", "id_token", "code id_token", "token"],
+            },
+        )
+
+    def _token(self, request: Request, tenant: str) -> Response:
+        if not self._known_tenant(tenant):
+            return self._unknown_tenant(tenant)
+        form = request.body if isinstance(request.body, dict) else {}
+        grant_type = form.get("grant_type")
+        if grant_type != "client_credentials":
+            return self._error(
+                400,
+                "unsupported_grant_type",
+                70003,
+                f"AADSTS70003: The app requested an unsupported grant type '{grant_type}'.",
+            )
+        client_id = str(form.get("client_id", ""))
+        expected = self._secrets.get((tenant.lower(), client_id.lower()))
+        if expected is None or form.get("client_secret") != expected:
+            return self._error(
+                401,
+                "invalid_client",
+                7000215,
+                "AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in "
+                "the request is the client secret value, not the client secret ID, for a secret "
+                f"added to app '{client_id}'.",
+            )
+        scope = str(form.get("scope", ""))
+        if not scope.endswith("/.default"):
+            return self._error(
+                400,
+                "invalid_scope",
+                1002012,
+                f"AADSTS1002012: The provided value for scope {scope} is not valid. Client "
+                "credential flows must have a scope value with /.default suffixed to the "
+                "resource identifier (application ID URI).",
+            )
+        token = secrets.token_urlsafe(48)
+        self._issued.add(token)
+        return Response(
+            200,
+            {
+                "token_type": "Bearer",
+                "expires_in": 3600,
+                "ext_expires_in": 3600,
+                "access_token": token,
+            },
+        )
+
+    def _unknown_tenant(self, tenant: str) -> Response:
+        return self._error(
+            400,
+            "invalid_tenant",
+            90002,
+            f"AADSTS90002: Tenant '{tenant}' not found. Check to make sure you have the correct "
+            "tenant ID and are signing into the correct cloud.",
+        )
+
+    def _error(self, status: int, error: str, code: int, description: str) -> Response:
+        """The identity platform's OAuth error body (never containing the caller's secret)."""
+        now = datetime.now(UTC)
+        trace_id, correlation_id = str(uuid.uuid4()), str(uuid.uuid4())
+        timestamp = now.strftime("%Y-%m-%d %H:%M:%SZ")
+        return Response(
+            status,
+            {
+                "error": error,
+                "error_description": f"{description} Trace ID: {trace_id} Correlation ID: "
+                f"{correlation_id} Timestamp: {timestamp}",
+                "error_codes": [code],
+                "timestamp": timestamp,
+                "trace_id": trace_id,
+                "correlation_id": correlation_id,
+                "error_uri": f"{self._base_url}/error?code={code}",
+            },
+        )

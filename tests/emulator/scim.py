@@ -1,0 +1,149 @@
+"""Asana's SCIM 2.0 user endpoints under /api/1.0/scim (reference: asana.md §2, §3).
+
+Only service-account tokens added by the test may call it, mirroring "Only Service Accounts in
+Enterprise Domains can access SCIM endpoints"; errors use Asana's `{"errors": [...]}` body.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import secrets
+from datetime import UTC, datetime
+from http.client import responses
+
+from .messages import JsonObject, Request, Response
+from .routing import Router
+
+PATH = "/api/1.0/scim"
+USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
+LIST_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
+
+_USERNAME_FILTER = re.compile(r'\s*userName\s+eq\s+"((?:[^"\\]|\\.)*)"\s*', re.IGNORECASE)
+
+_FAULT_MESSAGES: dict[int, str] = {
+    401: "Not Authorized",
+    429: (
+        "You've made too many requests and hit a rate limit. "
+        "Please retry after the given amount of time."
+    ),
+}
+
+
+class Scim:
+    """Service-account tokens and the domain's users."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url + PATH
+        self._tokens: set[str] = set()
+        self._users: dict[str, JsonObject] = {}
+        self._router = Router(
+            [
+                ("GET", f"{PATH}/Users", self._list_users),
+                ("GET", f"{PATH}/Users/{{user}}", self._get_user),
+            ]
+        )
+
+    def add_token(self, token: str) -> None:
+        if not token:
+            raise ValueError("a SCIM token must be a non-empty string")
+        self._tokens.add(token)
+
+    def revoke_token(self, token: str) -> None:
+        """Forget `token`, as when the service account is deauthorized; idempotent."""
+        self._tokens.discard(token)
+
+    def accepts(self, token: str) -> bool:
+        """Whether `token` is a live service-account token (also used by validateCredentials)."""
+        return token in self._tokens
+
+    def add_user(self, user_name: str, attrs: JsonObject) -> JsonObject:
+        """Create a SCIM user; `attrs` override or extend the generated attributes."""
+        if any(user["userName"].lower() == user_name.lower() for user in self._users.values()):
+            raise ValueError(f"user {user_name!r} already exists")
+        user_id = str(secrets.randbelow(9 * 10**15) + 10**15)  # Asana gids are long digit strings
+        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        user: JsonObject = {
+            "schemas": [USER_SCHEMA],
+            "id": user_id,
+            "userName": user_name,
+            "active": True,
+            "name": {"formatted": user_name.split("@", 1)[0]},
+            "emails": [{"value": user_name, "primary": True}],
+            "meta": {
+                "resourceType": "User",
+                "created": now,
+                "lastModified": now,
+                "location": f"{self.base_url}/Users/{user_id}",
+            },
+        }
+        user.update(copy.deepcopy(attrs))
+        self._users[user_id] = user
+        return copy.deepcopy(user)
+
+    def clear(self) -> None:
+        self._tokens.clear()
+        self._users.clear()
+
+    # ----- Backend protocol -----
+
+    def serves(self, path: str) -> bool:
+        return path == PATH or path.startswith(PATH + "/")
+
+    def handle(self, request: Request) -> Response:
+        if not self.accepts(request.bearer_token() or ""):
+            return _error(401, "Not Authorized")
+        match = self._router.resolve(request.method, request.path)
+        if match is None:
+            return _error(404, "Not Found")
+        if match.handler is None:
+            response = _error(405, f"{request.method} is not supported on this resource.")
+            return Response(response.status, response.body, {"Allow": ", ".join(match.allowed)})
+        return match.handler(request, **match.params)
+
+    def fault_response(self, status: int, request: Request) -> Response:
+        if status == 500:
+            return Response(
+                500,
+                {"errors": [{"message": "Server Error", "phrase": "6 sad squid snuggle softly"}]},
+            )
+        return _error(status, _FAULT_MESSAGES.get(status, responses.get(status, "Error")))
+
+    def loggable_body(self, body: object | None) -> object | None:
+        """SCIM bodies carry no secrets (the token travels only in the header)."""
+        return body
+
+    # ----- route handlers -----
+
+    def _list_users(self, request: Request) -> Response:
+        users = list(self._users.values())
+        query = request.query.get("filter")
+        if query is not None:
+            wanted = _USERNAME_FILTER.fullmatch(query)
+            if wanted is None:
+                return _error(
+                    400, f"Invalid filter '{query}': only 'userName eq \"<value>\"' is supported."
+                )
+            user_name = re.sub(r"\\(.)", r"\1", wanted.group(1)).lower()
+            users = [user for user in users if user["userName"].lower() == user_name]
+        return Response(
+            200,
+            {
+                "schemas": [LIST_SCHEMA],
+                "totalResults": len(users),
+                "startIndex": 1,
+                "itemsPerPage": len(users),
+                "Resources": copy.deepcopy(users),
+            },
+        )
+
+    def _get_user(self, request: Request, user: str) -> Response:
+        found = self._users.get(user)
+        if found is None:
+            return _error(404, "Not Found")
+        return Response(200, copy.deepcopy(found))
+
+
+def _error(status: int, message: str) -> Response:
+    """Asana's error body: a top-level `errors` array of objects with a `message`."""
+    return Response(status, {"errors": [{"message": message}]})

@@ -1,0 +1,249 @@
+"""AsanaServiceAccountToken through the SDK's provider server, against the emulator."""
+
+from __future__ import annotations
+
+import pytest
+
+from providers.asana import DEFAULT_SCIM_BASE_URL
+from providers.asana_token import AsanaServiceAccountTokenProvider, fingerprint
+from tests.conftest import Tenant
+from tests.emulator import Emulator, Fault
+from tests.engine import UNKNOWN, EngineResource, ProviderError, ProviderServer, Secret
+
+SCIM_USERS = r"/api/1.0/scim/Users$"
+
+
+def token_resource(server: ProviderServer) -> EngineResource:
+    return EngineResource(
+        server=server,
+        provider=AsanaServiceAccountTokenProvider(),
+        type_token="asana:ServiceAccountToken",
+        name="asana-token",
+        secret_inputs=frozenset({"token"}),
+        additional_secret_outputs=frozenset({"token"}),
+    )
+
+
+def inputs(emulator: Emulator, token: str) -> dict:
+    return {"token": Secret(token), "scim_base_url": emulator.scim_base_url}
+
+
+def scim_calls(emulator: Emulator) -> int:
+    return emulator.count(service="scim")
+
+
+def test_first_preview_checks_the_token_offline(emulator: Emulator, server, tenant: Tenant):
+    resource = token_resource(server)
+
+    checked, diff = resource.preview({"token": Secret(tenant.asana_token)})
+
+    assert checked.failures == []
+    assert checked.inputs["scim_base_url"] == DEFAULT_SCIM_BASE_URL
+    assert diff is None
+    assert emulator.requests == []
+
+
+def test_first_preview_accepts_a_base_url_not_known_yet(emulator: Emulator, server, tenant):
+    checked, _ = token_resource(server).preview(
+        {"token": Secret(tenant.asana_token), "scim_base_url": UNKNOWN}
+    )
+
+    assert checked.failures == []
+    assert emulator.requests == []
+
+
+@pytest.mark.parametrize("token", ["", "   ", "\n\t"])
+def test_check_rejects_an_empty_or_blank_token_naming_the_property(
+    emulator: Emulator, server, token: str
+):
+    checked, _ = token_resource(server).preview({"token": Secret(token)})
+
+    assert [prop for prop, _ in checked.failures] == ["token"]
+    assert "pulumi config set --secret asanaToken" in checked.failures[0][1]
+    assert emulator.requests == []
+
+
+def test_check_rejects_a_token_with_a_line_break_without_echoing_it(server, tenant: Tenant):
+    checked, _ = token_resource(server).preview({"token": Secret(tenant.asana_token + "\n")})
+
+    assert [prop for prop, _ in checked.failures] == ["token"]
+    assert tenant.asana_token not in checked.failures[0][1]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://app.asana.com/api/1.0/scim",
+        "app.asana.com/api/1.0/scim",
+        "https://",
+        "https://app.asana.com/api/1.0/scim?debug=1",
+        "https://user:pw@app.asana.com/api/1.0/scim",
+        "https://app.asana.com:99999/scim",
+        42,
+    ],
+)
+def test_check_rejects_a_non_https_or_malformed_base_url(emulator, server, tenant, url):
+    checked, _ = token_resource(server).preview(
+        {"token": Secret(tenant.asana_token), "scim_base_url": url}
+    )
+
+    assert [prop for prop, _ in checked.failures] == ["scim_base_url"]
+    assert emulator.requests == []
+
+
+def test_full_lifecycle_create_refresh_rotate_revoke_destroy(
+    emulator: Emulator, server: ProviderServer, tenant: Tenant
+):
+    resource = token_resource(server)
+
+    resource.up(inputs(emulator, tenant.asana_token))
+    created_id = resource.id
+    assert resource.outputs["accepted"] is True
+    assert resource.outputs["fingerprint"] == fingerprint(tenant.asana_token)
+    assert resource.outputs["validated_at"]
+    assert scim_calls(emulator) == 1
+
+    refreshed = resource.refresh()
+    assert not refreshed.drift
+    assert scim_calls(emulator) == 2
+
+    _, unchanged = resource.preview(inputs(emulator, tenant.asana_token))
+    assert unchanged is not None and unchanged.changes is False
+
+    rotated = tenant.asana_token[:-4] + "beef"
+    emulator.add_scim_token(rotated)
+    _, rotation = resource.preview(inputs(emulator, rotated))
+    assert rotation is not None and rotation.changes is True and rotation.replaces == []
+    assert scim_calls(emulator) == 2
+
+    resource.up(inputs(emulator, rotated))
+    assert resource.id == created_id
+    assert resource.outputs["fingerprint"] == fingerprint(rotated)
+    assert scim_calls(emulator) == 3
+
+    emulator.revoke_scim_token(rotated)
+    drifted = resource.refresh()
+    assert drifted.drift and not drifted.deleted
+    assert drifted.changed_outputs["accepted"] == (True, False)
+    assert "HTTP 401" in resource.outputs["rejection"]
+
+    with pytest.raises(ProviderError) as failure:
+        resource.up(inputs(emulator, rotated))
+    assert "Asana rejected the service-account token (HTTP 401" in failure.value.details
+    assert "pulumi config set --secret asanaToken" in failure.value.details
+    assert rotated not in failure.value.details
+
+    before_destroy = len(emulator.requests)
+    resource.destroy()
+    assert len(emulator.requests) == before_destroy
+
+
+def test_revoked_token_shows_as_drift_and_recovers_after_a_new_token(
+    emulator: Emulator, server: ProviderServer, tenant: Tenant
+):
+    resource = token_resource(server)
+    resource.up(inputs(emulator, tenant.asana_token))
+    emulator.revoke_scim_token(tenant.asana_token)
+
+    assert resource.refresh().drift
+
+    replacement = tenant.asana_token[:-4] + "cafe"
+    emulator.add_scim_token(replacement)
+    resource.up(inputs(emulator, replacement))
+    assert resource.outputs["accepted"] is True
+    assert "rejection" not in resource.outputs
+    assert not resource.refresh().drift
+
+
+def test_rejected_token_fails_create_with_remediation_and_stores_nothing(
+    emulator: Emulator, server: ProviderServer
+):
+    resource = token_resource(server)
+
+    with pytest.raises(ProviderError) as failure:
+        resource.up(inputs(emulator, "1/111/222:not-a-token-asana-knows"))
+
+    assert "HTTP 401: Not Authorized" in failure.value.details
+    assert "User provisioning (SCIM)" in failure.value.details
+    assert resource.id is None
+    assert scim_calls(emulator) == 1
+
+
+def test_token_without_scim_access_is_explained(emulator: Emulator, server, tenant: Tenant):
+    forbidden = Fault.status(403, body={"errors": [{"message": "Forbidden"}]})
+    emulator.inject(forbidden, service="scim", path=SCIM_USERS)
+
+    with pytest.raises(ProviderError) as failure:
+        token_resource(server).up(inputs(emulator, tenant.asana_token))
+
+    assert "HTTP 403: Forbidden" in failure.value.details
+    assert "may not use SCIM" in failure.value.details
+
+
+def test_a_base_url_that_is_not_scim_is_reported(emulator: Emulator, server, tenant: Tenant):
+    not_scim = Fault.status(200, body={"data": {"gid": "1"}})
+    emulator.inject(not_scim, service="scim", path=SCIM_USERS)
+
+    with pytest.raises(ProviderError) as failure:
+        token_resource(server).up(inputs(emulator, tenant.asana_token))
+
+    assert "without a SCIM ListResponse" in failure.value.details
+
+
+def test_create_succeeds_through_throttling_and_transient_failures(
+    emulator: Emulator, server: ProviderServer, tenant: Tenant
+):
+    emulator.inject(Fault.status(429, retry_after=1), service="scim")
+    emulator.inject(Fault.status(503), service="scim")
+    emulator.inject(Fault.reset(), service="scim")
+    resource = token_resource(server)
+
+    resource.up(inputs(emulator, tenant.asana_token))
+
+    assert resource.outputs["accepted"] is True
+    assert scim_calls(emulator) == 4
+    assert emulator.pending_faults() == 0
+
+
+def test_throttling_past_the_retry_budget_fails_clearly_and_stores_nothing(
+    emulator: Emulator, server: ProviderServer, tenant: Tenant
+):
+    emulator.inject(Fault.status(429, retry_after=30), service="scim", times=10)
+    resource = token_resource(server)
+
+    with pytest.raises(ProviderError) as failure:
+        resource.up(inputs(emulator, tenant.asana_token))
+
+    message = failure.value.details
+    assert "Asana SCIM GET /api/1.0/scim/Users was throttled (HTTP 429)" in message
+    assert "10 s retry budget" in message and "asked to wait 30 s" in message
+    assert tenant.asana_token not in message
+    assert resource.id is None
+
+
+def test_replies_slower_than_the_timeout_are_retried_then_reported(
+    emulator: Emulator, server: ProviderServer, tenant: Tenant
+):
+    emulator.inject(Fault.slow(3), service="scim", times=10)
+    resource = token_resource(server)
+
+    with pytest.raises(ProviderError) as failure:
+        resource.up(inputs(emulator, tenant.asana_token))
+
+    assert "timed out (read timeout 2 s)" in failure.value.details
+    assert resource.id is None
+
+
+def test_refresh_during_an_outage_is_an_error_not_drift(
+    emulator: Emulator, server: ProviderServer, tenant: Tenant
+):
+    resource = token_resource(server)
+    resource.up(inputs(emulator, tenant.asana_token))
+    outputs_before = dict(resource.outputs)
+    emulator.inject(Fault.status(500), service="scim", times=10)
+
+    with pytest.raises(ProviderError) as failure:
+        resource.refresh()
+
+    assert "kept failing (HTTP 500)" in failure.value.details
+    assert resource.outputs == outputs_before

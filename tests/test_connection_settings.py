@@ -1,0 +1,156 @@
+"""How providers pick the Graph endpoint, authority and credential: pure, no server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from providers.connection import ConfigError, resolve, snapshot_config
+
+TENANT = {"azuread:tenantId": "t-1", "azuread:clientId": "c-1"}
+
+
+def test_defaults_to_the_global_cloud_and_the_default_credential_chain():
+    settings = resolve({}, {})
+
+    assert settings.graph.endpoint == "https://graph.microsoft.com"
+    assert settings.graph.authority_host == "https://login.microsoftonline.com"
+    assert settings.graph.scope == "https://graph.microsoft.com/.default"
+    assert settings.graph.credential.kind == "default_chain"
+
+
+@pytest.mark.parametrize(
+    ("environment", "graph", "authority"),
+    [
+        ("public", "https://graph.microsoft.com", "https://login.microsoftonline.com"),
+        ("usgovernment", "https://graph.microsoft.us", "https://login.microsoftonline.us"),
+        ("dod", "https://dod-graph.microsoft.us", "https://login.microsoftonline.us"),
+        ("china", "https://microsoftgraph.chinacloudapi.cn", "https://login.chinacloudapi.cn"),
+    ],
+)
+def test_azuread_environment_selects_the_national_cloud(environment, graph, authority):
+    settings = resolve({"azuread:environment": environment}, {})
+
+    assert (settings.graph.endpoint, settings.graph.authority_host) == (graph, authority)
+
+
+def test_arm_environment_is_read_when_stack_config_is_silent():
+    assert resolve({}, {"ARM_ENVIRONMENT": "china"}).graph.endpoint.endswith("chinacloudapi.cn")
+
+
+def test_custom_cloud_endpoints_override_the_named_cloud():
+    settings = resolve(
+        {
+            "asana-provisioning:graphEndpoint": "https://graph.contoso.example/",
+            "asana-provisioning:authorityHost": "https://login.contoso.example",
+        },
+        {},
+    )
+
+    assert settings.graph.endpoint == "https://graph.contoso.example"
+    assert settings.graph.authority_host == "https://login.contoso.example"
+
+
+@pytest.mark.parametrize(
+    ("config", "named_key"),
+    [
+        ({"azuread:environment": "mars"}, "azuread:environment"),
+        ({"asana-provisioning:graphEndpoint": "http://graph.example"}, "graphEndpoint"),
+        ({"asana-provisioning:authorityHost": "login.example"}, "authorityHost"),
+        ({"asana-provisioning:httpTimeoutSeconds": "0"}, "httpTimeoutSeconds"),
+        ({"asana-provisioning:maxRetries": "lots"}, "maxRetries"),
+        ({"asana-provisioning:retryBudgetSeconds": "-1"}, "retryBudgetSeconds"),
+        ({"azuread:useMsi": "yes"}, "azuread:useMsi"),
+    ],
+)
+def test_a_bad_setting_is_an_error_that_names_the_key_and_what_is_allowed(config, named_key):
+    with pytest.raises(ConfigError, match="allowed") as error:
+        resolve(config, {})
+
+    assert named_key in str(error.value)
+
+
+def test_client_secret_from_stack_config_wins_over_the_environment():
+    credential = resolve(
+        {**TENANT, "azuread:clientSecret": "from-config"}, {"ARM_CLIENT_SECRET": "from-env"}
+    ).graph.credential
+
+    assert credential.kind == "client_secret"
+    assert credential.secret == "from-config"
+    assert "from-config" not in repr(credential)
+
+
+def test_arm_variables_supply_the_client_secret_credential():
+    env = {"ARM_TENANT_ID": "t", "ARM_CLIENT_ID": "c", "ARM_CLIENT_SECRET": "s"}
+
+    credential = resolve({}, env).graph.credential
+
+    assert (credential.kind, credential.tenant_id, credential.client_id) == (
+        "client_secret",
+        "t",
+        "c",
+    )
+
+
+def test_client_secret_can_come_from_a_file(tmp_path: Path):
+    secret_file = tmp_path / "secret"
+    secret_file.write_text("from-file\n")
+
+    credential = resolve(
+        {**TENANT, "azuread:clientSecretFilePath": str(secret_file)}, {}
+    ).graph.credential
+
+    assert credential.secret == "from-file"
+
+
+def test_a_certificate_takes_precedence_over_a_secret():
+    config = {**TENANT, "azuread:clientCertificatePath": "/c.pfx", "azuread:clientSecret": "s"}
+
+    credential = resolve(config, {}).graph.credential
+
+    assert (credential.kind, credential.path) == ("client_certificate", "/c.pfx")
+
+
+def test_github_actions_oidc_is_used_when_use_oidc_is_set():
+    env = {
+        "ARM_USE_OIDC": "true",
+        "ARM_TENANT_ID": "t",
+        "ARM_CLIENT_ID": "c",
+        "ACTIONS_ID_TOKEN_REQUEST_URL": "https://token.actions.example/?x=1",
+        "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "request-token",
+    }
+
+    credential = resolve({}, env).graph.credential
+
+    assert credential.kind == "github_oidc"
+    assert credential.request_url == "https://token.actions.example/?x=1"
+
+
+def test_use_oidc_without_any_token_source_says_what_is_missing():
+    with pytest.raises(ConfigError, match="azuread:useOidc is true but no OIDC token"):
+        resolve({**TENANT, "azuread:useOidc": "true"}, {})
+
+
+def test_managed_identity_and_cli_are_chosen_when_asked_for():
+    assert resolve({"azuread:useMsi": "true"}, {}).graph.credential.kind == "managed_identity"
+    assert resolve({}, {"ARM_USE_CLI": "true"}).graph.credential.kind == "azure_cli"
+
+
+def test_timeouts_and_retry_budget_come_from_stack_settings():
+    policy = resolve(
+        {
+            "asana-provisioning:httpTimeoutSeconds": "5",
+            "asana-provisioning:maxRetries": "2",
+            "asana-provisioning:retryBudgetSeconds": "30",
+        },
+        {},
+    ).graph.policy
+
+    assert (policy.read_timeout, policy.max_retries, policy.retry_budget_seconds) == (5, 2, 30)
+
+
+def test_the_config_snapshot_keeps_only_the_settings_providers_use():
+    stack = {"azuread:tenantId": "t", "asana-provisioning:asanaToken": "secret", "aws:region": "x"}
+
+    assert snapshot_config(stack.get) == {"azuread:tenantId": "t"}

@@ -1,0 +1,153 @@
+"""The Graph and Asana clients in-process against the emulator: retries, timeouts, errors."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from providers.asana import AsanaScimClient
+from providers.connection import ConnectionSettings, resolve
+from providers.graph import GraphClient, synchronization_path
+from providers.http import ServiceError
+from tests.conftest import CLIENT_ID, SERVICE_PRINCIPAL_ID, TENANT_ID, Tenant
+from tests.emulator import Emulator, Fault
+
+TEMPLATES = synchronization_path(SERVICE_PRINCIPAL_ID, "templates")
+
+
+@pytest.fixture
+def settings(trust_emulator: Emulator, tenant: Tenant) -> ConnectionSettings:
+    config = {
+        "azuread:tenantId": TENANT_ID,
+        "azuread:clientId": CLIENT_ID,
+        "azuread:clientSecret": tenant.client_secret,
+        "asana-provisioning:graphEndpoint": trust_emulator.graph_url,
+        "asana-provisioning:authorityHost": trust_emulator.authority_host,
+        "asana-provisioning:httpTimeoutSeconds": "2",
+        "asana-provisioning:maxRetries": "3",
+        "asana-provisioning:retryBudgetSeconds": "8",
+    }
+    return resolve(config, {})
+
+
+def test_graph_client_waits_as_long_as_retry_after_asks(emulator: Emulator, settings):
+    emulator.inject(Fault.status(429, retry_after=1), service="graph")
+    started = time.monotonic()
+
+    with GraphClient(settings.graph) as graph:
+        body = graph.get(TEMPLATES)
+
+    assert time.monotonic() - started >= 1
+    assert [t["id"] for t in body["value"]] == ["asana"]
+    assert emulator.count(service="graph") == 2
+
+
+def test_a_post_is_retried_after_429_because_the_service_did_not_act(emulator, settings):
+    with GraphClient(settings.graph) as graph:
+        job = graph.post(
+            synchronization_path(SERVICE_PRINCIPAL_ID, "jobs"), {"templateId": "asana"}
+        )
+        emulator.inject(Fault.status(429, retry_after=0), service="graph", method="POST")
+        graph.post(synchronization_path(SERVICE_PRINCIPAL_ID, "jobs", job["id"], "start"))
+
+    assert emulator.job(SERVICE_PRINCIPAL_ID, job["id"])["schedule"]["state"] == "Active"
+    assert emulator.count(service="graph", method="POST", path=r"/start$") == 2
+
+
+def test_a_post_is_not_repeated_after_a_dropped_connection(emulator: Emulator, settings):
+    emulator.inject(Fault.reset(), service="graph", method="POST")
+
+    with GraphClient(settings.graph) as graph, pytest.raises(ServiceError) as failure:
+        graph.post(synchronization_path(SERVICE_PRINCIPAL_ID, "jobs"), {"templateId": "asana"})
+
+    assert "lost the connection" in str(failure.value)
+    assert emulator.count(service="graph", method="POST") == 1
+    assert emulator.jobs(SERVICE_PRINCIPAL_ID) == []
+
+
+def test_a_put_is_retried_after_a_transient_server_error(emulator: Emulator, settings):
+    with GraphClient(settings.graph) as graph:
+        job = graph.post(
+            synchronization_path(SERVICE_PRINCIPAL_ID, "jobs"), {"templateId": "asana"}
+        )
+        schema_path = synchronization_path(SERVICE_PRINCIPAL_ID, "jobs", job["id"], "schema")
+        emulator.inject(Fault.status(502), service="graph", method="PUT")
+        graph.put(schema_path, {"synchronizationRules": [], "directories": []})
+
+    assert emulator.count(service="graph", method="PUT") == 2
+
+
+def test_graph_errors_carry_status_code_text_and_path_but_no_credentials(
+    emulator: Emulator, settings, tenant: Tenant
+):
+    missing = synchronization_path("00000000-0000-0000-0000-000000000000", "templates")
+
+    with GraphClient(settings.graph) as graph, pytest.raises(ServiceError) as failure:
+        graph.get(missing)
+
+    message = str(failure.value)
+    assert message.startswith("Microsoft Graph GET /v1.0/servicePrincipals/00000000-")
+    assert "failed with HTTP 404: Request_ResourceNotFound" in message
+    assert failure.value.status == 404
+    assert "Bearer" not in message and tenant.client_secret not in message
+
+
+def test_schema_patch_is_refused_like_the_real_service(emulator: Emulator, settings):
+    with GraphClient(settings.graph) as graph:
+        job = graph.post(
+            synchronization_path(SERVICE_PRINCIPAL_ID, "jobs"), {"templateId": "asana"}
+        )
+        schema_path = synchronization_path(SERVICE_PRINCIPAL_ID, "jobs", job["id"], "schema")
+        with pytest.raises(ServiceError, match="No HTTP resource was found"):
+            graph._send("PATCH", schema_path, {"synchronizationRules": []})
+
+
+def test_scim_client_accepts_a_live_token_with_one_request(emulator: Emulator, settings, tenant):
+    with AsanaScimClient(
+        emulator.scim_base_url, tenant.asana_token, settings.asana_policy
+    ) as asana:
+        check = asana.check_token()
+
+    assert check.accepted
+    (request,) = emulator.requests
+    assert (request.method, request.path, request.status) == ("GET", "/api/1.0/scim/Users", 200)
+    assert request.query["filter"].startswith('userName eq "')
+
+
+def test_scim_client_reports_asanas_error_text_for_a_revoked_token(emulator, settings, tenant):
+    emulator.revoke_scim_token(tenant.asana_token)
+
+    with AsanaScimClient(
+        emulator.scim_base_url, tenant.asana_token, settings.asana_policy
+    ) as asana:
+        check = asana.check_token()
+
+    assert (check.accepted, check.status, check.message) == (False, 401, "Not Authorized")
+
+
+def test_scim_client_redacts_a_token_the_service_echoes_back(emulator, settings, tenant):
+    echo = {"errors": [{"message": f"bad request for {tenant.asana_token}"}]}
+    emulator.inject(Fault.status(400, body=echo), service="scim")
+
+    with (
+        AsanaScimClient(emulator.scim_base_url, tenant.asana_token, settings.asana_policy) as asana,
+        pytest.raises(ServiceError) as failure,
+    ):
+        asana.check_token()
+
+    assert "bad request for [redacted]" in str(failure.value)
+    assert tenant.asana_token not in str(failure.value)
+
+
+def test_untrusted_certificate_is_an_error_not_a_silent_downgrade(
+    emulator: Emulator, settings, monkeypatch: pytest.MonkeyPatch, tenant: Tenant
+):
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE")
+    monkeypatch.delenv("SSL_CERT_FILE")
+
+    with (
+        AsanaScimClient(emulator.scim_base_url, tenant.asana_token, settings.asana_policy) as asana,
+        pytest.raises(ServiceError, match="TLS certificate was not trusted"),
+    ):
+        asana.check_token()

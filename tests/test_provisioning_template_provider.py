@@ -1,0 +1,185 @@
+"""ProvisioningTemplate through the SDK's provider server, against the emulator."""
+
+from __future__ import annotations
+
+import pytest
+
+from providers.provisioning_template import ProvisioningTemplateProvider
+from tests.conftest import (
+    ASANA_TEMPLATE,
+    CLIENT_ID,
+    SERVICE_PRINCIPAL_ID,
+    TENANT_ID,
+    StartServer,
+    Tenant,
+)
+from tests.emulator import Emulator, Fault
+from tests.engine import UNKNOWN, EngineResource, ProviderError, ProviderServer
+
+TEMPLATES_PATH = rf"/v1.0/servicePrincipals/{SERVICE_PRINCIPAL_ID}/synchronization/templates$"
+OTHER_PRINCIPAL_ID = "1a2b3c4d-5e6f-4a8b-9c0d-1e2f3a4b5c6d"
+
+
+def template_resource(server: ProviderServer) -> EngineResource:
+    return EngineResource(
+        server=server,
+        provider=ProvisioningTemplateProvider(),
+        type_token="asana:ProvisioningTemplate",
+        name="asana-template",
+    )
+
+
+def graph_calls(emulator: Emulator) -> int:
+    return emulator.count(service="graph")
+
+
+def test_first_preview_accepts_a_service_principal_not_created_yet(emulator: Emulator, server):
+    checked, diff = template_resource(server).preview({"service_principal_id": UNKNOWN})
+
+    assert checked.failures == []
+    assert diff is None
+    assert emulator.requests == []
+
+
+@pytest.mark.parametrize("principal", ["", "asana", "9f8e7d6c-5b4a-4392-8170", 7])
+def test_check_rejects_a_service_principal_id_that_is_not_a_guid(emulator, server, principal):
+    checked, _ = template_resource(server).preview({"service_principal_id": principal})
+
+    assert [prop for prop, _ in checked.failures] == ["service_principal_id"]
+    assert emulator.requests == []
+
+
+def test_check_rejects_a_factory_tag_with_spaces(emulator: Emulator, server):
+    checked, _ = template_resource(server).preview(
+        {"service_principal_id": SERVICE_PRINCIPAL_ID, "factory_tag": "asana scim"}
+    )
+
+    assert [prop for prop, _ in checked.failures] == ["factory_tag"]
+
+
+def test_full_lifecycle_lookup_refresh_diff_and_destroy(emulator: Emulator, server):
+    resource = template_resource(server)
+
+    resource.up({"service_principal_id": SERVICE_PRINCIPAL_ID})
+    assert resource.outputs["template_id"] == "asana"
+    assert resource.outputs["factory_tag"] == "asana"
+    assert emulator.count(service="graph", method="GET", path=TEMPLATES_PATH) == 1
+    assert graph_calls(emulator) == 1
+
+    assert not resource.refresh().drift
+    assert graph_calls(emulator) == 2
+
+    _, same = resource.preview(
+        {"service_principal_id": SERVICE_PRINCIPAL_ID, "factory_tag": "asana"}
+    )
+    assert same is not None and same.changes is False
+    _, moved = resource.preview({"service_principal_id": OTHER_PRINCIPAL_ID})
+    assert moved is not None and moved.replaces == ["service_principal_id"]
+    _, unknown = resource.preview({"service_principal_id": UNKNOWN})
+    assert unknown is not None and unknown.replaces == ["service_principal_id"]
+    assert graph_calls(emulator) == 2
+
+    resource.destroy()
+    assert graph_calls(emulator) == 2
+
+
+def test_a_template_replaced_in_entra_shows_as_drift(emulator: Emulator, server):
+    resource = template_resource(server)
+    resource.up({"service_principal_id": SERVICE_PRINCIPAL_ID})
+    emulator.set_templates(SERVICE_PRINCIPAL_ID, [{**ASANA_TEMPLATE, "id": "asana.v2"}])
+
+    refreshed = resource.refresh()
+
+    assert refreshed.drift
+    assert refreshed.changed_outputs["template_id"] == ("asana", "asana.v2")
+
+
+def test_a_deleted_service_principal_shows_the_lookup_as_gone(emulator: Emulator, server):
+    resource = template_resource(server)
+    resource.up({"service_principal_id": SERVICE_PRINCIPAL_ID})
+    emulator.remove_service_principal(SERVICE_PRINCIPAL_ID)
+
+    refreshed = resource.refresh()
+
+    assert refreshed.deleted and resource.id is None
+
+
+def test_no_matching_template_is_a_clear_error(emulator: Emulator, server):
+    with pytest.raises(ProviderError) as failure:
+        template_resource(server).up(
+            {"service_principal_id": SERVICE_PRINCIPAL_ID, "factory_tag": "workday"}
+        )
+
+    assert "has no synchronization template with factory tag 'workday'" in failure.value.details
+    assert "asana (factoryTag asana)" in failure.value.details
+
+
+def test_several_templates_ask_for_a_factory_tag(emulator: Emulator, server):
+    emulator.set_templates(
+        SERVICE_PRINCIPAL_ID, [ASANA_TEMPLATE, {"id": "scim", "factoryTag": "scim", "schema": {}}]
+    )
+    resource = template_resource(server)
+
+    with pytest.raises(ProviderError) as failure:
+        resource.up({"service_principal_id": SERVICE_PRINCIPAL_ID})
+    assert "has 2 synchronization templates" in failure.value.details
+    assert "Set factory_tag to choose one" in failure.value.details
+
+    resource.up({"service_principal_id": SERVICE_PRINCIPAL_ID, "factory_tag": "scim"})
+    assert resource.outputs["template_id"] == "scim"
+
+
+def test_unknown_service_principal_is_reported_with_graphs_error(emulator: Emulator, server):
+    with pytest.raises(ProviderError) as failure:
+        template_resource(server).up({"service_principal_id": OTHER_PRINCIPAL_ID})
+
+    assert "Microsoft Graph GET /v1.0/servicePrincipals/" in failure.value.details
+    assert "failed with HTTP 404: Request_ResourceNotFound" in failure.value.details
+
+
+def test_lookup_survives_throttling_and_a_dropped_connection(emulator: Emulator, server):
+    emulator.inject(Fault.status(429, retry_after=1), service="graph", path=TEMPLATES_PATH)
+    emulator.inject(Fault.reset(), service="graph", path=TEMPLATES_PATH)
+    resource = template_resource(server)
+
+    resource.up({"service_principal_id": SERVICE_PRINCIPAL_ID})
+
+    assert resource.outputs["template_id"] == "asana"
+    assert emulator.count(service="graph", path=TEMPLATES_PATH) == 3
+
+
+def test_graph_throttling_past_the_budget_fails_clearly(emulator: Emulator, server):
+    emulator.inject(Fault.status(429, retry_after=60), service="graph", times=5)
+    resource = template_resource(server)
+
+    with pytest.raises(ProviderError) as failure:
+        resource.up({"service_principal_id": SERVICE_PRINCIPAL_ID})
+
+    assert "Microsoft Graph GET" in failure.value.details
+    assert "was throttled (HTTP 429)" in failure.value.details
+    assert resource.id is None
+
+
+def test_graph_token_comes_from_the_token_endpoint_through_azure_identity(
+    emulator: Emulator, server
+):
+    template_resource(server).up({"service_principal_id": SERVICE_PRINCIPAL_ID})
+
+    token_requests = [r for r in emulator.requests if r.service == "token"]
+    assert [(r.method, r.status) for r in token_requests][-1] == ("POST", 200)
+    assert token_requests[-1].body["grant_type"] == "client_credentials"
+    assert token_requests[-1].body["client_id"] == CLIENT_ID
+    assert token_requests[-1].body["scope"] == f"{emulator.graph_url}/.default"
+
+
+def test_a_wrong_client_secret_fails_with_entras_error_and_not_the_secret(
+    emulator: Emulator, start_server: StartServer, tenant: Tenant
+):
+    emulator.register_app(TENANT_ID, CLIENT_ID, "the-secret-entra-knows")
+
+    with pytest.raises(ProviderError) as failure:
+        template_resource(start_server()).up({"service_principal_id": SERVICE_PRINCIPAL_ID})
+
+    assert "AADSTS7000215" in failure.value.details
+    assert tenant.client_secret not in failure.value.details
+    assert graph_calls(emulator) == 0
