@@ -8,7 +8,7 @@ STACK ?= dev
 PULUMI_BACKEND_URL ?= file://$(CURDIR)/.pulumi-state
 export PULUMI_BACKEND_URL
 
-.PHONY: venv test lint preview clean
+.PHONY: venv test lint preview bench clean
 
 $(BIN)/.installed-dev: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,9 @@ lint: venv
 
 test: lint
 	$(BIN)/python -m pytest
+
+bench: venv
+	$(BIN)/python -m benchmarks.provider_lifecycle
 
 preview: venv
 	mkdir -p .pulumi-state

@@ -1,0 +1,57 @@
+"""One engine lifecycle per provider (check, create, read, diff, update, delete), as named steps.
+
+Shared by the call-economy tests and the lifecycle benchmark, so both measure the same thing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from providers.asana_token import AsanaServiceAccountTokenProvider
+from providers.provisioning_template import ProvisioningTemplateProvider
+from tests.emulator import Emulator
+from tests.engine import EngineResource, ProviderServer, Secret
+from tests.null_provider import NullProvider
+
+Steps = list[tuple[str, Callable[[], object]]]
+
+
+def engine_steps(resource: EngineResource, first: dict, second: dict) -> Steps:
+    return [
+        ("check", lambda: resource.check(first)),
+        ("create", lambda: resource.up(first)),
+        ("read", lambda: resource.refresh()),
+        ("diff", lambda: resource.diff(resource.check(second, resource.inputs).inputs)),
+        ("update", lambda: resource.up(second)),
+        ("delete", lambda: resource.destroy()),
+    ]
+
+
+def token_lifecycle(server: ProviderServer, emulator: Emulator, token: str) -> Steps:
+    """Needs a live `token`; adds a second one to rotate to."""
+    resource = EngineResource(
+        server, AsanaServiceAccountTokenProvider(), "asana:ServiceAccountToken", "token"
+    )
+    rotated = token[:-2] + "00"
+    emulator.add_scim_token(rotated)
+    first = {"token": Secret(token), "scim_base_url": emulator.scim_base_url}
+    return engine_steps(resource, first, {**first, "token": Secret(rotated)})
+
+
+def template_lifecycle(server: ProviderServer, emulator: Emulator, principal: str) -> Steps:
+    """Gives `principal` two templates, so that changing the factory tag is an update."""
+    emulator.set_templates(
+        principal,
+        [
+            {"id": "asana", "factoryTag": "asana", "schema": {}},
+            {"id": "asana.preview", "factoryTag": "asanapreview", "schema": {}},
+        ],
+    )
+    resource = EngineResource(server, ProvisioningTemplateProvider(), "asana:Template", "tpl")
+    first = {"service_principal_id": principal, "factory_tag": "asana"}
+    return engine_steps(resource, first, {**first, "factory_tag": "asanapreview"})
+
+
+def null_lifecycle(server: ProviderServer) -> Steps:
+    resource = EngineResource(server, NullProvider(), "test:Null", "null")
+    return engine_steps(resource, {"value": "a"}, {"value": "b"})
