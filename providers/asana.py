@@ -6,8 +6,6 @@ The token is held only for the life of one provider call and is scrubbed from an
 from __future__ import annotations
 
 from dataclasses import dataclass
-from types import TracebackType
-from typing import Self
 from urllib.parse import urlsplit
 
 import requests
@@ -15,7 +13,7 @@ import requests
 from providers.http import (
     HttpPolicy,
     ServiceError,
-    build_session,
+    SessionClient,
     error_text,
     status_error,
     transport_error,
@@ -38,24 +36,12 @@ class TokenCheck:
     message: str = ""
 
 
-class AsanaScimClient:
+class AsanaScimClient(SessionClient):
     def __init__(self, base_url: str, token: str, policy: HttpPolicy):
+        super().__init__(policy)
         self._base_url = base_url.rstrip("/")
         self._base_path = urlsplit(self._base_url).path
         self._token = token
-        self._policy = policy
-        self._session = build_session(policy)
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self._session.close()
 
     def check_token(self) -> TokenCheck:
         """One `GET /Users?filter=userName eq "..."`: 200 accepted, 401/403 rejected, else error."""

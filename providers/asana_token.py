@@ -10,7 +10,6 @@ token, so delete only forgets it.
 from __future__ import annotations
 
 import hashlib
-import os
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -19,16 +18,14 @@ import pulumi
 from pulumi.dynamic import (
     CheckFailure,
     CheckResult,
-    ConfigureRequest,
     CreateResult,
     DiffResult,
     ReadResult,
-    ResourceProvider,
     UpdateResult,
 )
 
 from providers.asana import DEFAULT_SCIM_BASE_URL, AsanaScimClient, TokenCheck
-from providers.connection import resolve, snapshot_config
+from providers.base import ConfiguredProvider
 from providers.inputs import failure_for_https_url, has_whitespace_or_control, is_unknown
 
 TOKEN_SETTING = "asanaToken"
@@ -58,16 +55,7 @@ def rejection_advice(check: TokenCheck) -> str:
     )
 
 
-class AsanaServiceAccountTokenProvider(ResourceProvider):
-    """Holds only a snapshot of non-state configuration, filled in the provider process."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._config: dict[str, Any] = {}
-
-    def configure(self, req: ConfigureRequest) -> None:
-        self._config = snapshot_config(req.config.get)
-
+class AsanaServiceAccountTokenProvider(ConfiguredProvider):
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         inputs = dict(news)
         inputs["scim_base_url"] = _normalized_url(news.get("scim_base_url"))
@@ -126,7 +114,7 @@ class AsanaServiceAccountTokenProvider(ResourceProvider):
         }
 
     def _check(self, token: str, url: str) -> TokenCheck:
-        settings = resolve(self._config, os.environ)
+        settings = self.connection()
         with AsanaScimClient(url, token, settings.asana_policy) as client:
             return client.check_token()
 

@@ -6,8 +6,7 @@ and failures become `ServiceError`s that name the status, Graph's error text and
 
 from __future__ import annotations
 
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 from urllib.parse import quote
 
 import requests
@@ -16,33 +15,20 @@ from azure.core.exceptions import ClientAuthenticationError
 
 from providers.connection import GraphSettings
 from providers.credentials import build_credential
-from providers.http import ServiceError, build_session, status_error, transport_error
+from providers.http import ServiceError, SessionClient, status_error, transport_error
 
 SERVICE = "Microsoft Graph"
 API_VERSION = "v1.0"
 
 
-class GraphClient:
-    """Opened per provider call (`with GraphClient(settings) as graph:`) and closed after."""
-
+class GraphClient(SessionClient):
     def __init__(self, settings: GraphSettings, credential: TokenCredential | None = None):
+        super().__init__(settings.policy)
         self._settings = settings
         self._credential = credential or build_credential(settings)
-        self._session = build_session(settings.policy)
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def close(self) -> None:
-        self._session.close()
+        super().close()
         close = getattr(self._credential, "close", None)
         if close is not None:
             close()
@@ -68,14 +54,14 @@ class GraphClient:
                 self._settings.endpoint + full_path,
                 json=body,
                 headers=headers,
-                timeout=self._settings.policy.timeout,
+                timeout=self._policy.timeout,
             )
         except requests.RequestException as error:
             raise transport_error(
                 SERVICE, method, full_path, error, self._settings.policy
             ) from None
         if response.status_code >= 400:
-            raise status_error(SERVICE, method, full_path, response, self._settings.policy)
+            raise status_error(SERVICE, method, full_path, response, self._policy)
         if response.status_code == 204 or not response.content:
             return None
         return response.json()

@@ -12,6 +12,7 @@ import json
 import time
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
+from types import TracebackType
 from typing import Any, Self
 
 import requests
@@ -133,6 +134,28 @@ def build_session(policy: HttpPolicy) -> requests.Session:
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     return session
+
+
+class SessionClient:
+    """A client used for one provider call (`with ... as client:`) and closed after it."""
+
+    def __init__(self, policy: HttpPolicy) -> None:
+        self._policy = policy
+        self._session = build_session(policy)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._session.close()
 
 
 class ServiceError(Exception):

@@ -7,22 +7,19 @@ service principal's templates per create, update and read.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from typing import Any
 
 import pulumi
 from pulumi.dynamic import (
     CheckResult,
-    ConfigureRequest,
     CreateResult,
     DiffResult,
     ReadResult,
-    ResourceProvider,
     UpdateResult,
 )
 
-from providers.connection import resolve, snapshot_config
+from providers.base import ConfiguredProvider
 from providers.graph import GraphClient, synchronization_path
 from providers.http import ServiceError
 from providers.inputs import failure_for_guid, failure_for_name, is_unknown
@@ -57,14 +54,7 @@ def choose_template(
     )
 
 
-class ProvisioningTemplateProvider(ResourceProvider):
-    def __init__(self) -> None:
-        super().__init__()
-        self._config: dict[str, Any] = {}
-
-    def configure(self, req: ConfigureRequest) -> None:
-        self._config = snapshot_config(req.config.get)
-
+class ProvisioningTemplateProvider(ConfiguredProvider):
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         inputs = dict(news)
         if inputs.get("factory_tag") == "":
@@ -136,7 +126,7 @@ class ProvisioningTemplateProvider(ResourceProvider):
         )
 
     def _templates(self, principal: str) -> list[dict[str, Any]]:
-        settings = resolve(self._config, os.environ)
+        settings = self.connection()
         with GraphClient(settings.graph) as graph:
             body = graph.get(synchronization_path(principal, "templates"))
         return list(body.get("value", [])) if isinstance(body, dict) else []
