@@ -1,18 +1,30 @@
-"""The Pulumi program: validate the Asana service-account token for this stack.
+"""The Pulumi program: the stack's settings, the Asana enterprise app, and what to show."""
 
-Later steps declare the Entra application, assignments and provisioning around this token.
-"""
+import os
 
 import pulumi
 
-from providers.asana_token import AsanaServiceAccountToken
+from components.asana_app import AsanaEnterpriseApp
+from components.settings import load_settings
+from components.stack_config import engine_config
 
-config = pulumi.Config()
-token = AsanaServiceAccountToken(
-    "asana-service-account-token",
-    token=config.require_secret("asanaToken"),
-    scim_base_url=config.get("scimBaseUrl"),
+settings = load_settings(*engine_config(), env=os.environ)
+app = AsanaEnterpriseApp("asana", settings)
+
+pulumi.export("applicationObjectId", app.application.application_object_id)
+pulumi.export("servicePrincipalObjectId", app.service_principal.object_id)
+pulumi.export("clientId", app.client_id)
+pulumi.export(
+    "assignedPrincipals",
+    [
+        {"kind": p.kind, "reference": p.reference, "objectId": a.principal_object_id}
+        for p, a in app.assignments.items()
+    ],
 )
-
-pulumi.export("asanaTokenFingerprint", token.fingerprint)
-pulumi.export("asanaTokenValidatedAt", token.validated_at)
+pulumi.export("provisioningPage", app.provisioning_page())
+if app.job is not None and app.template is not None and app.token is not None:
+    pulumi.export("provisioningJobId", app.job.id)
+    pulumi.export("provisioningTemplateId", app.template.template_id)
+    pulumi.export("asanaTokenFingerprint", app.token.fingerprint)
+if (sso := app.sso_metadata()) is not None:
+    pulumi.export("sso", sso)

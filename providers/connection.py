@@ -29,18 +29,35 @@ class ConfigError(ValueError):
 class Cloud:
     graph_endpoint: str
     authority_host: str
+    portal: str
 
 
+_GLOBAL = Cloud(
+    "https://graph.microsoft.com",
+    "https://login.microsoftonline.com",
+    "https://entra.microsoft.com",
+)
+_US_GOVERNMENT = Cloud(
+    "https://graph.microsoft.us", "https://login.microsoftonline.us", "https://portal.azure.us"
+)
+_US_DOD = Cloud(
+    "https://dod-graph.microsoft.us", "https://login.microsoftonline.us", "https://portal.azure.us"
+)
+_CHINA = Cloud(
+    "https://microsoftgraph.chinacloudapi.cn",
+    "https://login.chinacloudapi.cn",
+    "https://portal.azure.cn",
+)
 # The azuread provider's `environment` names (pulumi_azuread.config.environment) and the
 # national cloud endpoints from https://learn.microsoft.com/graph/deployments.
 CLOUDS: Mapping[str, Cloud] = {
-    "global": Cloud("https://graph.microsoft.com", "https://login.microsoftonline.com"),
-    "public": Cloud("https://graph.microsoft.com", "https://login.microsoftonline.com"),
-    "usgovernmentl4": Cloud("https://graph.microsoft.us", "https://login.microsoftonline.us"),
-    "usgovernment": Cloud("https://graph.microsoft.us", "https://login.microsoftonline.us"),
-    "usgovernmentl5": Cloud("https://dod-graph.microsoft.us", "https://login.microsoftonline.us"),
-    "dod": Cloud("https://dod-graph.microsoft.us", "https://login.microsoftonline.us"),
-    "china": Cloud("https://microsoftgraph.chinacloudapi.cn", "https://login.chinacloudapi.cn"),
+    "global": _GLOBAL,
+    "public": _GLOBAL,
+    "usgovernmentl4": _US_GOVERNMENT,
+    "usgovernment": _US_GOVERNMENT,
+    "usgovernmentl5": _US_DOD,
+    "dod": _US_DOD,
+    "china": _CHINA,
 }
 
 CredentialKind = Literal[
@@ -80,6 +97,7 @@ class GraphSettings:
 
 @dataclass(frozen=True)
 class ConnectionSettings:
+    cloud: Cloud
     graph: GraphSettings
     asana_policy: HttpPolicy
 
@@ -135,7 +153,7 @@ def resolve(config: Mapping[str, Any], env: Mapping[str, str]) -> ConnectionSett
         retry_budget_seconds=settings.number(f"{PROJECT}:retryBudgetSeconds", 120.0, 0, 3600),
     )
     graph = GraphSettings(endpoint, authority, _credential(settings), policy)
-    return ConnectionSettings(graph=graph, asana_policy=policy)
+    return ConnectionSettings(cloud=cloud, graph=graph, asana_policy=policy)
 
 
 def _credential(settings: _Settings) -> CredentialSpec:

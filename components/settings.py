@@ -1,0 +1,476 @@
+"""Stack configuration read into frozen, validated settings before anything is declared.
+
+Every problem is collected and reported together, each naming the full config key, the value
+received (a secret's never) and what is allowed, so `pulumi preview` fails cleanly on bad input
+and nothing is half-applied. Pure: the raw configuration comes in as a mapping.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+import pulumi
+
+from components import asana_defaults as asana
+from providers.connection import PROJECT, ConfigError, ConnectionSettings, resolve
+
+_GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+_EMAIL = re.compile(
+    r"^[^@\s\"<>(),;:]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)+$"
+)
+_DOMAIN = re.compile(
+    r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)+$"
+)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+MAX_ASSIGNMENTS = 10_000
+MAX_DELETION_THRESHOLD = 1_000_000
+
+
+class SettingsError(pulumi.RunError):
+    """The stack configuration is not usable; the message lists every problem found."""
+
+    def __init__(self, problems: Sequence[str]):
+        self.problems = list(problems)
+        lines = "\n".join(f"  - {problem}" for problem in self.problems)
+        super().__init__(f"the stack configuration has {len(self.problems)} problem(s):\n{lines}")
+
+
+SettingType = Literal["string", "boolean", "integer", "array"]
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One project setting: the single source for parsing, Pulumi.yaml and the README table."""
+
+    name: str
+    type: SettingType
+    description: str
+    default: Any = None
+    secret: bool = False
+
+    @property
+    def key(self) -> str:
+        return f"{PROJECT}:{self.name}"
+
+    def project_schema(self) -> dict[str, Any]:
+        """This setting's entry in Pulumi.yaml's `config:` block.
+
+        Every key gets a default, because Pulumi requires a declared key without one in every
+        stack. The token is not declared `secret: true` for the same reason (Pulumi refuses a
+        default on a secret key); the program itself refuses a token that is not secret.
+        """
+        schema: dict[str, Any] = {"type": self.type, "description": self.description}
+        if self.type == "array":
+            schema["items"] = {"type": "string"}
+        schema["default"] = "" if self.default is None else self.default
+        return schema
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("appDisplayName", "string", "Display name of the enterprise application.", "Asana"),
+    Setting(
+        "galleryTemplateId",
+        "string",
+        'Pin the gallery template by id; unset, the template named "Asana" is looked up.',
+    ),
+    Setting("ssoEnabled", "boolean", "Configure SAML single sign-on.", False),
+    Setting("ssoSignOnUrl", "string", "Sign-on URL, https://app.asana.com/a/<email domain>."),
+    Setting("ssoIdentifier", "string", "SAML identifier (Entity ID).", asana.SSO_IDENTIFIER),
+    Setting("ssoReplyUrl", "string", "SAML reply URL (ACS).", asana.SSO_REPLY_URL),
+    Setting(
+        "ssoNotificationEmails",
+        "array",
+        "Who is told before the SAML signing certificate expires.",
+        [],
+    ),
+    Setting(
+        "ssoCertificateEndDate",
+        "string",
+        "Expiry of the SAML signing certificate (RFC 3339); unset, Entra's default (3 years).",
+    ),
+    Setting(
+        "assignmentGroups", "array", "Groups assigned to the app: object ids or display names.", []
+    ),
+    Setting(
+        "assignmentUsers",
+        "array",
+        "Users assigned to the app: object ids or user principal names.",
+        [],
+    ),
+    Setting(
+        "assignmentAppRole",
+        "string",
+        "App role given to every assignment: a role's display name, value or id.",
+        asana.DEFAULT_APP_ROLE,
+    ),
+    Setting("provisioningEnabled", "boolean", "Configure SCIM provisioning to Asana.", True),
+    Setting(
+        "provisioningStatus",
+        "string",
+        'Provisioning Status in the portal: "on" (job running) or "off" (paused).',
+        "on",
+    ),
+    Setting(
+        "scimTenantUrl", "string", "Asana's SCIM base URL (Tenant URL).", asana.SCIM_TENANT_URL
+    ),
+    Setting(
+        "asanaToken",
+        "string",
+        "Asana service-account token (SCIM scope); set with `pulumi config set --secret`.",
+        secret=True,
+    ),
+    Setting("notificationEmail", "string", "Where provisioning failure notifications go."),
+    Setting(
+        "notifyOnFailure",
+        "boolean",
+        "Send an email notification when a failure occurs (needs notificationEmail).",
+        False,
+    ),
+    Setting(
+        "provisioningScope",
+        "string",
+        '"assigned" (only assigned users and groups) or "all" (all users and groups).',
+        "assigned",
+    ),
+    Setting(
+        "preventAccidentalDeletions", "boolean", "Stop a cycle that would delete too many.", True
+    ),
+    Setting(
+        "deletionThreshold",
+        "integer",
+        "Deletions in one cycle that trigger accidental-deletion prevention.",
+        asana.DEFAULT_DELETION_THRESHOLD,
+    ),
+    Setting("graphEndpoint", "string", "Microsoft Graph root for a custom cloud."),
+    Setting("authorityHost", "string", "Entra ID authority host for a custom cloud."),
+    Setting("httpTimeoutSeconds", "integer", "Read timeout of every provider request.", 60),
+    Setting("maxRetries", "integer", "Retries of a throttled or failing request.", 6),
+    Setting("retryBudgetSeconds", "integer", "Longest total wait on retries.", 120),
+)
+_BY_NAME = {setting.name: setting for setting in SETTINGS}
+
+
+@dataclass(frozen=True)
+class Principal:
+    """An assignment: by object id, or by a name that is looked up at deployment."""
+
+    kind: Literal["group", "user"]
+    reference: str
+
+    @property
+    def is_object_id(self) -> bool:
+        return bool(_GUID.match(self.reference))
+
+
+@dataclass(frozen=True)
+class SsoSettings:
+    sign_on_url: str
+    identifier: str
+    reply_url: str
+    notification_emails: tuple[str, ...]
+    certificate_end_date: str | None
+
+
+@dataclass(frozen=True)
+class ProvisioningSettings:
+    running: bool
+    tenant_url: str
+    token: str = field(repr=False)
+    notification_email: str | None
+    notify_on_failure: bool
+    sync_all: bool
+    prevent_accidental_deletions: bool
+    deletion_threshold: int
+
+
+@dataclass(frozen=True)
+class StackSettings:
+    authority_host: str
+    portal: str
+    app_display_name: str
+    gallery_template_id: str | None
+    sso: SsoSettings | None
+    principals: tuple[Principal, ...]
+    app_role: str
+    provisioning: ProvisioningSettings | None
+
+
+def load_settings(
+    config: Mapping[str, Any],
+    secret_keys: frozenset[str] | set[str],
+    env: Mapping[str, str] | None = None,
+) -> StackSettings:
+    """Reads the project's settings from the engine's flat config map, or raises SettingsError.
+
+    `env` is the process environment, read for the same `ARM_*` fallbacks the providers use.
+    """
+    reader = _Reader(config, frozenset(secret_keys))
+    reader.reject_unknown_keys()
+    connection = reader.connection_settings(env or {})
+    settings = StackSettings(
+        authority_host=connection.graph.authority_host if connection else "",
+        portal=connection.cloud.portal if connection else "",
+        app_display_name=reader.text("appDisplayName", _display_name),
+        gallery_template_id=reader.optional_text("galleryTemplateId", _guid),
+        sso=_sso(reader),
+        principals=_principals(reader),
+        app_role=reader.text("assignmentAppRole", _app_role),
+        provisioning=_provisioning(reader),
+    )
+    if reader.problems:
+        raise SettingsError(reader.problems)
+    return settings
+
+
+def _sso(reader: _Reader) -> SsoSettings | None:
+    if not reader.boolean("ssoEnabled"):
+        return None
+    sign_on_url = reader.optional_text("ssoSignOnUrl", _sign_on_url)
+    if sign_on_url is None and "ssoSignOnUrl" not in reader.failed:
+        reader.problem(
+            "ssoSignOnUrl",
+            None,
+            f"a sign-on URL {asana.SSO_SIGN_ON_URL_PREFIX}<your email domain>, required when "
+            "ssoEnabled is true",
+        )
+    return SsoSettings(
+        sign_on_url=sign_on_url or "",
+        identifier=reader.text("ssoIdentifier", _https_url),
+        reply_url=reader.text("ssoReplyUrl", _https_url),
+        notification_emails=reader.unique_list("ssoNotificationEmails", _email, "email address"),
+        certificate_end_date=reader.optional_text("ssoCertificateEndDate", _future_rfc3339),
+    )
+
+
+def _principals(reader: _Reader) -> tuple[Principal, ...]:
+    groups = reader.unique_list("assignmentGroups", _group_reference, "group")
+    users = reader.unique_list("assignmentUsers", _user_reference, "user")
+    if len(groups) + len(users) > MAX_ASSIGNMENTS:
+        reader.problem("assignmentGroups", None, f"at most {MAX_ASSIGNMENTS} assignments in all")
+    return tuple(Principal("group", g) for g in groups) + tuple(Principal("user", u) for u in users)
+
+
+def _provisioning(reader: _Reader) -> ProvisioningSettings | None:
+    if not reader.boolean("provisioningEnabled"):
+        return None
+    email = reader.optional_text("notificationEmail", _email)
+    notify = reader.boolean("notifyOnFailure")
+    if notify and email is None and "notificationEmail" not in reader.failed:
+        reader.problem(
+            "notificationEmail", None, "an email address, required when notifyOnFailure is true"
+        )
+    return ProvisioningSettings(
+        running=reader.choice("provisioningStatus", ("on", "off")) == "on",
+        tenant_url=reader.text("scimTenantUrl", _https_url),
+        token=reader.secret_token("asanaToken"),
+        notification_email=email,
+        notify_on_failure=notify,
+        sync_all=reader.choice("provisioningScope", ("assigned", "all")) == "all",
+        prevent_accidental_deletions=reader.boolean("preventAccidentalDeletions"),
+        deletion_threshold=reader.integer("deletionThreshold", 1, MAX_DELETION_THRESHOLD),
+    )
+
+
+# Each validator returns an error text saying what is allowed, or None when the value is fine.
+Validator = Callable[[str], str | None]
+
+
+def _display_name(value: str) -> str | None:
+    if not value.strip() or len(value) > 120 or _CONTROL.search(value):
+        return "a display name of 1 to 120 characters, without control characters"
+    return None
+
+
+def _guid(value: str) -> str | None:
+    return None if _GUID.match(value) else "a GUID such as 00000000-0000-0000-0000-000000000000"
+
+
+def _app_role(value: str) -> str | None:
+    if not value.strip() or len(value) > 120 or _CONTROL.search(value):
+        return "an app role's display name, value or id (1 to 120 characters)"
+    return None
+
+
+def _https_url(value: str) -> str | None:
+    try:
+        parts = urlsplit(value)
+        valid = parts.scheme == "https" and bool(parts.hostname) and parts.port != 0
+    except ValueError:
+        valid = False
+    if not valid or parts.query or parts.fragment or " " in value or _CONTROL.search(value):
+        return "an https:// URL with a host and no query or fragment"
+    return None
+
+
+def _sign_on_url(value: str) -> str | None:
+    domain = value.removeprefix(asana.SSO_SIGN_ON_URL_PREFIX)
+    if not value.startswith(asana.SSO_SIGN_ON_URL_PREFIX) or not _DOMAIN.match(domain):
+        return f"{asana.SSO_SIGN_ON_URL_PREFIX}<your email domain>, e.g. ...a/contoso.com"
+    return None
+
+
+def _email(value: str) -> str | None:
+    return None if _EMAIL.match(value) and len(value) <= 254 else "an email address"
+
+
+def _future_rfc3339(value: str) -> str | None:
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return "an RFC 3339 date-time such as 2029-01-31T00:00:00Z"
+    if moment.tzinfo is None:
+        return "an RFC 3339 date-time with a time zone, such as 2029-01-31T00:00:00Z"
+    if moment <= datetime.now(UTC):
+        return "a date-time in the future"
+    return None
+
+
+def _group_reference(value: str) -> str | None:
+    if _GUID.match(value):
+        return None
+    if not value.strip() or value != value.strip() or len(value) > 256 or _CONTROL.search(value):
+        return "a group object id or display name (1 to 256 characters, no edge spaces)"
+    return None
+
+
+def _user_reference(value: str) -> str | None:
+    if _GUID.match(value) or (_EMAIL.match(value) and len(value) <= 113):
+        return None
+    return "a user object id or user principal name such as ada@contoso.com"
+
+
+class _Reader:
+    """Reads typed values, remembering every problem instead of stopping at the first."""
+
+    def __init__(self, config: Mapping[str, Any], secret_keys: frozenset[str]):
+        self._config = config
+        self._secret_keys = secret_keys
+        self.problems: list[str] = []
+        self.failed: set[str] = set()
+
+    def problem(self, name: str, value: Any, allowed: str) -> None:
+        setting = _BY_NAME[name]
+        if setting.secret or value is None:
+            received = "not set" if value is None else "set (value hidden)"
+        else:
+            received = f"is {_shown(value)}"
+        self.failed.add(name)
+        self.problems.append(f"{setting.key} {received}; allowed: {allowed}")
+
+    def raw(self, name: str) -> Any:
+        value = self._config.get(_BY_NAME[name].key)
+        return _BY_NAME[name].default if value is None else value
+
+    def reject_unknown_keys(self) -> None:
+        known = {setting.key for setting in SETTINGS}
+        for key in sorted(self._config):
+            if key.startswith(f"{PROJECT}:") and key not in known:
+                names = ", ".join(setting.name for setting in SETTINGS)
+                self.problems.append(f"{key} is not a setting of this project; known: {names}")
+
+    def connection_settings(self, env: Mapping[str, str]) -> ConnectionSettings | None:
+        """The providers read these in their own process; a bad one should stop the preview."""
+        try:
+            return resolve(self._config, env)
+        except ConfigError as error:
+            self.problems.append(str(error))
+            return None
+
+    def optional_text(self, name: str, validate: Validator) -> str | None:
+        value = self.raw(name)
+        if value is None or value == "":
+            return None
+        if not isinstance(value, str):
+            self.problem(name, value, "a string")
+            return None
+        if (allowed := validate(value)) is not None:
+            self.problem(name, value, allowed)
+            return None
+        return value
+
+    def text(self, name: str, validate: Validator) -> str:
+        value = self.optional_text(name, validate)
+        if value is None and name not in self.failed:
+            self.problem(name, self._config.get(_BY_NAME[name].key), validate("") or "a value")
+        return value or ""
+
+    def choice(self, name: str, allowed: tuple[str, ...]) -> str:
+        value = self.raw(name)
+        if not isinstance(value, str) or value.lower() not in allowed:
+            self.problem(name, value, " or ".join(f'"{option}"' for option in allowed))
+            return allowed[0]
+        return value.lower()
+
+    def boolean(self, name: str) -> bool:
+        value = self.raw(name)
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in {"true", "false"}:
+            return value.lower() == "true"
+        self.problem(name, value, "true or false")
+        return False
+
+    def integer(self, name: str, low: int, high: int) -> int:
+        value = self.raw(name)
+        number: int | None = None
+        if isinstance(value, int) and not isinstance(value, bool):
+            number = value
+        elif isinstance(value, str) and re.fullmatch(r"[+-]?\d{1,12}", value.strip()):
+            number = int(value)
+        if number is None or not low <= number <= high:
+            self.problem(name, value, f"a whole number from {low} to {high}")
+            return low
+        return number
+
+    def unique_list(self, name: str, validate: Validator, what: str) -> tuple[str, ...]:
+        value = self.raw(name)
+        if isinstance(value, str) and value.strip().startswith("["):
+            with contextlib.suppress(ValueError):
+                value = json.loads(value)
+        if not isinstance(value, list):
+            self.problem(name, value, f"a list of {what} entries")
+            return ()
+        if len(value) > MAX_ASSIGNMENTS:
+            self.problem(name, f"a list of {len(value)}", f"at most {MAX_ASSIGNMENTS} entries")
+            return ()
+        seen: dict[str, str] = {}
+        for entry in value:
+            allowed = validate(entry) if isinstance(entry, str) else "a string"
+            if allowed is not None:
+                self.problem(name, entry, f"each entry {allowed}")
+                continue
+            if entry.lower() in seen:
+                self.problem(name, entry, f"each {what} once (it is listed twice)")
+                continue
+            seen[entry.lower()] = entry
+        return tuple(seen.values())
+
+    def secret_token(self, name: str) -> str:
+        key = _BY_NAME[name].key
+        value = self._config.get(key)
+        how = f"set it with `pulumi config set --secret {name} <token>`"
+        if value is None or (isinstance(value, str) and not value.strip()):
+            self.problem(
+                name, None, f"an Asana service-account token, required when provisioning; {how}"
+            )
+            return ""
+        if key not in self._secret_keys:
+            self.problem(
+                name,
+                value,
+                f"a secret value only: remove the plain text from the stack file and {how}",
+            )
+            return ""
+        return str(value)
+
+
+def _shown(value: Any) -> str:
+    text = json.dumps(value) if not isinstance(value, str) else f'"{value}"'
+    return text if len(text) <= 80 else text[:77] + '..."'

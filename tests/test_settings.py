@@ -1,0 +1,214 @@
+"""Stack settings: every invalid configuration stops the program before anything is declared."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+import yaml
+
+from components.settings import SETTINGS, SettingsError, load_settings
+from tests.program import PROJECT_ROOT, run_program
+
+P = "asana-provisioning:"
+TOKEN = "2/1204/5506:0123456789abcdef-settings-test"
+VALID: dict[str, str] = {
+    f"{P}ssoEnabled": "true",
+    f"{P}ssoSignOnUrl": "https://app.asana.com/a/contoso.com",
+    f"{P}assignmentGroups": json.dumps(["Asana Users"]),
+    f"{P}assignmentUsers": json.dumps(["ada@contoso.com"]),
+    f"{P}notificationEmail": "identity-ops@contoso.com",
+    f"{P}notifyOnFailure": "true",
+    f"{P}asanaToken": TOKEN,
+}
+SECRET_KEYS = {f"{P}asanaToken"}
+UNSET = object()
+GUID = "5b0f6c2e-7d41-4c8a-9e3b-2a6d1f0c8e47"
+
+
+def with_changes(changes: dict[str, Any]) -> dict[str, str]:
+    config = dict(VALID)
+    for key, value in changes.items():
+        if value is UNSET:
+            config.pop(key, None)
+        else:
+            config[key] = value
+    return config
+
+
+# (what is wrong, config changes, the key the error must name)
+INVALID = [
+    ("empty display name", {f"{P}appDisplayName": ""}, "appDisplayName"),
+    ("display name too long", {f"{P}appDisplayName": "A" * 121}, "appDisplayName"),
+    ("gallery template id not a GUID", {f"{P}galleryTemplateId": "asana"}, "galleryTemplateId"),
+    ("sso flag not a boolean", {f"{P}ssoEnabled": "yes"}, "ssoEnabled"),
+    ("sso on without a sign-on URL", {f"{P}ssoSignOnUrl": UNSET}, "ssoSignOnUrl"),
+    (
+        "sign-on URL over http",
+        {f"{P}ssoSignOnUrl": "http://app.asana.com/a/contoso.com"},
+        "ssoSignOnUrl",
+    ),
+    (
+        "sign-on URL without a domain",
+        {f"{P}ssoSignOnUrl": "https://app.asana.com/a/not a domain"},
+        "ssoSignOnUrl",
+    ),
+    ("identifier not https", {f"{P}ssoIdentifier": "ftp://app.asana.com/"}, "ssoIdentifier"),
+    (
+        "reply URL with a query",
+        {f"{P}ssoReplyUrl": "https://app.asana.com/-/saml/consume?x=1"},
+        "ssoReplyUrl",
+    ),
+    (
+        "malformed SSO notification email",
+        {f"{P}ssoNotificationEmails": json.dumps(["not-an-email"])},
+        "ssoNotificationEmails",
+    ),
+    (
+        "SSO notification emails not a list",
+        {f"{P}ssoNotificationEmails": "ops@contoso.com"},
+        "ssoNotificationEmails",
+    ),
+    (
+        "certificate end date in the past",
+        {f"{P}ssoCertificateEndDate": "2020-01-01T00:00:00Z"},
+        "ssoCertificateEndDate",
+    ),
+    (
+        "certificate end date not RFC 3339",
+        {f"{P}ssoCertificateEndDate": "next year"},
+        "ssoCertificateEndDate",
+    ),
+    (
+        "duplicate group assignment",
+        {f"{P}assignmentGroups": json.dumps(["Asana Users", "asana users"])},
+        "assignmentGroups",
+    ),
+    ("empty group entry", {f"{P}assignmentGroups": json.dumps([""])}, "assignmentGroups"),
+    ("groups not a list", {f"{P}assignmentGroups": json.dumps({"a": 1})}, "assignmentGroups"),
+    ("malformed user", {f"{P}assignmentUsers": json.dumps(["not a upn"])}, "assignmentUsers"),
+    ("duplicate user id", {f"{P}assignmentUsers": json.dumps([GUID, GUID])}, "assignmentUsers"),
+    (
+        "too many assignments",
+        {f"{P}assignmentGroups": json.dumps([f"group-{n}" for n in range(10_001)])},
+        "assignmentGroups",
+    ),
+    ("empty app role", {f"{P}assignmentAppRole": ""}, "assignmentAppRole"),
+    ("provisioning flag not a boolean", {f"{P}provisioningEnabled": "1"}, "provisioningEnabled"),
+    ("unknown provisioning status", {f"{P}provisioningStatus": "paused"}, "provisioningStatus"),
+    (
+        "tenant URL over http",
+        {f"{P}scimTenantUrl": "http://app.asana.com/api/1.0/scim"},
+        "scimTenantUrl",
+    ),
+    ("provisioning on without a token", {f"{P}asanaToken": UNSET}, "asanaToken"),
+    ("malformed notification email", {f"{P}notificationEmail": "ops@"}, "notificationEmail"),
+    (
+        "failure notifications without an email",
+        {f"{P}notificationEmail": UNSET},
+        "notificationEmail",
+    ),
+    ("unknown scope", {f"{P}provisioningScope": "everyone"}, "provisioningScope"),
+    ("zero deletion threshold", {f"{P}deletionThreshold": "0"}, "deletionThreshold"),
+    ("negative deletion threshold", {f"{P}deletionThreshold": "-5"}, "deletionThreshold"),
+    ("deletion threshold not a number", {f"{P}deletionThreshold": "ten"}, "deletionThreshold"),
+    (
+        "deletion prevention flag not a boolean",
+        {f"{P}preventAccidentalDeletions": "maybe"},
+        "preventAccidentalDeletions",
+    ),
+    ("misspelt setting", {f"{P}ssoEnable": "true"}, "ssoEnable "),
+    ("zero HTTP timeout", {f"{P}httpTimeoutSeconds": "0"}, "httpTimeoutSeconds"),
+    ("Graph endpoint over http", {f"{P}graphEndpoint": "http://graph.example"}, "graphEndpoint"),
+    ("unknown national cloud", {"azuread:environment": "mars"}, "azuread:environment"),
+]
+
+
+@pytest.mark.parametrize(
+    ("changes", "key"), [case[1:] for case in INVALID], ids=[case[0] for case in INVALID]
+)
+def test_invalid_setting_stops_the_program_before_any_resource(changes, key: str):
+    run = run_program(with_changes(changes), SECRET_KEYS)
+
+    assert isinstance(run.error, SettingsError), run.error
+    assert run.resources == []
+    named = [problem for problem in run.error.problems if key in problem]
+    assert named, run.error.problems
+    assert "allowed:" in named[0] or "known:" in named[0]
+    assert TOKEN not in str(run.error)
+
+
+def test_there_are_at_least_25_distinct_invalid_configurations():
+    assert len({case[0] for case in INVALID}) >= 25
+
+
+def test_the_valid_base_configuration_loads():
+    settings = load_settings(VALID, SECRET_KEYS)
+
+    assert settings.sso is not None and settings.provisioning is not None
+    assert [p.reference for p in settings.principals] == ["Asana Users", "ada@contoso.com"]
+
+
+def test_a_plaintext_token_is_refused_with_how_to_set_it_and_without_echoing_it():
+    with pytest.raises(SettingsError) as error:
+        load_settings(VALID, secret_keys=set())
+
+    (problem,) = error.value.problems
+    assert problem.startswith("asana-provisioning:asanaToken set (value hidden)")
+    assert "pulumi config set --secret asanaToken" in problem
+    assert TOKEN not in problem
+
+
+def test_the_message_shows_the_value_received():
+    with pytest.raises(SettingsError) as error:
+        load_settings(with_changes({f"{P}provisioningScope": "everyone"}), SECRET_KEYS)
+
+    assert error.value.problems == [
+        'asana-provisioning:provisioningScope is "everyone"; allowed: "assigned" or "all"'
+    ]
+
+
+def test_every_problem_is_reported_at_once():
+    config = with_changes({f"{P}deletionThreshold": "0", f"{P}provisioningScope": "x"})
+
+    with pytest.raises(SettingsError) as error:
+        load_settings(config, SECRET_KEYS)
+
+    assert len(error.value.problems) == 2
+
+
+def test_provisioning_off_needs_no_token_and_declares_no_provisioning():
+    config = with_changes({f"{P}provisioningEnabled": "false", f"{P}asanaToken": UNSET})
+
+    assert load_settings(config, set()).provisioning is None
+
+
+def test_defaults_follow_the_portal_and_asanas_documentation():
+    settings = load_settings({f"{P}asanaToken": TOKEN}, SECRET_KEYS)
+
+    assert settings.app_display_name == "Asana"
+    assert settings.sso is None
+    assert settings.app_role == "User"
+    provisioning = settings.provisioning
+    assert provisioning is not None
+    assert provisioning.tenant_url == "https://app.asana.com/api/1.0/scim"
+    assert (provisioning.running, provisioning.sync_all) == (True, False)
+    assert (provisioning.prevent_accidental_deletions, provisioning.deletion_threshold) == (
+        True,
+        500,
+    )
+
+
+def test_pulumi_yaml_declares_every_setting_with_its_type_and_default():
+    project = yaml.safe_load((PROJECT_ROOT / "Pulumi.yaml").read_text())
+
+    expected = {setting.name: setting.project_schema() for setting in SETTINGS}
+    assert project["config"] == expected
+
+
+def test_readme_documents_every_setting():
+    readme = (PROJECT_ROOT / "README.md").read_text()
+
+    missing = [setting.name for setting in SETTINGS if f"`{setting.name}`" not in readme]
+    assert missing == []
