@@ -26,6 +26,7 @@ test: lint
 
 bench: venv
 	$(BIN)/python -m benchmarks.provider_lifecycle
+	$(BIN)/python -m benchmarks.program_build
 
 preview: venv
 	mkdir -p .pulumi-state

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import runpy
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -182,10 +182,19 @@ class ProgramRun:
         return next(resource for resource in self.resources if resource.urn == urn)
 
 
+def run_main() -> None:
+    runpy.run_path(str(PROJECT_ROOT / "__main__.py"), run_name="__main__")
+
+
 def run_program(
-    config: Mapping[str, str], secret_keys: set[str], stack: str = "dev", preview: bool = False
+    config: Mapping[str, str],
+    secret_keys: set[str],
+    stack: str = "dev",
+    preview: bool = False,
+    main: Callable[[], None] = run_main,
 ) -> ProgramRun:
-    """Runs the program once; an error it raises (bad settings) is kept in `error`."""
+    """Runs the program (`__main__.py` unless told otherwise) once; an error it raises (bad
+    settings) is kept in `error`."""
     monitor = RecordingMonitor(AzureAdMocks())
     pulumi.runtime.set_all_config(dict(config), sorted(secret_keys))
     ROOT.set(None)  # a fresh root stack resource for every run
@@ -196,7 +205,7 @@ def run_program(
 
     @pulumi.runtime.test
     def program() -> pulumi.Output:
-        runpy.run_path(str(PROJECT_ROOT / "__main__.py"), run_name="__main__")
+        main()
         exported = get_root_resource().outputs  # type: ignore[union-attr]
         return pulumi.Output.all(**exported).apply(outputs.update)
 
