@@ -1,0 +1,244 @@
+"""`ProvisioningAttributeMappings`: one object mapping of a provisioning job's schema, as code.
+
+Create and update are a read-modify-write of the whole schema (one GET, then one PUT only when
+something differs: Graph refuses PATCH), so a job whose schema already matches is adopted
+without a write. Read is one GET and reports the managed part as it is live, so a refresh shows
+exactly which mapping someone changed in the portal. Delete resets the job's schema to the
+template default.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    UpdateResult,
+)
+
+from providers import mapping_spec, schema_edit
+from providers.base import ConfiguredProvider
+from providers.graph import GraphClient, synchronization_path
+from providers.http import ServiceError
+from providers.inputs import failure_for_guid, failure_for_name, is_unknown
+
+# Spec keys (the stack file's words) and the resource properties that carry them.
+SPEC_PROPERTIES = {
+    "sourceObject": "source_object",
+    "targetObject": "target_object",
+    "mode": "mode",
+    "enabled": "enabled",
+    "actions": "actions",
+    "mappings": "mappings",
+    "scopingFilter": "scoping_filter",
+}
+_IDENTITY = ("service_principal_id", "job_id", "kind", "source_object", "target_object")
+_JOB_RESOURCE_ID = re.compile(r"/synchronization/jobs/([^/]+)$")
+
+
+class AttributeMappingError(Exception):
+    """The mappings could not be applied; the message names them and the service's reason."""
+
+
+def job_id_of(value: str) -> str:
+    """The job id, also from the azuread resource id `/servicePrincipals/…/jobs/{id}`."""
+    match = _JOB_RESOURCE_ID.search(value)
+    return match.group(1) if match else value
+
+
+def _property_path(path: str) -> str:
+    """`scopingFilter[0][1].operator` (a spec path) as `scoping_filter[0][1].operator`."""
+    match = re.match(r"^([A-Za-z]+)(.*)$", path)
+    if match is None:
+        return "mappings"
+    return SPEC_PROPERTIES.get(match.group(1), match.group(1)) + match.group(2)
+
+
+def spec_of(props: dict[str, Any]) -> dict[str, Any]:
+    return {key: props[prop] for key, prop in SPEC_PROPERTIES.items() if prop in props}
+
+
+def properties_of(spec: dict[str, Any]) -> dict[str, Any]:
+    return {prop: spec[key] for key, prop in SPEC_PROPERTIES.items() if key in spec}
+
+
+class ProvisioningAttributeMappingsProvider(ConfiguredProvider):
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        inputs = dict(news)
+        inputs.setdefault("restart_on_change", False)
+        failures = [
+            failure
+            for failure in (
+                failure_for_guid(
+                    "service_principal_id",
+                    news.get("service_principal_id"),
+                    "object id of the Asana service principal",
+                ),
+                failure_for_name("job_id", news.get("job_id"), "a synchronization job id"),
+            )
+            if failure is not None
+        ]
+        kind = news.get("kind")
+        if kind not in mapping_spec.MATCHING_TARGET:
+            failures.append(CheckFailure("kind", f"is {kind!r}; allowed: user or group"))
+            return CheckResult(inputs, failures)
+        if not isinstance(inputs["restart_on_change"], bool):
+            failures.append(CheckFailure("restart_on_change", "must be true or false"))
+        raw = spec_of(news)
+        if any(is_unknown(value) for value in raw.values()):
+            return CheckResult(inputs, failures)
+        spec, problems = mapping_spec.normalize(raw, kind)
+        failures += [CheckFailure(_property_path(path), message) for path, message in problems]
+        inputs.update(properties_of(spec))
+        return CheckResult(inputs, failures)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        replaces = [
+            prop
+            for prop in _IDENTITY
+            if is_unknown(news.get(prop)) or news.get(prop) != olds.get(prop)
+        ]
+        desired = spec_of(news)
+        unknown = any(is_unknown(value) for value in desired.values())
+        changed = (
+            bool(replaces)
+            or unknown
+            or desired.get("mode") != olds.get("mode")
+            or news.get("restart_on_change") != olds.get("restart_on_change")
+            or bool(schema_edit.changes(desired, spec_of(olds)))
+        )
+        return DiffResult(
+            changes=changed, replaces=replaces, stables=[], delete_before_replace=True
+        )
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        outs = self._converge(props)
+        identity = f"{job_id_of(props['job_id'])}/{props['source_object']}/{props['target_object']}"
+        return CreateResult(id_=identity, outs=outs)
+
+    def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        return UpdateResult(outs=self._converge(news))
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        desired = self._managed(props)
+        with GraphClient(self.connection().graph) as graph:
+            try:
+                schema = graph.get(self._schema_path(props))
+            except ServiceError as error:
+                if error.status == 404:
+                    return ReadResult(None, {})
+                raise
+        try:
+            live = schema_edit.live_spec(schema, desired)
+        except schema_edit.SchemaEditError as error:
+            raise AttributeMappingError(f"reading {self._name(props)}: {error}") from None
+        outs = self._outputs(props, live, props.get("managed_targets") or [])
+        inputs = {key: value for key, value in outs.items() if key != "managed_targets"}
+        return ReadResult(id_, outs, inputs=inputs)
+
+    def delete(self, _id: str, props: dict[str, Any]) -> None:
+        """Resets the job's schema to its template's default (DELETE on the job schema)."""
+        with GraphClient(self.connection().graph) as graph:
+            try:
+                graph.delete(self._schema_path(props))
+            except ServiceError as error:
+                if error.status != 404:  # the job, and its schema, are already gone
+                    raise
+
+    def _converge(self, props: dict[str, Any]) -> dict[str, Any]:
+        desired = spec_of(props)
+        matching = mapping_spec.MATCHING_TARGET[props["kind"]]
+        path = self._schema_path(props)
+        with GraphClient(self.connection().graph) as graph:
+            schema = graph.get(path)
+            try:
+                updated = schema_edit.apply(schema, desired, matching)
+            except schema_edit.SchemaEditError as error:
+                raise AttributeMappingError(f"{self._name(props)}: {error}") from None
+            if updated != schema:
+                pending = schema_edit.changes(desired, schema_edit.live_spec(schema, desired))
+                try:
+                    graph.put(path, updated)
+                except ServiceError as error:
+                    raise AttributeMappingError(
+                        f"could not change {self._name(props)} ({'; '.join(pending)}); the live "
+                        f"schema was left as it was: {error}"
+                    ) from None
+                if props.get("restart_on_change"):
+                    self._restart(graph, props)
+        managed = [mapping["target"] for mapping in desired["mappings"]]
+        return self._outputs(props, schema_edit.live_spec(updated, desired), managed)
+
+    def _restart(self, graph: GraphClient, props: dict[str, Any]) -> None:
+        """As the portal's "Restart provisioning": restart criteria left empty."""
+        job = job_id_of(props["job_id"])
+        graph.post(
+            synchronization_path(props["service_principal_id"], "jobs", job, "restart"),
+            {"criteria": {}},
+        )
+
+    def _managed(self, props: dict[str, Any]) -> dict[str, Any]:
+        """The desired spec's shape, rebuilt from state: which targets this resource manages."""
+        desired = spec_of(props)
+        desired["mappings"] = [{"target": t} for t in props.get("managed_targets", [])]
+        return desired
+
+    @staticmethod
+    def _outputs(props: dict[str, Any], live: dict[str, Any], managed: list[str]) -> dict[str, Any]:
+        """Live state in the inputs' shape, plus the targets a merge manages (read needs them)."""
+        return {
+            "service_principal_id": props["service_principal_id"],
+            "job_id": props["job_id"],
+            "kind": props["kind"],
+            "restart_on_change": bool(props.get("restart_on_change", False)),
+            **properties_of(live),
+            "managed_targets": managed,
+        }
+
+    @staticmethod
+    def _schema_path(props: dict[str, Any]) -> str:
+        job = job_id_of(props["job_id"])
+        return synchronization_path(props["service_principal_id"], "jobs", job, "schema")
+
+    @staticmethod
+    def _name(props: dict[str, Any]) -> str:
+        return (
+            f"the {props['source_object']} -> {props['target_object']} attribute mappings of "
+            f"job {job_id_of(props['job_id'])}"
+        )
+
+
+class ProvisioningAttributeMappings(
+    pulumi.dynamic.Resource, module="asana", name="ProvisioningAttributeMappings"
+):
+    """The attribute mappings and scoping filter of one object mapping (users or groups)."""
+
+    mappings: pulumi.Output[list[dict[str, Any]]]
+    scoping_filter: pulumi.Output[list[list[dict[str, Any]]]]
+    enabled: pulumi.Output[bool]
+
+    def __init__(
+        self,
+        resource_name: str,
+        service_principal_id: pulumi.Input[str],
+        job_id: pulumi.Input[str],
+        kind: str,
+        spec: dict[str, Any],
+        restart_on_change: bool = False,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        props: dict[str, Any] = {
+            "service_principal_id": service_principal_id,
+            "job_id": job_id,
+            "kind": kind,
+            "restart_on_change": restart_on_change,
+            **properties_of(spec),
+            "managed_targets": None,
+        }
+        super().__init__(ProvisioningAttributeMappingsProvider(), resource_name, props, opts)

@@ -1,0 +1,286 @@
+"""Pure schema logic: changes land only where the spec points, everything else is untouched."""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+import pytest
+
+from providers import schema_edit
+from providers.mapping_spec import normalize
+from tests.emulator.asana_schema import asana_template_schema
+
+ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:"
+ACTIVE = 'Switch([IsSoftDeleted], , "False", "True", "True", "False")'
+
+
+def user_spec(**raw: Any) -> dict[str, Any]:
+    spec, problems = normalize(raw, "user")
+    assert problems == []
+    return spec
+
+
+def group_spec(**raw: Any) -> dict[str, Any]:
+    spec, problems = normalize(raw, "group")
+    assert problems == []
+    return spec
+
+
+def user_mapping(schema: dict[str, Any]) -> dict[str, Any]:
+    return schema_edit.object_mapping(schema, "User", "User")
+
+
+def without_user_mapping_entry(schema: dict[str, Any], target: str) -> dict[str, Any]:
+    """The schema with one attribute mapping taken out, to compare the rest exactly."""
+    result = copy.deepcopy(schema)
+    mapping = user_mapping(result)
+    mapping["attributeMappings"] = [
+        m for m in mapping["attributeMappings"] if m["targetAttributeName"] != target
+    ]
+    return result
+
+
+@pytest.fixture
+def schema() -> dict[str, Any]:
+    document = asana_template_schema()
+    # Fields we do not know must survive every edit, at every level.
+    document["x-future-field"] = {"kept": True}
+    document["synchronizationRules"][0]["x-rule-extra"] = [1, 2, 3]
+    user_mapping(document)["x-mapping-extra"] = "kept"
+    return document
+
+
+def test_round_trip_without_changes_is_identical(schema):
+    unchanged = schema_edit.apply(schema, user_spec(), "userName")
+
+    assert unchanged == schema
+    assert json.dumps(unchanged, sort_keys=True) == json.dumps(schema, sort_keys=True)
+
+
+def test_the_live_template_as_an_exact_spec_round_trips(schema):
+    live = schema_edit.live_spec(
+        schema,
+        user_spec(
+            mode="exact",
+            mappings=[
+                {"target": "userName", "attribute": "userPrincipalName", "matchingPriority": 1}
+            ],
+        ),
+    )
+    spec = user_spec(mode="exact", mappings=live["mappings"])
+
+    assert schema_edit.apply(schema, spec, "userName") == schema
+    assert len(spec["mappings"]) == 14
+    assert schema_edit.changes(spec, live) == []
+
+
+def test_changing_one_mapping_touches_nothing_else(schema):
+    spec = user_spec(mappings=[{"target": "title", "expression": 'Coalesce([jobTitle], "Staff")'}])
+
+    changed = schema_edit.apply(schema, spec, "userName")
+
+    assert without_user_mapping_entry(changed, "title") == without_user_mapping_entry(
+        schema, "title"
+    )
+    (title,) = [
+        m for m in user_mapping(changed)["attributeMappings"] if m["targetAttributeName"] == "title"
+    ]
+    assert title["source"] == {
+        "expression": 'Coalesce([jobTitle], "Staff")',
+        "name": "Coalesce",
+        "parameters": [],
+        "type": "Function",
+    }
+    assert title["flowBehavior"] == "FlowWhenChanged"
+    assert [m["targetAttributeName"] for m in user_mapping(changed)["attributeMappings"]] == [
+        m["targetAttributeName"] for m in user_mapping(schema)["attributeMappings"]
+    ]
+
+
+def test_an_unchanged_function_mapping_keeps_its_parsed_parameters(schema):
+    before = next(
+        m for m in user_mapping(schema)["attributeMappings"] if m["targetAttributeName"] == "active"
+    )
+    spec = user_spec(
+        mappings=[
+            {
+                "target": "active",
+                "expression": 'Switch([IsSoftDeleted],,"False","True","True","False")',
+            }
+        ]
+    )
+
+    after = schema_edit.apply(schema, spec, "userName")
+
+    assert after == schema
+    assert before["source"]["parameters"], "the template's Switch is stored parsed"
+
+
+def test_merge_adds_a_mapping_and_keeps_the_templates_others(schema):
+    spec = user_spec(mappings=[{"target": 'emails[type eq "work"].value', "attribute": "mail"}])
+
+    changed = schema_edit.apply(schema, spec, "userName")
+
+    targets = [m["targetAttributeName"] for m in user_mapping(changed)["attributeMappings"]]
+    assert targets[:-1] == [
+        m["targetAttributeName"] for m in user_mapping(schema)["attributeMappings"]
+    ]
+    assert user_mapping(changed)["attributeMappings"][-1] == {
+        "defaultValue": None,
+        "exportMissingReferences": False,
+        "flowBehavior": "FlowWhenChanged",
+        "flowType": "Always",
+        "matchingPriority": 0,
+        "source": {"expression": "[mail]", "name": "mail", "parameters": [], "type": "Attribute"},
+        "targetAttributeName": 'emails[type eq "work"].value',
+    }
+
+
+def test_exact_makes_the_listed_mappings_the_whole_set(schema):
+    spec = user_spec(
+        mode="exact",
+        mappings=[
+            {"target": "userName", "attribute": "userPrincipalName", "matchingPriority": 1},
+            {"target": "active", "expression": ACTIVE},
+            {"target": "title", "attribute": "jobTitle"},
+        ],
+    )
+
+    changed = schema_edit.apply(schema, spec, "userName")
+
+    assert [m["targetAttributeName"] for m in user_mapping(changed)["attributeMappings"]] == [
+        "userName",
+        "active",
+        "title",
+    ]
+    assert schema_edit.object_mapping(changed, "Group", "Group") == schema_edit.object_mapping(
+        schema, "Group", "Group"
+    )
+    removed = [
+        c for c in schema_edit.changes(spec, schema_edit.live_spec(schema, spec)) if "removed" in c
+    ]
+    assert len(removed) == 11
+
+
+def test_a_scoping_filter_is_added_changed_and_removed(schema):
+    sales = [[{"attribute": "department", "operator": "EQUALS", "values": ["Sales"]}]]
+    added = schema_edit.apply(schema, user_spec(scopingFilter=sales), "userName")
+    assert user_mapping(added)["scope"] == {
+        "groups": [
+            {
+                "clauses": [
+                    {
+                        "operatorName": "EQUALS",
+                        "sourceOperandName": "department",
+                        "targetOperand": {"values": ["Sales"]},
+                    }
+                ],
+                "name": "Scoping group 1",
+            }
+        ]
+    }
+
+    either = sales + [[{"attribute": "jobTitle", "operator": "IS NOT NULL", "values": []}]]
+    changed = schema_edit.apply(added, user_spec(scopingFilter=either), "userName")
+    assert [g["name"] for g in user_mapping(changed)["scope"]["groups"]] == [
+        "Scoping group 1",
+        "Scoping group 2",
+    ]
+    assert schema_edit.live_spec(changed, user_spec(scopingFilter=[]))["scopingFilter"] == either
+
+    removed = schema_edit.apply(changed, user_spec(scopingFilter=[]), "userName")
+    assert user_mapping(removed)["scope"] is None
+    assert without_scope(removed) == without_scope(schema)
+
+
+def without_scope(schema: dict[str, Any]) -> dict[str, Any]:
+    result = copy.deepcopy(schema)
+    user_mapping(result)["scope"] = None
+    return result
+
+
+def test_an_unmanaged_scoping_filter_is_left_alone(schema):
+    user_mapping(schema)["scope"] = {"groups": [{"name": "hand made", "clauses": []}]}
+
+    assert schema_edit.apply(schema, user_spec(), "userName") == schema
+
+
+def test_experimental_filter_sets_survive_a_filter_change(schema):
+    user_mapping(schema)["scope"] = {
+        "groups": [],
+        "inputFilterGroups": [{"name": "x", "clauses": []}],
+    }
+    sales = [[{"attribute": "department", "operator": "EQUALS", "values": ["Sales"]}]]
+
+    changed = schema_edit.apply(schema, user_spec(scopingFilter=sales), "userName")
+
+    assert user_mapping(changed)["scope"]["inputFilterGroups"] == [{"name": "x", "clauses": []}]
+
+
+def test_disabling_and_narrowing_actions_changes_only_those_fields(schema):
+    changed = schema_edit.apply(
+        schema, user_spec(enabled=False, actions=["create", "update"]), "userName"
+    )
+
+    assert user_mapping(changed)["enabled"] is False
+    assert user_mapping(changed)["flowTypes"] == "Add, Update"
+    user_mapping(changed).update(enabled=True, flowTypes=user_mapping(schema)["flowTypes"])
+    assert changed == schema
+
+
+def test_group_mappings_are_found_by_their_short_names(schema):
+    spec = group_spec(
+        mappings=[{"target": "displayName", "attribute": "mailNickname", "matchingPriority": 1}]
+    )
+
+    changed = schema_edit.apply(schema, spec, "displayName")
+
+    group = schema_edit.object_mapping(
+        changed, "Group", "urn:ietf:params:scim:schemas:core:2.0:Group"
+    )
+    assert group["attributeMappings"][0]["source"]["name"] == "mailNickname"
+    assert user_mapping(changed) == user_mapping(schema)
+
+
+def test_a_missing_object_mapping_lists_what_there_is(schema):
+    with pytest.raises(schema_edit.SchemaEditError, match="no object mapping from Contact to User"):
+        schema_edit.apply(schema, user_spec(sourceObject="Contact"), "userName")
+
+
+def test_a_live_second_matching_attribute_is_refused(schema):
+    title = next(
+        m for m in user_mapping(schema)["attributeMappings"] if m["targetAttributeName"] == "title"
+    )
+    title["matchingPriority"] = 2
+
+    with pytest.raises(schema_edit.SchemaEditError, match="would match on userName, title"):
+        schema_edit.apply(schema, user_spec(), "userName")
+
+
+def test_changes_name_each_difference(schema):
+    spec = user_spec(
+        enabled=False,
+        mappings=[
+            {"target": "title", "attribute": "department"},
+            {"target": 'emails[type eq "work"].value', "attribute": "mail"},
+            {"target": "active", "expression": ACTIVE},
+        ],
+        scopingFilter=[[{"attribute": "department", "operator": "EQUALS", "values": ["Sales"]}]],
+    )
+
+    found = schema_edit.changes(spec, schema_edit.live_spec(schema, spec))
+
+    assert found == [
+        "enabled: true -> false",
+        "title: [jobTitle] -> [department]",
+        'emails[type eq "work"].value: not mapped -> [mail]',
+        "scoping filter: none -> (department EQUALS ['Sales'])",
+    ]
+
+
+def test_expression_spacing_is_not_a_change(schema):
+    spaced = user_spec(mappings=[{"target": "active", "expression": ACTIVE.replace(", ", " ,  ")}])
+
+    assert schema_edit.changes(spaced, schema_edit.live_spec(schema, spaced)) == []
