@@ -189,6 +189,8 @@ def _mapping(raw: Any, kind: ObjectKind, path: str, problems: list[Problem]) -> 
     priority = raw.get("matchingPriority", 0)
     if isinstance(priority, str) and priority.isdigit():
         priority = int(priority)
+    if isinstance(priority, float) and priority.is_integer():  # gRPC numbers arrive as floats
+        priority = int(priority)
     if not isinstance(priority, int) or isinstance(priority, bool) or not 0 <= priority <= 100:
         problems.append((f"{path}.matchingPriority", "must be a whole number from 0 to 100"))
         priority = 0

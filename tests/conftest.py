@@ -11,12 +11,13 @@ from typing import Any
 import pytest
 
 from tests.emulator import Emulator
+from tests.emulator.asana_schema import asana_template_schema
 from tests.engine import PROJECT, ProviderServer, Secret
 
 TENANT_ID = "0d2f6c1e-8a5b-4f3e-9c7d-1b2a3c4d5e6f"
 CLIENT_ID = "6b1e0f2a-3c4d-4e5f-8a9b-0c1d2e3f4a5b"
 SERVICE_PRINCIPAL_ID = "9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a"
-ASANA_TEMPLATE = {"id": "asana", "factoryTag": "asana", "schema": {"synchronizationRules": []}}
+ASANA_TEMPLATE = {"id": "asana", "factoryTag": "asana", "schema": asana_template_schema()}
 
 
 @dataclass(frozen=True)
