@@ -182,7 +182,7 @@ def test_a_scoping_filter_is_added_changed_and_removed(schema):
         ]
     }
 
-    either = sales + [[{"attribute": "jobTitle", "operator": "IS NOT NULL", "values": []}]]
+    either = [*sales, [{"attribute": "jobTitle", "operator": "IS NOT NULL", "values": []}]]
     changed = schema_edit.apply(added, user_spec(scopingFilter=either), "userName")
     assert [g["name"] for g in user_mapping(changed)["scope"]["groups"]] == [
         "Scoping group 1",
