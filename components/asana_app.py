@@ -19,6 +19,7 @@ import pulumi_azuread as azuread
 from components import asana_defaults as asana
 from components.settings import Principal, ProvisioningSettings, SsoSettings, StackSettings
 from providers.asana_token import AsanaServiceAccountToken
+from providers.attribute_mappings import ProvisioningAttributeMappings
 from providers.provisioning_template import ProvisioningTemplate
 
 COMPONENT_TYPE = "asana-provisioning:index:AsanaEnterpriseApp"
@@ -69,6 +70,7 @@ class AsanaEnterpriseApp(pulumi.ComponentResource):
     template: ProvisioningTemplate | None
     secret: azuread.SynchronizationSecret | None
     job: azuread.SynchronizationJob | None
+    attribute_mappings: dict[str, ProvisioningAttributeMappings]
     signing_certificate: azuread.ServicePrincipalTokenSigningCertificate | None
 
     def __init__(
@@ -109,6 +111,7 @@ class AsanaEnterpriseApp(pulumi.ComponentResource):
         self.assignments = self._declare_assignments()
         provisioning = settings.provisioning
         self.token = self.template = self.secret = self.job = None
+        self.attribute_mappings = {}
         if provisioning is not None:
             self._declare_provisioning(provisioning)
         self.register_outputs(
@@ -203,6 +206,20 @@ class AsanaEnterpriseApp(pulumi.ComponentResource):
             enabled=provisioning.running,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.secret]),
         )
+        for kind, spec in (
+            ("user", provisioning.user_mappings),
+            ("group", provisioning.group_mappings),
+        ):
+            if spec is not None:
+                self.attribute_mappings[kind] = ProvisioningAttributeMappings(
+                    f"{self._name}-{kind}-attribute-mappings",
+                    service_principal_id=self.service_principal.object_id,
+                    job_id=self.job.id,
+                    kind=kind,
+                    spec=spec,
+                    restart_on_change=provisioning.restart_on_mapping_change,
+                    opts=child,
+                )
 
     def provisioning_page(self) -> pulumi.Output[str]:
         """The app's Provisioning page in the Entra admin center."""

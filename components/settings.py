@@ -19,7 +19,9 @@ from urllib.parse import urlsplit
 import pulumi
 
 from components import asana_defaults as asana
+from providers import mapping_spec
 from providers.connection import PROJECT, ConfigError, ConnectionSettings, resolve
+from providers.mapping_spec import ObjectKind
 
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 _EMAIL = re.compile(
@@ -42,7 +44,7 @@ class SettingsError(pulumi.RunError):
         super().__init__(f"the stack configuration has {len(self.problems)} problem(s):\n{lines}")
 
 
-SettingType = Literal["string", "boolean", "integer", "array"]
+SettingType = Literal["string", "boolean", "integer", "array", "object"]
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,8 @@ class Setting:
         stack. The token is not declared `secret: true` for the same reason (Pulumi refuses a
         default on a secret key); the program itself refuses a token that is not secret.
         """
+        if self.type == "object":  # Pulumi's config types cannot describe an object
+            return {"description": self.description, "default": self.default or {}}
         schema: dict[str, Any] = {"type": self.type, "description": self.description}
         if self.type == "array":
             schema["items"] = {"type": "string"}
@@ -148,6 +152,24 @@ SETTINGS: tuple[Setting, ...] = (
         "Deletions in one cycle that trigger accidental-deletion prevention.",
         asana.DEFAULT_DELETION_THRESHOLD,
     ),
+    Setting(
+        "userMappings",
+        "object",
+        "Users' attribute mappings and scoping filter (see the README); {} keeps the template's.",
+        {},
+    ),
+    Setting(
+        "groupMappings",
+        "object",
+        "Groups' attribute mappings and scoping filter (see the README); {} keeps the template's.",
+        {},
+    ),
+    Setting(
+        "restartOnMappingChange",
+        "boolean",
+        'After a mapping change, restart the job as the portal\'s "Restart provisioning" does.',
+        False,
+    ),
     Setting("graphEndpoint", "string", "Microsoft Graph root for a custom cloud."),
     Setting("authorityHost", "string", "Entra ID authority host for a custom cloud."),
     Setting("httpTimeoutSeconds", "integer", "Read timeout of every provider request.", 60),
@@ -181,6 +203,9 @@ class SsoSettings:
 @dataclass(frozen=True)
 class ProvisioningSettings:
     running: bool
+    user_mappings: dict[str, Any] | None
+    group_mappings: dict[str, Any] | None
+    restart_on_mapping_change: bool
     tenant_url: str
     token: str = field(repr=False)
     notification_email: str | None
@@ -259,6 +284,9 @@ def _principals(reader: _Reader) -> tuple[Principal, ...]:
 
 def _provisioning(reader: _Reader) -> ProvisioningSettings | None:
     if not reader.boolean("provisioningEnabled"):
+        for name in ("userMappings", "groupMappings"):
+            if reader.raw(name) not in ({}, "{}", "", None):
+                reader.problem(name, reader.raw(name), "{} when provisioningEnabled is false")
         return None
     email = reader.optional_text("notificationEmail", _email)
     notify = reader.boolean("notifyOnFailure")
@@ -268,6 +296,9 @@ def _provisioning(reader: _Reader) -> ProvisioningSettings | None:
         )
     return ProvisioningSettings(
         running=reader.choice("provisioningStatus", ("on", "off")) == "on",
+        user_mappings=reader.mapping_spec("userMappings", "user"),
+        group_mappings=reader.mapping_spec("groupMappings", "group"),
+        restart_on_mapping_change=reader.boolean("restartOnMappingChange"),
         tenant_url=reader.text("scimTenantUrl", _https_url),
         token=reader.secret_token("asanaToken"),
         notification_email=email,
@@ -451,6 +482,24 @@ class _Reader:
                 continue
             seen[entry.lower()] = entry
         return tuple(seen.values())
+
+    def mapping_spec(self, name: str, kind: ObjectKind) -> dict[str, Any] | None:
+        """A desired object mapping, or None when the stack leaves the template's in place."""
+        value = self.raw(name)
+        if isinstance(value, str):
+            try:
+                value = json.loads(value) if value.strip() else {}
+            except ValueError:
+                self.problem(name, value, "an object (see the README's attribute mappings)")
+                return None
+        if value == {}:
+            return None
+        spec, problems = mapping_spec.normalize(value, kind)
+        key = _BY_NAME[name].key
+        for path, message in problems:
+            self.failed.add(name)
+            self.problems.append(f"{key}{'.' + path if path else ''} {message}")
+        return None if problems else spec
 
     def secret_token(self, name: str) -> str:
         key = _BY_NAME[name].key

@@ -235,3 +235,47 @@ def expected_object_id(kind: str, reference: str) -> str:
 
 def unwrap(value):
     return value["value"] if is_secret_value(value) else value
+
+
+MAPPINGS = "pulumi-python:dynamic/asana:ProvisioningAttributeMappings"
+
+
+def test_attribute_mappings_are_declared_as_the_stack_says(stack):
+    settings, run = stack
+    declared = {resource.inputs["kind"]: resource for resource in run.of_type(MAPPINGS)}
+    provisioning = settings.provisioning
+    expected = {}
+    if provisioning is not None:
+        specs = (("user", provisioning.user_mappings), ("group", provisioning.group_mappings))
+        expected = {kind: spec for kind, spec in specs if spec is not None}
+
+    assert set(declared) == set(expected)
+    for kind, spec in expected.items():
+        resource = declared[kind]
+        assert resource.inputs["mappings"] == spec["mappings"]
+        assert resource.inputs.get("scoping_filter") == spec.get("scopingFilter")
+        assert resource.inputs["service_principal_id"] == SP_OBJECT_ID
+        assert run.one(JOB).urn in resource.property_dependencies["job_id"]
+
+
+def test_prod_maps_title_and_department_and_scopes_users_to_a_department():
+    config, secret_keys = stack_config(next(p for p in STACK_FILES if stack_name(p) == "prod"))
+    provisioning = load_settings(config, secret_keys).provisioning
+    assert provisioning is not None and provisioning.user_mappings is not None
+
+    targets = {m["target"] for m in provisioning.user_mappings["mappings"]}
+    assert {
+        "title",
+        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department",
+    } <= targets
+    (group,) = provisioning.user_mappings["scopingFilter"]
+    assert group == [{"attribute": "department", "operator": "EQUALS", "values": ["Engineering"]}]
+
+
+def test_dev_keeps_the_template_and_adds_one_mapping():
+    config, secret_keys = stack_config(next(p for p in STACK_FILES if stack_name(p) == "dev"))
+    provisioning = load_settings(config, secret_keys).provisioning
+    assert provisioning is not None and provisioning.user_mappings is not None
+
+    assert provisioning.user_mappings["mode"] == "merge"
+    assert len(provisioning.user_mappings["mappings"]) == 1
