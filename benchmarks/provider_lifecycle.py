@@ -24,7 +24,13 @@ from tests.conftest import (
 from tests.conftest import Tenant as TenantSecrets
 from tests.emulator import Emulator
 from tests.engine import ProviderServer
-from tests.lifecycles import Steps, null_lifecycle, template_lifecycle, token_lifecycle
+from tests.lifecycles import (
+    Steps,
+    mappings_lifecycle,
+    null_lifecycle,
+    template_lifecycle,
+    token_lifecycle,
+)
 
 TOKEN = "2/1000000000000001/1000000000000002:0123456789abcdef0123456789abcdef"
 SECRETS = TenantSecrets(client_secret="benchmark-client-secret", asana_token=TOKEN)
@@ -65,6 +71,9 @@ def main() -> None:
             "do-nothing provider": lambda server: null_lifecycle(server),
             "AsanaServiceAccountToken": lambda server: token_lifecycle(server, emulator, TOKEN),
             "ProvisioningTemplate": lambda server: template_lifecycle(
+                server, emulator, SERVICE_PRINCIPAL_ID
+            ),
+            "ProvisioningAttributeMappings": lambda server: mappings_lifecycle(
                 server, emulator, SERVICE_PRINCIPAL_ID
             ),
         }

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from providers.asana_token import AsanaServiceAccountTokenProvider
+from providers.attribute_mappings import ProvisioningAttributeMappingsProvider
 from providers.provisioning_template import ProvisioningTemplateProvider
 from tests.emulator import Emulator
 from tests.engine import EngineResource, ProviderServer, Secret
@@ -50,6 +51,25 @@ def template_lifecycle(server: ProviderServer, emulator: Emulator, principal: st
     resource = EngineResource(server, ProvisioningTemplateProvider(), "asana:Template", "tpl")
     first = {"service_principal_id": principal, "factory_tag": "asana"}
     return engine_steps(resource, first, {**first, "factory_tag": "asanapreview"})
+
+
+def mappings_lifecycle(server: ProviderServer, emulator: Emulator, principal: str) -> Steps:
+    """Needs `principal` to offer the Asana template; creates a job to edit."""
+    job = emulator.create_job(principal, "asana")
+    resource = EngineResource(
+        server, ProvisioningAttributeMappingsProvider(), "asana:ProvisioningAttributeMappings", "m"
+    )
+    first = {
+        "service_principal_id": principal,
+        "job_id": job,
+        "kind": "user",
+        "source_object": "User",
+        "target_object": "User",
+        "mappings": [{"target": "title", "attribute": "department"}],
+    }
+    return engine_steps(
+        resource, first, {**first, "mappings": [{"target": "title", "attribute": "jobTitle"}]}
+    )
 
 
 def null_lifecycle(server: ProviderServer) -> Steps:

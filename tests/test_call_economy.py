@@ -5,7 +5,7 @@ from __future__ import annotations
 from tests.conftest import SERVICE_PRINCIPAL_ID, Tenant
 from tests.emulator import Emulator
 from tests.engine import ProviderServer
-from tests.lifecycles import Steps, template_lifecycle, token_lifecycle
+from tests.lifecycles import Steps, mappings_lifecycle, template_lifecycle, token_lifecycle
 
 
 def requests_per_step(emulator: Emulator, service: str, steps: Steps) -> dict[str, int]:
@@ -37,3 +37,23 @@ def test_template_lookup_is_one_graph_request_per_create_read_and_update(
 
     assert counts == {"check": 0, "create": 1, "read": 1, "diff": 0, "update": 1, "delete": 0}
     assert emulator.count(service="scim") == 0
+
+
+def test_mappings_read_is_one_get_and_writes_are_one_get_and_one_put(
+    emulator: Emulator, server: ProviderServer
+):
+    steps = mappings_lifecycle(server, emulator, SERVICE_PRINCIPAL_ID)
+    requests: dict[str, list[str]] = {}
+    for name, step in steps:
+        before = len(emulator.requests)
+        step()
+        requests[name] = [r.method for r in emulator.requests[before:] if r.service == "graph"]
+
+    assert requests == {
+        "check": [],
+        "create": ["GET", "PUT"],
+        "read": ["GET"],
+        "diff": [],
+        "update": ["GET", "PUT"],
+        "delete": ["DELETE"],
+    }
