@@ -1,0 +1,268 @@
+"""Turns `pulumi refresh --preview-only --json` (or `pulumi preview --json`) into a drift report.
+
+    python -m scripts.drift_report --stack prod --input drift.json --pulumi-exit-code 7 \\
+        --markdown report.md --title title.txt
+
+Exit status: 0 no drift, 2 drift, 1 the run failed (Pulumi exited with anything but 0 or 7, or
+its output is not a preview document). Secret values are never printed: anything Pulumi marks
+secret, or that sits under a property that carries credentials, is shown as `[secret]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+NO_DRIFT, FAILURE, DRIFT = 0, 1, 2
+# `--expect-no-changes` found changes (pulumi.md §6.1, exit_codes.go).
+PULUMI_CHANGES_FOUND = 7
+SECRET = "[secret]"
+_SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"
+_SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+# Properties that hold credentials whatever Pulumi says about them.
+_CREDENTIAL_PROPERTIES = {"token", "credentials", "clientSecret", "client_secret", "__provider"}
+_MAX_VALUE = 160
+_NO_CHANGE_OPS = {"same", "read"}
+
+# What each resource is called in the Entra admin center, by the last part of its type token.
+PORTAL_NAMES = {
+    "ApplicationFromTemplate": "Enterprise application",
+    "ServicePrincipal": "Enterprise application: Properties and single sign-on",
+    "AppRoleAssignment": "Users and groups",
+    "ApplicationIdentifierUri": "Single sign-on: Identifier (Entity ID)",
+    "ApplicationRedirectUris": "Single sign-on: Reply URL",
+    "ServicePrincipalTokenSigningCertificate": "Single sign-on: SAML certificate",
+    "SynchronizationSecret": "Provisioning: Admin credentials and settings",
+    "SynchronizationJob": "Provisioning: Provisioning status",
+    "ServiceAccountToken": "Provisioning: Secret token (Test connection)",
+    "ProvisioningTemplate": "Provisioning: template",
+}
+_MAPPING_NAMES = {
+    "user": "Attribute mappings: Synchronize users",
+    "group": "Attribute mappings: Synchronize groups",
+}
+
+
+class ReportError(ValueError):
+    """The input is not a Pulumi preview or refresh document."""
+
+
+@dataclass(frozen=True)
+class Change:
+    path: str
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
+class Drifted:
+    portal_name: str
+    resource: str
+    operation: str
+    changes: tuple[Change, ...]
+
+
+def drifted_resources(document: Mapping[str, Any]) -> list[Drifted]:
+    steps = document.get("steps")
+    if not isinstance(document, Mapping) or not isinstance(steps, list | type(None)):
+        raise ReportError("not a Pulumi --json preview document (no steps list)")
+    found = []
+    for step in steps or []:
+        operation = str(step.get("op", ""))
+        if operation in _NO_CHANGE_OPS:
+            continue
+        old, new = step.get("oldState") or {}, step.get("newState") or {}
+        urn = str(step.get("urn", ""))
+        resource_type = str((new or old).get("type") or _type_of(urn))
+        changes = tuple(_changes(step, old, new))
+        if operation == "refresh" and not changes:
+            continue
+        found.append(
+            Drifted(
+                _portal_name(resource_type, new or old), urn.rsplit("::", 1)[-1], operation, changes
+            )
+        )
+    return found
+
+
+def _type_of(urn: str) -> str:
+    parts = urn.split("::")
+    return parts[2].rsplit("$", 1)[-1] if len(parts) > 2 else ""
+
+
+def _portal_name(resource_type: str, state: Mapping[str, Any]) -> str:
+    short = resource_type.rsplit(":", 1)[-1]
+    if short == "ProvisioningAttributeMappings":
+        properties = {**(state.get("inputs") or {}), **(state.get("outputs") or {})}
+        return _MAPPING_NAMES.get(str(properties.get("kind")), "Attribute mappings")
+    return PORTAL_NAMES.get(short, resource_type)
+
+
+def _changes(step: Mapping[str, Any], old: Mapping[str, Any], new: Mapping[str, Any]):
+    detailed = step.get("detailedDiff") or {}
+    paths = list(detailed) or list(step.get("diffReasons") or step.get("replaceReasons") or [])
+    if not paths:
+        before, after = old.get("outputs") or {}, new.get("outputs") or {}
+        paths = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
+    for path in paths:
+        kind = (detailed.get(path) or {}).get("kind", "update")
+        yield Change(
+            path,
+            _value_at(old, path, kind.startswith("add")),
+            _value_at(new, path, kind.startswith("delete")),
+        )
+
+
+def _value_at(state: Mapping[str, Any], path: str, absent: bool) -> str:
+    if absent or not state:
+        return "(none)"
+    segments = _segments(path)
+    if segments and segments[0] in _CREDENTIAL_PROPERTIES:
+        return SECRET
+    for section in ("outputs", "inputs"):
+        properties = state.get(section) or {}
+        found, value = _walk(properties, segments)
+        if found:
+            return _shown(value)
+    return "(none)"
+
+
+def _segments(path: str) -> list[str | int]:
+    segments: list[str | int] = []
+    for match in re.finditer(r'\[(\d+)\]|\["([^"]*)"\]|([^.\[\]]+)', path):
+        index, quoted, name = match.groups()
+        segments.append(
+            int(index) if index is not None else (quoted if quoted is not None else name)
+        )
+    return segments
+
+
+def _walk(value: Any, segments: list[str | int]) -> tuple[bool, Any]:
+    for segment in segments:
+        if _is_secret(value):
+            return True, SECRET
+        if (isinstance(segment, int) and isinstance(value, list) and segment < len(value)) or (
+            isinstance(segment, str) and isinstance(value, Mapping) and segment in value
+        ):
+            value = value[segment]
+        else:
+            return False, None
+    return True, value
+
+
+def _is_secret(value: Any) -> bool:
+    return value == SECRET or (
+        isinstance(value, Mapping) and value.get(_SECRET_SIG_KEY) == _SECRET_SIG
+    )
+
+
+def _redacted(value: Any) -> Any:
+    if _is_secret(value):
+        return SECRET
+    if isinstance(value, Mapping):
+        return {
+            k: SECRET if k in _CREDENTIAL_PROPERTIES else _redacted(v) for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_redacted(item) for item in value]
+    return value
+
+
+def _shown(value: Any) -> str:
+    value = _redacted(value)
+    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+    return text if len(text) <= _MAX_VALUE else text[: _MAX_VALUE - 1] + "…"
+
+
+def title(stack: str, drifted: list[Drifted]) -> str:
+    names = list(dict.fromkeys(d.portal_name for d in drifted))
+    text = f"Drift in {stack}: {'; '.join(names)}" if names else f"No drift in {stack}"
+    return text if len(text) <= 200 else text[:199] + "…"
+
+
+def markdown(stack: str, drifted: list[Drifted], kind: str) -> str:
+    before, after = (
+        ("recorded in state", "live in Entra/Asana")
+        if kind == "refresh"
+        else ("now", "after `pulumi up`")
+    )
+    if not drifted:
+        return f"## No drift in stack `{stack}`\n\nEvery resource matches its recorded state.\n"
+    lines = [
+        f"## Drift in stack `{stack}`: {len(drifted)} resource(s) changed outside Pulumi",
+        "",
+    ]
+    for item in drifted:
+        lines += [f"### {item.portal_name} (`{item.resource}`, {item.operation})", ""]
+        if not item.changes:
+            lines += ["The resource is gone or was replaced.", ""]
+            continue
+        lines += [f"| property | {before} | {after} |", "|---|---|---|"]
+        lines += [
+            f"| `{_cell(c.path)}` | {_code(c.before)} | {_code(c.after)} |" for c in item.changes
+        ]
+        lines.append("")
+    lines += [
+        "To put the stack's version back: `pulumi up --stack " + stack + "`. To keep the change "
+        "instead, edit `stacks/Pulumi." + stack + ".yaml` to match and open a pull request.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _code(text: str) -> str:
+    return f"`{_cell(text)}`" if text not in ("(none)",) else "(none)"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--stack", required=True)
+    parser.add_argument("--input", required=True, type=Path, help="Pulumi's --json output")
+    parser.add_argument("--pulumi-exit-code", type=int, required=True)
+    parser.add_argument("--kind", choices=("refresh", "preview"), default="refresh")
+    parser.add_argument("--markdown", type=Path, help="where to write the Markdown report")
+    parser.add_argument("--title", type=Path, help="where to write the one-line summary")
+    args = parser.parse_args(argv)
+    if args.pulumi_exit_code not in (0, PULUMI_CHANGES_FOUND):
+        _write(
+            args,
+            f"## Drift check failed for stack `{args.stack}`\n\nPulumi exited with "
+            f"{args.pulumi_exit_code}; see the job log.\n",
+            f"Drift check failed for {args.stack}",
+        )
+        return FAILURE
+    try:
+        document = json.loads(args.input.read_text() or "{}")
+        drifted = drifted_resources(document)
+    except (OSError, ValueError) as error:
+        _write(
+            args,
+            f"## Drift check failed for stack `{args.stack}`\n\n{error}\n",
+            f"Drift check failed for {args.stack}",
+        )
+        return FAILURE
+    _write(args, markdown(args.stack, drifted, args.kind), title(args.stack, drifted))
+    return DRIFT if drifted else NO_DRIFT
+
+
+def _write(args: argparse.Namespace, report: str, summary: str) -> None:
+    if args.markdown:
+        args.markdown.write_text(report)
+    else:
+        sys.stdout.write(report)
+    if args.title:
+        args.title.write_text(summary + "\n")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,142 @@
+"""The drift report: Pulumi's --json preview and refresh documents in, Markdown and a status out."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from scripts import drift_report
+
+FIXTURES = Path(__file__).parent / "fixtures"
+LEAKED = "leaked-if-you-see-this"
+
+
+def run(
+    tmp_path: Path, fixture: str, exit_code: int, kind: str = "refresh"
+) -> tuple[int, str, str]:
+    report, title = tmp_path / "report.md", tmp_path / "title.txt"
+    status = drift_report.main(
+        [
+            "--stack", "prod",
+            "--input", str(FIXTURES / fixture),
+            "--pulumi-exit-code", str(exit_code),
+            "--kind", kind,
+            "--markdown", str(report),
+            "--title", str(title),
+        ]
+    )  # fmt: skip
+    return status, report.read_text(), title.read_text().strip()
+
+
+def test_drift_is_reported_per_resource_under_its_portal_name(tmp_path: Path):
+    status, report, title = run(tmp_path, "refresh_drift.json", 7)
+
+    assert status == drift_report.DRIFT
+    assert "## Drift in stack `prod`: 5 resource(s) changed outside Pulumi" in report
+    assert (
+        "### Attribute mappings: Synchronize users (`asana-user-attribute-mappings`, update)"
+        in report
+    )
+    assert (
+        '| `mappings[1].expression` | `Switch([IsSoftDeleted], , "False", "True", "True", "False")`'
+        " | `Not([IsSoftDeleted])` |" in report
+    )
+    assert "| `scoping_filter[0][0].values[1]` | (none) | `Sales` |" in report
+    assert "| `enabled` | `true` | `false` |" in report
+    assert "| `rejection` | (none) | `HTTP 401: Not Authorized` |" in report
+    assert "### Users and groups (`asana-group-asana-users-beda3352`, delete)" in report
+    assert title == (
+        "Drift in prod: Attribute mappings: Synchronize users; Provisioning: Provisioning status; "
+        "Provisioning: Secret token (Test connection); Provisioning: Admin credentials and "
+        "settings; Users and groups"
+    )
+
+
+def test_secrets_are_shown_as_secret_and_never_in_plain_text(tmp_path: Path):
+    _, report, title = run(tmp_path, "refresh_drift.json", 7)
+
+    assert "| `token` | `[secret]` | `[secret]` |" in report
+    assert "| `credentials[1].value` | `[secret]` | `[secret]` |" in report
+    assert LEAKED not in report and LEAKED not in title
+    assert LEAKED in (FIXTURES / "refresh_drift.json").read_text(), "the fixture must hold one"
+
+
+def test_no_drift_exits_zero_with_a_short_report(tmp_path: Path):
+    status, report, title = run(tmp_path, "refresh_clean.json", 0)
+
+    assert status == drift_report.NO_DRIFT
+    assert report.startswith("## No drift in stack `prod`")
+    assert title == "No drift in prod"
+
+
+def test_a_pulumi_failure_is_not_drift(tmp_path: Path):
+    status, report, title = run(tmp_path, "refresh_drift.json", 255)
+
+    assert status == drift_report.FAILURE
+    assert "Pulumi exited with 255" in report
+    assert title == "Drift check failed for prod"
+
+
+def test_output_that_is_not_a_preview_document_is_a_failure(tmp_path: Path):
+    garbage = tmp_path / "garbage.json"
+    garbage.write_text("error: could not load plugin\n")
+
+    status = drift_report.main(
+        ["--stack", "dev", "--input", str(garbage), "--pulumi-exit-code", "7",
+         "--markdown", str(tmp_path / "r.md")]
+    )  # fmt: skip
+
+    assert status == drift_report.FAILURE
+
+
+def test_a_preview_with_replacements_and_creates_is_described(tmp_path: Path):
+    status, report, _ = run(tmp_path, "preview_changes.json", 7, kind="preview")
+
+    assert status == drift_report.DRIFT
+    assert "| property | now | after `pulumi up` |" in report
+    assert (
+        "| `appRoleId` | `18d14569-c3bd-439b-9a66-3a2aee01d14f` | "
+        "`b9632174-c057-4f7e-951b-be3adc52bfe6` |" in report
+    )
+    assert "(`asana-group-5b0f6c2e`, replace)" in report
+    assert "(`asana-group-5b0f6c2e`, delete-replaced)" in report
+    assert (
+        "### Attribute mappings: Synchronize groups (`asana-group-attribute-mappings`, create)"
+        in report
+    )
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {
+            "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
+            "plaintext": '"x"',
+        },
+        "[secret]",
+    ],
+)
+def test_a_secret_nested_anywhere_is_masked(value):
+    document = {
+        "steps": [
+            {
+                "op": "update",
+                "urn": "urn:pulumi:dev::p::azuread:index/servicePrincipal:ServicePrincipal::sp",
+                "oldState": {
+                    "type": "azuread:index/servicePrincipal:ServicePrincipal",
+                    "outputs": {"a": {"b": [value]}},
+                },
+                "newState": {
+                    "type": "azuread:index/servicePrincipal:ServicePrincipal",
+                    "outputs": {"a": {"b": ["y"]}},
+                },
+                "detailedDiff": {"a.b": {"kind": "update"}},
+            }
+        ]
+    }
+
+    (drifted,) = drift_report.drifted_resources(json.loads(json.dumps(document)))
+
+    assert drifted.changes[0].before == '["[secret]"]'
