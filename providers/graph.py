@@ -19,6 +19,7 @@ from providers.http import ServiceError, SessionClient, status_error, transport_
 
 SERVICE = "Microsoft Graph"
 API_VERSION = "v1.0"
+MAX_PAGES = 1000
 
 
 class GraphClient(SessionClient):
@@ -33,8 +34,26 @@ class GraphClient(SessionClient):
         if close is not None:
             close()
 
-    def get(self, path: str) -> Any:
-        return self._send("GET", path)
+    def get(self, path: str, params: dict[str, str] | None = None) -> Any:
+        return self._send("GET", path, params=params)
+
+    def get_all(self, path: str, params: dict[str, str] | None = None) -> list[Any]:
+        """Every item of a collection, following `@odata.nextLink` (only to the same endpoint:
+        a link elsewhere would carry our token off)."""
+        page = self._send("GET", path, params=params) or {}
+        items = list(page.get("value", []))
+        base = f"{self._settings.endpoint}/{API_VERSION}"
+        for _ in range(MAX_PAGES):
+            link = page.get("@odata.nextLink")
+            if not link:
+                return items
+            if not str(link).startswith(base + "/"):
+                raise ServiceError(
+                    SERVICE, "GET", path, "returned a next page on another host", None
+                )
+            page = self._send("GET", str(link)[len(base) :]) or {}
+            items.extend(page.get("value", []))
+        raise ServiceError(SERVICE, "GET", path, f"has more than {MAX_PAGES} pages", None)
 
     def put(self, path: str, body: Any) -> Any:
         return self._send("PUT", path, body)
@@ -45,7 +64,9 @@ class GraphClient(SessionClient):
     def delete(self, path: str) -> Any:
         return self._send("DELETE", path)
 
-    def _send(self, method: str, path: str, body: Any | None = None) -> Any:
+    def _send(
+        self, method: str, path: str, body: Any | None = None, params: dict[str, str] | None = None
+    ) -> Any:
         full_path = f"/{API_VERSION}{path}"
         headers = {"Authorization": f"Bearer {self._access_token(method, full_path)}"}
         try:
@@ -53,6 +74,7 @@ class GraphClient(SessionClient):
                 method,
                 self._settings.endpoint + full_path,
                 json=body,
+                params=params,
                 headers=headers,
                 timeout=self._policy.timeout,
             )
