@@ -120,6 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     which.add_argument("--object-id", help="object id of its service principal")
     parser.add_argument("--import-file", type=Path, help="default: adopt-<stack>-import.json")
     parser.add_argument("--force", action="store_true", help="overwrite an existing stack file")
+    parser.add_argument("--stack-dir", type=Path, default=ROOT / "stacks", help="default: stacks/")
     parser.add_argument("--environment", help="azuread environment (global, usgovernment, china)")
     parser.add_argument("--graph-endpoint", help="Graph root of a custom cloud")
     parser.add_argument("--authority-host", help="authority host of a custom cloud")
@@ -128,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--stack: letters, digits, '-', '_' and '.' only")
     if args.object_id and not _GUID.match(args.object_id):
         parser.error("--object-id: a GUID")
-    stack_file = ROOT / "stacks" / f"Pulumi.{args.stack}.yaml"
+    stack_file = args.stack_dir / f"Pulumi.{args.stack}.yaml"
     import_file = args.import_file or Path(f"adopt-{args.stack}-import.json")
     if stack_file.exists() and not args.force:
         print(f"error: {stack_file} exists; pass --force to overwrite it", file=sys.stderr)

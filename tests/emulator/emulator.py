@@ -6,12 +6,14 @@ All state shares one re-entrant lock, so a request and an out-of-band edit never
 
 from __future__ import annotations
 
+import copy
 import shutil
 import threading
 from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
+from .directory import EnterpriseApp
 from .dispatch import Backend, Dispatcher
 from .faults import Fault, FaultQueue
 from .graph import Graph
@@ -125,9 +127,77 @@ class Emulator:
             self._graph.set_templates(sp_id, templates)
 
     def remove_service_principal(self, sp_id: str) -> None:
-        """Out of band: the service principal (and its jobs and secrets) is deleted."""
+        """Out of band: the service principal (its jobs, secrets, directory properties,
+        application object and app role assignments) is deleted."""
         with self._lock:
             self._graph.remove_service_principal(sp_id)
+
+    def set_secrets(self, sp_id: str, values: dict[str, str]) -> None:
+        """Out of band: the saved synchronization secrets become `values`, as if an admin
+        saved them in the portal's Provisioning blade."""
+        with self._lock:
+            self._graph.set_secrets(sp_id, dict(values))
+
+    # ----- Graph directory (enterprise apps configured by hand) -----
+
+    def add_enterprise_app(
+        self,
+        sp_id: str,
+        *,
+        app_object_id: str,
+        app_id: str,
+        display_name: str,
+        application_template_id: str | None,
+        app_roles: list[dict[str, Any]],
+        preferred_single_sign_on_mode: str | None = None,
+        login_url: str | None = None,
+        notification_email_addresses: list[str] | None = None,
+        identifier_uris: list[str] | None = None,
+        redirect_uris: list[str] | None = None,
+        token_signing_key: dict[str, Any] | None = None,
+        templates: list[dict[str, Any]] | None = None,
+    ) -> None:
+        """Seed an enterprise app as an admin set it up in the portal: the service principal's
+        directory properties and its application object (`app_object_id`, linked by `app_id`).
+
+        When `sp_id` was added with `add_service_principal`, this completes it (its templates
+        stay); otherwise it creates the principal offering `templates` (default none).
+        `app_roles` items carry the appRole properties id, displayName, value, description,
+        allowedMemberTypes, isEnabled and origin; `token_signing_key` holds keyId, thumbprint,
+        endDateTime, displayName and optionally startDateTime (default: three years earlier).
+        Raises ValueError for a seed the portal could not have produced.
+        """
+        app = EnterpriseApp(
+            app_object_id=app_object_id,
+            app_id=app_id,
+            display_name=display_name,
+            application_template_id=application_template_id,
+            app_roles=copy.deepcopy(app_roles),
+            preferred_single_sign_on_mode=preferred_single_sign_on_mode,
+            login_url=login_url,
+            notification_email_addresses=list(notification_email_addresses or []),
+            identifier_uris=list(identifier_uris or []),
+            redirect_uris=list(redirect_uris or []),
+            token_signing_key=copy.deepcopy(token_signing_key),
+        )
+        with self._lock:
+            self._graph.add_enterprise_app(sp_id, app, copy.deepcopy(templates))
+
+    def add_app_role_assignment(
+        self,
+        sp_id: str,
+        *,
+        principal_id: str,
+        principal_type: str,
+        principal_display_name: str,
+        app_role_id: str,
+    ) -> str:
+        """Assign a user, group or service principal (`principal_type` "User", "Group" or
+        "ServicePrincipal") one of the app's roles; returns the assignment id."""
+        with self._lock:
+            return self._graph.add_app_role_assignment(
+                sp_id, principal_id, principal_type, principal_display_name, app_role_id
+            )
 
     def job(self, sp_id: str, job_id: str) -> dict[str, Any]:
         with self._lock:
@@ -164,6 +234,11 @@ class Emulator:
     def pause_job(self, sp_id: str, job_id: str) -> None:
         with self._lock:
             self._graph.pause_job(sp_id, job_id)
+
+    def start_job(self, sp_id: str, job_id: str) -> None:
+        """Out of band: Provisioning Status switched On in the portal."""
+        with self._lock:
+            self._graph.start_job(sp_id, job_id)
 
     # ----- Asana SCIM -----
 

@@ -1,5 +1,6 @@
 """Microsoft Graph v1.0 synchronization API for service principals: templates, jobs, job
-schema and secrets (reference: graph-synchronization.md §1.1, §1.5, §1.6, §2).
+schema and secrets (reference: graph-synchronization.md §1.1, §1.5, §1.6, §2), plus the
+directory reads of `directory.py`, behind the same token check and routing.
 
 State lives here so tests can also change it out of band (drift) and read it back unmasked.
 """
@@ -14,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.client import responses
 
+from .directory import Directory, EnterpriseApp
+from .graphreply import Reply, error, no_content, ok, resource_not_found, with_headers
 from .identity import Identity
 from .messages import JsonObject, Request, Response
 from .routing import Router
@@ -104,14 +107,6 @@ _FAULT_ERRORS: dict[int, tuple[str, str]] = {
 }
 
 
-class _Reply(Exception):
-    """Raised by a handler to answer early (mostly with an error) from deep in a lookup."""
-
-    def __init__(self, response: Response) -> None:
-        super().__init__(response.status)
-        self.response = response
-
-
 @dataclass
 class _Job:
     """A job's public JSON, its live schema, and restart criteria kept out of that JSON
@@ -132,13 +127,19 @@ class _ServicePrincipal:
 
 
 class Graph:
-    """Synchronization state per service principal, reachable only with an issued token."""
+    """Synchronization state per service principal, and the directory objects of enterprise
+    apps, reachable only with an issued token.
+
+    Every service principal has synchronization state (possibly with no templates); those
+    seeded as enterprise apps also have directory properties, so removing one drops both.
+    """
 
     def __init__(self, base_url: str, identity: Identity, scim: Scim) -> None:
         self._base_url = base_url
         self._identity = identity
         self._scim = scim
         self._principals: dict[str, _ServicePrincipal] = {}
+        self._directory = Directory(base_url)
         self._router = Router(
             [
                 ("GET", f"{_SYNC}/templates", self._list_templates),
@@ -156,6 +157,7 @@ class Graph:
                 ("PATCH", f"{_SYNC}/jobs/{{job}}/schema", self._patch_schema),
                 ("GET", f"{_SYNC}/secrets", self._get_secrets),
                 ("PUT", f"{_SYNC}/secrets", self._put_secrets),
+                *self._directory.routes(),
             ]
         )
 
@@ -164,12 +166,46 @@ class Graph:
     def add_service_principal(self, sp_id: str, templates: list[JsonObject]) -> None:
         if sp_id in self._principals:
             raise ValueError(f"service principal {sp_id!r} already exists")
-        for template in templates:
-            if not {"id", "factoryTag", "schema"} <= template.keys():
-                raise ValueError("each template needs 'id', 'factoryTag' and 'schema'")
-        self._principals[sp_id] = _ServicePrincipal(
-            {template["id"]: copy.deepcopy(template) for template in templates}
+        self._principals[sp_id] = _ServicePrincipal(_template_map(templates))
+
+    def add_enterprise_app(
+        self, sp_id: str, app: EnterpriseApp, templates: list[JsonObject] | None
+    ) -> None:
+        """Give `sp_id` its directory properties, creating the service principal (offering
+        `templates`) unless `add_service_principal` already did. Validates everything before
+        changing anything, so a rejected seed leaves no half-made principal behind."""
+        principal = self._principals.get(sp_id)
+        if principal is not None and templates is not None:
+            raise ValueError(
+                f"service principal {sp_id!r} already exists; change its templates with "
+                "set_templates"
+            )
+        new_templates = _template_map(templates or []) if principal is None else None
+        self._directory.add(sp_id, app)
+        if new_templates is not None:
+            self._principals[sp_id] = _ServicePrincipal(new_templates)
+
+    def add_app_role_assignment(
+        self,
+        sp_id: str,
+        principal_id: str,
+        principal_type: str,
+        principal_display_name: str,
+        app_role_id: str,
+    ) -> str:
+        return self._directory.add_assignment(
+            sp_id, principal_id, principal_type, principal_display_name, app_role_id
         )
+
+    def set_secrets(self, sp_id: str, values: dict[str, str]) -> None:
+        """Replace the saved secrets as the portal's Save does; keys must be in the enum."""
+        principal = self._principal_state(sp_id)
+        for key, value in values.items():
+            if key not in SECRET_KEYS:
+                raise ValueError(f"{key!r} is not a synchronizationSecret")
+            if not isinstance(value, str):
+                raise ValueError(f"the value of {key!r} must be a string")
+        principal.secrets = dict(values)
 
     def set_templates(self, sp_id: str, templates: list[JsonObject]) -> None:
         principal = self._principal_state(sp_id)
@@ -178,6 +214,7 @@ class Graph:
     def remove_service_principal(self, sp_id: str) -> None:
         self._principal_state(sp_id)
         del self._principals[sp_id]
+        self._directory.remove(sp_id)
 
     def job(self, sp_id: str, job_id: str) -> JsonObject:
         return copy.deepcopy(self._job_state(sp_id, job_id).resource)
@@ -214,8 +251,12 @@ class Graph:
     def pause_job(self, sp_id: str, job_id: str) -> None:
         _set_state(self._job_state(sp_id, job_id).resource, "Paused")
 
+    def start_job(self, sp_id: str, job_id: str) -> None:
+        _set_state(self._job_state(sp_id, job_id).resource, "Active")
+
     def clear(self) -> None:
         self._principals.clear()
+        self._directory.clear()
 
     def _principal_state(self, sp_id: str) -> _ServicePrincipal:
         try:
@@ -237,33 +278,33 @@ class Graph:
     def handle(self, request: Request) -> Response:
         token = request.bearer_token()
         if token is None:
-            return _error(401, "InvalidAuthenticationToken", "Access token is empty.", request)
+            return error(401, "InvalidAuthenticationToken", "Access token is empty.", request)
         if not self._identity.issued(token):
-            return _error(
+            return error(
                 401, "InvalidAuthenticationToken", "Access token validation failure.", request
             )
         match = self._router.resolve(request.method, request.path)
         if match is None:
             segment = request.path.rstrip("/").rsplit("/", 1)[-1]
-            return _error(
+            return error(
                 400, "BadRequest", f"Resource not found for the segment '{segment}'.", request
             )
         if match.handler is None:
-            response = _error(
+            response = error(
                 405,
                 "BadRequest",
                 f"The HTTP method '{request.method}' is not supported for this resource.",
                 request,
             )
-            return _with_headers(response, {"Allow": ", ".join(match.allowed)})
+            return with_headers(response, {"Allow": ", ".join(match.allowed)})
         try:
             return match.handler(request, **match.params)
-        except _Reply as reply:
+        except Reply as reply:
             return reply.response
 
     def fault_response(self, status: int, request: Request) -> Response:
         code, message = _FAULT_ERRORS.get(status, ("UnknownError", responses.get(status, "Error")))
-        return _error(status, code, message, request)
+        return error(status, code, message, request)
 
     def loggable_body(self, body: object | None) -> object | None:
         """Graph bodies are logged exactly as received (secrets PUT included) so that tests can
@@ -274,19 +315,19 @@ class Graph:
 
     def _list_templates(self, request: Request, sp: str) -> Response:
         principal = self._principal(request, sp)
-        return _ok(request, self._collection(sp, "templates", list(principal.templates.values())))
+        return ok(request, self._collection(sp, "templates", list(principal.templates.values())))
 
     def _list_jobs(self, request: Request, sp: str) -> Response:
         principal = self._principal(request, sp)
         jobs = [job.resource for job in principal.jobs.values()]
-        return _ok(request, self._collection(sp, "jobs", jobs))
+        return ok(request, self._collection(sp, "jobs", jobs))
 
     def _create_job(self, request: Request, sp: str) -> Response:
         principal = self._principal(request, sp)
         template_id = request.body.get("templateId") if isinstance(request.body, dict) else None
         if not isinstance(template_id, str) or template_id not in principal.templates:
-            raise _Reply(
-                _error(
+            raise Reply(
+                error(
                     400,
                     "BadRequest",
                     f"The templateId '{template_id}' does not match any synchronization "
@@ -295,34 +336,34 @@ class Graph:
                 )
             )
         job_id = self.new_job(sp, template_id)
-        return _ok(request, principal.jobs[job_id].resource, status=201)
+        return ok(request, principal.jobs[job_id].resource, status=201)
 
     def _get_job(self, request: Request, sp: str, job: str) -> Response:
-        return _ok(request, self._job(request, sp, job).resource)
+        return ok(request, self._job(request, sp, job).resource)
 
     def _delete_job(self, request: Request, sp: str, job: str) -> Response:
         self._job(request, sp, job)
         del self._principals[sp].jobs[job]
-        return _no_content(request)
+        return no_content(request)
 
     def _start(self, request: Request, sp: str, job: str) -> Response:
         resource = self._job(request, sp, job).resource
         _set_state(resource, "Active")
         resource["status"]["quarantine"] = None  # "the quarantine status is cleared"
-        return _no_content(request)
+        return no_content(request)
 
     def _pause(self, request: Request, sp: str, job: str) -> Response:
         _set_state(self._job(request, sp, job).resource, "Paused")
-        return _no_content(request)
+        return no_content(request)
 
     def _restart(self, request: Request, sp: str, job: str) -> Response:
         state = self._job(request, sp, job)
         body = {} if request.body is None else request.body  # criteria are optional
         criteria = body.get("criteria") if isinstance(body, dict) else None
         if not isinstance(body, dict) or not isinstance(criteria, dict | None):
-            raise _Reply(_error(400, "BadRequest", "Invalid restart criteria.", request))
+            raise Reply(error(400, "BadRequest", "Invalid restart criteria.", request))
         state.restarts.append(copy.deepcopy(criteria))
-        return _no_content(request)
+        return no_content(request)
 
     def _validate(self, request: Request, sp: str, job: str) -> Response:
         self._job(request, sp, job)
@@ -337,9 +378,9 @@ class Graph:
         elif not self._scim.accepts(credentials.get("SecretToken", "")):
             detail = "The tenant URL answered 401 Unauthorized: the secret token was rejected."
         else:
-            return _no_content(request)
-        raise _Reply(
-            _error(
+            return no_content(request)
+        raise Reply(
+            error(
                 400,
                 "BadRequest",
                 "Failed to connect to the target application. Error code: "
@@ -349,7 +390,7 @@ class Graph:
         )
 
     def _get_schema(self, request: Request, sp: str, job: str) -> Response:
-        return _ok(request, self._job(request, sp, job).schema)
+        return ok(request, self._job(request, sp, job).schema)
 
     def _put_schema(self, request: Request, sp: str, job: str) -> Response:
         state = self._job(request, sp, job)
@@ -357,8 +398,8 @@ class Graph:
         if not isinstance(document, dict) or not isinstance(
             document.get("synchronizationRules"), list
         ):
-            raise _Reply(
-                _error(
+            raise Reply(
+                error(
                     400,
                     "BadRequest",
                     "The request body must be a synchronizationSchema with a "
@@ -368,13 +409,13 @@ class Graph:
             )
         state.schema = copy.deepcopy(document)
         state.schema["version"] = _new_version()
-        return _no_content(request)
+        return no_content(request)
 
     def _delete_schema(self, request: Request, sp: str, job: str) -> Response:
         state = self._job(request, sp, job)
         template = self._principals[sp].templates[state.resource["templateId"]]
         state.schema = copy.deepcopy(template["schema"])
-        return _no_content(request)
+        return no_content(request)
 
     def _patch_schema(self, request: Request, sp: str, job: str) -> Response:
         """The service has no PATCH route for a job schema; the SDKs that send PATCH get this
@@ -387,7 +428,7 @@ class Graph:
             {"Message": f"No HTTP resource was found that matches the request URI '{uri}'."},
             separators=(",", ":"),
         )
-        return _error(404, "UnknownError", message, request)
+        return error(404, "UnknownError", message, request)
 
     def _get_secrets(self, request: Request, sp: str) -> Response:
         principal = self._principal(request, sp)
@@ -395,39 +436,31 @@ class Graph:
             {"key": key, "value": MASK if key in SENSITIVE_SECRET_KEYS else value}
             for key, value in principal.secrets.items()
         ]
-        return _ok(request, self._collection(sp, "secrets", pairs))
+        return ok(request, self._collection(sp, "secrets", pairs))
 
     def _put_secrets(self, request: Request, sp: str) -> Response:
         principal = self._principal(request, sp)
         pairs = request.body.get("value") if isinstance(request.body, dict) else None
         if not isinstance(pairs, list):
-            raise _Reply(
-                _error(400, "BadRequest", "The request body must have a 'value' array.", request)
+            raise Reply(
+                error(400, "BadRequest", "The request body must have a 'value' array.", request)
             )
         principal.secrets = _pairs_to_dict(pairs, request)
-        return _no_content(request)
+        return no_content(request)
 
     # ----- helpers -----
 
     def _principal(self, request: Request, sp: str) -> _ServicePrincipal:
         principal = self._principals.get(sp)
         if principal is None:
-            raise _Reply(
-                _error(
-                    404,
-                    "Request_ResourceNotFound",
-                    f"Resource '{sp}' does not exist or one of its queried reference-property "
-                    "objects are not present.",
-                    request,
-                )
-            )
+            raise resource_not_found(request, sp)
         return principal
 
     def _job(self, request: Request, sp: str, job: str) -> _Job:
         state = self._principal(request, sp).jobs.get(job)
         if state is None:
-            raise _Reply(
-                _error(404, "NotFound", f"The synchronization job '{job}' was not found.", request)
+            raise Reply(
+                error(404, "NotFound", f"The synchronization job '{job}' was not found.", request)
             )
         return state
 
@@ -436,6 +469,14 @@ class Graph:
             f"{self._base_url}/v1.0/$metadata#servicePrincipals('{sp}')/synchronization/{segment}"
         )
         return {"@odata.context": context, "value": items}
+
+
+def _template_map(templates: list[JsonObject]) -> dict[str, JsonObject]:
+    """Templates by id, copied; each needs what the service always returns."""
+    for template in templates:
+        if not {"id", "factoryTag", "schema"} <= template.keys():
+            raise ValueError("each template needs 'id', 'factoryTag' and 'schema'")
+    return {template["id"]: copy.deepcopy(template) for template in templates}
 
 
 def _new_job_resource(job_id: str, template_id: str) -> JsonObject:
@@ -477,50 +518,18 @@ def _new_version() -> str:
 def _pairs_to_dict(pairs: object, request: Request) -> dict[str, str]:
     """Validate a synchronizationSecretKeyStringValuePair collection into key -> value."""
     if not isinstance(pairs, list):
-        raise _Reply(_error(400, "BadRequest", "Credentials must be an array.", request))
+        raise Reply(error(400, "BadRequest", "Credentials must be an array.", request))
     result: dict[str, str] = {}
     for pair in pairs:
         key = pair.get("key") if isinstance(pair, dict) else None
         value = pair.get("value") if isinstance(pair, dict) else None
         if not isinstance(key, str) or not isinstance(value, str):
-            raise _Reply(
-                _error(400, "BadRequest", "Each pair needs a string 'key' and 'value'.", request)
+            raise Reply(
+                error(400, "BadRequest", "Each pair needs a string 'key' and 'value'.", request)
             )
         if key not in SECRET_KEYS:
-            raise _Reply(
-                _error(400, "BadRequest", f"Requested value '{key}' was not found.", request)
+            raise Reply(
+                error(400, "BadRequest", f"Requested value '{key}' was not found.", request)
             )
         result[key] = value
     return result
-
-
-def _graph_headers(request: Request) -> dict[str, str]:
-    return {
-        "request-id": str(uuid.uuid4()),
-        "client-request-id": request.header("client-request-id") or str(uuid.uuid4()),
-    }
-
-
-def _ok(request: Request, body: JsonObject, *, status: int = 200) -> Response:
-    return Response(status, copy.deepcopy(body), _graph_headers(request))
-
-
-def _no_content(request: Request) -> Response:
-    return Response(204, None, _graph_headers(request))
-
-
-def _error(status: int, code: str, message: str, request: Request) -> Response:
-    """Graph's error envelope, with the same ids in the body as in the headers."""
-    headers = _graph_headers(request)
-    inner = {
-        "date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S"),
-        "request-id": headers["request-id"],
-        "client-request-id": headers["client-request-id"],
-    }
-    return Response(
-        status, {"error": {"code": code, "message": message, "innerError": inner}}, headers
-    )
-
-
-def _with_headers(response: Response, extra: dict[str, str]) -> Response:
-    return Response(response.status, response.body, {**response.headers, **extra})

@@ -1,0 +1,176 @@
+"""The slice of OData query options the directory reads need: `$filter` with one `eq` on a
+string property, `$select`, and server-side paging with `$top` and `@odata.nextLink`.
+
+Anything outside that slice is refused with a 400 instead of being ignored, because a client
+that relies on an ignored option would get a plausible but wrong answer and pass its tests.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from urllib.parse import quote, urlencode
+
+from .graphreply import Reply, error
+from .messages import JsonObject, Request
+
+DEFAULT_PAGE_SIZE = 100
+MAX_PAGE_SIZE = 999
+"""Directory collections page at 100 by default and at most 999 (List servicePrincipals)."""
+
+COLLECTION_OPTIONS = frozenset(["$filter", "$select", "$top", "$skiptoken"])
+ENTITY_OPTIONS = frozenset(["$select"])
+
+_EQUALS = re.compile(r"\s*(?P<property>[A-Za-z]\w*)\s+eq\s+'(?P<literal>(?:[^']|'')*)'\s*")
+_EQUALS_START = re.compile(r"\s*[A-Za-z]\w*\s+eq\s+'")
+_SKIPTOKEN_PREFIX = "emulator-offset:"
+
+
+@dataclass(frozen=True)
+class Equals:
+    """`property eq 'value'`, with the property named as the resource spells it."""
+
+    property: str
+    value: str
+
+
+def refuse_unsupported_options(request: Request, supported: Collection[str]) -> None:
+    """400 for any `$` option the emulator does not implement on this route."""
+    for name in request.query:
+        if name.startswith("$") and name not in supported:
+            raise Reply(
+                error(
+                    400,
+                    "BadRequest",
+                    f"The emulator does not implement the query option '{name}' on this "
+                    "resource; Graph would honour it.",
+                    request,
+                )
+            )
+
+
+def equality_filter(request: Request, filterable: Collection[str], resource: str) -> Equals | None:
+    """Parse `$filter` as one `eq` on a string property; `''` in a literal is a quote.
+
+    `resource` is the type name Graph uses in its filter errors, e.g. "ServicePrincipal".
+    """
+    clause = request.query.get("$filter")
+    if clause is None:
+        return None
+    found = _EQUALS.fullmatch(clause)
+    if found is None:
+        if _EQUALS_START.match(clause):
+            raise Reply(error(400, "BadRequest", f"Invalid filter clause: {clause}", request))
+        raise Reply(error(400, "Request_UnsupportedQuery", "Unsupported query.", request))
+    by_lower_name = {name.lower(): name for name in filterable}
+    name = by_lower_name.get(found["property"].lower())
+    if name is None:
+        raise Reply(
+            error(
+                400,
+                "Request_UnsupportedQuery",
+                "Unsupported or invalid query filter clause specified for property "
+                f"'{found['property']}' of resource '{resource}'.",
+                request,
+            )
+        )
+    return Equals(name, found["literal"].replace("''", "'"))
+
+
+def selected_properties(
+    request: Request, properties: Sequence[str], type_name: str
+) -> list[str] | None:
+    """The `$select` list in the resource's own spelling, or None when absent or `*`.
+
+    Only properties the emulator renders can be selected: a documented property it does not
+    model gets Graph's unknown-property 400 rather than a silently missing value.
+    """
+    raw = request.query.get("$select")
+    if raw is None or raw.strip() == "*":
+        return None
+    by_lower_name = {name.lower(): name for name in properties}
+    chosen: list[str] = []
+    for part in raw.split(","):
+        name = by_lower_name.get(part.strip().lower())
+        if name is None:
+            raise Reply(
+                error(
+                    400,
+                    "BadRequest",
+                    "Parsing OData Select and Expand failed: Could not find a property named "
+                    f"'{part.strip()}' on type 'microsoft.graph.{type_name}'.",
+                    request,
+                )
+            )
+        if name not in chosen:
+            chosen.append(name)
+    return chosen
+
+
+def project(item: JsonObject, selected: Sequence[str] | None) -> JsonObject:
+    """Only the selected properties, in the resource's order; no `id` unless selected, as in
+    Graph's documented `$select` responses."""
+    if selected is None:
+        return item
+    return {key: value for key, value in item.items() if key in selected}
+
+
+def context_url(base_url: str, path: str, selected: Sequence[str] | None) -> str:
+    """`@odata.context`, e.g. `.../$metadata#servicePrincipals(id,appId)`; append "/$entity"
+    for a single object."""
+    suffix = f"({','.join(selected)})" if selected else ""
+    return f"{base_url}/v1.0/$metadata#{path}{suffix}"
+
+
+def page(request: Request, base_url: str, context: str, items: Sequence[JsonObject]) -> JsonObject:
+    """One page of `items`, with an absolute `@odata.nextLink` while more remain. The link
+    repeats the request's other query options and adds an opaque `$skiptoken`, as Graph's
+    do; clients must follow it as is."""
+    size = _page_size(request)
+    offset = _offset(request)
+    body: JsonObject = {"@odata.context": context, "value": list(items[offset : offset + size])}
+    if offset + size < len(items):
+        options = {key: value for key, value in request.query.items() if key != "$skiptoken"}
+        options["$skiptoken"] = _skiptoken(offset + size)
+        query = urlencode(options, safe="$'(),", quote_via=quote)
+        body["@odata.nextLink"] = f"{base_url}{request.path}?{query}"
+    return body
+
+
+def _page_size(request: Request) -> int:
+    raw = request.query.get("$top")
+    if raw is None:
+        return DEFAULT_PAGE_SIZE
+    size = int(raw) if raw.isdigit() else 0
+    if not 1 <= size <= MAX_PAGE_SIZE:
+        raise Reply(
+            error(
+                400,
+                "Request_BadRequest",
+                f"Invalid page size specified: '{raw}'. Must be between 1 and "
+                f"{MAX_PAGE_SIZE} inclusive.",
+                request,
+            )
+        )
+    return size
+
+
+def _skiptoken(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"{_SKIPTOKEN_PREFIX}{offset}".encode()).decode().rstrip("=")
+
+
+def _offset(request: Request) -> int:
+    token = request.query.get("$skiptoken")
+    if token is None:
+        return 0
+    try:
+        text = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        text = ""
+    offset = text.removeprefix(_SKIPTOKEN_PREFIX)
+    if not text.startswith(_SKIPTOKEN_PREFIX) or not offset.isdigit():
+        raise Reply(error(400, "Request_BadRequest", "The skip token is not valid.", request))
+    return int(offset)

@@ -1,0 +1,311 @@
+"""`python -m tools.adopt` against a hand-configured tenant in the emulator."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from components.settings import load_settings
+from providers.attribute_mappings import ProvisioningAttributeMappingsProvider
+from providers.schema_edit import object_mapping
+from tests.conftest import ASANA_TEMPLATE, CLIENT_ID, TENANT_ID, Tenant
+from tests.emulator import Emulator
+from tests.engine import EngineResource, ProviderServer
+from tests.program import load_stack_file, run_program
+from tools import adopt
+
+SP = "7c1d2e3f-4a5b-4c6d-8e9f-0a1b2c3d4e5f"
+APP_OBJECT = "2b3c4d5e-6f70-4812-9a3b-4c5d6e7f8091"
+APP_ID = "a1b2c3d4-e5f6-4789-8abc-def012345678"
+GALLERY = "8a3f1d2c-5b6e-4f70-9a1b-2c3d4e5f6a7b"
+USER_ROLE = "18d14569-c3bd-439b-9a66-3a2aee01d14f"
+ROLES = [
+    {"id": USER_ROLE, "displayName": "User", "value": None, "description": "User",
+     "allowedMemberTypes": ["User"], "isEnabled": True, "origin": "Application"},
+    {"id": "b9632174-c057-4f7e-951b-be3adc52bfe6", "displayName": "msiam_access", "value": None,
+     "description": "msiam_access", "allowedMemberTypes": ["User"], "isEnabled": True,
+     "origin": "Application"},
+]  # fmt: skip
+GROUPS = [
+    "11111111-2222-4333-8444-555555555551",
+    "11111111-2222-4333-8444-555555555552",
+    "11111111-2222-4333-8444-555555555553",
+]
+USERS = ["99999999-8888-4777-8666-555555555551", "99999999-8888-4777-8666-555555555552"]
+TOKEN_KEY = "asana-provisioning:asanaToken"
+P = "asana-provisioning:"
+
+
+def hand_configured(emulator: Emulator, tenant: Tenant, *, provisioning: bool = True) -> str | None:
+    """The setup an admin makes by following Microsoft's two Asana tutorials in the portal."""
+    emulator.add_enterprise_app(
+        SP,
+        app_object_id=APP_OBJECT,
+        app_id=APP_ID,
+        display_name="Asana",
+        application_template_id=GALLERY,
+        app_roles=ROLES,
+        preferred_single_sign_on_mode="saml",
+        login_url="https://app.asana.com/a/contoso.com",
+        notification_email_addresses=["identity@contoso.com"],
+        identifier_uris=["https://app.asana.com/"],
+        redirect_uris=["https://app.asana.com/-/saml/consume"],
+        token_signing_key={
+            "keyId": "6f5e4d3c-2b1a-4098-8765-43210fedcba9",
+            "thumbprint": "0A1B2C3D4E5F60718293A4B5C6D7E8F901234567",
+            "endDateTime": "2029-11-27T00:00:00Z",
+            "displayName": "CN=Microsoft Azure Federated SSO Certificate",
+        },
+        templates=[ASANA_TEMPLATE],
+    )
+    for number, group in enumerate(GROUPS):
+        emulator.add_app_role_assignment(
+            SP, principal_id=group, principal_type="Group",
+            principal_display_name=f"Asana group {number}", app_role_id=USER_ROLE,
+        )  # fmt: skip
+    for number, user in enumerate(USERS):
+        emulator.add_app_role_assignment(
+            SP, principal_id=user, principal_type="User",
+            principal_display_name=f"User {number}", app_role_id=USER_ROLE,
+        )  # fmt: skip
+    if not provisioning:
+        return None
+    job = emulator.create_job(SP, "asana")
+    emulator.start_job(SP, job)
+    emulator.set_secrets(
+        SP,
+        {
+            "BaseAddress": "https://app.asana.com/api/1.0/scim",
+            "SecretToken": tenant.asana_token,
+            "SyncNotificationSettings": json.dumps(
+                {
+                    "Enabled": True,
+                    "Recipients": "identity@contoso.com",
+                    "DeleteThresholdEnabled": True,
+                    "DeleteThresholdValue": 40,
+                }
+            ),
+            "SyncAll": "false",
+        },
+    )
+    emulator.edit_schema(SP, job, customise_mappings)
+    return job
+
+
+def customise_mappings(schema: dict[str, Any]) -> None:
+    users = object_mapping(schema, "User", "User")
+    title = next(m for m in users["attributeMappings"] if m["targetAttributeName"] == "title")
+    title["source"] = {"expression": "[department]", "name": "department", "parameters": [],
+                       "type": "Attribute"}  # fmt: skip
+    users["scope"] = {
+        "groups": [{"name": "Engineering only", "clauses": [{
+            "operatorName": "EQUALS", "sourceOperandName": "department",
+            "targetOperand": {"values": ["Engineering"]}}]}]
+    }  # fmt: skip
+
+
+@pytest.fixture
+def environment(trust_emulator: Emulator, tenant: Tenant, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("ARM_TENANT_ID", TENANT_ID)
+    monkeypatch.setenv("ARM_CLIENT_ID", CLIENT_ID)
+    monkeypatch.setenv("ARM_CLIENT_SECRET", tenant.client_secret)
+    return trust_emulator
+
+
+def run_adopt(emulator: Emulator, tmp_path: Path, *args: str) -> int:
+    return adopt.main(
+        [
+            "--stack", "adopted", *args,
+            "--graph-endpoint", emulator.graph_url,
+            "--authority-host", emulator.authority_host,
+            "--stack-dir", str(tmp_path),
+            "--import-file", str(tmp_path / "import.json"),
+        ]
+    )  # fmt: skip
+
+
+def generated(tmp_path: Path) -> tuple[dict[str, str], set[str]]:
+    config, secret_keys = load_stack_file(tmp_path / "Pulumi.adopted.yaml")
+    config[TOKEN_KEY] = "2/1/2:set-with-pulumi-config-set-secret"
+    secret_keys.add(TOKEN_KEY)
+    return config, secret_keys
+
+
+def test_the_generated_stack_reproduces_the_live_setup(environment, tenant, tmp_path, capsys):
+    emulator = environment
+    hand_configured(emulator, tenant)
+
+    assert run_adopt(emulator, tmp_path, "--name", "Asana") == 0
+
+    printed = capsys.readouterr().out
+    assert "3 group(s), 2 user(s)" in printed and "pulumi import --stack adopted" in printed
+    config, secret_keys = generated(tmp_path)
+    settings = load_settings(config, secret_keys)
+    assert settings.gallery_template_id == GALLERY
+    assert (
+        settings.sso is not None
+        and settings.sso.sign_on_url == "https://app.asana.com/a/contoso.com"
+    )
+    provisioning = settings.provisioning
+    assert provisioning is not None
+    assert (provisioning.notification_email, provisioning.deletion_threshold) == (
+        "identity@contoso.com",
+        40,
+    )
+    run = run_program(config, secret_keys, stack="adopted")
+    assert run.error is None, run.error
+    app = run.one("azuread:index/applicationFromTemplate:ApplicationFromTemplate")
+    assert (app.inputs["displayName"], app.inputs["templateId"]) == ("Asana", GALLERY)
+    sp = run.one("azuread:index/servicePrincipal:ServicePrincipal")
+    assert sp.inputs["loginUrl"] == "https://app.asana.com/a/contoso.com"
+    assert sp.inputs["notificationEmailAddresses"] == ["identity@contoso.com"]
+    assigned = {
+        a.inputs["principalObjectId"]
+        for a in run.of_type("azuread:index/appRoleAssignment:AppRoleAssignment")
+    }
+    assert assigned == set(GROUPS + USERS)
+    secret = run.one("azuread:index/synchronizationSecret:SynchronizationSecret")
+    credentials = {c["key"]: c["value"] for c in secret.inputs["credentials"]["value"]}
+    live = emulator.secrets(SP)
+    for key in ("BaseAddress", "SyncAll"):
+        assert credentials[key] == live[key]
+    assert json.loads(credentials["SyncNotificationSettings"]) == json.loads(
+        live["SyncNotificationSettings"]
+    )
+    assert run.one("azuread:index/synchronizationJob:SynchronizationJob").inputs["enabled"] is True
+
+
+def test_the_import_file_names_every_azuread_resource_with_its_import_id(
+    environment, tenant, tmp_path
+):
+    emulator = environment
+    job = hand_configured(emulator, tenant)
+    assert run_adopt(emulator, tmp_path, "--object-id", SP) == 0
+
+    imports = json.loads((tmp_path / "import.json").read_text())
+    run = run_program(*generated(tmp_path), stack="adopted")
+
+    declared = {
+        (r.type, r.name)
+        for r in run.resources
+        if r.type.startswith("azuread:") and not r.type.endswith(":SynchronizationSecret")
+    }
+    assert {(e["type"], e["name"]) for e in imports["resources"]} == declared
+    ids = {e["name"]: e["id"] for e in imports["resources"]}
+    assert ids["asana-app"] == f"/applicationTemplates/{GALLERY}/instantiate/{APP_OBJECT}/{SP}"
+    assert ids["asana-service-principal"] == SP
+    assert ids["asana-saml-reply-url"] == f"/applications/{APP_OBJECT}/redirectUris/Web"
+    assert ids["asana-saml-identifier"] == (
+        f"/applications/{APP_OBJECT}/identifierUris/aHR0cHM6Ly9hcHAuYXNhbmEuY29tLw=="
+    )
+    assert ids["asana-saml-signing-certificate"] == (
+        f"{SP}/tokenSigningCertificate/6f5e4d3c-2b1a-4098-8765-43210fedcba9"
+    )
+    assert ids["asana-provisioning-job"] == f"/servicePrincipals/{SP}/synchronization/jobs/{job}"
+    assignment_ids = sorted(v for k, v in ids.items() if "-group-" in k or "-user-" in k)
+    assert len(assignment_ids) == 5
+    assert all(i.startswith(f"/servicePrincipals/{SP}/appRoleAssignedTo/") for i in assignment_ids)
+    component = "asana-provisioning:index:AsanaEnterpriseApp"
+    assert imports["nameTable"] == {
+        "asana": f"urn:pulumi:adopted::asana-provisioning::{component}::asana"
+    }
+
+
+def test_the_mappings_from_the_generated_stack_are_adopted_without_a_put(
+    environment, tenant, tmp_path, server: ProviderServer
+):
+    emulator = environment
+    job = hand_configured(emulator, tenant)
+    assert run_adopt(emulator, tmp_path, "--name", "Asana") == 0
+    run = run_program(*generated(tmp_path), stack="adopted")
+    declared = run.one("pulumi-python:dynamic/asana:ProvisioningAttributeMappings").inputs
+    inputs = {k: v for k, v in declared.items() if k not in ("__provider", "managed_targets")}
+    inputs.update(
+        service_principal_id=SP, job_id=f"/servicePrincipals/{SP}/synchronization/jobs/{job}"
+    )
+    before = len(emulator.requests)
+
+    resource = EngineResource(server, ProvisioningAttributeMappingsProvider(), "asana:M", "users")
+    resource.up(inputs)
+
+    methods = [r.method for r in emulator.requests[before:] if r.service == "graph"]
+    assert methods == ["GET"]
+    assert not resource.refresh().drift
+
+
+def test_adoption_only_reads(environment, tenant, tmp_path):
+    emulator = environment
+    hand_configured(emulator, tenant)
+    before = len(emulator.requests)
+
+    assert run_adopt(emulator, tmp_path, "--name", "Asana") == 0
+
+    graph = [r.method for r in emulator.requests[before:] if r.service == "graph"]
+    assert graph and set(graph) == {"GET"}
+
+
+def test_no_asana_app_is_a_clear_error(environment, tmp_path, capsys):
+    assert run_adopt(environment, tmp_path, "--name", "Asana") == 1
+
+    assert "no enterprise application named or with object id 'Asana'" in capsys.readouterr().err
+
+
+def test_several_apps_are_listed_to_choose_from(environment, tenant, tmp_path, capsys):
+    emulator = environment
+    hand_configured(emulator, tenant, provisioning=False)
+    emulator.add_enterprise_app(
+        "7c1d2e3f-4a5b-4c6d-8e9f-0a1b2c3d4e60",
+        app_object_id="2b3c4d5e-6f70-4812-9a3b-4c5d6e7f8092",
+        app_id="a1b2c3d4-e5f6-4789-8abc-def012345679",
+        display_name="Asana",
+        application_template_id=GALLERY,
+        app_roles=ROLES,
+    )
+
+    assert run_adopt(emulator, tmp_path, "--name", "Asana") == 1
+
+    error = capsys.readouterr().err
+    assert "2 enterprise applications are named 'Asana'; choose one with --object-id" in error
+    assert SP in error and "7c1d2e3f-4a5b-4c6d-8e9f-0a1b2c3d4e60" in error
+
+
+def test_an_app_without_provisioning_declares_sso_and_assignments_only(
+    environment, tenant, tmp_path, capsys
+):
+    hand_configured(environment, tenant, provisioning=False)
+
+    assert run_adopt(environment, tmp_path, "--name", "Asana") == 0
+
+    assert "no provisioning job" in capsys.readouterr().out
+    settings = load_settings(*load_stack_file(tmp_path / "Pulumi.adopted.yaml"))
+    assert settings.provisioning is None and settings.sso is not None
+
+
+def test_a_job_on_another_template_is_refused(environment, tenant, tmp_path, capsys):
+    emulator = environment
+    hand_configured(emulator, tenant, provisioning=False)
+    scim = {"id": "scim", "factoryTag": "CustomSCIM", "schema": ASANA_TEMPLATE["schema"]}
+    emulator.set_templates(SP, [ASANA_TEMPLATE, scim])
+    emulator.create_job(SP, "scim")
+    emulator.set_templates(SP, [ASANA_TEMPLATE])
+
+    assert run_adopt(emulator, tmp_path, "--name", "Asana") == 1
+
+    assert (
+        "uses template 'scim', not the Asana app's own template 'asana'" in capsys.readouterr().err
+    )
+
+
+def test_an_existing_stack_file_is_kept_unless_forced(environment, tenant, tmp_path, capsys):
+    hand_configured(environment, tenant)
+    (tmp_path / "Pulumi.adopted.yaml").write_text("config: {}\n")
+
+    assert run_adopt(environment, tmp_path, "--name", "Asana") == 2
+    assert "pass --force" in capsys.readouterr().err
+    assert (tmp_path / "Pulumi.adopted.yaml").read_text() == "config: {}\n"
+
+    assert run_adopt(environment, tmp_path, "--name", "Asana", "--force") == 0
+    assert "appDisplayName" in (tmp_path / "Pulumi.adopted.yaml").read_text()
