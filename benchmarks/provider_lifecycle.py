@@ -32,6 +32,7 @@ from tests.lifecycles import (
     token_lifecycle,
 )
 
+SERVICES = ("token", "graph", "scim")
 TOKEN = "2/1000000000000001/1000000000000002:0123456789abcdef0123456789abcdef"
 SECRETS = TenantSecrets(client_secret="benchmark-client-secret", asana_token=TOKEN)
 
@@ -42,16 +43,15 @@ def measure(emulator: Emulator, make_steps: Callable[[ProviderServer], Steps], r
     requests: dict[str, int] = {}
     with ProviderServer(env=server_environment(emulator)) as server:
         server.configure(stack_config(emulator, SECRETS))
+        seed(emulator)
         for _ in range(runs):
-            seed(emulator)
+            before = {service: emulator.count(service=service) for service in SERVICES}
             steps = make_steps(server)
             started = time.perf_counter()
             for _name, step in steps:
                 step()
             durations.append(time.perf_counter() - started)
-            requests = {
-                service: emulator.count(service=service) for service in ("token", "graph", "scim")
-            }
+            requests = {s: emulator.count(service=s) - before[s] for s in SERVICES}
     return statistics.median(durations), requests
 
 

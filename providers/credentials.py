@@ -1,10 +1,12 @@
 """Builds the azure-identity credential a `CredentialSpec` names.
 
-Built per provider call and dropped afterwards: the provider object must hold no live client.
+Credentials are kept per provider process (never on the provider object, which goes into state)
+so that azure-identity's token cache spares each provider call a round trip to Entra ID.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
@@ -29,6 +31,12 @@ _KNOWN_AUTHORITIES = {
     AzureAuthorityHosts.AZURE_GOVERNMENT,
     AzureAuthorityHosts.AZURE_CHINA,
 }
+
+
+@functools.lru_cache(maxsize=8)
+def shared_credential(settings: GraphSettings) -> TokenCredential:
+    """One credential per distinct setting in this process; azure-identity caches its tokens."""
+    return build_credential(settings)
 
 
 def build_credential(settings: GraphSettings) -> TokenCredential:

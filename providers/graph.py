@@ -14,7 +14,7 @@ from azure.core.credentials import TokenCredential
 from azure.core.exceptions import ClientAuthenticationError
 
 from providers.connection import GraphSettings
-from providers.credentials import build_credential
+from providers.credentials import shared_credential
 from providers.http import ServiceError, SessionClient, status_error, transport_error
 
 SERVICE = "Microsoft Graph"
@@ -26,13 +26,8 @@ class GraphClient(SessionClient):
     def __init__(self, settings: GraphSettings, credential: TokenCredential | None = None):
         super().__init__(settings.policy)
         self._settings = settings
-        self._credential = credential or build_credential(settings)
-
-    def close(self) -> None:
-        super().close()
-        close = getattr(self._credential, "close", None)
-        if close is not None:
-            close()
+        self._shared = credential is None
+        self._credential = credential or shared_credential(settings)
 
     def get(self, path: str, params: dict[str, str] | None = None) -> Any:
         return self._send("GET", path, params=params)
@@ -68,9 +63,25 @@ class GraphClient(SessionClient):
         self, method: str, path: str, body: Any | None = None, params: dict[str, str] | None = None
     ) -> Any:
         full_path = f"/{API_VERSION}{path}"
+        response = self._request(method, full_path, body, params)
+        if response.status_code == 401 and self._shared:
+            # A cached token Graph no longer accepts (revoked, or issued for a since-reset
+            # tenant): authenticate afresh once, then report whatever Graph says.
+            shared_credential.cache_clear()
+            self._credential = shared_credential(self._settings)
+            response = self._request(method, full_path, body, params)
+        if response.status_code >= 400:
+            raise status_error(SERVICE, method, full_path, response, self._policy)
+        if response.status_code == 204 or not response.content:
+            return None
+        return response.json()
+
+    def _request(
+        self, method: str, full_path: str, body: Any | None, params: dict[str, str] | None
+    ) -> requests.Response:
         headers = {"Authorization": f"Bearer {self._access_token(method, full_path)}"}
         try:
-            response = self._session.request(
+            return self._session.request(
                 method,
                 self._settings.endpoint + full_path,
                 json=body,
@@ -79,14 +90,7 @@ class GraphClient(SessionClient):
                 timeout=self._policy.timeout,
             )
         except requests.RequestException as error:
-            raise transport_error(
-                SERVICE, method, full_path, error, self._settings.policy
-            ) from None
-        if response.status_code >= 400:
-            raise status_error(SERVICE, method, full_path, response, self._policy)
-        if response.status_code == 204 or not response.content:
-            return None
-        return response.json()
+            raise transport_error(SERVICE, method, full_path, error, self._policy) from None
 
     def _access_token(self, method: str, path: str) -> str:
         try:

@@ -8,6 +8,7 @@ Errors carry the HTTP status, the service's own error text and the request path,
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from collections.abc import Collection, Iterable, Mapping
@@ -111,6 +112,12 @@ class BoundedRetry(Retry):
         return self.get_backoff_time()
 
 
+@functools.lru_cache(maxsize=8)
+def shared_session(policy: HttpPolicy) -> requests.Session:
+    """One connection pool per policy in this process, so calls reuse TLS connections."""
+    return build_session(policy)
+
+
 def build_session(policy: HttpPolicy) -> requests.Session:
     """A session whose every request is retried under `policy`; callers pass `policy.timeout`."""
     retry = BoundedRetry(
@@ -141,7 +148,7 @@ class SessionClient:
 
     def __init__(self, policy: HttpPolicy) -> None:
         self._policy = policy
-        self._session = build_session(policy)
+        self._session = shared_session(policy)
 
     def __enter__(self) -> Self:
         return self
@@ -155,7 +162,7 @@ class SessionClient:
         self.close()
 
     def close(self) -> None:
-        self._session.close()
+        """Nothing to release: the session is shared by the calls of this process."""
 
 
 class ServiceError(Exception):

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from providers.credentials import shared_credential
 from tests.emulator import Emulator
 from tests.emulator.asana_schema import asana_template_schema
 from tests.engine import PROJECT, ProviderServer, Secret
@@ -48,6 +49,7 @@ def emulator_session() -> Iterator[Emulator]:
 def emulator(emulator_session: Emulator, tenant: Tenant) -> Iterator[Emulator]:
     """A clean emulator holding one Entra tenant with the Asana app and one live Asana token."""
     emulator_session.reset()
+    shared_credential.cache_clear()  # tokens this process cached were issued by the old state
     emulator_session.register_app(TENANT_ID, CLIENT_ID, tenant.client_secret)
     emulator_session.add_service_principal(SERVICE_PRINCIPAL_ID, templates=[ASANA_TEMPLATE])
     emulator_session.add_scim_token(tenant.asana_token)

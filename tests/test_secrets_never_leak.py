@@ -80,17 +80,25 @@ def test_graph_client_secret_leaks_nowhere(
     resource.up({"service_principal_id": SERVICE_PRINCIPAL_ID})
     resource.refresh()
     emulator.register_app(TENANT_ID, CLIENT_ID, "a-secret-rotated-in-the-portal")
+    # A new deployment is a new provider process: no token cached, so Entra sees the old secret.
+    second = start_server(log_level="DEBUG")
+    stale = EngineResource(second, ProvisioningTemplateProvider(), "asana:Template", "tpl")
+    stale.id, stale.inputs, stale.outputs = resource.id, resource.inputs, resource.outputs
     with pytest.raises(ProviderError) as unauthorized:
-        resource.refresh()
+        stale.refresh()
     resource.destroy()
 
-    leaks = find_leaks(
-        tenant.client_secret,
-        server=server,
-        resources=[resource],
-        allowed_config_keys=frozenset({"azuread:clientSecret"}),
-        texts={"authentication error": unauthorized.value.details},
-    )
+    leaks = [
+        leak
+        for process, used in ((server, resource), (second, stale))
+        for leak in find_leaks(
+            tenant.client_secret,
+            server=process,
+            resources=[used],
+            allowed_config_keys=frozenset({"azuread:clientSecret"}),
+            texts={"authentication error": unauthorized.value.details},
+        )
+    ]
     assert "AADSTS7000215" in unauthorized.value.details
     assert leaks == []
 
