@@ -115,3 +115,12 @@ def start_server(emulator: Emulator, tenant: Tenant) -> Iterator[StartServer]:
 @pytest.fixture
 def server(start_server: StartServer) -> ProviderServer:
     return start_server()
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Prints the matrices the tests recorded (tests/reporting.py)."""
+    from tests.reporting import TABLES, render
+
+    for table in TABLES:
+        terminalreporter.write_sep("-", table)
+        terminalreporter.write_line(render(table))

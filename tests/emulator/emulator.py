@@ -271,6 +271,10 @@ class Emulator:
     def pending_faults(self) -> int:
         return self._faults.pending()
 
+    def clear_faults(self) -> None:
+        """Drops faults not yet consumed (state and log stay)."""
+        self._faults.clear()
+
     @property
     def requests(self) -> list[RecordedRequest]:
         return self._log.snapshot()

@@ -1,0 +1,209 @@
+"""Every operation of every dynamic provider under every fault the emulator can inject.
+
+Each case ends one of two ways: the operation succeeds within the retry budget, or it fails
+with a clear error (the service, the status or the transport failure) and the emulator's state is
+as before, or, when the service acted but its reply came after the timeout, exactly what the
+operation wanted (never a partial change). Either way, running it again without the fault
+converges. The outcomes are
+recorded as a table and printed at the end of the run (tests/reporting.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from providers.asana_token import AsanaServiceAccountTokenProvider
+from providers.attribute_mappings import ProvisioningAttributeMappingsProvider
+from providers.provisioning_template import ProvisioningTemplateProvider
+from tests.conftest import SERVICE_PRINCIPAL_ID, Tenant, server_environment, stack_config
+from tests.emulator import Emulator, Fault
+from tests.engine import EngineResource, ProviderError, ProviderServer, Secret
+from tests.reporting import record
+
+TABLE = "Fault matrix (once: the first request of the operation fails; always: every request does)"
+GRAPH_ERROR = {"error": {"code": "BadRequest", "message": "The request is invalid."}}
+ASANA_ERROR = {"errors": [{"message": "Bad request"}]}
+
+
+@pytest.fixture(scope="module")
+def matrix_server(emulator_session: Emulator, tenant: Tenant) -> Iterator[ProviderServer]:
+    """One provider process for the whole matrix: short timeouts, one retry, a small budget."""
+    with ProviderServer(env=server_environment(emulator_session)) as server:
+        server.configure(
+            stack_config(
+                emulator_session,
+                tenant,
+                httpTimeoutSeconds="1",
+                maxRetries="1",
+                retryBudgetSeconds="4",
+            )
+        )
+        yield server
+
+
+@dataclass(frozen=True)
+class Subject:
+    """How to put one provider through create, read, update and delete."""
+
+    name: str
+    service: str
+    make: Callable[[ProviderServer], EngineResource]
+    first: Callable[[Emulator, Tenant], dict[str, Any]]
+    second: Callable[[Emulator, Tenant], dict[str, Any]]
+
+
+def token_inputs(emulator: Emulator, token: str) -> dict[str, Any]:
+    return {"token": Secret(token), "scim_base_url": emulator.scim_base_url}
+
+
+def rotated(emulator: Emulator, tenant: Tenant) -> dict[str, Any]:
+    token = tenant.asana_token[:-3] + "abc"
+    emulator.add_scim_token(token)
+    return token_inputs(emulator, token)
+
+
+def two_templates(emulator: Emulator, tag: str) -> dict[str, Any]:
+    emulator.set_templates(
+        SERVICE_PRINCIPAL_ID,
+        [
+            {"id": "asana", "factoryTag": "asana", "schema": {}},
+            {"id": "asana.preview", "factoryTag": "asanapreview", "schema": {}},
+        ],
+    )
+    return {"service_principal_id": SERVICE_PRINCIPAL_ID, "factory_tag": tag}
+
+
+def mapping_inputs(emulator: Emulator, source: str) -> dict[str, Any]:
+    """The job to edit: the one job of the service principal, created on first use."""
+    jobs = emulator.jobs(SERVICE_PRINCIPAL_ID)
+    job = jobs[0]["id"] if jobs else emulator.create_job(SERVICE_PRINCIPAL_ID, "asana")
+    return {
+        "service_principal_id": SERVICE_PRINCIPAL_ID,
+        "job_id": job,
+        "kind": "user",
+        "source_object": "User",
+        "target_object": "User",
+        "mappings": [{"target": "title", "attribute": source}],
+    }
+
+
+SUBJECTS = [
+    Subject(
+        "AsanaServiceAccountToken",
+        "scim",
+        lambda server: EngineResource(
+            server,
+            AsanaServiceAccountTokenProvider(),
+            "asana:ServiceAccountToken",
+            "token",
+            secret_inputs=frozenset({"token"}),
+        ),
+        lambda emulator, tenant: token_inputs(emulator, tenant.asana_token),
+        rotated,
+    ),
+    Subject(
+        "ProvisioningTemplate",
+        "graph",
+        lambda server: EngineResource(
+            server, ProvisioningTemplateProvider(), "asana:ProvisioningTemplate", "tpl"
+        ),
+        lambda emulator, _tenant: two_templates(emulator, "asana"),
+        lambda emulator, _tenant: two_templates(emulator, "asanapreview"),
+    ),
+    Subject(
+        "ProvisioningAttributeMappings",
+        "graph",
+        lambda server: EngineResource(
+            server, ProvisioningAttributeMappingsProvider(), "asana:Mappings", "maps"
+        ),
+        lambda emulator, _tenant: mapping_inputs(emulator, "department"),
+        lambda emulator, _tenant: mapping_inputs(emulator, "jobTitle"),
+    ),
+]
+FAULTS: dict[str, Callable[[str], Fault]] = {
+    "429 Retry-After 1": lambda _service: Fault.status(429, retry_after=1),
+    "503": lambda _service: Fault.status(503),
+    "500": lambda _service: Fault.status(500),
+    "connection reset": lambda _service: Fault.reset(),
+    "reply slower than timeout": lambda _service: Fault.slow(1.5),
+    "400 with error body": lambda service: Fault.status(
+        400, body=GRAPH_ERROR if service == "graph" else ASANA_ERROR
+    ),
+}
+OPERATIONS = ("create", "read", "update", "delete")
+CLEAR_WORDS = ("HTTP 4", "HTTP 5", "timed out", "lost the connection", "throttled")
+
+
+def snapshot(emulator: Emulator) -> Any:
+    jobs = emulator.jobs(SERVICE_PRINCIPAL_ID)
+    return [emulator.schema(SERVICE_PRINCIPAL_ID, job["id"]) for job in jobs], jobs
+
+
+def perform(operation: str, resource: EngineResource, second: dict[str, Any]) -> None:
+    if operation == "read":
+        resource.refresh()
+    elif operation == "update":
+        resource.up(second)
+    elif operation == "delete":
+        resource.destroy()
+
+
+@pytest.mark.parametrize("times", [1, 20], ids=["once", "always"])
+@pytest.mark.parametrize("fault", list(FAULTS))
+@pytest.mark.parametrize("operation", OPERATIONS)
+@pytest.mark.parametrize("subject", SUBJECTS, ids=[s.name for s in SUBJECTS])
+def test_an_operation_under_a_fault_succeeds_or_fails_cleanly_and_a_rerun_converges(
+    emulator: Emulator,
+    tenant: Tenant,
+    matrix_server: ProviderServer,
+    subject: Subject,
+    operation: str,
+    fault: str,
+    times: int,
+):
+    resource = subject.make(matrix_server)
+    first = subject.first(emulator, tenant)
+    second = subject.second(emulator, tenant) if operation == "update" else first
+    if operation != "create":
+        resource.up(first)
+    before_state = snapshot(emulator)
+    before_requests = emulator.count(service=subject.service)
+    emulator.inject(FAULTS[fault](subject.service), service=subject.service, times=times)
+
+    try:
+        if operation == "create":
+            resource.up(first)
+        else:
+            perform(operation, resource, second)
+        outcome = "ok"
+    except ProviderError as error:
+        message = error.details.strip().splitlines()[-1]
+        assert any(word in message for word in CLEAR_WORDS), message
+        assert tenant.asana_token not in error.details
+        outcome = "clear error, nothing changed"
+        if snapshot(emulator) != before_state:
+            # The service acted, then the reply came too late: the change is whole, not partial.
+            outcome = "clear error, change applied whole"
+    sent = emulator.count(service=subject.service) - before_requests
+    if sent == 0:
+        outcome = "no request made"
+
+    emulator.clear_faults()
+    after_error = snapshot(emulator)
+    if outcome.startswith("clear error"):
+        if operation == "create":
+            resource.up(first)
+        else:
+            perform(operation, resource, second)
+        if outcome.endswith("applied whole"):
+            assert snapshot(emulator) == after_error, "the failed run left a partial change"
+    if operation == "delete":
+        assert resource.id is None
+    else:
+        assert resource.id is not None and not resource.refresh().drift
+    column = f"{fault} ({'once' if times == 1 else 'always'})"
+    record(TABLE, f"{subject.name} {operation}", column, outcome)
