@@ -30,7 +30,10 @@ _EMAIL = re.compile(
 _DOMAIN = re.compile(
     r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)+$"
 )
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# Control characters, and the invisible format characters (bidi overrides, zero-width) that let a
+# name look like another.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+MAX_TOKEN_LENGTH = 4096
 MAX_ASSIGNMENTS = 10_000
 MAX_DELETION_THRESHOLD = 1_000_000
 
@@ -453,7 +456,7 @@ class _Reader:
         number: int | None = None
         if isinstance(value, int) and not isinstance(value, bool):
             number = value
-        elif isinstance(value, str) and re.fullmatch(r"[+-]?\d{1,12}", value.strip()):
+        elif isinstance(value, str) and re.fullmatch(r"[+-]?[0-9]{1,12}", value.strip()):
             number = int(value)
         if number is None or not low <= number <= high:
             self.problem(name, value, f"a whole number from {low} to {high}")
@@ -517,7 +520,16 @@ class _Reader:
                 f"a secret value only: remove the plain text from the stack file and {how}",
             )
             return ""
-        return str(value)
+        token = str(value)
+        if len(token) > MAX_TOKEN_LENGTH or re.search(r"\s", token) or _CONTROL.search(token):
+            self.problem(
+                name,
+                value,
+                f"a token of at most {MAX_TOKEN_LENGTH} characters without spaces, line breaks "
+                f"or control characters; copy it again and {how}",
+            )
+            return ""
+        return token
 
 
 def _shown(value: Any) -> str:

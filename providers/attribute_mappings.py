@@ -26,7 +26,7 @@ from providers import mapping_spec, schema_edit
 from providers.base import ConfiguredProvider
 from providers.graph import GraphClient, synchronization_path
 from providers.http import ServiceError
-from providers.inputs import failure_for_guid, failure_for_name, is_unknown
+from providers.inputs import failure_for_guid, failure_for_job_id, is_unknown
 
 # Spec keys (the stack file's words) and the resource properties that carry them.
 SPEC_PROPERTIES = {
@@ -80,12 +80,12 @@ class ProvisioningAttributeMappingsProvider(ConfiguredProvider):
                     news.get("service_principal_id"),
                     "object id of the Asana service principal",
                 ),
-                failure_for_name("job_id", news.get("job_id"), "a synchronization job id"),
+                failure_for_job_id("job_id", news.get("job_id")),
             )
             if failure is not None
         ]
         kind = news.get("kind")
-        if kind not in mapping_spec.MATCHING_TARGET:
+        if not isinstance(kind, str) or kind not in mapping_spec.MATCHING_TARGET:
             failures.append(CheckFailure("kind", f"is {kind!r}; allowed: user or group"))
             return CheckResult(inputs, failures)
         if not isinstance(inputs["restart_on_change"], bool):

@@ -9,6 +9,7 @@ authority host; the test emulator is reached the same way.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -239,13 +240,12 @@ class _Settings:
         return value.rstrip("/")
 
     def number(self, key: str, default: float, low: float, high: float) -> float:
-        value = self.text(key)
-        if value is None:
+        raw = self.config.get(key)
+        if raw is None:
             return default
-        try:
-            number = float(value)
-        except ValueError:
-            number = float("nan")
+        value = str(raw).strip()
+        is_number = re.fullmatch(r"[0-9]{1,9}(\.[0-9]{1,6})?", value) is not None
+        number = float(value) if is_number else float("nan")
         if not low <= number <= high:
             raise ConfigError(f"{key} is {value!r}; allowed: a number from {low:g} to {high:g}")
         return number

@@ -66,5 +66,24 @@ def failure_for_name(prop: str, value: Any, what: str) -> CheckFailure | None:
     return None
 
 
+_JOB_ID = re.compile(r"^[A-Za-z0-9._-]{1,256}$")
+_JOB_RESOURCE_ID = re.compile(
+    r"^/servicePrincipals/[0-9a-fA-F-]{36}/synchronization/jobs/[A-Za-z0-9._-]{1,256}$"
+)
+
+
+def failure_for_job_id(prop: str, value: Any) -> CheckFailure | None:
+    """A job id (`asana.0a1b….uuid`) or the azuread job's resource id."""
+    if is_unknown(value):
+        return None
+    if not isinstance(value, str) or not (_JOB_ID.match(value) or _JOB_RESOURCE_ID.match(value)):
+        return CheckFailure(
+            prop,
+            "must be a synchronization job id (letters, digits, '.', '-', '_') or "
+            "/servicePrincipals/{id}/synchronization/jobs/{jobId}",
+        )
+    return None
+
+
 def has_whitespace_or_control(value: str) -> bool:
     return bool(_WHITESPACE_OR_CONTROL.search(value))

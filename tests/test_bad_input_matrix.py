@@ -1,0 +1,210 @@
+"""Every stack setting and every dynamic-resource input, fed malformed values.
+
+Each must be refused at preview with a message naming the key (the setting, or the resource
+property), before any resource is declared and without an HTTP request or a traceback. The few
+free-text settings where such a value is a legitimate name (an injection-looking display name)
+are accepted and passed on as plain data; the table says which. Outcomes are printed at the
+end of the run (tests/reporting.py).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pulumi
+import pytest
+
+from components.settings import SETTINGS, SettingsError
+from providers.asana_token import AsanaServiceAccountTokenProvider
+from providers.attribute_mappings import ProvisioningAttributeMappingsProvider
+from providers.provisioning_template import ProvisioningTemplateProvider
+from tests.emulator import Emulator
+from tests.engine import EngineResource, ProviderServer, Secret
+from tests.program import run_program
+from tests.reporting import record
+from tests.test_settings import SECRET_KEYS, VALID
+
+SETTINGS_TABLE = "Bad input: stack settings"
+INPUTS_TABLE = "Bad input: dynamic-resource inputs"
+INJECTION = "'; DROP TABLE users; --"
+TEMPLATE_INJECTION = "{{7*7}}$(id)`id`"
+UNICODE = "Asana\u202e\u0000"
+LONG = "A" * 5000
+
+# What each kind of setting is fed.
+BY_TYPE: dict[str, dict[str, Any]] = {
+    "string": {
+        "empty": "",
+        "too long": LONG,
+        "unicode controls": UNICODE,
+        "injection": INJECTION,
+        "template injection": TEMPLATE_INJECTION,
+    },
+    "boolean": {
+        "wrong type": "maybe",
+        "empty": "",
+        "too long": "true" * 2000,
+        "unicode controls": "tru\u00e9",
+        "injection": "true; rm -rf /",
+    },
+    "integer": {
+        "wrong type": "ten",
+        "empty": "",
+        "too long": "9" * 5000,
+        "unicode controls": "\uff15\uff10\uff10",
+        "injection": "1 OR 1=1",
+    },
+    "array": {
+        "wrong type": json.dumps({"a": 1}),
+        "empty": json.dumps([""]),
+        "too long": json.dumps([LONG]),
+        "unicode controls": json.dumps([UNICODE]),
+        "injection": json.dumps([INJECTION]),
+        "huge list": json.dumps([f"x{n}" for n in range(20_000)]),
+    },
+    "object": {
+        "wrong type": json.dumps(["title"]),
+        "too long": json.dumps({"mappings": [{"target": "title", "expression": LONG}]}),
+        "unicode controls": json.dumps({"mappings": [{"target": "title", "attribute": UNICODE}]}),
+        "injection": json.dumps(
+            {"mappings": [{"target": "title", "expression": f'Join("", [a]){INJECTION}'}]}
+        ),
+        "huge list": json.dumps(
+            {"mappings": [{"target": "title", "attribute": f"a{n}"} for n in range(5_000)]}
+        ),
+    },
+}
+# (setting, value class) pairs where the value is legitimate: free text passed on as data, or
+# an empty optional setting meaning "not set".
+ACCEPTED = {
+    ("appDisplayName", "injection"),
+    ("appDisplayName", "template injection"),
+    ("assignmentGroups", "injection"),
+    ("asanaToken", "template injection"),  # opaque: only ever sent as a bearer token
+    ("galleryTemplateId", "empty"),
+    ("ssoCertificateEndDate", "empty"),
+    ("graphEndpoint", "empty"),
+    ("authorityHost", "empty"),
+}
+# The app role is looked up among the live app's roles, so a name that is no role fails there.
+ROLE_CHECKED_AGAINST_THE_APP = {
+    ("assignmentAppRole", "injection"),
+    ("assignmentAppRole", "template injection"),
+}
+CASES = [
+    (setting.name, value_class, value)
+    for setting in SETTINGS
+    for value_class, value in BY_TYPE[setting.type].items()
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "value_class", "value"),
+    CASES,
+    ids=[f"{name}: {value_class}" for name, value_class, _ in CASES],
+)
+def test_a_malformed_setting_is_refused_naming_its_key(name: str, value_class: str, value: Any):
+    key = f"asana-provisioning:{name}"
+    run = run_program({**VALID, key: value}, SECRET_KEYS)
+
+    if (name, value_class) in ACCEPTED:
+        assert run.error is None, run.error
+        outcome = "accepted as plain data"
+    elif (name, value_class) in ROLE_CHECKED_AGAINST_THE_APP:
+        assert isinstance(run.error, pulumi.RunError) and str(run.error).startswith(key)
+        outcome = "refused against the app's roles, names the key"
+    else:
+        assert isinstance(run.error, SettingsError), f"{key} = {value!r:.80} was not refused"
+        assert run.resources == []
+        assert any(problem.startswith(key) for problem in run.error.problems), run.error.problems
+        if name == "asanaToken":
+            assert value not in str(run.error) or value == ""
+        outcome = "refused, names the key"
+    record(SETTINGS_TABLE, name, value_class, outcome)
+
+
+SP = "9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a"
+RESOURCES = {
+    "token": (
+        AsanaServiceAccountTokenProvider,
+        {"token": Secret("2/1/2:abc"), "scim_base_url": "https://app.asana.com/api/1.0/scim"},
+    ),
+    "template": (ProvisioningTemplateProvider, {"service_principal_id": SP}),
+    "mappings": (
+        ProvisioningAttributeMappingsProvider,
+        {
+            "service_principal_id": SP,
+            "job_id": "asana.0a1b2c3d4e5f.6f5e4d3c-2b1a-4098-8765-43210fedcba9",
+            "kind": "user",
+            "source_object": "User",
+            "target_object": "User",
+            "mode": "merge",
+            "mappings": [{"target": "title", "attribute": "jobTitle"}],
+        },
+    ),
+}
+INPUT_VALUES: dict[str, Any] = {
+    "wrong type": 42,
+    "empty": "",
+    "too long": LONG,
+    "unicode controls": UNICODE,
+    "injection": INJECTION,
+    "huge list": [f"x{n}" for n in range(20_000)],
+}
+# Inputs whose empty value means "use the default".
+EMPTY_MEANS_DEFAULT = {("token", "scim_base_url"), ("template", "factory_tag")}
+INPUT_CASES = [
+    (resource, prop, value_class)
+    for resource, props in (
+        ("token", ["token", "scim_base_url"]),
+        ("template", ["service_principal_id", "factory_tag"]),
+        (
+            "mappings",
+            [
+                "service_principal_id",
+                "job_id",
+                "kind",
+                "mode",
+                "mappings",
+                "scoping_filter",
+                "actions",
+            ],
+        ),
+    )
+    for prop in props
+    for value_class in INPUT_VALUES
+]
+
+
+@pytest.fixture(scope="module")
+def check_server() -> ProviderServer:
+    with ProviderServer() as server:
+        server.configure({})
+        yield server
+
+
+@pytest.mark.parametrize(
+    ("resource", "prop", "value_class"),
+    INPUT_CASES,
+    ids=[f"{r}.{p}: {c}" for r, p, c in INPUT_CASES],
+)
+def test_a_malformed_input_fails_check_naming_the_property_without_a_request(
+    emulator: Emulator, check_server: ProviderServer, resource: str, prop: str, value_class: str
+):
+    provider, valid = RESOURCES[resource]
+    value = INPUT_VALUES[value_class]
+    news = {**valid, prop: Secret(value) if prop == "token" else value}
+    engine_resource = EngineResource(check_server, provider(), f"asana:{resource}", resource)
+
+    checked = engine_resource.check(news)
+
+    if (resource, prop) in EMPTY_MEANS_DEFAULT and value_class == "empty":
+        assert checked.failures == []
+        outcome = "empty means the default"
+    else:
+        named = [p for p, _ in checked.failures if p == prop or p.startswith(f"{prop}[")]
+        assert named, f"{resource}.{prop} = {value!r:.60} passed check: {checked.failures}"
+        outcome = "refused, names the property"
+    assert emulator.requests == []
+    record(INPUTS_TABLE, f"{resource}.{prop}", value_class, outcome)
