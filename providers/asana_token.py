@@ -25,7 +25,7 @@ from pulumi.dynamic import (
 )
 
 from providers.asana import DEFAULT_SCIM_BASE_URL, AsanaScimClient, TokenCheck
-from providers.base import ConfiguredProvider
+from providers.base import ConfiguredProvider, pickler_restored
 from providers.inputs import failure_for_https_url, has_whitespace_or_control, is_unknown
 
 TOKEN_SETTING = "asanaToken"
@@ -166,9 +166,10 @@ class AsanaServiceAccountToken(pulumi.dynamic.Resource, module="asana", name="Se
             "accepted": None,
         }
         secret_outputs = pulumi.ResourceOptions(additional_secret_outputs=["token"])
-        super().__init__(
-            AsanaServiceAccountTokenProvider(),
-            resource_name,
-            props,
-            pulumi.ResourceOptions.merge(opts, secret_outputs),
-        )
+        with pickler_restored():
+            super().__init__(
+                AsanaServiceAccountTokenProvider(),
+                resource_name,
+                props,
+                pulumi.ResourceOptions.merge(opts, secret_outputs),
+            )

@@ -23,7 +23,7 @@ from pulumi.dynamic import (
 )
 
 from providers import mapping_spec, schema_edit
-from providers.base import ConfiguredProvider
+from providers.base import ConfiguredProvider, pickler_restored
 from providers.graph import GraphClient, synchronization_path
 from providers.http import ServiceError
 from providers.inputs import failure_for_guid, failure_for_job_id, is_unknown
@@ -241,4 +241,5 @@ class ProvisioningAttributeMappings(
             **properties_of(spec),
             "managed_targets": None,
         }
-        super().__init__(ProvisioningAttributeMappingsProvider(), resource_name, props, opts)
+        with pickler_restored():
+            super().__init__(ProvisioningAttributeMappingsProvider(), resource_name, props, opts)

@@ -19,7 +19,7 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from providers.base import ConfiguredProvider
+from providers.base import ConfiguredProvider, pickler_restored
 from providers.graph import GraphClient, synchronization_path
 from providers.http import ServiceError
 from providers.inputs import failure_for_guid, failure_for_name, is_unknown
@@ -159,4 +159,5 @@ class ProvisioningTemplate(pulumi.dynamic.Resource, module="asana", name="Provis
             "factory_tag": factory_tag,
             "template_id": None,
         }
-        super().__init__(ProvisioningTemplateProvider(), resource_name, props, opts)
+        with pickler_restored():
+            super().__init__(ProvisioningTemplateProvider(), resource_name, props, opts)

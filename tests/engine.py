@@ -33,6 +33,8 @@ from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
+from providers.base import pickler_restored
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PROJECT = "asana-provisioning"
 PROVIDER_KEY = "__provider"
@@ -183,7 +185,8 @@ def _plain(struct: struct_pb2.Struct) -> dict[str, Any]:
 
 def provider_blob(provider: ResourceProvider) -> str:
     """The `__provider` value the SDK stores in state for this provider object."""
-    return serialize_provider(provider)
+    with pickler_restored():
+        return serialize_provider(provider)
 
 
 def load_provider(blob: str) -> ResourceProvider:

@@ -24,3 +24,24 @@ def test_a_stack_with_1000_group_assignments_builds_one_assignment_each():
     assignments = run.of_type(ASSIGNMENT)
     assert sorted(a.inputs["principalObjectId"] for a in assignments) == sorted(groups)
     assert len({a.name for a in assignments}) == 1000
+
+
+def test_declaring_thousands_of_dynamic_resources_in_one_process_does_not_exhaust_the_stack():
+    """pulumi 3.272.0's serialize_provider nests a pickle hook per call; we put it back."""
+    import pickle
+
+    import pulumi
+
+    from providers.asana_token import AsanaServiceAccountToken
+
+    before = pickle._Pickler._batch_setitems  # type: ignore[attr-defined]
+
+    def many_tokens() -> None:
+        for n in range(2000):
+            AsanaServiceAccountToken(f"token-{n}", token=pulumi.Output.secret("2/1/2:x"))
+
+    run = run_program({}, set(), main=many_tokens)
+
+    assert run.error is None, run.error
+    assert len(run.resources) == 2000
+    assert pickle._Pickler._batch_setitems is before  # type: ignore[attr-defined]
