@@ -132,3 +132,57 @@ def test_the_scan_catches_a_token_captured_in_the_serialized_provider(
     resource = token_resource(server, TokenInTheProviderObject(tenant.asana_token))
 
     assert "serialized provider of asana-token" in token_leaks(tenant, server, resource, [])
+
+
+def test_the_programs_dynamic_resources_leak_the_token_nowhere_over_a_full_lifecycle(
+    emulator: Emulator, start_server: StartServer, tenant: Tenant
+):
+    """Create, refresh, rotate, refresh after revocation, destroy: debug logs on throughout."""
+    from providers.attribute_mappings import ProvisioningAttributeMappingsProvider
+
+    server = start_server(log_level="DEBUG")
+    url = emulator.scim_base_url
+    token = token_resource(server, AsanaServiceAccountTokenProvider())
+    template = EngineResource(server, ProvisioningTemplateProvider(), "asana:Template", "tpl")
+    mappings = EngineResource(
+        server, ProvisioningAttributeMappingsProvider(), "asana:Mappings", "maps"
+    )
+    job = emulator.create_job(SERVICE_PRINCIPAL_ID, "asana")
+    mapping_inputs = {
+        "service_principal_id": SERVICE_PRINCIPAL_ID,
+        "job_id": job,
+        "kind": "user",
+        "source_object": "User",
+        "target_object": "User",
+        "mappings": [{"target": "title", "attribute": "department"}],
+    }
+    rotated = tenant.asana_token[:-4] + "f00d"
+    emulator.add_scim_token(rotated)
+    errors: list[str] = []
+
+    token.up({"token": Secret(tenant.asana_token), "scim_base_url": url})
+    template.up({"service_principal_id": SERVICE_PRINCIPAL_ID})
+    mappings.up(mapping_inputs)
+    for resource in (token, template, mappings):
+        resource.refresh()
+    token.up({"token": Secret(rotated), "scim_base_url": url})
+    emulator.revoke_scim_token(rotated)
+    assert token.refresh().drift
+    with pytest.raises(ProviderError) as rejected:
+        token.up({"token": Secret(rotated), "scim_base_url": url})
+    errors.append(rejected.value.details)
+    for resource in (mappings, template, token):
+        resource.destroy()
+
+    for secret in (tenant.asana_token, rotated):
+        leaks = find_leaks(
+            secret,
+            server=server,
+            resources=[token, template, mappings],
+            allowed_properties=frozenset({"token"}),
+            allowed_config_keys=frozenset({TOKEN_CONFIG_KEY}),
+            texts={f"error {i}": error for i, error in enumerate(errors)},
+        )
+        assert leaks == []
+        off_scim = [r for r in emulator.requests if r.service != "scim" and secret in str(r.body)]
+        assert off_scim == []
