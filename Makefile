@@ -27,6 +27,7 @@ test: lint
 bench: venv
 	$(BIN)/python -m benchmarks.provider_lifecycle
 	$(BIN)/python -m benchmarks.program_build
+	$(BIN)/python -m benchmarks.throttling
 
 preview: venv
 	mkdir -p .pulumi-state
