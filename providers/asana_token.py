@@ -26,7 +26,12 @@ from pulumi.dynamic import (
 
 from providers.asana import DEFAULT_SCIM_BASE_URL, AsanaScimClient, TokenCheck
 from providers.base import ConfiguredProvider, pickler_restored
-from providers.inputs import failure_for_https_url, has_whitespace_or_control, is_unknown
+from providers.inputs import (
+    failure_for_https_url,
+    failures,
+    has_whitespace_or_control,
+    is_unknown,
+)
 
 TOKEN_SETTING = "asanaToken"
 MAX_TOKEN_LENGTH = 4096
@@ -59,15 +64,11 @@ class AsanaServiceAccountTokenProvider(ConfiguredProvider):
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         inputs = dict(news)
         inputs["scim_base_url"] = _normalized_url(news.get("scim_base_url"))
-        failures = [
-            failure
-            for failure in (
-                _token_failure(news.get("token")),
-                failure_for_https_url("scim_base_url", inputs["scim_base_url"]),
-            )
-            if failure is not None
-        ]
-        return CheckResult(inputs, failures)
+        found = failures(
+            _token_failure(news.get("token")),
+            failure_for_https_url("scim_base_url", inputs["scim_base_url"]),
+        )
+        return CheckResult(inputs, found)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         token = news.get("token")

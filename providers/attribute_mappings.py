@@ -26,7 +26,12 @@ from providers import mapping_spec, schema_edit
 from providers.base import ConfiguredProvider, pickler_restored
 from providers.graph import GraphClient, synchronization_path
 from providers.http import ServiceError
-from providers.inputs import failure_for_guid, failure_for_job_id, is_unknown
+from providers.inputs import (
+    failure_for_job_id,
+    failure_for_service_principal,
+    failures,
+    is_unknown,
+)
 
 # Spec keys (the stack file's words) and the resource properties that carry them.
 SPEC_PROPERTIES = {
@@ -72,31 +77,23 @@ class ProvisioningAttributeMappingsProvider(ConfiguredProvider):
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         inputs = dict(news)
         inputs.setdefault("restart_on_change", False)
-        failures = [
-            failure
-            for failure in (
-                failure_for_guid(
-                    "service_principal_id",
-                    news.get("service_principal_id"),
-                    "object id of the Asana service principal",
-                ),
-                failure_for_job_id("job_id", news.get("job_id")),
-            )
-            if failure is not None
-        ]
+        found = failures(
+            failure_for_service_principal(news.get("service_principal_id")),
+            failure_for_job_id("job_id", news.get("job_id")),
+        )
         kind = news.get("kind")
         if not isinstance(kind, str) or kind not in mapping_spec.MATCHING_TARGET:
-            failures.append(CheckFailure("kind", f"is {kind!r}; allowed: user or group"))
-            return CheckResult(inputs, failures)
+            found.append(CheckFailure("kind", f"is {kind!r}; allowed: user or group"))
+            return CheckResult(inputs, found)
         if not isinstance(inputs["restart_on_change"], bool):
-            failures.append(CheckFailure("restart_on_change", "must be true or false"))
+            found.append(CheckFailure("restart_on_change", "must be true or false"))
         raw = spec_of(news)
         if any(is_unknown(value) for value in raw.values()):
-            return CheckResult(inputs, failures)
+            return CheckResult(inputs, found)
         spec, problems = mapping_spec.normalize(raw, kind)
-        failures += [CheckFailure(_property_path(path), message) for path, message in problems]
+        found += [CheckFailure(_property_path(path), message) for path, message in problems]
         inputs.update(properties_of(spec))
-        return CheckResult(inputs, failures)
+        return CheckResult(inputs, found)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         replaces = [

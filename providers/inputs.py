@@ -45,6 +45,17 @@ def failure_for_https_url(prop: str, value: Any) -> CheckFailure | None:
     return None
 
 
+def failures(*found: CheckFailure | None) -> list[CheckFailure]:
+    """The failures among the results of the `failure_for_*` checks."""
+    return [failure for failure in found if failure is not None]
+
+
+def failure_for_service_principal(value: Any) -> CheckFailure | None:
+    return failure_for_guid(
+        "service_principal_id", value, "object id of the Asana service principal"
+    )
+
+
 def failure_for_guid(prop: str, value: Any, what: str) -> CheckFailure | None:
     if is_unknown(value):
         return None

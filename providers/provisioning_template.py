@@ -22,7 +22,12 @@ from pulumi.dynamic import (
 from providers.base import ConfiguredProvider, pickler_restored
 from providers.graph import GraphClient, synchronization_path
 from providers.http import ServiceError
-from providers.inputs import failure_for_guid, failure_for_name, is_unknown
+from providers.inputs import (
+    failure_for_name,
+    failure_for_service_principal,
+    failures,
+    is_unknown,
+)
 
 
 class TemplateLookupError(Exception):
@@ -59,21 +64,12 @@ class ProvisioningTemplateProvider(ConfiguredProvider):
         inputs = dict(news)
         if inputs.get("factory_tag") == "":
             inputs.pop("factory_tag")
-        failures = [
-            failure
-            for failure in (
-                failure_for_guid(
-                    "service_principal_id",
-                    news.get("service_principal_id"),
-                    "object id of the Asana service principal",
-                ),
-                None
-                if inputs.get("factory_tag") is None
-                else failure_for_name("factory_tag", inputs["factory_tag"], "a factory tag"),
-            )
-            if failure is not None
-        ]
-        return CheckResult(inputs, failures)
+        tag = inputs.get("factory_tag")
+        found = failures(
+            failure_for_service_principal(news.get("service_principal_id")),
+            None if tag is None else failure_for_name("factory_tag", tag, "a factory tag"),
+        )
+        return CheckResult(inputs, found)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         principal, tag = news.get("service_principal_id"), news.get("factory_tag")
