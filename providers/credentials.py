@@ -36,10 +36,6 @@ _KNOWN_AUTHORITIES = {
 @functools.lru_cache(maxsize=8)
 def shared_credential(settings: GraphSettings) -> TokenCredential:
     """One credential per distinct setting in this process; azure-identity caches its tokens."""
-    return build_credential(settings)
-
-
-def build_credential(settings: GraphSettings) -> TokenCredential:
     spec = settings.credential
     authority = settings.authority_host
     # Instance discovery asks the public cloud about the authority; a custom authority (Azure

@@ -10,7 +10,6 @@ from typing import Any
 from urllib.parse import quote
 
 import requests
-from azure.core.credentials import TokenCredential
 from azure.core.exceptions import ClientAuthenticationError
 
 from providers.connection import GraphSettings
@@ -23,11 +22,10 @@ MAX_PAGES = 1000
 
 
 class GraphClient(SessionClient):
-    def __init__(self, settings: GraphSettings, credential: TokenCredential | None = None):
+    def __init__(self, settings: GraphSettings):
         super().__init__(settings.policy)
         self._settings = settings
-        self._shared = credential is None
-        self._credential = credential or shared_credential(settings)
+        self._credential = shared_credential(settings)
 
     def get(self, path: str, params: dict[str, str] | None = None) -> Any:
         return self._send("GET", path, params=params)
@@ -64,7 +62,7 @@ class GraphClient(SessionClient):
     ) -> Any:
         full_path = f"/{API_VERSION}{path}"
         response = self._request(method, full_path, body, params)
-        if response.status_code == 401 and self._shared:
+        if response.status_code == 401:
             # A cached token Graph no longer accepts (revoked, or issued for a since-reset
             # tenant): authenticate afresh once, then report whatever Graph says.
             shared_credential.cache_clear()

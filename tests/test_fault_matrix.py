@@ -143,8 +143,12 @@ def snapshot(emulator: Emulator) -> Any:
     return [emulator.schema(SERVICE_PRINCIPAL_ID, job["id"]) for job in jobs], jobs
 
 
-def perform(operation: str, resource: EngineResource, second: dict[str, Any]) -> None:
-    if operation == "read":
+def perform(
+    operation: str, resource: EngineResource, first: dict[str, Any], second: dict[str, Any]
+) -> None:
+    if operation == "create":
+        resource.up(first)
+    elif operation == "read":
         resource.refresh()
     elif operation == "update":
         resource.up(second)
@@ -175,10 +179,7 @@ def test_an_operation_under_a_fault_succeeds_or_fails_cleanly_and_a_rerun_conver
     emulator.inject(FAULTS[fault](subject.service), service=subject.service, times=times)
 
     try:
-        if operation == "create":
-            resource.up(first)
-        else:
-            perform(operation, resource, second)
+        perform(operation, resource, first, second)
         outcome = "ok"
     except ProviderError as error:
         message = error.details.strip().splitlines()[-1]
@@ -195,10 +196,7 @@ def test_an_operation_under_a_fault_succeeds_or_fails_cleanly_and_a_rerun_conver
     emulator.clear_faults()
     after_error = snapshot(emulator)
     if outcome.startswith("clear error"):
-        if operation == "create":
-            resource.up(first)
-        else:
-            perform(operation, resource, second)
+        perform(operation, resource, first, second)
         if outcome.endswith("applied whole"):
             assert snapshot(emulator) == after_error, "the failed run left a partial change"
     if operation == "delete":
