@@ -1,14 +1,15 @@
-# Every target creates the virtual environment it needs; nothing has to be installed by hand
-# except Python 3.11+ (and, for `preview`, the Pulumi CLI).
+# Every target creates what it needs (the virtual environment, the engine); nothing has to be
+# installed by hand except Python 3.11+, make and, unless a Pulumi CLI is on PATH, Go.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+TOOLS := $(CURDIR)/.tools/bin
 STACK ?= dev
 # A local file state backend by default: no Pulumi Cloud account needed.
 PULUMI_BACKEND_URL ?= file://$(CURDIR)/.pulumi-state
 export PULUMI_BACKEND_URL
 
-.PHONY: venv test lint preview bench clean
+.PHONY: venv engine demo test e2e lint preview bench clean
 
 $(BIN)/.installed-dev: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +18,15 @@ $(BIN)/.installed-dev: requirements.txt requirements-dev.txt
 
 venv: $(BIN)/.installed-dev
 
+# The policy pack runs in a virtual environment of its own, as `pulumi policy publish` expects.
+policies/venv/.installed: policies/requirements.txt
+	$(PYTHON) -m venv policies/venv
+	policies/venv/bin/python -m pip install --quiet --disable-pip-version-check -r policies/requirements.txt
+	touch $@
+
+engine:
+	@bash engine/build.sh
+
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -24,15 +34,22 @@ lint: venv
 test: lint
 	$(BIN)/python -m pytest
 
-bench: venv
+demo: venv engine policies/venv/.installed
+	$(BIN)/python -m tests.e2e.demo
+
+e2e: venv engine policies/venv/.installed
+	$(BIN)/python -m pytest -m e2e tests/e2e
+
+bench: venv engine policies/venv/.installed
 	$(BIN)/python -m benchmarks.provider_lifecycle
 	$(BIN)/python -m benchmarks.program_build
 	$(BIN)/python -m benchmarks.throttling
+	$(BIN)/python -m benchmarks.real_engine
 
-preview: venv
+preview: venv engine
 	mkdir -p .pulumi-state
-	pulumi stack select --create $(STACK)
-	pulumi preview --stack $(STACK) --diff
+	PATH="$(TOOLS):$$PATH" pulumi stack select --create $(STACK)
+	PATH="$(TOOLS):$$PATH" pulumi preview --stack $(STACK) --diff
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) policies/venv .pytest_cache .ruff_cache .demo .e2e

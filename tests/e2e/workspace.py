@@ -1,0 +1,131 @@
+"""A private copy of the project for the real CLI, and a runner that times and records each call.
+
+`pulumi stack init` writes the stack's encryption salt into `stacks/Pulumi.<stack>.yaml` and
+`pulumi config set` rewrites that file (quoting booleans and numbers), so the CLI never runs in
+the repository itself: each workspace links the program's code, copies the stack files it needs
+and keeps its own state backend and plugin home.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tests.e2e.engine import ROOT, cli_environment
+
+LINKED = ("__main__.py", "components", "providers", "scripts", "policies", ".venv")
+"""What the program and the drift workflow's commands read from the project."""
+DEFAULT_TIMEOUT_SECONDS = 600.0
+
+
+@dataclass(frozen=True)
+class CliRun:
+    """One finished CLI call."""
+
+    args: tuple[str, ...]
+    exit_code: int
+    stdout: str
+    stderr: str
+    seconds: float
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+class CliFailed(AssertionError):
+    """The CLI exited with a code the caller did not expect."""
+
+    def __init__(self, run: CliRun, expected: Sequence[int]) -> None:
+        tail = "\n".join(run.output.strip().splitlines()[-40:])
+        super().__init__(
+            f"`pulumi {' '.join(run.args)}` exited {run.exit_code} (expected "
+            f"{' or '.join(map(str, expected))}) after {run.seconds:.1f} s:\n{tail}"
+        )
+        self.run = run
+
+
+@dataclass
+class Workspace:
+    """The project as the CLI sees it, under `base`: `project/`, `state/` and `home/`."""
+
+    base: Path
+    ca_bundle: str | None = None
+    extra_env: Mapping[str, str] = field(default_factory=dict)
+    runs: list[CliRun] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.project = self.base / "project"
+        self.state = self.base / "state"
+        self.home = self.base / "home"
+        for folder in (self.project / "stacks", self.state, self.home):
+            folder.mkdir(parents=True, exist_ok=True)
+        (self.project / "Pulumi.yaml").write_bytes((ROOT / "Pulumi.yaml").read_bytes())
+        for name in LINKED:
+            link = self.project / name
+            if not link.exists():
+                link.symlink_to(ROOT / name)
+
+    @property
+    def env(self) -> dict[str, str]:
+        return cli_environment(
+            backend=self.state, home=self.home, ca_bundle=self.ca_bundle, extra=self.extra_env
+        )
+
+    def stack_file(self, stack: str) -> Path:
+        return self.project / "stacks" / f"Pulumi.{stack}.yaml"
+
+    def pulumi(
+        self,
+        *args: str,
+        expect: int | Sequence[int] = 0,
+        timeout: float = DEFAULT_TIMEOUT_SECONDS,
+    ) -> CliRun:
+        """Run `pulumi ARGS` in the workspace; raise CliFailed unless it exits as expected."""
+        expected = (expect,) if isinstance(expect, int) else tuple(expect)
+        run = run_command(["pulumi", *args], cwd=self.project, env=self.env, timeout=timeout)
+        run = CliRun(tuple(args), run.exit_code, run.stdout, run.stderr, run.seconds)
+        self.runs.append(run)
+        if run.exit_code not in expected:
+            raise CliFailed(run, expected)
+        return run
+
+    def shell(self, script: str, env: Mapping[str, str], timeout: float) -> CliRun:
+        """Run a workflow step's `run:` script with bash, as GitHub Actions does."""
+        command = ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script]
+        run = run_command(command, cwd=self.project, env={**self.env, **env}, timeout=timeout)
+        self.runs.append(run)
+        return run
+
+
+def run_command(command: list[str], *, cwd: Path, env: Mapping[str, str], timeout: float) -> CliRun:
+    """Run a command in its own process group, so that a timeout ends its plugins too."""
+    started = time.monotonic()
+    with subprocess.Popen(
+        command,
+        cwd=cwd,
+        env=dict(env),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        start_new_session=True,
+    ) as process:
+        try:
+            stdout, stderr = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            stdout, stderr = process.communicate()
+            stderr += f"\n[killed after {timeout:.0f} s]"
+        finally:
+            # Plugins normally stop with the CLI; anything left in the group is ended here.
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+    return CliRun(tuple(command), process.returncode, stdout, stderr, time.monotonic() - started)
