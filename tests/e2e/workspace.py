@@ -16,6 +16,9 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 from tests.e2e.engine import ROOT, cli_environment
 
@@ -81,15 +84,30 @@ class Workspace:
     def stack_file(self, stack: str) -> Path:
         return self.project / "stacks" / f"Pulumi.{stack}.yaml"
 
+    def create_stack(
+        self, stack: str, settings: Mapping[str, Any], secrets: Mapping[str, str]
+    ) -> None:
+        """Write the stack file with `settings`, create the stack, then set each secret with
+        `pulumi config set --secret` (the value on standard input)."""
+        document = {"config": dict(settings)}
+        self.stack_file(stack).write_text(yaml.safe_dump(document, sort_keys=False))
+        self.pulumi("stack", "init", stack)
+        for key, value in secrets.items():
+            self.pulumi("config", "set", "--secret", "--stack", stack, key, stdin=value)
+
     def pulumi(
         self,
         *args: str,
         expect: int | Sequence[int] = 0,
         timeout: float = DEFAULT_TIMEOUT_SECONDS,
+        stdin: str | None = None,
     ) -> CliRun:
-        """Run `pulumi ARGS` in the workspace; raise CliFailed unless it exits as expected."""
+        """Run `pulumi ARGS` in the workspace; raise CliFailed unless it exits as expected.
+        A secret goes in through `stdin`, never on the command line (where `ps` shows it)."""
         expected = (expect,) if isinstance(expect, int) else tuple(expect)
-        run = run_command(["pulumi", *args], cwd=self.project, env=self.env, timeout=timeout)
+        run = run_command(
+            ["pulumi", *args], cwd=self.project, env=self.env, timeout=timeout, stdin=stdin
+        )
         run = CliRun(tuple(args), run.exit_code, run.stdout, run.stderr, run.seconds)
         self.runs.append(run)
         if run.exit_code not in expected:
@@ -104,7 +122,14 @@ class Workspace:
         return run
 
 
-def run_command(command: list[str], *, cwd: Path, env: Mapping[str, str], timeout: float) -> CliRun:
+def run_command(
+    command: list[str],
+    *,
+    cwd: Path,
+    env: Mapping[str, str],
+    timeout: float,
+    stdin: str | None = None,
+) -> CliRun:
     """Run a command in its own process group, so that a timeout ends its plugins too."""
     started = time.monotonic()
     with subprocess.Popen(
@@ -113,12 +138,12 @@ def run_command(command: list[str], *, cwd: Path, env: Mapping[str, str], timeou
         env=dict(env),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        stdin=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL if stdin is None else subprocess.PIPE,
         text=True,
         start_new_session=True,
     ) as process:
         try:
-            stdout, stderr = process.communicate(timeout=timeout)
+            stdout, stderr = process.communicate(stdin, timeout=timeout)
         except subprocess.TimeoutExpired:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGKILL)
