@@ -1,0 +1,57 @@
+"""Stack files for the real CLI: the shipped ones, and settings written the way a person would.
+
+The engine hands the program flat strings (structured values as JSON); a stack file holds typed
+YAML, and the CLI checks each value against the type Pulumi.yaml declares before the program
+runs. `typed` turns the first form into the second, so the mocked tests' configurations can be
+replayed under the real CLI.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from components.settings import SETTINGS
+from tests.e2e.engine import ROOT
+from tests.e2e.tenant import PROJECT
+
+STACK_FILES = sorted((ROOT / "stacks").glob("Pulumi.*.yaml"))
+_TYPES = {setting.key: setting.type for setting in SETTINGS}
+
+
+def stack_name(path: Path) -> str:
+    return path.name.removeprefix("Pulumi.").removesuffix(".yaml")
+
+
+def shipped_settings(path: Path) -> dict[str, Any]:
+    """A committed stack file's `config:` block."""
+    return dict(yaml.safe_load(path.read_text(encoding="utf-8"))["config"])
+
+
+def named_principals(settings: Mapping[str, Any]) -> tuple[list[str], list[str]]:
+    """The groups (by display name) and users (by UPN) a stack assigns; object ids are left
+    out, since nothing looks them up."""
+
+    def names(key: str) -> list[str]:
+        values = settings.get(f"{PROJECT}:{key}") or []
+        return [value for value in values if "-" not in value or " " in value or "@" in value]
+
+    return names("assignmentGroups"), names("assignmentUsers")
+
+
+def typed(config: Mapping[str, str]) -> dict[str, Any]:
+    """Engine-style string values as a stack file holds them (lists and objects as YAML)."""
+    result: dict[str, Any] = {}
+    for key, value in config.items():
+        if _TYPES.get(key) in ("array", "object") and isinstance(value, str):
+            try:
+                result[key] = json.loads(value)
+                continue
+            except ValueError:
+                pass
+        result[key] = value
+    return result
