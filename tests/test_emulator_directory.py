@@ -3,6 +3,7 @@ servicePrincipals, applications and appRoleAssignedTo, with `$filter`, `$select`
 
 from __future__ import annotations
 
+import base64
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -218,7 +219,10 @@ def test_get_service_principal_has_roles_sso_and_signing_key(emu: Emulator, toke
     assert sp["tags"] == ["WindowsAzureActiveDirectoryIntegratedApp"]
     assert sp["keyCredentials"] == [
         {
-            "customKeyIdentifier": SIGNING_KEY["thumbprint"],
+            # Edm.Binary: the thumbprint's bytes in base64, as Graph's own examples show
+            "customKeyIdentifier": base64.b64encode(
+                bytes.fromhex(SIGNING_KEY["thumbprint"])
+            ).decode(),
             "displayName": SIGNING_KEY["displayName"],
             "endDateTime": "2028-03-01T12:00:00Z",
             "key": None,
@@ -435,8 +439,8 @@ def test_directory_reads_need_an_issued_token(emu: Emulator, token: str) -> None
     assert emu.count(service="graph", method="GET") == 2 * len(paths)
 
 
-def test_directory_routes_are_read_only(emu: Emulator, token: str) -> None:
-    response = requests.post(
+def test_directory_collections_refuse_methods_graph_lacks(emu: Emulator, token: str) -> None:
+    response = requests.put(
         f"{emu.base_url}/v1.0/servicePrincipals",
         json={"appId": APP_ID},
         headers={"Authorization": f"Bearer {token}"},
@@ -445,7 +449,7 @@ def test_directory_routes_are_read_only(emu: Emulator, token: str) -> None:
     )
 
     assert response.status_code == 405
-    assert response.headers["Allow"] == "GET"
+    assert response.headers["Allow"] == "GET, POST"
 
 
 # ----- seeding -----

@@ -1,33 +1,21 @@
-"""Microsoft Graph v1.0 directory reads for enterprise apps: servicePrincipals, applications and
-the app role assignments granted for a service principal (appRoleAssignedTo).
+"""Enterprise apps configured by hand in the portal, seeded into the tenant store.
 
-Tests seed what an admin configured by hand in the portal; the routes serve it back with the
-property names of the v1.0 servicePrincipal, application, keyCredential, webApplication and
-appRoleAssignment resources. Only reads exist: the tools that use them never write here.
+Tests describe what an admin set up (an `EnterpriseApp`); `seed` turns it into the same
+application and servicePrincipal JSON that instantiation and the write routes produce, so every
+route (and every later PATCH or DELETE) treats seeded and created apps alike.
 """
 
 from __future__ import annotations
 
 import base64
 import copy
-import uuid
-from collections.abc import Sequence
+import string
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from .graphreply import ok, resource_not_found
-from .messages import JsonObject, Request, Response
-from .odata import (
-    COLLECTION_OPTIONS,
-    ENTITY_OPTIONS,
-    context_url,
-    equality_filter,
-    page,
-    project,
-    refuse_unsupported_options,
-    selected_properties,
-)
-from .routing import Handler
+from .directory_objects import INTEGRATED_APP_TAG, new_application, new_service_principal
+from .messages import JsonObject
+from .store import Tenant
 
 APP_ROLE_KEYS = frozenset(
     ["id", "displayName", "value", "description", "allowedMemberTypes", "isEnabled", "origin"]
@@ -35,61 +23,10 @@ APP_ROLE_KEYS = frozenset(
 """The appRole properties; each seeded role needs all of them."""
 
 SIGNING_KEY_KEYS = frozenset(["keyId", "thumbprint", "endDateTime", "displayName"])
-PRINCIPAL_TYPES = frozenset(["User", "Group", "ServicePrincipal"])
-DEFAULT_ACCESS_ROLE_ID = "00000000-0000-0000-0000-000000000000"
-"""The appRoleId that assigns a principal to an app which declares no app roles."""
-
-INTEGRATED_APP_TAG = "WindowsAzureActiveDirectoryIntegratedApp"
-"""The tag that lists a service principal among the portal's enterprise applications."""
 
 SIGNING_CERTIFICATE_YEARS = 3
 """The portal's SAML signing certificates are valid for three years; used for the
 keyCredential's startDateTime when the seed gives only the end."""
-
-_SERVICE_PRINCIPAL_PROPERTIES = (
-    "id",
-    "deletedDateTime",
-    "accountEnabled",
-    "appDisplayName",
-    "appId",
-    "applicationTemplateId",
-    "appRoleAssignmentRequired",
-    "appRoles",
-    "displayName",
-    "keyCredentials",
-    "loginUrl",
-    "notificationEmailAddresses",
-    "preferredSingleSignOnMode",
-    "preferredTokenSigningKeyThumbprint",
-    "replyUrls",
-    "servicePrincipalType",
-    "tags",
-)
-_APPLICATION_PROPERTIES = (
-    "id",
-    "deletedDateTime",
-    "appId",
-    "applicationTemplateId",
-    "appRoles",
-    "displayName",
-    "identifierUris",
-    "web",
-)
-_ASSIGNMENT_PROPERTIES = (
-    "id",
-    "deletedDateTime",
-    "appRoleId",
-    "createdDateTime",
-    "principalDisplayName",
-    "principalId",
-    "principalType",
-    "resourceDisplayName",
-    "resourceId",
-)
-_FILTERABLE = ("displayName", "appId")
-
-_SPS = "/v1.0/servicePrincipals"
-_APPS = "/v1.0/applications"
 
 
 @dataclass(frozen=True)
@@ -124,201 +61,68 @@ class EnterpriseApp:
             missing = SIGNING_KEY_KEYS - key.keys()
             if missing:
                 raise ValueError(f"token_signing_key lacks {sorted(missing)}")
+            thumbprint = str(key["thumbprint"])
+            if len(thumbprint) != 40 or not set(thumbprint) <= set(string.hexdigits):
+                raise ValueError("token_signing_key thumbprint must be 40 hex digits (SHA-1)")
             _parse_time(key["endDateTime"])
             if "startDateTime" in key:
                 _parse_time(key["startDateTime"])
 
 
-@dataclass
-class _Entry:
-    """One seeded enterprise app and the assignments granted for it, oldest first."""
-
-    app: EnterpriseApp
-    assignments: list[JsonObject] = field(default_factory=list)
-
-
-class Directory:
-    """Enterprise apps by service principal id; routed and authenticated by `Graph`."""
-
-    def __init__(self, base_url: str) -> None:
-        self._base_url = base_url
-        self._entries: dict[str, _Entry] = {}
-
-    def routes(self) -> list[tuple[str, str, Handler]]:
-        return [
-            ("GET", _SPS, self._list_service_principals),
-            ("GET", f"{_SPS}/{{sp}}", self._get_service_principal),
-            ("GET", f"{_SPS}/{{sp}}/appRoleAssignedTo", self._list_assigned_to),
-            ("GET", _APPS, self._list_applications),
-            ("GET", f"{_APPS}/{{app}}", self._get_application),
-        ]
-
-    # ----- state access for the Emulator facade (out of band, no HTTP) -----
-
-    def add(self, sp_id: str, app: EnterpriseApp) -> None:
-        self._check_new(sp_id, app)
-        self._entries[sp_id] = _Entry(copy.deepcopy(app))
-
-    def add_assignment(
-        self,
-        sp_id: str,
-        principal_id: str,
-        principal_type: str,
-        principal_display_name: str,
-        app_role_id: str,
-    ) -> str:
-        """Record an assignment as the portal's Users and groups blade would; returns its id."""
-        entry = self._entry(sp_id)
-        if principal_type not in PRINCIPAL_TYPES:
-            raise ValueError(f"principal_type must be one of {sorted(PRINCIPAL_TYPES)}")
-        principal = _guid(principal_id, "principal_id")
-        _check_assignable(entry.app, app_role_id, principal_type)
-        assignment_id = _assignment_id(principal)
-        entry.assignments.append(
-            {
-                "id": assignment_id,
-                "deletedDateTime": None,
-                "appRoleId": app_role_id,
-                "createdDateTime": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-                "principalDisplayName": principal_display_name,
-                "principalId": principal_id,
-                "principalType": principal_type,
-            }
-        )
-        return assignment_id
-
-    def remove(self, sp_id: str) -> None:
-        """Forget `sp_id`'s directory data; a synchronization-only principal has none."""
-        self._entries.pop(sp_id, None)
-
-    def clear(self) -> None:
-        self._entries.clear()
-
-    def _check_new(self, sp_id: str, app: EnterpriseApp) -> None:
-        """Raise ValueError if `app` cannot join the directory under `sp_id`."""
-        app.validate()
-        if sp_id in self._entries:
-            raise ValueError(f"service principal {sp_id!r} already has directory properties")
-        for entry in self._entries.values():
-            if entry.app.app_id == app.app_id:
-                raise ValueError(f"app id {app.app_id!r} is already in use")
-            if entry.app.app_object_id == app.app_object_id:
-                raise ValueError(f"application object id {app.app_object_id!r} is in use")
-
-    def _entry(self, sp_id: str) -> _Entry:
-        try:
-            return self._entries[sp_id]
-        except KeyError:
-            raise KeyError(f"service principal {sp_id!r} has no directory properties") from None
-
-    # ----- route handlers -----
-
-    def _list_service_principals(self, request: Request) -> Response:
-        refuse_unsupported_options(request, COLLECTION_OPTIONS)
-        condition = equality_filter(request, _FILTERABLE, "ServicePrincipal")
-        selected = selected_properties(request, _SERVICE_PRINCIPAL_PROPERTIES, "servicePrincipal")
-        found = [_service_principal(sp_id, entry.app) for sp_id, entry in self._entries.items()]
-        if condition is not None:
-            found = [item for item in found if item[condition.property] == condition.value]
-        context = context_url(self._base_url, "servicePrincipals", selected)
-        return self._page(request, context, found, selected)
-
-    def _get_service_principal(self, request: Request, sp: str) -> Response:
-        refuse_unsupported_options(request, ENTITY_OPTIONS)
-        entry = self._known(request, sp)
-        selected = selected_properties(request, _SERVICE_PRINCIPAL_PROPERTIES, "servicePrincipal")
-        body = {
-            "@odata.context": context_url(self._base_url, "servicePrincipals", selected)
-            + "/$entity",
-            **project(_service_principal(sp, entry.app), selected),
-        }
-        return ok(request, body)
-
-    def _list_assigned_to(self, request: Request, sp: str) -> Response:
-        refuse_unsupported_options(request, COLLECTION_OPTIONS - {"$filter"})
-        entry = self._known(request, sp)
-        selected = selected_properties(request, _ASSIGNMENT_PROPERTIES, "appRoleAssignment")
-        resource = {"resourceDisplayName": entry.app.display_name, "resourceId": sp}
-        found = [{**assignment, **resource} for assignment in entry.assignments]
-        path = f"servicePrincipals('{sp}')/appRoleAssignedTo"
-        return self._page(request, context_url(self._base_url, path, selected), found, selected)
-
-    def _list_applications(self, request: Request) -> Response:
-        refuse_unsupported_options(request, COLLECTION_OPTIONS)
-        condition = equality_filter(request, _FILTERABLE, "Application")
-        selected = selected_properties(request, _APPLICATION_PROPERTIES, "application")
-        found = [_application(entry.app) for entry in self._entries.values()]
-        if condition is not None:
-            found = [item for item in found if item[condition.property] == condition.value]
-        context = context_url(self._base_url, "applications", selected)
-        return self._page(request, context, found, selected)
-
-    def _get_application(self, request: Request, app: str) -> Response:
-        refuse_unsupported_options(request, ENTITY_OPTIONS)
-        selected = selected_properties(request, _APPLICATION_PROPERTIES, "application")
-        entry = next((e for e in self._entries.values() if e.app.app_object_id == app), None)
-        if entry is None:
-            raise resource_not_found(request, app)
-        body = {
-            "@odata.context": context_url(self._base_url, "applications", selected) + "/$entity",
-            **project(_application(entry.app), selected),
-        }
-        return ok(request, body)
-
-    # ----- helpers -----
-
-    def _known(self, request: Request, sp: str) -> _Entry:
-        """A service principal seeded only for synchronization has no directory object to
-        read, so it answers like an unknown id."""
-        entry = self._entries.get(sp)
-        if entry is None:
-            raise resource_not_found(request, sp)
-        return entry
-
-    def _page(
-        self,
-        request: Request,
-        context: str,
-        items: Sequence[JsonObject],
-        selected: Sequence[str] | None,
-    ) -> Response:
-        body = page(request, self._base_url, context, items)
-        body["value"] = [project(item, selected) for item in body["value"]]
-        return ok(request, body)
+def check_new(tenant: Tenant, sp_id: str, app: EnterpriseApp) -> None:
+    """Raise ValueError if `app` cannot join the directory under `sp_id`."""
+    app.validate()
+    if sp_id in tenant.service_principals:
+        raise ValueError(f"service principal {sp_id!r} already has directory properties")
+    if tenant.application_by_app_id(app.app_id) is not None:
+        raise ValueError(f"app id {app.app_id!r} is already in use")
+    if app.app_object_id in tenant.applications:
+        raise ValueError(f"application object id {app.app_object_id!r} is in use")
 
 
-def _service_principal(sp_id: str, app: EnterpriseApp) -> JsonObject:
-    """The servicePrincipal resource; gallery apps (those with a template) require
-    assignment, as the portal sets them up."""
+def seed(tenant: Tenant, sp_id: str, app: EnterpriseApp) -> None:
+    """Add the application and service principal objects (call `check_new` first). Gallery
+    apps (those with a template) require assignment, as the portal sets them up."""
+    application = new_application(
+        object_id=app.app_object_id,
+        app_id=app.app_id,
+        display_name=app.display_name,
+        template_id=app.application_template_id,
+        app_roles=app.app_roles,
+        publisher_domain=None,
+        identifier_uris=app.identifier_uris,
+        redirect_uris=app.redirect_uris,
+    )
+    sp = new_service_principal(
+        object_id=sp_id,
+        application=application,
+        app_roles=app.app_roles,
+        owner_tenant_id=None,
+        tags=[INTEGRATED_APP_TAG],
+        app_role_assignment_required=app.application_template_id is not None,
+    )
     key = app.token_signing_key
-    return {
-        "id": sp_id,
-        "deletedDateTime": None,
-        "accountEnabled": True,
-        "appDisplayName": app.display_name,
-        "appId": app.app_id,
-        "applicationTemplateId": app.application_template_id,
-        "appRoleAssignmentRequired": app.application_template_id is not None,
-        "appRoles": copy.deepcopy(app.app_roles),
-        "displayName": app.display_name,
-        "keyCredentials": [] if key is None else [_key_credential(key)],
-        "loginUrl": app.login_url,
-        "notificationEmailAddresses": list(app.notification_email_addresses),
-        "preferredSingleSignOnMode": app.preferred_single_sign_on_mode,
-        "preferredTokenSigningKeyThumbprint": None if key is None else key["thumbprint"],
-        "replyUrls": list(app.redirect_uris),
-        "servicePrincipalType": "Application",
-        "tags": [INTEGRATED_APP_TAG],
-    }
+    sp.update(
+        {
+            "loginUrl": app.login_url,
+            "notificationEmailAddresses": list(app.notification_email_addresses),
+            "preferredSingleSignOnMode": app.preferred_single_sign_on_mode,
+            "preferredTokenSigningKeyThumbprint": None if key is None else key["thumbprint"],
+            "keyCredentials": [] if key is None else [_key_credential(key)],
+        }
+    )
+    tenant.applications[app.app_object_id] = copy.deepcopy(application)
+    tenant.service_principals[sp_id] = copy.deepcopy(sp)
 
 
 def _key_credential(key: JsonObject) -> JsonObject:
-    """The signing certificate's public half; `key` (the certificate bytes) is null because
-    Graph returns it only on `$select` of one object and the emulator has no certificate."""
+    """The signing certificate's public half. Its `key` (the certificate) is unknown for a seed,
+    so it stays null even where Graph would show it; customKeyIdentifier is the thumbprint's
+    bytes in base64, as Graph writes it."""
     end = _parse_time(key["endDateTime"])
     start = key.get("startDateTime") or _format_time(_years_before(end, SIGNING_CERTIFICATE_YEARS))
     return {
-        "customKeyIdentifier": key["thumbprint"],
+        "customKeyIdentifier": base64.b64encode(bytes.fromhex(key["thumbprint"])).decode(),
         "displayName": key["displayName"],
         "endDateTime": key["endDateTime"],
         "key": None,
@@ -327,56 +131,6 @@ def _key_credential(key: JsonObject) -> JsonObject:
         "type": "AsymmetricX509Cert",
         "usage": "Verify",
     }
-
-
-def _application(app: EnterpriseApp) -> JsonObject:
-    """The application resource; it carries only the roles defined on it (origin
-    "Application"), while the service principal lists all of them."""
-    return {
-        "id": app.app_object_id,
-        "deletedDateTime": None,
-        "appId": app.app_id,
-        "applicationTemplateId": app.application_template_id,
-        "appRoles": [copy.deepcopy(r) for r in app.app_roles if r["origin"] == "Application"],
-        "displayName": app.display_name,
-        "identifierUris": list(app.identifier_uris),
-        "web": {
-            "homePageUrl": None,
-            "implicitGrantSettings": {
-                "enableAccessTokenIssuance": False,
-                "enableIdTokenIssuance": False,
-            },
-            "logoutUrl": None,
-            "redirectUris": list(app.redirect_uris),
-        },
-    }
-
-
-def _check_assignable(app: EnterpriseApp, app_role_id: str, principal_type: str) -> None:
-    """Users and groups take roles allowing "User"; service principals need "Application".
-    The default-access id is valid only for an app that declares no roles."""
-    if app_role_id == DEFAULT_ACCESS_ROLE_ID and not app.app_roles:
-        return
-    role = next((r for r in app.app_roles if r["id"] == app_role_id), None)
-    if role is None:
-        raise ValueError(f"app role {app_role_id!r} is not declared by {app.display_name!r}")
-    member_type = "Application" if principal_type == "ServicePrincipal" else "User"
-    if member_type not in role["allowedMemberTypes"] or not role["isEnabled"]:
-        raise ValueError(f"app role {app_role_id!r} cannot be assigned to a {principal_type}")
-
-
-def _assignment_id(principal: uuid.UUID) -> str:
-    """Graph's assignment ids are unpadded base64url of 32 bytes that start with the
-    principal's GUID; the rest is random here."""
-    raw = principal.bytes_le + uuid.uuid4().bytes
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _guid(value: str, name: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        raise ValueError(f"{name} must be a GUID, got {value!r}") from None
 
 
 def _parse_time(value: object) -> datetime:

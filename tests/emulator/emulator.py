@@ -9,15 +9,18 @@ from __future__ import annotations
 import copy
 import shutil
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from types import TracebackType
 from typing import Any
 
+from . import tokens
 from .directory import EnterpriseApp
 from .dispatch import Backend, Dispatcher
 from .faults import Fault, FaultQueue
 from .graph import Graph
-from .identity import Identity
+from .graphreply import Reply
+from .identity import DEFAULT_ROLES, Identity
+from .metadata import Metadata
 from .requestlog import RecordedRequest, RequestLog
 from .scim import Scim
 from .server import HOST, TlsServer
@@ -39,6 +42,7 @@ class Emulator:
             "token": self._identity,
             "graph": self._graph,
             "scim": self._scim,
+            "metadata": Metadata(server.base_url),
         }
         self._faults = FaultQueue(backends)
         self._log = RequestLog()
@@ -108,23 +112,47 @@ class Emulator:
         """The Asana SCIM base URL, i.e. the value the BaseAddress secret must hold."""
         return self._scim.base_url
 
+    @property
+    def metadata_host(self) -> str:
+        """What to set as `azuread:metadataHost` (`ARM_METADATA_HOSTNAME`): the provider then
+        loads login and Graph endpoints, both this emulator, from its metadata endpoint."""
+        return self.base_url.removeprefix("https://")
+
     # ----- identity -----
 
-    def register_app(self, tenant_id: str, client_id: str, client_secret: str) -> None:
+    def register_app(
+        self,
+        tenant_id: str,
+        client_id: str,
+        client_secret: str,
+        *,
+        roles: Iterable[str] = DEFAULT_ROLES,
+        display_name: str | None = None,
+    ) -> str:
+        """Let `client_id` get tokens in `tenant_id` with `client_secret`; returns the object id
+        of the app's service principal (the tokens' `oid`), the same for the same pair."""
         with self._lock:
-            self._identity.register_app(tenant_id, client_id, client_secret)
+            return self._identity.register_app(
+                tenant_id, client_id, client_secret, roles=roles, display_name=display_name
+            )
+
+    @staticmethod
+    def caller_object_id(tenant_id: str, client_id: str) -> str:
+        """The `oid` tokens for `client_id` in `tenant_id` carry (see `register_app`)."""
+        return tokens.stable_object_id(tenant_id, client_id)
 
     # ----- Graph synchronization -----
 
     def add_service_principal(self, sp_id: str, templates: list[dict[str, Any]]) -> None:
-        """Add a service principal offering `templates` (each with id, factoryTag, schema)."""
+        """Add a service principal offering `templates` (each with id, factoryTag, schema); it
+        has synchronization state only, no directory object."""
         with self._lock:
-            self._graph.add_service_principal(sp_id, templates)
+            self._graph.synchronization.add(sp_id, templates)
 
     def set_templates(self, sp_id: str, templates: list[dict[str, Any]]) -> None:
         """Out of band: Entra now offers `templates` for this service principal."""
         with self._lock:
-            self._graph.set_templates(sp_id, templates)
+            self._graph.synchronization.set_templates(sp_id, templates)
 
     def remove_service_principal(self, sp_id: str) -> None:
         """Out of band: the service principal (its jobs, secrets, directory properties,
@@ -136,7 +164,7 @@ class Emulator:
         """Out of band: the saved synchronization secrets become `values`, as if an admin
         saved them in the portal's Provisioning blade."""
         with self._lock:
-            self._graph.set_secrets(sp_id, dict(values))
+            self._graph.synchronization.set_secrets(sp_id, dict(values))
 
     # ----- Graph directory (enterprise apps configured by hand) -----
 
@@ -195,50 +223,172 @@ class Emulator:
         """Assign a user, group or service principal (`principal_type` "User", "Group" or
         "ServicePrincipal") one of the app's roles; returns the assignment id."""
         with self._lock:
-            return self._graph.add_app_role_assignment(
+            return self._graph.assignments.add(
                 sp_id, principal_id, principal_type, principal_display_name, app_role_id
             )
 
     def job(self, sp_id: str, job_id: str) -> dict[str, Any]:
         with self._lock:
-            return self._graph.job(sp_id, job_id)
+            return self._graph.synchronization.job(sp_id, job_id)
 
     def jobs(self, sp_id: str) -> list[dict[str, Any]]:
         with self._lock:
-            return self._graph.jobs(sp_id)
+            return self._graph.synchronization.jobs(sp_id)
 
     def schema(self, sp_id: str, job_id: str) -> dict[str, Any]:
         with self._lock:
-            return self._graph.schema(sp_id, job_id)
+            return self._graph.synchronization.schema(sp_id, job_id)
 
     def secrets(self, sp_id: str) -> dict[str, str]:
         """The saved synchronization secrets, unmasked."""
         with self._lock:
-            return self._graph.secrets(sp_id)
+            return self._graph.synchronization.secrets(sp_id)
 
     def restarts(self, sp_id: str, job_id: str) -> list[dict[str, Any] | None]:
         """The `criteria` of each restart call on the job, oldest first (None if omitted)."""
         with self._lock:
-            return self._graph.restarts(sp_id, job_id)
+            return self._graph.synchronization.restarts(sp_id, job_id)
 
     def create_job(self, sp_id: str, template_id: str) -> str:
         """Create a job out of band, exactly as POST .../jobs would; returns its id."""
         with self._lock:
-            return self._graph.new_job(sp_id, template_id)
+            return self._graph.synchronization.new_job(sp_id, template_id)
 
     def edit_schema(self, sp_id: str, job_id: str, fn: Callable[[dict[str, Any]], None]) -> None:
         """Let `fn` edit the live job schema in place (drift made in the portal); bumps version."""
         with self._lock:
-            self._graph.edit_schema(sp_id, job_id, fn)
+            self._graph.synchronization.edit_schema(sp_id, job_id, fn)
 
     def pause_job(self, sp_id: str, job_id: str) -> None:
         with self._lock:
-            self._graph.pause_job(sp_id, job_id)
+            self._graph.synchronization.pause_job(sp_id, job_id)
 
     def start_job(self, sp_id: str, job_id: str) -> None:
         """Out of band: Provisioning Status switched On in the portal."""
         with self._lock:
-            self._graph.start_job(sp_id, job_id)
+            self._graph.synchronization.start_job(sp_id, job_id)
+
+    # ----- Graph directory: gallery, groups and users, portal edits, reads -----
+
+    def instantiate_gallery_app(
+        self, template_id: str, display_name: str, tenant_id: str | None = None
+    ) -> dict[str, Any]:
+        """Add a gallery app out of band, as the portal's "Create" does; returns
+        {"application": ..., "servicePrincipal": ...} (their ids are the objects' ids)."""
+        with self._lock:
+            return self._graph.applications.instantiate(template_id, display_name, tenant_id)
+
+    def add_group(
+        self,
+        display_name: str,
+        *,
+        group_id: str | None = None,
+        description: str | None = None,
+        mail_nickname: str | None = None,
+        mail_enabled: bool = False,
+        security_enabled: bool = True,
+        members: Iterable[str] = (),
+    ) -> str:
+        """Create a group (by default a security group) as an admin would; returns its id.
+        `members` are object ids of users, groups or service principals already added."""
+        with self._lock:
+            return self._graph.principals.add_group(
+                display_name,
+                group_id=group_id,
+                description=description,
+                mail_nickname=mail_nickname,
+                mail_enabled=mail_enabled,
+                security_enabled=security_enabled,
+                members=members,
+            )
+
+    def add_user(
+        self,
+        user_principal_name: str,
+        display_name: str,
+        *,
+        user_id: str | None = None,
+        mail: str | None = None,
+        given_name: str | None = None,
+        surname: str | None = None,
+        job_title: str | None = None,
+        department: str | None = None,
+        employee_id: str | None = None,
+        account_enabled: bool = True,
+        manager_id: str | None = None,
+    ) -> str:
+        """Create a member user; returns its object id. `manager_id` names a user added before."""
+        with self._lock:
+            return self._graph.principals.add_user(
+                user_principal_name,
+                display_name,
+                user_id=user_id,
+                mail=mail,
+                given_name=given_name,
+                surname=surname,
+                job_title=job_title,
+                department=department,
+                employee_id=employee_id,
+                account_enabled=account_enabled,
+                manager_id=manager_id,
+            )
+
+    def remove_app_role_assignment(self, sp_id: str, assignment_id: str) -> None:
+        """Out of band: an admin removed a user or group from the app's Users and groups."""
+        with self._lock:
+            self._graph.assignments.remove(sp_id, assignment_id)
+
+    def patch_application(self, object_id: str, changes: dict[str, Any]) -> None:
+        """Out of band: an admin edited the application (e.g. its Basic SAML Configuration).
+        `changes` is validated and merged exactly as PATCH /applications/{id} would; a change
+        Graph would refuse raises ValueError, an unknown id KeyError."""
+        path = f"/v1.0/applications/{object_id}"
+        with self._lock:
+            request = self._graph.out_of_band("PATCH", path, changes)
+            _out_of_band(lambda: self._graph.applications.patch(object_id, changes, request))
+
+    def patch_service_principal(self, sp_id: str, changes: dict[str, Any]) -> None:
+        """Out of band: an admin edited the enterprise app (properties, SSO mode, ...), with
+        PATCH /servicePrincipals/{id}'s validation (ValueError, or KeyError if unknown)."""
+        path = f"/v1.0/servicePrincipals/{sp_id}"
+        with self._lock:
+            request = self._graph.out_of_band("PATCH", path, changes)
+            _out_of_band(lambda: self._graph.service_principals.patch(sp_id, changes, request))
+
+    def delete_application(self, object_id: str) -> None:
+        """Out of band: the app registration is deleted, and with it its service principal,
+        synchronization and assignments."""
+        with self._lock:
+            if object_id not in self._graph.tenant.applications:
+                raise KeyError(f"no application {object_id!r}")
+            self._graph.tenant.delete_application(object_id)
+
+    def directory_object(self, object_id: str) -> dict[str, Any]:
+        """An application, service principal, group or user by object id, unmasked (certificate
+        keys included), as stored."""
+        with self._lock:
+            return self._graph.directory_object(object_id)
+
+    def applications(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [copy.deepcopy(a) for a in self._graph.tenant.applications.values()]
+
+    def service_principals(self) -> list[dict[str, Any]]:
+        """Service principals with a directory object (not those seeded for sync only)."""
+        with self._lock:
+            return [copy.deepcopy(sp) for sp in self._graph.tenant.service_principals.values()]
+
+    def app_role_assignments(self, sp_id: str) -> list[dict[str, Any]]:
+        """The assignments granted on `sp_id`, oldest first."""
+        with self._lock:
+            return copy.deepcopy(self._graph.tenant.assignments.get(sp_id, []))
+
+    def snapshot(self) -> dict[str, Any]:
+        """The whole tenant (directory objects, assignments, memberships, synchronization with
+        unmasked secrets) as a deep-copied JSON value; equal snapshots mean an equal tenant, so
+        a test can prove that `destroy` left it as it was before `up`."""
+        with self._lock:
+            return self._graph.tenant.snapshot()
 
     # ----- Asana SCIM -----
 
@@ -283,3 +433,14 @@ class Emulator:
         self, service: str | None = None, method: str | None = None, path: str | None = None
     ) -> int:
         return self._log.count(service, method, path)
+
+
+def _out_of_band(change: Callable[[], None]) -> None:
+    """Run a route's own validation for a facade edit: its 404 becomes KeyError, any other
+    refusal ValueError (with Graph's message)."""
+    try:
+        change()
+    except Reply as reply:
+        body = reply.response.body
+        message = body["error"]["message"] if isinstance(body, dict) else str(body)
+        raise (KeyError if reply.response.status == 404 else ValueError)(message) from None

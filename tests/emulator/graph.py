@@ -1,97 +1,31 @@
-"""Microsoft Graph v1.0 synchronization API for service principals: templates, jobs, job
-schema and secrets (reference: graph-synchronization.md §1.1, §1.5, §1.6, §2), plus the
-directory reads of `directory.py`, behind the same token check and routing.
-
-State lives here so tests can also change it out of band (drift) and read it back unmasked.
+"""Microsoft Graph (v1.0, and the few beta reads the azuread provider makes) behind one token
+check and one router: synchronization (`synchronization.py`), the gallery and applications
+(`applications.py`), service principals (`service_principals.py`), app role assignments
+(`app_role_assignments.py`) and users and groups (`principals.py`), all over one tenant store.
 """
 
 from __future__ import annotations
 
 import copy
-import json
-import uuid
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from email.message import Message
 from http.client import responses
 
-from .directory import Directory, EnterpriseApp
-from .graphreply import Reply, error, no_content, ok, resource_not_found, with_headers
+from . import directory
+from .app_role_assignments import AppRoleAssignments
+from .applications import Applications
+from .directory import EnterpriseApp
+from .gallery import GalleryApp, gallery
+from .graphreply import Reply, error, with_headers
 from .identity import Identity
 from .messages import JsonObject, Request, Response
+from .principals import Principals
 from .routing import Router
 from .scim import Scim
+from .service_principals import ServicePrincipals
+from .store import SyncState, Tenant
+from .synchronization import Synchronization, template_map
 
-PREFIX = "/v1.0/"
-_SYNC = "/v1.0/servicePrincipals/{sp}/synchronization"
-
-SECRET_KEYS = frozenset(
-    [
-        "None",
-        "UserName",
-        "Password",
-        "SecretToken",
-        "AppKey",
-        "BaseAddress",
-        "ClientIdentifier",
-        "ClientSecret",
-        "SingleSignOnType",
-        "Sandbox",
-        "Url",
-        "Domain",
-        "ConsumerKey",
-        "ConsumerSecret",
-        "TokenKey",
-        "TokenExpiration",
-        "Oauth2AccessToken",
-        "Oauth2AccessTokenCreationTime",
-        "Oauth2RefreshToken",
-        "SyncAll",
-        "InstanceName",
-        "Oauth2ClientId",
-        "Oauth2ClientSecret",
-        "CompanyId",
-        "UpdateKeyOnSoftDelete",
-        "SynchronizationSchedule",
-        "SystemOfRecord",
-        "SandboxName",
-        "EnforceDomain",
-        "SyncNotificationSettings",
-        "SkipOutOfScopeDeletions",
-        "Oauth2AuthorizationCode",
-        "Oauth2RedirectUri",
-        "ApplicationTemplateIdentifier",
-        "Oauth2TokenExchangeUri",
-        "Oauth2AuthorizationUri",
-        "AuthenticationType",
-        "Server",
-        "PerformInboundEntitlementGrants",
-        "HardDeletesEnabled",
-        "SyncAgentCompatibilityKey",
-        "SyncAgentADContainer",
-        "ValidateDomain",
-        "TestReferences",
-        "ConnectionString",
-    ]
-)
-"""The synchronizationSecret enum (§1.6); Graph rejects keys outside it."""
-
-SENSITIVE_SECRET_KEYS = frozenset(
-    [
-        "SecretToken",
-        "Password",
-        "ClientSecret",
-        "Oauth2ClientSecret",
-        "Oauth2AccessToken",
-        "Oauth2RefreshToken",
-        "ConsumerSecret",
-        "TokenKey",
-        "AppKey",
-    ]
-)
-"""Keys whose values GET /secrets answers as "*" (§1.1, "Read secrets")."""
-
-MASK = "*"
+PREFIXES = ("/v1.0/", "/beta/")
 
 _FAULT_ERRORS: dict[int, tuple[str, str]] = {
     400: ("BadRequest", "The request is malformed or incorrect."),
@@ -107,173 +41,83 @@ _FAULT_ERRORS: dict[int, tuple[str, str]] = {
 }
 
 
-@dataclass
-class _Job:
-    """A job's public JSON, its live schema, and restart criteria kept out of that JSON
-    (the real job has no field for them)."""
-
-    resource: JsonObject
-    schema: JsonObject
-    restarts: list[JsonObject | None] = field(default_factory=list)
-
-
-@dataclass
-class _ServicePrincipal:
-    """Secrets belong to the service principal, not a job, so they outlive a deleted job."""
-
-    templates: dict[str, JsonObject]
-    jobs: dict[str, _Job] = field(default_factory=dict)
-    secrets: dict[str, str] = field(default_factory=dict)
-
-
 class Graph:
-    """Synchronization state per service principal, and the directory objects of enterprise
-    apps, reachable only with an issued token.
-
-    Every service principal has synchronization state (possibly with no templates); those
-    seeded as enterprise apps also have directory properties, so removing one drops both.
-    """
+    """Every Graph route, reachable only with an issued token, and the facade's way in."""
 
     def __init__(self, base_url: str, identity: Identity, scim: Scim) -> None:
-        self._base_url = base_url
         self._identity = identity
-        self._scim = scim
-        self._principals: dict[str, _ServicePrincipal] = {}
-        self._directory = Directory(base_url)
+        self.tenant = Tenant()
+        self.gallery: dict[str, GalleryApp] = gallery()
+        self.synchronization = Synchronization(base_url, self.tenant, scim)
+        self.applications = Applications(base_url, self.tenant, identity, self.gallery)
+        self.service_principals = ServicePrincipals(base_url, self.tenant, identity, self.gallery)
+        self.assignments = AppRoleAssignments(base_url, self.tenant)
+        self.principals = Principals(base_url, self.tenant)
         self._router = Router(
             [
-                ("GET", f"{_SYNC}/templates", self._list_templates),
-                ("GET", f"{_SYNC}/jobs", self._list_jobs),
-                ("POST", f"{_SYNC}/jobs", self._create_job),
-                ("GET", f"{_SYNC}/jobs/{{job}}", self._get_job),
-                ("DELETE", f"{_SYNC}/jobs/{{job}}", self._delete_job),
-                ("POST", f"{_SYNC}/jobs/{{job}}/start", self._start),
-                ("POST", f"{_SYNC}/jobs/{{job}}/pause", self._pause),
-                ("POST", f"{_SYNC}/jobs/{{job}}/restart", self._restart),
-                ("POST", f"{_SYNC}/jobs/{{job}}/validateCredentials", self._validate),
-                ("GET", f"{_SYNC}/jobs/{{job}}/schema", self._get_schema),
-                ("PUT", f"{_SYNC}/jobs/{{job}}/schema", self._put_schema),
-                ("DELETE", f"{_SYNC}/jobs/{{job}}/schema", self._delete_schema),
-                ("PATCH", f"{_SYNC}/jobs/{{job}}/schema", self._patch_schema),
-                ("GET", f"{_SYNC}/secrets", self._get_secrets),
-                ("PUT", f"{_SYNC}/secrets", self._put_secrets),
-                *self._directory.routes(),
+                *self.synchronization.routes(),
+                *self.applications.routes(),
+                *self.service_principals.routes(),
+                *self.assignments.routes(),
+                *self.principals.routes(),
             ]
         )
 
     # ----- state access for the Emulator facade (out of band, no HTTP) -----
 
-    def add_service_principal(self, sp_id: str, templates: list[JsonObject]) -> None:
-        if sp_id in self._principals:
-            raise ValueError(f"service principal {sp_id!r} already exists")
-        self._principals[sp_id] = _ServicePrincipal(_template_map(templates))
-
     def add_enterprise_app(
         self, sp_id: str, app: EnterpriseApp, templates: list[JsonObject] | None
     ) -> None:
-        """Give `sp_id` its directory properties, creating the service principal (offering
+        """Give `sp_id` its directory objects, creating its synchronization state (offering
         `templates`) unless `add_service_principal` already did. Validates everything before
         changing anything, so a rejected seed leaves no half-made principal behind."""
-        principal = self._principals.get(sp_id)
-        if principal is not None and templates is not None:
+        state = self.tenant.synchronization.get(sp_id)
+        if state is not None and templates is not None:
             raise ValueError(
                 f"service principal {sp_id!r} already exists; change its templates with "
                 "set_templates"
             )
-        new_templates = _template_map(templates or []) if principal is None else None
-        self._directory.add(sp_id, app)
+        new_templates = template_map(templates or []) if state is None else None
+        directory.check_new(self.tenant, sp_id, app)
+        directory.seed(self.tenant, sp_id, app)
         if new_templates is not None:
-            self._principals[sp_id] = _ServicePrincipal(new_templates)
-
-    def add_app_role_assignment(
-        self,
-        sp_id: str,
-        principal_id: str,
-        principal_type: str,
-        principal_display_name: str,
-        app_role_id: str,
-    ) -> str:
-        return self._directory.add_assignment(
-            sp_id, principal_id, principal_type, principal_display_name, app_role_id
-        )
-
-    def set_secrets(self, sp_id: str, values: dict[str, str]) -> None:
-        """Replace the saved secrets as the portal's Save does; keys must be in the enum."""
-        principal = self._principal_state(sp_id)
-        for key, value in values.items():
-            if key not in SECRET_KEYS:
-                raise ValueError(f"{key!r} is not a synchronizationSecret")
-            if not isinstance(value, str):
-                raise ValueError(f"the value of {key!r} must be a string")
-        principal.secrets = dict(values)
-
-    def set_templates(self, sp_id: str, templates: list[JsonObject]) -> None:
-        principal = self._principal_state(sp_id)
-        principal.templates = {template["id"]: copy.deepcopy(template) for template in templates}
+            self.tenant.synchronization[sp_id] = SyncState(new_templates)
 
     def remove_service_principal(self, sp_id: str) -> None:
-        self._principal_state(sp_id)
-        del self._principals[sp_id]
-        self._directory.remove(sp_id)
+        """The principal, its synchronization, assignments and (for a seeded or created app)
+        its application object, as deleting the enterprise app in the portal does."""
+        known = sp_id in self.tenant.synchronization or sp_id in self.tenant.service_principals
+        if not known:
+            raise KeyError(f"unknown service principal {sp_id!r}")
+        sp = self.tenant.service_principals.get(sp_id)
+        application = None if sp is None else self.tenant.application_by_app_id(sp["appId"])
+        if application is not None:
+            self.tenant.delete_application(application["id"])
+        self.tenant.delete_service_principal(sp_id)
 
-    def job(self, sp_id: str, job_id: str) -> JsonObject:
-        return copy.deepcopy(self._job_state(sp_id, job_id).resource)
+    def directory_object(self, object_id: str) -> JsonObject:
+        """Any application, service principal, group or user, unmasked (keys included)."""
+        for objects in (
+            self.tenant.applications,
+            self.tenant.service_principals,
+            self.tenant.groups,
+            self.tenant.users,
+        ):
+            if object_id in objects:
+                return copy.deepcopy(objects[object_id])
+        raise KeyError(f"no directory object {object_id!r}")
 
-    def jobs(self, sp_id: str) -> list[JsonObject]:
-        return [copy.deepcopy(job.resource) for job in self._principal_state(sp_id).jobs.values()]
-
-    def schema(self, sp_id: str, job_id: str) -> JsonObject:
-        return copy.deepcopy(self._job_state(sp_id, job_id).schema)
-
-    def secrets(self, sp_id: str) -> dict[str, str]:
-        return dict(self._principal_state(sp_id).secrets)
-
-    def restarts(self, sp_id: str, job_id: str) -> list[JsonObject | None]:
-        return copy.deepcopy(self._job_state(sp_id, job_id).restarts)
-
-    def new_job(self, sp_id: str, template_id: str) -> str:
-        """Create a job as POST /jobs does; raises ValueError for a template the SP lacks."""
-        principal = self._principal_state(sp_id)
-        template = principal.templates.get(template_id)
-        if template is None:
-            raise ValueError(f"template {template_id!r} is not offered by {sp_id!r}")
-        job_id = f"{template_id}.{uuid.uuid4().hex}.{uuid.uuid4()}"
-        principal.jobs[job_id] = _Job(
-            _new_job_resource(job_id, template_id), copy.deepcopy(template["schema"])
-        )
-        return job_id
-
-    def edit_schema(self, sp_id: str, job_id: str, edit: Callable[[JsonObject], None]) -> None:
-        job = self._job_state(sp_id, job_id)
-        edit(job.schema)
-        job.schema["version"] = _new_version()
-
-    def pause_job(self, sp_id: str, job_id: str) -> None:
-        _set_state(self._job_state(sp_id, job_id).resource, "Paused")
-
-    def start_job(self, sp_id: str, job_id: str) -> None:
-        _set_state(self._job_state(sp_id, job_id).resource, "Active")
+    def out_of_band(self, method: str, path: str, body: object) -> Request:
+        """A request value for applying a portal edit through a route's own validation."""
+        return Request(method=method, path=path, query={}, headers=Message(), body=body)
 
     def clear(self) -> None:
-        self._principals.clear()
-        self._directory.clear()
-
-    def _principal_state(self, sp_id: str) -> _ServicePrincipal:
-        try:
-            return self._principals[sp_id]
-        except KeyError:
-            raise KeyError(f"unknown service principal {sp_id!r}") from None
-
-    def _job_state(self, sp_id: str, job_id: str) -> _Job:
-        try:
-            return self._principal_state(sp_id).jobs[job_id]
-        except KeyError:
-            raise KeyError(f"unknown job {job_id!r} on {sp_id!r}") from None
+        self.tenant.clear()
 
     # ----- Backend protocol -----
 
     def serves(self, path: str) -> bool:
-        return path.startswith(PREFIX)
+        return path.startswith(PREFIXES)
 
     def handle(self, request: Request) -> Response:
         token = request.bearer_token()
@@ -310,226 +154,3 @@ class Graph:
         """Graph bodies are logged exactly as received (secrets PUT included) so that tests can
         prove where a token was sent; only the token endpoint's client secret is withheld."""
         return body
-
-    # ----- route handlers -----
-
-    def _list_templates(self, request: Request, sp: str) -> Response:
-        principal = self._principal(request, sp)
-        return ok(request, self._collection(sp, "templates", list(principal.templates.values())))
-
-    def _list_jobs(self, request: Request, sp: str) -> Response:
-        principal = self._principal(request, sp)
-        jobs = [job.resource for job in principal.jobs.values()]
-        return ok(request, self._collection(sp, "jobs", jobs))
-
-    def _create_job(self, request: Request, sp: str) -> Response:
-        principal = self._principal(request, sp)
-        template_id = request.body.get("templateId") if isinstance(request.body, dict) else None
-        if not isinstance(template_id, str) or template_id not in principal.templates:
-            raise Reply(
-                error(
-                    400,
-                    "BadRequest",
-                    f"The templateId '{template_id}' does not match any synchronization "
-                    "template of this service principal.",
-                    request,
-                )
-            )
-        job_id = self.new_job(sp, template_id)
-        return ok(request, principal.jobs[job_id].resource, status=201)
-
-    def _get_job(self, request: Request, sp: str, job: str) -> Response:
-        return ok(request, self._job(request, sp, job).resource)
-
-    def _delete_job(self, request: Request, sp: str, job: str) -> Response:
-        self._job(request, sp, job)
-        del self._principals[sp].jobs[job]
-        return no_content(request)
-
-    def _start(self, request: Request, sp: str, job: str) -> Response:
-        resource = self._job(request, sp, job).resource
-        _set_state(resource, "Active")
-        resource["status"]["quarantine"] = None  # "the quarantine status is cleared"
-        return no_content(request)
-
-    def _pause(self, request: Request, sp: str, job: str) -> Response:
-        _set_state(self._job(request, sp, job).resource, "Paused")
-        return no_content(request)
-
-    def _restart(self, request: Request, sp: str, job: str) -> Response:
-        state = self._job(request, sp, job)
-        body = {} if request.body is None else request.body  # criteria are optional
-        criteria = body.get("criteria") if isinstance(body, dict) else None
-        if not isinstance(body, dict) or not isinstance(criteria, dict | None):
-            raise Reply(error(400, "BadRequest", "Invalid restart criteria.", request))
-        state.restarts.append(copy.deepcopy(criteria))
-        return no_content(request)
-
-    def _validate(self, request: Request, sp: str, job: str) -> Response:
-        self._job(request, sp, job)
-        body = request.body if isinstance(request.body, dict) else {}
-        if body.get("useSavedCredentials") is True:
-            credentials = self._principals[sp].secrets
-        else:
-            credentials = _pairs_to_dict(body.get("credentials") or [], request)
-        base_address = credentials.get("BaseAddress", "")
-        if base_address.rstrip("/") != self._scim.base_url.rstrip("/"):
-            detail = f"Could not reach a SCIM endpoint at the tenant URL '{base_address}'."
-        elif not self._scim.accepts(credentials.get("SecretToken", "")):
-            detail = "The tenant URL answered 401 Unauthorized: the secret token was rejected."
-        else:
-            return no_content(request)
-        raise Reply(
-            error(
-                400,
-                "BadRequest",
-                "Failed to connect to the target application. Error code: "
-                f"SystemForCrossDomainIdentityManagementCredentialValidationUnavailable. {detail}",
-                request,
-            )
-        )
-
-    def _get_schema(self, request: Request, sp: str, job: str) -> Response:
-        return ok(request, self._job(request, sp, job).schema)
-
-    def _put_schema(self, request: Request, sp: str, job: str) -> Response:
-        state = self._job(request, sp, job)
-        document = request.body
-        if not isinstance(document, dict) or not isinstance(
-            document.get("synchronizationRules"), list
-        ):
-            raise Reply(
-                error(
-                    400,
-                    "BadRequest",
-                    "The request body must be a synchronizationSchema with a "
-                    "'synchronizationRules' collection.",
-                    request,
-                )
-            )
-        state.schema = copy.deepcopy(document)
-        state.schema["version"] = _new_version()
-        return no_content(request)
-
-    def _delete_schema(self, request: Request, sp: str, job: str) -> Response:
-        state = self._job(request, sp, job)
-        template = self._principals[sp].templates[state.resource["templateId"]]
-        state.schema = copy.deepcopy(template["schema"])
-        return no_content(request)
-
-    def _patch_schema(self, request: Request, sp: str, job: str) -> Response:
-        """The service has no PATCH route for a job schema; the SDKs that send PATCH get this
-        404 from the syncfabric backend (microsoftgraph/msgraph-sdk-python#820)."""
-        uri = (
-            f"https://syncfabric.windowsazure.com/api/servicePrincipals('{sp}')"
-            f"/synchronization/jobs('{job}')/schema?api-version=2.0"
-        )
-        message = json.dumps(
-            {"Message": f"No HTTP resource was found that matches the request URI '{uri}'."},
-            separators=(",", ":"),
-        )
-        return error(404, "UnknownError", message, request)
-
-    def _get_secrets(self, request: Request, sp: str) -> Response:
-        principal = self._principal(request, sp)
-        pairs = [
-            {"key": key, "value": MASK if key in SENSITIVE_SECRET_KEYS else value}
-            for key, value in principal.secrets.items()
-        ]
-        return ok(request, self._collection(sp, "secrets", pairs))
-
-    def _put_secrets(self, request: Request, sp: str) -> Response:
-        principal = self._principal(request, sp)
-        pairs = request.body.get("value") if isinstance(request.body, dict) else None
-        if not isinstance(pairs, list):
-            raise Reply(
-                error(400, "BadRequest", "The request body must have a 'value' array.", request)
-            )
-        principal.secrets = _pairs_to_dict(pairs, request)
-        return no_content(request)
-
-    # ----- helpers -----
-
-    def _principal(self, request: Request, sp: str) -> _ServicePrincipal:
-        principal = self._principals.get(sp)
-        if principal is None:
-            raise resource_not_found(request, sp)
-        return principal
-
-    def _job(self, request: Request, sp: str, job: str) -> _Job:
-        state = self._principal(request, sp).jobs.get(job)
-        if state is None:
-            raise Reply(
-                error(404, "NotFound", f"The synchronization job '{job}' was not found.", request)
-            )
-        return state
-
-    def _collection(self, sp: str, segment: str, items: list[JsonObject]) -> JsonObject:
-        context = (
-            f"{self._base_url}/v1.0/$metadata#servicePrincipals('{sp}')/synchronization/{segment}"
-        )
-        return {"@odata.context": context, "value": items}
-
-
-def _template_map(templates: list[JsonObject]) -> dict[str, JsonObject]:
-    """Templates by id, copied; each needs what the service always returns."""
-    for template in templates:
-        if not {"id", "factoryTag", "schema"} <= template.keys():
-            raise ValueError("each template needs 'id', 'factoryTag' and 'schema'")
-    return {template["id"]: copy.deepcopy(template) for template in templates}
-
-
-def _new_job_resource(job_id: str, template_id: str) -> JsonObject:
-    """A freshly created job: disabled and never run (§1.1 "Create job", §1.5 shapes)."""
-    return {
-        "id": job_id,
-        "templateId": template_id,
-        "schedule": {"expiration": None, "interval": "PT40M", "state": "Disabled"},
-        "status": {
-            "code": "NotRun",
-            "countSuccessiveCompleteFailures": 0,
-            "escrowsPruned": False,
-            "lastExecution": None,
-            "lastSuccessfulExecution": None,
-            "lastSuccessfulExecutionWithExports": None,
-            "progress": [],
-            "quarantine": None,
-            "steadyStateFirstAchievedTime": "0001-01-01T00:00:00Z",
-            "steadyStateLastAchievedTime": "0001-01-01T00:00:00Z",
-            "synchronizedEntryCountByType": [],
-            "troubleshootingUrl": None,
-        },
-        "synchronizationJobSettings": [],
-    }
-
-
-def _set_state(resource: JsonObject, state: str) -> None:
-    """Start and pause move schedule.state and status.code together ("Active"/"Paused")."""
-    resource["schedule"]["state"] = state
-    resource["status"]["code"] = state
-
-
-def _new_version() -> str:
-    """A fresh schema version in the service's `Date:..., ActivityId:...` style."""
-    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    return f"Date:{now}, ActivityId:{uuid.uuid4()}"
-
-
-def _pairs_to_dict(pairs: object, request: Request) -> dict[str, str]:
-    """Validate a synchronizationSecretKeyStringValuePair collection into key -> value."""
-    if not isinstance(pairs, list):
-        raise Reply(error(400, "BadRequest", "Credentials must be an array.", request))
-    result: dict[str, str] = {}
-    for pair in pairs:
-        key = pair.get("key") if isinstance(pair, dict) else None
-        value = pair.get("value") if isinstance(pair, dict) else None
-        if not isinstance(key, str) or not isinstance(value, str):
-            raise Reply(
-                error(400, "BadRequest", "Each pair needs a string 'key' and 'value'.", request)
-            )
-        if key not in SECRET_KEYS:
-            raise Reply(
-                error(400, "BadRequest", f"Requested value '{key}' was not found.", request)
-            )
-        result[key] = value
-    return result

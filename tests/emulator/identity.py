@@ -2,18 +2,33 @@
 tenant discovery and the client-credentials token grant.
 
 Only the calls that ClientSecretCredential makes with `authority=<emulator>` and
-`disable_instance_discovery=True` exist here; the tokens it issues are what Graph accepts.
+`disable_instance_discovery=True` exist here (go-azure-sdk, as the azuread provider uses it, POSTs
+straight to `<loginEndpoint>/<tenant>/oauth2/v2.0/token`); the tokens it issues, JWTs whose claims
+name the caller (`tokens.py`), are what Graph accepts.
 """
 
 from __future__ import annotations
 
-import secrets
 import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from . import tokens
 from .messages import Request, Response
 from .requestlog import without_client_secret
 from .routing import Router
+from .tokens import Caller
+
+DEFAULT_ROLES = (
+    "Application.ReadWrite.All",
+    "AppRoleAssignment.ReadWrite.All",
+    "Synchronization.ReadWrite.All",
+    "Group.Read.All",
+    "User.Read.All",
+)
+"""The Graph application permissions the README asks the deploying principal to have; they
+appear as the token's `roles` claim (the emulator does not enforce them)."""
 
 _FAULT_ERRORS: dict[int, tuple[str, int, str]] = {
     400: (
@@ -35,13 +50,19 @@ _TRANSIENT_ERROR = (
 )
 
 
+@dataclass(frozen=True)
+class _Registration:
+    secret: str
+    caller: Caller
+
+
 class Identity:
     """Registered app credentials per tenant and the access tokens issued for them."""
 
     def __init__(self, base_url: str) -> None:
         self._base_url = base_url
-        self._secrets: dict[tuple[str, str], str] = {}
-        self._issued: set[str] = set()
+        self._registrations: dict[tuple[str, str], _Registration] = {}
+        self._issued: dict[str, Caller] = {}
         self._router = Router(
             [
                 ("GET", "/{tenant}/v2.0/.well-known/openid-configuration", self._discovery),
@@ -49,16 +70,39 @@ class Identity:
             ]
         )
 
-    def register_app(self, tenant_id: str, client_id: str, client_secret: str) -> None:
-        """Accept `client_secret` for `client_id` in `tenant_id` (replacing an older secret)."""
-        self._secrets[(tenant_id.lower(), client_id.lower())] = client_secret
+    def register_app(
+        self,
+        tenant_id: str,
+        client_id: str,
+        client_secret: str,
+        *,
+        roles: Iterable[str] = DEFAULT_ROLES,
+        display_name: str | None = None,
+    ) -> str:
+        """Accept `client_secret` for `client_id` in `tenant_id` (replacing an older secret);
+        returns the object id of the app's service principal, the token's `oid` claim."""
+        caller = Caller(
+            tenant_id=tenant_id.lower(),
+            client_id=client_id.lower(),
+            object_id=tokens.stable_object_id(tenant_id, client_id),
+            display_name=display_name or f"app {client_id}",
+            roles=tuple(roles),
+        )
+        self._registrations[(caller.tenant_id, caller.client_id)] = _Registration(
+            client_secret, caller
+        )
+        return caller.object_id
 
     def issued(self, token: str) -> bool:
         """Whether this emulator issued `token`; Graph accepts only such tokens."""
         return token in self._issued
 
+    def caller(self, token: str) -> Caller | None:
+        """Who an issued token was issued to (None for a token this emulator did not issue)."""
+        return self._issued.get(token)
+
     def clear(self) -> None:
-        self._secrets.clear()
+        self._registrations.clear()
         self._issued.clear()
 
     def serves(self, path: str) -> bool:
@@ -86,7 +130,7 @@ class Identity:
         return without_client_secret(body)
 
     def _known_tenant(self, tenant: str) -> bool:
-        return any(known == tenant.lower() for known, _ in self._secrets)
+        return any(known == tenant.lower() for known, _ in self._registrations)
 
     def _discovery(self, request: Request, tenant: str) -> Response:
         if not self._known_tenant(tenant):
@@ -117,8 +161,8 @@ class Identity:
                 f"AADSTS70003: The app requested an unsupported grant type '{grant_type}'.",
             )
         client_id = str(form.get("client_id", ""))
-        expected = self._secrets.get((tenant.lower(), client_id.lower()))
-        if expected is None or form.get("client_secret") != expected:
+        registration = self._registrations.get((tenant.lower(), client_id.lower()))
+        if registration is None or form.get("client_secret") != registration.secret:
             return self._error(
                 401,
                 "invalid_client",
@@ -137,14 +181,15 @@ class Identity:
                 "credential flows must have a scope value with /.default suffixed to the "
                 "resource identifier (application ID URI).",
             )
-        token = secrets.token_urlsafe(48)
-        self._issued.add(token)
+        issuer = f"{self._base_url}/{registration.caller.tenant_id}/v2.0"
+        token = tokens.issue(registration.caller, tokens.resource_of_scope(scope), issuer)
+        self._issued[token] = registration.caller
         return Response(
             200,
             {
                 "token_type": "Bearer",
-                "expires_in": 3600,
-                "ext_expires_in": 3600,
+                "expires_in": tokens.LIFETIME_SECONDS,
+                "ext_expires_in": tokens.LIFETIME_SECONDS,
                 "access_token": token,
             },
         )

@@ -1,5 +1,6 @@
-"""The slice of OData query options the directory reads need: `$filter` with one `eq` on a
-string property, `$select`, and server-side paging with `$top` and `@odata.nextLink`.
+"""The slice of OData query options the directory routes need: `$filter` with `eq` clauses
+(joined by `and`) on string or Boolean properties, `$select`, and server-side paging with `$top`
+and `@odata.nextLink`.
 
 Anything outside that slice is refused with a 400 instead of being ignored, because a client
 that relies on an ignored option would get a plausible but wrong answer and pass its tests.
@@ -10,7 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
@@ -25,16 +26,27 @@ COLLECTION_OPTIONS = frozenset(["$filter", "$select", "$top", "$skiptoken"])
 ENTITY_OPTIONS = frozenset(["$select"])
 
 _EQUALS = re.compile(r"\s*(?P<property>[A-Za-z]\w*)\s+eq\s+'(?P<literal>(?:[^']|'')*)'\s*")
+_EQUALS_BOOLEAN = re.compile(r"\s*(?P<property>[A-Za-z]\w*)\s+eq\s+(?P<literal>true|false)\s*")
 _EQUALS_START = re.compile(r"\s*[A-Za-z]\w*\s+eq\s+'")
+_AND = re.compile(r"\s+and\s+")
 _SKIPTOKEN_PREFIX = "emulator-offset:"
 
 
 @dataclass(frozen=True)
 class Equals:
-    """`property eq 'value'`, with the property named as the resource spells it."""
+    """`property eq 'value'` (or `eq true`/`false`), with the property named as the resource
+    spells it."""
 
     property: str
-    value: str
+    value: str | bool
+
+    def matches(self, item: JsonObject) -> bool:
+        """Directory string comparisons ignore case (userPrincipalName, displayName and appId
+        alike), which is why the azuread provider re-checks names with EqualFold."""
+        actual = item.get(self.property)
+        if isinstance(self.value, bool):
+            return actual is self.value
+        return isinstance(actual, str) and actual.casefold() == self.value.casefold()
 
 
 def refuse_unsupported_options(request: Request, supported: Collection[str]) -> None:
@@ -57,27 +69,67 @@ def equality_filter(request: Request, filterable: Collection[str], resource: str
 
     `resource` is the type name Graph uses in its filter errors, e.g. "ServicePrincipal".
     """
+    clauses = conjunction_filter(request, {name: "string" for name in filterable}, resource)
+    if len(clauses) > 1:
+        raise Reply(error(400, "Request_UnsupportedQuery", "Unsupported query.", request))
+    return clauses[0] if clauses else None
+
+
+def conjunction_filter(
+    request: Request, filterable: Mapping[str, str], resource: str
+) -> list[Equals]:
+    """Parse `$filter` as `eq` clauses joined by `and` (empty when there is no filter).
+
+    `filterable` maps each property to "string" or "boolean", the literal it takes; `''` in a
+    string literal is a quote. `resource` is the type name Graph uses in its filter errors.
+    """
     clause = request.query.get("$filter")
     if clause is None:
-        return None
-    found = _EQUALS.fullmatch(clause)
-    if found is None:
-        if _EQUALS_START.match(clause):
-            raise Reply(error(400, "BadRequest", f"Invalid filter clause: {clause}", request))
-        raise Reply(error(400, "Request_UnsupportedQuery", "Unsupported query.", request))
+        return []
     by_lower_name = {name.lower(): name for name in filterable}
-    name = by_lower_name.get(found["property"].lower())
-    if name is None:
-        raise Reply(
-            error(
-                400,
-                "Request_UnsupportedQuery",
-                "Unsupported or invalid query filter clause specified for property "
-                f"'{found['property']}' of resource '{resource}'.",
-                request,
+    result: list[Equals] = []
+    for part in _split_and(clause):
+        found = _EQUALS.fullmatch(part) or _EQUALS_BOOLEAN.fullmatch(part)
+        if found is None:
+            if _EQUALS_START.match(part):
+                raise Reply(error(400, "BadRequest", f"Invalid filter clause: {clause}", request))
+            raise Reply(error(400, "Request_UnsupportedQuery", "Unsupported query.", request))
+        name = by_lower_name.get(found["property"].lower())
+        is_boolean = found.re is _EQUALS_BOOLEAN
+        if name is None or (filterable[name] == "boolean") != is_boolean:
+            raise Reply(
+                error(
+                    400,
+                    "Request_UnsupportedQuery",
+                    "Unsupported or invalid query filter clause specified for property "
+                    f"'{found['property']}' of resource '{resource}'.",
+                    request,
+                )
             )
-        )
-    return Equals(name, found["literal"].replace("''", "'"))
+        literal = found["literal"]
+        value: str | bool = literal == "true" if is_boolean else literal.replace("''", "'")
+        result.append(Equals(name, value))
+    return result
+
+
+def _split_and(clause: str) -> list[str]:
+    """Split on ` and ` outside string literals (a quoted name may contain " and ")."""
+    parts: list[str] = []
+    start = 0
+    in_literal = False
+    index = 0
+    while index < len(clause):
+        if clause[index] == "'":
+            in_literal = not in_literal
+        elif not in_literal:
+            found = _AND.match(clause, index)
+            if found is not None and index > start:
+                parts.append(clause[start:index])
+                start = index = found.end()
+                continue
+        index += 1
+    parts.append(clause[start:])
+    return parts
 
 
 def selected_properties(
@@ -118,11 +170,13 @@ def project(item: JsonObject, selected: Sequence[str] | None) -> JsonObject:
     return {key: value for key, value in item.items() if key in selected}
 
 
-def context_url(base_url: str, path: str, selected: Sequence[str] | None) -> str:
+def context_url(
+    base_url: str, path: str, selected: Sequence[str] | None, version: str = "v1.0"
+) -> str:
     """`@odata.context`, e.g. `.../$metadata#servicePrincipals(id,appId)`; append "/$entity"
     for a single object."""
     suffix = f"({','.join(selected)})" if selected else ""
-    return f"{base_url}/v1.0/$metadata#{path}{suffix}"
+    return f"{base_url}/{version}/$metadata#{path}{suffix}"
 
 
 def page(request: Request, base_url: str, context: str, items: Sequence[JsonObject]) -> JsonObject:

@@ -1,0 +1,342 @@
+"""Microsoft Graph v1.0 service principals.
+
+Routes, with the calls the azuread provider makes through them:
+* `GET /servicePrincipals?$filter=appId eq '...'` then `PATCH /servicePrincipals/{id}`
+  (azuread_service_principal with use_existing: the PATCH sends accountEnabled,
+  alternativeNames, appRoleAssignmentRequired, notificationEmailAddresses,
+  samlSingleSignOnSettings, tags and whichever of loginUrl, preferredSingleSignOnMode,
+  description and notes are set), then `GET /servicePrincipals/{id}`,
+  `GET /beta/servicePrincipals/{id}?$select=samlMetadataUrl`, `GET .../owners`; `DELETE` on
+  destroy, even for use_existing;
+* `POST /servicePrincipals` ({appId, ...}; without use_existing);
+* `POST /servicePrincipals/{id}/addTokenSigningCertificate`, then `GET` until the key shows,
+  `GET ?$select=keyCredentials` (the certificate itself), and a PATCH of keyCredentials and
+  passwordCredentials on destroy (azuread_service_principal_token_signing_certificate).
+Pages: https://learn.microsoft.com/graph/api/serviceprincipal-update ,
+https://learn.microsoft.com/graph/api/serviceprincipal-post-serviceprincipals ,
+https://learn.microsoft.com/graph/api/serviceprincipal-addtokensigningcertificate .
+"""
+
+from __future__ import annotations
+
+import copy
+from datetime import datetime
+
+from . import certificates, patching
+from .applications import id_factory, rendered
+from .directory_objects import new_service_principal
+from .gallery import GalleryApp
+from .graphreply import Reply, error, no_content, ok, resource_not_found
+from .identity import Identity
+from .messages import JsonObject, Request, Response
+from .odata import (
+    COLLECTION_OPTIONS,
+    ENTITY_OPTIONS,
+    conjunction_filter,
+    refuse_unsupported_options,
+    selected_properties,
+)
+from .patching import Prop, Schema, bad_request
+from .routing import Handler
+from .store import SyncState, Tenant
+from .synchronization import template_map
+from .views import collection, entity
+
+_SPS = "/v1.0/servicePrincipals"
+
+_KEY_CREDENTIAL = {
+    "customKeyIdentifier": Prop("string"),
+    "displayName": Prop("string"),
+    "endDateTime": Prop("datetime"),
+    "key": Prop("string"),
+    "keyId": Prop("guid", nullable=False),
+    "startDateTime": Prop("datetime"),
+    "type": Prop(
+        "string", choices=frozenset(["AsymmetricX509Cert", "X509CertAndPassword", "Symmetric"])
+    ),
+    "usage": Prop("string", choices=frozenset(["Sign", "Verify"])),
+}
+_PASSWORD_CREDENTIAL = {
+    "customKeyIdentifier": Prop("string"),
+    "displayName": Prop("string"),
+    "endDateTime": Prop("datetime"),
+    "hint": Prop("string"),
+    "keyId": Prop("guid", nullable=False),
+    "secretText": Prop("string"),
+    "startDateTime": Prop("datetime"),
+}
+SERVICE_PRINCIPAL = Schema(
+    type_name="servicePrincipal",
+    resource="ServicePrincipal",
+    writable={
+        "accountEnabled": Prop("boolean", nullable=False),
+        "alternativeNames": Prop("strings", nullable=False),
+        "appRoleAssignmentRequired": Prop("boolean", nullable=False),
+        "description": Prop("string"),
+        "displayName": Prop("string", nullable=False, check=lambda v: bool(v.strip())),
+        "homepage": Prop("string"),
+        "keyCredentials": Prop("objects", nullable=False, fields=_KEY_CREDENTIAL),
+        "loginUrl": Prop("string", check=patching.is_absolute_uri),
+        "logoutUrl": Prop("string", check=patching.is_absolute_uri),
+        "notes": Prop("string"),
+        "notificationEmailAddresses": Prop(
+            "strings", nullable=False, check=lambda v: all("@" in a for a in v)
+        ),
+        "passwordCredentials": Prop("objects", nullable=False, fields=_PASSWORD_CREDENTIAL),
+        "preferredSingleSignOnMode": Prop(
+            "string", choices=frozenset(["password", "saml", "notSupported", "oidc"])
+        ),
+        "preferredTokenSigningKeyThumbprint": Prop("string"),
+        "replyUrls": Prop("strings", nullable=False),
+        "samlSingleSignOnSettings": Prop("object", fields={"relayState": Prop("string")}),
+        "servicePrincipalNames": Prop("strings", nullable=False),
+        "tags": Prop("strings", nullable=False),
+        "tokenEncryptionKeyId": Prop("guid"),
+    },
+    read_only=(
+        "id",
+        "appId",
+        "appDisplayName",
+        "appOwnerOrganizationId",
+        "applicationTemplateId",
+        "createdByAppId",
+        "deletedDateTime",
+        "disabledByMicrosoftStatus",
+        "servicePrincipalType",
+        "signInAudience",
+    ),
+    declared=(
+        "addIns",
+        "appDescription",
+        "appRoles",
+        "customSecurityAttributes",
+        "info",
+        "oauth2PermissionScopes",
+        "resourceSpecificApplicationPermissions",
+        "verifiedPublisher",
+    ),
+)
+
+
+class ServicePrincipals:
+    """Service principal objects; routed and authenticated by `Graph`."""
+
+    def __init__(
+        self, base_url: str, tenant: Tenant, identity: Identity, gallery: dict[str, GalleryApp]
+    ) -> None:
+        self._base_url = base_url
+        self._tenant = tenant
+        self._identity = identity
+        self._gallery = gallery
+
+    def routes(self) -> list[tuple[str, str, Handler]]:
+        return [
+            ("GET", _SPS, self._list),
+            ("POST", _SPS, self._create),
+            ("GET", f"{_SPS}/{{sp}}", self._get),
+            ("PATCH", f"{_SPS}/{{sp}}", self._patch),
+            ("DELETE", f"{_SPS}/{{sp}}", self._delete),
+            ("GET", f"{_SPS}/{{sp}}/owners", self._owners),
+            ("POST", f"{_SPS}/{{sp}}/addTokenSigningCertificate", self._add_signing_certificate),
+            ("GET", "/beta/servicePrincipals/{sp}", self._get_beta),
+        ]
+
+    # ----- state access for the Emulator facade and the routes -----
+
+    def patch(self, sp_id: str, changes: object, request: Request) -> None:
+        """Apply `changes` as PATCH /servicePrincipals/{id} does (a 400 Reply if Graph
+        refuses). Credentials sent back without their key (as GET shows them) keep it."""
+        current = self._directory_object(request, sp_id)
+        updated = patching.merged(SERVICE_PRINCIPAL, current, changes, request)
+        for name, secret in (("keyCredentials", "key"), ("passwordCredentials", "secretText")):
+            if isinstance(changes, dict) and name in changes:
+                updated[name] = _keep_secrets(current[name], updated[name], secret, request)
+        self._tenant.service_principals[sp_id] = updated
+
+    # ----- route handlers -----
+
+    def _list(self, request: Request) -> Response:
+        refuse_unsupported_options(request, COLLECTION_OPTIONS)
+        filterable = {"displayName": "string", "appId": "string"}
+        clauses = conjunction_filter(request, filterable, "ServicePrincipal")
+        selected = selected_properties(request, _PROPERTIES, "servicePrincipal")
+        found = [rendered(sp) for sp in self._tenant.service_principals.values()]
+        found = [item for item in found if all(c.matches(item) for c in clauses)]
+        return collection(request, self._base_url, "servicePrincipals", found, selected)
+
+    def _get(self, request: Request, sp: str) -> Response:
+        refuse_unsupported_options(request, ENTITY_OPTIONS)
+        selected = selected_properties(request, _PROPERTIES, "servicePrincipal")
+        reveal = selected is not None and "keyCredentials" in selected
+        item = rendered(self._directory_object(request, sp), reveal_keys=reveal)
+        return entity(request, self._base_url, "servicePrincipals", item, selected)
+
+    def _get_beta(self, request: Request, sp: str) -> Response:
+        """v1.0's properties plus `samlMetadataUrl`, which only beta serves."""
+        refuse_unsupported_options(request, ENTITY_OPTIONS)
+        item = {**rendered(self._directory_object(request, sp)), "samlMetadataUrl": None}
+        selected = selected_properties(request, list(item), "servicePrincipal")
+        return entity(request, self._base_url, "servicePrincipals", item, selected, version="beta")
+
+    def _create(self, request: Request) -> Response:
+        body = request.body
+        if not isinstance(body, dict):
+            raise bad_request(request, "Empty Payload. JSON content expected.", "BadRequest")
+        app_id = body.get("appId")
+        if not isinstance(app_id, str):
+            raise bad_request(
+                request,
+                "Invalid value specified for property 'appId' of resource 'ServicePrincipal'.",
+            )
+        application = self._tenant.application_by_app_id(app_id)
+        if application is None:
+            raise bad_request(
+                request,
+                f"The appId '{app_id}' of the service principal does not reference a valid "
+                "application object.",
+            )
+        if self._tenant.service_principal_by_app_id(app_id) is not None:
+            raise Reply(
+                error(
+                    409,
+                    "Request_MultipleObjectsWithSameKeyValue",
+                    "The service principal cannot be created, updated, or restored because the "
+                    f"service principal name {app_id} is already in use.",
+                    request,
+                )
+            )
+        owners = body.get("owners@odata.bind", [])
+        if not isinstance(owners, list) or not all(isinstance(o, str) for o in owners):
+            raise bad_request(request, "Invalid value specified for property 'owners'.")
+        caller = self._identity.caller(request.bearer_token() or "")
+        template = self._gallery.get(application["applicationTemplateId"] or "")
+        sp = new_service_principal(
+            object_id=id_factory(self._tenant)(),
+            application=application,
+            app_roles=application["appRoles"],
+            owner_tenant_id=None if caller is None else caller.tenant_id,
+            tags=[],
+            app_role_assignment_required=False,
+            homepage=application["web"]["homePageUrl"],
+        )
+        writable = {k: v for k, v in body.items() if k not in ("appId", "owners@odata.bind")}
+        sp = patching.merged(SERVICE_PRINCIPAL, sp, writable, request)
+        self._tenant.service_principals[sp["id"]] = sp
+        templates = [] if template is None else list(template.synchronization_templates)
+        self._tenant.synchronization[sp["id"]] = SyncState(template_map(templates))
+        return entity(request, self._base_url, "servicePrincipals", rendered(sp), None, status=201)
+
+    def _patch(self, request: Request, sp: str) -> Response:
+        self.patch(sp, request.body, request)
+        return no_content(request)
+
+    def _delete(self, request: Request, sp: str) -> Response:
+        self._directory_object(request, sp)
+        self._tenant.delete_service_principal(sp)
+        return no_content(request)
+
+    def _owners(self, request: Request, sp: str) -> Response:
+        """Owners are not modelled: the provider removes the caller it added, leaving none."""
+        refuse_unsupported_options(request, COLLECTION_OPTIONS - {"$filter"})
+        self._directory_object(request, sp)
+        return collection(request, self._base_url, "directoryObjects", [], None)
+
+    def _add_signing_certificate(self, request: Request, sp: str) -> Response:
+        principal = self._directory_object(request, sp)
+        body = {} if request.body is None else request.body
+        if not isinstance(body, dict):
+            raise bad_request(request, "Empty Payload. JSON content expected.", "BadRequest")
+        for name in body:
+            if name not in ("displayName", "endDateTime"):
+                raise bad_request(
+                    request,
+                    f"The parameter '{name}' in the request payload is not a valid parameter "
+                    "for the operation 'addTokenSigningCertificate'.",
+                    "BadRequest",
+                )
+        display_name = body.get("displayName") or "CN=Microsoft Azure Federated SSO Certificate"
+        if not isinstance(display_name, str) or not display_name.startswith("CN="):
+            raise bad_request(request, "The display name must start with 'CN='.")
+        start = certificates.utc_now()
+        end = _end_date(body.get("endDateTime"), start, request)
+        created = certificates.create(display_name, start, end)
+        principal["keyCredentials"] = [*principal["keyCredentials"], *created.key_credentials]
+        principal["passwordCredentials"] = [
+            *principal["passwordCredentials"],
+            created.password_credential,
+        ]
+        context = f"{self._base_url}/v1.0/$metadata#microsoft.graph.selfSignedCertificate"
+        return ok(request, {"@odata.context": context, **created.response})
+
+    # ----- helpers -----
+
+    def _directory_object(self, request: Request, sp: str) -> JsonObject:
+        """A principal seeded for synchronization only has no directory object to read, so it
+        answers like an unknown id."""
+        found = self._tenant.service_principals.get(sp)
+        if found is None:
+            raise resource_not_found(request, sp)
+        return found
+
+
+def _end_date(value: object, start: datetime, request: Request) -> datetime:
+    if value is None:
+        return certificates.default_end(start)
+    problem = bad_request(
+        request,
+        "Invalid value specified for property 'endDateTime': it must be a future date at most "
+        "three years after the certificate is created.",
+    )
+    if not isinstance(value, str):
+        raise problem
+    try:
+        end = datetime.fromisoformat(value)
+    except ValueError:
+        raise problem from None
+    if end.tzinfo is None:
+        end = end.replace(tzinfo=start.tzinfo)
+    if not start < end <= start + certificates.MAX_VALIDITY:
+        raise problem
+    return end
+
+
+def _keep_secrets(
+    current: list[JsonObject], sent: list[JsonObject], secret: str, request: Request
+) -> list[JsonObject]:
+    """Credentials already on the object may come back without their secret part (GET never
+    shows it); new ones must carry it."""
+    stored = {item["keyId"].lower(): item for item in current}
+    result = []
+    for item in sent:
+        known = stored.get(item["keyId"].lower())
+        item = {**(known or {}), **copy.deepcopy(item)}
+        if item.get(secret) is None:
+            if known is None and secret == "key":
+                raise bad_request(
+                    request,
+                    "Invalid value specified for property 'keyCredentials' of resource "
+                    "'ServicePrincipal': a new key credential needs its key.",
+                )
+            item[secret] = None if known is None else known.get(secret)
+        result.append(item)
+    return result
+
+
+_PROPERTIES = tuple(
+    new_service_principal(
+        object_id="",
+        application={
+            "displayName": "",
+            "appId": "",
+            "applicationTemplateId": None,
+            "signInAudience": "",
+            "identifierUris": [],
+            "web": {"redirectUris": []},
+            "api": {"oauth2PermissionScopes": []},
+        },
+        app_roles=[],
+        owner_tenant_id=None,
+        tags=[],
+        app_role_assignment_required=False,
+    )
+)

@@ -1,0 +1,413 @@
+"""Microsoft Graph v1.0 synchronization API for service principals: templates, jobs, job
+schema and secrets (reference: graph-synchronization.md §1.1, §1.5, §1.6, §2).
+
+State lives in the tenant store so tests can also change it out of band (drift) and read it
+back unmasked, and so deleting a service principal takes its synchronization with it.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from .graphreply import Reply, error, no_content, ok, resource_not_found
+from .messages import JsonObject, Request, Response
+from .routing import Handler
+from .scim import Scim
+from .store import SyncJob, SyncState, Tenant
+
+_SYNC = "/v1.0/servicePrincipals/{sp}/synchronization"
+
+SECRET_KEYS = frozenset(
+    [
+        "None",
+        "UserName",
+        "Password",
+        "SecretToken",
+        "AppKey",
+        "BaseAddress",
+        "ClientIdentifier",
+        "ClientSecret",
+        "SingleSignOnType",
+        "Sandbox",
+        "Url",
+        "Domain",
+        "ConsumerKey",
+        "ConsumerSecret",
+        "TokenKey",
+        "TokenExpiration",
+        "Oauth2AccessToken",
+        "Oauth2AccessTokenCreationTime",
+        "Oauth2RefreshToken",
+        "SyncAll",
+        "InstanceName",
+        "Oauth2ClientId",
+        "Oauth2ClientSecret",
+        "CompanyId",
+        "UpdateKeyOnSoftDelete",
+        "SynchronizationSchedule",
+        "SystemOfRecord",
+        "SandboxName",
+        "EnforceDomain",
+        "SyncNotificationSettings",
+        "SkipOutOfScopeDeletions",
+        "Oauth2AuthorizationCode",
+        "Oauth2RedirectUri",
+        "ApplicationTemplateIdentifier",
+        "Oauth2TokenExchangeUri",
+        "Oauth2AuthorizationUri",
+        "AuthenticationType",
+        "Server",
+        "PerformInboundEntitlementGrants",
+        "HardDeletesEnabled",
+        "SyncAgentCompatibilityKey",
+        "SyncAgentADContainer",
+        "ValidateDomain",
+        "TestReferences",
+        "ConnectionString",
+    ]
+)
+"""The synchronizationSecret enum (§1.6); Graph rejects keys outside it."""
+
+SENSITIVE_SECRET_KEYS = frozenset(
+    [
+        "SecretToken",
+        "Password",
+        "ClientSecret",
+        "Oauth2ClientSecret",
+        "Oauth2AccessToken",
+        "Oauth2RefreshToken",
+        "ConsumerSecret",
+        "TokenKey",
+        "AppKey",
+    ]
+)
+"""Keys whose values GET /secrets answers as "*" (§1.1, "Read secrets")."""
+
+MASK = "*"
+
+
+class Synchronization:
+    """Synchronization state per service principal, reachable only through `Graph`."""
+
+    def __init__(self, base_url: str, tenant: Tenant, scim: Scim) -> None:
+        self._base_url = base_url
+        self._tenant = tenant
+        self._scim = scim
+
+    def routes(self) -> list[tuple[str, str, Handler]]:
+        return [
+            ("GET", f"{_SYNC}/templates", self._list_templates),
+            ("GET", f"{_SYNC}/jobs", self._list_jobs),
+            ("POST", f"{_SYNC}/jobs", self._create_job),
+            ("GET", f"{_SYNC}/jobs/{{job}}", self._get_job),
+            ("DELETE", f"{_SYNC}/jobs/{{job}}", self._delete_job),
+            ("POST", f"{_SYNC}/jobs/{{job}}/start", self._start),
+            ("POST", f"{_SYNC}/jobs/{{job}}/pause", self._pause),
+            ("POST", f"{_SYNC}/jobs/{{job}}/restart", self._restart),
+            ("POST", f"{_SYNC}/jobs/{{job}}/validateCredentials", self._validate),
+            ("GET", f"{_SYNC}/jobs/{{job}}/schema", self._get_schema),
+            ("PUT", f"{_SYNC}/jobs/{{job}}/schema", self._put_schema),
+            ("DELETE", f"{_SYNC}/jobs/{{job}}/schema", self._delete_schema),
+            ("PATCH", f"{_SYNC}/jobs/{{job}}/schema", self._patch_schema),
+            ("GET", f"{_SYNC}/secrets", self._get_secrets),
+            ("PUT", f"{_SYNC}/secrets", self._put_secrets),
+        ]
+
+    # ----- state access for the Emulator facade (out of band, no HTTP) -----
+
+    def add(self, sp_id: str, templates: list[JsonObject]) -> None:
+        """Give `sp_id` synchronization state offering `templates`."""
+        if sp_id in self._tenant.synchronization:
+            raise ValueError(f"service principal {sp_id!r} already exists")
+        self._tenant.synchronization[sp_id] = SyncState(template_map(templates))
+
+    def set_secrets(self, sp_id: str, values: dict[str, str]) -> None:
+        """Replace the saved secrets as the portal's Save does; keys must be in the enum."""
+        principal = self._principal_state(sp_id)
+        for key, value in values.items():
+            if key not in SECRET_KEYS:
+                raise ValueError(f"{key!r} is not a synchronizationSecret")
+            if not isinstance(value, str):
+                raise ValueError(f"the value of {key!r} must be a string")
+        principal.secrets = dict(values)
+
+    def set_templates(self, sp_id: str, templates: list[JsonObject]) -> None:
+        principal = self._principal_state(sp_id)
+        principal.templates = {template["id"]: copy.deepcopy(template) for template in templates}
+
+    def job(self, sp_id: str, job_id: str) -> JsonObject:
+        return copy.deepcopy(self._job_state(sp_id, job_id).resource)
+
+    def jobs(self, sp_id: str) -> list[JsonObject]:
+        return [copy.deepcopy(job.resource) for job in self._principal_state(sp_id).jobs.values()]
+
+    def schema(self, sp_id: str, job_id: str) -> JsonObject:
+        return copy.deepcopy(self._job_state(sp_id, job_id).schema)
+
+    def secrets(self, sp_id: str) -> dict[str, str]:
+        return dict(self._principal_state(sp_id).secrets)
+
+    def restarts(self, sp_id: str, job_id: str) -> list[JsonObject | None]:
+        return copy.deepcopy(self._job_state(sp_id, job_id).restarts)
+
+    def new_job(self, sp_id: str, template_id: str) -> str:
+        """Create a job as POST /jobs does; raises ValueError for a template the SP lacks."""
+        principal = self._principal_state(sp_id)
+        template = principal.templates.get(template_id)
+        if template is None:
+            raise ValueError(f"template {template_id!r} is not offered by {sp_id!r}")
+        job_id = f"{template_id}.{uuid.uuid4().hex}.{uuid.uuid4()}"
+        principal.jobs[job_id] = SyncJob(
+            _new_job_resource(job_id, template_id), copy.deepcopy(template["schema"])
+        )
+        return job_id
+
+    def edit_schema(self, sp_id: str, job_id: str, edit: Callable[[JsonObject], None]) -> None:
+        job = self._job_state(sp_id, job_id)
+        edit(job.schema)
+        job.schema["version"] = _new_version()
+
+    def pause_job(self, sp_id: str, job_id: str) -> None:
+        _set_state(self._job_state(sp_id, job_id).resource, "Paused")
+
+    def start_job(self, sp_id: str, job_id: str) -> None:
+        _set_state(self._job_state(sp_id, job_id).resource, "Active")
+
+    def _principal_state(self, sp_id: str) -> SyncState:
+        try:
+            return self._tenant.synchronization[sp_id]
+        except KeyError:
+            raise KeyError(f"unknown service principal {sp_id!r}") from None
+
+    def _job_state(self, sp_id: str, job_id: str) -> SyncJob:
+        try:
+            return self._principal_state(sp_id).jobs[job_id]
+        except KeyError:
+            raise KeyError(f"unknown job {job_id!r} on {sp_id!r}") from None
+
+    # ----- route handlers -----
+
+    def _list_templates(self, request: Request, sp: str) -> Response:
+        principal = self._principal(request, sp)
+        return ok(request, self._collection(sp, "templates", list(principal.templates.values())))
+
+    def _list_jobs(self, request: Request, sp: str) -> Response:
+        principal = self._principal(request, sp)
+        jobs = [job.resource for job in principal.jobs.values()]
+        return ok(request, self._collection(sp, "jobs", jobs))
+
+    def _create_job(self, request: Request, sp: str) -> Response:
+        principal = self._principal(request, sp)
+        template_id = request.body.get("templateId") if isinstance(request.body, dict) else None
+        if not isinstance(template_id, str) or template_id not in principal.templates:
+            raise Reply(
+                error(
+                    400,
+                    "BadRequest",
+                    f"The templateId '{template_id}' does not match any synchronization "
+                    "template of this service principal.",
+                    request,
+                )
+            )
+        job_id = self.new_job(sp, template_id)
+        return ok(request, principal.jobs[job_id].resource, status=201)
+
+    def _get_job(self, request: Request, sp: str, job: str) -> Response:
+        return ok(request, self._job(request, sp, job).resource)
+
+    def _delete_job(self, request: Request, sp: str, job: str) -> Response:
+        self._job(request, sp, job)
+        del self._tenant.synchronization[sp].jobs[job]
+        return no_content(request)
+
+    def _start(self, request: Request, sp: str, job: str) -> Response:
+        resource = self._job(request, sp, job).resource
+        _set_state(resource, "Active")
+        resource["status"]["quarantine"] = None  # "the quarantine status is cleared"
+        return no_content(request)
+
+    def _pause(self, request: Request, sp: str, job: str) -> Response:
+        _set_state(self._job(request, sp, job).resource, "Paused")
+        return no_content(request)
+
+    def _restart(self, request: Request, sp: str, job: str) -> Response:
+        state = self._job(request, sp, job)
+        body = {} if request.body is None else request.body  # criteria are optional
+        criteria = body.get("criteria") if isinstance(body, dict) else None
+        if not isinstance(body, dict) or not isinstance(criteria, dict | None):
+            raise Reply(error(400, "BadRequest", "Invalid restart criteria.", request))
+        state.restarts.append(copy.deepcopy(criteria))
+        return no_content(request)
+
+    def _validate(self, request: Request, sp: str, job: str) -> Response:
+        self._job(request, sp, job)
+        body = request.body if isinstance(request.body, dict) else {}
+        if body.get("useSavedCredentials") is True:
+            credentials = self._tenant.synchronization[sp].secrets
+        else:
+            credentials = _pairs_to_dict(body.get("credentials") or [], request)
+        base_address = credentials.get("BaseAddress", "")
+        if base_address.rstrip("/") != self._scim.base_url.rstrip("/"):
+            detail = f"Could not reach a SCIM endpoint at the tenant URL '{base_address}'."
+        elif not self._scim.accepts(credentials.get("SecretToken", "")):
+            detail = "The tenant URL answered 401 Unauthorized: the secret token was rejected."
+        else:
+            return no_content(request)
+        raise Reply(
+            error(
+                400,
+                "BadRequest",
+                "Failed to connect to the target application. Error code: "
+                f"SystemForCrossDomainIdentityManagementCredentialValidationUnavailable. {detail}",
+                request,
+            )
+        )
+
+    def _get_schema(self, request: Request, sp: str, job: str) -> Response:
+        return ok(request, self._job(request, sp, job).schema)
+
+    def _put_schema(self, request: Request, sp: str, job: str) -> Response:
+        state = self._job(request, sp, job)
+        document = request.body
+        if not isinstance(document, dict) or not isinstance(
+            document.get("synchronizationRules"), list
+        ):
+            raise Reply(
+                error(
+                    400,
+                    "BadRequest",
+                    "The request body must be a synchronizationSchema with a "
+                    "'synchronizationRules' collection.",
+                    request,
+                )
+            )
+        state.schema = copy.deepcopy(document)
+        state.schema["version"] = _new_version()
+        return no_content(request)
+
+    def _delete_schema(self, request: Request, sp: str, job: str) -> Response:
+        state = self._job(request, sp, job)
+        template = self._tenant.synchronization[sp].templates[state.resource["templateId"]]
+        state.schema = copy.deepcopy(template["schema"])
+        return no_content(request)
+
+    def _patch_schema(self, request: Request, sp: str, job: str) -> Response:
+        """The service has no PATCH route for a job schema; the SDKs that send PATCH get this
+        404 from the syncfabric backend (microsoftgraph/msgraph-sdk-python#820)."""
+        uri = (
+            f"https://syncfabric.windowsazure.com/api/servicePrincipals('{sp}')"
+            f"/synchronization/jobs('{job}')/schema?api-version=2.0"
+        )
+        message = json.dumps(
+            {"Message": f"No HTTP resource was found that matches the request URI '{uri}'."},
+            separators=(",", ":"),
+        )
+        return error(404, "UnknownError", message, request)
+
+    def _get_secrets(self, request: Request, sp: str) -> Response:
+        principal = self._principal(request, sp)
+        pairs = [
+            {"key": key, "value": MASK if key in SENSITIVE_SECRET_KEYS else value}
+            for key, value in principal.secrets.items()
+        ]
+        return ok(request, self._collection(sp, "secrets", pairs))
+
+    def _put_secrets(self, request: Request, sp: str) -> Response:
+        principal = self._principal(request, sp)
+        pairs = request.body.get("value") if isinstance(request.body, dict) else None
+        if not isinstance(pairs, list):
+            raise Reply(
+                error(400, "BadRequest", "The request body must have a 'value' array.", request)
+            )
+        principal.secrets = _pairs_to_dict(pairs, request)
+        return no_content(request)
+
+    # ----- helpers -----
+
+    def _principal(self, request: Request, sp: str) -> SyncState:
+        principal = self._tenant.synchronization.get(sp)
+        if principal is None:
+            raise resource_not_found(request, sp)
+        return principal
+
+    def _job(self, request: Request, sp: str, job: str) -> SyncJob:
+        state = self._principal(request, sp).jobs.get(job)
+        if state is None:
+            raise Reply(
+                error(404, "NotFound", f"The synchronization job '{job}' was not found.", request)
+            )
+        return state
+
+    def _collection(self, sp: str, segment: str, items: list[JsonObject]) -> JsonObject:
+        context = (
+            f"{self._base_url}/v1.0/$metadata#servicePrincipals('{sp}')/synchronization/{segment}"
+        )
+        return {"@odata.context": context, "value": items}
+
+
+def template_map(templates: list[JsonObject]) -> dict[str, JsonObject]:
+    """Templates by id, copied; each needs what the service always returns."""
+    for template in templates:
+        if not {"id", "factoryTag", "schema"} <= template.keys():
+            raise ValueError("each template needs 'id', 'factoryTag' and 'schema'")
+    return {template["id"]: copy.deepcopy(template) for template in templates}
+
+
+def _new_job_resource(job_id: str, template_id: str) -> JsonObject:
+    """A freshly created job: disabled and never run (§1.1 "Create job", §1.5 shapes)."""
+    return {
+        "id": job_id,
+        "templateId": template_id,
+        "schedule": {"expiration": None, "interval": "PT40M", "state": "Disabled"},
+        "status": {
+            "code": "NotRun",
+            "countSuccessiveCompleteFailures": 0,
+            "escrowsPruned": False,
+            "lastExecution": None,
+            "lastSuccessfulExecution": None,
+            "lastSuccessfulExecutionWithExports": None,
+            "progress": [],
+            "quarantine": None,
+            "steadyStateFirstAchievedTime": "0001-01-01T00:00:00Z",
+            "steadyStateLastAchievedTime": "0001-01-01T00:00:00Z",
+            "synchronizedEntryCountByType": [],
+            "troubleshootingUrl": None,
+        },
+        "synchronizationJobSettings": [],
+    }
+
+
+def _set_state(resource: JsonObject, state: str) -> None:
+    """Start and pause move schedule.state and status.code together ("Active"/"Paused")."""
+    resource["schedule"]["state"] = state
+    resource["status"]["code"] = state
+
+
+def _new_version() -> str:
+    """A fresh schema version in the service's `Date:..., ActivityId:...` style."""
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return f"Date:{now}, ActivityId:{uuid.uuid4()}"
+
+
+def _pairs_to_dict(pairs: object, request: Request) -> dict[str, str]:
+    """Validate a synchronizationSecretKeyStringValuePair collection into key -> value."""
+    if not isinstance(pairs, list):
+        raise Reply(error(400, "BadRequest", "Credentials must be an array.", request))
+    result: dict[str, str] = {}
+    for pair in pairs:
+        key = pair.get("key") if isinstance(pair, dict) else None
+        value = pair.get("value") if isinstance(pair, dict) else None
+        if not isinstance(key, str) or not isinstance(value, str):
+            raise Reply(
+                error(400, "BadRequest", "Each pair needs a string 'key' and 'value'.", request)
+            )
+        if key not in SECRET_KEYS:
+            raise Reply(
+                error(400, "BadRequest", f"Requested value '{key}' was not found.", request)
+            )
+        result[key] = value
+    return result
