@@ -171,9 +171,7 @@ def test_graph_accepts_only_tokens_it_issued_even_when_well_formed(emu: Emulator
     header, payload, signature = issued.split(".")
     forged = f"{header}.{payload}.{signature[::-1]}"
 
-    accepted = get(
-        emu, "/v1.0/applicationTemplates", headers={"Authorization": f"Bearer {issued}"}
-    )
+    accepted = get(emu, "/v1.0/applicationTemplates", headers={"Authorization": f"Bearer {issued}"})
     refused = get(emu, "/v1.0/applicationTemplates", headers={"Authorization": f"Bearer {forged}"})
 
     assert accepted.status_code == 200
