@@ -13,7 +13,8 @@ parse node, the way the SDK reads Graph's answers, and fails when
 
 `model` is a msgraph-sdk class or a type name ("servicePrincipal",
 "microsoft.graph.servicePrincipal", "#microsoft.graph.servicePrincipal"), or one of the
-`ACTIONS` keys for action and PUT request bodies ("applicationTemplate.instantiate", ...). A
+`ACTIONS` keys for action and PUT request bodies ("applicationTemplate.instantiate", ...), or
+`ERROR` ("error") for Graph's error envelope. A
 collection answer ({"value": [...], "@odata.nextLink": ...}) is checked item by item when the
 model has no `value` property; pass `collection=False/True` to decide explicitly.
 
@@ -50,6 +51,7 @@ from kiota_serialization_json.json_serialization_writer import JsonSerialization
 from msgraph.generated.application_templates.item.instantiate.instantiate_post_request_body import (
     InstantiatePostRequestBody,
 )
+from msgraph.generated.models.o_data_errors.o_data_error import ODataError
 from msgraph.generated.service_principals.item.add_token_signing_certificate.add_token_signing_certificate_post_request_body import (  # noqa: E501
     AddTokenSigningCertificatePostRequestBody,
 )
@@ -76,6 +78,9 @@ ACTIONS: dict[str, type[Parsable]] = {
 }
 """Request bodies of actions (and of PUT secrets), which have no entity type of their own."""
 
+ERROR = "error"
+"""The name of Graph's error envelope ({"error": {"code", "message", "innerError"}})."""
+
 _COLLECTION_KEYS = frozenset(
     ["@odata.context", "@odata.nextLink", "@odata.count", "@odata.deltaLink", "value"]
 )
@@ -87,6 +92,8 @@ def graph_model(model: str | type[Parsable]) -> type[Parsable]:
         return model
     if model in ACTIONS:
         return ACTIONS[model]
+    if model == ERROR:
+        return ODataError
     name = model.removeprefix("#").removeprefix("microsoft.graph.")
     module_name = re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
     try:

@@ -383,6 +383,10 @@ class Emulator:
         with self._lock:
             return copy.deepcopy(self._graph.tenant.assignments.get(sp_id, []))
 
+    def graph_routes(self) -> list[tuple[str, str]]:
+        """Every Graph route the emulator serves, as (method, "/v1.0/path/{param}")."""
+        return self._graph.routes()
+
     def snapshot(self) -> dict[str, Any]:
         """The whole tenant (directory objects, assignments, memberships, synchronization with
         unmasked secrets) as a deep-copied JSON value; equal snapshots mean an equal tenant, so

@@ -111,6 +111,10 @@ class Graph:
         """A request value for applying a portal edit through a route's own validation."""
         return Request(method=method, path=path, query={}, headers=Message(), body=body)
 
+    def routes(self) -> list[tuple[str, str]]:
+        """Every Graph route as (method, path template)."""
+        return self._router.templates()
+
     def clear(self) -> None:
         self.tenant.clear()
 

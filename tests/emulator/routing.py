@@ -30,9 +30,14 @@ class Router:
     """Resolves `(method, path)` to a handler and its URL-decoded path parameters."""
 
     def __init__(self, routes: Iterable[tuple[str, str, Handler]]) -> None:
+        self._templates = list(routes)
         self._routes = [
-            (method, _compile(template), handler) for method, template, handler in routes
+            (method, _compile(template), handler) for method, template, handler in self._templates
         ]
+
+    def templates(self) -> list[tuple[str, str]]:
+        """Every route as (method, path template), in declaration order."""
+        return [(method, template) for method, template, _ in self._templates]
 
     def knows(self, path: str) -> bool:
         """Whether any route has this path, whatever the method."""
@@ -50,6 +55,11 @@ class Router:
                 return Match(handler, params, (method,))
             allowed.append(route_method)
         return Match(None, {}, tuple(allowed)) if allowed else None
+
+
+def matches(template: str, path: str) -> bool:
+    """Whether `path` is an instance of the route template `template`."""
+    return _compile(template).fullmatch(path) is not None
 
 
 def _compile(template: str) -> re.Pattern[str]:
