@@ -19,7 +19,7 @@ from typing import Any, Literal
 from pulumi.runtime.proto import provider_pb2
 
 from tests.azuread_standin.validation import Validator
-from tests.azuread_standin.wire import UNKNOWN, Secret, has_secret, has_unknown, reveal
+from tests.azuread_standin.wire import UNKNOWN, Secret, has_unknown, reveal
 
 DEFAULTS_KEY = "__defaults"
 """The bridge's record of which inputs Check filled in from schema defaults."""
@@ -159,10 +159,7 @@ class ResourceSchema:
         whose input was secret kept secret (the bridge's secret annotation)."""
         values = {prop.name: state.get(prop.name) for prop in self.props}
         marked = self.mark_secrets(values)
-        for name, value in marked.items():
-            if value is not None and not isinstance(value, Secret) and has_secret(inputs.get(name)):
-                marked[name] = Secret(value)
-        return marked
+        return {name: annotate_secrets(value, inputs.get(name)) for name, value in marked.items()}
 
     def preview(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
         """What a create would produce, for `pulumi preview`: inputs as given, computed
@@ -206,6 +203,23 @@ class ResourceSchema:
     def input_values(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
         """Known input values without secret markers, for building Graph requests."""
         return {prop.name: reveal(inputs.get(prop.name)) for prop in self.inputs}
+
+
+def annotate_secrets(output: Any, given: Any) -> Any:
+    """pulumi-terraform-bridge `annotateSecrets`: where the input was secret, so is the output,
+    element by element and field by field."""
+    if output is None or isinstance(output, Secret):
+        return output
+    if isinstance(given, Secret):
+        return Secret(output)
+    if isinstance(output, dict) and isinstance(given, dict):
+        return {key: annotate_secrets(value, given.get(key)) for key, value in output.items()}
+    if isinstance(output, list) and isinstance(given, list):
+        return [
+            annotate_secrets(item, given[index] if index < len(given) else None)
+            for index, item in enumerate(output)
+        ]
+    return output
 
 
 def validate_value(prop: Prop, name: str, value: Any) -> list[tuple[str, str]]:
