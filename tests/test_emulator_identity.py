@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.emulator import Emulator
+from tests.emulator import Emulator, Fault
 
 TENANT = "5f0c2a1e-3b4d-4e6f-8a9b-0c1d2e3f4a5b"
 CLIENT_ID = "6a7b8c9d-0e1f-4a2b-9c3d-4e5f6a7b8c9d"
@@ -177,3 +177,14 @@ def test_graph_accepts_only_tokens_it_issued_even_when_well_formed(emu: Emulator
     assert accepted.status_code == 200
     assert refused.status_code == 401
     assert refused.json()["error"]["code"] == "InvalidAuthenticationToken"
+
+
+def test_metadata_faults_are_injected_like_any_service(emu: Emulator) -> None:
+    emu.inject(Fault.status(503), service="metadata")
+
+    failed = get(emu, "/metadata/endpoints", params={"api-version": "2022-09-01"})
+    recovered = get(emu, "/metadata/endpoints", params={"api-version": "2022-09-01"})
+
+    assert failed.status_code == 503
+    assert set(failed.json()["error"]) == {"code", "message"}
+    assert recovered.status_code == 200

@@ -1,6 +1,7 @@
 """Run the emulator on its own (`python -m tests.emulator`) to poke at it with curl or to point
-a manual `pulumi up` at it; it seeds one tenant, app, service principal, template and SCIM
-token from the flags and serves until interrupted."""
+a manual `pulumi up` at it (`azuread:metadataHost` = the printed metadata host); it seeds one
+tenant, app, service principal, template and SCIM token from the flags and serves until
+interrupted. The Asana gallery template is always there to instantiate."""
 
 from __future__ import annotations
 
@@ -43,6 +44,7 @@ def main() -> None:
         print(f"base URL:      {emulator.base_url}")
         print(f"CA bundle:     {emulator.ca_bundle_path}")
         print(f"SCIM base URL: {emulator.scim_base_url}")
+        print(f"metadata host: {emulator.metadata_host}  (azuread:metadataHost)")
         print("serving; press Ctrl-C to stop", flush=True)
         with contextlib.suppress(KeyboardInterrupt):
             threading.Event().wait()

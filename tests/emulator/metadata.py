@@ -25,6 +25,11 @@ SUPPORTED_API_VERSIONS = ("2020-06-01", "2022-09-01")
 
 CLOUD_NAME = "AsanaProvisioningEmulator"
 
+_FAULT_ERRORS: dict[int, tuple[str, str]] = {
+    429: ("TooManyRequests", "The request is being throttled."),
+    503: ("ServiceUnavailable", "The service is temporarily unavailable. Please retry later."),
+}
+
 _PUBLIC_CLOUD_SUFFIXES: JsonObject = {
     "azureDataLakeStoreFileSystem": "azuredatalakestore.net",
     "acrLoginServer": "azurecr.io",
@@ -114,7 +119,10 @@ class Metadata:
         return Response(200, cloud_metadata(self._base_url))
 
     def fault_response(self, status: int, request: Request) -> Response:
-        return _error(status, "InternalServerError" if status >= 500 else "BadRequest", "Error.")
+        code, message = _FAULT_ERRORS.get(
+            status, ("InternalServerError", "The server encountered an internal error.")
+        )
+        return _error(status, code, message)
 
     def loggable_body(self, body: object | None) -> object | None:
         return body
