@@ -838,3 +838,17 @@ def test_a_token_request_sent_to_a_wrong_path_is_logged_without_its_secret(emu: 
 
     assert emu.requests[-1].service == "unknown"
     assert emu.requests[-1].body == {**form, "client_secret": "[redacted]"}
+
+
+def test_secrets_put_with_empty_values_deletes_those_keys(emu: Emulator, graph_token: str) -> None:
+    """How the azuread provider destroys a SynchronizationSecret: same keys, empty values."""
+    saved = [{"key": "BaseAddress", "value": "https://x"}, {"key": "SecretToken", "value": "t"}]
+    call(emu, "PUT", f"{SYNC}/secrets", token=graph_token, json={"value": saved})
+    emptied = [{"key": pair["key"], "value": ""} for pair in saved]
+
+    response = call(emu, "PUT", f"{SYNC}/secrets", token=graph_token, json={"value": emptied})
+
+    assert response.status_code == 204
+    listed = call(emu, "GET", f"{SYNC}/secrets", token=graph_token).json()["value"]
+    assert listed == []
+    assert emu.secrets(SP_ID) == {}

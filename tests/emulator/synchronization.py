@@ -317,13 +317,18 @@ class Synchronization:
         return ok(request, self._collection(sp, "secrets", pairs))
 
     def _put_secrets(self, request: Request, sp: str) -> Response:
+        """The PUT replaces the saved set; a key sent with an empty value is not saved. That is
+        how the azuread provider deletes secrets ("We delete secrets by setting values to empty
+        strings"), and its destroy waits until GET lists none of those keys, which its
+        acceptance tests pass against Graph."""
         principal = self._principal(request, sp)
         pairs = request.body.get("value") if isinstance(request.body, dict) else None
         if not isinstance(pairs, list):
             raise Reply(
                 error(400, "BadRequest", "The request body must have a 'value' array.", request)
             )
-        principal.secrets = _pairs_to_dict(pairs, request)
+        saved = _pairs_to_dict(pairs, request)
+        principal.secrets = {key: value for key, value in saved.items() if value != ""}
         return no_content(request)
 
     # ----- helpers -----
