@@ -1,7 +1,15 @@
 """Turns `pulumi refresh --preview-only --json` (or `pulumi preview --json`) into a drift report.
 
     python -m scripts.drift_report --stack prod --input drift.json --pulumi-exit-code 7 \\
-        --markdown report.md --title title.txt
+        --events drift-events.jsonl --markdown report.md --title title.txt
+
+`--events` is the engine's event log of the same run (`--event-log`, which the CLI offers when
+PULUMI_DEBUG_COMMANDS=true, as Pulumi's Automation API uses it). It is needed for our dynamic
+resources: a Python dynamic provider cannot return a detailed diff, and the CLI's --json document
+then keeps such a resource as an unchanged `refresh` step even when its live state changed (the
+CLI counts the update and exits 7, but shows old state as new). The event log carries the
+refreshed outputs of every resource, so each change is named from it; without it, the report
+reads the --json document alone.
 
 Exit status: 0 no drift, 2 drift, 1 the run failed (Pulumi exited with anything but 0 or 7, or
 its output is not a preview document). Secret values are never printed: anything Pulumi marks
@@ -29,6 +37,8 @@ _SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
 _CREDENTIAL_PROPERTIES = {"token", "credentials", "clientSecret", "client_secret", "__provider"}
 _MAX_VALUE = 160
 _NO_CHANGE_OPS = {"same", "read"}
+# Provider bookkeeping, never a setting anyone changed.
+_INTERNAL_PROPERTIES = {"__provider", "__meta", "__defaults"}
 
 # What each resource is called in the Entra admin center, by the last part of its type token.
 PORTAL_NAMES = {
@@ -91,6 +101,50 @@ def drifted_resources(document: Mapping[str, Any]) -> list[Drifted]:
     return found
 
 
+def drifted_from_events(lines: list[str]) -> list[Drifted]:
+    """Drifted resources from an engine event log: each refreshed resource whose outputs event
+    turned its `refresh` into an update, delete or replace."""
+    refreshed: set[str] = set()
+    found: dict[str, Drifted] = {}
+    for line in lines:
+        if not line.strip():
+            continue
+        event = json.loads(line)
+        if not isinstance(event, Mapping):
+            raise ReportError("not a Pulumi event log (a line is not an object)")
+        if "resourcePreEvent" in event:
+            metadata = event["resourcePreEvent"].get("metadata") or {}
+            if metadata.get("op") == "refresh":
+                refreshed.add(str(metadata.get("urn")))
+        elif "resOutputsEvent" in event:
+            metadata = event["resOutputsEvent"].get("metadata") or {}
+            urn, operation = str(metadata.get("urn", "")), str(metadata.get("op", ""))
+            if urn not in refreshed or operation in _NO_CHANGE_OPS | {"refresh"}:
+                continue
+            old, new = metadata.get("old") or {}, metadata.get("new") or {}
+            if operation == "delete":
+                new = {}
+            step = {"detailedDiff": _event_detailed_diff(metadata.get("detailedDiff"))}
+            changes = () if operation == "delete" else tuple(_changes(step, old, new))
+            if operation != "delete" and not changes:
+                continue
+            resource_type = str(metadata.get("type") or (new or old).get("type") or "")
+            found[urn] = Drifted(
+                _portal_name(resource_type, new or old), urn.rsplit("::", 1)[-1], operation, changes
+            )
+    return list(found.values())
+
+
+def _event_detailed_diff(value: Any) -> dict[str, Any]:
+    """The event log spells a property diff's kind `diffKind`; the --json document `kind`."""
+    if not isinstance(value, Mapping):
+        return {}
+    return {
+        path: {"kind": str((diff or {}).get("diffKind") or (diff or {}).get("kind") or "update")}
+        for path, diff in value.items()
+    }
+
+
 def _type_of(urn: str) -> str:
     parts = urn.split("::")
     return parts[2].rsplit("$", 1)[-1] if len(parts) > 2 else ""
@@ -111,6 +165,8 @@ def _changes(step: Mapping[str, Any], old: Mapping[str, Any], new: Mapping[str, 
         before, after = old.get("outputs") or {}, new.get("outputs") or {}
         paths = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
     for path in paths:
+        if str(_segments(path)[0] if _segments(path) else path) in _INTERNAL_PROPERTIES:
+            continue
         kind = (detailed.get(path) or {}).get("kind", "update")
         yield Change(
             path,
@@ -230,6 +286,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--input", required=True, type=Path, help="Pulumi's --json output")
     parser.add_argument("--pulumi-exit-code", type=int, required=True)
     parser.add_argument("--kind", choices=("refresh", "preview"), default="refresh")
+    parser.add_argument(
+        "--events", type=Path, help="the engine's event log of the same run (--event-log)"
+    )
     parser.add_argument("--markdown", type=Path, help="where to write the Markdown report")
     parser.add_argument("--title", type=Path, help="where to write the one-line summary")
     args = parser.parse_args(argv)
@@ -244,6 +303,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         document = json.loads(args.input.read_text() or "{}")
         drifted = drifted_resources(document)
+        if args.events is not None and args.events.exists():
+            drifted = _merged(drifted, drifted_from_events(args.events.read_text().splitlines()))
     except (OSError, ValueError) as error:
         _write(
             args,
@@ -253,6 +314,12 @@ def main(argv: list[str] | None = None) -> int:
         return FAILURE
     _write(args, markdown(args.stack, drifted, args.kind), title(args.stack, drifted))
     return DRIFT if drifted else NO_DRIFT
+
+
+def _merged(from_document: list[Drifted], from_events: list[Drifted]) -> list[Drifted]:
+    """The event log's view of each resource, plus anything only the document shows."""
+    named = {item.resource for item in from_events}
+    return from_events + [item for item in from_document if item.resource not in named]
 
 
 def _write(args: argparse.Namespace, report: str, summary: str) -> None:

@@ -140,3 +140,49 @@ def test_a_secret_nested_anywhere_is_masked(value):
     (drifted,) = drift_report.drifted_resources(json.loads(json.dumps(document)))
 
     assert drifted.changes[0].before == '["[secret]"]'
+
+
+REAL = FIXTURES / "real"  # captured from the real CLI by `python -m tests.e2e.capture_fixtures`
+
+
+def run_real(tmp_path: Path, name: str, exit_code: int, events: bool) -> tuple[int, str, str]:
+    report, title = tmp_path / "report.md", tmp_path / "title.txt"
+    arguments = ["--stack", "demo", "--input", str(REAL / f"{name}.json")]
+    if events:
+        arguments += ["--events", str(REAL / f"{name}.events.jsonl")]
+    arguments += ["--pulumi-exit-code", str(exit_code), "--markdown", str(report)]
+    status = drift_report.main([*arguments, "--title", str(title)])
+    return status, report.read_text(), title.read_text().strip()
+
+
+def test_the_real_clis_json_alone_does_not_show_a_drifted_dynamic_resource(tmp_path: Path):
+    _, report, _ = run_real(tmp_path, "refresh_drift", 7, events=False)
+
+    assert "`asana-provisioning-job`" in report  # the stand-in azuread gives a detailed diff
+    assert "`asana-token`" not in report  # a dynamic provider cannot; the CLI shows no change
+
+
+def test_a_revoked_token_and_an_edited_mapping_are_named_from_the_real_event_log(tmp_path: Path):
+    status, report, title = run_real(tmp_path, "refresh_drift", 7, events=True)
+
+    assert status == drift_report.DRIFT
+    assert "| `accepted` | `true` | `false` |" in report
+    assert '"attribute": "jobTitle"' in report and '"attribute": "department"' in report
+    assert "(`asana-user-attribute-mappings`, update)" in report
+    assert "(`asana-provisioning-secret`, update)" in report
+    assert "| `credentials` | `[secret]` | `[secret]` |" in report
+    assert "(`asana-user-asana-tester-contoso-com-b6fe04d6`, delete)" in report
+    assert "Provisioning: Secret token (Test connection)" in title
+
+
+def test_provider_bookkeeping_never_appears_in_a_report(tmp_path: Path):
+    _, report, _ = run_real(tmp_path, "refresh_drift", 7, events=True)
+
+    assert "__provider" not in report and "__meta" not in report and "__defaults" not in report
+
+
+def test_a_clean_real_refresh_reports_no_drift(tmp_path: Path):
+    status, report, _ = run_real(tmp_path, "refresh_clean", 0, events=True)
+
+    assert status == drift_report.NO_DRIFT
+    assert "No drift in stack `demo`" in report

@@ -18,6 +18,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from tests.e2e import portal
@@ -108,13 +109,14 @@ def run(demo: Demo) -> None:
     )
 
     def preview() -> str:
+        config = local_policy_config(tenant, workspace.base / "policy-config.json")
         run = demo.pulumi(
             "preview", "--stack", STACK, "--diff", "--non-interactive",
-            "--policy-pack", str(POLICY_PACK), "--policy-pack-config", str(POLICY_CONFIG),
+            "--policy-pack", str(POLICY_PACK), "--policy-pack-config", str(config),
         )  # fmt: skip
         if "to create" not in run.stdout:
             raise DemoFailed("the preview shows nothing to create")
-        return "the policy pack passed; the plan is above"
+        return "the policy pack (dev config, local SCIM URL allowed) passed; the plan is above"
 
     demo.step("pulumi preview, with the policy pack (what `up` would do)", preview)
     demo.step(
@@ -132,7 +134,7 @@ def run(demo: Demo) -> None:
     demo.step("pulumi stack output", outputs)
 
     def by_hand() -> str:
-        portal.edit_title_mapping(tenant, deployed[0])
+        portal.map_from_attribute("title", "department")(tenant, deployed[0])
         portal.revoke_asana_token(tenant, deployed[0])
         return "title now flows from department; the Asana token no longer works"
 
@@ -143,6 +145,7 @@ def run(demo: Demo) -> None:
             result = run_drift_check(workspace, STACK)
             _indent(result.report)
             if result.status != expected:
+                _indent(result.log, limit=80)
                 raise DemoFailed(f"the drift report's status is {result.status}, not {expected}")
             return result.title
 
@@ -170,10 +173,21 @@ def run(demo: Demo) -> None:
     demo.step("pulumi destroy", destroy)
 
 
+def local_policy_config(tenant: LocalTenant, path: Path) -> Path:
+    """The dev pack config, with the local tenant's SCIM URL added to the allowed tenant URLs
+    (the shipped config rightly allows Asana's only)."""
+    config = json.loads(POLICY_CONFIG.read_text(encoding="utf-8"))
+    allowed = config["scim-tenant-url-allowed"]["allowedTenantUrls"]
+    allowed.append(tenant.emulator.scim_base_url)
+    path.write_text(json.dumps(config, indent=2), encoding="utf-8")
+    return path
+
+
 def _summary(run: CliRun) -> str:
     """The counts under the CLI's "Resources:" heading, e.g. "+ 14 created, 1 unchanged"."""
     lines = run.stdout.splitlines()
-    start = next((i for i, line in enumerate(lines) if line.strip() == "Resources:"), len(lines))
+    headings = [i for i, line in enumerate(lines) if line.strip() == "Resources:"]
+    start = headings[-1] if headings else len(lines)  # `up` prints its preview's first
     counts = []
     for line in lines[start + 1 :]:
         if not line.strip():

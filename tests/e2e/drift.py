@@ -31,6 +31,11 @@ class DriftCheck:
     document: str
     runs: tuple[CliRun, ...]
 
+    @property
+    def log(self) -> str:
+        """What the steps printed besides their files (Pulumi's errors go to the job log)."""
+        return "\n".join(run.output.strip() for run in self.runs if run.output.strip())
+
 
 def _steps() -> dict[str, dict[str, Any]]:
     workflow = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))
@@ -53,7 +58,13 @@ def run_drift_check(workspace: Workspace, stack: str) -> DriftCheck:
     for step_id, extra in (("refresh", {}), ("report", None)):
         output = github / f"{step_id}.out"
         output.unlink(missing_ok=True)
-        env = {"STACK": stack, "GITHUB_OUTPUT": str(output)}
+        # The step's own literal variables (PULUMI_DEBUG_COMMANDS), then what Actions fills in.
+        literal = {
+            name: str(value)
+            for name, value in (steps[step_id].get("env") or {}).items()
+            if "${{" not in str(value)
+        }
+        env = {**literal, "STACK": stack, "GITHUB_OUTPUT": str(output)}
         if extra is None:  # the report step reads the refresh step's exit code
             env["CODE"] = values["refresh"]["code"]
             env["GITHUB_STEP_SUMMARY"] = str(github / "summary.md")

@@ -55,7 +55,6 @@ def cli_environment(
         PULUMI_CONFIG_PASSPHRASE=PASSPHRASE,
         PULUMI_SKIP_UPDATE_CHECK="true",
         PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION="true",
-        PULUMI_SKIP_CONFIRMATIONS="true",
         NO_COLOR="1",
     )
     if ca_bundle is not None:

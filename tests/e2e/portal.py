@@ -12,6 +12,8 @@ from typing import Any
 
 from tests.e2e.tenant import LocalTenant
 
+Change = Callable[["LocalTenant", "Deployed"], None]
+
 
 @dataclass(frozen=True)
 class Deployed:
@@ -37,22 +39,25 @@ def _user_object_mapping(schema: dict[str, Any]) -> dict[str, Any]:
     raise LookupError("the job schema has no User object mapping")
 
 
-def edit_title_mapping(tenant: LocalTenant, deployed: Deployed) -> None:
-    """Attribute mappings: "title" now flows from department instead of jobTitle."""
+def map_from_attribute(target: str, attribute: str) -> Change:
+    """Attribute mappings: `target` now flows from the Entra attribute `attribute`."""
 
-    def edit(schema: dict[str, Any]) -> None:
-        for attribute in _user_object_mapping(schema)["attributeMappings"]:
-            if attribute["targetAttributeName"] == "title":
-                attribute["source"] = {
-                    "expression": "[department]",
-                    "name": "department",
-                    "parameters": [],
-                    "type": "Attribute",
-                }
-                return
-        raise LookupError("no mapping targets title")
+    def change(tenant: LocalTenant, deployed: Deployed) -> None:
+        def edit(schema: dict[str, Any]) -> None:
+            for mapping in _user_object_mapping(schema)["attributeMappings"]:
+                if mapping["targetAttributeName"] == target:
+                    mapping["source"] = {
+                        "expression": f"[{attribute}]",
+                        "name": attribute,
+                        "parameters": [],
+                        "type": "Attribute",
+                    }
+                    return
+            raise LookupError(f"no mapping targets {target}")
 
-    tenant.emulator.edit_schema(deployed.service_principal_id, deployed.job_id, edit)
+        tenant.emulator.edit_schema(deployed.service_principal_id, deployed.job_id, edit)
+
+    return change
 
 
 def widen_scoping_filter(tenant: LocalTenant, deployed: Deployed) -> None:
@@ -84,4 +89,9 @@ def edit_notification_email(tenant: LocalTenant, deployed: Deployed) -> None:
     tenant.emulator.set_secrets(deployed.service_principal_id, secrets)
 
 
-Change = Callable[[LocalTenant, Deployed], None]
+def remove_user_assignment(tenant: LocalTenant, deployed: Deployed) -> None:
+    """Users and groups: the assigned user is removed from the app."""
+    emulator = tenant.emulator
+    assignments = emulator.app_role_assignments(deployed.service_principal_id)
+    user = next(a for a in assignments if a["principalType"] == "User")
+    emulator.remove_app_role_assignment(deployed.service_principal_id, user["id"])

@@ -1,0 +1,68 @@
+"""Captures the drift report's fixtures from the real CLI against the local tenant:
+`python -m tests.e2e.capture_fixtures` (needs `make engine`).
+
+It deploys the demo stack, makes one change of every kind out of band, and saves what the drift
+workflow's refresh prints (`--json`) and logs (`--event-log`) under tests/fixtures/real/, with
+the CLI version beside them. Ports and ids differ per run; secrets are the CLI's own masks.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+from tests.e2e import portal
+from tests.e2e.demo import GROUP, SETTINGS, USER
+from tests.e2e.engine import ROOT
+from tests.e2e.tenant import LocalTenant
+from tests.e2e.workspace import Workspace
+
+OUT = ROOT / "tests" / "fixtures" / "real"
+STACK = "demo"
+CHANGES: list[portal.Change] = [
+    portal.map_from_attribute("title", "department"),
+    portal.revoke_asana_token,
+    portal.pause_job,
+    portal.remove_user_assignment,
+    portal.edit_notification_email,
+]
+
+
+def main() -> int:
+    tenant = LocalTenant.start(groups=[GROUP], users=[USER])
+    try:
+        workspace = Workspace(Path(tempfile.mkdtemp()) / "ws", ca_bundle=tenant.ca_bundle)
+        workspace.extra_env = {"PULUMI_DEBUG_COMMANDS": "true"}
+        workspace.create_stack(
+            STACK, {**SETTINGS, **tenant.plain_settings()}, tenant.secret_settings()
+        )
+        workspace.pulumi("up", "--stack", STACK, "--yes", "--non-interactive")
+        outputs = json.loads(workspace.pulumi("stack", "output", "--stack", STACK, "--json").stdout)
+        deployed = portal.Deployed.from_outputs(outputs)
+        OUT.mkdir(parents=True, exist_ok=True)
+        for name, changes in (("refresh_clean", []), ("refresh_drift", CHANGES)):
+            for change in changes:
+                change(tenant, deployed)
+            events = OUT / f"{name}.events.jsonl"
+            run = workspace.pulumi(
+                "refresh", "--stack", STACK, "--preview-only", "--expect-no-changes", "--json",
+                "--non-interactive", "--event-log", str(events),
+                expect=(0, 7),
+            )  # fmt: skip
+            (OUT / f"{name}.json").write_text(run.stdout, encoding="utf-8")
+            print(f"{name}: pulumi exited {run.exit_code}")
+        version = workspace.pulumi("version").stdout.strip()
+        (OUT / "CLI_VERSION").write_text(version + "\n", encoding="utf-8")
+        for path in OUT.iterdir():
+            if any(secret in path.read_text(encoding="utf-8") for secret in tenant.secret_values()):
+                raise SystemExit(f"{path} holds a secret in plain text; not keeping it")
+        print(f"captured with pulumi {version} into {OUT.relative_to(ROOT)}")
+    finally:
+        tenant.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,57 @@
+"""The policy pack through the real `--policy-pack` and `--policy-pack-config` flags."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e.engine import ROOT
+from tests.e2e.stacks import STACK_FILES, named_principals, shipped_settings, stack_name
+from tests.e2e.tenant import PROJECT, LocalTenant
+from tests.e2e.workspace import CliRun, Workspace
+
+PACK = ROOT / "policies"
+PACK_NAME = "asana-provisioning-guardrails"
+POLICY_VIOLATION_EXIT_CODE = 1
+"""What `pulumi preview` exits with when a mandatory policy fails."""
+
+
+def preview_with_policies(
+    workspace: Workspace, tenant: LocalTenant, stack: str, settings: dict[str, Any], expect: int
+) -> CliRun:
+    tenant.add_principals(*named_principals(settings))
+    # The shipped Asana tenant URL is kept (the packs allow only Asana's): previews never call it.
+    local = {k: v for k, v in tenant.plain_settings().items() if not k.endswith("scimTenantUrl")}
+    workspace.create_stack(stack, {**settings, **local}, tenant.secret_settings())
+    config = PACK / "config" / f"{stack}.json"
+    return workspace.pulumi(
+        "preview", "--stack", stack, "--non-interactive",
+        "--policy-pack", str(PACK), "--policy-pack-config", str(config),
+        expect=expect,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("stack_file", STACK_FILES, ids=stack_name)
+def test_every_shipped_stack_passes_the_pack_with_its_config(
+    stack_file: Path, tenant: LocalTenant, workspace: Workspace
+):
+    stack = stack_name(stack_file)
+
+    run = preview_with_policies(workspace, tenant, stack, shipped_settings(stack_file), 0)
+
+    assert PACK_NAME in run.stdout
+    assert "mandatory" not in run.stdout
+
+
+def test_a_prod_variant_that_provisions_everyone_fails_naming_the_policy(
+    tenant: LocalTenant, workspace: Workspace
+):
+    settings = shipped_settings(ROOT / "stacks" / "Pulumi.prod.yaml")
+    settings[f"{PROJECT}:provisioningScope"] = "all"
+
+    run = preview_with_policies(workspace, tenant, "prod", settings, POLICY_VIOLATION_EXIT_CODE)
+
+    assert "[mandatory]  provisioning-scope-assigned-only" in run.stdout
+    assert PACK_NAME in run.stdout
