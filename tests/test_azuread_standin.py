@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import os
 import re
 import subprocess
@@ -21,7 +22,7 @@ from typing import Any
 
 import pytest
 from google.protobuf import empty_pb2
-from pulumi.runtime.proto import provider_pb2
+from pulumi.runtime.proto import plugin_pb2, provider_pb2
 
 from tests.azuread_standin_fixtures import (
     PLUGIN,
@@ -31,6 +32,7 @@ from tests.azuread_standin_fixtures import (
     PluginError,
     Secret,
     StandinPlugin,
+    encode,
     plain,
     plugin_environment,
 )
@@ -102,7 +104,7 @@ def test_plugin_says_it_is_a_stand_in_for_azuread_6_11_1(emulator: Emulator) -> 
         info = plugin.call("GetPluginInfo", empty_pb2.Empty())
         schema = plugin.call("GetSchema", provider_pb2.GetSchemaRequest()).schema
     assert info.version == "6.11.1"
-    document = __import__("json").loads(schema)
+    document = json.loads(schema)
     assert document["name"] == "azuread"
     assert "STAND-IN" in document["description"]
     assert sorted(document["resources"]) == sorted(
@@ -860,36 +862,14 @@ def test_a_masked_token_keeps_its_state_value_and_a_changed_url_shows_as_drift(
     assert emulator.secrets(sp_id)["BaseAddress"] == emulator.scim_base_url
 
 
-EMPTY_KEYS_KEPT = (
-    "the emulator still lists synchronization secrets PUT with empty values; upstream waits "
-    "until none of the keys is listed (and its acceptance test TestAccSynchronizationSecret_basic "
-    "destroys through that wait), so Graph evidently drops them: an emulator gap"
-)
-
-
-def destroy_secret(secret: Managed, emulator: Emulator, sp_id: str) -> bool:
-    """Destroy; True if it completed, False if it timed out because the emulator kept the keys
-    (the stand-in must then fail with upstream's wait error, not hang or succeed)."""
-    try:
-        secret.destroy()
-    except PluginError as error:
-        kept = emulator.secrets(sp_id)
-        assert kept and all(value == "" for value in kept.values()), error.details
-        assert f"waiting for deletion of synchronization secrets /servicePrincipals/{sp_id}" in (
-            error.details
-        )
-        return False
-    return True
-
-
-def test_destroying_the_secret_puts_every_key_back_empty(
+def test_destroying_the_secret_puts_every_key_back_empty_and_waits_until_they_are_gone(
     standin: StandinPlugin, emulator: Emulator, tenant: Tenant
 ) -> None:
     app = gallery_app(standin)
     secret = Managed(standin, SECRET, "secret")
     secret.up(secret_inputs(app, emulator, tenant))
     sp_id = app.outputs["servicePrincipalObjectId"]
-    completed = destroy_secret(secret, emulator, sp_id)
+    secret.destroy()
     last_put = [r for r in emulator.requests if r.method == "PUT"][-1]
     assert last_put.body == {
         "value": [
@@ -898,9 +878,9 @@ def test_destroying_the_secret_puts_every_key_back_empty(
             {"key": "SyncAll", "value": ""},
         ]
     }
-    if not completed:
-        pytest.xfail(EMPTY_KEYS_KEPT)
     assert emulator.secrets(sp_id) == {}
+    reads_after = [r for r in emulator.requests if r.method == "GET"][-5:]
+    assert all(r.path.endswith("/synchronization/secrets") for r in reads_after)
 
 
 def test_the_job_is_created_started_paused_and_deleted(
@@ -972,6 +952,104 @@ def test_a_job_that_fails_to_start_is_still_recorded(
     assert failed is not None
     assert failed.id.startswith(f"{app.outputs['servicePrincipalId']}/synchronization/jobs/")
     assert "/start: HTTP 400" in raised.value.details
+
+
+# ----- waits and the protocol's other calls -----
+
+
+def test_a_wait_that_never_ends_backs_off_and_fails_within_its_timeout(
+    standin: StandinPlugin, emulator: Emulator
+) -> None:
+    app = gallery_app(standin)
+    emulator.inject(
+        Fault.status(404), service="graph", method="GET", path=r"/synchronization/jobs/", times=1000
+    )
+    job = Managed(standin, JOB, "job")
+    with pytest.raises(PluginError) as raised:
+        job.up({"servicePrincipalId": app.outputs["servicePrincipalId"], "templateId": "asana"})
+    assert "timed out after 2 s waiting for creation of /servicePrincipals/" in (
+        raised.value.details
+    )
+    polls = emulator.count("graph", "GET", r"/synchronization/jobs/")
+    assert 3 <= polls <= 30  # a fixed 10 ms pause would have made about 200
+
+
+def test_cancel_stops_a_wait_at_once(emulator: Emulator, tenant: Tenant) -> None:
+    env = plugin_environment(emulator.ca_bundle_path, AZUREAD_STANDIN_WAIT_TIMEOUT_SECONDS="60")
+    with StandinPlugin(env) as plugin:
+        plugin.configure(provider_config(emulator, tenant))
+        app = gallery_app(plugin)
+        emulator.inject(
+            Fault.status(404),
+            service="graph",
+            method="GET",
+            path=r"/synchronization/jobs/",
+            times=100000,
+        )
+        job = Managed(plugin, JOB, "job")
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pending = pool.submit(
+                job.up,
+                {"servicePrincipalId": app.outputs["servicePrincipalId"], "templateId": "asana"},
+            )
+            while emulator.count("graph", "GET", r"/synchronization/jobs/") < 2:
+                pass
+            plugin.call("Cancel", empty_pb2.Empty())
+            with pytest.raises(PluginError) as raised:
+                pending.result(timeout=10)
+    assert "the engine cancelled the operation" in raised.value.details
+
+
+def test_handshake_attach_and_parameterize_answer_as_the_protocol_expects(
+    emulator: Emulator, tenant: Tenant
+) -> None:
+    with StandinPlugin(plugin_environment(emulator.ca_bundle_path)) as plugin:
+        handshake = plugin.call(
+            "Handshake", provider_pb2.ProviderHandshakeRequest(engine_address="127.0.0.1:9")
+        )
+        assert handshake.accept_secrets is True and handshake.accept_outputs is False
+        plugin.call("Attach", plugin_pb2.PluginAttach(address="127.0.0.1:9"))
+        with pytest.raises(PluginError) as raised:
+            plugin.call("Parameterize", provider_pb2.ParameterizeRequest())
+        assert raised.value.code.name == "UNIMPLEMENTED"
+        configured = plugin.configure(provider_config(emulator, tenant))
+        assert configured.acceptSecrets and configured.supportsPreview
+        assert not configured.acceptResources and not configured.acceptOutputs
+
+
+def test_configuration_from_variables_alone_is_accepted_as_older_engines_send_it(
+    emulator: Emulator, tenant: Tenant
+) -> None:
+    with StandinPlugin(plugin_environment(emulator.ca_bundle_path)) as plugin:
+        plugin.call(
+            "Configure",
+            provider_pb2.ConfigureRequest(
+                variables={
+                    "azuread:config:tenantId": TENANT_ID,
+                    "azuread:config:clientId": CLIENT_ID,
+                    "azuread:config:clientSecret": tenant.client_secret,
+                    "azuread:config:metadataHost": emulator.metadata_host,
+                },
+                acceptSecrets=True,
+            ),
+        )
+        config, _ = plugin.invoke(GET_CLIENT_CONFIG, {})
+    assert config["clientId"] == CLIENT_ID
+
+
+def test_a_changed_provider_setting_is_a_config_diff_without_replacement(
+    standin: StandinPlugin,
+) -> None:
+    response = standin.call(
+        "DiffConfig",
+        provider_pb2.DiffRequest(
+            urn="urn:pulumi:test::p::pulumi:providers:azuread::default",
+            olds=encode({"tenantId": TENANT_ID}),
+            news=encode({"tenantId": CLIENT_ID}),
+        ),
+    )
+    assert response.changes == provider_pb2.DiffResponse.DIFF_SOME
+    assert list(response.diffs) == ["tenantId"] and list(response.replaces) == []
 
 
 # ----- resilience -----
@@ -1049,9 +1127,7 @@ def full_lifecycle(standin: StandinPlugin, emulator: Emulator, tenant: Tenant) -
     job.up({"servicePrincipalId": sp.id, "templateId": "asana", "enabled": False})
     for resource in (job, secret, assignment, cert, reply, uri, sp, app):
         resource.refresh()
-    for resource in (job, assignment, cert, reply, uri, sp, app):
-        if resource is sp:
-            destroy_secret(secret, emulator, app.outputs["servicePrincipalObjectId"])
+    for resource in (job, secret, assignment, cert, reply, uri, sp, app):
         resource.destroy()
 
 

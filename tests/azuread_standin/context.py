@@ -20,6 +20,10 @@ from tests.azuread_standin.errors import StandinError
 from tests.azuread_standin.graph import GraphClient
 from tests.azuread_standin.settings import StandinSettings
 
+PENDING_BACKOFF_CAP = 40
+"""Upstream doubles its pause while pending from 5 s up to 10 s; the stand-in's interval is
+shorter, so it may double further before it stops growing."""
+
 
 @dataclass(frozen=True)
 class Caller:
@@ -55,18 +59,25 @@ class Context:
 
     def wait_until(self, what: str, done: Callable[[], bool]) -> None:
         """Poll `done` until it holds `confirmations` times in a row, or fail after the wait
-        timeout (upstream: `consistency.WaitForUpdate` / `WaitForDeletion`)."""
+        timeout (upstream: `consistency.WaitForUpdate` / `WaitForDeletion`). As upstream's
+        `StateChangeConf`, the pause doubles while the answer is still pending (up to
+        `PENDING_BACKOFF_CAP` times the poll interval) and stays short between confirmations."""
+        interval = self.settings.poll_interval_seconds
         deadline = time.monotonic() + self.settings.wait_timeout_seconds
+        pause = interval
         in_a_row = 0
         while True:
             if done():
                 in_a_row += 1
                 if in_a_row >= self.settings.confirmations:
                     return
+                pause = interval
             else:
                 in_a_row = 0
-            if time.monotonic() >= deadline:
+                pause = min(pause * 2, interval * PENDING_BACKOFF_CAP)
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
                 raise StandinError(
                     f"timed out after {self.settings.wait_timeout_seconds:.0f} s waiting for {what}"
                 )
-            self.graph.sleep(self.settings.poll_interval_seconds)
+            self.graph.sleep(min(pause, remaining))
