@@ -677,6 +677,25 @@ def test_deleting_the_signing_certificate_removes_its_key_pair(
     }
 
 
+def test_with_two_certificates_delete_removes_the_last_listed_pair_as_upstream_does(
+    standin: StandinPlugin, emulator: Emulator
+) -> None:
+    """Upstream takes the customKeyIdentifier of the LAST keyCredential whose keyId is not the
+    resource's, so when Graph lists the older certificate first (as the emulator does), deleting
+    it removes the newer pair and then waits in vain for its own key to go. Pinned here so the
+    stand-in keeps upstream's wire behaviour; a certificate replacement (new end date) meets it."""
+    app = gallery_app(standin)
+    sp_id = app.outputs["servicePrincipalObjectId"]
+    older, newer = Managed(standin, CERTIFICATE, "older"), Managed(standin, CERTIFICATE, "newer")
+    older.up({"servicePrincipalId": app.outputs["servicePrincipalId"]})
+    newer.up({"servicePrincipalId": app.outputs["servicePrincipalId"]})
+    with pytest.raises(PluginError) as raised:
+        older.destroy()
+    assert "waiting for deletion of token signing certificate credential" in raised.value.details
+    left = {k["keyId"] for k in emulator.directory_object(sp_id)["keyCredentials"]}
+    assert older.outputs["keyId"] in left and newer.outputs["keyId"] not in left
+
+
 def test_an_end_date_that_is_not_rfc3339_is_a_check_failure(standin: StandinPlugin) -> None:
     checked = Managed(standin, CERTIFICATE, "c").check(
         {"servicePrincipalId": "not-an-id", "endDate": "next year", "displayName": "Asana"}
