@@ -265,12 +265,14 @@ def test_application_lookup_by_object_id_gives_the_client_id(
     found, failures = standin.invoke(GET_APPLICATION, {"objectId": made["application"]["id"]})
     assert failures == []
     assert found["clientId"] == made["application"]["appId"]
+    by_client_id, _ = standin.invoke(GET_APPLICATION, {"clientId": made["application"]["appId"]})
+    assert by_client_id["objectId"] == made["application"]["id"]
     assert found["id"] == f"/applications/{made['application']['id']}"
     assert [a["displayName"] for a in found["appRoles"]] == ["User", "msiam_access"]
     calls = graph_calls(emulator)
     app_path = f"/v1.0/applications/{made['application']['id']}"
     assert calls[-3:] == [
-        ("GET", app_path),
+        ("GET", "/v1.0/applications"),
         ("GET", f"/beta/applications/{made['application']['id']}"),
         ("GET", f"{app_path}/owners"),
     ]
@@ -388,6 +390,27 @@ def test_import_of_a_hand_made_app_returns_its_inputs(
         ).changes
         is False
     )
+
+
+def test_an_app_that_never_becomes_readable_is_still_recorded(
+    standin: StandinPlugin, emulator: Emulator
+) -> None:
+    emulator.inject(
+        Fault.status(404), service="graph", method="GET", path=r"^/v1\.0/applications/", times=1000
+    )
+    with pytest.raises(PluginError) as raised:
+        gallery_app(standin)
+    failed = raised.value.init_failed
+    assert failed is not None
+    assert failed.id.startswith(f"/applicationTemplates/{ASANA_TEMPLATE_ID}/instantiate/")
+    assert "waiting for replication of new application" in raised.value.details
+    assert len(emulator.applications()) == 1  # it exists, so the engine must keep it
+
+
+def test_a_malformed_import_id_is_refused_with_the_expected_shape(standin: StandinPlugin) -> None:
+    with pytest.raises(PluginError) as raised:
+        Managed(standin, APP, "a").import_("/applications/123")
+    assert "/applicationTemplates/{templateId}/instantiate/" in raised.value.details
 
 
 def test_destroying_the_app_deletes_the_application(
@@ -900,6 +923,23 @@ def test_destroying_the_secret_puts_every_key_back_empty_and_waits_until_they_ar
     assert emulator.secrets(sp_id) == {}
     reads_after = [r for r in emulator.requests if r.method == "GET"][-5:]
     assert all(r.path.endswith("/synchronization/secrets") for r in reads_after)
+
+
+def test_import_of_secrets_returns_what_graph_shows_with_the_token_masked(
+    standin: StandinPlugin, emulator: Emulator, tenant: Tenant
+) -> None:
+    made = emulator.instantiate_gallery_app(ASANA_TEMPLATE_ID, "Asana")
+    sp_id = made["servicePrincipal"]["id"]
+    emulator.set_secrets(
+        sp_id, {"BaseAddress": emulator.scim_base_url, "SecretToken": tenant.asana_token}
+    )
+    imported = Managed(standin, SECRET, "secret").import_(f"/servicePrincipals/{sp_id}")
+    assert imported["servicePrincipalId"] == f"/servicePrincipals/{sp_id}"
+    assert plain(imported["credentials"]) == [
+        {"key": "BaseAddress", "value": emulator.scim_base_url},
+        {"key": "SecretToken", "value": "*"},
+    ]
+    assert all(isinstance(item["value"], Secret) for item in imported["credentials"])
 
 
 def test_the_job_is_created_started_paused_and_deleted(
