@@ -265,8 +265,10 @@ def markdown(stack: str, drifted: list[Drifted], kind: str) -> str:
         ]
         lines.append("")
     lines += [
-        "To put the stack's version back: `pulumi up --stack " + stack + "`. To keep the change "
-        "instead, edit `stacks/Pulumi." + stack + ".yaml` to match and open a pull request.",
+        "To put the stack's version back: `pulumi up --refresh --stack " + stack + "` (without "
+        "`--refresh`, `up` compares with the recorded state and sees nothing to do). To keep "
+        "the change instead, edit `stacks/Pulumi." + stack + ".yaml` to match and open a pull "
+        "request.",
         "",
     ]
     return "\n".join(lines)

@@ -159,7 +159,9 @@ def run(demo: Demo) -> None:
             "config", "set", "--secret", "--stack", STACK, f"{PROJECT}:asanaToken",
             show=False, stdin=tenant.asana_token,
         )  # fmt: skip
-        return _summary(demo.pulumi("up", "--stack", STACK, "--yes", "--non-interactive"))
+        return _summary(
+            demo.pulumi("up", "--refresh", "--stack", STACK, "--yes", "--non-interactive")
+        )
 
     demo.step("A new Asana token is set as a secret, and pulumi up puts everything back", put_back)
     demo.step("The drift check again: no drift", drift(NO_DRIFT))

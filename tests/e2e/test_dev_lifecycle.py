@@ -35,7 +35,8 @@ class DevStack:
     before_up: dict[str, Any]
 
     def up(self) -> str:
-        return self.workspace.pulumi("up", "--stack", STACK, "--yes", "--non-interactive").stdout
+        up = ("up", "--refresh", "--stack", STACK, "--yes", "--non-interactive")
+        return self.workspace.pulumi(*up).stdout
 
     def outputs(self) -> dict[str, Any]:
         run = self.workspace.pulumi("stack", "output", "--stack", STACK, "--json")
