@@ -85,8 +85,27 @@ class Demo:
         return run
 
 
+STANDIN_WARNING = "using pulumi-resource-azuread from $PATH"
+"""The CLI's own note that it runs the stand-in; said once at the start instead of per line."""
+
+
+def _readable(text: str) -> list[str]:
+    """The CLI's output without progress lines and the repeated stand-in note."""
+    lines = []
+    for line in text.rstrip().splitlines():
+        stripped = line.strip()
+        if not stripped or stripped.startswith("@ ") or stripped == "Diagnostics:":
+            continue
+        if STANDIN_WARNING in line:
+            continue
+        if stripped.startswith("pulumi:pulumi:Stack (") or stripped.endswith("warnings"):
+            continue
+        lines.append(line)
+    return lines
+
+
 def _indent(text: str, limit: int = 60) -> None:
-    lines = [line for line in text.rstrip().splitlines() if line.strip()]
+    lines = _readable(text)
     for line in lines[:limit]:
         print(f"    | {line}")
     if len(lines) > limit:
@@ -111,7 +130,7 @@ def run(demo: Demo) -> None:
     def preview() -> str:
         config = local_policy_config(tenant, workspace.base / "policy-config.json")
         run = demo.pulumi(
-            "preview", "--stack", STACK, "--diff", "--non-interactive",
+            "preview", "--stack", STACK, "--non-interactive",
             "--policy-pack", str(POLICY_PACK), "--policy-pack-config", str(config),
         )  # fmt: skip
         if "to create" not in run.stdout:
@@ -121,7 +140,9 @@ def run(demo: Demo) -> None:
     demo.step("pulumi preview, with the policy pack (what `up` would do)", preview)
     demo.step(
         "pulumi up (creates the app, SSO, assignments and provisioning in the local tenant)",
-        lambda: _summary(demo.pulumi("up", "--stack", STACK, "--yes", "--non-interactive")),
+        lambda: _summary(
+            demo.pulumi("up", "--stack", STACK, "--yes", "--skip-preview", "--non-interactive")
+        ),
     )
 
     def outputs() -> str:
@@ -160,14 +181,18 @@ def run(demo: Demo) -> None:
             show=False, stdin=tenant.asana_token,
         )  # fmt: skip
         return _summary(
-            demo.pulumi("up", "--refresh", "--stack", STACK, "--yes", "--non-interactive")
+            demo.pulumi(
+                "up", "--refresh", "--stack", STACK, "--yes", "--skip-preview", "--non-interactive"
+            )
         )
 
     demo.step("A new Asana token is set as a secret, and pulumi up puts everything back", put_back)
     demo.step("The drift check again: no drift", drift(NO_DRIFT))
 
     def destroy() -> str:
-        _summary(demo.pulumi("destroy", "--stack", STACK, "--yes", "--non-interactive"))
+        _summary(
+            demo.pulumi("destroy", "--stack", STACK, "--yes", "--skip-preview", "--non-interactive")
+        )
         if tenant.emulator.snapshot() != before:
             raise DemoFailed("destroy left the tenant different from before `up`")
         return "the tenant is exactly as it was before `up`"
