@@ -56,12 +56,16 @@ class CliFailed(AssertionError):
 
 @dataclass
 class Workspace:
-    """The project as the CLI sees it, under `base`: `project/`, `state/` and `home/`."""
+    """A Pulumi project (ours by default) as the CLI sees it, under `base`: `project/`, `state/`
+    and `home/`. `source` holds its Pulumi.yaml and the files in `linked`; the virtualenv is
+    always the repository's."""
 
     base: Path
     ca_bundle: str | None = None
     extra_env: Mapping[str, str] = field(default_factory=dict)
     runs: list[CliRun] = field(default_factory=list)
+    source: Path = ROOT
+    linked: tuple[str, ...] = LINKED
 
     def __post_init__(self) -> None:
         self.project = self.base / "project"
@@ -69,11 +73,13 @@ class Workspace:
         self.home = self.base / "home"
         for folder in (self.project / "stacks", self.state, self.home):
             folder.mkdir(parents=True, exist_ok=True)
-        (self.project / "Pulumi.yaml").write_bytes((ROOT / "Pulumi.yaml").read_bytes())
-        for name in LINKED:
+        (self.project / "Pulumi.yaml").write_bytes((self.source / "Pulumi.yaml").read_bytes())
+        links = {name: self.source / name for name in self.linked}
+        links[".venv"] = ROOT / ".venv"
+        for name, target in links.items():
             link = self.project / name
             if not link.exists():
-                link.symlink_to(ROOT / name)
+                link.symlink_to(target)
 
     @property
     def env(self) -> dict[str, str]:
