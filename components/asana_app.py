@@ -139,7 +139,7 @@ class AsanaEnterpriseApp(pulumi.ComponentResource):
         return azuread.ServicePrincipalTokenSigningCertificate(
             f"{self._name}-saml-signing-certificate",
             service_principal_id=self.service_principal.id,
-            display_name=asana.SSO_CERTIFICATE_NAME,
+            display_name=sso.certificate_name,
             end_date=sso.certificate_end_date,
             opts=child,
         )

@@ -103,6 +103,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Expiry of the SAML signing certificate (RFC 3339); unset, Entra's default (3 years).",
     ),
     Setting(
+        "ssoCertificateName",
+        "string",
+        "Subject of the SAML signing certificate; a change makes a new certificate.",
+        asana.SSO_CERTIFICATE_NAME,
+    ),
+    Setting(
         "assignmentGroups", "array", "Groups assigned to the app: object ids or display names.", []
     ),
     Setting(
@@ -201,6 +207,7 @@ class SsoSettings:
     reply_url: str
     notification_emails: tuple[str, ...]
     certificate_end_date: str | None
+    certificate_name: str
 
 
 @dataclass(frozen=True)
@@ -274,6 +281,7 @@ def _sso(reader: _Reader) -> SsoSettings | None:
         reply_url=reader.text("ssoReplyUrl", _https_url),
         notification_emails=reader.unique_list("ssoNotificationEmails", _email, "email address"),
         certificate_end_date=reader.optional_text("ssoCertificateEndDate", _future_rfc3339),
+        certificate_name=reader.text("ssoCertificateName", _certificate_name),
     )
 
 
@@ -347,6 +355,17 @@ def _sign_on_url(value: str) -> str | None:
     domain = value.removeprefix(asana.SSO_SIGN_ON_URL_PREFIX)
     if not value.startswith(asana.SSO_SIGN_ON_URL_PREFIX) or not _DOMAIN.match(domain):
         return f"{asana.SSO_SIGN_ON_URL_PREFIX}<your email domain>, e.g. ...a/contoso.com"
+    return None
+
+
+def _certificate_name(value: str) -> str | None:
+    """Entra names SAML signing certificates by subject, "CN=<name>" (the portal's own are
+    "CN=Microsoft Azure Federated SSO Certificate")."""
+    name = value.removeprefix("CN=")
+    if not value.startswith("CN=") or not name.strip() or len(value) > 256:
+        return 'a certificate subject "CN=<name>" of up to 256 characters'
+    if _CONTROL.search(value) or any(c in name for c in ',=+<>#;\\"'):
+        return 'a certificate subject "CN=<name>" without control characters or , = + < > # ;'
     return None
 
 

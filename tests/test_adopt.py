@@ -39,7 +39,13 @@ TOKEN_KEY = "asana-provisioning:asanaToken"
 P = "asana-provisioning:"
 
 
-def hand_configured(emulator: Emulator, tenant: Tenant, *, provisioning: bool = True) -> str | None:
+def hand_configured(
+    emulator: Emulator,
+    tenant: Tenant,
+    *,
+    provisioning: bool = True,
+    base_address: str = "https://app.asana.com/api/1.0/scim",
+) -> str | None:
     """The setup an admin makes by following Microsoft's two Asana tutorials in the portal."""
     emulator.add_enterprise_app(
         SP,
@@ -55,7 +61,6 @@ def hand_configured(emulator: Emulator, tenant: Tenant, *, provisioning: bool = 
         redirect_uris=["https://app.asana.com/-/saml/consume"],
         token_signing_key={
             "keyId": "6f5e4d3c-2b1a-4098-8765-43210fedcba9",
-            "thumbprint": "0A1B2C3D4E5F60718293A4B5C6D7E8F901234567",
             "endDateTime": "2029-11-27T00:00:00Z",
             "displayName": "CN=Microsoft Azure Federated SSO Certificate",
         },
@@ -78,7 +83,7 @@ def hand_configured(emulator: Emulator, tenant: Tenant, *, provisioning: bool = 
     emulator.set_secrets(
         SP,
         {
-            "BaseAddress": "https://app.asana.com/api/1.0/scim",
+            "BaseAddress": base_address,
             "SecretToken": tenant.asana_token,
             "SyncNotificationSettings": json.dumps(
                 {
@@ -196,7 +201,7 @@ def test_the_import_file_names_every_azuread_resource_with_its_import_id(
     assert {(e["type"], e["name"]) for e in imports["resources"]} == declared
     ids = {e["name"]: e["id"] for e in imports["resources"]}
     assert ids["asana-app"] == f"/applicationTemplates/{GALLERY}/instantiate/{APP_OBJECT}/{SP}"
-    assert ids["asana-service-principal"] == SP
+    assert ids["asana-service-principal"] == f"/servicePrincipals/{SP}"
     assert ids["asana-saml-reply-url"] == f"/applications/{APP_OBJECT}/redirectUris/Web"
     assert ids["asana-saml-identifier"] == (
         f"/applications/{APP_OBJECT}/identifierUris/aHR0cHM6Ly9hcHAuYXNhbmEuY29tLw=="

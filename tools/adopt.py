@@ -99,8 +99,9 @@ def next_steps(stack: str, stack_file: Path, import_file: Path) -> str:
             f"  2. pulumi config set --secret asanaToken <token> --stack {stack}",
             f"  3. pulumi up --stack {stack} --target '{component}' --yes"
             "    # records the component only; nothing in Entra changes",
-            f"  4. pulumi import --stack {stack} --file {import_file} --yes",
-            f"  5. pulumi up --stack {stack}"
+            f"  4. pulumi import --stack {stack} --file {import_file} --yes --generate-code=false"
+            "    # the program already declares them",
+            f"  5. pulumi up --stack {stack} --yes"
             "    # adopts token, template and mappings without changes; writes the"
             " synchronization secret once with the values it already has",
             f"  6. pulumi preview --stack {stack}    # shows no changes",
@@ -120,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     which.add_argument("--object-id", help="object id of its service principal")
     parser.add_argument("--import-file", type=Path, help="default: adopt-<stack>-import.json")
     parser.add_argument("--force", action="store_true", help="overwrite an existing stack file")
-    parser.add_argument("--stack-dir", type=Path, default=ROOT / "stacks", help="default: stacks/")
+    parser.add_argument("--stack-dir", type=Path, default=Path("stacks"), help="default: stacks/")
     parser.add_argument("--environment", help="azuread environment (global, usgovernment, china)")
     parser.add_argument("--graph-endpoint", help="Graph root of a custom cloud")
     parser.add_argument("--authority-host", help="authority host of a custom cloud")
@@ -148,6 +149,8 @@ def main(argv: list[str] | None = None) -> int:
         with GraphClient(settings.graph) as graph:
             live = read_live_app(graph, args.name, args.object_id)
         adoption = adopt(live, args.stack)
+        # The cloud it was read from is where the stack must deploy too.
+        adoption.config.update(config)
     except (AdoptionError, ConfigError, ServiceError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

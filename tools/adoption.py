@@ -18,6 +18,7 @@ from components.asana_defaults import (
     DEFAULT_APP_ROLE,
     DEFAULT_DELETION_THRESHOLD,
     SCIM_TENANT_URL,
+    SSO_CERTIFICATE_NAME,
     SSO_IDENTIFIER,
     SSO_REPLY_URL,
 )
@@ -104,6 +105,10 @@ def _sso(live: LiveApp, adoption: Adoption) -> None:
         config[f"{P}ssoReplyUrl"] = replies[0]
     if sp.get("notificationEmailAddresses"):
         config[f"{P}ssoNotificationEmails"] = list(sp["notificationEmailAddresses"])
+    certificate = _signing_certificate(sp)
+    name = (certificate or {}).get("displayName")
+    if name and name != SSO_CERTIFICATE_NAME:  # a new name would mean a new certificate
+        config[f"{P}ssoCertificateName"] = name
     adoption.notes.append(f"single sign-on: SAML, sign-on URL {config[f'{P}ssoSignOnUrl']}")
 
 
@@ -265,7 +270,11 @@ def _import_file(live: LiveApp, stack: str, config: dict[str, Any]) -> dict[str,
             f"/applicationTemplates/{app.get('applicationTemplateId')}/instantiate/"
             f"{app['id']}/{sp_id}",
         ),
-        _entry("azuread:index/servicePrincipal:ServicePrincipal", "service-principal", sp_id),
+        _entry(
+            "azuread:index/servicePrincipal:ServicePrincipal",
+            "service-principal",
+            f"/servicePrincipals/{sp_id}",
+        ),
     ]
     if config.get(f"{P}ssoEnabled"):
         identifier = (app.get("identifierUris") or [SSO_IDENTIFIER])[0]
@@ -282,8 +291,9 @@ def _import_file(live: LiveApp, stack: str, config: dict[str, Any]) -> dict[str,
                 f"/applications/{app['id']}/redirectUris/Web",
             ),
         ]
-        key = _signing_key(live.service_principal)
-        if key is not None:
+        certificate = _signing_certificate(live.service_principal)
+        if certificate is not None:
+            key = certificate["keyId"]
             resources.append(
                 _entry(
                     "azuread:index/servicePrincipalTokenSigningCertificate:"
@@ -323,11 +333,21 @@ def _entry(resource_type: str, suffix: str, import_id: str) -> dict[str, str]:
     }
 
 
-def _signing_key(service_principal: dict[str, Any]) -> str | None:
-    """The key id of the active SAML signing certificate (the verify key of the thumbprint)."""
-    thumbprint = service_principal.get("preferredTokenSigningKeyThumbprint")
+def _signing_certificate(service_principal: dict[str, Any]) -> dict[str, Any] | None:
+    """The active SAML signing certificate's verify key (the one of the preferred thumbprint)."""
+    thumbprint = str(service_principal.get("preferredTokenSigningKeyThumbprint") or "").upper()
     keys = [k for k in service_principal.get("keyCredentials") or [] if k.get("usage") == "Verify"]
     for key in keys:
-        if thumbprint and key.get("customKeyIdentifier") == thumbprint:
-            return str(key.get("keyId"))
-    return str(keys[0]["keyId"]) if keys else None
+        if thumbprint and _thumbprint_of(key) == thumbprint:
+            return key
+    return keys[0] if keys else None
+
+
+def _thumbprint_of(key: dict[str, Any]) -> str:
+    """Graph stores a certificate's SHA-1 thumbprint in customKeyIdentifier as the digest's bytes
+    in base64 (Edm.Binary); the service principal's preferredTokenSigningKeyThumbprint is hex."""
+    try:
+        digest = base64.b64decode(str(key.get("customKeyIdentifier") or ""), validate=True)
+    except ValueError:
+        return ""
+    return digest.hex().upper()

@@ -22,8 +22,8 @@ import yaml
 
 from tests.e2e.engine import ROOT, cli_environment
 
-LINKED = ("__main__.py", "components", "providers", "scripts", "policies", ".venv")
-"""What the program and the drift workflow's commands read from the project."""
+LINKED = ("__main__.py", "components", "providers", "scripts", "tools", "policies")
+"""What the program, the drift workflow and the README's commands read from the project."""
 DEFAULT_TIMEOUT_SECONDS = 600.0
 
 

@@ -13,6 +13,7 @@ import string
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from . import certificates
 from .directory_objects import INTEGRATED_APP_TAG, new_application, new_service_principal
 from .messages import JsonObject
 from .store import Tenant
@@ -22,7 +23,10 @@ APP_ROLE_KEYS = frozenset(
 )
 """The appRole properties; each seeded role needs all of them."""
 
-SIGNING_KEY_KEYS = frozenset(["keyId", "thumbprint", "endDateTime", "displayName"])
+SIGNING_KEY_KEYS = frozenset(["keyId", "endDateTime", "displayName"])
+"""Required in a seeded signing key. Without a `thumbprint` a real self-signed certificate is
+made (as the portal's "New certificate" does), so its key can be read and parsed; with one, the
+seed names a certificate whose key is unknown and stays null."""
 
 SIGNING_CERTIFICATE_YEARS = 3
 """The portal's SAML signing certificates are valid for three years; used for the
@@ -61,7 +65,7 @@ class EnterpriseApp:
             missing = SIGNING_KEY_KEYS - key.keys()
             if missing:
                 raise ValueError(f"token_signing_key lacks {sorted(missing)}")
-            thumbprint = str(key["thumbprint"])
+            thumbprint = str(key.get("thumbprint", "0" * 40))
             if len(thumbprint) != 40 or not set(thumbprint) <= set(string.hexdigits):
                 raise ValueError("token_signing_key thumbprint must be 40 hex digits (SHA-1)")
             _parse_time(key["endDateTime"])
@@ -101,18 +105,43 @@ def seed(tenant: Tenant, sp_id: str, app: EnterpriseApp) -> None:
         tags=[INTEGRATED_APP_TAG],
         app_role_assignment_required=app.application_template_id is not None,
     )
-    key = app.token_signing_key
+    key_credentials, password_credentials, thumbprint = _signing_credentials(app.token_signing_key)
     sp.update(
         {
             "loginUrl": app.login_url,
             "notificationEmailAddresses": list(app.notification_email_addresses),
             "preferredSingleSignOnMode": app.preferred_single_sign_on_mode,
-            "preferredTokenSigningKeyThumbprint": None if key is None else key["thumbprint"],
-            "keyCredentials": [] if key is None else [_key_credential(key)],
+            "preferredTokenSigningKeyThumbprint": thumbprint,
+            "keyCredentials": key_credentials,
+            "passwordCredentials": password_credentials,
         }
     )
     tenant.applications[app.app_object_id] = copy.deepcopy(application)
     tenant.service_principals[sp_id] = copy.deepcopy(sp)
+
+
+def _signing_credentials(
+    key: JsonObject | None,
+) -> tuple[list[JsonObject], list[JsonObject], str | None]:
+    """The service principal's keyCredentials, passwordCredentials and preferred thumbprint for a
+    seeded signing key: a real certificate when the seed names none (see SIGNING_KEY_KEYS)."""
+    if key is None:
+        return [], [], None
+    if "thumbprint" in key:
+        return [_key_credential(key)], [], str(key["thumbprint"])
+    end = _parse_time(key["endDateTime"])
+    start = (
+        _parse_time(key["startDateTime"])
+        if "startDateTime" in key
+        else _years_before(end, SIGNING_CERTIFICATE_YEARS)
+    )
+    made = certificates.create(str(key["displayName"]), start, end)
+    sign, verify = made.key_credentials
+    return (
+        [sign, {**verify, "keyId": key["keyId"]}],
+        [made.password_credential],
+        str(made.response["thumbprint"]),
+    )
 
 
 def _key_credential(key: JsonObject) -> JsonObject:
