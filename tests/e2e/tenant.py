@@ -35,6 +35,7 @@ class LocalTenant:
     client_secret: str
     asana_token: str
     principal_ids: dict[str, str] = field(default_factory=dict)
+    retired_tokens: list[str] = field(default_factory=list)
 
     @classmethod
     def start(cls, groups: Iterable[str] = (), users: Iterable[str] = ()) -> LocalTenant:
@@ -57,6 +58,7 @@ class LocalTenant:
 
     def rotate_asana_token(self) -> str:
         """A new token from Asana's Admin Console (the old one stays as it was)."""
+        self.retired_tokens.append(self.asana_token)
         self.asana_token = new_asana_token()
         self.emulator.add_scim_token(self.asana_token)
         return self.asana_token
@@ -95,5 +97,6 @@ class LocalTenant:
         }
 
     def secret_values(self) -> list[str]:
-        """What must never appear in plain text anywhere (state, outputs, logs)."""
-        return [self.client_secret, self.asana_token]
+        """What must never appear in plain text anywhere (state, outputs, logs): the client
+        secret and every Asana token this tenant has issued."""
+        return [self.client_secret, self.asana_token, *self.retired_tokens]

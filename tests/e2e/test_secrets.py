@@ -1,0 +1,52 @@
+"""Secrets under the real CLI: the Asana token and the Graph client secret appear nowhere in
+plain text, not in `pulumi stack export`, the engine's `--json` output, the CLI's output, or the
+plugins' logs (the engine's own log with every plugin's output flowed into it)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.e2e.stacks import named_principals, shipped_settings
+from tests.e2e.tenant import CLIENT_ID, LocalTenant
+from tests.e2e.workspace import Workspace
+
+DEV = Path(__file__).resolve().parents[2] / "stacks" / "Pulumi.dev.yaml"
+VERBOSE = ("--logtostderr", "--logflow", "-v=9")
+"""The engine's own log at its most verbose, with the plugins' logs flowed into it."""
+
+
+def test_no_secret_appears_in_state_outputs_logs_or_json(tenant: LocalTenant, workspace: Workspace):
+    settings = shipped_settings(DEV)
+    tenant.add_principals(*named_principals(settings))
+    workspace.create_stack("dev", {**settings, **tenant.plain_settings()}, tenant.secret_settings())
+    stack = ("--stack", "dev", "--non-interactive")
+
+    workspace.pulumi("preview", *stack, "--json")
+    workspace.pulumi("up", *stack, "--yes", "--json")
+    workspace.pulumi("preview", *stack, "--diff", *VERBOSE)
+    workspace.pulumi("refresh", *stack, "--preview-only", "--json")
+    exported = workspace.pulumi("stack", "export", "--stack", "dev")
+    workspace.pulumi("stack", "output", "--stack", "dev", "--json")
+    tenant.rotate_asana_token()  # an update carries the new token through every provider
+    workspace.pulumi(
+        "config", "set", "--secret", "--stack", "dev", "asana-provisioning:asanaToken",
+        stdin=tenant.asana_token,
+    )  # fmt: skip
+    workspace.pulumi("up", *stack, "--yes", "--diff", *VERBOSE)
+    workspace.pulumi("destroy", *stack, "--yes", "--json")
+
+    secrets = tenant.secret_values()
+    for run in workspace.runs:
+        for secret in secrets:
+            assert secret not in run.output, f"a secret is in the output of `{' '.join(run.args)}`"
+    verbose = [run for run in workspace.runs if "-v=9" in run.args]
+    assert all(len(run.stderr) > 100_000 for run in verbose), "the engine's log was captured"
+    assert all(CLIENT_ID in run.stderr for run in verbose), "it shows configuration values"
+    state = json.loads(exported.stdout)
+    assert state["deployment"]["resources"], "the export holds the deployed resources"
+    logs = [path for path in (workspace.home / "logs").rglob("*") if path.is_file()]
+    assert logs, "the CLI wrote its log files"
+    for path in logs:
+        text = path.read_text(encoding="utf-8", errors="replace")
+        assert not any(secret in text for secret in secrets), f"a secret is in {path}"
