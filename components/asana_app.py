@@ -141,7 +141,10 @@ class AsanaEnterpriseApp(pulumi.ComponentResource):
             service_principal_id=self.service_principal.id,
             display_name=sso.certificate_name,
             end_date=sso.certificate_end_date,
-            opts=child,
+            # The azuread provider deletes a signing certificate by removing the *last* key pair
+            # listed on the service principal; created before the old one is deleted, the new
+            # certificate would be the one removed. So a replacement deletes the old one first.
+            opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True),
         )
 
     def _declare_assignments(self) -> dict[Principal, azuread.AppRoleAssignment]:
