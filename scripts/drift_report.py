@@ -165,20 +165,17 @@ def _changes(step: Mapping[str, Any], old: Mapping[str, Any], new: Mapping[str, 
         before, after = old.get("outputs") or {}, new.get("outputs") or {}
         paths = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
     for path in paths:
-        if str(_segments(path)[0] if _segments(path) else path) in _INTERNAL_PROPERTIES:
+        segments = _segments(path)
+        if segments and segments[0] in _INTERNAL_PROPERTIES:
             continue
-        kind = (detailed.get(path) or {}).get("kind", "update")
-        yield Change(
-            path,
-            _value_at(old, path, kind.startswith("add")),
-            _value_at(new, path, kind.startswith("delete")),
-        )
+        # Each side shows what its state holds: a provider may call a property going to false
+        # "deleted" (Terraform's zero values), but the live value is still false, not absent.
+        yield Change(path, _value_at(old, segments), _value_at(new, segments))
 
 
-def _value_at(state: Mapping[str, Any], path: str, absent: bool) -> str:
-    if absent or not state:
+def _value_at(state: Mapping[str, Any], segments: list[str | int]) -> str:
+    if not state:
         return "(none)"
-    segments = _segments(path)
     if segments and segments[0] in _CREDENTIAL_PROPERTIES:
         return SECRET
     for section in ("outputs", "inputs"):

@@ -167,6 +167,7 @@ def test_a_revoked_token_and_an_edited_mapping_are_named_from_the_real_event_log
 
     assert status == drift_report.DRIFT
     assert "| `accepted` | `true` | `false` |" in report
+    assert "| `enabled` | `true` | `false` |" in report  # a paused job: false, not absent
     assert '"attribute": "jobTitle"' in report and '"attribute": "department"' in report
     assert "(`asana-user-attribute-mappings`, update)" in report
     assert "(`asana-provisioning-secret`, update)" in report
