@@ -23,6 +23,8 @@ from providers.attribute_mappings import ProvisioningAttributeMappings
 from providers.provisioning_template import ProvisioningTemplate
 
 COMPONENT_TYPE = "asana-provisioning:index:AsanaEnterpriseApp"
+PRINCIPAL_KINDS = "principalKinds"
+"""The component's input naming each assignment resource's kind ("group" or "user")."""
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 
 
@@ -76,7 +78,12 @@ class AsanaEnterpriseApp(pulumi.ComponentResource):
     def __init__(
         self, name: str, settings: StackSettings, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__(COMPONENT_TYPE, name, None, opts)
+        # What each assignment is (group or user), declared with the component, so policies
+        # can tell before Graph reports a principal type (an assignment's `principalType` is
+        # known only after it is created); never a name or id, which may be secret. Policies
+        # see a component's registered outputs, so it is an output too.
+        self._principal_kinds = {assignment_name(name, p): p.kind for p in settings.principals}
+        super().__init__(COMPONENT_TYPE, name, {PRINCIPAL_KINDS: self._principal_kinds}, opts)
         self._name = name
         self._settings = settings
         self._invoke = pulumi.InvokeOptions(parent=self)
@@ -118,6 +125,7 @@ class AsanaEnterpriseApp(pulumi.ComponentResource):
             {
                 "applicationObjectId": self.application.application_object_id,
                 "servicePrincipalObjectId": self.service_principal.object_id,
+                PRINCIPAL_KINDS: self._principal_kinds,
             }
         )
 

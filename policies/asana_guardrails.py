@@ -25,6 +25,7 @@ from pulumi_policy import (
     StackValidationArgs,
     StackValidationPolicy,
 )
+from pulumi_policy.proxy import UnknownValueError
 
 APP = "azuread:index/applicationFromTemplate:ApplicationFromTemplate"
 SERVICE_PRINCIPAL = "azuread:index/servicePrincipal:ServicePrincipal"
@@ -34,6 +35,7 @@ JOB = "azuread:index/synchronizationJob:SynchronizationJob"
 TOKEN = "pulumi-python:dynamic/asana:ServiceAccountToken"
 MAPPINGS = "pulumi-python:dynamic/asana:ProvisioningAttributeMappings"
 ASANA_SCIM_URL = "https://app.asana.com/api/1.0/scim"
+PRINCIPAL_KINDS = "principalKinds"  # components.asana_app.PRINCIPAL_KINDS (the pack stands alone)
 
 
 def _credentials(props: Mapping[str, Any]) -> dict[str, str]:
@@ -154,15 +156,29 @@ def _user_mapping_matches_on_user_name(
             )
 
 
-def _groups_only(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    principal_type = args.props.get("principalType")
-    is_user = principal_type == "User" if principal_type else "-user-" in args.name
-    if is_user:
-        report(
-            "A user is assigned directly; in this environment access is granted through "
-            "groups. Move the user into a group in asana-provisioning:assignmentGroups.",
-            None,
-        )
+def _groups_only(args: StackValidationArgs, report: ReportViolation) -> None:
+    for assignment in _of_type(args.resources, ASSIGNMENT):
+        if _principal_type(assignment) == "User":
+            report(
+                "A user is assigned directly; in this environment access is granted through "
+                "groups. Move the user into a group in asana-provisioning:assignmentGroups.",
+                assignment.urn,
+            )
+
+
+def _principal_type(assignment: PolicyResource) -> str | None:
+    """What the assignment really is: Graph's `principalType` once it exists, before that the
+    kind the AsanaEnterpriseApp component declared for it (never guessed from a name)."""
+    try:
+        live = assignment.props.get("principalType")
+    except UnknownValueError:  # not created yet: Graph has not said, so use what was declared
+        live = None
+    if isinstance(live, str) and live:
+        return live
+    parent = assignment.parent
+    kinds = parent.props.get(PRINCIPAL_KINDS) if parent is not None else None
+    kind = kinds.get(assignment.name) if isinstance(kinds, Mapping) else None
+    return {"group": "Group", "user": "User"}.get(str(kind)) if kind else None
 
 
 def _sso_on(args: ResourceValidationArgs, report: ReportViolation) -> None:
@@ -290,13 +306,12 @@ POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
         _user_mapping_matches_on_user_name,
         EnforcementLevel.MANDATORY,
     ),
-    _resource_policy(
-        "assignments-groups-only",
-        "Access is granted through groups, not direct user assignments (prod). Fix: move users "
-        "from assignmentUsers into a group listed in assignmentGroups.",
-        [ASSIGNMENT],
-        _groups_only,
-        EnforcementLevel.ADVISORY,
+    StackValidationPolicy(
+        name="assignments-groups-only",
+        description="Access is granted through groups, not direct user assignments (prod). Fix: "
+        "move users from assignmentUsers into a group listed in assignmentGroups.",
+        validate=_groups_only,
+        enforcement_level=EnforcementLevel.ADVISORY,
     ),
     _resource_policy(
         "sso-enabled",

@@ -20,6 +20,8 @@ from tests.policy_runner import (
 from tests.program import STACK_FILES, Registered, run_program, stack_name
 from tests.test_program_stacks import TOKEN, TOKEN_KEY, stack_config
 
+ASSIGNMENT = "azuread:index/appRoleAssignment:AppRoleAssignment"
+
 P = "asana-provisioning:"
 SECRET = "azuread:index/synchronizationSecret:SynchronizationSecret"
 BY_NAME = {policy.name: policy for policy in POLICIES}
@@ -132,13 +134,6 @@ DIRECT: list[tuple[str, str, dict, dict, str]] = [
             "mappings": [{"target": "userName", "matchingPriority": 1}],
         },
         "must map active",
-    ),
-    (
-        "assignments-groups-only",
-        "azuread:index/appRoleAssignment:AppRoleAssignment",
-        {"principalType": "Group"},
-        {"principalType": "User"},
-        "assigned directly",
     ),
     (
         "sso-enabled",
@@ -300,6 +295,35 @@ def test_a_variant_of_prod_that_breaks_a_policy_is_reported_mandatory(variant, p
 
     assert {v.policy for v in violations} >= {policy}
     assert all(v.level == "mandatory" for v in violations if v.policy == policy)
+
+
+def test_a_group_called_power_user_team_is_not_taken_for_a_user():
+    groups = json.dumps(["Power User Team", "Asana Users", "user-admins"])
+
+    violations = prod_variant(assignmentGroups=groups)
+
+    assert "assignments-groups-only" not in {v.policy for v in violations}
+
+
+def test_a_direct_user_assignment_is_named_by_its_resource_before_it_exists():
+    violations = prod_variant(assignmentUsers=json.dumps(["ada@contoso.com"]))
+
+    (found,) = [v for v in violations if v.policy == "assignments-groups-only"]
+    assert found.urn is not None and "AppRoleAssignment::asana-user-ada-contoso-com" in found.urn
+
+
+def test_a_live_assignment_is_judged_by_graphs_principal_type():
+    def assignment(name: str, principal_type: str) -> Registered:
+        props = {"principalType": principal_type}
+        return Registered(f"urn:{name}", ASSIGNMENT, name, "", (), {}, props, ())
+
+    resources = [assignment("asana-group-x", "User"), assignment("asana-user-y", "Group")]
+
+    violations = run_pack(resources, {"assignments-groups-only": "mandatory", "all": "disabled"})
+
+    assert [(v.policy, v.urn) for v in violations] == [
+        ("assignments-groups-only", "urn:asana-group-x")
+    ]
 
 
 def test_every_policy_has_a_breaking_variant():

@@ -43,6 +43,7 @@ def test_every_shipped_stack_passes_the_pack_with_its_config(
 
     assert PACK_NAME in run.stdout
     assert "mandatory" not in run.stdout
+    assert "can't run policy" not in run.stdout  # a policy reading an unknown value is skipped
 
 
 def test_a_prod_variant_that_provisions_everyone_fails_naming_the_policy(
@@ -55,3 +56,24 @@ def test_a_prod_variant_that_provisions_everyone_fails_naming_the_policy(
 
     assert "[mandatory]  provisioning-scope-assigned-only" in run.stdout
     assert PACK_NAME in run.stdout
+
+
+def test_a_group_called_power_user_team_passes_while_a_user_fails_naming_the_policy(
+    tenant: LocalTenant, workspace: Workspace
+):
+    settings = shipped_settings(ROOT / "stacks" / "Pulumi.prod.yaml")
+    settings[f"{PROJECT}:assignmentGroups"] = ["Power User Team"]
+    preview_with_policies(workspace, tenant, "prod", settings, 0)
+
+    tenant.add_principals([], ["ada@contoso.com"])
+    users = f"{PROJECT}:assignmentUsers[0]"
+    workspace.pulumi("config", "set", "--stack", "prod", "--path", users, "ada@contoso.com")
+    run = workspace.pulumi(
+        "preview", "--stack", "prod", "--non-interactive", "--policy-pack", str(PACK),
+        "--policy-pack-config", str(PACK / "config" / "prod.json"),
+        expect=POLICY_VIOLATION_EXIT_CODE,
+    )  # fmt: skip
+
+    assert "[mandatory]  assignments-groups-only" in run.stdout
+    assert "asana-user-ada-contoso-com" in run.stdout
+    assert "Power User Team".lower().replace(" ", "-") not in run.stdout.split("Policies:")[1]
