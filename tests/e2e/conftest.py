@@ -38,8 +38,11 @@ def tenant() -> Iterator[LocalTenant]:
 
 
 @pytest.fixture
-def workspace(tmp_path: Path, tenant: LocalTenant) -> Workspace:
-    return Workspace(tmp_path / "ws", ca_bundle=tenant.ca_bundle)
+def workspace(tmp_path: Path, tenant: LocalTenant) -> Iterator[Workspace]:
+    """A fresh workspace; no process it started (the CLI, any plugin) may outlive the test."""
+    workspace = Workspace(tmp_path / "ws", ca_bundle=tenant.ca_bundle)
+    yield workspace
+    assert workspace.leftover_processes() == []
 
 
 @pytest.fixture(autouse=True)

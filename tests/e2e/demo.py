@@ -243,6 +243,11 @@ def main() -> int:
         return 1
     finally:
         tenant.stop()
+    leftovers = workspace.leftover_processes()
+    if leftovers:
+        listed = "\n  ".join(leftovers)
+        print(f"\nDEMO FAILED: processes left running:\n  {listed}", file=sys.stderr)
+        return 1
     print("\nStage times:")
     for title, seconds in demo.timings:
         print(f"  {seconds:6.1f} s  {title}")
