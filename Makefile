@@ -9,7 +9,7 @@ STACK ?= dev
 PULUMI_BACKEND_URL ?= file://$(CURDIR)/.pulumi-state
 export PULUMI_BACKEND_URL
 
-.PHONY: venv engine demo test e2e lint preview bench clean
+.PHONY: venv engine demo test e2e lint preview drift bench clean
 
 $(BIN)/.installed-dev: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,10 @@ preview: venv engine
 	mkdir -p .pulumi-state
 	PATH="$(TOOLS):$$PATH" pulumi stack select --create $(STACK)
 	PATH="$(TOOLS):$$PATH" pulumi preview --stack $(STACK) --diff
+
+# The drift check of one stack, exactly as the drift workflow runs it (0 none, 2 drift, 1 failed).
+drift: venv engine
+	PATH="$(TOOLS):$$PATH" $(BIN)/python -m scripts.drift_check --stack $(STACK)
 
 clean:
 	rm -rf $(VENV) policies/venv .pytest_cache .ruff_cache .demo .e2e

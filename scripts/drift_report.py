@@ -78,14 +78,21 @@ class Drifted:
     changes: tuple[Change, ...]
 
 
-def drifted_resources(document: Mapping[str, Any]) -> list[Drifted]:
-    steps = document.get("steps")
+# When one resource has several steps (a replacement is create-replacement, replace and
+# delete-replaced), the report shows it once, under its most telling operation.
+_OPERATION_RANK = ("replace", "delete", "update", "create-replacement", "delete-replaced")
+
+
+def drifted_resources(document: Mapping[str, Any], kind: str = "refresh") -> list[Drifted]:
+    """One entry per changed resource (not per step). In a preview, a resource the program adds
+    (`create`) is new, not drift, and is left out."""
+    steps = document.get("steps") if isinstance(document, Mapping) else None
     if not isinstance(document, Mapping) or not isinstance(steps, list | type(None)):
         raise ReportError("not a Pulumi --json preview document (no steps list)")
-    found = []
+    found: dict[str, Drifted] = {}
     for step in steps or []:
         operation = str(step.get("op", ""))
-        if operation in _NO_CHANGE_OPS:
+        if operation in _NO_CHANGE_OPS or (kind == "preview" and operation == "create"):
             continue
         old, new = step.get("oldState") or {}, step.get("newState") or {}
         urn = str(step.get("urn", ""))
@@ -93,12 +100,16 @@ def drifted_resources(document: Mapping[str, Any]) -> list[Drifted]:
         changes = tuple(_changes(step, old, new))
         if operation == "refresh" and not changes:
             continue
-        found.append(
-            Drifted(
-                _portal_name(resource_type, new or old), urn.rsplit("::", 1)[-1], operation, changes
-            )
+        item = Drifted(
+            _portal_name(resource_type, new or old), urn.rsplit("::", 1)[-1], operation, changes
         )
-    return found
+        if urn not in found or _rank(operation) < _rank(found[urn].operation):
+            found[urn] = item
+    return list(found.values())
+
+
+def _rank(operation: str) -> int:
+    return _OPERATION_RANK.index(operation) if operation in _OPERATION_RANK else -1
 
 
 def drifted_from_events(lines: list[str]) -> list[Drifted]:
@@ -279,6 +290,56 @@ def _code(text: str) -> str:
     return f"`{_cell(text)}`" if text not in ("(none)",) else "(none)"
 
 
+@dataclass(frozen=True)
+class Report:
+    status: int
+    markdown: str
+    title: str
+
+
+def build_report(
+    stack: str,
+    document_text: str,
+    pulumi_exit_code: int,
+    *,
+    events: list[str] | None = None,
+    kind: str = "refresh",
+    changes_found_codes: tuple[int, ...] = (PULUMI_CHANGES_FOUND,),
+) -> Report:
+    """The report for one run: NO_DRIFT, DRIFT, or FAILURE when Pulumi exited with anything but
+    0 or a "changes found" code, or its output is not a preview document."""
+    if pulumi_exit_code not in (0, *changes_found_codes):
+        return failed(stack, f"Pulumi exited with {pulumi_exit_code}; see the job log.")
+    try:
+        drifted = drifted_resources(json.loads(document_text or "{}"), kind)
+        if events is not None:
+            drifted = _merged(drifted, drifted_from_events(events))
+    except ValueError as error:
+        return failed(stack, str(error))
+    return Report(
+        DRIFT if drifted else NO_DRIFT, markdown(stack, drifted, kind), title(stack, drifted)
+    )
+
+
+def failed(stack: str, why: str) -> Report:
+    """The report of a check that could not tell (never "no drift")."""
+    return Report(
+        FAILURE,
+        f"## Drift check failed for stack `{stack}`\n\n{why}\n",
+        f"Drift check failed for {stack}",
+    )
+
+
+def write(report: Report, markdown_path: Path | None, title_path: Path | None) -> None:
+    """The Markdown report to its file (else standard output) and the one-line title."""
+    if markdown_path:
+        markdown_path.write_text(report.markdown)
+    else:
+        sys.stdout.write(report.markdown)
+    if title_path:
+        title_path.write_text(report.title + "\n")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stack", required=True)
@@ -291,43 +352,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--markdown", type=Path, help="where to write the Markdown report")
     parser.add_argument("--title", type=Path, help="where to write the one-line summary")
     args = parser.parse_args(argv)
-    if args.pulumi_exit_code not in (0, PULUMI_CHANGES_FOUND):
-        _write(
-            args,
-            f"## Drift check failed for stack `{args.stack}`\n\nPulumi exited with "
-            f"{args.pulumi_exit_code}; see the job log.\n",
-            f"Drift check failed for {args.stack}",
-        )
-        return FAILURE
     try:
-        document = json.loads(args.input.read_text() or "{}")
-        drifted = drifted_resources(document)
-        if args.events is not None and args.events.exists():
-            drifted = _merged(drifted, drifted_from_events(args.events.read_text().splitlines()))
-    except (OSError, ValueError) as error:
-        _write(
-            args,
-            f"## Drift check failed for stack `{args.stack}`\n\n{error}\n",
-            f"Drift check failed for {args.stack}",
+        document = args.input.read_text()
+        events = (
+            args.events.read_text().splitlines() if args.events and args.events.exists() else None
         )
-        return FAILURE
-    _write(args, markdown(args.stack, drifted, args.kind), title(args.stack, drifted))
-    return DRIFT if drifted else NO_DRIFT
+    except OSError as error:
+        report = failed(args.stack, str(error))
+    else:
+        report = build_report(
+            args.stack, document, args.pulumi_exit_code, events=events, kind=args.kind
+        )
+    write(report, args.markdown, args.title)
+    return report.status
 
 
 def _merged(from_document: list[Drifted], from_events: list[Drifted]) -> list[Drifted]:
     """The event log's view of each resource, plus anything only the document shows."""
     named = {item.resource for item in from_events}
     return from_events + [item for item in from_document if item.resource not in named]
-
-
-def _write(args: argparse.Namespace, report: str, summary: str) -> None:
-    if args.markdown:
-        args.markdown.write_text(report)
-    else:
-        sys.stdout.write(report)
-    if args.title:
-        args.title.write_text(summary + "\n")
 
 
 if __name__ == "__main__":

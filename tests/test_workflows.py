@@ -92,11 +92,8 @@ def test_drift_runs_on_a_schedule_and_by_hand_and_writes_no_state():
 
     assert drift["on"]["schedule"][0]["cron"]
     assert "workflow_dispatch" in drift["on"]
-    assert (
-        "pulumi refresh --stack" in script and "--preview-only --expect-no-changes --json" in script
-    )
+    assert "python -m scripts.drift_check --stack" in script  # the one command everyone runs
     assert "pulumi up" not in script and "--yes" not in script
-    assert "python -m scripts.drift_report" in script
     assert "gh issue create" in script and "gh issue edit" in script and "gh issue close" in script
 
 

@@ -1,0 +1,103 @@
+"""`scripts.drift_check`, the one drift command, against a stand-in `pulumi` executable that
+plays a CLI of a given version and answers with the real CLI's captured output."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+
+from scripts import drift_check, drift_report
+
+REAL = Path(__file__).parent / "fixtures" / "real"
+
+
+def fake_pulumi(tmp_path: Path, version: str, exit_code: int, fixture: str | None) -> Path:
+    """A `pulumi` that prints `version`, and for `refresh` records its arguments and
+    environment, writes the captured event log where --event-log says and prints the captured
+    --json document."""
+    document = (REAL / f"{fixture}.json") if fixture else None
+    events = (REAL / f"{fixture}.events.jsonl") if fixture else None
+    script = tmp_path / "pulumi"
+    script.write_text(
+        f"""#!/bin/sh
+if [ "$1" = version ]; then echo {version}; exit 0; fi
+printf '%s\\n' "$@" > {tmp_path}/argv
+echo "PULUMI_DEBUG_COMMANDS=$PULUMI_DEBUG_COMMANDS" > {tmp_path}/env
+while [ $# -gt 0 ]; do
+  if [ "$1" = --event-log ] && [ -n "{events or ""}" ]; then cp "{events}" "$2"; fi
+  shift
+done
+{f'cat "{document}"' if document else "true"}
+exit {exit_code}
+""",
+        encoding="utf-8",
+    )
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    return script
+
+
+def check(tmp_path: Path, pulumi: Path) -> tuple[int, str]:
+    report = tmp_path / "report.md"
+    status = drift_check.main(
+        ["--stack", "demo", "--pulumi", str(pulumi), "--markdown", str(report)]
+    )
+    return status, report.read_text(encoding="utf-8")
+
+
+def test_drift_found_by_a_current_cli_names_the_dynamic_resources(tmp_path: Path):
+    status, report = check(tmp_path, fake_pulumi(tmp_path, "v3.276.0", 7, "refresh_drift"))
+
+    assert status == drift_report.DRIFT
+    assert "| `accepted` | `true` | `false` |" in report  # from the event log
+
+
+def test_the_refresh_writes_no_state_and_logs_events(tmp_path: Path):
+    check(tmp_path, fake_pulumi(tmp_path, "v3.276.0", 0, "refresh_clean"))
+
+    argv = (tmp_path / "argv").read_text().split()
+    assert argv[:3] == ["refresh", "--stack", "demo"]
+    assert {"--preview-only", "--expect-no-changes", "--json", "--event-log"} <= set(argv)
+    assert "--yes" not in argv and "--skip-preview" not in argv
+    assert (tmp_path / "env").read_text().strip() == "PULUMI_DEBUG_COMMANDS=true"
+
+
+def test_no_drift_is_zero(tmp_path: Path):
+    status, report = check(tmp_path, fake_pulumi(tmp_path, "v3.276.0", 0, "refresh_clean"))
+
+    assert status == drift_report.NO_DRIFT and "No drift" in report
+
+
+@pytest.mark.parametrize(
+    ("version", "code", "fixture", "expected"),
+    [
+        ("v3.276.0", 1, None, drift_report.FAILURE),
+        ("v3.276.0", 255, "refresh_drift", drift_report.FAILURE),  # 255 means failure here
+        ("v3.200.0", 255, "refresh_drift", drift_report.DRIFT),  # before 3.226: changes
+        ("v3.200.0", 255, None, drift_report.FAILURE),  # …unless there is no document
+        ("v3.100.0", 0, "refresh_clean", drift_report.FAILURE),  # no --preview-only yet
+    ],
+    ids=["failure", "255 on a new CLI", "255 with a document", "255 alone", "too old a CLI"],
+)
+def test_exit_codes_are_read_by_cli_version(tmp_path: Path, version, code, fixture, expected):
+    status, report = check(tmp_path, fake_pulumi(tmp_path, version, code, fixture))
+
+    assert status == expected
+    if expected == drift_report.FAILURE:
+        assert "Drift check failed" in report
+
+
+def test_a_missing_cli_is_a_failed_check_not_no_drift(tmp_path: Path):
+    status, report = check(tmp_path, tmp_path / "no-such-pulumi")
+
+    assert status == drift_report.FAILURE and "cannot run" in report
+
+
+def test_the_workflow_the_demo_and_make_drift_run_the_same_command():
+    root = Path(__file__).resolve().parent.parent
+    workflow = (root / ".github" / "workflows" / "drift.yml").read_text()
+    makefile = (root / "Makefile").read_text()
+
+    assert "python -m scripts.drift_check --stack" in workflow
+    assert "-m scripts.drift_check --stack $(STACK)" in makefile
