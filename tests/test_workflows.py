@@ -170,3 +170,25 @@ def test_actionlint_finds_nothing():
     )
 
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_ci_installs_the_cli_version_the_tests_run():
+    setup = ROOT / ".github" / "actions" / "pulumi-setup" / "action.yml"
+    action = yaml.safe_load(setup.read_text())
+    steps = {step.get("id") or step.get("name"): step for step in action["runs"]["steps"]}
+    pinned = re.search(
+        r"github\.com/pulumi/pulumi/pkg/v3 v(\S+)", (ROOT / "engine" / "go.mod").read_text()
+    )
+
+    read = subprocess.run(
+        ["bash", "-c", steps["pin"]["run"]],
+        cwd=ROOT,
+        env={"GITHUB_OUTPUT": "/dev/stdout", "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    install = next(s for s in action["runs"]["steps"] if "pulumi/actions" in s.get("uses", ""))
+
+    assert pinned is not None and read.stdout.strip() == f"version={pinned.group(1)}"
+    assert install["with"]["pulumi-version"] == "${{ steps.pin.outputs.version }}"

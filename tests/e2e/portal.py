@@ -70,6 +70,15 @@ def widen_scoping_filter(tenant: LocalTenant, deployed: Deployed) -> None:
     tenant.emulator.edit_schema(deployed.service_principal_id, deployed.job_id, edit)
 
 
+def disable_user_provisioning(tenant: LocalTenant, deployed: Deployed) -> None:
+    """Mappings: "Synchronize Microsoft Entra ID Users to Asana" switched to No."""
+
+    def edit(schema: dict[str, Any]) -> None:
+        _user_object_mapping(schema)["enabled"] = False
+
+    tenant.emulator.edit_schema(deployed.service_principal_id, deployed.job_id, edit)
+
+
 def revoke_asana_token(tenant: LocalTenant, deployed: Deployed) -> None:
     """Asana's Admin Console: the service account's token is revoked."""
     tenant.emulator.revoke_scim_token(tenant.asana_token)

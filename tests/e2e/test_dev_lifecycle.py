@@ -98,9 +98,15 @@ DRIFT_KINDS: list[tuple[str, portal.Change, str, str | None]] = [
         "asana-user-attribute-mappings",
         "scoping_filter",
     ),
+    (
+        "object mapping switched off",
+        portal.disable_user_provisioning,
+        "asana-user-attribute-mappings",
+        "enabled",
+    ),
     ("token revoked", portal.revoke_asana_token, "asana-token", "accepted"),
     ("job paused", portal.pause_job, "asana-provisioning-job", "enabled"),
-    ("assignment removed", portal.remove_user_assignment, "asana-user-", None),
+    ("assignment removed (a resource deleted)", portal.remove_user_assignment, "asana-user-", None),
     ("secret edited", portal.edit_notification_email, "asana-provisioning-secret", "credentials"),
 ]
 
