@@ -14,6 +14,7 @@ from typing import Protocol
 
 from .faults import Fault, FaultQueue
 from .messages import Request, Response
+from .reflection import exact_reply, reflecting_reply
 from .requestlog import RecordedRequest, RequestLog, without_client_secret
 
 UNROUTED = "unknown"
@@ -81,6 +82,10 @@ class Dispatcher:
             return None
         if fault is not None and fault.kind == "status":
             response = self._injected_status(backend, fault, request)
+        elif fault is not None and fault.kind == "reply":
+            response = exact_reply(fault)
+        elif fault is not None and fault.kind == "reflect":
+            response = reflecting_reply(fault, request)
         else:
             with self._state_lock:
                 response = backend.handle(request)

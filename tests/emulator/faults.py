@@ -1,7 +1,9 @@
 """Injected failures: what can go wrong on the wire, and the queue that hands them out.
 
 Tests use these to prove that clients retry throttling, survive dropped connections and
-respect timeouts without depending on the real services misbehaving on cue.
+respect timeouts, and that they name a reply they cannot use (not JSON, cut short, empty, a
+redirect, an error page echoing the request's headers) without depending on the real services
+misbehaving on cue.
 """
 
 from __future__ import annotations
@@ -12,18 +14,25 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Literal
 
-FaultKind = Literal["status", "reset", "slow"]
+FaultKind = Literal["status", "reset", "slow", "reply", "reflect"]
+ReflectShape = Literal["html", "json"]
 
 
 @dataclass(frozen=True)
 class Fault:
-    """One kind of failure; build it with `Fault.status`, `Fault.reset` or `Fault.slow`."""
+    """One kind of failure; build it with `Fault.status`, `Fault.reset`, `Fault.slow`,
+    `Fault.reply`, `Fault.redirect` or `Fault.reflect`."""
 
     kind: FaultKind
     code: int | None = None
     retry_after: int | None = None
     body: dict[str, object] | None = None
     seconds: float = 0.0
+    raw: bytes | None = None
+    content_type: str | None = None
+    location: str | None = None
+    shape: ReflectShape = "html"
+    padding: int = 0
 
     @classmethod
     def status(
@@ -37,6 +46,33 @@ class Fault:
         if retry_after is not None and retry_after < 0:
             raise ValueError("retry_after must not be negative")
         return cls("status", code=code, retry_after=retry_after, body=body)
+
+    @classmethod
+    def reply(cls, raw: bytes, *, code: int = 200, content_type: str = "application/json") -> Fault:
+        """Answer with exactly these bytes (sent with their true Content-Length): a body that
+        is not JSON, JSON cut short, or nothing at all. The service does not act."""
+        if not 200 <= code <= 599:
+            raise ValueError(f"a reply status must be 200-599; got {code}")
+        return cls("reply", code=code, raw=bytes(raw), content_type=content_type)
+
+    @classmethod
+    def redirect(cls, location: str, *, code: int = 302) -> Fault:
+        """Answer with a redirect to `location` (another host, say); the service does not act."""
+        if not 300 <= code <= 399:
+            raise ValueError(f"a redirect status must be 300-399; got {code}")
+        return cls("reply", code=code, raw=b"", location=location)
+
+    @classmethod
+    def reflect(cls, code: int = 400, *, shape: ReflectShape = "html", padding: int = 0) -> Fault:
+        """Answer with an error page that echoes the request's headers back (as some proxies
+        and debug pages do): raw, HTML-escaped, percent-encoded and JSON-escaped in an HTML
+        page, or in the message of a JSON error. `padding` characters of filler come first, so
+        a test can move the echoed token across where an error text is cut."""
+        if not 400 <= code <= 599:
+            raise ValueError(f"a reflecting error must be 400-599; got {code}")
+        if padding < 0:
+            raise ValueError("padding must not be negative")
+        return cls("reflect", code=code, shape=shape, padding=padding)
 
     @classmethod
     def reset(cls) -> Fault:

@@ -41,16 +41,27 @@ class Request:
         return token if scheme.lower() == "bearer" and token else None
 
 
+JSON_CONTENT_TYPE = "application/json; charset=utf-8"
+
+
 @dataclass(frozen=True)
 class Response:
-    """A JSON response; `body` None means an empty body (as for 204 No Content)."""
+    """A JSON response; `body` None means an empty body (as for 204 No Content).
+
+    `raw` replaces the encoded body with exactly these bytes, sent as `content_type`: how an
+    injected fault answers with something that is not the service's JSON.
+    """
 
     status: int
     body: object | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
+    raw: bytes | None = None
+    content_type: str = JSON_CONTENT_TYPE
 
     def payload(self) -> bytes:
         """The encoded body, so the transport can send an exact Content-Length."""
+        if self.raw is not None:
+            return self.raw
         return b"" if self.body is None else json.dumps(self.body).encode()
 
 
