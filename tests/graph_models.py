@@ -61,6 +61,9 @@ from msgraph.generated.service_principals.item.synchronization.jobs.item.provisi
 from msgraph.generated.service_principals.item.synchronization.jobs.item.restart.restart_post_request_body import (  # noqa: E501
     RestartPostRequestBody,
 )
+from msgraph.generated.service_principals.item.synchronization.jobs.item.schema.parse_expression.parse_expression_post_request_body import (  # noqa: E501
+    ParseExpressionPostRequestBody,
+)
 from msgraph.generated.service_principals.item.synchronization.jobs.item.validate_credentials.validate_credentials_post_request_body import (  # noqa: E501
     ValidateCredentialsPostRequestBody,
 )
@@ -75,6 +78,7 @@ ACTIONS: dict[str, type[Parsable]] = {
     "synchronizationJob.restart": RestartPostRequestBody,
     "synchronizationJob.validateCredentials": ValidateCredentialsPostRequestBody,
     "synchronizationJob.provisionOnDemand": ProvisionOnDemandPostRequestBody,
+    "synchronizationSchema.parseExpression": ParseExpressionPostRequestBody,
 }
 """Request bodies of actions (and of PUT secrets), which have no entity type of their own."""
 

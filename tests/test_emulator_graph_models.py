@@ -363,6 +363,20 @@ def _synchronization(emu: Emulator, graph: JudgedGraph, sp: str) -> None:
         sent_model="synchronizationSchema",
     )
     graph.call("PATCH", f"{base}/jobs/{job}/schema", expect=404, sent=schema)
+    undefined = copy.deepcopy(schema)
+    users = undefined["synchronizationRules"][0]["objectMappings"][0]
+    users["attributeMappings"][0]["targetAttributeName"] = "nickName"
+    graph.call("PUT", f"{base}/jobs/{job}/schema", expect=400, sent=undefined)
+    for expression in ('Replace([preferredLanguage], "-", , , "_", ,  )', "Append([mail])"):
+        graph.call(
+            "POST",
+            f"{base}/jobs/{job}/schema/parseExpression",
+            expect=200,
+            sent={"expression": expression, "targetAttributeDefinition": None},
+            sent_model="synchronizationSchema.parseExpression",
+            model="parseExpressionResponse",
+        )
+    graph.call("POST", f"{base}/jobs/{job}/schema/parseExpression", expect=400, sent={})
     graph.call("DELETE", f"{base}/jobs/{job}/schema", expect=204)
     graph.call("DELETE", f"{base}/jobs/{job}", expect=204)
     graph.call("GET", f"{base}/jobs/{job}", expect=404)

@@ -1,5 +1,6 @@
 """Microsoft Graph v1.0 synchronization API for service principals: templates, jobs, job
-schema and secrets (reference: graph-synchronization.md §1.1, §1.5, §1.6, §2).
+schema (with parseExpression) and secrets (reference: graph-synchronization.md §1.1, §1.5,
+§1.6, §2).
 
 State lives in the tenant store so tests can also change it out of band (drift) and read it
 back unmasked, and so deleting a service principal takes its synchronization with it.
@@ -13,9 +14,11 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from .expression_parser import PARSE_ERROR_CODE, ExpressionParseError, parse
 from .graphreply import Reply, error, no_content, ok, resource_not_found
 from .messages import JsonObject, Request, Response
 from .routing import Handler
+from .schema_rules import undefined_targets
 from .scim import Scim
 from .store import SyncJob, SyncState, Tenant
 
@@ -113,6 +116,7 @@ class Synchronization:
             ("PUT", f"{_SYNC}/jobs/{{job}}/schema", self._put_schema),
             ("DELETE", f"{_SYNC}/jobs/{{job}}/schema", self._delete_schema),
             ("PATCH", f"{_SYNC}/jobs/{{job}}/schema", self._patch_schema),
+            ("POST", f"{_SYNC}/jobs/{{job}}/schema/parseExpression", self._parse_expression),
             ("GET", f"{_SYNC}/secrets", self._get_secrets),
             ("PUT", f"{_SYNC}/secrets", self._put_secrets),
         ]
@@ -285,6 +289,9 @@ class Synchronization:
                     request,
                 )
             )
+        undefined = undefined_targets(document)
+        if undefined:
+            raise Reply(error(400, "BadRequest", " ".join(undefined), request))
         state.schema = copy.deepcopy(document)
         state.schema["version"] = _new_version()
         return no_content(request)
@@ -294,6 +301,33 @@ class Synchronization:
         template = self._tenant.synchronization[sp].templates[state.resource["templateId"]]
         state.schema = copy.deepcopy(template["schema"])
         return no_content(request)
+
+    def _parse_expression(self, request: Request, sp: str, job: str) -> Response:
+        """parseExpression (§1.1): the expression as an attributeMappingSource. An expression
+        it cannot parse is still a 200, with `parsingSucceeded: false` and the reason in
+        `error` (expression_parser.py says what is and is not confirmed). Evaluation against a
+        `testInputObject` is not emulated: `evaluationSucceeded` stays false."""
+        self._job(request, sp, job)
+        body = request.body if isinstance(request.body, dict) else None
+        if body is None or not isinstance(body.get("expression"), str):
+            raise Reply(
+                error(400, "BadRequest", "The request body must have an 'expression'.", request)
+            )
+        answer: JsonObject = {
+            "@odata.context": f"{self._base_url}/v1.0/$metadata#microsoft.graph."
+            "parseExpressionResponse",
+            "error": None,
+            "evaluationResult": None,
+            "evaluationSucceeded": False,
+            "parsedExpression": None,
+            "parsingSucceeded": False,
+        }
+        try:
+            answer["parsedExpression"] = parse(body["expression"])
+            answer["parsingSucceeded"] = True
+        except ExpressionParseError as failure:
+            answer["error"] = {"code": PARSE_ERROR_CODE, "message": str(failure)}
+        return ok(request, answer)
 
     def _patch_schema(self, request: Request, sp: str, job: str) -> Response:
         """The service has no PATCH route for a job schema; the SDKs that send PATCH get this
