@@ -22,8 +22,10 @@ from providers import expressions
 ObjectKind = Literal["user", "group"]
 Problem = tuple[str, str]
 
-# Asana's user target attributes as Entra's gallery app maps them (graph-synchronization.md §3.1,
-# asana_scim_contract.json), plus the attributes Asana documents and Entra can address.
+# Asana's user target attributes: exactly the table of Microsoft's Asana provisioning tutorial
+# (learn.microsoft.com/entra/identity/saas-apps/asana-provisioning-tutorial, ms.date 03/25/2025;
+# graph-synchronization.md §3.1). This is the offline first check a preview can make; before a
+# write, targets are checked again against the job's own schema (`schema_targets`).
 _ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:"
 USER_TARGETS = frozenset(
     {
@@ -41,15 +43,14 @@ USER_TARGETS = frozenset(
         f"{_ENTERPRISE}costCenter",
         f"{_ENTERPRISE}organization",
         f"{_ENTERPRISE}division",
-        'emails[type eq "work"].value',
-        "preferredLanguage",
     }
 )
-# Attributes Entra dropped from the Asana mapping because Asana ignores or refuses them (§3.1).
+# Attributes the tutorial's change log says Entra dropped from the Asana mapping (§3.1).
 _REFUSED_USER_TARGETS = {
     "name.givenName": "Asana does not update given names; map name.formatted instead",
     "name.familyName": "Asana does not update family names; map name.formatted instead",
     "externalId": "Asana does not support externalId; users are matched on userName",
+    "preferredLanguage": "Entra's Asana mapping dropped preferredLanguage on 05/23/2023",
 }
 GROUP_TARGETS = frozenset({"displayName", "members"})
 # Asana filters users on userName and teams on displayName only (asana.md §2).

@@ -7,10 +7,11 @@ from typing import Any
 import pytest
 
 from providers import expressions
-from providers.mapping_spec import normalize
+from providers.mapping_spec import GROUP_TARGETS, USER_TARGETS, normalize
 
 ACTIVE = 'Switch([IsSoftDeleted], , "False", "True", "True", "False")'
 USER_NAME = {"target": "userName", "attribute": "userPrincipalName", "matchingPriority": 1}
+ORGANIZATION = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:organization"
 
 # (rule broken, spec for users, path named, words in the message)
 INVALID: list[tuple[str, Any, str, str]] = [
@@ -218,7 +219,7 @@ def test_an_expression_that_is_only_an_attribute_or_a_string_is_stored_as_one():
         {
             "mappings": [
                 {"target": "title", "expression": "[jobTitle]"},
-                {"target": "preferredLanguage", "expression": '"en-US"'},
+                {"target": ORGANIZATION, "expression": '"Contoso"'},
             ]
         },
         "user",
@@ -226,7 +227,7 @@ def test_an_expression_that_is_only_an_attribute_or_a_string_is_stored_as_one():
 
     assert [{k: m[k] for k in ("attribute", "constant") if k in m} for m in spec["mappings"]] == [
         {"attribute": "jobTitle"},
-        {"constant": "en-US"},
+        {"constant": "Contoso"},
     ]
 
 
@@ -245,3 +246,14 @@ def test_an_expression_that_is_only_an_attribute_or_a_string_is_stored_as_one():
 )
 def test_documented_example_expressions_are_accepted(expression: str):
     expressions.validate(expression)
+
+
+def test_the_offline_target_list_is_microsofts_current_asana_table():
+    """The Asana tutorial's table (03/25/2025), which the emulator's template also maps."""
+    from tests.test_emulator_asana_schema import TUTORIAL_GROUP_TARGETS, TUTORIAL_USER_TARGETS
+
+    assert USER_TARGETS == TUTORIAL_USER_TARGETS
+    assert GROUP_TARGETS == TUTORIAL_GROUP_TARGETS
+    for target in ('emails[type eq "work"].value', "preferredLanguage"):
+        _, problems = normalize({"mappings": [{"target": target, "attribute": "mail"}]}, "user")
+        assert [path for path, _ in problems] == ["mappings[0].target"], target
