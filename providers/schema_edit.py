@@ -4,6 +4,12 @@ Graph replaces the whole schema on PUT (graph-synchronization.md §1.2), so ever
 read-modify-write of the full document. These functions change only the object mapping they are
 pointed at, and within it only what the spec manages; every other rule, mapping, directory,
 metadata entry and unknown field comes back exactly as it went in.
+
+Graph keeps a function source both as text and parsed (`parameters`), so a mapping written from
+an expression carries the parsed form Graph's own parser returned for it (`expressions_to_parse`
+lists what to send to `parseExpression`; `apply` takes the answers). Numbers are written with
+Graph's declared type (Int32 `matchingPriority`), whatever the engine handed us (every number
+crosses its protobuf Struct as a double).
 """
 
 from __future__ import annotations
@@ -12,11 +18,13 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
-from providers import expressions
 from providers.mapping_spec import ACTIONS, source_of
 
 Schema = dict[str, Any]
+Source = Mapping[str, Any]
 _GRAPH_ACTIONS = {graph: ours for ours, graph in ACTIONS.items()}
+RESTORED_FIELDS = ("attributeMappings", "scope", "enabled", "flowTypes")
+"""What a mappings resource manages in its object mapping, and so what its destroy restores."""
 
 
 class SchemaEditError(ValueError):
@@ -121,15 +129,41 @@ def changes(desired: Mapping[str, Any], live: Mapping[str, Any]) -> list[str]:
     return found
 
 
-def apply(schema: Mapping[str, Any], desired: Mapping[str, Any], matching_target: str) -> Schema:
-    """A copy of `schema` with `desired` applied to its object mapping, and nothing else changed."""
+def expressions_to_parse(
+    schema: Mapping[str, Any], desired: Mapping[str, Any]
+) -> list[tuple[int, str]]:
+    """(index in desired mappings, expression) of each expression source `apply` will write:
+    the new mappings and those whose source changes, not the ones left as they are."""
+    mapping = object_mapping(schema, desired["sourceObject"], desired["targetObject"])
+    live = {
+        str(m.get("targetAttributeName", "")).lower(): canonical_mapping(m)
+        for m in mapping.get("attributeMappings") or []
+    }
+    found: list[tuple[int, str]] = []
+    for index, spec in enumerate(desired["mappings"]):
+        current = live.get(spec["target"].lower())
+        if "expression" in spec and (current is None or source_of(current) != source_of(spec)):
+            found.append((index, spec["expression"]))
+    return found
+
+
+def apply(
+    schema: Mapping[str, Any],
+    desired: Mapping[str, Any],
+    matching_target: str,
+    parsed: Mapping[str, Source] | None = None,
+) -> Schema:
+    """A copy of `schema` with `desired` applied to its object mapping, and nothing else changed.
+    `parsed` holds Graph's parsed source for each expression `expressions_to_parse` listed."""
     result = copy.deepcopy(dict(schema))
     mapping = object_mapping(result, desired["sourceObject"], desired["targetObject"])
     if bool(mapping.get("enabled", True)) != desired["enabled"]:
         mapping["enabled"] = desired["enabled"]
     if _actions(mapping.get("flowTypes")) != desired["actions"]:
         mapping["flowTypes"] = ", ".join(ACTIONS[action] for action in desired["actions"])
-    mapping["attributeMappings"] = _apply_mappings(mapping.get("attributeMappings") or [], desired)
+    mapping["attributeMappings"] = _apply_mappings(
+        mapping.get("attributeMappings") or [], desired, parsed or {}
+    )
     if (
         "scopingFilter" in desired
         and _filter_groups(mapping.get("scope")) != desired["scopingFilter"]
@@ -139,7 +173,9 @@ def apply(schema: Mapping[str, Any], desired: Mapping[str, Any], matching_target
     return result
 
 
-def _apply_mappings(live: list[dict[str, Any]], desired: Mapping[str, Any]) -> list[dict[str, Any]]:
+def _apply_mappings(
+    live: list[dict[str, Any]], desired: Mapping[str, Any], parsed: Mapping[str, Source]
+) -> list[dict[str, Any]]:
     wanted = {m["target"].lower(): m for m in desired["mappings"]}
     result: list[dict[str, Any]] = []
     for mapping in live:
@@ -148,41 +184,54 @@ def _apply_mappings(live: list[dict[str, Any]], desired: Mapping[str, Any]) -> l
             if desired["mode"] == "merge":
                 result.append(mapping)
             continue
-        result.append(_updated(mapping, wanted.pop(target)))
+        result.append(_updated(mapping, wanted.pop(target), parsed))
     result.extend(
-        _new_mapping(spec) for spec in desired["mappings"] if spec["target"].lower() in wanted
+        _new_mapping(spec, parsed)
+        for spec in desired["mappings"]
+        if spec["target"].lower() in wanted
     )
     return result
 
 
-def _updated(live: dict[str, Any], spec: Mapping[str, Any]) -> dict[str, Any]:
+def _updated(
+    live: dict[str, Any], spec: Mapping[str, Any], parsed: Mapping[str, Source]
+) -> dict[str, Any]:
     """The live mapping with only the fields that differ from `spec` rewritten."""
     current = canonical_mapping(live)
     if _comparable(current) == _comparable(spec):
         return live
     updated = dict(live)
     if source_of(current) != source_of(spec):
-        updated["source"] = _source(spec)
+        updated["source"] = _source(spec, parsed)
     updated["flowType"] = spec["flowType"]
-    updated["matchingPriority"] = spec["matchingPriority"]
+    updated["matchingPriority"] = _int32(spec["matchingPriority"])
     updated["defaultValue"] = spec.get("defaultValue")
     return updated
 
 
-def _new_mapping(spec: Mapping[str, Any]) -> dict[str, Any]:
+def _new_mapping(spec: Mapping[str, Any], parsed: Mapping[str, Source]) -> dict[str, Any]:
     return {
         "defaultValue": spec.get("defaultValue"),
         "exportMissingReferences": False,
         "flowBehavior": "FlowWhenChanged",
         "flowType": spec["flowType"],
-        "matchingPriority": spec["matchingPriority"],
-        "source": _source(spec),
+        "matchingPriority": _int32(spec["matchingPriority"]),
+        "source": _source(spec, parsed),
         "targetAttributeName": spec["target"],
     }
 
 
-def _source(spec: Mapping[str, Any]) -> dict[str, Any]:
-    """attributeMappingSource for a spec (graph-synchronization.md §2 shows each form)."""
+def _int32(value: Any) -> int:
+    """attributeMapping.matchingPriority is an Int32: 1.0 from the engine is written as 1."""
+    number = int(value)
+    if number != value or not -(2**31) <= number < 2**31:
+        raise SchemaEditError(f"matchingPriority {value!r} is not a 32-bit whole number")
+    return number
+
+
+def _source(spec: Mapping[str, Any], parsed: Mapping[str, Source]) -> dict[str, Any]:
+    """attributeMappingSource for a spec (graph-synchronization.md §2 shows each form); an
+    expression's is the one Graph's parser returned for it."""
     if "attribute" in spec:
         name = spec["attribute"]
         return {"expression": f"[{name}]", "name": name, "parameters": [], "type": "Attribute"}
@@ -190,8 +239,32 @@ def _source(spec: Mapping[str, Any]) -> dict[str, Any]:
         value = spec["constant"]
         return {"expression": f'"{value}"', "name": value, "parameters": [], "type": "Constant"}
     expression = spec["expression"]
-    name = expressions.outer_function(expression) or expression
-    return {"expression": expression, "name": name, "parameters": [], "type": "Function"}
+    if expression not in parsed:
+        raise SchemaEditError(f"the expression {expression!r} was not parsed by Graph first")
+    return copy.deepcopy(dict(parsed[expression]))
+
+
+def restore_object_mapping(
+    schema: Mapping[str, Any], template: Mapping[str, Any], source: str, target: str
+) -> Schema:
+    """A copy of `schema` whose `source` -> `target` object mapping has the template's attribute
+    mappings, scoping filter, enabled switch and actions; nothing else changed."""
+    result = copy.deepcopy(dict(schema))
+    live = object_mapping(result, source, target)
+    default = object_mapping(template, source, target)
+    for key in RESTORED_FIELDS:
+        if key in default or key in live:
+            live[key] = copy.deepcopy(default.get(key))
+    return result
+
+
+def restore_differences(
+    schema: Mapping[str, Any], template: Mapping[str, Any], source: str, target: str
+) -> list[str]:
+    """The restored fields in which `schema`'s object mapping still differs from the template's."""
+    live = object_mapping(schema, source, target)
+    default = object_mapping(template, source, target)
+    return [key for key in RESTORED_FIELDS if live.get(key) != default.get(key)]
 
 
 def _comparable(mapping: Mapping[str, Any]) -> tuple[Any, ...]:

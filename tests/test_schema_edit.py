@@ -11,6 +11,7 @@ import pytest
 from providers import schema_edit
 from providers.mapping_spec import normalize
 from tests.emulator.asana_schema import asana_template_schema
+from tests.emulator.expression_parser import parse
 
 ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:"
 ACTIVE = 'Switch([IsSoftDeleted], , "False", "True", "True", "False")'
@@ -76,10 +77,15 @@ def test_the_live_template_as_an_exact_spec_round_trips(schema):
     assert schema_edit.changes(spec, live) == []
 
 
+def parsed_by_graph(schema: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
+    """What parseExpression answers (the emulator's parser) for each expression to write."""
+    return {text: parse(text) for _, text in schema_edit.expressions_to_parse(schema, spec)}
+
+
 def test_changing_one_mapping_touches_nothing_else(schema):
     spec = user_spec(mappings=[{"target": "title", "expression": 'Coalesce([jobTitle], "Staff")'}])
 
-    changed = schema_edit.apply(schema, spec, "userName")
+    changed = schema_edit.apply(schema, spec, "userName", parsed_by_graph(schema, spec))
 
     assert without_user_mapping_entry(changed, "title") == without_user_mapping_entry(
         schema, "title"
@@ -90,13 +96,51 @@ def test_changing_one_mapping_touches_nothing_else(schema):
     assert title["source"] == {
         "expression": 'Coalesce([jobTitle], "Staff")',
         "name": "Coalesce",
-        "parameters": [],
+        "parameters": [
+            {"key": "source", "value": source("Attribute", "[jobTitle]", "jobTitle")},
+            {"key": "source", "value": source("Constant", '"Staff"', "Staff")},
+        ],
         "type": "Function",
     }
     assert title["flowBehavior"] == "FlowWhenChanged"
     assert [m["targetAttributeName"] for m in user_mapping(changed)["attributeMappings"]] == [
         m["targetAttributeName"] for m in user_mapping(schema)["attributeMappings"]
     ]
+
+
+def source(kind: str, expression: str, name: str) -> dict[str, Any]:
+    return {"expression": expression, "name": name, "parameters": [], "type": kind}
+
+
+def test_only_new_or_changed_expressions_are_sent_to_the_parser(schema):
+    spec = user_spec(
+        mappings=[
+            {"target": "active", "expression": ACTIVE},  # as the template has it
+            {"target": "title", "expression": "ToUpper([jobTitle])"},
+            {"target": "name.formatted", "expression": 'Join(" ", [givenName], [surname])'},
+        ]
+    )
+
+    assert schema_edit.expressions_to_parse(schema, spec) == [(1, "ToUpper([jobTitle])")]
+
+
+def test_an_expression_not_parsed_first_is_not_written(schema):
+    spec = user_spec(mappings=[{"target": "title", "expression": "ToUpper([jobTitle])"}])
+
+    with pytest.raises(schema_edit.SchemaEditError, match="was not parsed by Graph first"):
+        schema_edit.apply(schema, spec, "userName")
+
+
+def test_a_matching_priority_that_came_through_the_engine_is_written_as_an_integer(schema):
+    spec = group_spec(
+        mappings=[{"target": "displayName", "attribute": "mailNickname", "matchingPriority": 1}]
+    )
+    spec["mappings"][0]["matchingPriority"] = 1.0  # what the engine's Struct hands back
+
+    changed = schema_edit.apply(schema, spec, "displayName")
+
+    group = schema_edit.object_mapping(changed, "Group", "Group")
+    assert type(group["attributeMappings"][0]["matchingPriority"]) is int
 
 
 def test_an_unchanged_function_mapping_keeps_its_parsed_parameters(schema):
@@ -119,13 +163,15 @@ def test_an_unchanged_function_mapping_keeps_its_parsed_parameters(schema):
 
 
 def test_merge_adds_a_mapping_and_keeps_the_templates_others(schema):
-    spec = user_spec(mappings=[{"target": 'emails[type eq "work"].value', "attribute": "mail"}])
+    division = f"{ENTERPRISE}division"
+    live = without_user_mapping_entry(schema, division)
+    spec = user_spec(mappings=[{"target": division, "attribute": "companyName"}])
 
-    changed = schema_edit.apply(schema, spec, "userName")
+    changed = schema_edit.apply(live, spec, "userName")
 
     targets = [m["targetAttributeName"] for m in user_mapping(changed)["attributeMappings"]]
     assert targets[:-1] == [
-        m["targetAttributeName"] for m in user_mapping(schema)["attributeMappings"]
+        m["targetAttributeName"] for m in user_mapping(live)["attributeMappings"]
     ]
     assert user_mapping(changed)["attributeMappings"][-1] == {
         "defaultValue": None,
@@ -133,8 +179,8 @@ def test_merge_adds_a_mapping_and_keeps_the_templates_others(schema):
         "flowBehavior": "FlowWhenChanged",
         "flowType": "Always",
         "matchingPriority": 0,
-        "source": {"expression": "[mail]", "name": "mail", "parameters": [], "type": "Attribute"},
-        "targetAttributeName": 'emails[type eq "work"].value',
+        "source": source("Attribute", "[companyName]", "companyName"),
+        "targetAttributeName": division,
     }
 
 
@@ -264,7 +310,7 @@ def test_changes_name_each_difference(schema):
         enabled=False,
         mappings=[
             {"target": "title", "attribute": "department"},
-            {"target": 'emails[type eq "work"].value', "attribute": "mail"},
+            {"target": f"{ENTERPRISE}organization", "constant": "Contoso (dev)"},
             {"target": "active", "expression": ACTIVE},
         ],
         scopingFilter=[[{"attribute": "department", "operator": "EQUALS", "values": ["Sales"]}]],
@@ -275,7 +321,7 @@ def test_changes_name_each_difference(schema):
     assert found == [
         "enabled: true -> false",
         "title: [jobTitle] -> [department]",
-        'emails[type eq "work"].value: not mapped -> [mail]',
+        f'{ENTERPRISE}organization: "Contoso" -> "Contoso (dev)"',
         "scoping filter: none -> (department EQUALS ['Sales'])",
     ]
 
@@ -284,3 +330,29 @@ def test_expression_spacing_is_not_a_change(schema):
     spaced = user_spec(mappings=[{"target": "active", "expression": ACTIVE.replace(", ", " ,  ")}])
 
     assert schema_edit.changes(spaced, schema_edit.live_spec(schema, spaced)) == []
+
+
+def test_restoring_one_object_mapping_leaves_the_other_and_the_rest_alone(schema):
+    users = user_spec(
+        mappings=[{"target": "title", "attribute": "department"}],
+        scopingFilter=[[{"attribute": "department", "operator": "EQUALS", "values": ["Sales"]}]],
+    )
+    groups = group_spec(
+        enabled=False,
+        mappings=[{"target": "displayName", "attribute": "mailNickname", "matchingPriority": 1}],
+    )
+    changed = schema_edit.apply(schema_edit.apply(schema, users, "userName"), groups, "displayName")
+    group_name = "urn:ietf:params:scim:schemas:core:2.0:Group"
+    template = asana_template_schema()
+
+    restored = schema_edit.restore_object_mapping(changed, template, "Group", group_name)
+
+    assert user_mapping(restored) == user_mapping(changed)
+    assert schema_edit.restore_differences(restored, template, "Group", "Group") == []
+    assert schema_edit.restore_differences(changed, template, "Group", "Group") == [
+        "attributeMappings",
+        "enabled",
+    ]
+    group = schema_edit.object_mapping(restored, "Group", "Group")
+    assert group["metadata"] == schema_edit.object_mapping(changed, "Group", "Group")["metadata"]
+    assert restored["x-future-field"] == {"kept": True}
