@@ -1,10 +1,16 @@
 """`ProvisioningAttributeMappings`: one object mapping of a provisioning job's schema, as code.
 
-Create and update are a read-modify-write of the whole schema (one GET, then one PUT only when
-something differs: Graph refuses PATCH), so a job whose schema already matches is adopted
+Create and update are a read-modify-write of the whole schema (Graph refuses PATCH): one GET;
+then, only when something differs, one parseExpression per expression source being written (a
+target the schema lacks or an expression Graph cannot parse stops here, before any write), one
+PUT and one GET that checks the write is live. A job whose schema already matches is adopted
 without a write. Read is one GET and reports the managed part as it is live, so a refresh shows
-exactly which mapping someone changed in the portal. Delete resets the job's schema to the
-template default.
+exactly which mapping someone changed in the portal. Delete puts back only this resource's
+object mapping as the job's template has it.
+
+The user and the group mappings are two resources on one job's schema; every read-modify-write
+of a job's schema in this process (create, update, delete) holds that job's lock from the read
+to the check after the write (`schema_lock`), so neither can undo the other.
 """
 
 from __future__ import annotations
@@ -22,9 +28,9 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from providers import mapping_spec, schema_edit
+from providers import mapping_spec, schema_edit, schema_io, schema_targets
 from providers.base import ConfiguredProvider, pickler_restored
-from providers.graph import GraphClient, synchronization_path
+from providers.graph import GraphClient
 from providers.http import ServiceError
 from providers.inputs import (
     failure_for_job_id,
@@ -32,6 +38,7 @@ from providers.inputs import (
     failures,
     is_unknown,
 )
+from providers.schema_lock import job_schema_lock
 
 # Spec keys (the stack file's words) and the resource properties that carry them.
 SPEC_PROPERTIES = {
@@ -44,6 +51,11 @@ SPEC_PROPERTIES = {
     "scopingFilter": "scoping_filter",
 }
 _IDENTITY = ("service_principal_id", "job_id", "kind", "source_object", "target_object")
+_OTHER_WRITER = (
+    "This provider serializes its own changes to a job's schema, so the other writer was "
+    "outside this deployment (another stack or script managing the same job, or the portal); "
+    "nothing was recorded for this resource: run `pulumi up` again"
+)
 _JOB_RESOURCE_ID = re.compile(r"/synchronization/jobs/([^/]+)$")
 
 
@@ -126,7 +138,7 @@ class ProvisioningAttributeMappingsProvider(ConfiguredProvider):
         desired = self._managed(props)
         with GraphClient(self.connection().graph) as graph:
             try:
-                schema = graph.get(self._schema_path(props))
+                schema = schema_io.read_schema(graph, self._job(props))
             except ServiceError as error:
                 if error.status == 404:
                     return ReadResult(None, {})
@@ -140,45 +152,139 @@ class ProvisioningAttributeMappingsProvider(ConfiguredProvider):
         return ReadResult(id_, outs, inputs=inputs)
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
-        """Resets the job's schema to its template's default (DELETE on the job schema)."""
-        with GraphClient(self.connection().graph) as graph:
+        """Puts back what this resource manages (its object mapping's attribute mappings,
+        scoping filter, enabled switch and actions) as the job's template has it, and nothing
+        else: the other object mapping belongs to the other resource."""
+        job = self._job(props)
+        source, target = props["source_object"], props["target_object"]
+        with (
+            GraphClient(self.connection().graph) as graph,
+            job_schema_lock(job.service_principal_id, job.job_id),
+        ):
             try:
-                graph.delete(self._schema_path(props))
+                template = schema_io.template_schema(graph, job)
+                schema = schema_io.read_schema(graph, job)
             except ServiceError as error:
-                if error.status != 404:  # the job, and its schema, are already gone
-                    raise
+                if error.status == 404:  # the job, and its schema, are already gone
+                    return
+                raise
+            except schema_io.TemplateNotFound as error:
+                raise AttributeMappingError(f"destroying {self._name(props)}: {error}") from None
+            try:
+                restored = schema_edit.restore_object_mapping(schema, template, source, target)
+            except schema_edit.SchemaEditError as error:
+                raise AttributeMappingError(f"destroying {self._name(props)}: {error}") from None
+            if restored == schema:
+                return
+            try:
+                schema_io.write_checked(
+                    graph,
+                    job,
+                    restored,
+                    schema.get("version"),
+                    lambda live: schema_edit.restore_differences(live, template, source, target),
+                )
+            except schema_io.LostWrite as error:
+                raise AttributeMappingError(
+                    f"destroying {self._name(props)}: {error}. {_OTHER_WRITER}"
+                ) from None
 
     def _converge(self, props: dict[str, Any]) -> dict[str, Any]:
-        desired = spec_of(props)
+        desired = self._desired(props)
         matching = mapping_spec.MATCHING_TARGET[props["kind"]]
-        path = self._schema_path(props)
-        with GraphClient(self.connection().graph) as graph:
-            schema = graph.get(path)
-            try:
-                updated = schema_edit.apply(schema, desired, matching)
-            except schema_edit.SchemaEditError as error:
-                raise AttributeMappingError(f"{self._name(props)}: {error}") from None
+        job = self._job(props)
+        with (
+            GraphClient(self.connection().graph) as graph,
+            job_schema_lock(job.service_principal_id, job.job_id),
+        ):
+            schema = schema_io.read_schema(graph, job)
+            updated = self._edited(graph, job, schema, desired, matching, props)
+            live = schema
             if updated != schema:
-                pending = schema_edit.changes(desired, schema_edit.live_spec(schema, desired))
-                try:
-                    graph.put(path, updated)
-                except ServiceError as error:
-                    raise AttributeMappingError(
-                        f"could not change {self._name(props)} ({'; '.join(pending)}); the live "
-                        f"schema was left as it was: {error}"
-                    ) from None
-                if props.get("restart_on_change"):
-                    self._restart(graph, props)
+                live = self._write(graph, job, schema, updated, desired, props)
+        if updated != schema and props.get("restart_on_change"):
+            with GraphClient(self.connection().graph) as graph:
+                self._restart(graph, props)
         managed = [mapping["target"] for mapping in desired["mappings"]]
-        return self._outputs(props, schema_edit.live_spec(updated, desired), managed)
+        return self._outputs(props, schema_edit.live_spec(live, desired), managed)
+
+    def _desired(self, props: dict[str, Any]) -> dict[str, Any]:
+        """The checked spec again, in canonical form with Graph's types: the engine hands the
+        checked inputs back through its protobuf Struct, where every number is a double."""
+        spec, problems = mapping_spec.normalize(spec_of(props), props["kind"])
+        if problems:
+            listed = "; ".join(f"{_property_path(path)} {message}" for path, message in problems)
+            raise AttributeMappingError(f"{self._name(props)}: {listed}")
+        return spec
+
+    def _edited(
+        self,
+        graph: GraphClient,
+        job: schema_io.Job,
+        schema: dict[str, Any],
+        desired: dict[str, Any],
+        matching: str,
+        props: dict[str, Any],
+    ) -> dict[str, Any]:
+        """The schema with `desired` applied; targets checked against the schema and
+        expressions parsed by Graph first, so a refusal writes nothing."""
+        try:
+            schema_targets.check_targets(schema, desired)
+            to_parse = schema_edit.expressions_to_parse(schema, desired)
+        except schema_edit.SchemaEditError as error:
+            raise AttributeMappingError(f"{self._name(props)}: {error}") from None
+        parsed: dict[str, dict[str, Any]] = {}
+        for index, expression in to_parse:
+            try:
+                parsed[expression] = schema_io.parse_expression(graph, job, expression)
+            except (schema_io.ExpressionRejected, ServiceError) as error:
+                raise AttributeMappingError(
+                    f"{self._name(props)}: mappings[{index}].expression {expression!r} was "
+                    f"refused by Graph's parser, so nothing was written: {error}"
+                ) from None
+        try:
+            return schema_edit.apply(schema, desired, matching, parsed)
+        except schema_edit.SchemaEditError as error:
+            raise AttributeMappingError(f"{self._name(props)}: {error}") from None
+
+    def _write(
+        self,
+        graph: GraphClient,
+        job: schema_io.Job,
+        schema: dict[str, Any],
+        updated: dict[str, Any],
+        desired: dict[str, Any],
+        props: dict[str, Any],
+    ) -> dict[str, Any]:
+        """PUT the edited schema and read it back; what is live afterwards."""
+        pending = schema_edit.changes(desired, schema_edit.live_spec(schema, desired))
+        try:
+            return schema_io.write_checked(
+                graph,
+                job,
+                updated,
+                schema.get("version"),
+                lambda live: schema_edit.changes(desired, schema_edit.live_spec(live, desired)),
+            )
+        except schema_io.LostWrite as error:
+            raise AttributeMappingError(
+                f"{self._name(props)} were changed by another writer while being applied: "
+                f"{error}. {_OTHER_WRITER}"
+            ) from None
+        except ServiceError as error:
+            if error.method == "PUT":
+                raise AttributeMappingError(
+                    f"could not change {self._name(props)} ({'; '.join(pending)}); the live "
+                    f"schema was left as it was: {error}"
+                ) from None
+            raise AttributeMappingError(
+                f"{self._name(props)}: the change ({'; '.join(pending)}) was written, but "
+                f"reading it back to check it failed: {error}; run `pulumi up` again"
+            ) from None
 
     def _restart(self, graph: GraphClient, props: dict[str, Any]) -> None:
         """As the portal's "Restart provisioning": restart criteria left empty."""
-        job = job_id_of(props["job_id"])
-        graph.post(
-            synchronization_path(props["service_principal_id"], "jobs", job, "restart"),
-            {"criteria": {}},
-        )
+        graph.post(self._job(props).path("restart"), {"criteria": {}})
 
     def _managed(self, props: dict[str, Any]) -> dict[str, Any]:
         """The desired spec's shape, rebuilt from state: which targets this resource manages."""
@@ -199,9 +305,8 @@ class ProvisioningAttributeMappingsProvider(ConfiguredProvider):
         }
 
     @staticmethod
-    def _schema_path(props: dict[str, Any]) -> str:
-        job = job_id_of(props["job_id"])
-        return synchronization_path(props["service_principal_id"], "jobs", job, "schema")
+    def _job(props: dict[str, Any]) -> schema_io.Job:
+        return schema_io.Job(props["service_principal_id"], job_id_of(props["job_id"]))
 
     @staticmethod
     def _name(props: dict[str, Any]) -> str:

@@ -54,7 +54,9 @@ def template_lifecycle(server: ProviderServer, emulator: Emulator, principal: st
 
 
 def mappings_lifecycle(server: ProviderServer, emulator: Emulator, principal: str) -> Steps:
-    """Needs `principal` to offer the Asana template; creates a job to edit."""
+    """Needs `principal` to offer the Asana template; creates a job to edit. The update writes
+    an expression (so it is parsed by Graph first) and leaves the object mapping unlike the
+    template's (so the delete writes)."""
     job = emulator.create_job(principal, "asana")
     resource = EngineResource(
         server, ProvisioningAttributeMappingsProvider(), "asana:ProvisioningAttributeMappings", "m"
@@ -67,9 +69,8 @@ def mappings_lifecycle(server: ProviderServer, emulator: Emulator, principal: st
         "target_object": "User",
         "mappings": [{"target": "title", "attribute": "department"}],
     }
-    return engine_steps(
-        resource, first, {**first, "mappings": [{"target": "title", "attribute": "jobTitle"}]}
-    )
+    second = {**first, "mappings": [{"target": "title", "expression": "ToUpper([jobTitle])"}]}
+    return engine_steps(resource, first, second)
 
 
 def null_lifecycle(server: ProviderServer) -> Steps:

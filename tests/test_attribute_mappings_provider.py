@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from typing import Any
 
@@ -11,10 +12,13 @@ from providers.attribute_mappings import ProvisioningAttributeMappingsProvider
 from providers.schema_edit import object_mapping
 from tests.conftest import ASANA_TEMPLATE, SERVICE_PRINCIPAL_ID, StartServer
 from tests.emulator import Emulator, Fault
+from tests.emulator.expression_parser import parse
 from tests.engine import UNKNOWN, EngineResource, ProviderError, ProviderServer
 
 ACTIVE = 'Switch([IsSoftDeleted], , "False", "True", "True", "False")'
 DEPARTMENT = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department"
+ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:"
+ORGANIZATION = f"{ENTERPRISE}organization"
 SALES = [[{"attribute": "department", "operator": "EQUALS", "values": ["Sales"]}]]
 SCHEMA = r"/synchronization/jobs/[^/]+/schema$"
 
@@ -43,7 +47,7 @@ def inputs(job: str, **spec: Any) -> dict[str, Any]:
         "mappings": [
             {"target": "title", "attribute": "department"},
             {"target": "active", "expression": ACTIVE},
-            {"target": 'emails[type eq "work"].value', "attribute": "mail"},
+            {"target": ORGANIZATION, "constant": "Contoso (dev)"},
         ],
         "scoping_filter": SALES,
         **spec,
@@ -93,24 +97,20 @@ def test_create_refresh_and_diff_cost_what_they_should(emulator: Emulator, serve
     resource = mappings_resource(server)
 
     resource.up(inputs(job))
-    assert calls(emulator) == [("GET", "schema"), ("PUT", "schema")]
+    assert calls(emulator) == [("GET", "schema"), ("PUT", "schema"), ("GET", "schema")]
     live = user_mapping(emulator, job)
     assert live["scope"]["groups"][0]["clauses"][0]["sourceOperandName"] == "department"
     title = next(m for m in live["attributeMappings"] if m["targetAttributeName"] == "title")
     assert title["source"]["name"] == "department"
-    assert resource.outputs["managed_targets"] == [
-        "title",
-        "active",
-        'emails[type eq "work"].value',
-    ]
+    assert resource.outputs["managed_targets"] == ["title", "active", ORGANIZATION]
 
     refreshed = resource.refresh()
     assert not refreshed.drift
-    assert calls(emulator)[2:] == [("GET", "schema")]
+    assert calls(emulator)[3:] == [("GET", "schema")]
 
     _, diff = resource.preview(inputs(job))
     assert diff is not None and diff.changes is False
-    assert len(calls(emulator)) == 3
+    assert len(calls(emulator)) == 4
 
 
 def test_a_schema_that_already_matches_is_adopted_without_a_write(emulator, server, job):
@@ -207,9 +207,15 @@ def test_an_edit_in_the_portal_shows_as_drift_and_up_corrects_it(
     assert set(refreshed.changed_outputs) == {shown_in}
     before = len(calls(emulator))
     resource.up(wanted)
-    assert calls(emulator)[before:] == [("GET", "schema"), ("PUT", "schema")]
+    parse = [("POST", "parseExpression")] if edit is set_active_expression else []
+    assert calls(emulator)[before:] == [
+        ("GET", "schema"),
+        *parse,
+        ("PUT", "schema"),
+        ("GET", "schema"),
+    ]
     corrected = emulator.schema(SERVICE_PRINCIPAL_ID, job)
-    assert without_parsed_parameters(corrected) == without_parsed_parameters(applied)
+    assert in_any_order(corrected) == in_any_order(applied)
     assert not resource.refresh().drift
 
 
@@ -217,14 +223,12 @@ def strip_version(schema: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in schema.items() if key != "version"}
 
 
-def without_parsed_parameters(schema: dict[str, Any]) -> dict[str, Any]:
-    """The schema less `version`, the parsed `parameters` of function sources (a rewritten
-    function is sent as its expression text, see README) and the order of attribute mappings (a
-    mapping added back goes at the end)."""
+def in_any_order(schema: dict[str, Any]) -> dict[str, Any]:
+    """The schema less `version` and the order of attribute mappings (a mapping added back goes
+    at the end). Function sources are compared parsed, `parameters` included: the put-back
+    expression is written as Graph's parser returned it, as the template holds it."""
     result = strip_version(schema)
     user = object_mapping(result, "User", "User")
-    for mapping in user["attributeMappings"]:
-        mapping["source"] = {k: v for k, v in mapping["source"].items() if k != "parameters"}
     user["attributeMappings"].sort(key=lambda mapping: mapping["targetAttributeName"])
     return result
 
@@ -237,16 +241,54 @@ def test_an_unmanaged_mapping_added_in_merge_mode_is_not_drift(emulator, server,
     assert not resource.refresh().drift
 
 
-def test_delete_restores_the_template_default(emulator: Emulator, server, job):
+def test_delete_restores_the_template_default_of_its_object_mapping(
+    emulator: Emulator, server, job
+):
     resource = mappings_resource(server)
     resource.up(inputs(job))
+    before = len(calls(emulator))
 
     resource.destroy()
 
-    assert calls(emulator)[-1] == ("DELETE", "schema")
+    assert calls(emulator)[before:] == [
+        ("GET", job),
+        ("GET", "templates"),
+        ("GET", "schema"),
+        ("PUT", "schema"),
+        ("GET", "schema"),
+    ]
     assert strip_version(emulator.schema(SERVICE_PRINCIPAL_ID, job)) == strip_version(
         ASANA_TEMPLATE["schema"]
     )
+
+
+def test_destroying_a_resource_whose_part_is_already_the_templates_writes_nothing(
+    emulator: Emulator, server, job
+):
+    resource = mappings_resource(server)
+    resource.up(inputs(job))
+    emulator.edit_schema(
+        SERVICE_PRINCIPAL_ID,
+        job,
+        lambda schema: schema.update(
+            synchronizationRules=copy.deepcopy(ASANA_TEMPLATE["schema"]["synchronizationRules"])
+        ),
+    )
+    before = len(calls(emulator))
+
+    resource.destroy()
+
+    assert [method for method, _ in calls(emulator)[before:]] == ["GET", "GET", "GET"]
+
+
+def test_destroying_after_the_job_is_gone_succeeds_without_a_write(emulator: Emulator, server, job):
+    resource = mappings_resource(server)
+    resource.up(inputs(job))
+    emulator.remove_service_principal(SERVICE_PRINCIPAL_ID)
+
+    resource.destroy()
+
+    assert resource.id is None
 
 
 def test_restart_on_change_restarts_like_the_portal_only_after_a_write(emulator, server, job):
@@ -295,3 +337,74 @@ def test_a_failed_put_leaves_the_schema_as_it_was_and_names_the_change(
         assert "BadRequest: Attribute 'mail' is not defined." in message
     assert emulator.schema(SERVICE_PRINCIPAL_ID, job) == before
     assert resource.id is None
+
+
+def test_an_expression_is_written_in_the_parsed_form_graph_returns(emulator: Emulator, server, job):
+    coalesce = 'Coalesce([jobTitle],   "Staff")'
+    resource = mappings_resource(server)
+
+    resource.up(inputs(job, mappings=[{"target": "title", "expression": coalesce}]))
+
+    (parse_call,) = [r for r in emulator.requests if r.path.endswith("/parseExpression")]
+    assert parse_call.body == {"expression": coalesce}
+    title = next(
+        m
+        for m in user_mapping(emulator, job)["attributeMappings"]
+        if m["targetAttributeName"] == "title"
+    )
+    assert title["source"] == parse(coalesce)
+    assert [p["key"] for p in title["source"]["parameters"]] == ["source", "source"]
+    assert not resource.refresh().drift
+
+
+def test_an_expression_graph_cannot_parse_fails_and_writes_nothing(emulator: Emulator, server, job):
+    """`Append` without its suffix passes the offline check (the function exists, brackets
+    balance) but not Graph's parser; its own message is the error."""
+    before = emulator.schema(SERVICE_PRINCIPAL_ID, job)
+    resource = mappings_resource(server)
+
+    with pytest.raises(ProviderError) as failure:
+        resource.up(inputs(job, mappings=[{"target": "title", "expression": "Append([mail])"}]))
+
+    message = failure.value.details.strip().splitlines()[-1]
+    assert "mappings[0].expression 'Append([mail])' was refused by Graph's parser" in message
+    assert "nothing was written" in message
+    assert "ExpressionParsingFailed: The function 'Append' requires the parameter 'suffix'." in (
+        message
+    )
+    assert ("PUT", "schema") not in calls(emulator)
+    assert emulator.schema(SERVICE_PRINCIPAL_ID, job) == before
+    assert resource.id is None
+
+
+def without_division(schema: dict[str, Any]) -> None:
+    """A tenant whose Asana schema predates Microsoft's 09/07/2023 additions (no division)."""
+    division = f"{ENTERPRISE}division"
+    users = object_mapping(schema, "User", "User")
+    users["attributeMappings"] = [
+        m for m in users["attributeMappings"] if m["targetAttributeName"] != division
+    ]
+    asana = next(d for d in schema["directories"] if d["name"] == "Asana")
+    user_object = next(o for o in asana["objects"] if o["name"] == users["targetObjectName"])
+    user_object["attributes"] = [a for a in user_object["attributes"] if a["name"] != division]
+
+
+def test_a_target_the_job_schema_lacks_is_refused_listing_the_attributes(
+    emulator: Emulator, server, job
+):
+    emulator.edit_schema(SERVICE_PRINCIPAL_ID, job, without_division)
+    before = emulator.schema(SERVICE_PRINCIPAL_ID, job)
+    resource = mappings_resource(server)
+    wanted = inputs(job, mappings=[{"target": f"{ENTERPRISE}division", "attribute": "city"}])
+
+    checked, _ = resource.preview(wanted)
+    assert checked.failures == []  # the offline check (Microsoft's table) has division
+    with pytest.raises(ProviderError) as failure:
+        resource.up(wanted)
+
+    message = failure.value.details.strip().splitlines()[-1]
+    assert f"mappings[0].target '{ENTERPRISE}division' is not an attribute of" in message
+    assert 'its attributes are: active, addresses[type eq "work"].country' in message
+    assert f"{ENTERPRISE}organization, userName" in message
+    assert calls(emulator) == [("GET", "schema")]
+    assert emulator.schema(SERVICE_PRINCIPAL_ID, job) == before

@@ -39,21 +39,28 @@ def test_template_lookup_is_one_graph_request_per_create_read_and_update(
     assert emulator.count(service="scim") == 0
 
 
-def test_mappings_read_is_one_get_and_writes_are_one_get_and_one_put(
+def test_mappings_read_is_one_get_and_each_write_is_checked_by_reading_it_back(
     emulator: Emulator, server: ProviderServer
 ):
+    """Create and update: read, parse each expression being written, PUT, read back. Delete:
+    the job (for its template), the templates, the schema, PUT, read back."""
     steps = mappings_lifecycle(server, emulator, SERVICE_PRINCIPAL_ID)
     requests: dict[str, list[str]] = {}
     for name, step in steps:
         before = len(emulator.requests)
         step()
-        requests[name] = [r.method for r in emulator.requests[before:] if r.service == "graph"]
+        requests[name] = [
+            f"{r.method} {r.path.rsplit('/', 1)[-1]}"
+            for r in emulator.requests[before:]
+            if r.service == "graph"
+        ]
+    job = emulator.jobs(SERVICE_PRINCIPAL_ID)[0]["id"]
 
     assert requests == {
         "check": [],
-        "create": ["GET", "PUT"],
-        "read": ["GET"],
+        "create": ["GET schema", "PUT schema", "GET schema"],
+        "read": ["GET schema"],
         "diff": [],
-        "update": ["GET", "PUT"],
-        "delete": ["DELETE"],
+        "update": ["GET schema", "POST parseExpression", "PUT schema", "GET schema"],
+        "delete": [f"GET {job}", "GET templates", "GET schema", "PUT schema", "GET schema"],
     }
