@@ -1,6 +1,8 @@
 """A small client for Asana's SCIM 2.0 API, authenticated with a service-account token.
 
 The token is held only for the life of one provider call and is scrubbed from any error text.
+A redirect is never followed (it would be reported as a rejected token otherwise: `requests`
+drops the token on the way to another host, which then answers 401).
 """
 
 from __future__ import annotations
@@ -15,9 +17,13 @@ from providers.http import (
     ServiceError,
     SessionClient,
     error_text,
+    is_redirect,
+    json_reply,
+    redirect_error,
     status_error,
     transport_error,
 )
+from providers.urls import url_problem
 
 SERVICE = "Asana SCIM"
 DEFAULT_SCIM_BASE_URL = "https://app.asana.com/api/1.0/scim"
@@ -39,6 +45,9 @@ class TokenCheck:
 class AsanaScimClient(SessionClient):
     def __init__(self, base_url: str, token: str, policy: HttpPolicy):
         super().__init__(policy)
+        if (problem := url_problem(base_url)) is not None:
+            # Checked at preview already; this guards a URL recorded in state before that check.
+            raise ServiceError(SERVICE, "GET", "/Users", f"not sent: scim_base_url {problem}", None)
         self._base_url = base_url.rstrip("/")
         self._base_path = urlsplit(self._base_url).path
         self._token = token
@@ -46,6 +55,8 @@ class AsanaScimClient(SessionClient):
     def check_token(self) -> TokenCheck:
         """One `GET /Users?filter=userName eq "..."`: 200 accepted, 401/403 rejected, else error."""
         response = self._get("/Users", {"filter": f'userName eq "{PROBE_USER_NAME}"'})
+        if is_redirect(response):
+            raise redirect_error(SERVICE, "GET", self._base_path + "/Users", response)
         if response.status_code in _REJECTED:
             message = error_text(response, [self._token])
             return TokenCheck(accepted=False, status=response.status_code, message=message)
@@ -62,6 +73,7 @@ class AsanaScimClient(SessionClient):
                     "Accept": "application/scim+json, application/json",
                 },
                 timeout=self._policy.timeout,
+                allow_redirects=False,
             )
         except requests.RequestException as error:
             raise transport_error(
@@ -73,10 +85,7 @@ class AsanaScimClient(SessionClient):
         full_path = self._base_path + path
         if response.status_code >= 400:
             raise status_error(SERVICE, "GET", full_path, response, self._policy, [self._token])
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
+        body = json_reply(SERVICE, "GET", full_path, response, required=True)
         # RFC 7644 §3.4.2: "Resources" may be left out of an empty result, "totalResults" not.
         is_list = isinstance(body, dict) and ("totalResults" in body or "Resources" in body)
         if response.status_code != 200 or not is_list:

@@ -9,7 +9,6 @@ token, so delete only forgets it.
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -26,12 +25,9 @@ from pulumi.dynamic import (
 
 from providers.asana import DEFAULT_SCIM_BASE_URL, AsanaScimClient, TokenCheck
 from providers.base import ConfiguredProvider, pickler_restored
-from providers.inputs import (
-    failure_for_https_url,
-    failures,
-    has_whitespace_or_control,
-    is_unknown,
-)
+from providers.header_values import header_value_problem
+from providers.inputs import failure_for_https_url, failures, is_unknown
+from providers.redaction import digest
 
 TOKEN_SETTING = "asanaToken"
 MAX_TOKEN_LENGTH = 4096
@@ -43,7 +39,17 @@ class TokenRejectedError(Exception):
 
 def fingerprint(token: str) -> str:
     """Twelve hex digits of SHA-256: tells two tokens apart without revealing either."""
-    return "sha256:" + hashlib.sha256(token.encode("utf-8")).hexdigest()[:12]
+    return "sha256:" + digest(token)
+
+
+def token_problem(token: str) -> str | None:
+    """What makes `token` unusable as Asana's bearer token, or None; the one rule, used by the
+    stack settings and by this resource's check. Never quotes the token."""
+    if not token.strip():
+        return "is empty"
+    if len(token) > MAX_TOKEN_LENGTH:
+        return f"is over {MAX_TOKEN_LENGTH} characters"
+    return header_value_problem(token)
 
 
 def rejection_advice(check: TokenCheck) -> str:
@@ -124,21 +130,21 @@ def _normalized_url(value: Any) -> Any:
     if value is None or value == "":
         return DEFAULT_SCIM_BASE_URL
     if isinstance(value, str) and not is_unknown(value):
-        return value.strip().rstrip("/")
+        return value.rstrip("/")  # not stripped of spaces: those are refused, not repaired
     return value
 
 
 def _token_failure(token: Any) -> CheckFailure | None:
-    how = f"set it with `pulumi config set --secret {TOKEN_SETTING} <token>`"
+    how = (
+        f"copy the token again and set it with `pulumi config set --secret {TOKEN_SETTING} <token>`"
+    )
     if is_unknown(token):
         return None
-    if not isinstance(token, str) or not token.strip():
-        return CheckFailure("token", f"must be a non-empty Asana service-account token; {how}")
-    if has_whitespace_or_control(token) or len(token) > MAX_TOKEN_LENGTH:
+    if not isinstance(token, str):
+        return CheckFailure("token", f"must be an Asana service-account token (text); {how}")
+    if (problem := token_problem(token)) is not None:
         return CheckFailure(
-            "token",
-            "contains spaces, line breaks or control characters, or is over "
-            f"{MAX_TOKEN_LENGTH} characters; copy the token again and {how}",
+            "token", f"must be an Asana service-account token; this one {problem}; {how}"
         )
     return None
 

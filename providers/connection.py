@@ -13,9 +13,18 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
-from urllib.parse import urlsplit
 
+from providers.header_values import header_value_problem
 from providers.http import HttpPolicy
+from providers.urls import ALLOWED as URL_ALLOWED
+from providers.urls import (
+    GRAPH_ROOT,
+    ORIGIN,
+    REQUEST_URL,
+    UrlRule,
+    may_hold_credential,
+    url_problem,
+)
 
 PROJECT = "asana-provisioning"
 
@@ -137,17 +146,22 @@ _PROJECT_KEYS = (
 )
 
 
-def resolve(config: Mapping[str, Any], env: Mapping[str, str]) -> ConnectionSettings:
-    """Turns configuration and environment into connection settings, or a `ConfigError`."""
-    settings = _Settings(config, env)
+def resolve(
+    config: Mapping[str, Any], env: Mapping[str, str], secret_keys: frozenset[str] = frozenset()
+) -> ConnectionSettings:
+    """Turns configuration and environment into connection settings, or a `ConfigError`.
+
+    An error quotes a value only when it is not a credential, not a file path that should have
+    named one, not set as secret (`secret_keys`) and not a URL with a user name or password.
+    """
+    settings = _Settings(config, env, secret_keys)
     cloud_name = (settings.text("azuread:environment", "ARM_ENVIRONMENT") or "global").lower()
     cloud = CLOUDS.get(cloud_name)
     if cloud is None:
-        raise ConfigError(
-            f"azuread:environment is {cloud_name!r}; allowed: {', '.join(sorted(CLOUDS))}"
-        )
-    endpoint = settings.https_url(f"{PROJECT}:graphEndpoint") or cloud.graph_endpoint
-    authority = settings.https_url(f"{PROJECT}:authorityHost") or cloud.authority_host
+        shown = settings.shown("azuread:environment", cloud_name)
+        raise ConfigError(f"azuread:environment {shown}; allowed: {', '.join(sorted(CLOUDS))}")
+    endpoint = settings.https_url(f"{PROJECT}:graphEndpoint", GRAPH_ROOT) or cloud.graph_endpoint
+    authority = settings.https_url(f"{PROJECT}:authorityHost", ORIGIN) or cloud.authority_host
     policy = HttpPolicy(
         read_timeout=settings.number(f"{PROJECT}:httpTimeoutSeconds", 60.0, 1, 600),
         max_retries=int(settings.number(f"{PROJECT}:maxRetries", 6, 0, 20)),
@@ -186,6 +200,8 @@ def _credential(settings: _Settings) -> CredentialSpec:
             "azuread:oidcRequestUrl", "ARM_OIDC_REQUEST_URL", "ACTIONS_ID_TOKEN_REQUEST_URL"
         )
         if request_token and request_url:
+            settings.require_header_value("azuread:oidcRequestToken", request_token)
+            settings.require_url("azuread:oidcRequestUrl", request_url, REQUEST_URL)
             return CredentialSpec("github_oidc", tenant, client, request_token, None, request_url)
         raise ConfigError(
             "azuread:useOidc is true but no OIDC token was found: set azuread:oidcToken, "
@@ -198,10 +214,43 @@ def _credential(settings: _Settings) -> CredentialSpec:
     return CredentialSpec("default_chain", tenant, client)
 
 
+def unreadable(key: str, env_name: str, error: Exception) -> ConfigError:
+    """A file setting that names no readable file; the path is not quoted (see `file_text`)."""
+    reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
+    return ConfigError(
+        f"{key} (or {env_name}) names no file that can be read ({reason}); it must be the "
+        "path of a file holding the value, not the value itself"
+    )
+
+
+# Keys whose values are credentials, or paths to them: never quoted in an error.
+_CREDENTIAL_KEYS = frozenset(
+    {
+        "azuread:clientSecret",
+        "azuread:clientSecretFilePath",
+        "azuread:clientCertificatePath",
+        "azuread:clientCertificatePassword",
+        "azuread:clientIdFilePath",
+        "azuread:oidcToken",
+        "azuread:oidcTokenFilePath",
+        "azuread:oidcRequestToken",
+        "azuread:oidcRequestUrl",
+    }
+)
+
+
 @dataclass(frozen=True)
 class _Settings:
     config: Mapping[str, Any]
     env: Mapping[str, str]
+    secret_keys: frozenset[str] = frozenset()
+
+    def shown(self, key: str, value: str) -> str:
+        """ "is 'value'" for an error, or "set (value hidden)" when it may be (or hold) a
+        secret."""
+        if key in self.secret_keys or key in _CREDENTIAL_KEYS or may_hold_credential(value):
+            return "set (value hidden)"
+        return f"is {value!r}"
 
     def text(self, key: str, *env_names: str) -> str | None:
         value = self.config.get(key)
@@ -212,14 +261,16 @@ class _Settings:
         return str(value).strip() or None
 
     def file_text(self, key: str, env_name: str) -> str | None:
+        """The file's contents. An error never quotes the path: a secret pasted where its
+        file's path belongs would be shown otherwise."""
         path = self.text(key, env_name)
         if path is None:
             return None
         try:
             with open(path, encoding="utf-8") as handle:
                 return handle.read().strip() or None
-        except OSError as error:
-            raise ConfigError(f"{key}: cannot read {path!r} ({error.strerror})") from None
+        except (OSError, UnicodeError) as error:
+            raise unreadable(key, env_name, error) from None
 
     def flag(self, key: str, env_name: str) -> bool:
         value = self.text(key, env_name)
@@ -227,17 +278,27 @@ class _Settings:
             return False
         lowered = value.lower()
         if lowered not in {"true", "false", "1", "0"}:
-            raise ConfigError(f"{key} is {value!r}; allowed: true or false")
+            raise ConfigError(f"{key} {self.shown(key, value)}; allowed: true or false")
         return lowered in {"true", "1"}
 
-    def https_url(self, key: str) -> str | None:
-        value = self.text(key)
-        if value is None:
+    def https_url(self, key: str, rule: UrlRule) -> str | None:
+        """Judged as given (not stripped): what is checked is exactly what is used."""
+        value = self.config.get(key)
+        if value is None or value == "":
             return None
-        parts = urlsplit(value)
-        if parts.scheme != "https" or not parts.hostname or parts.query or parts.fragment:
-            raise ConfigError(f"{key} is {value!r}; allowed: an https:// URL with a host")
+        value = str(value)
+        self.require_url(key, value, rule)
         return value.rstrip("/")
+
+    def require_url(self, key: str, value: str, rule: UrlRule) -> None:
+        if (problem := url_problem(value, rule)) is not None:
+            raise ConfigError(
+                f"{key} {self.shown(key, value)}; allowed: {URL_ALLOWED}; this one {problem}"
+            )
+
+    def require_header_value(self, key: str, value: str) -> None:
+        if (problem := header_value_problem(value)) is not None:
+            raise ConfigError(f"{key} (value hidden) {problem}")
 
     def number(self, key: str, default: float, low: float, high: float) -> float:
         raw = self.config.get(key)
@@ -247,5 +308,7 @@ class _Settings:
         is_number = re.fullmatch(r"[0-9]{1,9}(\.[0-9]{1,6})?", value) is not None
         number = float(value) if is_number else float("nan")
         if not low <= number <= high:
-            raise ConfigError(f"{key} is {value!r}; allowed: a number from {low:g} to {high:g}")
+            raise ConfigError(
+                f"{key} {self.shown(key, value)}; allowed: a number from {low:g} to {high:g}"
+            )
         return number

@@ -22,7 +22,7 @@ from azure.identity import (
     ManagedIdentityCredential,
 )
 
-from providers.connection import ConfigError, CredentialSpec, GraphSettings
+from providers.connection import ConfigError, CredentialSpec, GraphSettings, unreadable
 
 # Audience Entra expects in a federated (workload identity) assertion.
 _FEDERATION_AUDIENCE = "api://AzureADTokenExchange"
@@ -47,9 +47,14 @@ def shared_credential(settings: GraphSettings) -> TokenCredential:
         case "client_secret":
             return ClientSecretCredential(tenant, client, spec.secret or "", **common)
         case "client_certificate":
-            return CertificateCredential(
-                tenant, client, certificate_path=spec.path, password=spec.secret, **common
-            )
+            try:
+                return CertificateCredential(
+                    tenant, client, certificate_path=spec.path, password=spec.secret, **common
+                )
+            except OSError as error:  # its message quotes the path, which may be a secret
+                raise unreadable(
+                    "azuread:clientCertificatePath", "ARM_CLIENT_CERTIFICATE_PATH", error
+                ) from None
         case "oidc_token":
             return ClientAssertionCredential(tenant, client, _static_assertion(spec), **common)
         case "github_oidc":
@@ -75,29 +80,49 @@ def _static_assertion(spec: CredentialSpec) -> Callable[[], str]:
         try:
             with open(spec.path or "", encoding="utf-8") as handle:
                 return handle.read().strip()
-        except OSError as error:
-            raise ConfigError(
-                f"azuread:oidcTokenFilePath: cannot read {spec.path!r} ({error.strerror})"
+        except (OSError, UnicodeError) as error:
+            raise unreadable(
+                "azuread:oidcTokenFilePath", "ARM_OIDC_TOKEN_FILE_PATH", error
             ) from None
 
     return assertion
 
 
 def _github_assertion(spec: CredentialSpec, timeout: tuple[float, float]) -> Callable[[], str]:
-    """GitHub Actions' OIDC token, asked for with the audience Entra federation expects."""
+    """GitHub Actions' OIDC token, asked for with the audience Entra federation expects.
+
+    Not through a shared session: this request carries GitHub's request token, not Graph's.
+    A redirect is not followed (the request token would go with it), and a reply without the
+    token is named as such rather than failing with a `KeyError`.
+    """
 
     def assertion() -> str:
-        response = requests.get(
-            spec.request_url or "",
-            params={"audience": _FEDERATION_AUDIENCE},
-            headers={"Authorization": f"bearer {spec.secret}"},
-            timeout=timeout,
-        )
+        try:
+            response = requests.get(
+                spec.request_url or "",
+                params={"audience": _FEDERATION_AUDIENCE},
+                headers={"Authorization": f"bearer {spec.secret}"},
+                timeout=timeout,
+                allow_redirects=False,
+            )
+        except requests.RequestException as error:
+            raise ConfigError(
+                f"the GitHub OIDC token request got no response ({type(error).__name__})"
+            ) from None
         if response.status_code != 200:
             raise ConfigError(
                 f"the GitHub OIDC token request failed with HTTP {response.status_code}; "
                 "the workflow needs `permissions: id-token: write`"
             )
-        return str(response.json()["value"])
+        try:
+            value = response.json().get("value")
+        except (ValueError, AttributeError, RecursionError):
+            value = None
+        if not isinstance(value, str) or not value:
+            raise ConfigError(
+                "the GitHub OIDC token request answered HTTP 200 without a token (a JSON "
+                'object with "value" was expected)'
+            )
+        return value
 
     return assertion

@@ -1,7 +1,9 @@
 """A small Microsoft Graph client for the synchronization API.
 
 Only what our providers call; every request has a timeout, retries go through `BoundedRetry`,
-and failures become `ServiceError`s that name the status, Graph's error text and the path.
+and failures become `ServiceError`s that name the status, Graph's error text and the path. A
+redirect is not followed, a `GET` must answer with a JSON object, and any other reply with a
+body must be JSON, so a proxy's page or a cut-off reply is reported as what it is.
 """
 
 from __future__ import annotations
@@ -14,7 +16,17 @@ from azure.core.exceptions import ClientAuthenticationError
 
 from providers.connection import GraphSettings
 from providers.credentials import shared_credential
-from providers.http import ServiceError, SessionClient, status_error, transport_error
+from providers.http import (
+    ServiceError,
+    SessionClient,
+    is_redirect,
+    json_object,
+    json_reply,
+    redact,
+    redirect_error,
+    status_error,
+    transport_error,
+)
 
 SERVICE = "Microsoft Graph"
 API_VERSION = "v1.0"
@@ -33,8 +45,8 @@ class GraphClient(SessionClient):
     def get_all(self, path: str, params: dict[str, str] | None = None) -> list[Any]:
         """Every item of a collection, following `@odata.nextLink` (only to the same endpoint:
         a link elsewhere would carry our token off)."""
-        page = self._send("GET", path, params=params) or {}
-        items = list(page.get("value", []))
+        page = self._send("GET", path, params=params)
+        items = collection_items(page, "GET", f"/{API_VERSION}{path}")
         base = f"{self._settings.endpoint}/{API_VERSION}"
         for _ in range(MAX_PAGES):
             link = page.get("@odata.nextLink")
@@ -44,8 +56,8 @@ class GraphClient(SessionClient):
                 raise ServiceError(
                     SERVICE, "GET", path, "returned a next page on another host", None
                 )
-            page = self._send("GET", str(link)[len(base) :]) or {}
-            items.extend(page.get("value", []))
+            page = self._send("GET", str(link)[len(base) :])
+            items.extend(collection_items(page, "GET", f"/{API_VERSION}{path}"))
         raise ServiceError(SERVICE, "GET", path, f"has more than {MAX_PAGES} pages", None)
 
     def put(self, path: str, body: Any) -> Any:
@@ -61,42 +73,58 @@ class GraphClient(SessionClient):
         self, method: str, path: str, body: Any | None = None, params: dict[str, str] | None = None
     ) -> Any:
         full_path = f"/{API_VERSION}{path}"
-        response = self._request(method, full_path, body, params)
+        response, token = self._request(method, full_path, body, params)
         if response.status_code == 401:
             # A cached token Graph no longer accepts (revoked, or issued for a since-reset
             # tenant): authenticate afresh once, then report whatever Graph says.
             shared_credential.cache_clear()
             self._credential = shared_credential(self._settings)
-            response = self._request(method, full_path, body, params)
+            response, token = self._request(method, full_path, body, params)
+        if is_redirect(response):
+            raise redirect_error(SERVICE, method, full_path, response)
         if response.status_code >= 400:
-            raise status_error(SERVICE, method, full_path, response, self._policy)
-        if response.status_code == 204 or not response.content:
-            return None
-        return response.json()
+            raise status_error(SERVICE, method, full_path, response, self._policy, [token])
+        if method == "GET":
+            return json_object(SERVICE, method, full_path, response)
+        return json_reply(SERVICE, method, full_path, response, required=False)
 
     def _request(
         self, method: str, full_path: str, body: Any | None, params: dict[str, str] | None
-    ) -> requests.Response:
-        headers = {"Authorization": f"Bearer {self._access_token(method, full_path)}"}
+    ) -> tuple[requests.Response, str]:
+        """The response, and the access token it was sent with (to keep it out of errors)."""
+        token = self._access_token(method, full_path)
         try:
-            return self._session.request(
+            response = self._session.request(
                 method,
                 self._settings.endpoint + full_path,
                 json=body,
                 params=params,
-                headers=headers,
+                headers={"Authorization": f"Bearer {token}"},
                 timeout=self._policy.timeout,
+                allow_redirects=False,
             )
         except requests.RequestException as error:
             raise transport_error(SERVICE, method, full_path, error, self._policy) from None
+        return response, token
 
     def _access_token(self, method: str, path: str) -> str:
         try:
             return self._credential.get_token(self._settings.scope).token
         except ClientAuthenticationError as error:
-            # azure-identity's message names the authority and the AADSTS code, not the secret.
-            detail = f"could not get a token for {self._settings.scope}: {error.message}"
+            # azure-identity's message names the authority and the AADSTS code; a token
+            # endpoint that echoed the request could have put the client secret in it.
+            message = redact(str(error.message), [self._settings.credential.secret or ""])
+            detail = f"could not get a token for {self._settings.scope}: {message}"
             raise ServiceError(SERVICE, method, path, detail, None) from None
+
+
+def collection_items(page: dict[str, Any], method: str, full_path: str) -> list[dict[str, Any]]:
+    """The `value` of a Graph collection reply: a list of objects, or a `ServiceError`."""
+    items = page.get("value")
+    if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+        detail = "answered with a collection whose value is missing or not a list of objects"
+        raise ServiceError(SERVICE, method, full_path, detail, None)
+    return list(items)
 
 
 def synchronization_path(service_principal_id: str, *parts: str) -> str:

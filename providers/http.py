@@ -3,7 +3,10 @@
 Both services throttle (429 with Retry-After) and have transient outages. urllib3's `Retry`
 does the retrying; `BoundedRetry` adds the one thing it lacks, a bound on the total time spent
 retrying, so that a long Retry-After turns into a clear error instead of a stalled deployment.
-Errors carry the HTTP status, the service's own error text and the request path, never a header.
+Errors carry the HTTP status, the service's own error text and the request path, never a header
+or a secret. Redirects are never followed (a request carries a credential, and a service we call
+has no reason to send us elsewhere), and a reply that is not what the service answers (not
+JSON, cut short, empty) is named as such instead of failing somewhere downstream.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Self
+from urllib.parse import urljoin, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -23,12 +27,15 @@ from urllib3.exceptions import MaxRetryError, ResponseError
 from urllib3.response import BaseHTTPResponse
 from urllib3.util.retry import Retry
 
+from providers.redaction import redact
+
 # The service has said it did not process the request: safe to repeat for any method.
 _NOT_PROCESSED_STATUSES = frozenset({429, 503})
 # Transient server errors: safe to repeat only for idempotent methods.
 _TRANSIENT_STATUSES = frozenset({500, 502, 503, 504})
 _IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 _MAX_ERROR_TEXT = 500
+_REDIRECT_STATUSES = range(300, 400)
 
 
 @dataclass(frozen=True)
@@ -185,19 +192,20 @@ def attempts_made(response: requests.Response) -> int:
 
 
 def error_text(response: requests.Response, secrets: Iterable[str] = ()) -> str:
-    """The service's own error message, in whichever of the known shapes it came."""
+    """The service's own error message, in whichever of the known shapes it came, with every
+    secret (and any bearer credential) taken out before it is shortened."""
     try:
         body = response.json()
-    except ValueError:
+    except (ValueError, RecursionError):
         body = None
-    text = _message_from_body(body) if body is not None else response.text.strip()
-    text = " ".join(text.split())[:_MAX_ERROR_TEXT] or response.reason or ""
-    return redact(text, secrets)
+    text = _message_from_body(body) if body is not None else response.text
+    text = " ".join(redact(text, secrets).split())[:_MAX_ERROR_TEXT]
+    return text or redact(response.reason or "", secrets)
 
 
 def _message_from_body(body: Any) -> str:
     if not isinstance(body, Mapping):
-        return json.dumps(body)[:_MAX_ERROR_TEXT]
+        return json.dumps(body)
     error = body.get("error")
     if isinstance(error, Mapping):  # Microsoft Graph
         code, message = error.get("code", ""), error.get("message", "")
@@ -209,15 +217,7 @@ def _message_from_body(body: Any) -> str:
         return "; ".join(str(e.get("message", e)) for e in errors if isinstance(e, Mapping))
     if "detail" in body:  # SCIM 2.0 error message
         return str(body["detail"])
-    return json.dumps(body)[:_MAX_ERROR_TEXT]
-
-
-def redact(text: str, secrets: Iterable[str]) -> str:
-    """Removes any secret a service might have echoed back into its error text."""
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "[redacted]")
-    return text
+    return json.dumps(body)
 
 
 def status_error(
@@ -245,6 +245,76 @@ def status_error(
     return ServiceError(service, method, path, detail, status)
 
 
+def redirect_error(
+    service: str, method: str, path: str, response: requests.Response
+) -> ServiceError:
+    """A 3xx: not followed, and said to be a redirect (never mistaken for a rejected token).
+
+    Only the target's scheme and host are named: its path or query may carry anything.
+    """
+    location = response.headers.get("Location", "")
+    try:
+        target = urlsplit(urljoin(response.url or "", location))
+        where = f"{target.scheme}://{target.hostname}" if target.hostname else "nowhere"
+        same_host = target.hostname == urlsplit(response.url or "").hostname
+    except ValueError:
+        where, same_host = "a malformed Location", False
+    elsewhere = "within the same host" if same_host else f"to another host ({where})"
+    detail = (
+        f"answered HTTP {response.status_code}, a redirect {elsewhere}, which is not followed: "
+        "the request carries a credential; check the URL configured for this service"
+    )
+    return ServiceError(service, method, path, detail, response.status_code)
+
+
+def is_redirect(response: requests.Response) -> bool:
+    return response.status_code in _REDIRECT_STATUSES
+
+
+def json_reply(
+    service: str, method: str, path: str, response: requests.Response, *, required: bool
+) -> Any:
+    """The JSON body of a successful reply; None when it is empty and `required` is false.
+
+    Anything else is a `ServiceError` saying what was wrong with the reply: empty where a
+    document was expected, cut short, or not JSON at all (with its content type and size,
+    never its text, which may echo the request).
+    """
+    content = response.content or b""
+    status = response.status_code
+    if not content.strip():
+        if not required:
+            return None
+        detail = f"answered HTTP {status} with an empty body where a JSON document was expected"
+        raise ServiceError(service, method, path, detail, status)
+    kind = response.headers.get("Content-Type") or "no content type"
+    try:
+        text = content.decode("utf-8")
+        return json.loads(text)
+    except UnicodeDecodeError:
+        what = "a body that is not UTF-8 text"
+    except json.JSONDecodeError as error:
+        # A prefix of a JSON document fails at its very end, or inside a string left open.
+        cut_short = error.pos >= len(text.rstrip()) or error.msg.startswith("Unterminated")
+        what = "JSON that stops short (cut off?)" if cut_short else "a body that is not JSON"
+    except RecursionError:
+        what = "JSON nested too deep to read"
+    detail = f"answered HTTP {status} with {what} ({kind}, {len(content)} bytes)"
+    raise ServiceError(service, method, path, detail, status)
+
+
+def json_object(service: str, method: str, path: str, response: requests.Response) -> dict:
+    """A reply that must be a JSON object (every Graph and SCIM resource or list is one)."""
+    body = json_reply(service, method, path, response, required=True)
+    if not isinstance(body, dict):
+        detail = (
+            f"answered HTTP {response.status_code} with JSON that is not an object "
+            f"(a {type(body).__name__})"
+        )
+        raise ServiceError(service, method, path, detail, response.status_code)
+    return body
+
+
 def transport_error(
     service: str, method: str, path: str, error: requests.RequestException, policy: HttpPolicy
 ) -> ServiceError:
@@ -253,6 +323,10 @@ def transport_error(
         cause = "the TLS certificate was not trusted (set REQUESTS_CA_BUNDLE for a private CA)"
     elif isinstance(error, requests.exceptions.Timeout) or "timed out" in str(error).lower():
         cause = f"timed out (read timeout {policy.read_timeout:.0f} s)"
+    elif isinstance(
+        error, requests.exceptions.ChunkedEncodingError | requests.exceptions.ContentDecodingError
+    ):
+        cause = "the reply was cut off before its end"
     elif isinstance(error, requests.exceptions.ConnectionError):
         cause = "lost the connection (reset or refused)"
     else:

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import urlsplit
 
 from pulumi.dynamic import CheckFailure
 from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN
 
+from providers.urls import ALLOWED as URL_ALLOWED
+from providers.urls import BASE_URL, UrlRule, url_problem
+
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 _WHITESPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f]")
-MAX_TEXT = 1024
+_MAX_WALK = 100_000
 
 
 def is_unknown(value: Any) -> bool:
@@ -24,25 +26,31 @@ def is_unknown(value: Any) -> bool:
     return isinstance(value, Unknown) or value == UNKNOWN
 
 
-def failure_for_https_url(prop: str, value: Any) -> CheckFailure | None:
+def contains_unknown(value: Any) -> bool:
+    """True when `value`, or anything nested in it, is not known yet (a first preview)."""
+    pending, seen = [value], 0
+    while pending and seen < _MAX_WALK:
+        item = pending.pop()
+        seen += 1
+        if is_unknown(item):
+            return True
+        if isinstance(item, dict):
+            pending.extend(item.values())
+        elif isinstance(item, list | tuple):
+            pending.extend(item)
+    return False
+
+
+def failure_for_https_url(prop: str, value: Any, rule: UrlRule = BASE_URL) -> CheckFailure | None:
+    """The URL judged by `providers.urls`, the same rule the stack settings are held to."""
     if is_unknown(value):
         return None
-    if not isinstance(value, str) or not value.strip():
-        return CheckFailure(prop, "must be an https:// URL")
-    if len(value) > MAX_TEXT:
-        return CheckFailure(prop, f"must be an https:// URL of at most {MAX_TEXT} characters")
-    try:
-        parts = urlsplit(value)
-        port_ok = parts.port is None or parts.port > 0
-    except ValueError:
-        return CheckFailure(prop, "is not a well-formed URL; expected https://host/path")
-    if parts.scheme != "https":
-        return CheckFailure(prop, f"must use https:// (got scheme {parts.scheme or 'none'!r})")
-    if not parts.hostname or not port_ok or parts.username or parts.password:
-        return CheckFailure(prop, "must be https://host/path with a host and no user or password")
-    if parts.query or parts.fragment or _WHITESPACE_OR_CONTROL.search(value):
-        return CheckFailure(prop, "must be a base URL without query, fragment or spaces")
-    return None
+    problem = url_problem(value, rule)
+    return (
+        None
+        if problem is None
+        else CheckFailure(prop, f"must be {URL_ALLOWED}; this one {problem}")
+    )
 
 
 def failures(*found: CheckFailure | None) -> list[CheckFailure]:
@@ -94,7 +102,3 @@ def failure_for_job_id(prop: str, value: Any) -> CheckFailure | None:
             "/servicePrincipals/{id}/synchronization/jobs/{jobId}",
         )
     return None
-
-
-def has_whitespace_or_control(value: str) -> bool:
-    return bool(_WHITESPACE_OR_CONTROL.search(value))

@@ -20,7 +20,13 @@ from pulumi.dynamic import (
 )
 
 from providers.base import ConfiguredProvider, pickler_restored
-from providers.graph import GraphClient, synchronization_path
+from providers.graph import (
+    API_VERSION,
+    SERVICE,
+    GraphClient,
+    collection_items,
+    synchronization_path,
+)
 from providers.http import ServiceError
 from providers.inputs import (
     failure_for_name,
@@ -35,9 +41,13 @@ class TemplateLookupError(Exception):
 
 
 def choose_template(
-    service_principal_id: str, templates: Sequence[dict[str, Any]], factory_tag: str | None
+    service_principal_id: str,
+    templates: Sequence[dict[str, Any]],
+    factory_tag: str | None,
+    source: str = "",
 ) -> dict[str, Any]:
-    """The one template to provision with, or an error that says how to pick one."""
+    """The one template to provision with, or an error that says how to pick one; `source`
+    names the request the templates came from."""
     candidates = [
         template
         for template in templates
@@ -47,14 +57,15 @@ def choose_template(
         return candidates[0]
     listed = ", ".join(f"{t.get('id')} (factoryTag {t.get('factoryTag')})" for t in templates)
     wanted = f" with factory tag {factory_tag!r}" if factory_tag else ""
+    where = f"{source}: " if source else ""
     if not candidates:
         raise TemplateLookupError(
-            f"service principal {service_principal_id} has no synchronization template{wanted}"
-            f" (it has: {listed or 'none'}). Check that the application was created from the "
-            "Asana gallery template, which supports provisioning."
+            f"{where}service principal {service_principal_id} has no synchronization "
+            f"template{wanted} (it has: {listed or 'none'}). Check that the application was "
+            "created from the Asana gallery template, which supports provisioning."
         )
     raise TemplateLookupError(
-        f"service principal {service_principal_id} has {len(candidates)} synchronization "
+        f"{where}service principal {service_principal_id} has {len(candidates)} synchronization "
         f"templates{wanted}: {listed}. Set factory_tag to choose one."
     )
 
@@ -117,15 +128,21 @@ class ProvisioningTemplateProvider(ConfiguredProvider):
         return None
 
     def _lookup(self, principal: str, requested: str | None) -> dict[str, Any]:
-        return _outputs(
-            principal, choose_template(principal, self._templates(principal), requested)
-        )
+        source = f"{SERVICE} GET /{API_VERSION}{synchronization_path(principal, 'templates')}"
+        templates = self._templates(principal)
+        return _outputs(principal, choose_template(principal, templates, requested, source))
 
     def _templates(self, principal: str) -> list[dict[str, Any]]:
+        """The service principal's templates; a reply of another shape is a `ServiceError`."""
+        path = synchronization_path(principal, "templates")
         settings = self.connection()
         with GraphClient(settings.graph) as graph:
-            body = graph.get(synchronization_path(principal, "templates"))
-        return list(body.get("value", [])) if isinstance(body, dict) else []
+            body = graph.get(path)
+        templates = collection_items(body, "GET", f"/{API_VERSION}{path}")
+        if not all(isinstance(t.get("id"), str) and t["id"] for t in templates):
+            detail = "answered with a template without an id"
+            raise ServiceError(SERVICE, "GET", f"/{API_VERSION}{path}", detail, None)
+        return templates
 
 
 def _outputs(principal: str, template: dict[str, Any]) -> dict[str, Any]:

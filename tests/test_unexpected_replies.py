@@ -1,0 +1,168 @@
+"""Replies we do not expect end in an error naming the service, the request path and what was
+wrong with the reply: never a traceback from a JSON decoder, never "token invalid".
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from providers.asana import AsanaScimClient
+from providers.connection import ConnectionSettings, resolve
+from providers.graph import GraphClient, synchronization_path
+from providers.http import ServiceError
+from providers.provisioning_template import ProvisioningTemplateProvider, TemplateLookupError
+from tests.conftest import CLIENT_ID, SERVICE_PRINCIPAL_ID, TENANT_ID, Tenant
+from tests.emulator import Emulator, Fault
+from tests.engine import EngineResource, ProviderError, ProviderServer, Secret
+from tests.test_asana_token_provider import token_resource
+
+TEMPLATES = synchronization_path(SERVICE_PRINCIPAL_ID, "templates")
+TEMPLATES_PATH = f"/v1.0{TEMPLATES}"
+SCIM_USERS_PATH = "/api/1.0/scim/Users"
+# (fault, words the error must contain)
+REPLIES = {
+    "not JSON": (
+        Fault.reply(b"<html><body>Service unavailable</body></html>", content_type="text/html"),
+        "a body that is not JSON (text/html, 45 bytes)",
+    ),
+    "truncated JSON": (
+        Fault.reply(b'{"value": [{"id": "asana", "factoryT'),
+        "JSON that stops short",
+    ),
+    "empty body": (Fault.reply(b""), "an empty body where a JSON document was expected"),
+    "not an object": (Fault.reply(b'["asana"]'), "JSON that is not an object"),
+    "redirect to another host": (
+        Fault.redirect("https://attacker.invalid/steal?next=x"),
+        "a redirect to another host (https://attacker.invalid), which is not followed",
+    ),
+    "redirect within the host": (
+        Fault.redirect("/api/1.0/scim/Users/", code=301),
+        "a redirect within the same host, which is not followed",
+    ),
+}
+
+
+@pytest.fixture
+def settings(trust_emulator: Emulator, tenant: Tenant) -> ConnectionSettings:
+    config = {
+        "azuread:tenantId": TENANT_ID,
+        "azuread:clientId": CLIENT_ID,
+        "azuread:clientSecret": tenant.client_secret,
+        "asana-provisioning:graphEndpoint": trust_emulator.graph_url,
+        "asana-provisioning:authorityHost": trust_emulator.authority_host,
+        "asana-provisioning:httpTimeoutSeconds": "2",
+        "asana-provisioning:maxRetries": "1",
+        "asana-provisioning:retryBudgetSeconds": "4",
+    }
+    return resolve(config, {})
+
+
+@pytest.mark.parametrize("reply", list(REPLIES))
+def test_graph_names_what_was_wrong_with_a_reply(
+    emulator: Emulator, settings: ConnectionSettings, reply: str
+):
+    fault, words = REPLIES[reply]
+    emulator.inject(fault, service="graph", path=r"/templates$")
+
+    with GraphClient(settings.graph) as graph, pytest.raises(ServiceError) as error:
+        graph.get(TEMPLATES)
+
+    assert str(error.value).startswith(f"Microsoft Graph GET {TEMPLATES_PATH} answered HTTP ")
+    assert words in str(error.value)
+    assert "steal" not in str(error.value)
+
+
+@pytest.mark.parametrize("reply", list(REPLIES))
+def test_asana_names_what_was_wrong_with_a_reply(
+    trust_emulator: Emulator, tenant: Tenant, reply: str
+):
+    emulator = trust_emulator
+    fault, words = REPLIES[reply]
+    emulator.inject(fault, service="scim")
+    client = AsanaScimClient(
+        emulator.scim_base_url, tenant.asana_token, resolve({}, {}).asana_policy
+    )
+
+    with client, pytest.raises(ServiceError) as error:
+        client.check_token()
+
+    assert str(error.value).startswith(f"Asana SCIM GET {SCIM_USERS_PATH} ")
+    if reply != "not an object":  # an array is "without a SCIM ListResponse"
+        assert words in str(error.value)
+
+
+def test_a_redirect_to_another_host_is_a_clear_error_not_token_invalid(
+    emulator: Emulator, server: ProviderServer, tenant: Tenant
+):
+    """Followed, requests would drop the token on the way and the other host would answer
+    401: "token invalid". Not followed, the error says what happened."""
+    resource = token_resource(server)
+    emulator.inject(Fault.redirect("https://attacker.invalid/api/1.0/scim/Users"), service="scim")
+
+    with pytest.raises(ProviderError) as error:
+        resource.up({"token": Secret(tenant.asana_token), "scim_base_url": emulator.scim_base_url})
+
+    message = error.value.details.strip().splitlines()[-1]
+    assert "HTTP 302, a redirect to another host (https://attacker.invalid)" in message
+    assert "rejected" not in message and "invalid or revoked" not in message
+    assert resource.id is None
+    assert emulator.count(service="scim") == 1
+
+
+def test_a_redirect_on_refresh_is_an_error_not_drift(
+    emulator: Emulator, server: ProviderServer, tenant: Tenant
+):
+    resource = token_resource(server)
+    resource.up({"token": Secret(tenant.asana_token), "scim_base_url": emulator.scim_base_url})
+    emulator.inject(Fault.redirect("https://attacker.invalid/"), service="scim")
+
+    with pytest.raises(ProviderError) as error:
+        resource.refresh()
+
+    assert "redirect to another host" in error.value.details
+    assert resource.outputs["accepted"] is True
+
+
+def test_an_empty_templates_list_names_the_request_and_the_service_principal(
+    emulator: Emulator, server: ProviderServer
+):
+    emulator.set_templates(SERVICE_PRINCIPAL_ID, [])
+    resource = EngineResource(server, ProvisioningTemplateProvider(), "asana:Template", "tpl")
+
+    with pytest.raises(ProviderError) as error:
+        resource.up({"service_principal_id": SERVICE_PRINCIPAL_ID})
+
+    message = error.value.details.strip().splitlines()[-1]
+    assert (
+        f"Microsoft Graph GET {TEMPLATES_PATH}: service principal {SERVICE_PRINCIPAL_ID} has no "
+        "synchronization template"
+    ) in message
+
+
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        (b'{"value": "asana"}', "not a list of objects"),
+        (b'{"value": ["asana"]}', "not a list of objects"),
+        (b'{"value": [{"factoryTag": "asana"}]}', "a template without an id"),
+        (b"{}", "value is missing"),
+    ],
+)
+def test_a_templates_reply_of_the_wrong_shape_is_named(
+    emulator: Emulator, server: ProviderServer, body: bytes, words: str
+):
+    emulator.inject(Fault.reply(body), service="graph", path=r"/templates$", times=5)
+    resource = EngineResource(server, ProvisioningTemplateProvider(), "asana:Template", "tpl")
+
+    with pytest.raises(ProviderError) as error:
+        resource.up({"service_principal_id": SERVICE_PRINCIPAL_ID})
+
+    message = error.value.details.strip().splitlines()[-1]
+    assert f"Microsoft Graph GET {TEMPLATES_PATH}" in message
+    assert words in message
+
+
+def test_a_lookup_error_is_still_a_template_lookup_error():
+    """Callers (adoption, read) tell 'no such template' from a service failure by type."""
+    assert issubclass(TemplateLookupError, Exception)
+    assert not issubclass(TemplateLookupError, ServiceError)
