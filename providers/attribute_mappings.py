@@ -33,6 +33,7 @@ from providers.base import ConfiguredProvider, pickler_restored
 from providers.graph import GraphClient
 from providers.http import ServiceError
 from providers.inputs import (
+    contains_unknown,
     failure_for_job_id,
     failure_for_service_principal,
     failures,
@@ -100,7 +101,7 @@ class ProvisioningAttributeMappingsProvider(ConfiguredProvider):
         if not isinstance(inputs["restart_on_change"], bool):
             found.append(CheckFailure("restart_on_change", "must be true or false"))
         raw = spec_of(news)
-        if any(is_unknown(value) for value in raw.values()):
+        if contains_unknown(raw):  # anywhere inside, at a first preview: checked at up
             return CheckResult(inputs, found)
         spec, problems = mapping_spec.normalize(raw, kind)
         found += [CheckFailure(_property_path(path), message) for path, message in problems]
@@ -114,7 +115,7 @@ class ProvisioningAttributeMappingsProvider(ConfiguredProvider):
             if is_unknown(news.get(prop)) or news.get(prop) != olds.get(prop)
         ]
         desired = spec_of(news)
-        unknown = any(is_unknown(value) for value in desired.values())
+        unknown = contains_unknown(desired)
         changed = (
             bool(replaces)
             or unknown

@@ -19,7 +19,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from providers.graph import GraphClient, synchronization_path
+from providers.graph import API_VERSION, SERVICE, GraphClient, synchronization_path
+from providers.http import ServiceError
 
 Schema = dict[str, Any]
 
@@ -61,8 +62,16 @@ class TemplateNotFound(Exception):
 
 
 def read_schema(graph: GraphClient, job: Job) -> Schema:
+    """The job's schema; one without any object mapping is a reply we cannot use (every job
+    schema Graph serves has its template's), named with the request that returned it."""
     schema = graph.get(job.schema_path)
-    return schema if isinstance(schema, dict) else {}
+    rules = schema.get("synchronizationRules") if isinstance(schema, dict) else None
+    if not isinstance(rules, list) or not any(
+        isinstance(rule, dict) and rule.get("objectMappings") for rule in rules
+    ):
+        detail = "answered with a schema that has no object mappings"
+        raise ServiceError(SERVICE, "GET", f"/{API_VERSION}{job.schema_path}", detail, None)
+    return schema
 
 
 def write_checked(

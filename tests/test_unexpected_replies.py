@@ -4,6 +4,8 @@ wrong with the reply: never a traceback from a JSON decoder, never "token invali
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from providers.asana import AsanaScimClient
@@ -166,3 +168,44 @@ def test_a_lookup_error_is_still_a_template_lookup_error():
     """Callers (adoption, read) tell 'no such template' from a service failure by type."""
     assert issubclass(TemplateLookupError, Exception)
     assert not issubclass(TemplateLookupError, ServiceError)
+
+
+@pytest.mark.parametrize(
+    "schema",
+    [
+        {"synchronizationRules": []},
+        {"synchronizationRules": [{"objectMappings": []}]},
+        {"directories": []},
+    ],
+    ids=["no rules", "a rule without object mappings", "no synchronizationRules"],
+)
+def test_a_schema_with_no_object_mappings_names_the_request(
+    emulator: Emulator, server: ProviderServer, schema: dict
+):
+    from providers.attribute_mappings import ProvisioningAttributeMappingsProvider
+
+    job = emulator.create_job(SERVICE_PRINCIPAL_ID, "asana")
+    emulator.inject(
+        Fault.reply(json.dumps(schema).encode()), service="graph", path=r"/schema$", times=5
+    )
+    resource = EngineResource(
+        server, ProvisioningAttributeMappingsProvider(), "asana:Mappings", "maps"
+    )
+
+    with pytest.raises(ProviderError) as error:
+        resource.up(
+            {
+                "service_principal_id": SERVICE_PRINCIPAL_ID,
+                "job_id": job,
+                "kind": "user",
+                "source_object": "User",
+                "target_object": "User",
+                "mappings": [{"target": "title", "attribute": "department"}],
+            }
+        )
+
+    message = error.value.details.strip().splitlines()[-1]
+    schema_path = (
+        f"/v1.0/servicePrincipals/{SERVICE_PRINCIPAL_ID}/synchronization/jobs/{job}/schema"
+    )
+    assert f"Microsoft Graph GET {schema_path} answered with a schema that has no object" in message
