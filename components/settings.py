@@ -1,27 +1,32 @@
 """Stack configuration read into frozen, validated settings before anything is declared.
 
 Every problem is collected and reported together, each naming the full config key, the value
-received (a secret's never) and what is allowed, so `pulumi preview` fails cleanly on bad input
-and nothing is half-applied. Pure: the raw configuration comes in as a mapping.
+received and what is allowed, so `pulumi preview` fails cleanly on bad input and nothing is
+half-applied. A value is never shown when its key was set with `--secret` (any key, not only the
+token) or when it is a URL carrying a user name or password. Structured values are bounded in
+depth and size (`providers.bounds`) before anything walks them. Pure: the raw configuration
+comes in as a mapping.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
-from urllib.parse import urlsplit
 
 import pulumi
 
 from components import asana_defaults as asana
-from providers import mapping_spec
+from providers import bounds, mapping_spec
+from providers.asana_token import MAX_TOKEN_LENGTH, token_problem
 from providers.connection import PROJECT, ConfigError, ConnectionSettings, resolve
 from providers.mapping_spec import ObjectKind
+from providers.redaction import REDACTED, redact, string_leaves
+from providers.urls import ALLOWED as URL_ALLOWED
+from providers.urls import may_hold_credential, url_problem
 
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 _EMAIL = re.compile(
@@ -33,7 +38,6 @@ _DOMAIN = re.compile(
 # Control characters, and the invisible format characters (bidi overrides, zero-width) that let a
 # name look like another.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
-MAX_TOKEN_LENGTH = 4096
 MAX_ASSIGNMENTS = 10_000
 MAX_DELETION_THRESHOLD = 1_000_000
 
@@ -194,6 +198,8 @@ class Principal:
 
     kind: Literal["group", "user"]
     reference: str
+    secret: bool = False
+    """Listed in a setting set with `--secret`: kept out of names and outputs."""
 
     @property
     def is_object_id(self) -> bool:
@@ -227,6 +233,8 @@ class ProvisioningSettings:
 
 @dataclass(frozen=True)
 class StackSettings:
+    secret_settings: frozenset[str]
+    """Names of the settings set with `--secret`; their values reach resources only as secrets."""
     authority_host: str
     portal: str
     app_display_name: str
@@ -248,8 +256,12 @@ def load_settings(
     """
     reader = _Reader(config, frozenset(secret_keys))
     reader.reject_unknown_keys()
+    reader.reject_oversized()
     connection = reader.connection_settings(env or {})
     settings = StackSettings(
+        secret_settings=frozenset(
+            setting.name for setting in SETTINGS if setting.key in reader.secret_keys
+        ),
         authority_host=connection.graph.authority_host if connection else "",
         portal=connection.cloud.portal if connection else "",
         app_display_name=reader.text("appDisplayName", _display_name),
@@ -271,7 +283,7 @@ def _sso(reader: _Reader) -> SsoSettings | None:
     if sign_on_url is None and "ssoSignOnUrl" not in reader.failed:
         reader.problem(
             "ssoSignOnUrl",
-            None,
+            NOT_SET,
             f"a sign-on URL {asana.SSO_SIGN_ON_URL_PREFIX}<your email domain>, required when "
             "ssoEnabled is true",
         )
@@ -289,8 +301,18 @@ def _principals(reader: _Reader) -> tuple[Principal, ...]:
     groups = reader.unique_list("assignmentGroups", _group_reference, "group")
     users = reader.unique_list("assignmentUsers", _user_reference, "user")
     if len(groups) + len(users) > MAX_ASSIGNMENTS:
-        reader.problem("assignmentGroups", None, f"at most {MAX_ASSIGNMENTS} assignments in all")
-    return tuple(Principal("group", g) for g in groups) + tuple(Principal("user", u) for u in users)
+        reader.problem_about(
+            "assignmentGroups",
+            f"and assignmentUsers list {len(groups) + len(users)} assignments",
+            f"at most {MAX_ASSIGNMENTS} assignments in all",
+        )
+    secret_groups, secret_users = (
+        reader.is_secret("assignmentGroups"),
+        reader.is_secret("assignmentUsers"),
+    )
+    return tuple(Principal("group", g, secret_groups) for g in groups) + tuple(
+        Principal("user", u, secret_users) for u in users
+    )
 
 
 def _provisioning(reader: _Reader) -> ProvisioningSettings | None:
@@ -303,7 +325,7 @@ def _provisioning(reader: _Reader) -> ProvisioningSettings | None:
     notify = reader.boolean("notifyOnFailure")
     if notify and email is None and "notificationEmail" not in reader.failed:
         reader.problem(
-            "notificationEmail", None, "an email address, required when notifyOnFailure is true"
+            "notificationEmail", NOT_SET, "an email address, required when notifyOnFailure is true"
         )
     return ProvisioningSettings(
         running=reader.choice("provisioningStatus", ("on", "off")) == "on",
@@ -341,17 +363,14 @@ def _app_role(value: str) -> str | None:
 
 
 def _https_url(value: str) -> str | None:
-    try:
-        parts = urlsplit(value)
-        valid = parts.scheme == "https" and bool(parts.hostname) and parts.port != 0
-    except ValueError:
-        valid = False
-    if not valid or parts.query or parts.fragment or " " in value or _CONTROL.search(value):
-        return "an https:// URL with a host and no query or fragment"
-    return None
+    """Judged by `providers.urls`, as the providers judge the URLs they are given."""
+    problem = url_problem(value)
+    return None if problem is None else f"{URL_ALLOWED}; this one {problem}"
 
 
 def _sign_on_url(value: str) -> str | None:
+    if (problem := _https_url(value)) is not None:
+        return problem
     domain = value.removeprefix(asana.SSO_SIGN_ON_URL_PREFIX)
     if not value.startswith(asana.SSO_SIGN_ON_URL_PREFIX) or not _DOMAIN.match(domain):
         return f"{asana.SSO_SIGN_ON_URL_PREFIX}<your email domain>, e.g. ...a/contoso.com"
@@ -399,25 +418,43 @@ def _user_reference(value: str) -> str | None:
     return "a user object id or user principal name such as ada@contoso.com"
 
 
+NOT_SET: Any = object()
+"""The value of a setting that is absent (as opposed to one given as null)."""
+
+
 class _Reader:
     """Reads typed values, remembering every problem instead of stopping at the first."""
 
     def __init__(self, config: Mapping[str, Any], secret_keys: frozenset[str]):
         self._config = config
-        self._secret_keys = secret_keys
+        self.secret_keys = secret_keys
         self.problems: list[str] = []
         self.failed: set[str] = set()
 
-    def problem(self, name: str, value: Any, allowed: str) -> None:
+    def is_secret(self, name: str) -> bool:
+        """The setting is secret by nature (the token) or was set with `--secret`."""
         setting = _BY_NAME[name]
-        if setting.secret or value is None:
-            received = "not set" if value is None else "set (value hidden)"
+        return setting.secret or setting.key in self.secret_keys
+
+    def problem(self, name: str, value: Any, allowed: str, *, received: str = "is") -> None:
+        """Records a problem with `name`; `received` introduces the value ("is", "has an
+        entry", ...). The value is left out when it is secret or may hold a credential."""
+        if value is NOT_SET:
+            shown = "not set"
+        elif self.is_secret(name) or may_hold_credential(value):
+            shown = "set (value hidden)" if received == "is" else f"{received} (value hidden)"
         else:
-            received = f"is {_shown(value)}"
+            shown = f"{received} {_shown(value)}"
+        self.problem_about(name, shown, allowed)
+
+    def problem_about(self, name: str, what: str, allowed: str) -> None:
+        """Records a problem described without the value (`what`: "is nested 900 levels")."""
         self.failed.add(name)
-        self.problems.append(f"{setting.key} {received}; allowed: {allowed}")
+        self.problems.append(f"{_BY_NAME[name].key} {what}; allowed: {allowed}")
 
     def raw(self, name: str) -> Any:
+        if name in self.failed:  # refused as too large: nothing else may walk it
+            return _BY_NAME[name].default
         value = self._config.get(_BY_NAME[name].key)
         return _BY_NAME[name].default if value is None else value
 
@@ -428,10 +465,23 @@ class _Reader:
                 names = ", ".join(setting.name for setting in SETTINGS)
                 self.problems.append(f"{key} is not a setting of this project; known: {names}")
 
+    def reject_oversized(self) -> None:
+        """Refuses, before any other reading, a value too large or nested too deep to handle
+        (`providers.bounds`): it is then read as its default and reported once."""
+        for setting in SETTINGS:
+            value = self._config.get(setting.key)
+            if isinstance(value, str):
+                long = len(value) > bounds.MAX_TEXT_CHARS
+                size = f"is {len(value):,} characters long" if long else None
+            else:
+                size = bounds.size_problem(value)
+            if size is not None:
+                self.problem_about(setting.name, size, f"a value of {bounds.LIMITS}")
+
     def connection_settings(self, env: Mapping[str, str]) -> ConnectionSettings | None:
         """The providers read these in their own process; a bad one should stop the preview."""
         try:
-            return resolve(self._config, env)
+            return resolve(self._config, env, self.secret_keys)
         except ConfigError as error:
             self.problems.append(str(error))
             return None
@@ -451,7 +501,8 @@ class _Reader:
     def text(self, name: str, validate: Validator) -> str:
         value = self.optional_text(name, validate)
         if value is None and name not in self.failed:
-            self.problem(name, self._config.get(_BY_NAME[name].key), validate("") or "a value")
+            given = self._config.get(_BY_NAME[name].key, NOT_SET)
+            self.problem(name, given, validate("") or "a value")
         return value or ""
 
     def choice(self, name: str, allowed: tuple[str, ...]) -> str:
@@ -482,25 +533,43 @@ class _Reader:
             return low
         return number
 
+    def structured(self, name: str, value: Any) -> Any:
+        """`value` parsed when it is JSON text, within `providers.bounds`; NOT_SET (with the
+        problem recorded) when it cannot be read."""
+        if not isinstance(value, str):
+            return value
+        try:
+            return bounds.parse_json(value)
+        except bounds.TooLarge as error:
+            self.problem_about(name, str(error), f"a value of {bounds.LIMITS}")
+        except ValueError:
+            return value  # not JSON: the caller says what was expected
+        return NOT_SET
+
     def unique_list(self, name: str, validate: Validator, what: str) -> tuple[str, ...]:
         value = self.raw(name)
         if isinstance(value, str) and value.strip().startswith("["):
-            with contextlib.suppress(ValueError):
-                value = json.loads(value)
+            value = self.structured(name, value)
+        if value is NOT_SET:
+            return ()
         if not isinstance(value, list):
             self.problem(name, value, f"a list of {what} entries")
             return ()
         if len(value) > MAX_ASSIGNMENTS:
-            self.problem(name, f"a list of {len(value)}", f"at most {MAX_ASSIGNMENTS} entries")
+            self.problem_about(
+                name, f"has {len(value)} entries", f"at most {MAX_ASSIGNMENTS} entries"
+            )
             return ()
         seen: dict[str, str] = {}
         for entry in value:
             allowed = validate(entry) if isinstance(entry, str) else "a string"
             if allowed is not None:
-                self.problem(name, entry, f"each entry {allowed}")
+                self.problem(name, entry, f"each entry {allowed}", received="has an entry")
                 continue
             if entry.lower() in seen:
-                self.problem(name, entry, f"each {what} once (it is listed twice)")
+                self.problem(
+                    name, entry, f"each {what} once (it is listed twice)", received="has an entry"
+                )
                 continue
             seen[entry.lower()] = entry
         return tuple(seen.values())
@@ -508,31 +577,37 @@ class _Reader:
     def mapping_spec(self, name: str, kind: ObjectKind) -> dict[str, Any] | None:
         """A desired object mapping, or None when the stack leaves the template's in place."""
         value = self.raw(name)
+        if isinstance(value, str) and not value.strip():
+            return None
+        value = self.structured(name, value)
+        if value is NOT_SET:
+            return None
         if isinstance(value, str):
-            try:
-                value = json.loads(value) if value.strip() else {}
-            except ValueError:
-                self.problem(name, value, "an object (see the README's attribute mappings)")
-                return None
+            self.problem(name, value, "an object (see the README's attribute mappings)")
+            return None
         if value == {}:
             return None
         spec, problems = mapping_spec.normalize(value, kind)
         key = _BY_NAME[name].key
+        hidden = string_leaves(value) if self.is_secret(name) else []
         for path, message in problems:
             self.failed.add(name)
-            self.problems.append(f"{key}{'.' + path if path else ''} {message}")
+            line = f"{'.' + path if path else ''} {message}"
+            self.problems.append(key + redact(line, hidden).replace(REDACTED, "[secret]"))
         return None if problems else spec
 
     def secret_token(self, name: str) -> str:
         key = _BY_NAME[name].key
         value = self._config.get(key)
         how = f"set it with `pulumi config set --secret {name} <token>`"
+        if name in self.failed:
+            return ""
         if value is None or (isinstance(value, str) and not value.strip()):
             self.problem(
-                name, None, f"an Asana service-account token, required when provisioning; {how}"
+                name, NOT_SET, f"an Asana service-account token, required when provisioning; {how}"
             )
             return ""
-        if key not in self._secret_keys:
+        if key not in self.secret_keys:
             self.problem(
                 name,
                 value,
@@ -540,12 +615,12 @@ class _Reader:
             )
             return ""
         token = str(value)
-        if len(token) > MAX_TOKEN_LENGTH or re.search(r"\s", token) or _CONTROL.search(token):
+        if (problem := token_problem(token)) is not None:
             self.problem(
                 name,
                 value,
-                f"a token of at most {MAX_TOKEN_LENGTH} characters without spaces, line breaks "
-                f"or control characters; copy it again and {how}",
+                f"the token exactly as Asana shows it, of at most {MAX_TOKEN_LENGTH} visible "
+                f"ASCII characters (this one {problem}); copy it again and {how}",
             )
             return ""
         return token

@@ -1,0 +1,204 @@
+"""Every URL we take from the user is judged by the parser that sends the requests.
+
+`providers/urls.py` is the one validator; the stack settings (scimTenantUrl, graphEndpoint,
+authorityHost, ssoSignOnUrl, ssoIdentifier, ssoReplyUrl), the provider connection settings and
+the token resource's `scim_base_url` input all use it, so each class of bad URL is refused in
+each place, naming the key, before any request (or credential) leaves.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+
+from components.settings import SettingsError, load_settings
+from providers.asana import AsanaScimClient
+from providers.asana_token import AsanaServiceAccountTokenProvider
+from providers.connection import ConfigError, resolve
+from providers.http import HttpPolicy, ServiceError
+from providers.urls import GRAPH_ROOT, ORIGIN, url_problem
+from tests.conftest import Tenant
+from tests.emulator import Emulator
+from tests.test_settings import SECRET_KEYS, VALID
+
+P = "asana-provisioning:"
+PASSWORD = "hunter2-in-a-url"
+# Each class of URL that must be refused, built from a base URL's host and path.
+BAD_URLS = {
+    "backslash before @": "https://attacker.example\\@{host}{path}",
+    "backslash after the host": "https://{host}\\.attacker.example{path}",
+    "user and password": "https://admin:" + PASSWORD + "@{host}{path}",
+    "empty userinfo": "https://@{host}{path}",
+    "look-alike host": "https://{lookalike}{path}",
+    "punycode host": "https://xn--pp-6kc.asana.com{path}",
+    "space": "https://{host} .attacker.example{path}",
+    "tab": "https://{host}{path}\t",
+    "line break": "https://{host}{path}\r\nX-Injected: 1",
+    "control character": "https://{host}\x00.attacker.example{path}",
+    "query": "https://{host}{path}?redirect=https://attacker.example",
+    "fragment": "https://{host}{path}#frag",
+    "not https": "http://{host}{path}",
+    "no scheme": "{host}{path}",
+    "trailing-dot host": "https://{host}.{path}",
+    "dot segments": "https://{host}/%2e%2e{path}",
+    "rewritten by requests": "https://{upper}{path}",
+}
+URL_SETTINGS = {
+    "scimTenantUrl": ("app.asana.com", "/api/1.0/scim"),
+    "graphEndpoint": ("graph.contoso.example", ""),
+    "authorityHost": ("login.contoso.example", ""),
+    "ssoSignOnUrl": ("app.asana.com", "/a/contoso.com"),
+    "ssoIdentifier": ("app.asana.com", "/"),
+    "ssoReplyUrl": ("app.asana.com", "/-/saml/consume"),
+}
+
+
+def bad_url(template: str, host: str, path: str) -> str:
+    lookalike = host.replace("a", "\u0430", 1)  # Cyrillic a
+    return template.format(host=host, path=path, lookalike=lookalike, upper=host.upper())
+
+
+def settings_problems(name: str, value: str) -> list[str]:
+    config = {**VALID, f"{P}{name}": value}
+    with pytest.raises(SettingsError) as error:
+        load_settings(config, SECRET_KEYS)
+    return error.value.problems
+
+
+def test_a_tenant_url_with_a_backslash_is_refused_before_the_token_leaves(
+    emulator: Emulator, tenant: Tenant
+):
+    """urllib.parse reads the host as the emulator's; requests would connect elsewhere."""
+    port = urlsplit(emulator.scim_base_url).port
+    url = f"https://attacker.invalid\\@127.0.0.1:{port}/api/1.0/scim"
+    assert urlsplit(url).hostname == "127.0.0.1"  # what a urllib.parse check sees
+    assert requests.Request("GET", url).prepare().url.startswith("https://attacker.invalid/")
+
+    problems = settings_problems("scimTenantUrl", url)
+    checked = AsanaServiceAccountTokenProvider().check(
+        {}, {"token": tenant.asana_token, "scim_base_url": url}
+    )
+    with pytest.raises(ServiceError) as refused:  # a URL recorded in state before the check
+        AsanaScimClient(url, tenant.asana_token, HttpPolicy())
+
+    assert [p for p in problems if p.startswith(f"{P}scimTenantUrl")]
+    assert "requests would connect to attacker.invalid" in problems[0]
+    assert [f.property for f in checked.failures] == ["scim_base_url"]
+    assert "backslash" in checked.failures[0].reason
+    assert "not sent" in str(refused.value)
+    assert emulator.requests == []
+
+
+@pytest.mark.parametrize("name", list(URL_SETTINGS))
+@pytest.mark.parametrize("case", list(BAD_URLS))
+def test_every_url_setting_refuses_every_class_of_bad_url_naming_its_key(name: str, case: str):
+    host, path = URL_SETTINGS[name]
+    value = bad_url(BAD_URLS[case], host, path)
+
+    problems = settings_problems(name, value)
+
+    named = [problem for problem in problems if problem.startswith(f"{P}{name}")]
+    assert named, problems
+    assert PASSWORD not in "\n".join(problems)
+
+
+@pytest.mark.parametrize("case", list(BAD_URLS))
+def test_the_token_resource_refuses_every_class_of_bad_url_naming_the_property(case: str):
+    value = bad_url(BAD_URLS[case], "app.asana.com", "/api/1.0/scim")
+
+    checked = AsanaServiceAccountTokenProvider().check(
+        {}, {"token": "2/1/2:abc", "scim_base_url": value}
+    )
+
+    assert [failure.property for failure in checked.failures] == ["scim_base_url"]
+    assert PASSWORD not in checked.failures[0].reason
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "words"),
+    [
+        (f"{P}graphEndpoint", "https://graph.contoso.example/v1.0", "API version"),
+        (f"{P}graphEndpoint", "https://graph.contoso.example/beta/", "API version"),
+        (f"{P}authorityHost", "https://login.contoso.example/tenant", "scheme and host only"),
+        (f"{P}graphEndpoint", f"https://u:{PASSWORD}@graph.contoso.example", "user name"),
+        (f"{P}authorityHost", "https://login.contoso.example\\@x.example", "backslash"),
+        ("azuread:oidcRequestUrl", "https://token.example\\@x.example/?a=1", "backslash"),
+    ],
+)
+def test_connection_settings_use_the_same_validator_and_never_echo_a_password(
+    key: str, value: str, words: str
+):
+    config = {key: value}
+    if key.startswith("azuread:oidc"):
+        config.update(
+            {
+                "azuread:useOidc": "true",
+                "azuread:tenantId": "t",
+                "azuread:clientId": "c",
+                "azuread:oidcRequestToken": "request-token",
+            }
+        )
+
+    with pytest.raises(ConfigError) as error:
+        resolve(config, {})
+
+    assert str(error.value).startswith(key)
+    assert words in str(error.value)
+    assert PASSWORD not in str(error.value)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://app.asana.com/api/1.0/scim",
+        "https://graph.microsoft.com",
+        "https://127.0.0.1:8443/scim/",
+        "https://[::1]:8443/x",
+        "https://app.asana.com/a/contoso.com",
+        "https://app.asana.com/-/saml/consume",
+    ],
+)
+def test_a_plain_https_url_is_accepted(url: str):
+    assert url_problem(url) is None
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://a.example\\@b.example/",
+        "https://a.example/\\@b.example",
+        "https://a.example@b.example/",
+        "https://a.example%40b.example/",
+        "https://a.example:443@b.example/",
+        "https://a.example#@b.example/",
+        "https://a.example?@b.example/",
+        "https://a.example\t@b.example/",
+        "https://a.example;@b.example/",
+        "https://[::1]@b.example/",
+        "https://a.example:@b.example/",
+        "https://a.example/..\\b.example",
+        "https:/\\b.example/",
+        "https:\\\\b.example/",
+        "https://b.example:99999/",
+        "https://A.example/",
+        "https://a.example/%7e",
+    ],
+)
+def test_a_url_that_passes_is_connected_to_exactly_as_checked(url: str):
+    """For each tricky URL: either refused, or urllib.parse and requests agree on the host and
+    requests sends it unchanged."""
+    if url_problem(url) is not None:
+        return
+    sent = requests.Request("GET", url).prepare().url
+    assert urlsplit(sent).hostname == urlsplit(url).hostname
+    assert sent.rstrip("/") == url.rstrip("/")
+
+
+def test_graph_root_and_origin_rules():
+    assert url_problem("https://graph.contoso.example/", GRAPH_ROOT) is None
+    assert url_problem("https://graph.contoso.example/custom/root", GRAPH_ROOT) is None
+    assert "API version" in (url_problem("https://g.example/v2", GRAPH_ROOT) or "")
+    assert url_problem("https://login.contoso.example", ORIGIN) is None
+    assert "scheme and host only" in (url_problem("https://l.example/x", ORIGIN) or "")
