@@ -92,7 +92,7 @@ def test_a_change_overwritten_before_it_is_verified_fails_clearly_and_the_next_u
     # The read before the write is fast; the read that verifies the write is slow, and the
     # other writer saves the template's user mapping back while it waits.
     emulator.inject(Fault.slow(0), service="graph", method="GET", path=SCHEMA_PATH, times=1)
-    emulator.inject(Fault.slow(2.0), service="graph", method="GET", path=SCHEMA_PATH, times=1)
+    emulator.inject(Fault.slow(1.0), service="graph", method="GET", path=SCHEMA_PATH, times=1)
 
     def other_writer() -> None:
         deadline = time.monotonic() + 10
