@@ -17,7 +17,14 @@ pulumi.export("clientId", app.client_id)
 pulumi.export(
     "assignedPrincipals",
     [
-        {"kind": p.kind, "reference": p.reference, "objectId": a.principal_object_id}
+        # A principal listed in a secret setting: neither its name nor its id in plain text.
+        {
+            "kind": p.kind,
+            "reference": "[secret]",
+            "objectId": pulumi.Output.secret(a.principal_object_id),
+        }
+        if p.secret
+        else {"kind": p.kind, "reference": p.reference, "objectId": a.principal_object_id}
         for p, a in app.assignments.items()
     ],
 )

@@ -11,13 +11,14 @@ import hashlib
 import json
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import pulumi
 import pulumi_azuread as azuread
 
 from components import asana_defaults as asana
 from components.settings import Principal, ProvisioningSettings, SsoSettings, StackSettings
+from providers import redaction
 from providers.asana_token import AsanaServiceAccountToken
 from providers.attribute_mappings import ProvisioningAttributeMappings
 from providers.provisioning_template import ProvisioningTemplate
@@ -26,10 +27,28 @@ COMPONENT_TYPE = "asana-provisioning:index:AsanaEnterpriseApp"
 PRINCIPAL_KINDS = "principalKinds"
 """The component's input naming each assignment resource's kind ("group" or "user")."""
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+T = TypeVar("T")
+# The settings each SynchronizationSecret credential is made from.
+_CREDENTIAL_SOURCES = {
+    "BaseAddress": ("scimTenantUrl",),
+    "SyncNotificationSettings": (
+        "notificationEmail",
+        "notifyOnFailure",
+        "preventAccidentalDeletions",
+        "deletionThreshold",
+    ),
+    "SyncAll": ("provisioningScope",),
+}
 
 
 def assignment_name(app_name: str, principal: Principal) -> str:
-    """A resource name that stays the same whatever the order of the list in the stack file."""
+    """A resource name that stays the same whatever the order of the list in the stack file.
+
+    A principal listed in a setting set with `--secret` is named by a digest only (as the
+    token's fingerprint is): a resource name is in every URN, log line and line of CLI output.
+    """
+    if principal.secret:
+        return f"{app_name}-{principal.kind}-secret-{redaction.digest(principal.reference)}"
     slug = re.sub(r"[^a-z0-9]+", "-", principal.reference.lower()).strip("-")[:40] or "x"
     if principal.is_object_id:
         return f"{app_name}-{principal.kind}-{slug}"
@@ -50,16 +69,18 @@ def notification_settings(provisioning: ProvisioningSettings) -> str:
     )
 
 
-def choose_app_role(roles: Sequence[Any], wanted: str) -> str:
-    """The id of the app role named by display name, value or id, or an error listing roles."""
+def choose_app_role(roles: Sequence[Any], wanted: str, secret: bool = False) -> str:
+    """The id of the app role named by display name, value or id, or an error listing roles
+    (which quotes `wanted` unless it was set as a secret)."""
     if _GUID.match(wanted):
         return wanted
     for role in roles:
         if wanted.lower() in {str(role.display_name).lower(), str(role.value).lower()}:
             return str(role.id)
     names = ", ".join(sorted({str(role.display_name) for role in roles})) or "none"
+    given = "set (value hidden)" if secret else f'is "{wanted}"'
     raise pulumi.RunError(
-        f'asana-provisioning:assignmentAppRole is "{wanted}", which is not an app role of the '
+        f"asana-provisioning:assignmentAppRole {given}, which is not an app role of the "
         f"Asana application; allowed: one of its roles ({names}) or a role id"
     )
 
@@ -96,8 +117,8 @@ class AsanaEnterpriseApp(pulumi.ComponentResource):
         )
         self.application = azuread.ApplicationFromTemplate(
             f"{name}-app",
-            display_name=settings.app_display_name,
-            template_id=template_id,
+            display_name=self._input("appDisplayName", settings.app_display_name),
+            template_id=self._input("galleryTemplateId", template_id),
             opts=child,
         )
         self.client_id = azuread.get_application_output(
@@ -110,8 +131,10 @@ class AsanaEnterpriseApp(pulumi.ComponentResource):
             use_existing=True,
             app_role_assignment_required=True,
             preferred_single_sign_on_mode="saml" if sso else None,
-            login_url=sso.sign_on_url if sso else None,
-            notification_email_addresses=list(sso.notification_emails) if sso else None,
+            login_url=self._input("ssoSignOnUrl", sso.sign_on_url) if sso else None,
+            notification_email_addresses=(
+                self._input("ssoNotificationEmails", list(sso.notification_emails)) if sso else None
+            ),
             opts=child,
         )
         self.signing_certificate = self._declare_sso(sso) if sso else None
@@ -134,21 +157,21 @@ class AsanaEnterpriseApp(pulumi.ComponentResource):
         azuread.ApplicationIdentifierUri(
             f"{self._name}-saml-identifier",
             application_id=self.application.application_id,
-            identifier_uri=sso.identifier,
+            identifier_uri=self._input("ssoIdentifier", sso.identifier),
             opts=child,
         )
         azuread.ApplicationRedirectUris(
             f"{self._name}-saml-reply-url",
             application_id=self.application.application_id,
             type="Web",
-            redirect_uris=[sso.reply_url],
+            redirect_uris=self._input("ssoReplyUrl", [sso.reply_url]),
             opts=child,
         )
         return azuread.ServicePrincipalTokenSigningCertificate(
             f"{self._name}-saml-signing-certificate",
             service_principal_id=self.service_principal.id,
-            display_name=sso.certificate_name,
-            end_date=sso.certificate_end_date,
+            display_name=self._input("ssoCertificateName", sso.certificate_name),
+            end_date=self._input("ssoCertificateEndDate", sso.certificate_end_date),
             # The azuread provider deletes a signing certificate by removing the *last* key pair
             # listed on the service principal; created before the old one is deleted, the new
             # certificate would be the one removed. So a replacement deletes the old one first.
@@ -157,8 +180,12 @@ class AsanaEnterpriseApp(pulumi.ComponentResource):
 
     def _declare_assignments(self) -> dict[Principal, azuread.AppRoleAssignment]:
         wanted = self._settings.app_role
-        app_role_id = self.service_principal.app_roles.apply(
-            lambda roles: choose_app_role(roles or [], wanted)
+        secret_role = "assignmentAppRole" in self._settings.secret_settings
+        app_role_id = self._input(
+            "assignmentAppRole",
+            self.service_principal.app_roles.apply(
+                lambda roles: choose_app_role(roles or [], wanted, secret_role)
+            ),
         )
         return {
             principal: azuread.AppRoleAssignment(
@@ -172,22 +199,40 @@ class AsanaEnterpriseApp(pulumi.ComponentResource):
         }
 
     def _object_id(self, principal: Principal) -> pulumi.Input[str]:
+        """The principal's object id; a secret (and looked up with a secret) when the
+        principal was listed in a secret setting."""
+        reference: pulumi.Input[str] = (
+            pulumi.Output.secret(principal.reference) if principal.secret else principal.reference
+        )
         if principal.is_object_id:
-            return principal.reference
+            return reference
         if principal.kind == "group":
-            return azuread.get_group_output(
-                display_name=principal.reference, opts=self._invoke
-            ).object_id
-        return azuread.get_user_output(
-            user_principal_name=principal.reference, opts=self._invoke
-        ).object_id
+            object_id = azuread.get_group_output(display_name=reference, opts=self._invoke)
+        else:
+            object_id = azuread.get_user_output(user_principal_name=reference, opts=self._invoke)
+        found = object_id.object_id
+        return pulumi.Output.secret(found) if principal.secret else found
+
+    def _input(self, setting: str, value: T | pulumi.Output[T]) -> pulumi.Input[T]:
+        """A setting's value as a resource input: a secret when the stack set it with
+        `--secret`, so Pulumi encrypts it in state and shows it as [secret]."""
+        if value is None or setting not in self._settings.secret_settings:
+            return value
+        return pulumi.Output.secret(value)
+
+    def _credential(self, key: str, value: pulumi.Input[str]) -> pulumi.Input[str]:
+        """A synchronization secret credential, secret when a setting it is made from is."""
+        sources = _CREDENTIAL_SOURCES.get(key, ())
+        if any(setting in self._settings.secret_settings for setting in sources):
+            return pulumi.Output.secret(value)
+        return value
 
     def _declare_provisioning(self, provisioning: ProvisioningSettings) -> None:
         child = pulumi.ResourceOptions(parent=self)
         self.token = AsanaServiceAccountToken(
             f"{self._name}-token",
             token=pulumi.Output.secret(provisioning.token),
-            scim_base_url=provisioning.tenant_url,
+            scim_base_url=self._input("scimTenantUrl", provisioning.tenant_url),
             opts=child,
         )
         self.template = ProvisioningTemplate(
@@ -205,7 +250,9 @@ class AsanaEnterpriseApp(pulumi.ComponentResource):
             f"{self._name}-provisioning-secret",
             service_principal_id=self.service_principal.id,
             credentials=[
-                azuread.SynchronizationSecretCredentialArgs(key=key, value=value)
+                azuread.SynchronizationSecretCredentialArgs(
+                    key=key, value=self._credential(key, value)
+                )
                 for key, value in credentials.items()
             ],
             opts=child,
@@ -214,12 +261,12 @@ class AsanaEnterpriseApp(pulumi.ComponentResource):
             f"{self._name}-provisioning-job",
             service_principal_id=self.service_principal.id,
             template_id=self.template.template_id,
-            enabled=provisioning.running,
+            enabled=self._input("provisioningStatus", provisioning.running),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.secret]),
         )
-        for kind, spec in (
-            ("user", provisioning.user_mappings),
-            ("group", provisioning.group_mappings),
+        for kind, setting, spec in (
+            ("user", "userMappings", provisioning.user_mappings),
+            ("group", "groupMappings", provisioning.group_mappings),
         ):
             if spec is not None:
                 self.attribute_mappings[kind] = ProvisioningAttributeMappings(
@@ -227,8 +274,10 @@ class AsanaEnterpriseApp(pulumi.ComponentResource):
                     service_principal_id=self.service_principal.object_id,
                     job_id=self.job.id,
                     kind=kind,
-                    spec=spec,
-                    restart_on_change=provisioning.restart_on_mapping_change,
+                    spec={key: self._input(setting, value) for key, value in spec.items()},
+                    restart_on_change=self._input(
+                        "restartOnMappingChange", provisioning.restart_on_mapping_change
+                    ),
                     opts=child,
                 )
 
@@ -247,7 +296,7 @@ class AsanaEnterpriseApp(pulumi.ComponentResource):
         if self.signing_certificate is None:
             return None
         tenant = azuread.get_client_config_output(opts=self._invoke).tenant_id
-        authority = self._settings.authority_host
+        authority = self._input("authorityHost", self._settings.authority_host)
         return {
             "signInUrl": pulumi.Output.concat(authority, "/", tenant, "/saml2"),
             "metadataUrl": pulumi.Output.concat(

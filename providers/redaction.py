@@ -29,7 +29,8 @@ def digest(value: str) -> str:
 
 
 def spellings(secret: str) -> list[str]:
-    """The ways a service may write `secret` back: raw, HTML, URL and JSON escaped."""
+    """The ways a service (or our own message) may write `secret` back: raw, HTML, URL, JSON
+    and Python-repr escaped."""
     forms = {
         secret,
         html.escape(secret),
@@ -38,6 +39,8 @@ def spellings(secret: str) -> list[str]:
         quote(secret),
         quote_plus(secret),
         json.dumps(secret)[1:-1],
+        repr(secret)[1:-1],
+        repr(secret + '"')[1:-2],  # repr picks the other quote when the text holds one
         json.dumps(secret)[1:-1].replace("/", "\\/"),
     }
     return sorted((form for form in forms if form), key=len, reverse=True)

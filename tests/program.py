@@ -18,6 +18,7 @@ from typing import Any
 
 import pulumi
 import yaml
+from google.protobuf import json_format
 from pulumi.runtime import mocks, rpc
 from pulumi.runtime.settings import ROOT, get_root_resource
 
@@ -170,6 +171,8 @@ class ProgramRun:
     resources: list[Registered] = field(default_factory=list)
     outputs: dict[str, Any] = field(default_factory=dict)
     error: Exception | None = None
+    exported: dict[str, Any] = field(default_factory=dict)
+    """The stack outputs as the engine receives them: secrets still wrapped (`is_secret_value`)."""
 
     def of_type(self, type_: str) -> list[Registered]:
         return [resource for resource in self.resources if resource.type == type_]
@@ -202,18 +205,26 @@ def run_program(
         monitor.mocks, project=PROJECT, stack=stack, preview=preview, monitor=monitor
     )
     outputs: dict[str, Any] = {}
+    wire: dict[str, Any] = {}
 
     @pulumi.runtime.test
     def program() -> pulumi.Output:
         main()
         exported = get_root_resource().outputs  # type: ignore[union-attr]
-        return pulumi.Output.all(**exported).apply(outputs.update)
+        serialized = pulumi.Output.from_input(_wire_form(exported, wire))
+        return pulumi.Output.all(serialized, pulumi.Output.all(**exported).apply(outputs.update))
 
     try:
         program()
     except Exception as error:
         return ProgramRun(resources=monitor.registered, error=error)
-    return ProgramRun(resources=monitor.registered, outputs=outputs)
+    return ProgramRun(resources=monitor.registered, outputs=outputs, exported=wire)
+
+
+async def _wire_form(exported: Mapping[str, Any], into: dict[str, Any]) -> None:
+    """Serializes the stack outputs as the SDK sends them, so nested secrets stay marked."""
+    struct = await rpc.serialize_properties(dict(exported), {})
+    into.update(json_format.MessageToDict(struct))
 
 
 def is_secret_value(value: Any) -> bool:
