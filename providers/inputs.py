@@ -13,7 +13,9 @@ from providers.urls import ALLOWED as URL_ALLOWED
 from providers.urls import BASE_URL, UrlRule, url_problem
 
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
-_WHITESPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f]")
+# Anything but visible ASCII: whitespace, control characters, and letters from other scripts
+# (a look-alike, or the "…" a truncated copy leaves) in names that are plain identifiers.
+_NOT_VISIBLE_ASCII = re.compile(r"[^\x21-\x7e]")
 _MAX_WALK = 100_000
 
 
@@ -75,13 +77,15 @@ def failure_for_guid(prop: str, value: Any, what: str) -> CheckFailure | None:
 
 
 def failure_for_name(prop: str, value: Any, what: str) -> CheckFailure | None:
-    """Names we send to a service: non-empty, single-token, of bounded length."""
+    """Identifiers such as a factory tag: non-empty, one visible-ASCII token, bounded length."""
     if is_unknown(value):
         return None
     if not isinstance(value, str) or not value or len(value) > 256:
         return CheckFailure(prop, f"must be {what}: a non-empty string of at most 256 characters")
-    if _WHITESPACE_OR_CONTROL.search(value):
-        return CheckFailure(prop, f"must be {what} without spaces or control characters")
+    if _NOT_VISIBLE_ASCII.search(value):
+        return CheckFailure(
+            prop, f"must be {what} of visible ASCII characters (no spaces, controls or '…')"
+        )
     return None
 
 

@@ -3,8 +3,10 @@
 Each must be refused at preview with a message naming the key (the setting, or the resource
 property), before any resource is declared and without an HTTP request or a traceback. The few
 free-text settings where such a value is a legitimate name (an injection-looking display name)
-are accepted and passed on as plain data; the table says which. Outcomes are printed at the
-end of the run (tests/reporting.py).
+are accepted and passed on as plain data; the table says which. Every URL setting and input is
+also fed each class of URL that would send a credential elsewhere (tests/test_urls.py has them
+all), and a URL's password never appears in the error. Outcomes are printed at the end of the
+run (tests/reporting.py).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from tests.engine import EngineResource, ProviderServer, Secret
 from tests.program import run_program
 from tests.reporting import record
 from tests.test_settings import SECRET_KEYS, VALID
+from tests.test_urls import BAD_URLS, PASSWORD, URL_SETTINGS, bad_url
 
 SETTINGS_TABLE = "Bad input: stack settings"
 INPUTS_TABLE = "Bad input: dynamic-resource inputs"
@@ -31,6 +34,10 @@ INJECTION = "'; DROP TABLE users; --"
 TEMPLATE_INJECTION = "{{7*7}}$(id)`id`"
 UNICODE = "Asana\u202e\u0000"
 LONG = "A" * 5000
+ELLIPSIS = "Asana\u2026"  # a truncated copy
+LOOKALIKE = "\u0410sana"  # Cyrillic A
+DEEP = "[" * 5000 + "]" * 5000
+HUGE = json.dumps(["x" * 3_000_000])
 
 # What each kind of setting is fed.
 BY_TYPE: dict[str, dict[str, Any]] = {
@@ -40,6 +47,8 @@ BY_TYPE: dict[str, dict[str, Any]] = {
         "unicode controls": UNICODE,
         "injection": INJECTION,
         "template injection": TEMPLATE_INJECTION,
+        "ellipsis (…)": ELLIPSIS,
+        "look-alike letters": LOOKALIKE,
     },
     "boolean": {
         "wrong type": "maybe",
@@ -62,6 +71,9 @@ BY_TYPE: dict[str, dict[str, Any]] = {
         "unicode controls": json.dumps([UNICODE]),
         "injection": json.dumps([INJECTION]),
         "huge list": json.dumps([f"x{n}" for n in range(20_000)]),
+        "null entry": "[null]",
+        "nested 5000 deep": DEEP,
+        "3 MB value": HUGE,
     },
     "object": {
         "wrong type": json.dumps(["title"]),
@@ -73,13 +85,30 @@ BY_TYPE: dict[str, dict[str, Any]] = {
         "huge list": json.dumps(
             {"mappings": [{"target": "title", "attribute": f"a{n}"} for n in range(5_000)]}
         ),
+        "null entry": json.dumps({"mappings": [None]}),
+        "nested 5000 deep": '{"mappings": ' + DEEP + "}",
+        "3 MB value": json.dumps({"mappings": [{"target": "title", "constant": "x" * 3_000_000}]}),
     },
+}
+# URL classes (columns) fed to every URL setting, built from the setting's own host and path.
+URL_CLASSES = {
+    "URL: backslash": "backslash before @",
+    "URL: user and password": "user and password",
+    "URL: look-alike host": "look-alike host",
+    "URL: punycode host": "punycode host",
+    "URL: whitespace": "space",
+    "URL: query or fragment": "query",
+    "URL: rewritten by requests": "rewritten by requests",
 }
 # (setting, value class) pairs where the value is legitimate: free text passed on as data, or
 # an empty optional setting meaning "not set".
 ACCEPTED = {
     ("appDisplayName", "injection"),
     ("appDisplayName", "template injection"),
+    ("appDisplayName", "ellipsis (…)"),  # display names are free text in any script
+    ("appDisplayName", "look-alike letters"),
+    ("assignmentGroups", "ellipsis (…)"),  # so are group names, looked up by Graph
+    ("assignmentGroups", "look-alike letters"),
     ("assignmentGroups", "injection"),
     ("asanaToken", "template injection"),  # opaque: only ever sent as a bearer token
     ("galleryTemplateId", "empty"),
@@ -91,12 +120,22 @@ ACCEPTED = {
 ROLE_CHECKED_AGAINST_THE_APP = {
     ("assignmentAppRole", "injection"),
     ("assignmentAppRole", "template injection"),
+    ("assignmentAppRole", "ellipsis (…)"),
+    ("assignmentAppRole", "look-alike letters"),
 }
-CASES = [
-    (setting.name, value_class, value)
-    for setting in SETTINGS
-    for value_class, value in BY_TYPE[setting.type].items()
-]
+CASES = (
+    [
+        (setting.name, value_class, value)
+        for setting in SETTINGS
+        for value_class, value in BY_TYPE[setting.type].items()
+    ]
+    + [
+        (name, column, bad_url(BAD_URLS[case], *URL_SETTINGS[name]))
+        for name in URL_SETTINGS
+        for column, case in URL_CLASSES.items()
+    ]
+    + [("graphEndpoint", "URL: version path", "https://graph.contoso.example/v1.0")]
+)
 
 
 @pytest.mark.parametrize(
@@ -120,6 +159,7 @@ def test_a_malformed_setting_is_refused_naming_its_key(name: str, value_class: s
         assert any(problem.startswith(key) for problem in run.error.problems), run.error.problems
         if name == "asanaToken":
             assert value not in str(run.error) or value == ""
+        assert PASSWORD not in str(run.error)
         outcome = "refused, names the key"
     record(SETTINGS_TABLE, name, value_class, outcome)
 
@@ -151,6 +191,7 @@ INPUT_VALUES: dict[str, Any] = {
     "unicode controls": UNICODE,
     "injection": INJECTION,
     "huge list": [f"x{n}" for n in range(20_000)],
+    "ellipsis (…)": ELLIPSIS,
 }
 # Inputs whose empty value means "use the default".
 EMPTY_MEANS_DEFAULT = {("token", "scim_base_url"), ("template", "factory_tag")}
@@ -174,7 +215,7 @@ INPUT_CASES = [
     )
     for prop in props
     for value_class in INPUT_VALUES
-]
+] + [("token", "scim_base_url", column) for column in URL_CLASSES]
 
 
 @pytest.fixture(scope="module")
@@ -193,7 +234,11 @@ def test_a_malformed_input_fails_check_naming_the_property_without_a_request(
     emulator: Emulator, check_server: ProviderServer, resource: str, prop: str, value_class: str
 ):
     provider, valid = RESOURCES[resource]
-    value = INPUT_VALUES[value_class]
+    value = (
+        bad_url(BAD_URLS[URL_CLASSES[value_class]], "app.asana.com", "/api/1.0/scim")
+        if value_class in URL_CLASSES
+        else INPUT_VALUES[value_class]
+    )
     news = {**valid, prop: Secret(value) if prop == "token" else value}
     engine_resource = EngineResource(check_server, provider(), f"asana:{resource}", resource)
 
@@ -205,6 +250,7 @@ def test_a_malformed_input_fails_check_naming_the_property_without_a_request(
     else:
         named = [p for p, _ in checked.failures if p == prop or p.startswith(f"{prop}[")]
         assert named, f"{resource}.{prop} = {value!r:.60} passed check: {checked.failures}"
+        assert PASSWORD not in str(checked.failures)
         outcome = "refused, names the property"
     assert emulator.requests == []
     record(INPUTS_TABLE, f"{resource}.{prop}", value_class, outcome)

@@ -1,7 +1,8 @@
 """Every operation of every dynamic provider under every fault the emulator can inject.
 
 Each case ends one of two ways: the operation succeeds within the retry budget, or it fails
-with a clear error (the service, the status or the transport failure) and the emulator's state is
+with a clear error (the service, the status, the transport failure, or what was wrong with a
+reply we did not expect: not JSON, cut short, empty, a redirect) and the emulator's state is
 as before, or, when the service acted but its reply came after the timeout, exactly what the
 operation wanted (never a partial change). Either way, running it again without the fault
 converges. The outcomes are
@@ -133,9 +134,28 @@ FAULTS: dict[str, Callable[[str], Fault]] = {
     "400 with error body": lambda service: Fault.status(
         400, body=GRAPH_ERROR if service == "graph" else ASANA_ERROR
     ),
+    # Replies we do not expect: the service did not act, and its answer is unusable.
+    "200 not JSON": lambda _service: Fault.reply(
+        b"<html><body>Service Unavailable</body></html>", content_type="text/html"
+    ),
+    "200 truncated JSON": lambda _service: Fault.reply(b'{"value": [{"id": "asa'),
+    "200 empty body": lambda _service: Fault.reply(b""),
+    "redirect to another host": lambda _service: Fault.redirect("https://attacker.invalid/x"),
 }
+REPLY_FAULTS = ("200 not JSON", "200 truncated JSON", "200 empty body", "redirect to another host")
+SERVICE_NAMES = {"graph": "Microsoft Graph ", "scim": "Asana SCIM "}
 OPERATIONS = ("create", "read", "update", "delete")
-CLEAR_WORDS = ("HTTP 4", "HTTP 5", "timed out", "lost the connection", "throttled")
+CLEAR_WORDS = (
+    "HTTP 4",
+    "HTTP 5",
+    "timed out",
+    "lost the connection",
+    "throttled",
+    "not JSON",
+    "stops short",
+    "empty body",
+    "a redirect to another host",
+)
 
 
 def snapshot(emulator: Emulator) -> Any:
@@ -184,6 +204,8 @@ def test_an_operation_under_a_fault_succeeds_or_fails_cleanly_and_a_rerun_conver
     except ProviderError as error:
         message = error.details.strip().splitlines()[-1]
         assert any(word in message for word in CLEAR_WORDS), message
+        if fault in REPLY_FAULTS:  # named with the service and the request's path
+            assert SERVICE_NAMES[subject.service] in message and " /" in message, message
         assert tenant.asana_token not in error.details
         outcome = "clear error, nothing changed"
         if snapshot(emulator) != before_state:
