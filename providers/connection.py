@@ -27,6 +27,8 @@ from providers.urls import (
 )
 
 PROJECT = "asana-provisioning"
+# The characters azure-identity accepts in a tenant id (its `validate_tenant_id`).
+_TENANT = re.compile(r"[A-Za-z0-9.-]+")
 
 Lookup = Callable[[str], Any]
 
@@ -174,6 +176,12 @@ def resolve(
 def _credential(settings: _Settings) -> CredentialSpec:
     """Picks the credential in the azuread provider's order of precedence."""
     tenant = settings.text("azuread:tenantId", "ARM_TENANT_ID")
+    if tenant is not None and not _TENANT.fullmatch(tenant):
+        # azure-identity would raise a bare ValueError at the first request, mid-deployment.
+        raise ConfigError(
+            f"azuread:tenantId (or ARM_TENANT_ID) {settings.shown('azuread:tenantId', tenant)}; "
+            "allowed: a tenant id (a GUID) or domain: letters, digits, '.' and '-'"
+        )
     client = settings.text("azuread:clientId", "ARM_CLIENT_ID") or settings.file_text(
         "azuread:clientIdFilePath", "ARM_CLIENT_ID_FILE_PATH"
     )

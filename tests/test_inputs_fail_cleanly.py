@@ -145,3 +145,11 @@ def test_an_unknown_inside_mappings_at_a_first_preview_is_not_a_check_failure(
 
     assert checked.failures == []
     assert emulator.requests == []
+
+
+@pytest.mark.parametrize("tenant", ["contoso tenant", "t\u2026", "tenant/../x"])
+def test_a_tenant_id_azure_identity_would_refuse_mid_deployment_is_refused_naming_it(tenant: str):
+    with pytest.raises(ConfigError) as error:
+        resolve({"azuread:tenantId": tenant, "azuread:clientId": "c"}, {})
+
+    assert str(error.value).startswith("azuread:tenantId (or ARM_TENANT_ID) is ")
