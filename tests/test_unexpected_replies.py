@@ -209,3 +209,20 @@ def test_a_schema_with_no_object_mappings_names_the_request(
         f"/v1.0/servicePrincipals/{SERVICE_PRINCIPAL_ID}/synchronization/jobs/{job}/schema"
     )
     assert f"Microsoft Graph GET {schema_path} answered with a schema that has no object" in message
+
+
+def test_a_reply_cut_off_on_the_wire_is_named():
+    import requests
+
+    from providers.http import HttpPolicy, transport_error
+
+    error = transport_error(
+        "Asana SCIM",
+        "GET",
+        SCIM_USERS_PATH,
+        requests.exceptions.ChunkedEncodingError("IncompleteRead(12 bytes read)"),
+        HttpPolicy(),
+    )
+
+    assert str(error).startswith(f"Asana SCIM GET {SCIM_USERS_PATH} got no response: the reply")
+    assert "cut off before its end" in str(error)
