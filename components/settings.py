@@ -430,6 +430,7 @@ class _Reader:
         self.secret_keys = secret_keys
         self.problems: list[str] = []
         self.failed: set[str] = set()
+        self.oversized: set[str] = set()
 
     def is_secret(self, name: str) -> bool:
         """The setting is secret by nature (the token) or was set with `--secret`."""
@@ -453,7 +454,7 @@ class _Reader:
         self.problems.append(f"{_BY_NAME[name].key} {what}; allowed: {allowed}")
 
     def raw(self, name: str) -> Any:
-        if name in self.failed:  # refused as too large: nothing else may walk it
+        if name in self.oversized:  # refused as too large: nothing else may walk it
             return _BY_NAME[name].default
         value = self._config.get(_BY_NAME[name].key)
         return _BY_NAME[name].default if value is None else value
@@ -476,6 +477,7 @@ class _Reader:
             else:
                 size = bounds.size_problem(value)
             if size is not None:
+                self.oversized.add(setting.name)
                 self.problem_about(setting.name, size, f"a value of {bounds.LIMITS}")
 
     def connection_settings(self, env: Mapping[str, str]) -> ConnectionSettings | None:
@@ -600,7 +602,7 @@ class _Reader:
         key = _BY_NAME[name].key
         value = self._config.get(key)
         how = f"set it with `pulumi config set --secret {name} <token>`"
-        if name in self.failed:
+        if name in self.oversized:
             return ""
         if value is None or (isinstance(value, str) and not value.strip()):
             self.problem(
