@@ -23,6 +23,7 @@ OUT = ROOT / "tests" / "fixtures" / "real"
 STACK = "demo"
 CHANGES: list[portal.Change] = [
     portal.map_from_attribute("title", "department"),
+    portal.disable_user_provisioning,
     portal.revoke_asana_token,
     portal.pause_job,
     portal.remove_user_assignment,
