@@ -89,6 +89,11 @@ def pause_job(tenant: LocalTenant, deployed: Deployed) -> None:
     tenant.emulator.pause_job(deployed.service_principal_id, deployed.job_id)
 
 
+def delete_job(tenant: LocalTenant, deployed: Deployed) -> None:
+    """The provisioning job is deleted (with its schema: the mappings go too)."""
+    tenant.emulator.delete_job(deployed.service_principal_id, deployed.job_id)
+
+
 def edit_notification_email(tenant: LocalTenant, deployed: Deployed) -> None:
     """Provisioning settings: the failure notification goes somewhere else."""
     secrets = tenant.emulator.secrets(deployed.service_principal_id)

@@ -108,6 +108,7 @@ DRIFT_KINDS: list[tuple[str, portal.Change, str, str | None]] = [
     ("job paused", portal.pause_job, "asana-provisioning-job", "enabled"),
     ("assignment removed (a resource deleted)", portal.remove_user_assignment, "asana-user-", None),
     ("secret edited", portal.edit_notification_email, "asana-provisioning-secret", "credentials"),
+    ("job deleted (a resource deleted)", portal.delete_job, "asana-provisioning-job", None),
 ]
 
 

@@ -256,6 +256,11 @@ class Emulator(DirectoryFacade):
         with self._lock:
             return self._graph.synchronization.new_job(sp_id, template_id)
 
+    def delete_job(self, sp_id: str, job_id: str) -> None:
+        """Out of band: the provisioning job is deleted (Graph's DELETE .../jobs/{id})."""
+        with self._lock:
+            self._graph.synchronization.delete_job(sp_id, job_id)
+
     def edit_schema(self, sp_id: str, job_id: str, fn: Callable[[dict[str, Any]], None]) -> None:
         """Let `fn` edit the live job schema in place (drift made in the portal); bumps version."""
         with self._lock:

@@ -175,6 +175,11 @@ class Synchronization:
         edit(job.schema)
         job.schema["version"] = _new_version()
 
+    def delete_job(self, sp_id: str, job_id: str) -> None:
+        """Delete a job as DELETE .../jobs/{id} does (its schema goes with it; secrets stay)."""
+        self._job_state(sp_id, job_id)
+        del self._tenant.synchronization[sp_id].jobs[job_id]
+
     def pause_job(self, sp_id: str, job_id: str) -> None:
         _set_state(self._job_state(sp_id, job_id).resource, "Paused")
 
@@ -225,7 +230,7 @@ class Synchronization:
 
     def _delete_job(self, request: Request, sp: str, job: str) -> Response:
         self._job(request, sp, job)
-        del self._tenant.synchronization[sp].jobs[job]
+        self.delete_job(sp, job)
         return no_content(request)
 
     def _start(self, request: Request, sp: str, job: str) -> Response:
