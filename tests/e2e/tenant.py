@@ -74,16 +74,19 @@ class LocalTenant:
     def metadata_host(self) -> str:
         return self.emulator.base_url.removeprefix("https://")
 
-    def plain_settings(self) -> dict[str, Any]:
-        """Stack settings that point both providers at this tenant (no secrets among them)."""
+    def plain_settings(self, *, local_asana: bool = True) -> dict[str, Any]:
+        """Stack settings that point both providers at this tenant (no secrets among them).
+        Without `local_asana` the stack keeps its own Asana tenant URL (a preview never calls
+        Asana, and the policy packs allow only Asana's)."""
         base = self.emulator.base_url
+        scim = {f"{PROJECT}:scimTenantUrl": self.emulator.scim_base_url} if local_asana else {}
         return {
             "azuread:metadataHost": self.metadata_host,
             "azuread:tenantId": TENANT_ID,
             "azuread:clientId": CLIENT_ID,
             f"{PROJECT}:graphEndpoint": base,
             f"{PROJECT}:authorityHost": base,
-            f"{PROJECT}:scimTenantUrl": self.emulator.scim_base_url,
+            **scim,
             f"{PROJECT}:httpTimeoutSeconds": 10,
             f"{PROJECT}:maxRetries": 3,
             f"{PROJECT}:retryBudgetSeconds": 20,

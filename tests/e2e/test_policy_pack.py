@@ -22,8 +22,7 @@ def preview_with_policies(
     workspace: Workspace, tenant: LocalTenant, stack: str, settings: dict[str, Any], expect: int
 ) -> CliRun:
     tenant.add_principals(*named_principals(settings))
-    # The shipped Asana tenant URL is kept (the packs allow only Asana's): previews never call it.
-    local = {k: v for k, v in tenant.plain_settings().items() if not k.endswith("scimTenantUrl")}
+    local = tenant.plain_settings(local_asana=False)
     workspace.create_stack(stack, {**settings, **local}, tenant.secret_settings())
     config = PACK / "config" / f"{stack}.json"
     return workspace.pulumi(

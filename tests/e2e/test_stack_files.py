@@ -33,8 +33,7 @@ def test_every_shipped_stack_file_previews_under_the_real_cli(
     settings = shipped_settings(stack_file)
     tenant.add_principals(*named_principals(settings))
     stack = stack_name(stack_file)
-    # The Asana tenant URL stays the shipped one: a preview never calls Asana.
-    local = {k: v for k, v in tenant.plain_settings().items() if not k.endswith("scimTenantUrl")}
+    local = tenant.plain_settings(local_asana=False)
     workspace.create_stack(stack, {**settings, **local}, tenant.secret_settings())
 
     run = workspace.pulumi("preview", "--stack", stack, "--non-interactive", "--diff")
