@@ -12,9 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import select
-import subprocess
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +20,10 @@ from typing import Any
 import grpc
 from google.protobuf import json_format, struct_pb2
 from google.rpc import status_pb2
-from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
+from pulumi.runtime.proto import provider_pb2
+
+from tests.engine import Exchange
+from tests.plugin_process import PluginProcess
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PLUGIN = PROJECT_ROOT / "tests" / "azuread_standin" / "bin" / "pulumi-resource-azuread"
@@ -33,7 +33,6 @@ ENGINE_ADDRESS = "127.0.0.1:1"
 _SIG = "4dabf18193072939515e22adb298388d"
 _SECRET = "1b47061264138c4ac30d75fd1eb44270"
 _UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
-_START_TIMEOUT_SECONDS = 30
 _CALL_TIMEOUT_SECONDS = 60
 
 FAST_POLLS = {
@@ -112,42 +111,17 @@ class PluginError(Exception):
         super().__init__(f"{method} failed ({code.name}): {details}")
 
 
-@dataclass(frozen=True)
-class Exchange:
-    method: str
-    request: str
-    response: str
-
-
 class StandinPlugin:
     """One stand-in plugin process."""
 
     def __init__(
         self, env: Mapping[str, str], cwd: Path = PROJECT_ROOT, args: tuple[str, ...] = ()
     ) -> None:
-        self._stderr = tempfile.TemporaryFile(mode="w+b")  # noqa: SIM115 (closed in close())
-        self._process = subprocess.Popen(
-            [str(PLUGIN), *args, ENGINE_ADDRESS],
-            cwd=cwd,
-            env=dict(env),
-            stdout=subprocess.PIPE,
-            stderr=self._stderr,
+        self._plugin = PluginProcess(
+            [str(PLUGIN), *args, ENGINE_ADDRESS], cwd=cwd, env=env, name="the stand-in"
         )
+        self._stub = self._plugin.stub
         self.exchanges: list[Exchange] = []
-        port = self._read_port()
-        self._channel = grpc.insecure_channel(f"127.0.0.1:{port}")
-        self._stub = provider_pb2_grpc.ResourceProviderStub(self._channel)
-
-    def _read_port(self) -> int:
-        assert self._process.stdout is not None
-        ready, _, _ = select.select([self._process.stdout], [], [], _START_TIMEOUT_SECONDS)
-        line = self._process.stdout.readline().decode().strip() if ready else ""
-        if not line.isdigit():
-            self._process.wait(timeout=10)
-            output = self.stderr_text()
-            self.close()
-            raise RuntimeError(f"the stand-in did not print its port: {output}")
-        return int(line)
 
     def __enter__(self) -> StandinPlugin:
         return self
@@ -156,23 +130,10 @@ class StandinPlugin:
         self.close()
 
     def close(self) -> None:
-        if getattr(self, "_channel", None) is not None:
-            self._channel.close()
-        if self._process.poll() is None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait(timeout=10)
-        if not self._stderr.closed:
-            self._stderr.close()
+        self._plugin.close()
 
     def stderr_text(self) -> str:
-        if self._stderr.closed:
-            return ""
-        self._stderr.seek(0)
-        return self._stderr.read().decode(errors="replace")
+        return self._plugin.stderr_text()
 
     def call(self, method: str, request: Any) -> Any:
         try:

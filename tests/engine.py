@@ -16,10 +16,7 @@ import asyncio
 import base64
 import json
 import os
-import select
-import subprocess
 import sys
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,16 +28,16 @@ from google.protobuf import json_format, struct_pb2
 from pulumi.dynamic import ResourceProvider
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime import rpc
-from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
+from pulumi.runtime.proto import provider_pb2
 
 from providers.base import pickler_restored
+from tests.plugin_process import PluginProcess
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PROJECT = "asana-provisioning"
 PROVIDER_KEY = "__provider"
 _SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
 _CALL_TIMEOUT_SECONDS = 120
-_START_TIMEOUT_SECONDS = 30
 
 
 @dataclass(frozen=True)
@@ -79,7 +76,6 @@ class ProviderServer:
     """One `python -m pulumi.dynamic` process, as the engine starts per deployment."""
 
     def __init__(self, env: Mapping[str, str] | None = None, log_level: str | None = None):
-        self._stderr = tempfile.TemporaryFile(mode="w+b")  # noqa: SIM115 (see close)
         base_env = os.environ if env is None else env
         process_env = {**base_env, "PULUMI_PROJECT": PROJECT}
         if log_level is None:
@@ -92,28 +88,12 @@ class ProviderServer:
                 "runpy.run_module('pulumi.dynamic', run_name='__main__')"
             )
             command = [sys.executable, "-u", "-c", bootstrap]
-        self._process = subprocess.Popen(
-            command,
-            cwd=PROJECT_ROOT,
-            env=process_env,
-            stdout=subprocess.PIPE,
-            stderr=self._stderr,
+        self._plugin = PluginProcess(
+            command, cwd=PROJECT_ROOT, env=process_env, name="pulumi.dynamic"
         )
+        self._stub = self._plugin.stub
         self.exchanges: list[Exchange] = []
         self.accept_secrets = False
-        port = self._read_port()
-        self._channel = grpc.insecure_channel(f"127.0.0.1:{port}")
-        self._stub = provider_pb2_grpc.ResourceProviderStub(self._channel)
-
-    def _read_port(self) -> int:
-        assert self._process.stdout is not None
-        ready, _, _ = select.select([self._process.stdout], [], [], _START_TIMEOUT_SECONDS)
-        line = self._process.stdout.readline().decode().strip() if ready else ""
-        if not line.isdigit():
-            output = self.stderr_text()
-            self.close()
-            raise RuntimeError(f"pulumi.dynamic did not print its port: {output}")
-        return int(line)
 
     def __enter__(self) -> ProviderServer:
         return self
@@ -122,16 +102,10 @@ class ProviderServer:
         self.close()
 
     def close(self) -> None:
-        if getattr(self, "_channel", None) is not None:
-            self._channel.close()
-        if self._process.poll() is None:
-            self._process.kill()
-            self._process.wait(timeout=10)
-        self._stderr.close()
+        self._plugin.close()
 
     def stderr_text(self) -> str:
-        self._stderr.seek(0)
-        return self._stderr.read().decode(errors="replace")
+        return self._plugin.stderr_text()
 
     def configure(self, config: Mapping[str, Any]) -> None:
         """Sends the whole stack config, namespaced, as the engine does for dynamic providers."""
