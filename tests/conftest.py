@@ -45,6 +45,14 @@ def emulator_session() -> Iterator[Emulator]:
     emulator.stop()
 
 
+@pytest.fixture(scope="module")
+def emu() -> Iterator[Emulator]:
+    """An emulator of the test module's own, for tests that seed and reset it themselves."""
+    emulator = Emulator.start()
+    yield emulator
+    emulator.stop()
+
+
 @pytest.fixture
 def emulator(emulator_session: Emulator, tenant: Tenant) -> Iterator[Emulator]:
     """A clean emulator holding one Entra tenant with the Asana app and one live Asana token."""

@@ -15,7 +15,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -56,13 +55,6 @@ TEMPLATE_SCHEMA: dict[str, Any] = {
     ],
 }
 TEMPLATE = {"id": TEMPLATE_ID, "factoryTag": "asana", "schema": TEMPLATE_SCHEMA}
-
-
-@pytest.fixture(scope="module")
-def emu() -> Iterator[Emulator]:
-    emulator = Emulator.start()
-    yield emulator
-    emulator.stop()
 
 
 @pytest.fixture(autouse=True)

@@ -3,8 +3,6 @@ DELETE with Graph's answers, and the out-of-band helpers tests use for drift."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from tests.emulator import ASANA_TEMPLATE_ID, MSIAM_ACCESS_ROLE_ID, USER_ROLE_ID, Emulator
@@ -13,13 +11,6 @@ from tests.emulator.client import GraphTestClient
 TENANT = "1f2e3d4c-5b6a-4798-8a1b-2c3d4e5f6a7b"
 CLIENT_ID = "2a3b4c5d-6e7f-4a8b-9c0d-1e2f3a4b5c6d"
 CUSTOM_TEMPLATE_ID = "8adf8e6e-67b2-4cf2-a259-e3dc5476c621"
-
-
-@pytest.fixture(scope="module")
-def emu() -> Iterator[Emulator]:
-    emulator = Emulator.start()
-    yield emulator
-    emulator.stop()
 
 
 @pytest.fixture

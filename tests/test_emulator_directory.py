@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import uuid
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -50,13 +49,6 @@ APP_ROLES: list[dict[str, Any]] = [
     },
 ]
 TEMPLATE = {"id": "asana", "factoryTag": "asana", "schema": {"synchronizationRules": []}}
-
-
-@pytest.fixture(scope="module")
-def emu() -> Iterator[Emulator]:
-    emulator = Emulator.start()
-    yield emulator
-    emulator.stop()
 
 
 @pytest.fixture(autouse=True)

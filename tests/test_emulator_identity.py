@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import json
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -17,13 +16,6 @@ from tests.emulator import Emulator, Fault
 TENANT = "5f0c2a1e-3b4d-4e6f-8a9b-0c1d2e3f4a5b"
 CLIENT_ID = "6a7b8c9d-0e1f-4a2b-9c3d-4e5f6a7b8c9d"
 CLIENT_SECRET = "identity-test-secret"
-
-
-@pytest.fixture(scope="module")
-def emu() -> Iterator[Emulator]:
-    emulator = Emulator.start()
-    yield emulator
-    emulator.stop()
 
 
 @pytest.fixture(autouse=True)

@@ -3,8 +3,6 @@ and the whole-tenant snapshot tests use to prove a destroy left nothing behind."
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from tests.emulator import ASANA_TEMPLATE_ID, USER_ROLE_ID, Emulator
@@ -24,13 +22,6 @@ USER_DATA_SOURCE_SELECT = (
     "userPrincipalName,userType"
 )
 """What azuread_user selects on its second GET (internal/services/users/user_data_source.go)."""
-
-
-@pytest.fixture(scope="module")
-def emu() -> Iterator[Emulator]:
-    emulator = Emulator.start()
-    yield emulator
-    emulator.stop()
 
 
 @pytest.fixture

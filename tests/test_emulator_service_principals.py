@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -16,13 +15,6 @@ from tests.emulator.client import GraphTestClient
 
 TENANT = "3a4b5c6d-7e8f-4a9b-8c0d-1e2f3a4b5c6d"
 CLIENT_ID = "4b5c6d7e-8f9a-4b0c-9d1e-2f3a4b5c6d7e"
-
-
-@pytest.fixture(scope="module")
-def emu() -> Iterator[Emulator]:
-    emulator = Emulator.start()
-    yield emulator
-    emulator.stop()
 
 
 @pytest.fixture
