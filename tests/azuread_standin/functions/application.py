@@ -17,7 +17,7 @@ from tests.azuread_standin.context import Context
 from tests.azuread_standin.errors import StandinError
 from tests.azuread_standin.functions.base import Function, FunctionSchema
 from tests.azuread_standin.graph import segment
-from tests.azuread_standin.resources.service_principal import flatten_features
+from tests.azuread_standin.resources.service_principal import flatten_app_roles, flatten_features
 from tests.azuread_standin.schema import Prop
 from tests.azuread_standin.validation import is_uuid, not_empty
 
@@ -132,18 +132,7 @@ def flatten_application(app: dict[str, Any]) -> dict[str, Any]:
     claims = app.get("groupMembershipClaims")
     return {
         "apis": [_api(api)] if api is not None else [],
-        "appRoleIds": {r["value"]: r["id"] for r in roles if r.get("value") and r.get("id")},
-        "appRoles": [
-            {
-                "allowedMemberTypes": list(role.get("allowedMemberTypes") or []),
-                "description": role.get("description") or "",
-                "displayName": role.get("displayName") or "",
-                "enabled": bool(role.get("isEnabled")),
-                "id": role.get("id") or "",
-                "value": role.get("value") or "",
-            }
-            for role in roles
-        ],
+        **flatten_app_roles(roles),
         "clientId": app.get("appId") or "",
         "description": app.get("description") or "",
         "deviceOnlyAuthEnabled": bool(app.get("isDeviceOnlyAuthSupported")),

@@ -260,16 +260,10 @@ def flatten_features(tags: list[str]) -> list[dict[str, bool]]:
     return [{flag: tag.lower() in lowered for flag, tag in FEATURE_TAGS}]
 
 
-def flatten(sp: dict[str, Any]) -> State:
-    """A v1.0 servicePrincipal as upstream's read sets the attributes."""
-    roles = sp.get("appRoles") or []
-    scopes = sp.get("oauth2PermissionScopes") or []
-    app_id = str(sp.get("appId") or "")
-    saml = sp.get("samlSingleSignOnSettings")
+def flatten_app_roles(roles: list[dict[str, Any]]) -> dict[str, Any]:
+    """`appRoleIds` and `appRoles` as upstream sets them from an application's or a service
+    principal's appRoles."""
     return {
-        "accountEnabled": bool(sp.get("accountEnabled")),
-        "alternativeNames": list(sp.get("alternativeNames") or []),
-        "appRoleAssignmentRequired": bool(sp.get("appRoleAssignmentRequired")),
         "appRoleIds": {r["value"]: r["id"] for r in roles if r.get("value") and r.get("id")},
         "appRoles": [
             {
@@ -282,6 +276,20 @@ def flatten(sp: dict[str, Any]) -> State:
             }
             for role in roles
         ],
+    }
+
+
+def flatten(sp: dict[str, Any]) -> State:
+    """A v1.0 servicePrincipal as upstream's read sets the attributes."""
+    roles = sp.get("appRoles") or []
+    scopes = sp.get("oauth2PermissionScopes") or []
+    app_id = str(sp.get("appId") or "")
+    saml = sp.get("samlSingleSignOnSettings")
+    return {
+        "accountEnabled": bool(sp.get("accountEnabled")),
+        "alternativeNames": list(sp.get("alternativeNames") or []),
+        "appRoleAssignmentRequired": bool(sp.get("appRoleAssignmentRequired")),
+        **flatten_app_roles(roles),
         "applicationTenantId": sp.get("appOwnerOrganizationId") or "",
         "clientId": app_id,
         "description": sp.get("description") or "",
