@@ -250,7 +250,36 @@ func text(value any) string {
 func (h *languageHost) GetRequiredPackages(
 	ctx context.Context, req *pulumirpc.GetRequiredPackagesRequest,
 ) (*pulumirpc.GetRequiredPackagesResponse, error) {
-	plugins, err := h.installedPlugins(ctx, h.info(req.GetInfo(), ""))
+	packages, err := h.requiredPackages(ctx, h.info(req.GetInfo(), ""))
+	if err != nil {
+		return nil, err
+	}
+	return &pulumirpc.GetRequiredPackagesResponse{Packages: packages}, nil
+}
+
+// GetRequiredPlugins answers older CLIs, which ask for plugins, not packages: the same list,
+// without parameterizations.
+func (h *languageHost) GetRequiredPlugins(
+	ctx context.Context, req *pulumirpc.GetRequiredPluginsRequest,
+) (*pulumirpc.GetRequiredPluginsResponse, error) {
+	packages, err := h.requiredPackages(ctx, h.info(req.GetInfo(), req.GetPwd())) //nolint:staticcheck
+	if err != nil {
+		return nil, err
+	}
+	result := make([]*pulumirpc.PluginDependency, 0, len(packages))
+	for _, pkg := range packages {
+		result = append(result, &pulumirpc.PluginDependency{
+			Kind: pkg.GetKind(), Name: pkg.GetName(), Version: pkg.GetVersion(), Server: pkg.GetServer(),
+		})
+	}
+	return &pulumirpc.GetRequiredPluginsResponse{Plugins: result}, nil
+}
+
+// requiredPackages turns the installed plugins into package dependencies.
+func (h *languageHost) requiredPackages(
+	ctx context.Context, info programInfo,
+) ([]*pulumirpc.PackageDependency, error) {
+	plugins, err := h.installedPlugins(ctx, info)
 	if err != nil {
 		return nil, err
 	}
@@ -272,26 +301,7 @@ func (h *languageHost) GetRequiredPackages(
 		}
 		packages = append(packages, dependency)
 	}
-	return &pulumirpc.GetRequiredPackagesResponse{Packages: packages}, nil
-}
-
-func (h *languageHost) GetRequiredPlugins(
-	ctx context.Context, req *pulumirpc.GetRequiredPluginsRequest,
-) (*pulumirpc.GetRequiredPluginsResponse, error) {
-	plugins, err := h.installedPlugins(ctx, h.info(req.GetInfo(), req.GetPwd()))
-	if err != nil {
-		return nil, err
-	}
-	result := make([]*pulumirpc.PluginDependency, 0, len(plugins))
-	for _, plugin := range plugins {
-		result = append(result, &pulumirpc.PluginDependency{
-			Kind:    "resource",
-			Name:    text(plugin["name"]),
-			Version: strings.TrimPrefix(text(plugin["version"]), "v"),
-			Server:  text(plugin["server"]),
-		})
-	}
-	return &pulumirpc.GetRequiredPluginsResponse{Plugins: result}, nil
+	return packages, nil
 }
 
 func (h *languageHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.RunResponse, error) {
