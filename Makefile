@@ -9,14 +9,21 @@ STACK ?= dev
 PULUMI_BACKEND_URL ?= file://$(CURDIR)/.pulumi-state
 export PULUMI_BACKEND_URL
 
-.PHONY: venv engine demo test e2e lint preview drift bench clean
+.PHONY: help venv engine demo test e2e lint preview drift bench clean
+.DEFAULT_GOAL := help
+
+# `make help` lists every target whose line carries a `## ` description, so the list cannot
+# drift from the targets (tests/test_make.py checks that every .PHONY target has one).
+help: ## list the targets, one line each (this list; the default)
+	@awk -F ':.*## ' '/^[A-Za-z][A-Za-z0-9_-]*:.*## / { printf "  make %-8s %s\n", $$1, $$2 }' $(firstword $(MAKEFILE_LIST))
+	@echo "Variables: STACK (default dev), PULUMI_BACKEND_URL (default the local .pulumi-state/), PYTHON."
 
 $(BIN)/.installed-dev: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
-venv: $(BIN)/.installed-dev
+venv: $(BIN)/.installed-dev ## create .venv from the pinned requirements*.txt
 
 # The policy pack runs in a virtual environment of its own, as `pulumi policy publish` expects.
 policies/venv/.installed: policies/requirements.txt
@@ -24,36 +31,36 @@ policies/venv/.installed: policies/requirements.txt
 	policies/venv/bin/python -m pip install --quiet --disable-pip-version-check -r policies/requirements.txt
 	touch $@
 
-engine:
+engine: ## put the pinned Pulumi CLI in .tools/bin (a pulumi on PATH, else built with Go)
 	@bash engine/build.sh
 
-lint: venv
+lint: venv ## ruff check and ruff format --check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: lint
+test: lint ## lint, then the unit tests (pytest)
 	$(BIN)/python -m pytest
 
-demo: venv engine policies/venv/.installed
+demo: venv engine policies/venv/.installed ## a stack's whole life on the real CLI against a local tenant
 	$(BIN)/python -m tests.e2e.demo
 
-e2e: venv engine policies/venv/.installed
+e2e: venv engine policies/venv/.installed ## the real-engine tests (pytest -m e2e tests/e2e)
 	$(BIN)/python -m pytest -m e2e tests/e2e
 
-bench: venv engine policies/venv/.installed
+bench: venv engine policies/venv/.installed ## the benchmarks (provider lifecycle, build, throttling, real engine)
 	$(BIN)/python -m benchmarks.provider_lifecycle
 	$(BIN)/python -m benchmarks.program_build
 	$(BIN)/python -m benchmarks.throttling
 	$(BIN)/python -m benchmarks.real_engine
 
-preview: venv engine
+preview: venv engine ## pulumi preview --diff of STACK (creates the stack if missing)
 	mkdir -p .pulumi-state
 	PATH="$(TOOLS):$$PATH" pulumi stack select --create $(STACK)
 	PATH="$(TOOLS):$$PATH" pulumi preview --stack $(STACK) --diff
 
 # The drift check of one stack, exactly as the drift workflow runs it (0 none, 2 drift, 1 failed).
-drift: venv engine
+drift: venv engine ## the drift check of STACK (exit 0 none, 2 drift, 1 failed)
 	PATH="$(TOOLS):$$PATH" $(BIN)/python -m scripts.drift_check --stack $(STACK)
 
-clean:
+clean: ## remove the virtual environments, caches, .demo and .e2e
 	rm -rf $(VENV) policies/venv .pytest_cache .ruff_cache .demo .e2e

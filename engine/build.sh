@@ -11,6 +11,18 @@ root=$(dirname "$engine_dir")
 tools="$root/.tools/bin"
 pinned=$(awk '$1 == "github.com/pulumi/pulumi/pkg/v3" { sub(/^v/, "", $2); print $2 }' "$engine_dir/go.mod")
 [ -n "$pinned" ] || { echo "engine/go.mod does not pin github.com/pulumi/pulumi/pkg/v3" >&2; exit 1; }
+go_needed=$(awk '$1 == "go" { print $2; exit }' "$engine_dir/go.mod")
+
+# Neither a usable CLI nor a Go to build one: say how to get either, then stop.
+no_engine() { # $1: why the build cannot run
+    {
+        echo "engine: $1."
+        echo "  Either install Go $go_needed or newer (https://go.dev/dl/) and run \`make engine\` again,"
+        echo "  or install the Pulumi CLI v$pinned (or newer) from https://www.pulumi.com/docs/install/"
+        echo "  and put it on PATH."
+    } >&2
+    exit 1
+}
 
 at_least_pinned() { # $1: a version such as v3.276.0
     local version=${1#v}
@@ -26,6 +38,18 @@ if installed=$(PATH=$(printf '%s' "$PATH" | tr ':' '\n' | grep -vxF "$tools" | p
     echo "engine: $installed is ${version:-of unknown version}, older than the pinned v$pinned; building v$pinned"
 fi
 
+command -v go >/dev/null || no_engine "no pulumi >= v$pinned on PATH and no Go to build one"
+go_version=$(go env GOVERSION 2>/dev/null || true)
+go_version=${go_version#go}
+if [ -z "$go_version" ] || [ "$(printf '%s\n%s\n' "$go_needed" "$go_version" | sort -V | head -n 1)" != "$go_needed" ]; then
+    # Go 1.21+ fetches the toolchain go.mod asks for unless GOTOOLCHAIN=local; older Go cannot.
+    toolchain=$(go env GOTOOLCHAIN 2>/dev/null || true)
+    if [ -z "$go_version" ] || [ -z "$toolchain" ] || [ "$toolchain" = local ]; then
+        no_engine "Go ${go_version:-of unknown version} is older than the go $go_needed engine/go.mod needs${toolchain:+ (GOTOOLCHAIN=$toolchain)}"
+    fi
+    echo "engine: Go $go_version will fetch the go$go_needed toolchain engine/go.mod asks for (GOTOOLCHAIN=$toolchain)"
+fi
+
 fingerprint=$( { go version; cat "$engine_dir/go.mod" "$engine_dir/go.sum" "$engine_dir"/langhost/*.go "$engine_dir"/bin/*; } | sha256sum | cut -d' ' -f1)
 stamp="$tools/.engine-fingerprint"
 if [ -x "$tools/pulumi" ] && [ -x "$tools/pulumi-language-python" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$fingerprint" ]; then
@@ -33,7 +57,6 @@ if [ -x "$tools/pulumi" ] && [ -x "$tools/pulumi-language-python" ] && [ "$(cat 
     exit 0
 fi
 
-command -v go >/dev/null || { echo "engine: no pulumi >= v$pinned on PATH and no Go to build one; install either" >&2; exit 1; }
 mkdir -p "$tools"
 rm -f "$stamp"
 started=$(date +%s)
