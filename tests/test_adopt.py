@@ -10,12 +10,15 @@ import pytest
 
 from components.settings import load_settings
 from providers.attribute_mappings import ProvisioningAttributeMappingsProvider
+from providers.connection import CLOUDS, resolve
 from providers.schema_edit import object_mapping
 from tests.conftest import ASANA_TEMPLATE, CLIENT_ID, TENANT_ID, Tenant
 from tests.emulator import Emulator
 from tests.engine import EngineResource, ProviderServer
 from tests.program import load_stack_file, run_program
 from tools import adopt
+
+ROOT = Path(__file__).resolve().parent.parent
 
 SP = "7c1d2e3f-4a5b-4c6d-8e9f-0a1b2c3d4e5f"
 APP_OBJECT = "2b3c4d5e-6f70-4812-9a3b-4c5d6e7f8091"
@@ -117,6 +120,7 @@ def environment(trust_emulator: Emulator, tenant: Tenant, monkeypatch: pytest.Mo
     monkeypatch.setenv("ARM_TENANT_ID", TENANT_ID)
     monkeypatch.setenv("ARM_CLIENT_ID", CLIENT_ID)
     monkeypatch.setenv("ARM_CLIENT_SECRET", tenant.client_secret)
+    monkeypatch.delenv("ARM_ENVIRONMENT", raising=False)
     return trust_emulator
 
 
@@ -314,3 +318,74 @@ def test_an_existing_stack_file_is_kept_unless_forced(environment, tenant, tmp_p
 
     assert run_adopt(environment, tmp_path, "--name", "Asana", "--force") == 0
     assert "appDisplayName" in (tmp_path / "Pulumi.adopted.yaml").read_text()
+
+
+def test_the_stack_records_the_cloud_it_was_read_from(environment, tenant, tmp_path, capsys):
+    emulator = environment
+    hand_configured(emulator, tenant)
+
+    assert run_adopt(emulator, tmp_path, "--name", "Asana", "--environment", "USGovernment") == 0
+
+    assert f"through {emulator.graph_url}:" in capsys.readouterr().out
+    config, _ = load_stack_file(tmp_path / "Pulumi.adopted.yaml")
+    assert config["azuread:environment"] == "usgovernment"
+    assert config[f"{P}graphEndpoint"] == emulator.graph_url
+    assert config[f"{P}authorityHost"] == emulator.authority_host
+    deployed = resolve(config, {})  # what the stack's providers will use, with no ARM_* set
+    assert deployed.cloud == CLOUDS["usgovernment"]
+    assert deployed.graph.endpoint == emulator.graph_url
+    assert deployed.graph.authority_host == emulator.authority_host
+
+
+def test_a_cloud_from_arm_environment_is_recorded_too(
+    environment, tenant, tmp_path, monkeypatch: pytest.MonkeyPatch
+):
+    hand_configured(environment, tenant)
+    monkeypatch.setenv("ARM_ENVIRONMENT", "China")
+
+    assert run_adopt(environment, tmp_path, "--name", "Asana") == 0
+
+    config, _ = load_stack_file(tmp_path / "Pulumi.adopted.yaml")
+    assert config["azuread:environment"] == "china"
+
+
+def test_without_a_cloud_setting_the_stack_names_none(environment, tenant, tmp_path):
+    hand_configured(environment, tenant)
+
+    assert run_adopt(environment, tmp_path, "--name", "Asana") == 0
+
+    config, _ = load_stack_file(tmp_path / "Pulumi.adopted.yaml")
+    assert "azuread:environment" not in config  # global, the default of both providers
+
+
+def test_an_unknown_cloud_is_refused_naming_the_allowed_ones(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        adopt.main(["--stack", "x", "--name", "Asana", "--environment", "mars",
+                    "--stack-dir", str(tmp_path)])  # fmt: skip
+
+    assert exit_.value.code == 2
+    error = capsys.readouterr().err
+    assert "--environment: invalid choice: 'mars'" in error
+    assert all(repr(name) in error for name in CLOUDS)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_usage_names_the_module_and_every_cloud_the_providers_accept(capsys):
+    with pytest.raises(SystemExit):
+        adopt.main(["--help"])
+
+    usage = capsys.readouterr().out
+    assert usage.startswith("usage: python -m tools.adopt ")
+    flattened = " ".join(usage.split())
+    assert adopt.cloud_names() in flattened
+    assert all(name in adopt.cloud_names() for name in CLOUDS)
+    assert "exit status:" in usage
+
+
+def test_the_clouds_in_the_usage_are_the_readme_s():
+    """One line per cloud in the usage (its first name), each named in the README."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    first_names = [names[0] for names in adopt.cloud_groups()]
+
+    assert len(first_names) == len(set(CLOUDS.values()))
+    assert [name for name in first_names if f"`{name}`" not in readme] == []

@@ -19,7 +19,7 @@ from pathlib import Path
 import yaml
 
 from components.asana_app import COMPONENT_TYPE
-from providers.connection import PROJECT, ConfigError, resolve
+from providers.connection import CLOUDS, PROJECT, Cloud, ConfigError, resolve
 from providers.graph import GraphClient, synchronization_path
 from providers.http import ServiceError
 from tools.adoption import (
@@ -113,18 +113,70 @@ def _shown(path: Path) -> Path:
     return path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+EXIT_CODES = """\
+exit status:
+  0  the stack file and the import file were written
+  1  adoption failed: no such app (or several), Graph refused or was unreachable, a bad setting
+  2  bad arguments, or the stack file exists and --force was not given"""
+
+
+def cloud_groups() -> list[list[str]]:
+    """The national clouds `--environment` takes, from the one list the providers use
+    (providers.connection.CLOUDS): the names of each cloud, sorted, one list per cloud."""
+    names: dict[Cloud, list[str]] = {}
+    for name, cloud in CLOUDS.items():
+        names.setdefault(cloud, []).append(name)
+    return [sorted(group) for group in names.values()]
+
+
+def cloud_names() -> str:
+    """E.g. "global (or public), ..., china": each cloud once, its other names in brackets."""
+    return ", ".join(
+        f"{first} (or {', '.join(others)})" if others else first
+        for first, *others in cloud_groups()
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.adopt",
+        description=__doc__.splitlines()[0],
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--stack", required=True, help="name of the new stack (environment)")
     which = parser.add_mutually_exclusive_group(required=True)
     which.add_argument("--name", help="display name of the enterprise application")
     which.add_argument("--object-id", help="object id of its service principal")
-    parser.add_argument("--import-file", type=Path, help="default: adopt-<stack>-import.json")
+    parser.add_argument(
+        "--import-file", type=Path, help="where to write the import file (default: "
+        "adopt-<stack>-import.json in the current folder)"
+    )  # fmt: skip
     parser.add_argument("--force", action="store_true", help="overwrite an existing stack file")
-    parser.add_argument("--stack-dir", type=Path, default=Path("stacks"), help="default: stacks/")
-    parser.add_argument("--environment", help="azuread environment (global, usgovernment, china)")
-    parser.add_argument("--graph-endpoint", help="Graph root of a custom cloud")
-    parser.add_argument("--authority-host", help="authority host of a custom cloud")
+    parser.add_argument(
+        "--stack-dir", type=Path, default=Path("stacks"),
+        help="folder of the stack file Pulumi.<stack>.yaml (default: stacks/)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--environment", type=str.lower, choices=sorted(CLOUDS), metavar="CLOUD",
+        help=f"the national cloud to read from and deploy to, as azuread:environment: "
+        f"{cloud_names()} (default: global); written into the stack",
+    )  # fmt: skip
+    parser.add_argument(
+        "--graph-endpoint", metavar="URL",
+        help=f"Microsoft Graph root of a custom cloud, as {PROJECT}:graphEndpoint; written "
+        "into the stack",
+    )  # fmt: skip
+    parser.add_argument(
+        "--authority-host", metavar="URL",
+        help=f"Entra ID authority host of a custom cloud, as {PROJECT}:authorityHost; written "
+        "into the stack",
+    )  # fmt: skip
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
     args = parser.parse_args(argv)
     if not re.fullmatch(r"[A-Za-z0-9_.-]{1,100}", args.stack):
         parser.error("--stack: letters, digits, '-', '_' and '.' only")
@@ -135,10 +187,13 @@ def main(argv: list[str] | None = None) -> int:
     if stack_file.exists() and not args.force:
         print(f"error: {stack_file} exists; pass --force to overwrite it", file=sys.stderr)
         return 2
+    # The cloud it reads from is where the stack must deploy too, so the stack file records it,
+    # also when it came from ARM_ENVIRONMENT rather than --environment.
+    environment = args.environment or os.environ.get("ARM_ENVIRONMENT", "").strip().lower()
     config = {
         key: value
         for key, value in {
-            "azuread:environment": args.environment,
+            "azuread:environment": environment,
             f"{PROJECT}:graphEndpoint": args.graph_endpoint,
             f"{PROJECT}:authorityHost": args.authority_host,
         }.items()
@@ -149,13 +204,12 @@ def main(argv: list[str] | None = None) -> int:
         with GraphClient(settings.graph) as graph:
             live = read_live_app(graph, args.name, args.object_id)
         adoption = adopt(live, args.stack)
-        # The cloud it was read from is where the stack must deploy too.
         adoption.config.update(config)
     except (AdoptionError, ConfigError, ServiceError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     source = f"{live.service_principal.get('displayName')!r} ({live.service_principal['id']})"
-    print(f"Found the enterprise app {source}:")
+    print(f"Found the enterprise app {source} through {settings.graph.endpoint}:")
     for note in adoption.notes:
         print(f"  - {note}")
     stack_file.write_text(stack_file_text(adoption, args.stack, source))
