@@ -8,11 +8,8 @@ import http.client
 import json
 import os
 import re
-import signal
 import socket
 import ssl
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -757,64 +754,6 @@ def test_stop_is_quick_with_a_sleeping_handler_and_is_idempotent() -> None:
     host, port = emulator.base_url.removeprefix("https://").split(":")
     with pytest.raises(ConnectionRefusedError):
         socket.create_connection((host, int(port)), timeout=2)
-
-
-def test_standalone_entry_point_seeds_and_serves_until_interrupted() -> None:
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "tests.emulator",
-            "--tenant-id",
-            "t",
-            "--client-id",
-            "c",
-            "--client-secret",
-            "s",
-            "--service-principal-id",
-            "sp",
-            "--scim-token",
-            "tok",
-        ],
-        cwd=Path(__file__).resolve().parent.parent,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        lines = [process.stdout.readline() for _ in range(3)]
-        values = dict(line.split(":", 1) for line in lines)
-        base_url, ca_bundle = values["base URL"].strip(), values["CA bundle"].strip()
-        form = {
-            "client_id": "c",
-            "client_secret": "s",
-            "grant_type": "client_credentials",
-            "scope": f"{base_url}/.default",
-        }
-        token = requests.post(
-            f"{base_url}/t/oauth2/v2.0/token", data=form, verify=ca_bundle, timeout=5
-        )
-        templates = requests.get(
-            f"{base_url}/v1.0/servicePrincipals/sp/synchronization/templates",
-            headers={"Authorization": f"Bearer {token.json()['access_token']}"},
-            verify=ca_bundle,
-            timeout=5,
-        )
-        users = requests.get(
-            f"{base_url}/api/1.0/scim/Users",
-            headers={"Authorization": "Bearer tok"},
-            verify=ca_bundle,
-            timeout=5,
-        )
-        process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=5) == 0
-    finally:
-        process.kill()
-        process.wait(timeout=5)
-
-    assert templates.json()["value"][0]["id"] == "asana"
-    assert users.status_code == 200
-    assert not Path(ca_bundle).exists()
 
 
 def test_clients_must_trust_the_emulator_ca(emu: Emulator) -> None:

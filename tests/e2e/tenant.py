@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tests.emulator import Emulator
+from tests.emulator.seeding import add_principals
 
 TENANT_ID = "3c1f7e52-9a4d-4b8e-b6f0-2d5a7c9e1f30"
 CLIENT_ID = "7a2e4c6d-1b3f-4d5e-9a8b-0c1d2e3f4a5b"
@@ -48,13 +49,7 @@ class LocalTenant:
 
     def add_principals(self, groups: Iterable[str], users: Iterable[str]) -> None:
         """Groups by display name and users by user principal name, as an admin created them."""
-        for name in groups:
-            if name not in self.principal_ids:
-                self.principal_ids[name] = self.emulator.add_group(name)
-        for upn in users:
-            if upn not in self.principal_ids:
-                display_name = upn.split("@", 1)[0].replace(".", " ").title()
-                self.principal_ids[upn] = self.emulator.add_user(upn, display_name)
+        add_principals(self.emulator, groups, users, self.principal_ids)
 
     def rotate_asana_token(self) -> str:
         """A new token from Asana's Admin Console (the old one stays as it was)."""

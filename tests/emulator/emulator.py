@@ -52,10 +52,15 @@ class Emulator(DirectoryFacade):
         self._stopped = False
 
     @classmethod
-    def start(cls) -> Emulator:
-        """Bind an ephemeral loopback port and start serving in a background daemon thread."""
+    def start(cls, port: int = 0) -> Emulator:
+        """Bind a loopback port (0: an ephemeral one) and start serving in a background daemon
+        thread. A port that cannot be bound raises OSError, leaving nothing behind."""
         tls = create_tls(HOST)
-        server = TlsServer(tls.context)
+        try:
+            server = TlsServer(tls.context, port)
+        except OSError:
+            shutil.rmtree(tls.directory, ignore_errors=True)
+            raise
         emulator = cls(tls, server)
         server.serve(emulator._dispatcher)
         return emulator

@@ -112,15 +112,15 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class TlsServer(ThreadingHTTPServer):
-    """Serves HTTPS on an ephemeral loopback port from daemon threads, so stopping never waits
-    for a connection or a sleeping handler."""
+    """Serves HTTPS on a loopback port (ephemeral unless one is given) from daemon threads, so
+    stopping never waits for a connection or a sleeping handler."""
 
     daemon_threads = True
     block_on_close = False
     dispatcher: Dispatcher
 
-    def __init__(self, context: ssl.SSLContext) -> None:
-        super().__init__((HOST, 0), _Handler)
+    def __init__(self, context: ssl.SSLContext, port: int = 0) -> None:
+        super().__init__((HOST, port), _Handler)
         self.socket = context.wrap_socket(
             self.socket, server_side=True, do_handshake_on_connect=False
         )
