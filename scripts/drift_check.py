@@ -6,7 +6,9 @@ demo all run.
 It runs `pulumi refresh --preview-only --expect-no-changes --json` (nothing is written to the
 stack's state) with the engine's event log (`--event-log`, offered when PULUMI_DEBUG_COMMANDS is
 true), then writes the report (scripts/drift_report.py): the Markdown to `--markdown` or standard
-output, a one-line title to `--title`. Exit status: 0 no drift, 2 drift, 1 the check failed.
+output, a one-line title to `--title`.
+
+Exit status: 0 no drift, 2 drift, 1 the check failed.
 
 Supported CLIs: v3.106 and newer (the first with `refresh --preview-only`). From v3.226 the CLI
 exits 7 when it finds changes and 1 on failure; older ones exit 255 for both, so there a 255
@@ -24,7 +26,9 @@ import tempfile
 from pathlib import Path
 
 from scripts.drift_report import (
+    DRIFT,
     FAILURE,
+    NO_DRIFT,
     PULUMI_CHANGES_FOUND,
     Report,
     build_report,
@@ -111,14 +115,48 @@ def check(stack: str, pulumi: str, timeout: float, keep: Path | None) -> Report:
     return build_report(stack, document, code, events=lines, changes_found_codes=codes)
 
 
+EXIT_CODES = f"""\
+exit status:
+  {NO_DRIFT}  no drift: the stack's resources are as its state records them
+  {DRIFT}  drift: the report names each changed resource and setting
+  {FAILURE}  the check failed: no usable Pulumi CLI, the refresh failed or timed out, or its output
+     could not be read (never reported as "no drift")"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m scripts.drift_check",
+        description=__doc__.split("\n\nExit status:", 1)[0],
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--stack", required=True, help="the stack to check, e.g. prod")
+    parser.add_argument(
+        "--markdown", type=Path, metavar="FILE",
+        help="where to write the Markdown report (default: standard output)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--title", type=Path, metavar="FILE",
+        help="where to write the one-line summary (for an issue title or a job summary)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--keep", type=Path, metavar="FOLDER",
+        help="an existing folder to keep Pulumi's drift.json and the event log in "
+        "(default: a temporary one, deleted)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--pulumi", default="pulumi", metavar="CLI",
+        help="the Pulumi CLI to run, v3.106 or newer (default: pulumi on PATH)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--timeout", type=float, default=DEFAULT_TIMEOUT_SECONDS, metavar="SECONDS",
+        help="how long the refresh may take before the check fails (default: %(default).0f)",
+    )  # fmt: skip
+    return parser
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--stack", required=True)
-    parser.add_argument("--markdown", type=Path, help="where to write the Markdown report")
-    parser.add_argument("--title", type=Path, help="where to write the one-line summary")
-    parser.add_argument("--keep", type=Path, help="folder to keep drift.json and the event log in")
-    parser.add_argument("--pulumi", default="pulumi", help="the CLI to run (default: on PATH)")
-    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_SECONDS)
+    parser = build_parser()
     args = parser.parse_args(argv)
     try:
         report = check(args.stack, args.pulumi, args.timeout, args.keep)

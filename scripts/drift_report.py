@@ -28,7 +28,9 @@ from pathlib import Path
 from typing import Any
 
 NO_DRIFT, FAILURE, DRIFT = 0, 1, 2
-# `--expect-no-changes` found changes (pulumi.md §6.1, exit_codes.go).
+# `--expect-no-changes` found changes: exit code 7 since "[cli] Use distinct exit codes for
+# different types of error", https://github.com/pulumi/pulumi/pull/22205 (older CLIs exit 255,
+# https://github.com/pulumi/pulumi/issues/5144).
 PULUMI_CHANGES_FOUND = 7
 SECRET = "[secret]"
 _SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"
@@ -340,17 +342,54 @@ def write(report: Report, markdown_path: Path | None, title_path: Path | None) -
         title_path.write_text(report.title + "\n")
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--stack", required=True)
-    parser.add_argument("--input", required=True, type=Path, help="Pulumi's --json output")
-    parser.add_argument("--pulumi-exit-code", type=int, required=True)
-    parser.add_argument("--kind", choices=("refresh", "preview"), default="refresh")
-    parser.add_argument(
-        "--events", type=Path, help="the engine's event log of the same run (--event-log)"
+EXIT_CODES = f"""\
+exit status:
+  {NO_DRIFT}  no drift: what Pulumi read matches the state
+  {DRIFT}  drift: the report names each changed resource and setting
+  {FAILURE}  the check failed: Pulumi exited with anything but 0 or {PULUMI_CHANGES_FOUND},
+     or --input cannot be read or is not a preview document"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m scripts.drift_report",
+        description=__doc__.split("\n\nExit status:", 1)[0],
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--markdown", type=Path, help="where to write the Markdown report")
-    parser.add_argument("--title", type=Path, help="where to write the one-line summary")
+    parser.add_argument("--stack", required=True, help="the stack the run checked (for the report)")
+    parser.add_argument(
+        "--input", required=True, type=Path, metavar="FILE",
+        help="Pulumi's --json output of the run",
+    )  # fmt: skip
+    parser.add_argument(
+        "--pulumi-exit-code", type=int, required=True, metavar="CODE",
+        help=f"Pulumi's exit code for the run: 0 (no changes) or {PULUMI_CHANGES_FOUND} "
+        "(--expect-no-changes found changes); any other code makes the report a failure",
+    )  # fmt: skip
+    parser.add_argument(
+        "--kind", choices=("refresh", "preview"), default="refresh",
+        help="what produced --input: `pulumi refresh --preview-only` (refresh, the default) or "
+        "`pulumi preview` (preview)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--events", type=Path, metavar="FILE",
+        help="the engine's event log of the same run (--event-log); names the changes of "
+        "dynamic resources the --json document misses",
+    )  # fmt: skip
+    parser.add_argument(
+        "--markdown", type=Path, metavar="FILE",
+        help="where to write the Markdown report (default: standard output)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--title", type=Path, metavar="FILE",
+        help="where to write the one-line summary (for an issue title or a job summary)",
+    )  # fmt: skip
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
     args = parser.parse_args(argv)
     try:
         document = args.input.read_text()
