@@ -9,7 +9,7 @@ STACK ?= dev
 PULUMI_BACKEND_URL ?= file://$(CURDIR)/.pulumi-state
 export PULUMI_BACKEND_URL
 
-.PHONY: venv engine demo test e2e lint preview drift bench clean
+.PHONY: venv engine demo test e2e lint preview drift bench clean stack
 
 $(BIN)/.installed-dev: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,11 @@ preview: venv engine
 # The drift check of one stack, exactly as the drift workflow runs it (0 none, 2 drift, 1 failed).
 drift: venv engine
 	PATH="$(TOOLS):$$PATH" $(BIN)/python -m scripts.drift_check --stack $(STACK)
+
+# A new environment in one step: make stack NAME=staging [AFTER=dev] [FROM=dev] (docs/environments.md).
+stack: venv
+	$(BIN)/python -m tools.new_stack --name "$(NAME)" $(if $(AFTER),--after "$(AFTER)") \
+		$(if $(FROM),--from "$(FROM)")
 
 clean:
 	rm -rf $(VENV) policies/venv .pytest_cache .ruff_cache .demo .e2e

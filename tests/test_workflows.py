@@ -89,13 +89,14 @@ def test_the_listing_fails_naming_a_stack_file_missing_from_the_order(tmp_path):
         ROOT / "tools", tmp_path / "tools", ignore=shutil.ignore_patterns("__pycache__")
     )
     shutil.copytree(ROOT / "stacks", tmp_path / "stacks")
-    (tmp_path / "stacks" / "Pulumi.staging.yaml").write_text("config: {}\n")
+    *kept, left_out = deploy_order(ROOT)
+    (tmp_path / "stacks" / "deploy-order").write_text("\n".join(kept) + "\n")
     listing = find_step(load(ACTIONS / "list-stacks" / "action.yml"), "list")
 
     run = run_step(listing, tmp_path, {}, stand_ins=())
 
     assert run.exit_code != 0
-    assert "stacks/Pulumi.staging.yaml is not in stacks/deploy-order" in run.output
+    assert f"stacks/Pulumi.{left_out}.yaml is not in stacks/deploy-order" in run.output
     assert "stacks" not in run.github_output
 
 

@@ -34,7 +34,7 @@ def name_problem(name: str) -> str | None:
     if STACK_NAME.fullmatch(name):
         return None
     if not name:
-        return "a stack name may not be empty"
+        return f"a stack name may not be empty; allowed: {STACK_NAME_RULE}"
     if len(name) > 100:
         return f"stack name {name[:20]!r}… has {len(name)} characters; allowed: {STACK_NAME_RULE}"
     bad = next(c for c in name if not STACK_NAME.fullmatch(c))
