@@ -309,13 +309,23 @@ def test_each_check_keeps_one_issue_per_stack_and_a_failed_check_touches_none(la
     assert f"steps.{check}.outputs.status == '2'" in condition
 
 
-def test_a_check_that_failed_itself_fails_the_drift_job():
+@pytest.mark.parametrize(
+    ("drift", "health", "failed"),
+    [("1", "0", "drift"), ("0", "1", "health"), ("2", "137", "health")],
+)
+def test_a_check_that_failed_itself_fails_the_drift_job(tmp_path, drift, health, failed):
     fail = find_step(workflow("drift"), "Fail when a check itself failed")
     condition = " ".join(fail["if"].split())
+    context = {"steps.report.outputs.status": drift, "steps.health.outputs.status": health}
 
-    assert "steps.report.outputs.status == '1'" in condition
-    assert "steps.health.outputs.status == '1'" in condition
-    assert fail["run"].rstrip().endswith("exit 1")
+    run = run_step(fail, tmp_path, context)
+
+    for check in ("report", "health"):
+        assert f"steps.{check}.outputs.status != '0'" in condition
+        assert f"steps.{check}.outputs.status != '2'" in condition
+    assert run.exit_code == 1
+    assert f"::error::The {failed} check failed" in run.output
+    assert run.output.count("::error::") == 1
 
 
 def issue_run(tmp_path: Path, status: str, open_issues: list[dict[str, Any]], **inputs: str):
