@@ -195,6 +195,14 @@ def test_a_stack_file_it_cannot_copy_faithfully_is_refused(repo, capsys):
     assert tree(repo) == before
 
 
+def test_a_source_stack_file_that_is_not_yaml_is_named(repo, capsys):
+    (repo / "stacks" / "Pulumi.dev.yaml").write_text("config:\n  a: [unclosed\n")
+
+    assert main(["--name", "uat", "--from", "dev"], root=repo) == 1
+    assert "error: stack dev's file is not valid YAML" in capsys.readouterr().err
+    assert not (repo / "stacks" / "Pulumi.uat.yaml").exists()
+
+
 def test_a_display_name_yaml_would_misread_is_quoted(repo):
     assert main(["--name", "uat", "--display-name", "Asana: UAT #2"], root=repo) == 0
 

@@ -138,7 +138,10 @@ def copied_stack_text(text: str, source: str, name: str, display_name: str) -> s
     """The source stack file for a new stack: comments kept, its own secrets and encryption salt
     left out (they belong to the source stack), the display name set, `--stack <source>` in
     comments renamed. Checked against the parsed source before it is returned."""
-    document = yaml.safe_load(text) or {}
+    try:
+        document = yaml.safe_load(text) or {}
+    except yaml.YAMLError as error:
+        raise StackError(f"stack {source}'s file is not valid YAML: {error}") from None
     config = document.get("config") or {}
     secure = {key for key, value in config.items() if isinstance(value, dict) and "secure" in value}
     lines = [
