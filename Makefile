@@ -9,7 +9,7 @@ STACK ?= dev
 PULUMI_BACKEND_URL ?= file://$(CURDIR)/.pulumi-state
 export PULUMI_BACKEND_URL
 
-.PHONY: help venv engine demo test e2e lint preview drift bench clean
+.PHONY: help venv engine demo test e2e lint preview drift bench stack clean
 .DEFAULT_GOAL := help
 
 # `make help` lists every target whose line carries a `## ` description, so the list cannot
@@ -61,6 +61,10 @@ preview: venv engine ## pulumi preview --diff of STACK (creates the stack if mis
 # The drift check of one stack, exactly as the drift workflow runs it (0 none, 2 drift, 1 failed).
 drift: venv engine ## the drift check of STACK (exit 0 none, 2 drift, 1 failed)
 	PATH="$(TOOLS):$$PATH" $(BIN)/python -m scripts.drift_check --stack $(STACK)
+
+stack: venv ## a new environment: make stack NAME=staging [AFTER=dev] [FROM=dev] (docs/environments.md)
+	$(BIN)/python -m tools.new_stack --name "$(NAME)" $(if $(AFTER),--after "$(AFTER)") \
+		$(if $(FROM),--from "$(FROM)")
 
 clean: ## remove the virtual environments, caches, .demo and .e2e
 	rm -rf $(VENV) policies/venv .pytest_cache .ruff_cache .demo .e2e

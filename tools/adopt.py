@@ -30,6 +30,7 @@ from tools.adoption import (
     adopt,
     choose_service_principal,
 )
+from tools.stacks import name_problem
 
 ROOT = Path(__file__).resolve().parent.parent
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
@@ -178,8 +179,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if not re.fullmatch(r"[A-Za-z0-9_.-]{1,100}", args.stack):
-        parser.error("--stack: letters, digits, '-', '_' and '.' only")
+    if problem := name_problem(args.stack):
+        parser.error(f"--stack: {problem}")
     if args.object_id and not _GUID.match(args.object_id):
         parser.error("--object-id: a GUID")
     stack_file = args.stack_dir / f"Pulumi.{args.stack}.yaml"

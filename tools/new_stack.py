@@ -1,0 +1,300 @@
+"""A new environment in one step: its stack file, policy config and place in the deploy order.
+
+    python -m tools.new_stack --name staging [--after dev] [--from dev] [--display-name "..."]
+    make stack NAME=staging [AFTER=dev] [FROM=dev]
+
+Writes `stacks/Pulumi.<name>.yaml` (a copy of the `--from` stack without its secrets and
+encryption salt, or a commented template), `policies/config/<name>.json` (the `--from` stack's,
+or every policy mandatory), and adds the stack to `stacks/deploy-order` after `--after` (at the
+end without it). Then prints what only a person can do: the token, the GitHub environment with
+the variables and secrets the deploy workflow reads, and the federated credential. Writes
+nothing when any input is wrong.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from providers.connection import PROJECT
+from tools.stacks import (
+    ORDER_FILE,
+    ROOT,
+    StackError,
+    deploy_order,
+    insert_after,
+    name_problem,
+    stack_file,
+)
+
+POLICY_CONFIG_DIR = "policies/config"
+DEPLOY_WORKFLOW = ".github/workflows/deploy.yml"
+DISPLAY_NAME_KEY = f"{PROJECT}:appDisplayName"
+# Keys that belong to one stack's encryption; a copy must not share them.
+ENCRYPTION_KEYS = ("encryptionsalt", "encryptedkey", "secretsprovider")
+# Every policy at its strictest with the pack's own defaults: the template's guardrails.
+STRICT_POLICY_CONFIG = {"all": "mandatory"}
+# What the deploy workflow reads that differs per environment; everything else it reads is
+# usually set once for the repository (tests check both lists against the workflow).
+PER_ENVIRONMENT = {
+    "ASANA_TOKEN": ("secret", "the Asana service-account token of this environment's organisation"),
+    "AZURE_CLIENT_ID": ("variable", "client id of the deploy app registration for this tenant"),
+}
+
+TEMPLATE = """\
+# {name}: made by `python -m tools.new_stack`. Replace every contoso.com placeholder (groups,
+# emails, the sign-on URL's domain) before the first deployment; the settings are described in
+# Pulumi.yaml and the README's configuration reference.
+#
+# Set the Asana service-account token once per stack, as a secret (never in plain text):
+#   pulumi config set --secret asanaToken <token> --stack {name}
+# Graph credentials come from `azuread:*` settings or the ARM_* environment variables.
+config:
+  {display_key}: {display}
+  # SAML single sign-on; the sign-on URL ends with your organisation's email domain.
+  asana-provisioning:ssoEnabled: true
+  asana-provisioning:ssoSignOnUrl: https://app.asana.com/a/contoso.com
+  asana-provisioning:ssoNotificationEmails:
+    - identity-team@contoso.com
+  # Groups (display names or object ids) whose members get Asana.
+  asana-provisioning:assignmentGroups:
+    - Asana Users ({name})
+  asana-provisioning:provisioningEnabled: true
+  asana-provisioning:provisioningStatus: "on"
+  asana-provisioning:notificationEmail: identity-team@contoso.com
+  asana-provisioning:notifyOnFailure: true
+  asana-provisioning:deletionThreshold: 50
+  # A member of an assigned group whom the deploy workflow provisions on demand after each
+  # `pulumi up`, failing the deployment unless it works (user principal name or object id):
+  # asana-provisioning:canaryUser: asana.canary@contoso.com
+"""
+
+
+@dataclass(frozen=True)
+class NewStack:
+    name: str
+    after: str | None
+    source: str | None
+    display_name: str
+
+
+def check(root: Path, new: NewStack) -> list[str]:
+    """Every reason the stack cannot be created as asked (empty when it can)."""
+    problems = []
+    if problem := name_problem(new.name):
+        return [f"--name: {problem}"]
+    try:
+        order = deploy_order(root)
+    except StackError as error:
+        return [f"fix the existing stacks first: {line}" for line in str(error).splitlines()]
+    if stack_file(root, new.name).exists():
+        problems.append(
+            f"stack {new.name} exists already ({_shown(stack_file(root, new.name), root)})"
+        )
+    elif clash := next((s for s in order if s.lower() == new.name.lower()), None):
+        problems.append(
+            f"stack {new.name} would share the GitHub environment of stack {clash} "
+            "(environment names are not case sensitive)"
+        )
+    elif (policy := policy_config(root, new.name)).exists():
+        problems.append(f"{_shown(policy, root)} exists already; remove it or choose another name")
+    known = ", ".join(order)
+    if new.after is not None and new.after not in order:
+        problems.append(f"--after {new.after}: no such stack in {ORDER_FILE}; known: {known}")
+    if new.source is not None and new.source not in order:
+        problems.append(f"--from {new.source}: no such stack; known: {known}")
+    if not new.display_name.strip():
+        problems.append("--display-name: may not be empty")
+    return problems
+
+
+def policy_config(root: Path, name: str) -> Path:
+    return root / POLICY_CONFIG_DIR / f"{name}.json"
+
+
+def create(root: Path, new: NewStack) -> None:
+    """Write the three files; `check` must have passed."""
+    if new.source is None:
+        text = TEMPLATE.format(
+            name=new.name, display_key=DISPLAY_NAME_KEY, display=_yaml_scalar(new.display_name)
+        )
+        policy = json.dumps(STRICT_POLICY_CONFIG, indent=2) + "\n"
+    else:
+        source_text = stack_file(root, new.source).read_text(encoding="utf-8")
+        text = copied_stack_text(source_text, new.source, new.name, new.display_name)
+        policy = policy_config(root, new.source).read_text(encoding="utf-8")
+    stack_file(root, new.name).write_text(text, encoding="utf-8")
+    policy_config(root, new.name).write_text(policy, encoding="utf-8")
+    insert_after(root, new.name, new.after)
+
+
+def copied_stack_text(text: str, source: str, name: str, display_name: str) -> str:
+    """The source stack file for a new stack: comments kept, its own secrets and encryption salt
+    left out (they belong to the source stack), the display name set, `--stack <source>` in
+    comments renamed. Checked against the parsed source before it is returned."""
+    try:
+        document = yaml.safe_load(text) or {}
+    except yaml.YAMLError as error:
+        raise StackError(f"stack {source}'s file is not valid YAML: {error}") from None
+    config = document.get("config") or {}
+    secure = {key for key, value in config.items() if isinstance(value, dict) and "secure" in value}
+    lines = [
+        line
+        for line in _without_blocks(text.splitlines(), secure)
+        if not any(line.startswith(f"{key}:") for key in ENCRYPTION_KEYS)
+    ]
+    lines = [re.sub(rf"--stack {re.escape(source)}\b", f"--stack {name}", line) for line in lines]
+    lines = _with_display_name(lines, display_name)
+    header = (
+        f"# {name}: copied from stack {source} by `python -m tools.new_stack`; review each setting."
+    )
+    result = "\n".join([header, *lines]) + "\n"
+
+    expected = {k: v for k, v in config.items() if k not in secure}
+    for key in (DISPLAY_NAME_KEY, DISPLAY_NAME_KEY.split(":", 1)[1]):
+        expected.pop(key, None)
+    expected[DISPLAY_NAME_KEY] = display_name
+    copied = yaml.safe_load(result) or {}
+    if copied.get("config") != expected or set(copied) - {"config"}:
+        raise StackError(
+            f"stack {source}'s file is laid out in a way this tool cannot copy safely; "
+            "run without --from for the template, then copy its settings by hand"
+        )
+    return result
+
+
+def _without_blocks(lines: list[str], keys: set[str]) -> list[str]:
+    """The lines without each config entry in `keys` (its key line and its indented value)."""
+    kept: list[str] = []
+    dropping_below: int | None = None
+    for line in lines:
+        indent, entry = len(line) - len(line.lstrip()), line.strip()
+        if dropping_below is not None:
+            if entry and indent <= dropping_below:
+                dropping_below = None
+            else:
+                continue
+        if indent > 0 and any(entry == f"{k}:" or entry.startswith(f"{k}: ") for k in keys):
+            dropping_below = indent
+            continue
+        kept.append(line)
+    return kept
+
+
+def _with_display_name(lines: list[str], display_name: str) -> list[str]:
+    short = DISPLAY_NAME_KEY.split(":", 1)[1]
+    entry = re.compile(rf"^(\s+)(?:{re.escape(PROJECT)}:)?{short}:")
+    value = _yaml_scalar(display_name)
+    for index, line in enumerate(lines):
+        if match := entry.match(line):
+            return [
+                *lines[:index],
+                f"{match.group(1)}{DISPLAY_NAME_KEY}: {value}",
+                *lines[index + 1 :],
+            ]
+    at = next((i for i, line in enumerate(lines) if line.rstrip() == "config:"), None)
+    if at is None:  # no block `config:` to add to; the caller's check refuses the copy
+        return lines
+    return [*lines[: at + 1], f"  {DISPLAY_NAME_KEY}: {value}", *lines[at + 1 :]]
+
+
+def _yaml_scalar(value: str) -> str:
+    """The value as written in a stack file: plain when YAML reads it back unchanged."""
+    try:
+        plain_ok = yaml.safe_load(f"k: {value}") == {"k": value}
+    except yaml.YAMLError:
+        plain_ok = False
+    return value if plain_ok else json.dumps(value)
+
+
+def workflow_inputs(root: Path) -> dict[str, set[str]]:
+    """The variables and secrets the deploy workflow and its actions read, by kind."""
+    texts = [(root / DEPLOY_WORKFLOW).read_text(encoding="utf-8")]
+    texts += [
+        p.read_text(encoding="utf-8") for p in sorted(root.glob(".github/actions/*/action.yml"))
+    ]
+    found: dict[str, set[str]] = {"variable": set(), "secret": set()}
+    for text in texts:
+        found["variable"] |= set(re.findall(r"\$\{\{\s*vars\.(\w+)\s*\}\}", text))
+        found["secret"] |= set(re.findall(r"\$\{\{\s*secrets\.(\w+)\s*\}\}", text))
+    return found
+
+
+def next_steps(root: Path, new: NewStack, order: list[str]) -> str:
+    stack_path = _shown(stack_file(root, new.name), root)
+    origin = f"copied from {new.source}" if new.source else "from the template"
+    policy_origin = f"{new.source}'s" if new.source else "every policy mandatory"
+    reads = workflow_inputs(root)
+    shared = {kind: sorted(names - set(PER_ENVIRONMENT)) for kind, names in reads.items()}
+    lines = [
+        f"Created stack {new.name}:",
+        f"  {stack_path}  ({origin}; display name {new.display_name!r})",
+        f"  {_shown(policy_config(root, new.name), root)}  ({policy_origin})",
+        f"  {ORDER_FILE}  (deploys: {' -> '.join(order)})",
+        "",
+        "Next:",
+        f"  1. Review {stack_path}: groups, users, emails, the sign-on URL.",
+        "  2. The stack's Asana token, as a secret (or only as the environment's ASANA_TOKEN):",
+        f"       pulumi stack select --create {new.name}",
+        f"       pulumi config set --secret asanaToken <token> --stack {new.name}",
+        f"  3. GitHub: Settings > Environments > New environment named {new.name}; add",
+    ]
+    for name, (kind, what) in PER_ENVIRONMENT.items():
+        lines.append(f"       {kind:<8} {name:<16} {what}")
+    lines += [
+        "     (add required reviewers if this environment waits for approval). The deploy job",
+        "     also reads these, usually set once for the repository:",
+        f"       variables: {', '.join(shared['variable'])}",
+        f"       secrets:   {', '.join(shared['secret'])}",
+        "  4. On the deploy app registration: a federated credential for GitHub Actions with",
+        f"     subject repo:<owner>/<repo>:environment:{new.name}.",
+        f"  5. make test && make preview STACK={new.name}; then a pull request. Once merged, the",
+        f"     deploy workflow deploys {new.name} in its turn.",
+        "See docs/environments.md.",
+    ]
+    return "\n".join(lines)
+
+
+def _shown(path: Path, root: Path) -> str:
+    return str(path.relative_to(root))
+
+
+def parse(argv: list[str] | None) -> NewStack:
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.new_stack", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument("--name", required=True, help="the new stack (and GitHub environment)")
+    parser.add_argument("--after", help="deploy it right after this stack (default: last)")
+    parser.add_argument("--from", dest="source", help="copy this stack's settings and policies")
+    parser.add_argument(
+        "--display-name", help='the app\'s name in Entra (default: "Asana (<name>)")'
+    )
+    args = parser.parse_args(argv)
+    display = args.display_name if args.display_name is not None else f"Asana ({args.name})"
+    return NewStack(args.name, args.after, args.source, display)
+
+
+def main(argv: list[str] | None = None, root: Path = ROOT) -> int:
+    new = parse(argv)
+    problems = check(root, new)
+    if problems:
+        for problem in problems:
+            print(f"error: {problem}", file=sys.stderr)
+        return 1
+    try:
+        create(root, new)
+    except StackError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(next_steps(root, new, deploy_order(root)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
