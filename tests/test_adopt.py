@@ -389,3 +389,29 @@ def test_the_clouds_in_the_usage_are_the_readme_s():
 
     assert len(first_names) == len(set(CLOUDS.values()))
     assert [name for name in first_names if f"`{name}`" not in readme] == []
+
+
+def test_a_stack_adopted_into_the_repository_gets_its_policy_config_and_deploy_order(
+    environment, tenant, tmp_path, capsys
+):
+    """So `make test` (which checks every stack has both) stays green after adopting."""
+    emulator = environment
+    hand_configured(emulator, tenant)
+    (tmp_path / "stacks").mkdir()
+    (tmp_path / "policies" / "config").mkdir(parents=True)
+    (tmp_path / "stacks" / "deploy-order").write_text("# order\ndev\n", encoding="utf-8")
+    (tmp_path / "stacks" / "Pulumi.dev.yaml").write_text("config: {}\n", encoding="utf-8")
+
+    assert run_adopt(emulator, tmp_path / "stacks", "--name", "Asana") == 0
+
+    assert (tmp_path / "stacks" / "Pulumi.adopted.yaml").is_file()
+    assert json.loads((tmp_path / "policies" / "config" / "adopted.json").read_text()) == {
+        "all": "mandatory"
+    }
+    assert (tmp_path / "stacks" / "deploy-order").read_text().splitlines()[-2:] == [
+        "dev",
+        "adopted",
+    ]
+    assert "wrote policies/config/adopted.json" in capsys.readouterr().out.replace(
+        str(tmp_path) + "/", ""
+    )

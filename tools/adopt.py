@@ -30,7 +30,8 @@ from tools.adoption import (
     adopt,
     choose_service_principal,
 )
-from tools.stacks import name_problem
+from tools.new_stack import register
+from tools.stacks import ORDER_FILE, name_problem
 
 ROOT = Path(__file__).resolve().parent.parent
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
@@ -214,6 +215,10 @@ def main(argv: list[str] | None = None) -> int:
     for note in adoption.notes:
         print(f"  - {note}")
     stack_file.write_text(stack_file_text(adoption, args.stack, source))
+    root = args.stack_dir.resolve().parent
+    if (root / ORDER_FILE).is_file():  # the repository's stacks/: policy config, deploy order
+        for path in register(root, args.stack):
+            print(f"  wrote {_shown(path)}")
     import_file.write_text(json.dumps(adoption.import_file, indent=2) + "\n")
     print(next_steps(args.stack, stack_file, import_file))
     return 0

@@ -30,6 +30,7 @@ from tools.stacks import (
     deploy_order,
     insert_after,
     name_problem,
+    read_order,
     stack_file,
 )
 
@@ -132,6 +133,20 @@ def create(root: Path, new: NewStack) -> None:
     stack_file(root, new.name).write_text(text, encoding="utf-8")
     policy_config(root, new.name).write_text(policy, encoding="utf-8")
     insert_after(root, new.name, new.after)
+
+
+def register(root: Path, name: str) -> list[Path]:
+    """Give a stack file written by another tool (tools.adopt) what `create` gives a new one:
+    the strict policy config unless it has one, and a place at the end of the deploy order
+    unless it has one. Returns the files written, so `make test` stays green afterwards."""
+    written = []
+    if not (policy := policy_config(root, name)).exists():
+        policy.write_text(json.dumps(STRICT_POLICY_CONFIG, indent=2) + "\n", encoding="utf-8")
+        written.append(policy)
+    if name not in read_order(root):
+        insert_after(root, name, None)
+        written.append(root / ORDER_FILE)
+    return written
 
 
 def copied_stack_text(text: str, source: str, name: str, display_name: str) -> str:
