@@ -29,7 +29,7 @@ from pulumi.dynamic import (
 )
 
 from providers import mapping_spec, schema_edit, schema_io, schema_targets
-from providers.base import ConfiguredProvider, pickler_restored
+from providers.base import ConfiguredProvider
 from providers.graph import GraphClient
 from providers.http import ServiceError
 from providers.inputs import (
@@ -344,5 +344,4 @@ class ProvisioningAttributeMappings(
             **properties_of(spec),
             "managed_targets": None,
         }
-        with pickler_restored():
-            super().__init__(ProvisioningAttributeMappingsProvider(), resource_name, props, opts)
+        super().__init__(ProvisioningAttributeMappingsProvider(), resource_name, props, opts)

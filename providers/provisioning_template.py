@@ -19,7 +19,7 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from providers.base import ConfiguredProvider, pickler_restored
+from providers.base import ConfiguredProvider
 from providers.graph import (
     API_VERSION,
     SERVICE,
@@ -172,5 +172,4 @@ class ProvisioningTemplate(pulumi.dynamic.Resource, module="asana", name="Provis
             "factory_tag": factory_tag,
             "template_id": None,
         }
-        with pickler_restored():
-            super().__init__(ProvisioningTemplateProvider(), resource_name, props, opts)
+        super().__init__(ProvisioningTemplateProvider(), resource_name, props, opts)
