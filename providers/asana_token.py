@@ -121,9 +121,7 @@ class AsanaServiceAccountTokenProvider(ConfiguredProvider):
         }
 
     def _check(self, token: str, url: str) -> TokenCheck:
-        settings = self.connection()
-        with AsanaScimClient(url, token, settings.asana_policy) as client:
-            return client.check_token()
+        return AsanaScimClient(url, token, self.connection().asana_policy).check_token()
 
 
 def _normalized_url(value: Any) -> Any:

@@ -137,13 +137,12 @@ class ProvisioningAttributeMappingsProvider(ConfiguredProvider):
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         desired = self._managed(props)
-        with GraphClient(self.connection().graph) as graph:
-            try:
-                schema = schema_io.read_schema(graph, self._job(props))
-            except ServiceError as error:
-                if error.status == 404:
-                    return ReadResult(None, {})
-                raise
+        try:
+            schema = schema_io.read_schema(GraphClient(self.connection().graph), self._job(props))
+        except ServiceError as error:
+            if error.status == 404:
+                return ReadResult(None, {})
+            raise
         try:
             live = schema_edit.live_spec(schema, desired)
         except schema_edit.SchemaEditError as error:
@@ -158,10 +157,8 @@ class ProvisioningAttributeMappingsProvider(ConfiguredProvider):
         else: the other object mapping belongs to the other resource."""
         job = self._job(props)
         source, target = props["source_object"], props["target_object"]
-        with (
-            GraphClient(self.connection().graph) as graph,
-            job_schema_lock(job.service_principal_id, job.job_id),
-        ):
+        graph = GraphClient(self.connection().graph)
+        with job_schema_lock(job.service_principal_id, job.job_id):
             try:
                 template = schema_io.template_schema(graph, job)
                 schema = schema_io.read_schema(graph, job)
@@ -194,18 +191,15 @@ class ProvisioningAttributeMappingsProvider(ConfiguredProvider):
         desired = self._desired(props)
         matching = mapping_spec.MATCHING_TARGET[props["kind"]]
         job = self._job(props)
-        with (
-            GraphClient(self.connection().graph) as graph,
-            job_schema_lock(job.service_principal_id, job.job_id),
-        ):
+        graph = GraphClient(self.connection().graph)
+        with job_schema_lock(job.service_principal_id, job.job_id):
             schema = schema_io.read_schema(graph, job)
             updated = self._edited(graph, job, schema, desired, matching, props)
             live = schema
             if updated != schema:
                 live = self._write(graph, job, schema, updated, desired, props)
         if updated != schema and props.get("restart_on_change"):
-            with GraphClient(self.connection().graph) as graph:
-                self._restart(graph, props)
+            self._restart(graph, props)
         managed = [mapping["target"] for mapping in desired["mappings"]]
         return self._outputs(props, schema_edit.live_spec(live, desired), managed)
 
