@@ -74,22 +74,17 @@ BINARY_OPERATORS = frozenset({"EQUALS", "NOT EQUALS", "REGEX MATCH", "NOT REGEX 
 MODES = ("merge", "exact")
 SOURCE_KINDS = ("attribute", "constant", "expression")
 
-SPEC_KEYS = (
-    "sourceObject",
-    "targetObject",
-    "mode",
-    "enabled",
-    "actions",
-    "mappings",
-    "scopingFilter",
-)
-_KEYS = set(SPEC_KEYS)
-# The resource properties that spell a spec key otherwise (every other key is its own name).
-_WIRE_NAMES = {
+# Each spec key and the `ProvisioningAttributeMappings` property that carries it.
+_WIRE = {
     "sourceObject": "source_object",
     "targetObject": "target_object",
+    "mode": "mode",
+    "enabled": "enabled",
+    "actions": "actions",
+    "mappings": "mappings",
     "scopingFilter": "scoping_filter",
 }
+_KEYS = set(_WIRE)
 _MAPPING_KEYS = {"target", *SOURCE_KINDS, "flowType", "matchingPriority", "defaultValue"}
 _CLAUSE_KEYS = {"attribute", "operator", "values"}
 _ATTRIBUTE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]{0,127}$")
@@ -123,18 +118,14 @@ def normalize(raw: Any, kind: ObjectKind) -> tuple[dict[str, Any], list[Problem]
 
 
 def to_wire(spec: Mapping[str, Any]) -> dict[str, Any]:
-    """The spec's keys as `ProvisioningAttributeMappings` properties (what state keeps)."""
-    return {_WIRE_NAMES.get(key, key): spec[key] for key in SPEC_KEYS if key in spec}
+    """The spec as the resource's properties (what the engine passes and state keeps)."""
+    return {prop: spec[key] for key, prop in _WIRE.items() if key in spec}
 
 
 def from_wire(props: Mapping[str, Any]) -> dict[str, Any]:
     """The spec in the resource's properties, numbers typed as Graph types them: every number
     crosses the engine's protobuf Struct as a double, so a matchingPriority 1 comes back 1.0."""
-    spec = {
-        key: props[_WIRE_NAMES.get(key, key)]
-        for key in SPEC_KEYS
-        if _WIRE_NAMES.get(key, key) in props
-    }
+    spec = {key: props[prop] for key, prop in _WIRE.items() if prop in props}
     if isinstance(spec.get("mappings"), list):
         spec["mappings"] = [
             {**m, "matchingPriority": _whole(m["matchingPriority"])}
