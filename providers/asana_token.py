@@ -24,7 +24,7 @@ from pulumi.dynamic import (
 )
 
 from providers.asana import DEFAULT_SCIM_BASE_URL, AsanaScimClient, TokenCheck
-from providers.base import ConfiguredProvider, pickler_restored
+from providers.base import ConfiguredProvider
 from providers.header_values import header_value_problem
 from providers.inputs import failure_for_https_url, failures, is_unknown
 from providers.redaction import digest
@@ -121,9 +121,7 @@ class AsanaServiceAccountTokenProvider(ConfiguredProvider):
         }
 
     def _check(self, token: str, url: str) -> TokenCheck:
-        settings = self.connection()
-        with AsanaScimClient(url, token, settings.asana_policy) as client:
-            return client.check_token()
+        return AsanaScimClient(url, token, self.connection().asana_policy).check_token()
 
 
 def _normalized_url(value: Any) -> Any:
@@ -173,10 +171,9 @@ class AsanaServiceAccountToken(pulumi.dynamic.Resource, module="asana", name="Se
             "accepted": None,
         }
         secret_outputs = pulumi.ResourceOptions(additional_secret_outputs=["token"])
-        with pickler_restored():
-            super().__init__(
-                AsanaServiceAccountTokenProvider(),
-                resource_name,
-                props,
-                pulumi.ResourceOptions.merge(opts, secret_outputs),
-            )
+        super().__init__(
+            AsanaServiceAccountTokenProvider(),
+            resource_name,
+            props,
+            pulumi.ResourceOptions.merge(opts, secret_outputs),
+        )

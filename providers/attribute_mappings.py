@@ -16,6 +16,7 @@ to the check after the write (`schema_lock`), so neither can undo the other.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 import pulumi
@@ -29,7 +30,7 @@ from pulumi.dynamic import (
 )
 
 from providers import mapping_spec, schema_edit, schema_io, schema_targets
-from providers.base import ConfiguredProvider, pickler_restored
+from providers.base import ConfiguredProvider
 from providers.graph import GraphClient
 from providers.http import ServiceError
 from providers.inputs import (
@@ -39,18 +40,9 @@ from providers.inputs import (
     failures,
     is_unknown,
 )
+from providers.mapping_spec import from_wire, to_wire
 from providers.schema_lock import job_schema_lock
 
-# Spec keys (the stack file's words) and the resource properties that carry them.
-SPEC_PROPERTIES = {
-    "sourceObject": "source_object",
-    "targetObject": "target_object",
-    "mode": "mode",
-    "enabled": "enabled",
-    "actions": "actions",
-    "mappings": "mappings",
-    "scopingFilter": "scoping_filter",
-}
 _IDENTITY = ("service_principal_id", "job_id", "kind", "source_object", "target_object")
 _OTHER_WRITER = (
     "This provider serializes its own changes to a job's schema, so the other writer was "
@@ -70,24 +62,36 @@ def job_id_of(value: str) -> str:
     return match.group(1) if match else value
 
 
-def _property_path(path: str) -> str:
-    """`scopingFilter[0][1].operator` (a spec path) as `scoping_filter[0][1].operator`."""
-    match = re.match(r"^([A-Za-z]+)(.*)$", path)
-    if match is None:
-        return "mappings"
-    return SPEC_PROPERTIES.get(match.group(1), match.group(1)) + match.group(2)
+@dataclass(frozen=True)
+class _Managed:
+    """What one resource manages, read from its checked properties: the spec (in the stack
+    file's words, as `from_wire` gives it) and the job whose schema holds it."""
 
+    spec: dict[str, Any]
+    job: schema_io.Job
+    kind: mapping_spec.ObjectKind
 
-def spec_of(props: dict[str, Any]) -> dict[str, Any]:
-    return {key: props[prop] for key, prop in SPEC_PROPERTIES.items() if prop in props}
+    @classmethod
+    def of(cls, props: dict[str, Any]) -> _Managed:
+        job = schema_io.Job(props["service_principal_id"], job_id_of(props["job_id"]))
+        return cls(from_wire(props), job, props["kind"])
 
+    @property
+    def id(self) -> str:
+        return f"{self.job.job_id}/{self.spec['sourceObject']}/{self.spec['targetObject']}"
 
-def properties_of(spec: dict[str, Any]) -> dict[str, Any]:
-    return {prop: spec[key] for key, prop in SPEC_PROPERTIES.items() if key in spec}
+    @property
+    def name(self) -> str:
+        return (
+            f"the {self.spec['sourceObject']} -> {self.spec['targetObject']} attribute mappings "
+            f"of job {self.job.job_id}"
+        )
 
 
 class ProvisioningAttributeMappingsProvider(ConfiguredProvider):
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        """The one check of the spec in the provider: problems name its keys as the stack file
+        does (`scopingFilter[0][1].operator`), and the canonical form is what later calls get."""
         inputs = dict(news)
         inputs.setdefault("restart_on_change", False)
         found = failures(
@@ -100,12 +104,12 @@ class ProvisioningAttributeMappingsProvider(ConfiguredProvider):
             return CheckResult(inputs, found)
         if not isinstance(inputs["restart_on_change"], bool):
             found.append(CheckFailure("restart_on_change", "must be true or false"))
-        raw = spec_of(news)
+        raw = from_wire(news)
         if contains_unknown(raw):  # anywhere inside, at a first preview: checked at up
             return CheckResult(inputs, found)
         spec, problems = mapping_spec.normalize(raw, kind)
-        found += [CheckFailure(_property_path(path), message) for path, message in problems]
-        inputs.update(properties_of(spec))
+        found += [CheckFailure(path, message) for path, message in problems]
+        inputs.update(to_wire(spec))
         return CheckResult(inputs, found)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
@@ -114,41 +118,41 @@ class ProvisioningAttributeMappingsProvider(ConfiguredProvider):
             for prop in _IDENTITY
             if is_unknown(news.get(prop)) or news.get(prop) != olds.get(prop)
         ]
-        desired = spec_of(news)
-        unknown = contains_unknown(desired)
+        desired, recorded = from_wire(news), from_wire(olds)
         changed = (
             bool(replaces)
-            or unknown
-            or desired.get("mode") != olds.get("mode")
+            or contains_unknown(desired)
+            or desired.get("mode") != recorded.get("mode")
             or news.get("restart_on_change") != olds.get("restart_on_change")
-            or bool(schema_edit.changes(desired, spec_of(olds)))
+            or bool(schema_edit.changes(desired, recorded))
         )
         return DiffResult(
             changes=changed, replaces=replaces, stables=[], delete_before_replace=True
         )
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        outs = self._converge(props)
-        identity = f"{job_id_of(props['job_id'])}/{props['source_object']}/{props['target_object']}"
-        return CreateResult(id_=identity, outs=outs)
+        managed = _Managed.of(props)
+        return CreateResult(id_=managed.id, outs=self._converge(managed, props))
 
     def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        return UpdateResult(outs=self._converge(news))
+        return UpdateResult(outs=self._converge(_Managed.of(news), news))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        desired = self._managed(props)
-        with GraphClient(self.connection().graph) as graph:
-            try:
-                schema = schema_io.read_schema(graph, self._job(props))
-            except ServiceError as error:
-                if error.status == 404:
-                    return ReadResult(None, {})
-                raise
+        managed = _Managed.of(props)
+        targets = props.get("managed_targets") or []
+        # The desired spec's shape, rebuilt from state: which targets this resource manages.
+        desired = {**managed.spec, "mappings": [{"target": target} for target in targets]}
+        try:
+            schema = schema_io.read_schema(GraphClient(self.connection().graph), managed.job)
+        except ServiceError as error:
+            if error.status == 404:
+                return ReadResult(None, {})
+            raise
         try:
             live = schema_edit.live_spec(schema, desired)
         except schema_edit.SchemaEditError as error:
-            raise AttributeMappingError(f"reading {self._name(props)}: {error}") from None
-        outs = self._outputs(props, live, props.get("managed_targets") or [])
+            raise AttributeMappingError(f"reading {managed.name}: {error}") from None
+        outs = _outputs(props, live, targets)
         inputs = {key: value for key, value in outs.items() if key != "managed_targets"}
         return ReadResult(id_, outs, inputs=inputs)
 
@@ -156,12 +160,11 @@ class ProvisioningAttributeMappingsProvider(ConfiguredProvider):
         """Puts back what this resource manages (its object mapping's attribute mappings,
         scoping filter, enabled switch and actions) as the job's template has it, and nothing
         else: the other object mapping belongs to the other resource."""
-        job = self._job(props)
-        source, target = props["source_object"], props["target_object"]
-        with (
-            GraphClient(self.connection().graph) as graph,
-            job_schema_lock(job.service_principal_id, job.job_id),
-        ):
+        managed = _Managed.of(props)
+        job = managed.job
+        source, target = managed.spec["sourceObject"], managed.spec["targetObject"]
+        graph = GraphClient(self.connection().graph)
+        with job_schema_lock(job.service_principal_id, job.job_id):
             try:
                 template = schema_io.template_schema(graph, job)
                 schema = schema_io.read_schema(graph, job)
@@ -170,11 +173,11 @@ class ProvisioningAttributeMappingsProvider(ConfiguredProvider):
                     return
                 raise
             except schema_io.TemplateNotFound as error:
-                raise AttributeMappingError(f"destroying {self._name(props)}: {error}") from None
+                raise AttributeMappingError(f"destroying {managed.name}: {error}") from None
             try:
                 restored = schema_edit.restore_object_mapping(schema, template, source, target)
             except schema_edit.SchemaEditError as error:
-                raise AttributeMappingError(f"destroying {self._name(props)}: {error}") from None
+                raise AttributeMappingError(f"destroying {managed.name}: {error}") from None
             if restored == schema:
                 return
             try:
@@ -187,134 +190,91 @@ class ProvisioningAttributeMappingsProvider(ConfiguredProvider):
                 )
             except schema_io.LostWrite as error:
                 raise AttributeMappingError(
-                    f"destroying {self._name(props)}: {error}. {_OTHER_WRITER}"
+                    f"destroying {managed.name}: {error}. {_OTHER_WRITER}"
                 ) from None
 
-    def _converge(self, props: dict[str, Any]) -> dict[str, Any]:
-        desired = self._desired(props)
-        matching = mapping_spec.MATCHING_TARGET[props["kind"]]
-        job = self._job(props)
-        with (
-            GraphClient(self.connection().graph) as graph,
-            job_schema_lock(job.service_principal_id, job.job_id),
-        ):
+    def _converge(self, managed: _Managed, props: dict[str, Any]) -> dict[str, Any]:
+        """The checked spec applied: the check put it in canonical form, so it is used as
+        `from_wire` gives it back, not normalized again."""
+        desired, job = managed.spec, managed.job
+        graph = GraphClient(self.connection().graph)
+        with job_schema_lock(job.service_principal_id, job.job_id):
             schema = schema_io.read_schema(graph, job)
-            updated = self._edited(graph, job, schema, desired, matching, props)
-            live = schema
-            if updated != schema:
-                live = self._write(graph, job, schema, updated, desired, props)
+            updated = _edited(graph, managed, schema)
+            live = schema if updated == schema else _written(graph, managed, schema, updated)
         if updated != schema and props.get("restart_on_change"):
-            with GraphClient(self.connection().graph) as graph:
-                self._restart(graph, props)
-        managed = [mapping["target"] for mapping in desired["mappings"]]
-        return self._outputs(props, schema_edit.live_spec(live, desired), managed)
+            # As the portal's "Restart provisioning": restart criteria left empty.
+            graph.post(job.path("restart"), {"criteria": {}})
+        targets = [mapping["target"] for mapping in desired["mappings"]]
+        return _outputs(props, schema_edit.live_spec(live, desired), targets)
 
-    def _desired(self, props: dict[str, Any]) -> dict[str, Any]:
-        """The checked spec again, in canonical form with Graph's types: the engine hands the
-        checked inputs back through its protobuf Struct, where every number is a double."""
-        spec, problems = mapping_spec.normalize(spec_of(props), props["kind"])
-        if problems:
-            listed = "; ".join(f"{_property_path(path)} {message}" for path, message in problems)
-            raise AttributeMappingError(f"{self._name(props)}: {listed}")
-        return spec
 
-    def _edited(
-        self,
-        graph: GraphClient,
-        job: schema_io.Job,
-        schema: dict[str, Any],
-        desired: dict[str, Any],
-        matching: str,
-        props: dict[str, Any],
-    ) -> dict[str, Any]:
-        """The schema with `desired` applied; targets checked against the schema and
-        expressions parsed by Graph first, so a refusal writes nothing."""
+def _edited(graph: GraphClient, managed: _Managed, schema: dict[str, Any]) -> dict[str, Any]:
+    """The schema with the spec applied; targets checked against the schema and expressions
+    parsed by Graph first, so a refusal writes nothing."""
+    desired = managed.spec
+    try:
+        schema_targets.check_targets(schema, desired)
+        to_parse = schema_edit.expressions_to_parse(schema, desired)
+    except schema_edit.SchemaEditError as error:
+        raise AttributeMappingError(f"{managed.name}: {error}") from None
+    parsed: dict[str, dict[str, Any]] = {}
+    for index, expression in to_parse:
         try:
-            schema_targets.check_targets(schema, desired)
-            to_parse = schema_edit.expressions_to_parse(schema, desired)
-        except schema_edit.SchemaEditError as error:
-            raise AttributeMappingError(f"{self._name(props)}: {error}") from None
-        parsed: dict[str, dict[str, Any]] = {}
-        for index, expression in to_parse:
-            try:
-                parsed[expression] = schema_io.parse_expression(graph, job, expression)
-            except (schema_io.ExpressionRejected, ServiceError) as error:
-                raise AttributeMappingError(
-                    f"{self._name(props)}: mappings[{index}].expression {expression!r} was "
-                    f"refused by Graph's parser, so nothing was written: {error}"
-                ) from None
-        try:
-            return schema_edit.apply(schema, desired, matching, parsed)
-        except schema_edit.SchemaEditError as error:
-            raise AttributeMappingError(f"{self._name(props)}: {error}") from None
-
-    def _write(
-        self,
-        graph: GraphClient,
-        job: schema_io.Job,
-        schema: dict[str, Any],
-        updated: dict[str, Any],
-        desired: dict[str, Any],
-        props: dict[str, Any],
-    ) -> dict[str, Any]:
-        """PUT the edited schema and read it back; what is live afterwards."""
-        pending = schema_edit.changes(desired, schema_edit.live_spec(schema, desired))
-        try:
-            return schema_io.write_checked(
-                graph,
-                job,
-                updated,
-                schema.get("version"),
-                lambda live: schema_edit.changes(desired, schema_edit.live_spec(live, desired)),
-            )
-        except schema_io.LostWrite as error:
+            parsed[expression] = schema_io.parse_expression(graph, managed.job, expression)
+        except (schema_io.ExpressionRejected, ServiceError) as error:
             raise AttributeMappingError(
-                f"{self._name(props)} were changed by another writer while being applied: "
-                f"{error}. {_OTHER_WRITER}"
+                f"{managed.name}: mappings[{index}].expression {expression!r} was "
+                f"refused by Graph's parser, so nothing was written: {error}"
             ) from None
-        except ServiceError as error:
-            if error.method == "PUT":
-                raise AttributeMappingError(
-                    f"could not change {self._name(props)} ({'; '.join(pending)}); the live "
-                    f"schema was left as it was: {error}"
-                ) from None
-            raise AttributeMappingError(
-                f"{self._name(props)}: the change ({'; '.join(pending)}) was written, but "
-                f"reading it back to check it failed: {error}; run `pulumi up` again"
-            ) from None
+    matching = mapping_spec.MATCHING_TARGET[managed.kind]
+    try:
+        return schema_edit.apply(schema, desired, matching, parsed)
+    except schema_edit.SchemaEditError as error:
+        raise AttributeMappingError(f"{managed.name}: {error}") from None
 
-    def _restart(self, graph: GraphClient, props: dict[str, Any]) -> None:
-        """As the portal's "Restart provisioning": restart criteria left empty."""
-        graph.post(self._job(props).path("restart"), {"criteria": {}})
 
-    def _managed(self, props: dict[str, Any]) -> dict[str, Any]:
-        """The desired spec's shape, rebuilt from state: which targets this resource manages."""
-        desired = spec_of(props)
-        desired["mappings"] = [{"target": t} for t in props.get("managed_targets", [])]
-        return desired
-
-    @staticmethod
-    def _outputs(props: dict[str, Any], live: dict[str, Any], managed: list[str]) -> dict[str, Any]:
-        """Live state in the inputs' shape, plus the targets a merge manages (read needs them)."""
-        return {
-            "service_principal_id": props["service_principal_id"],
-            "job_id": props["job_id"],
-            "kind": props["kind"],
-            "restart_on_change": bool(props.get("restart_on_change", False)),
-            **properties_of(live),
-            "managed_targets": managed,
-        }
-
-    @staticmethod
-    def _job(props: dict[str, Any]) -> schema_io.Job:
-        return schema_io.Job(props["service_principal_id"], job_id_of(props["job_id"]))
-
-    @staticmethod
-    def _name(props: dict[str, Any]) -> str:
-        return (
-            f"the {props['source_object']} -> {props['target_object']} attribute mappings of "
-            f"job {job_id_of(props['job_id'])}"
+def _written(
+    graph: GraphClient, managed: _Managed, schema: dict[str, Any], updated: dict[str, Any]
+) -> dict[str, Any]:
+    """PUT the edited schema and read it back; what is live afterwards."""
+    desired = managed.spec
+    pending = schema_edit.changes(desired, schema_edit.live_spec(schema, desired))
+    try:
+        return schema_io.write_checked(
+            graph,
+            managed.job,
+            updated,
+            schema.get("version"),
+            lambda live: schema_edit.changes(desired, schema_edit.live_spec(live, desired)),
         )
+    except schema_io.LostWrite as error:
+        raise AttributeMappingError(
+            f"{managed.name} were changed by another writer while being applied: "
+            f"{error}. {_OTHER_WRITER}"
+        ) from None
+    except ServiceError as error:
+        if error.method == "PUT":
+            raise AttributeMappingError(
+                f"could not change {managed.name} ({'; '.join(pending)}); the live "
+                f"schema was left as it was: {error}"
+            ) from None
+        raise AttributeMappingError(
+            f"{managed.name}: the change ({'; '.join(pending)}) was written, but "
+            f"reading it back to check it failed: {error}; run `pulumi up` again"
+        ) from None
+
+
+def _outputs(props: dict[str, Any], live: dict[str, Any], managed: list[str]) -> dict[str, Any]:
+    """Live state in the inputs' shape, plus the targets a merge manages (read needs them)."""
+    return {
+        "service_principal_id": props["service_principal_id"],
+        "job_id": props["job_id"],
+        "kind": props["kind"],
+        "restart_on_change": bool(props.get("restart_on_change", False)),
+        **to_wire(live),
+        "managed_targets": managed,
+    }
 
 
 class ProvisioningAttributeMappings(
@@ -336,13 +296,13 @@ class ProvisioningAttributeMappings(
         restart_on_change: bool = False,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        """`spec` in the stack file's words (`mapping_spec`), each value an input."""
         props: dict[str, Any] = {
             "service_principal_id": service_principal_id,
             "job_id": job_id,
             "kind": kind,
             "restart_on_change": restart_on_change,
-            **properties_of(spec),
+            **to_wire(spec),
             "managed_targets": None,
         }
-        with pickler_restored():
-            super().__init__(ProvisioningAttributeMappingsProvider(), resource_name, props, opts)
+        super().__init__(ProvisioningAttributeMappingsProvider(), resource_name, props, opts)

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
-import pickle
-from collections.abc import Iterator
 from typing import Any
 
 from pulumi.dynamic import ConfigureRequest, ResourceProvider
@@ -28,19 +25,3 @@ class ConfiguredProvider(ResourceProvider):
     def connection(self) -> ConnectionSettings:
         """Resolved per call, so the environment of the provider process is read when used."""
         return resolve(self._config, os.environ)
-
-
-@contextlib.contextmanager
-def pickler_restored() -> Iterator[None]:
-    """Undoes what `pulumi.dynamic.serialize_provider` leaves behind (pulumi 3.272.0).
-
-    It wraps `pickle._Pickler._batch_setitems` (and replaces `save_dict`) on every call without
-    putting them back, so each dynamic resource adds a frame to every later pickle; around a
-    thousand resources in one process, pickling fails with RecursionError. Each of our dynamic
-    resources is declared inside this block.
-    """
-    saved = (pickle._Pickler._batch_setitems, pickle._Pickler.save_dict)  # type: ignore[attr-defined]
-    try:
-        yield
-    finally:
-        pickle._Pickler._batch_setitems, pickle._Pickler.save_dict = saved  # type: ignore[attr-defined]

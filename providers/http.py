@@ -16,7 +16,6 @@ import json
 import time
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Any, Self
 from urllib.parse import urljoin, urlsplit
 
@@ -151,25 +150,12 @@ def build_session(policy: HttpPolicy) -> requests.Session:
 
 
 class SessionClient:
-    """A client used for one provider call (`with ... as client:`) and closed after it."""
+    """A client over this process's shared session for its policy: nothing to open or close
+    per call (the session's pool is reused by every call in the process, so it stays open)."""
 
     def __init__(self, policy: HttpPolicy) -> None:
         self._policy = policy
         self._session = shared_session(policy)
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    def close(self) -> None:
-        """Nothing to release: the session is shared by the calls of this process."""
 
 
 class ServiceError(Exception):

@@ -1,14 +1,20 @@
 """The desired state of one object mapping (users or groups), checked and put in canonical form.
 
-The same plain-dict shape is written in the stack file, passed to `ProvisioningAttributeMappings`
-and reported back by its `read`, so a refresh shows changes in the words of the stack file:
+One shape, plain JSON, from the stack file to the schema edit: the stack setting
+(`userMappings`, `groupMappings`), the `spec` `ProvisioningAttributeMappings` is given, what its
+provider checks and the schema edit applies, and what its `read` reports back:
 
     {"mode": "merge", "enabled": True, "actions": ["create", "update", "delete"],
      "mappings": [{"target": "title", "attribute": "jobTitle"}, ...],
      "scopingFilter": [[{"attribute": "department", "operator": "EQUALS", "values": ["Sales"]}]]}
 
-Problems come back as (path, message) pairs, the path relative to the object mapping
-(`mappings[2].expression`), so callers can name a stack setting or a resource property.
+`normalize` is the one check and canonical form (the settings use it, and the provider's check,
+for a resource declared without them); problems come back as (path, message) pairs, the path in
+the stack file's words relative to the object mapping (`mappings[2].expression`), so an error
+names the stack key as written. `to_wire` and `from_wire` are the one place that knows how the
+resource's properties spell three of the keys (`source_object`, `target_object`,
+`scoping_filter`: the names in every stack's state, kept so that state from earlier versions
+reads and refreshes unchanged).
 """
 
 from __future__ import annotations
@@ -68,7 +74,17 @@ BINARY_OPERATORS = frozenset({"EQUALS", "NOT EQUALS", "REGEX MATCH", "NOT REGEX 
 MODES = ("merge", "exact")
 SOURCE_KINDS = ("attribute", "constant", "expression")
 
-_KEYS = {"mode", "enabled", "actions", "mappings", "scopingFilter", "sourceObject", "targetObject"}
+# Each spec key and the `ProvisioningAttributeMappings` property that carries it.
+_WIRE = {
+    "sourceObject": "source_object",
+    "targetObject": "target_object",
+    "mode": "mode",
+    "enabled": "enabled",
+    "actions": "actions",
+    "mappings": "mappings",
+    "scopingFilter": "scoping_filter",
+}
+_KEYS = set(_WIRE)
 _MAPPING_KEYS = {"target", *SOURCE_KINDS, "flowType", "matchingPriority", "defaultValue"}
 _CLAUSE_KEYS = {"attribute", "operator", "values"}
 _ATTRIBUTE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]{0,127}$")
@@ -99,6 +115,30 @@ def normalize(raw: Any, kind: ObjectKind) -> tuple[dict[str, Any], list[Problem]
         spec["scopingFilter"] = _scoping_filter(raw["scopingFilter"], problems)
     _check_matching(spec, kind, problems)
     return spec, problems
+
+
+def to_wire(spec: Mapping[str, Any]) -> dict[str, Any]:
+    """The spec as the resource's properties (what the engine passes and state keeps)."""
+    return {prop: spec[key] for key, prop in _WIRE.items() if key in spec}
+
+
+def from_wire(props: Mapping[str, Any]) -> dict[str, Any]:
+    """The spec in the resource's properties, numbers typed as Graph types them: every number
+    crosses the engine's protobuf Struct as a double, so a matchingPriority 1 comes back 1.0."""
+    spec = {key: props[prop] for key, prop in _WIRE.items() if prop in props}
+    if isinstance(spec.get("mappings"), list):
+        spec["mappings"] = [
+            {**m, "matchingPriority": _whole(m["matchingPriority"])}
+            if isinstance(m, Mapping) and "matchingPriority" in m
+            else m
+            for m in spec["mappings"]
+        ]
+    return spec
+
+
+def _whole(value: Any) -> Any:
+    """A whole number that arrived as a float (from JSON or the engine) as an int."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 def source_of(mapping: Mapping[str, Any]) -> tuple[str, str]:
@@ -187,10 +227,8 @@ def _mapping(raw: Any, kind: ObjectKind, path: str, problems: list[Problem]) -> 
     mapping["flowType"] = _choice(
         raw.get("flowType", "Always"), FLOW_TYPES, f"{path}.flowType", problems
     )
-    priority = raw.get("matchingPriority", 0)
+    priority = _whole(raw.get("matchingPriority", 0))
     if isinstance(priority, str) and priority.isdigit():
-        priority = int(priority)
-    if isinstance(priority, float) and priority.is_integer():  # gRPC numbers arrive as floats
         priority = int(priority)
     if not isinstance(priority, int) or isinstance(priority, bool) or not 0 <= priority <= 100:
         problems.append((f"{path}.matchingPriority", "must be a whole number from 0 to 100"))

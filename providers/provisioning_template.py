@@ -19,7 +19,7 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from providers.base import ConfiguredProvider, pickler_restored
+from providers.base import ConfiguredProvider
 from providers.graph import (
     API_VERSION,
     SERVICE,
@@ -135,9 +135,7 @@ class ProvisioningTemplateProvider(ConfiguredProvider):
     def _templates(self, principal: str) -> list[dict[str, Any]]:
         """The service principal's templates; a reply of another shape is a `ServiceError`."""
         path = synchronization_path(principal, "templates")
-        settings = self.connection()
-        with GraphClient(settings.graph) as graph:
-            body = graph.get(path)
+        body = GraphClient(self.connection().graph).get(path)
         templates = collection_items(body, "GET", f"/{API_VERSION}{path}")
         if not all(isinstance(t.get("id"), str) and t["id"] for t in templates):
             detail = "answered with a template without an id"
@@ -172,5 +170,4 @@ class ProvisioningTemplate(pulumi.dynamic.Resource, module="asana", name="Provis
             "factory_tag": factory_tag,
             "template_id": None,
         }
-        with pickler_restored():
-            super().__init__(ProvisioningTemplateProvider(), resource_name, props, opts)
+        super().__init__(ProvisioningTemplateProvider(), resource_name, props, opts)

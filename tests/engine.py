@@ -26,11 +26,10 @@ import dill
 import grpc
 from google.protobuf import json_format, struct_pb2
 from pulumi.dynamic import ResourceProvider
-from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2
 
-from providers.base import pickler_restored
+from tests.pickler import serialize_provider
 from tests.plugin_process import PluginProcess
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -159,8 +158,7 @@ def _plain(struct: struct_pb2.Struct) -> dict[str, Any]:
 
 def provider_blob(provider: ResourceProvider) -> str:
     """The `__provider` value the SDK stores in state for this provider object."""
-    with pickler_restored():
-        return serialize_provider(provider)
+    return serialize_provider(provider)
 
 
 def load_provider(blob: str) -> ResourceProvider:

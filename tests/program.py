@@ -22,6 +22,8 @@ from google.protobuf import json_format
 from pulumi.runtime import mocks, rpc
 from pulumi.runtime.settings import ROOT, get_root_resource
 
+from tests.pickler import restored_after_each_resource
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PROJECT = "asana-provisioning"
 SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
@@ -215,7 +217,8 @@ def run_program(
         return pulumi.Output.all(serialized, pulumi.Output.all(**exported).apply(outputs.update))
 
     try:
-        program()
+        with restored_after_each_resource():
+            program()
     except Exception as error:
         return ProgramRun(resources=monitor.registered, error=error)
     return ProgramRun(resources=monitor.registered, outputs=outputs, exported=wire)

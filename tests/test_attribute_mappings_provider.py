@@ -93,6 +93,19 @@ def test_check_names_the_property_of_a_bad_mapping(emulator: Emulator, server, j
     assert emulator.requests == []
 
 
+def test_check_names_a_bad_scoping_filter_as_the_stack_file_spells_it(
+    emulator: Emulator, server, job
+):
+    """The same path as the stack setting's error (`userMappings.scopingFilter[0][0].operator`),
+    not the resource property that carries it (`scoping_filter`)."""
+    like = [[{"attribute": "department", "operator": "LIKE", "values": ["Sales"]}]]
+
+    checked, _ = mappings_resource(server).preview(inputs(job, scoping_filter=like))
+
+    assert [prop for prop, _ in checked.failures] == ["scopingFilter[0][0].operator"]
+    assert emulator.requests == []
+
+
 def test_create_refresh_and_diff_cost_what_they_should(emulator: Emulator, server, job):
     resource = mappings_resource(server)
 

@@ -193,6 +193,8 @@ INPUT_VALUES: dict[str, Any] = {
     "huge list": [f"x{n}" for n in range(20_000)],
     "ellipsis (…)": ELLIPSIS,
 }
+# Inputs a failure names otherwise: the mapping spec's keys as the stack file spells them.
+NAMED_AS = {("mappings", "scoping_filter"): "scopingFilter"}
 # Inputs whose empty value means "use the default".
 EMPTY_MEANS_DEFAULT = {("token", "scim_base_url"), ("template", "factory_tag")}
 INPUT_CASES = [
@@ -248,7 +250,8 @@ def test_a_malformed_input_fails_check_naming_the_property_without_a_request(
         assert checked.failures == []
         outcome = "empty means the default"
     else:
-        named = [p for p, _ in checked.failures if p == prop or p.startswith(f"{prop}[")]
+        name = NAMED_AS.get((resource, prop), prop)
+        named = [p for p, _ in checked.failures if p == name or p.startswith(f"{name}[")]
         assert named, f"{resource}.{prop} = {value!r:.60} passed check: {checked.failures}"
         assert PASSWORD not in str(checked.failures)
         outcome = "refused, names the property"

@@ -35,8 +35,7 @@ def test_graph_client_waits_as_long_as_retry_after_asks(emulator: Emulator, sett
     emulator.inject(Fault.status(429, retry_after=1), service="graph")
     started = time.monotonic()
 
-    with GraphClient(settings.graph) as graph:
-        body = graph.get(TEMPLATES)
+    body = GraphClient(settings.graph).get(TEMPLATES)
 
     assert time.monotonic() - started >= 1
     assert [t["id"] for t in body["value"]] == ["asana"]
@@ -44,12 +43,10 @@ def test_graph_client_waits_as_long_as_retry_after_asks(emulator: Emulator, sett
 
 
 def test_a_post_is_retried_after_429_because_the_service_did_not_act(emulator, settings):
-    with GraphClient(settings.graph) as graph:
-        job = graph.post(
-            synchronization_path(SERVICE_PRINCIPAL_ID, "jobs"), {"templateId": "asana"}
-        )
-        emulator.inject(Fault.status(429, retry_after=0), service="graph", method="POST")
-        graph.post(synchronization_path(SERVICE_PRINCIPAL_ID, "jobs", job["id"], "start"))
+    graph = GraphClient(settings.graph)
+    job = graph.post(synchronization_path(SERVICE_PRINCIPAL_ID, "jobs"), {"templateId": "asana"})
+    emulator.inject(Fault.status(429, retry_after=0), service="graph", method="POST")
+    graph.post(synchronization_path(SERVICE_PRINCIPAL_ID, "jobs", job["id"], "start"))
 
     assert emulator.job(SERVICE_PRINCIPAL_ID, job["id"])["schedule"]["state"] == "Active"
     assert emulator.count(service="graph", method="POST", path=r"/start$") == 2
@@ -58,7 +55,8 @@ def test_a_post_is_retried_after_429_because_the_service_did_not_act(emulator, s
 def test_a_post_is_not_repeated_after_a_dropped_connection(emulator: Emulator, settings):
     emulator.inject(Fault.reset(), service="graph", method="POST")
 
-    with GraphClient(settings.graph) as graph, pytest.raises(ServiceError) as failure:
+    graph = GraphClient(settings.graph)
+    with pytest.raises(ServiceError) as failure:
         graph.post(synchronization_path(SERVICE_PRINCIPAL_ID, "jobs"), {"templateId": "asana"})
 
     assert "lost the connection" in str(failure.value)
@@ -67,13 +65,11 @@ def test_a_post_is_not_repeated_after_a_dropped_connection(emulator: Emulator, s
 
 
 def test_a_put_is_retried_after_a_transient_server_error(emulator: Emulator, settings):
-    with GraphClient(settings.graph) as graph:
-        job = graph.post(
-            synchronization_path(SERVICE_PRINCIPAL_ID, "jobs"), {"templateId": "asana"}
-        )
-        schema_path = synchronization_path(SERVICE_PRINCIPAL_ID, "jobs", job["id"], "schema")
-        emulator.inject(Fault.status(502), service="graph", method="PUT")
-        graph.put(schema_path, {"synchronizationRules": [], "directories": []})
+    graph = GraphClient(settings.graph)
+    job = graph.post(synchronization_path(SERVICE_PRINCIPAL_ID, "jobs"), {"templateId": "asana"})
+    schema_path = synchronization_path(SERVICE_PRINCIPAL_ID, "jobs", job["id"], "schema")
+    emulator.inject(Fault.status(502), service="graph", method="PUT")
+    graph.put(schema_path, {"synchronizationRules": [], "directories": []})
 
     assert emulator.count(service="graph", method="PUT") == 2
 
@@ -83,8 +79,8 @@ def test_graph_errors_carry_status_code_text_and_path_but_no_credentials(
 ):
     missing = synchronization_path("00000000-0000-0000-0000-000000000000", "templates")
 
-    with GraphClient(settings.graph) as graph, pytest.raises(ServiceError) as failure:
-        graph.get(missing)
+    with pytest.raises(ServiceError) as failure:
+        GraphClient(settings.graph).get(missing)
 
     message = str(failure.value)
     assert message.startswith("Microsoft Graph GET /v1.0/servicePrincipals/00000000-")
@@ -94,20 +90,16 @@ def test_graph_errors_carry_status_code_text_and_path_but_no_credentials(
 
 
 def test_schema_patch_is_refused_like_the_real_service(emulator: Emulator, settings):
-    with GraphClient(settings.graph) as graph:
-        job = graph.post(
-            synchronization_path(SERVICE_PRINCIPAL_ID, "jobs"), {"templateId": "asana"}
-        )
-        schema_path = synchronization_path(SERVICE_PRINCIPAL_ID, "jobs", job["id"], "schema")
-        with pytest.raises(ServiceError, match="No HTTP resource was found"):
-            graph._send("PATCH", schema_path, {"synchronizationRules": []})
+    graph = GraphClient(settings.graph)
+    job = graph.post(synchronization_path(SERVICE_PRINCIPAL_ID, "jobs"), {"templateId": "asana"})
+    schema_path = synchronization_path(SERVICE_PRINCIPAL_ID, "jobs", job["id"], "schema")
+    with pytest.raises(ServiceError, match="No HTTP resource was found"):
+        graph._send("PATCH", schema_path, {"synchronizationRules": []})
 
 
 def test_scim_client_accepts_a_live_token_with_one_request(emulator: Emulator, settings, tenant):
-    with AsanaScimClient(
-        emulator.scim_base_url, tenant.asana_token, settings.asana_policy
-    ) as asana:
-        check = asana.check_token()
+    asana = AsanaScimClient(emulator.scim_base_url, tenant.asana_token, settings.asana_policy)
+    check = asana.check_token()
 
     assert check.accepted
     (request,) = emulator.requests
@@ -118,10 +110,8 @@ def test_scim_client_accepts_a_live_token_with_one_request(emulator: Emulator, s
 def test_scim_client_reports_asanas_error_text_for_a_revoked_token(emulator, settings, tenant):
     emulator.revoke_scim_token(tenant.asana_token)
 
-    with AsanaScimClient(
-        emulator.scim_base_url, tenant.asana_token, settings.asana_policy
-    ) as asana:
-        check = asana.check_token()
+    asana = AsanaScimClient(emulator.scim_base_url, tenant.asana_token, settings.asana_policy)
+    check = asana.check_token()
 
     assert (check.accepted, check.status, check.message) == (False, 401, "Not Authorized")
 
@@ -130,10 +120,8 @@ def test_scim_client_redacts_a_token_the_service_echoes_back(emulator, settings,
     echo = {"errors": [{"message": f"bad request for {tenant.asana_token}"}]}
     emulator.inject(Fault.status(400, body=echo), service="scim")
 
-    with (
-        AsanaScimClient(emulator.scim_base_url, tenant.asana_token, settings.asana_policy) as asana,
-        pytest.raises(ServiceError) as failure,
-    ):
+    asana = AsanaScimClient(emulator.scim_base_url, tenant.asana_token, settings.asana_policy)
+    with pytest.raises(ServiceError) as failure:
         asana.check_token()
 
     assert "bad request for [redacted]" in str(failure.value)
@@ -146,8 +134,6 @@ def test_untrusted_certificate_is_an_error_not_a_silent_downgrade(
     monkeypatch.delenv("REQUESTS_CA_BUNDLE")
     monkeypatch.delenv("SSL_CERT_FILE")
 
-    with (
-        AsanaScimClient(emulator.scim_base_url, tenant.asana_token, settings.asana_policy) as asana,
-        pytest.raises(ServiceError, match="TLS certificate was not trusted"),
-    ):
+    asana = AsanaScimClient(emulator.scim_base_url, tenant.asana_token, settings.asana_policy)
+    with pytest.raises(ServiceError, match="TLS certificate was not trusted"):
         asana.check_token()

@@ -27,7 +27,8 @@ def test_a_stack_with_1000_group_assignments_builds_one_assignment_each():
 
 
 def test_declaring_thousands_of_dynamic_resources_in_one_process_does_not_exhaust_the_stack():
-    """pulumi 3.272.0's serialize_provider nests a pickle hook per call; we put it back."""
+    """pulumi 3.272.0's serialize_provider nests a pickle hook per call; the harness puts it
+    back (`tests/pickler.py`), so the suite can declare as many as it likes in one process."""
     import pickle
 
     import pulumi

@@ -136,6 +136,15 @@ INVALID = [
         {f"{P}groupMappings": json.dumps({"mappings": [{"target": "title", "attribute": "x"}]})},
         "groupMappings.mappings[0].target",
     ),
+    (
+        "scoping filter operator Graph does not list",
+        {
+            f"{P}userMappings": json.dumps(
+                {"scopingFilter": [[{"attribute": "department", "operator": "LIKE", "values": []}]]}
+            )
+        },
+        "userMappings.scopingFilter[0][0].operator",
+    ),
     ("mappings not an object", {f"{P}userMappings": "title=jobTitle"}, "userMappings"),
     (
         "mappings without provisioning",

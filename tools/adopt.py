@@ -203,8 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     try:
         settings = resolve(config, os.environ)
-        with GraphClient(settings.graph) as graph:
-            live = read_live_app(graph, args.name, args.object_id)
+        live = read_live_app(GraphClient(settings.graph), args.name, args.object_id)
         adoption = adopt(live, args.stack)
         adoption.config.update(config)
     except (AdoptionError, ConfigError, ServiceError) as error:
