@@ -16,17 +16,17 @@ from typing import Any, TypeVar
 import pulumi
 import pulumi_azuread as azuread
 
-from components import asana_defaults as asana
 from components.settings import Principal, ProvisioningSettings, SsoSettings, StackSettings
 from providers import redaction
 from providers.asana_token import AsanaServiceAccountToken
 from providers.attribute_mappings import ProvisioningAttributeMappings
 from providers.provisioning_template import ProvisioningTemplate
+from rules import asana
+from rules.identifiers import is_guid
 
 COMPONENT_TYPE = "asana-provisioning:index:AsanaEnterpriseApp"
 PRINCIPAL_KINDS = "principalKinds"
 """The component's input naming each assignment resource's kind ("group" or "user")."""
-_GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 T = TypeVar("T")
 # The settings each SynchronizationSecret credential is made from.
 _CREDENTIAL_SOURCES = {
@@ -72,7 +72,7 @@ def notification_settings(provisioning: ProvisioningSettings) -> str:
 def choose_app_role(roles: Sequence[Any], wanted: str, secret: bool = False) -> str:
     """The id of the app role named by display name, value or id, or an error listing roles
     (which quotes `wanted` unless it was set as a secret)."""
-    if _GUID.match(wanted):
+    if is_guid(wanted):
         return wanted
     for role in roles:
         if wanted.lower() in {str(role.display_name).lower(), str(role.value).lower()}:

@@ -19,25 +19,22 @@ from typing import Any, Literal
 
 import pulumi
 
-from components import asana_defaults as asana
-from providers import bounds, mapping_spec
+from providers import bounds, http, mapping_spec
 from providers.asana_token import MAX_TOKEN_LENGTH, token_problem
 from providers.connection import PROJECT, ConfigError, ConnectionSettings, resolve
 from providers.mapping_spec import ObjectKind
 from providers.redaction import REDACTED, redact, string_leaves
 from providers.urls import ALLOWED as URL_ALLOWED
 from providers.urls import may_hold_credential, url_problem
+from rules import asana
+from rules.identifiers import GUID, GUID_EXAMPLE, INVISIBLE
 
-_GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 _EMAIL = re.compile(
     r"^[^@\s\"<>(),;:]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)+$"
 )
 _DOMAIN = re.compile(
     r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)+$"
 )
-# Control characters, and the invisible format characters (bidi overrides, zero-width) that let a
-# name look like another.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 MAX_ASSIGNMENTS = 10_000
 MAX_DELETION_THRESHOLD = 1_000_000
 
@@ -185,9 +182,24 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("graphEndpoint", "string", "Microsoft Graph root for a custom cloud."),
     Setting("authorityHost", "string", "Entra ID authority host for a custom cloud."),
-    Setting("httpTimeoutSeconds", "integer", "Read timeout of every provider request.", 60),
-    Setting("maxRetries", "integer", "Retries of a throttled or failing request.", 6),
-    Setting("retryBudgetSeconds", "integer", "Longest total wait on retries.", 120),
+    Setting(
+        "httpTimeoutSeconds",
+        "integer",
+        "Read timeout of every provider request.",
+        http.DEFAULT_READ_TIMEOUT_SECONDS,
+    ),
+    Setting(
+        "maxRetries",
+        "integer",
+        "Retries of a throttled or failing request.",
+        http.DEFAULT_MAX_RETRIES,
+    ),
+    Setting(
+        "retryBudgetSeconds",
+        "integer",
+        "Longest total wait on retries.",
+        http.DEFAULT_RETRY_BUDGET_SECONDS,
+    ),
 )
 _BY_NAME = {setting.name: setting for setting in SETTINGS}
 
@@ -203,7 +215,7 @@ class Principal:
 
     @property
     def is_object_id(self) -> bool:
-        return bool(_GUID.match(self.reference))
+        return bool(GUID.match(self.reference))
 
 
 @dataclass(frozen=True)
@@ -347,17 +359,17 @@ Validator = Callable[[str], str | None]
 
 
 def _display_name(value: str) -> str | None:
-    if not value.strip() or len(value) > 120 or _CONTROL.search(value):
+    if not value.strip() or len(value) > 120 or INVISIBLE.search(value):
         return "a display name of 1 to 120 characters, without control characters"
     return None
 
 
 def _guid(value: str) -> str | None:
-    return None if _GUID.match(value) else "a GUID such as 00000000-0000-0000-0000-000000000000"
+    return None if GUID.match(value) else f"a GUID such as {GUID_EXAMPLE}"
 
 
 def _app_role(value: str) -> str | None:
-    if not value.strip() or len(value) > 120 or _CONTROL.search(value):
+    if not value.strip() or len(value) > 120 or INVISIBLE.search(value):
         return "an app role's display name, value or id (1 to 120 characters)"
     return None
 
@@ -383,7 +395,7 @@ def _certificate_name(value: str) -> str | None:
     name = value.removeprefix("CN=")
     if not value.startswith("CN=") or not name.strip() or len(value) > 256:
         return 'a certificate subject "CN=<name>" of up to 256 characters'
-    if _CONTROL.search(value) or any(c in name for c in ',=+<>#;\\"'):
+    if INVISIBLE.search(value) or any(c in name for c in ',=+<>#;\\"'):
         return 'a certificate subject "CN=<name>" without control characters or , = + < > # ;'
     return None
 
@@ -405,15 +417,15 @@ def _future_rfc3339(value: str) -> str | None:
 
 
 def _group_reference(value: str) -> str | None:
-    if _GUID.match(value):
+    if GUID.match(value):
         return None
-    if not value.strip() or value != value.strip() or len(value) > 256 or _CONTROL.search(value):
+    if not value.strip() or value != value.strip() or len(value) > 256 or INVISIBLE.search(value):
         return "a group object id or display name (1 to 256 characters, no edge spaces)"
     return None
 
 
 def _user_reference(value: str) -> str | None:
-    if _GUID.match(value) or (_EMAIL.match(value) and len(value) <= 113):
+    if GUID.match(value) or (_EMAIL.match(value) and len(value) <= 113):
         return None
     return "a user object id or user principal name such as ada@contoso.com"
 

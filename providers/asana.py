@@ -26,7 +26,6 @@ from providers.http import (
 from providers.urls import url_problem
 
 SERVICE = "Asana SCIM"
-DEFAULT_SCIM_BASE_URL = "https://app.asana.com/api/1.0/scim"
 # A userName that cannot exist (RFC 2606 reserves .invalid): the filter query then proves the
 # token may read users without returning anyone's data, as Entra's Test Connection does.
 PROBE_USER_NAME = "asana-provisioning-connection-check@example.invalid"

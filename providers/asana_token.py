@@ -23,11 +23,12 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from providers.asana import DEFAULT_SCIM_BASE_URL, AsanaScimClient, TokenCheck
+from providers.asana import AsanaScimClient, TokenCheck
 from providers.base import ConfiguredProvider
 from providers.header_values import header_value_problem
 from providers.inputs import failure_for_https_url, failures, is_unknown
 from providers.redaction import digest
+from rules.asana import SCIM_TENANT_URL
 
 TOKEN_SETTING = "asanaToken"
 MAX_TOKEN_LENGTH = 4096
@@ -95,7 +96,7 @@ class AsanaServiceAccountTokenProvider(ConfiguredProvider):
         return UpdateResult(outs=self._validated(news["token"], news["scim_base_url"]))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        token, url = props.get("token"), props.get("scim_base_url") or DEFAULT_SCIM_BASE_URL
+        token, url = props.get("token"), props.get("scim_base_url") or SCIM_TENANT_URL
         if not isinstance(token, str) or not token:
             return ReadResult(None, {})
         check = self._check(token, url)
@@ -126,7 +127,7 @@ class AsanaServiceAccountTokenProvider(ConfiguredProvider):
 
 def _normalized_url(value: Any) -> Any:
     if value is None or value == "":
-        return DEFAULT_SCIM_BASE_URL
+        return SCIM_TENANT_URL
     if isinstance(value, str) and not is_unknown(value):
         return value.rstrip("/")  # not stripped of spaces: those are refused, not repaired
     return value

@@ -15,7 +15,6 @@ to the check after the write (`schema_lock`), so neither can undo the other.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,6 +41,7 @@ from providers.inputs import (
 )
 from providers.mapping_spec import from_wire, to_wire
 from providers.schema_lock import job_schema_lock
+from rules.identifiers import job_id_of
 
 _IDENTITY = ("service_principal_id", "job_id", "kind", "source_object", "target_object")
 _OTHER_WRITER = (
@@ -49,17 +49,10 @@ _OTHER_WRITER = (
     "outside this deployment (another stack or script managing the same job, or the portal); "
     "nothing was recorded for this resource: run `pulumi up` again"
 )
-_JOB_RESOURCE_ID = re.compile(r"/synchronization/jobs/([^/]+)$")
 
 
 class AttributeMappingError(Exception):
     """The mappings could not be applied; the message names them and the service's reason."""
-
-
-def job_id_of(value: str) -> str:
-    """The job id, also from the azuread resource id `/servicePrincipals/…/jobs/{id}`."""
-    match = _JOB_RESOURCE_ID.search(value)
-    return match.group(1) if match else value
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,12 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from providers.header_values import header_value_problem
-from providers.http import HttpPolicy
+from providers.http import (
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_READ_TIMEOUT_SECONDS,
+    DEFAULT_RETRY_BUDGET_SECONDS,
+    HttpPolicy,
+)
 from providers.urls import ALLOWED as URL_ALLOWED
 from providers.urls import (
     GRAPH_ROOT,
@@ -165,9 +170,13 @@ def resolve(
     endpoint = settings.https_url(f"{PROJECT}:graphEndpoint", GRAPH_ROOT) or cloud.graph_endpoint
     authority = settings.https_url(f"{PROJECT}:authorityHost", ORIGIN) or cloud.authority_host
     policy = HttpPolicy(
-        read_timeout=settings.number(f"{PROJECT}:httpTimeoutSeconds", 60.0, 1, 600),
-        max_retries=int(settings.number(f"{PROJECT}:maxRetries", 6, 0, 20)),
-        retry_budget_seconds=settings.number(f"{PROJECT}:retryBudgetSeconds", 120.0, 0, 3600),
+        read_timeout=settings.number(
+            f"{PROJECT}:httpTimeoutSeconds", DEFAULT_READ_TIMEOUT_SECONDS, 1, 600
+        ),
+        max_retries=int(settings.number(f"{PROJECT}:maxRetries", DEFAULT_MAX_RETRIES, 0, 20)),
+        retry_budget_seconds=settings.number(
+            f"{PROJECT}:retryBudgetSeconds", DEFAULT_RETRY_BUDGET_SECONDS, 0, 3600
+        ),
     )
     graph = GraphSettings(endpoint, authority, _credential(settings), policy)
     return ConnectionSettings(cloud=cloud, graph=graph, asana_policy=policy)

@@ -37,16 +37,22 @@ _MAX_ERROR_TEXT = 500
 _REDIRECT_STATUSES = range(300, 400)
 
 
+DEFAULT_READ_TIMEOUT_SECONDS = 60
+DEFAULT_MAX_RETRIES = 6
+DEFAULT_RETRY_BUDGET_SECONDS = 120
+"""The defaults of the stack settings httpTimeoutSeconds, maxRetries and retryBudgetSeconds."""
+
+
 @dataclass(frozen=True)
 class HttpPolicy:
     """Timeouts and retry limits; settable per stack for slow or heavily throttled tenants."""
 
     connect_timeout: float = 10.0
-    read_timeout: float = 60.0
-    max_retries: int = 6
+    read_timeout: float = DEFAULT_READ_TIMEOUT_SECONDS
+    max_retries: int = DEFAULT_MAX_RETRIES
     backoff_factor: float = 0.5
     backoff_max: float = 30.0
-    retry_budget_seconds: float = 120.0
+    retry_budget_seconds: float = DEFAULT_RETRY_BUDGET_SECONDS
 
     @property
     def timeout(self) -> tuple[float, float]:
@@ -67,7 +73,7 @@ class BoundedRetry(Retry):
     def __init__(
         self,
         *args: Any,
-        budget_seconds: float = 120.0,
+        budget_seconds: float = DEFAULT_RETRY_BUDGET_SECONDS,
         started_at: float | None = None,
         **kwargs: Any,
     ) -> None:

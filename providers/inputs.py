@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from pulumi.dynamic import CheckFailure
@@ -11,11 +10,8 @@ from pulumi.runtime.rpc import UNKNOWN
 
 from providers.urls import ALLOWED as URL_ALLOWED
 from providers.urls import BASE_URL, UrlRule, url_problem
+from rules.identifiers import GUID_EXAMPLE, NOT_VISIBLE_ASCII, is_guid, is_job_reference
 
-_GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
-# Anything but visible ASCII: whitespace, control characters, and letters from other scripts
-# (a look-alike, or the "…" a truncated copy leaves) in names that are plain identifiers.
-_NOT_VISIBLE_ASCII = re.compile(r"[^\x21-\x7e]")
 _MAX_WALK = 100_000
 
 
@@ -69,10 +65,8 @@ def failure_for_service_principal(value: Any) -> CheckFailure | None:
 def failure_for_guid(prop: str, value: Any, what: str) -> CheckFailure | None:
     if is_unknown(value):
         return None
-    if not isinstance(value, str) or not _GUID.match(value):
-        return CheckFailure(
-            prop, f"must be the {what} (a GUID such as 00000000-0000-0000-0000-000000000000)"
-        )
+    if not is_guid(value):
+        return CheckFailure(prop, f"must be the {what} (a GUID such as {GUID_EXAMPLE})")
     return None
 
 
@@ -82,24 +76,18 @@ def failure_for_name(prop: str, value: Any, what: str) -> CheckFailure | None:
         return None
     if not isinstance(value, str) or not value or len(value) > 256:
         return CheckFailure(prop, f"must be {what}: a non-empty string of at most 256 characters")
-    if _NOT_VISIBLE_ASCII.search(value):
+    if NOT_VISIBLE_ASCII.search(value):
         return CheckFailure(
             prop, f"must be {what} of visible ASCII characters (no spaces, controls or '…')"
         )
     return None
 
 
-_JOB_ID = re.compile(r"^[A-Za-z0-9._-]{1,256}$")
-_JOB_RESOURCE_ID = re.compile(
-    r"^/servicePrincipals/[0-9a-fA-F-]{36}/synchronization/jobs/[A-Za-z0-9._-]{1,256}$"
-)
-
-
 def failure_for_job_id(prop: str, value: Any) -> CheckFailure | None:
     """A job id (`asana.0a1b….uuid`) or the azuread job's resource id."""
     if is_unknown(value):
         return None
-    if not isinstance(value, str) or not (_JOB_ID.match(value) or _JOB_RESOURCE_ID.match(value)):
+    if not is_job_reference(value):
         return CheckFailure(
             prop,
             "must be a synchronization job id (letters, digits, '.', '-', '_') or "

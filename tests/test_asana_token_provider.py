@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from providers.asana import DEFAULT_SCIM_BASE_URL
 from providers.asana_token import AsanaServiceAccountTokenProvider, fingerprint
+from rules.asana import SCIM_TENANT_URL
 from tests.conftest import Tenant
 from tests.emulator import Emulator, Fault
 from tests.engine import UNKNOWN, EngineResource, ProviderError, ProviderServer, Secret
@@ -38,7 +38,7 @@ def test_first_preview_checks_the_token_offline(emulator: Emulator, server, tena
     checked, diff = resource.preview({"token": Secret(tenant.asana_token)})
 
     assert checked.failures == []
-    assert checked.inputs["scim_base_url"] == DEFAULT_SCIM_BASE_URL
+    assert checked.inputs["scim_base_url"] == SCIM_TENANT_URL
     assert diff is None
     assert emulator.requests == []
 

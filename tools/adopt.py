@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import sys
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from components.asana_app import COMPONENT_TYPE
 from providers.connection import CLOUDS, PROJECT, Cloud, ConfigError, resolve
 from providers.graph import GraphClient, synchronization_path
 from providers.http import ServiceError
+from rules.identifiers import is_guid
 from tools.adoption import (
     APP_NAME,
     Adoption,
@@ -34,7 +34,6 @@ from tools.new_stack import register
 from tools.stacks import ORDER_FILE, name_problem
 
 ROOT = Path(__file__).resolve().parent.parent
-_GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 
 
 def read_live_app(graph: GraphClient, name: str | None, object_id: str | None) -> LiveApp:
@@ -182,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if problem := name_problem(args.stack):
         parser.error(f"--stack: {problem}")
-    if args.object_id and not _GUID.match(args.object_id):
+    if args.object_id and not is_guid(args.object_id):
         parser.error("--object-id: a GUID")
     stack_file = args.stack_dir / f"Pulumi.{args.stack}.yaml"
     import_file = args.import_file or Path(f"adopt-{args.stack}-import.json")

@@ -14,7 +14,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from components.asana_app import COMPONENT_TYPE, assignment_name
-from components.asana_defaults import (
+from components.settings import Principal
+from providers import mapping_spec, schema_edit
+from providers.connection import PROJECT
+from providers.provisioning_template import TemplateLookupError, choose_template
+from rules.asana import (
     DEFAULT_APP_ROLE,
     DEFAULT_DELETION_THRESHOLD,
     SCIM_TENANT_URL,
@@ -22,10 +26,6 @@ from components.asana_defaults import (
     SSO_IDENTIFIER,
     SSO_REPLY_URL,
 )
-from components.settings import Principal
-from providers import mapping_spec, schema_edit
-from providers.connection import PROJECT
-from providers.provisioning_template import TemplateLookupError, choose_template
 
 APP_NAME = "asana"  # the component's name in __main__.py
 P = f"{PROJECT}:"

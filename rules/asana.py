@@ -1,4 +1,5 @@
-"""Asana facts in one place; sources in ../shared/reference/asana.md and its neighbours."""
+"""Asana facts in one place, each used by the settings, the providers and tools.adopt alike;
+their public sources are in docs/api-facts.md."""
 
 from __future__ import annotations
 
