@@ -22,8 +22,17 @@ import yaml
 
 from tests.e2e.engine import ROOT, cli_environment
 
-LINKED = ("__main__.py", "components", "providers", "scripts", "tools", "policies")
-"""What the program, the drift workflow and the README's commands read from the project."""
+LINKED = (
+    "__main__.py",
+    "policies",
+    *sorted(
+        path.name
+        for path in ROOT.iterdir()
+        if (path / "__init__.py").is_file() and path.name not in {"tests", "benchmarks"}
+    ),
+)
+"""What the program, the drift workflow and the README's commands read from the project: the
+program, the policy pack and every package of the product (components, providers, rules, …)."""
 DEFAULT_TIMEOUT_SECONDS = 600.0
 
 
