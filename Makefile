@@ -9,7 +9,7 @@ STACK ?= dev
 PULUMI_BACKEND_URL ?= file://$(CURDIR)/.pulumi-state
 export PULUMI_BACKEND_URL
 
-.PHONY: help venv engine demo test e2e lint preview drift bench stack clean
+.PHONY: help venv engine demo test e2e lint preview drift bench stack pulumi-yaml clean
 .DEFAULT_GOAL := help
 
 # `make help` lists every target whose line carries a `## ` description, so the list cannot
@@ -65,6 +65,9 @@ drift: venv engine ## the drift check of STACK (exit 0 none, 2 drift, 1 failed)
 stack: venv ## a new environment: make stack NAME=staging [AFTER=dev] [FROM=dev] (docs/environments.md)
 	$(BIN)/python -m tools.new_stack --name "$(NAME)" $(if $(AFTER),--after "$(AFTER)") \
 		$(if $(FROM),--from "$(FROM)")
+
+pulumi-yaml: venv ## write Pulumi.yaml's config block from components/settings.py (tests check it)
+	$(BIN)/python -m tools.pulumi_yaml
 
 clean: ## remove the virtual environments, caches, .demo and .e2e
 	rm -rf $(VENV) policies/venv .pytest_cache .ruff_cache .demo .e2e

@@ -12,6 +12,7 @@ import pytest
 # module run with `python -m` -> the module that holds its build_parser() and main()
 CLIS = {
     "tools.adopt": "tools.adopt",
+    "tools.pulumi_yaml": "tools.pulumi_yaml",
     "scripts.drift_check": "scripts.drift_check",
     "scripts.drift_report": "scripts.drift_report",
     "tests.emulator": "tests.emulator.__main__",

@@ -244,3 +244,16 @@ def test_readme_documents_every_setting():
 
     missing = [setting.name for setting in SETTINGS if f"`{setting.name}`" not in readme]
     assert missing == []
+
+
+def test_pulumi_yaml_is_what_make_pulumi_yaml_writes(tmp_path):
+    from tools import pulumi_yaml
+
+    stale = tmp_path / "Pulumi.yaml"
+    current = (PROJECT_ROOT / "Pulumi.yaml").read_text()
+    stale.write_text(current.replace("default: 120", "default: 9"))
+
+    assert pulumi_yaml.main(["--check"]) == 0
+    assert pulumi_yaml.main(["--check"], project_file=stale) == 1
+    assert pulumi_yaml.main([], project_file=stale) == 0
+    assert stale.read_text() == current
