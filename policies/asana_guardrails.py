@@ -27,6 +27,8 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UnknownValueError
 
+from rules.asana import SCIM_TENANT_URL as ASANA_SCIM_URL
+
 APP = "azuread:index/applicationFromTemplate:ApplicationFromTemplate"
 SERVICE_PRINCIPAL = "azuread:index/servicePrincipal:ServicePrincipal"
 ASSIGNMENT = "azuread:index/appRoleAssignment:AppRoleAssignment"
@@ -34,7 +36,6 @@ SECRET = "azuread:index/synchronizationSecret:SynchronizationSecret"
 JOB = "azuread:index/synchronizationJob:SynchronizationJob"
 TOKEN = "pulumi-python:dynamic/asana:ServiceAccountToken"
 MAPPINGS = "pulumi-python:dynamic/asana:ProvisioningAttributeMappings"
-ASANA_SCIM_URL = "https://app.asana.com/api/1.0/scim"
 PRINCIPAL_KINDS = "principalKinds"  # components.asana_app.PRINCIPAL_KINDS (the pack stands alone)
 
 
