@@ -5,11 +5,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 TOOLS := $(CURDIR)/.tools/bin
 STACK ?= dev
-# A local file state backend by default: no Pulumi Cloud account needed.
-PULUMI_BACKEND_URL ?= file://$(CURDIR)/.pulumi-state
-export PULUMI_BACKEND_URL
+# State: Pulumi.yaml's backend (.pulumi-state here, no Pulumi Cloud account needed) unless
+# PULUMI_BACKEND_URL is set, so `make` and `pulumi` typed in the same shell use the same stacks.
 
-.PHONY: venv engine demo test e2e lint preview drift bench clean
+.PHONY: venv engine demo test e2e lint preview drift bench clean docs
 
 $(BIN)/.installed-dev: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +53,12 @@ preview: venv engine
 # The drift check of one stack, exactly as the drift workflow runs it (0 none, 2 drift, 1 failed).
 drift: venv engine
 	PATH="$(TOOLS):$$PATH" $(BIN)/python -m scripts.drift_check --stack $(STACK)
+
+# docs/reliability.md from the matrices the tests record, and docs/configuration.md's settings
+# table from Pulumi.yaml (tests/test_reliability_doc.py and tests/test_docs.py check both).
+docs: venv
+	$(BIN)/python -m tests.config_reference docs/configuration.md
+	$(BIN)/python -m tests.reporting docs/reliability.md
 
 clean:
 	rm -rf $(VENV) policies/venv .pytest_cache .ruff_cache .demo .e2e
