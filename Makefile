@@ -5,18 +5,17 @@ VENV := .venv
 BIN := $(VENV)/bin
 TOOLS := $(CURDIR)/.tools/bin
 STACK ?= dev
-# A local file state backend by default: no Pulumi Cloud account needed.
-PULUMI_BACKEND_URL ?= file://$(CURDIR)/.pulumi-state
-export PULUMI_BACKEND_URL
+# State: Pulumi.yaml's backend (.pulumi-state here, no Pulumi Cloud account needed) unless
+# PULUMI_BACKEND_URL is set, so `make` and `pulumi` typed in the same shell use the same stacks.
 
-.PHONY: help venv engine demo test e2e lint preview drift bench stack pulumi-yaml clean
+.PHONY: help venv engine demo test e2e lint preview drift bench stack pulumi-yaml docs clean
 .DEFAULT_GOAL := help
 
 # `make help` lists every target whose line carries a `## ` description, so the list cannot
 # drift from the targets (tests/test_make.py checks that every .PHONY target has one).
 help: ## list the targets, one line each (this list; the default)
 	@awk -F ':.*## ' '/^[A-Za-z][A-Za-z0-9_-]*:.*## / { printf "  make %-8s %s\n", $$1, $$2 }' $(firstword $(MAKEFILE_LIST))
-	@echo "Variables: STACK (default dev), PULUMI_BACKEND_URL (default the local .pulumi-state/), PYTHON."
+	@echo "Variables: STACK (default dev), PULUMI_BACKEND_URL (default Pulumi.yaml's backend, .pulumi-state/), PYTHON."
 
 $(BIN)/.installed-dev: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -68,6 +67,12 @@ stack: venv ## a new environment: make stack NAME=staging [AFTER=dev] [FROM=dev]
 
 pulumi-yaml: venv ## write Pulumi.yaml's config block from components/settings.py (tests check it)
 	$(BIN)/python -m tools.pulumi_yaml
+
+# docs/reliability.md from the matrices the tests record, and docs/configuration.md's settings
+# table from Pulumi.yaml (tests/test_reliability_doc.py and tests/test_docs.py check both).
+docs: pulumi-yaml ## regenerate docs/configuration.md and docs/reliability.md (tests check both)
+	$(BIN)/python -m tests.config_reference docs/configuration.md
+	$(BIN)/python -m tests.reporting docs/reliability.md
 
 clean: ## remove the virtual environments, caches, .demo and .e2e
 	rm -rf $(VENV) policies/venv .pytest_cache .ruff_cache .demo .e2e

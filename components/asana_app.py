@@ -57,7 +57,8 @@ def assignment_name(app_name: str, principal: Principal) -> str:
 
 
 def notification_settings(provisioning: ProvisioningSettings) -> str:
-    """The `SyncNotificationSettings` secret value: a JSON string (graph-synchronization §1.6)."""
+    """The `SyncNotificationSettings` secret value: a JSON string (api-facts
+    graph-synchronization §1.6)."""
     return json.dumps(
         {
             "Enabled": provisioning.notify_on_failure,

@@ -5,7 +5,7 @@ to fix a violation. Enforcement is per environment: `config/dev.json` and `confi
 set each policy's level, and the prod-only rules are disabled in dev.
 
 Policies see secret values unwrapped and cannot tell whether a value was secret
-(../shared/reference/pulumi.md §4.3). So the token rule checks where the synchronization
+(docs/api-facts.md, pulumi §4.3). So the token rule checks where the synchronization
 secret's credentials come from (a dependency on the validated token resource), not the value.
 """
 

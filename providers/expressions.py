@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-# functions-for-customizing-application-data.md (graph-synchronization.md §2).
+# functions-for-customizing-application-data.md (api-facts graph-synchronization §2).
 FUNCTIONS = frozenset(
     {
         "Append",

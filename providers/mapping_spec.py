@@ -30,8 +30,8 @@ Problem = tuple[str, str]
 
 # Asana's user target attributes: exactly the table of Microsoft's Asana provisioning tutorial
 # (learn.microsoft.com/entra/identity/saas-apps/asana-provisioning-tutorial, ms.date 03/25/2025;
-# graph-synchronization.md §3.1). This is the offline first check a preview can make; before a
-# write, targets are checked again against the job's own schema (`schema_targets`).
+# api-facts graph-synchronization §3.1). This is the offline first check a preview can make;
+# before a write, targets are checked again against the job's own schema (`schema_targets`).
 _ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:"
 USER_TARGETS = frozenset(
     {
@@ -59,7 +59,7 @@ _REFUSED_USER_TARGETS = {
     "preferredLanguage": "Entra's Asana mapping dropped preferredLanguage on 05/23/2023",
 }
 GROUP_TARGETS = frozenset({"displayName", "members"})
-# Asana filters users on userName and teams on displayName only (asana.md §2).
+# Asana filters users on userName and teams on displayName only (api-facts asana §2).
 MATCHING_TARGET: Mapping[ObjectKind, str] = {"user": "userName", "group": "displayName"}
 DEFAULT_OBJECTS: Mapping[ObjectKind, str] = {"user": "User", "group": "Group"}
 

@@ -1,6 +1,6 @@
 """Read and change one object mapping of a Graph synchronization schema: plain dicts, no I/O.
 
-Graph replaces the whole schema on PUT (graph-synchronization.md §1.2), so every edit is a
+Graph replaces the whole schema on PUT (api-facts graph-synchronization §1.2), so every edit is a
 read-modify-write of the full document. These functions change only the object mapping they are
 pointed at, and within it only what the spec manages; every other rule, mapping, directory,
 metadata entry and unknown field comes back exactly as it went in.
@@ -230,7 +230,7 @@ def _int32(value: Any) -> int:
 
 
 def _source(spec: Mapping[str, Any], parsed: Mapping[str, Source]) -> dict[str, Any]:
-    """attributeMappingSource for a spec (graph-synchronization.md §2 shows each form); an
+    """attributeMappingSource for a spec (api-facts graph-synchronization §2 shows each form); an
     expression's is the one Graph's parser returned for it."""
     if "attribute" in spec:
         name = spec["attribute"]

@@ -1,5 +1,5 @@
 """The requests that read and write one job's synchronization schema, with the checks around
-them (graph-synchronization.md §1.1, §1.2, §2).
+them (api-facts graph-synchronization §1.1, §1.2, §2).
 
 * `write_checked`: PUT the whole document, then read it back and fail when what was written
   is not live. Graph's PUT takes no precondition (no ETag, and `version` is only "updated

@@ -6,7 +6,7 @@ free-text settings where such a value is a legitimate name (an injection-looking
 are accepted and passed on as plain data; the table says which. Every URL setting and input is
 also fed each class of URL that would send a credential elsewhere (tests/test_urls.py has them
 all), and a URL's password never appears in the error. Outcomes are printed at the end of the
-run (tests/reporting.py).
+run and written to docs/reliability.md by `make docs` (tests/reporting.py).
 """
 
 from __future__ import annotations
@@ -24,12 +24,10 @@ from providers.provisioning_template import ProvisioningTemplateProvider
 from tests.emulator import Emulator
 from tests.engine import EngineResource, ProviderServer, Secret
 from tests.program import run_program
-from tests.reporting import record
+from tests.reporting import record, table
 from tests.test_settings import SECRET_KEYS, VALID
 from tests.test_urls import BAD_URLS, PASSWORD, URL_SETTINGS, bad_url
 
-SETTINGS_TABLE = "Bad input: stack settings"
-INPUTS_TABLE = "Bad input: dynamic-resource inputs"
 INJECTION = "'; DROP TABLE users; --"
 TEMPLATE_INJECTION = "{{7*7}}$(id)`id`"
 UNICODE = "Asana\u202e\u0000"
@@ -137,6 +135,25 @@ CASES = (
     + [("graphEndpoint", "URL: version path", "https://graph.contoso.example/v1.0")]
 )
 
+SETTINGS_TABLE = table(
+    "Bad input: stack settings",
+    module=__name__,
+    cases=len(CASES),
+    about="""
+    Every stack setting, fed malformed values through the program under Pulumi's mocks:
+    refused before any resource is declared, the message naming the key, with no traceback and
+    no HTTP request. Free text where the value is a legitimate name is passed on as data; an
+    app role that is no role of the app is refused when compared with the app's roles. The
+    `URL:` columns feed every URL setting its own URL turned into each class that would send a
+    credential elsewhere (tests/test_urls.py has more, and checks the validator against what
+    `requests` really connects to); a URL's password never appears in the error. Character
+    classes (`ellipsis (…)`, `look-alike letters`) are refused except where a name may be
+    written in any script; lists and objects are also fed a `null` entry, nesting thousands of
+    levels deep and a value of several megabytes. An empty cell: the class does not apply to
+    the setting's type.
+    """,
+)
+
 
 @pytest.mark.parametrize(
     ("name", "value_class", "value"),
@@ -218,6 +235,18 @@ INPUT_CASES = [
     for prop in props
     for value_class in INPUT_VALUES
 ] + [("token", "scim_base_url", column) for column in URL_CLASSES]
+
+INPUTS_TABLE = table(
+    "Bad input: dynamic-resource inputs",
+    module=__name__,
+    cases=len(INPUT_CASES),
+    about="""
+    Every input of our dynamic resources, fed malformed values through the provider's `check`
+    over gRPC: refused naming the property, with no request sent. The token's `scim_base_url`
+    also gets every `URL:` class; a URL recorded in state before these checks existed is
+    refused by the SCIM client itself, before anything is sent.
+    """,
+)
 
 
 @pytest.fixture(scope="module")

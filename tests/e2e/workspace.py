@@ -130,21 +130,9 @@ class Workspace:
         return run
 
     def leftover_processes(self) -> list[str]:
-        """Processes still running with this workspace's environment (the CLI and every plugin
-        it starts inherit PULUMI_HOME), as "pid command" lines; none should outlive a run."""
-        marker = f"PULUMI_HOME={self.home}".encode()
-        found = []
-        for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit() or int(entry.name) == os.getpid():
-                continue
-            try:
-                if marker not in (entry / "environ").read_bytes().split(b"\0"):
-                    continue
-                command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-            except OSError:  # gone meanwhile, or not ours to read
-                continue
-            found.append(f"{entry.name} {command.strip()}")
-        return found
+        """Processes still running with this workspace's environment; none should outlive a
+        run."""
+        return leftover_processes(self.home)
 
     def shell(self, script: str, env: Mapping[str, str], timeout: float) -> CliRun:
         """Run a workflow step's `run:` script with bash, as GitHub Actions does."""
@@ -152,6 +140,24 @@ class Workspace:
         run = run_command(command, cwd=self.project, env={**self.env, **env}, timeout=timeout)
         self.runs.append(run)
         return run
+
+
+def leftover_processes(home: Path) -> list[str]:
+    """Processes still running with PULUMI_HOME=`home` (the CLI and every plugin it starts
+    inherit it), as "pid command" lines."""
+    marker = f"PULUMI_HOME={home}".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            if marker not in (entry / "environ").read_bytes().split(b"\0"):
+                continue
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:  # gone meanwhile, or not ours to read
+            continue
+        found.append(f"{entry.name} {command.strip()}")
+    return found
 
 
 def run_command(
