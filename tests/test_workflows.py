@@ -578,3 +578,19 @@ def test_ci_installs_the_cli_version_the_tests_run():
 
     assert pinned is not None and read.stdout.strip() == f"version={pinned.group(1)}"
     assert install["with"]["pulumi-version"] == "${{ steps.pin.outputs.version }}"
+
+
+@pytest.mark.parametrize(("backend", "selected"), [("", False), ("https://api.pulumi.com", True)])
+def test_ci_refuses_to_select_a_stack_without_a_shared_backend(tmp_path, backend, selected):
+    """Left empty, PULUMI_BACKEND_URL would mean Pulumi.yaml's folder of a fresh clone: a new,
+    empty state in which `up` would create a second app."""
+    action = load(ACTIONS / "pulumi-setup" / "action.yml")
+    step = find_step(action, "Select the stack (created when the backend does not have it yet)")
+    step = {**step, "env": {**step["env"], "PULUMI_BACKEND_URL": backend}}
+
+    run = run_step(step, tmp_path, {"inputs.stack": "dev", "inputs.asana-token": ""})
+
+    assert (run.exit_code == 0) is selected
+    assert bool(run.called("pulumi")) is selected
+    if not selected:
+        assert "PULUMI_BACKEND_URL is empty" in run.output
