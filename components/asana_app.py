@@ -17,11 +17,10 @@ import pulumi
 import pulumi_azuread as azuread
 
 from components.settings import Principal, ProvisioningSettings, SsoSettings, StackSettings
-from providers import redaction
 from providers.asana_token import AsanaServiceAccountToken
 from providers.attribute_mappings import ProvisioningAttributeMappings
 from providers.provisioning_template import ProvisioningTemplate
-from rules import asana
+from rules import asana, redaction
 from rules.identifiers import is_guid
 
 COMPONENT_TYPE = "asana-provisioning:index:AsanaEnterpriseApp"

@@ -4,7 +4,7 @@ Every problem is collected and reported together, each naming the full config ke
 received and what is allowed, so `pulumi preview` fails cleanly on bad input and nothing is
 half-applied. A value is never shown when its key was set with `--secret` (any key, not only the
 token) or when it is a URL carrying a user name or password. Structured values are bounded in
-depth and size (`providers.bounds`) before anything walks them. Pure: the raw configuration
+depth and size (`rules.bounds`) before anything walks them. Pure: the raw configuration
 comes in as a mapping.
 """
 
@@ -19,15 +19,15 @@ from typing import Any, Literal
 
 import pulumi
 
-from providers import bounds, http, mapping_spec
+from clients import http
+from clients.connection import PROJECT, ConfigError, ConnectionSettings, resolve
 from providers.asana_token import MAX_TOKEN_LENGTH, token_problem
-from providers.connection import PROJECT, ConfigError, ConnectionSettings, resolve
-from providers.mapping_spec import ObjectKind
-from providers.redaction import REDACTED, redact, string_leaves
-from providers.urls import ALLOWED as URL_ALLOWED
-from providers.urls import may_hold_credential, url_problem
-from rules import asana
+from rules import asana, bounds, mapping_spec
 from rules.identifiers import GUID, GUID_EXAMPLE, INVISIBLE
+from rules.mapping_spec import ObjectKind
+from rules.redaction import REDACTED, redact, string_leaves
+from rules.urls import ALLOWED as URL_ALLOWED
+from rules.urls import may_hold_credential, url_problem
 
 _EMAIL = re.compile(
     r"^[^@\s\"<>(),;:]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)+$"
@@ -375,7 +375,7 @@ def _app_role(value: str) -> str | None:
 
 
 def _https_url(value: str) -> str | None:
-    """Judged by `providers.urls`, as the providers judge the URLs they are given."""
+    """Judged by `rules.urls`, as the providers judge the URLs they are given."""
     problem = url_problem(value)
     return None if problem is None else f"{URL_ALLOWED}; this one {problem}"
 
@@ -480,7 +480,7 @@ class _Reader:
 
     def reject_oversized(self) -> None:
         """Refuses, before any other reading, a value too large or nested too deep to handle
-        (`providers.bounds`): it is then read as its default and reported once."""
+        (`rules.bounds`): it is then read as its default and reported once."""
         for setting in SETTINGS:
             value = self._config.get(setting.key)
             if isinstance(value, str):
@@ -548,7 +548,7 @@ class _Reader:
         return number
 
     def structured(self, name: str, value: Any) -> Any:
-        """`value` parsed when it is JSON text, within `providers.bounds`; NOT_SET (with the
+        """`value` parsed when it is JSON text, within `rules.bounds`; NOT_SET (with the
         problem recorded) when it cannot be read."""
         if not isinstance(value, str):
             return value

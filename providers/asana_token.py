@@ -23,12 +23,12 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from providers.asana import AsanaScimClient, TokenCheck
+from clients.asana import AsanaScimClient, TokenCheck
 from providers.base import ConfiguredProvider
-from providers.header_values import header_value_problem
 from providers.inputs import failure_for_https_url, failures, is_unknown
-from providers.redaction import digest
 from rules.asana import SCIM_TENANT_URL
+from rules.header_values import header_value_problem
+from rules.redaction import digest
 
 TOKEN_SETTING = "asanaToken"
 MAX_TOKEN_LENGTH = 4096

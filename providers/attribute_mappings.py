@@ -28,10 +28,10 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from providers import mapping_spec, schema_edit, schema_io, schema_targets
+from clients import schema_io
+from clients.graph import GraphClient
+from clients.http import ServiceError
 from providers.base import ConfiguredProvider
-from providers.graph import GraphClient
-from providers.http import ServiceError
 from providers.inputs import (
     contains_unknown,
     failure_for_job_id,
@@ -39,9 +39,10 @@ from providers.inputs import (
     failures,
     is_unknown,
 )
-from providers.mapping_spec import from_wire, to_wire
 from providers.schema_lock import job_schema_lock
+from rules import mapping_spec, schema_edit, schema_targets
 from rules.identifiers import job_id_of
+from rules.mapping_spec import from_wire, to_wire
 
 _IDENTITY = ("service_principal_id", "job_id", "kind", "source_object", "target_object")
 _OTHER_WRITER = (

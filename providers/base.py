@@ -7,7 +7,7 @@ from typing import Any
 
 from pulumi.dynamic import ConfigureRequest, ResourceProvider
 
-from providers.connection import ConnectionSettings, resolve, snapshot_config
+from clients.connection import ConnectionSettings, resolve, snapshot_config
 
 
 class ConfiguredProvider(ResourceProvider):

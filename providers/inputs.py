@@ -8,9 +8,9 @@ from pulumi.dynamic import CheckFailure
 from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN
 
-from providers.urls import ALLOWED as URL_ALLOWED
-from providers.urls import BASE_URL, UrlRule, url_problem
 from rules.identifiers import GUID_EXAMPLE, NOT_VISIBLE_ASCII, is_guid, is_job_reference
+from rules.urls import ALLOWED as URL_ALLOWED
+from rules.urls import BASE_URL, UrlRule, url_problem
 
 _MAX_WALK = 100_000
 
@@ -40,7 +40,7 @@ def contains_unknown(value: Any) -> bool:
 
 
 def failure_for_https_url(prop: str, value: Any, rule: UrlRule = BASE_URL) -> CheckFailure | None:
-    """The URL judged by `providers.urls`, the same rule the stack settings are held to."""
+    """The URL judged by `rules.urls`, the same rule the stack settings are held to."""
     if is_unknown(value):
         return None
     problem = url_problem(value, rule)

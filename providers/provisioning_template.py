@@ -19,15 +19,15 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from providers.base import ConfiguredProvider
-from providers.graph import (
+from clients.graph import (
     API_VERSION,
     SERVICE,
     GraphClient,
     collection_items,
     synchronization_path,
 )
-from providers.http import ServiceError
+from clients.http import ServiceError
+from providers.base import ConfiguredProvider
 from providers.inputs import (
     failure_for_name,
     failure_for_service_principal,

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from providers.credentials import shared_credential
+from clients.credentials import shared_credential
 from tests.emulator import Emulator
 from tests.emulator.asana_schema import asana_template_schema
 from tests.engine import PROJECT, ProviderServer, Secret

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from providers.attribute_mappings import ProvisioningAttributeMappingsProvider
-from providers.schema_edit import object_mapping
+from rules.schema_edit import object_mapping
 from tests.conftest import SERVICE_PRINCIPAL_ID
 from tests.emulator import Emulator
 from tests.engine import EngineResource, ProviderServer

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
+from clients.connection import CLOUDS, resolve
 from components.settings import load_settings
 from providers.attribute_mappings import ProvisioningAttributeMappingsProvider
-from providers.connection import CLOUDS, resolve
-from providers.schema_edit import object_mapping
+from rules.schema_edit import object_mapping
 from tests.conftest import ASANA_TEMPLATE, CLIENT_ID, TENANT_ID, Tenant
 from tests.emulator import Emulator
 from tests.engine import EngineResource, ProviderServer
@@ -382,9 +382,9 @@ def test_the_usage_names_the_module_and_every_cloud_the_providers_accept(capsys)
     assert "exit status:" in usage
 
 
-def test_the_clouds_in_the_usage_are_the_readme_s():
-    """One line per cloud in the usage (its first name), each named in the README."""
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+def test_the_clouds_in_the_usage_are_the_documented_ones():
+    """One line per cloud in the usage (its first name), each named in the adoption guide."""
+    readme = (ROOT / "docs" / "adopt.md").read_text(encoding="utf-8")
     first_names = [names[0] for names in adopt.cloud_groups()]
 
     assert len(first_names) == len(set(CLOUDS.values()))

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from providers.attribute_mappings import ProvisioningAttributeMappingsProvider
-from providers.schema_edit import object_mapping
+from rules.schema_edit import object_mapping
 from tests.conftest import ASANA_TEMPLATE, SERVICE_PRINCIPAL_ID, StartServer
 from tests.emulator import Emulator, Fault
 from tests.emulator.expression_parser import parse

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from providers import bounds
+from rules import bounds
 
 
 def test_json_nested_thousands_of_levels_deep_is_refused_before_the_decoder_recurses():

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from providers.connection import ConfigError, resolve, snapshot_config
+from clients.connection import ConfigError, resolve, snapshot_config
 
 TENANT = {"azuread:tenantId": "t-1", "azuread:clientId": "c-1"}
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from providers import expressions
+from rules import expressions
 from tests.conftest import SERVICE_PRINCIPAL_ID
 from tests.emulator import Emulator
 from tests.emulator.asana_schema import asana_template_schema

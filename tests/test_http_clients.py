@@ -6,10 +6,10 @@ import time
 
 import pytest
 
-from providers.asana import AsanaScimClient
-from providers.connection import ConnectionSettings, resolve
-from providers.graph import GraphClient, synchronization_path
-from providers.http import ServiceError
+from clients.asana import AsanaScimClient
+from clients.connection import ConnectionSettings, resolve
+from clients.graph import GraphClient, synchronization_path
+from clients.http import ServiceError
 from tests.conftest import CLIENT_ID, SERVICE_PRINCIPAL_ID, TENANT_ID, Tenant
 from tests.emulator import Emulator, Fault
 

@@ -7,10 +7,10 @@ import json
 
 import pytest
 
+from clients.connection import ConfigError, resolve
 from components.settings import SettingsError
 from providers.attribute_mappings import ProvisioningAttributeMappingsProvider
-from providers.bounds import MAX_DEPTH, MAX_TEXT_CHARS
-from providers.connection import ConfigError, resolve
+from rules.bounds import MAX_DEPTH, MAX_TEXT_CHARS
 from tests.conftest import SERVICE_PRINCIPAL_ID
 from tests.emulator import Emulator
 from tests.engine import UNKNOWN, EngineResource, ProviderServer, Secret

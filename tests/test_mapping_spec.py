@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from providers import expressions
-from providers.mapping_spec import GROUP_TARGETS, USER_TARGETS, normalize
+from rules import expressions
+from rules.mapping_spec import GROUP_TARGETS, USER_TARGETS, normalize
 
 ACTIVE = 'Switch([IsSoftDeleted], , "False", "True", "True", "False")'
 USER_NAME = {"target": "userName", "attribute": "userPrincipalName", "matchingPriority": 1}

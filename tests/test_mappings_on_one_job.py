@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from providers.schema_edit import object_mapping
+from rules.schema_edit import object_mapping
 from tests.conftest import ASANA_TEMPLATE, SERVICE_PRINCIPAL_ID
 from tests.emulator import Emulator, Fault
 from tests.engine import ProviderError, ProviderServer

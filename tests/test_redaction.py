@@ -9,8 +9,8 @@ from urllib.parse import quote
 import pytest
 import requests
 
-from providers.http import error_text
-from providers.redaction import REDACTED, redact, string_leaves
+from clients.http import error_text
+from rules.redaction import REDACTED, redact, string_leaves
 
 TOKEN = "2/1204123412341234/5506550655065506:0123456789abcdef0123456789abcdef"
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from providers import schema_edit
-from providers.mapping_spec import normalize
+from rules import schema_edit
+from rules.mapping_spec import normalize
 from tests.emulator.asana_schema import asana_template_schema
 from tests.emulator.expression_parser import parse
 

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from providers import schema_targets
-from providers.mapping_spec import normalize
-from providers.schema_edit import SchemaEditError
+from rules import schema_targets
+from rules.mapping_spec import normalize
+from rules.schema_edit import SchemaEditError
 from tests.emulator.asana_schema import asana_template_schema
 
 ORGANIZATION = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:organization"

@@ -9,11 +9,11 @@ import json
 import pytest
 from pulumi.dynamic import ResourceProvider
 
+from clients.connection import ConfigError, CredentialSpec, GraphSettings, resolve
+from clients.credentials import shared_credential
+from clients.http import HttpPolicy
 from components.settings import SETTINGS, SettingsError
 from providers.asana_token import AsanaServiceAccountTokenProvider
-from providers.connection import ConfigError, CredentialSpec, GraphSettings, resolve
-from providers.credentials import shared_credential
-from providers.http import HttpPolicy
 from providers.provisioning_template import ProvisioningTemplateProvider
 from tests.conftest import CLIENT_ID, SERVICE_PRINCIPAL_ID, TENANT_ID, StartServer, Tenant
 from tests.emulator import Emulator, Fault

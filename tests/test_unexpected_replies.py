@@ -8,10 +8,10 @@ import json
 
 import pytest
 
-from providers.asana import AsanaScimClient
-from providers.connection import ConnectionSettings, resolve
-from providers.graph import GraphClient, synchronization_path
-from providers.http import ServiceError
+from clients.asana import AsanaScimClient
+from clients.connection import ConnectionSettings, resolve
+from clients.graph import GraphClient, synchronization_path
+from clients.http import ServiceError
 from providers.provisioning_template import ProvisioningTemplateProvider, TemplateLookupError
 from tests.conftest import CLIENT_ID, SERVICE_PRINCIPAL_ID, TENANT_ID, Tenant
 from tests.emulator import Emulator, Fault
@@ -214,7 +214,7 @@ def test_a_schema_with_no_object_mappings_names_the_request(
 def test_a_reply_cut_off_on_the_wire_is_named():
     import requests
 
-    from providers.http import HttpPolicy, transport_error
+    from clients.http import HttpPolicy, transport_error
 
     error = transport_error(
         "Asana SCIM",

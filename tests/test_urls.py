@@ -1,6 +1,6 @@
 """Every URL we take from the user is judged by the parser that sends the requests.
 
-`providers/urls.py` is the one validator; the stack settings (scimTenantUrl, graphEndpoint,
+`rules/urls.py` is the one validator; the stack settings (scimTenantUrl, graphEndpoint,
 authorityHost, ssoSignOnUrl, ssoIdentifier, ssoReplyUrl), the provider connection settings and
 the token resource's `scim_base_url` input all use it, so each class of bad URL is refused in
 each place, naming the key, before any request (or credential) leaves.
@@ -13,12 +13,12 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
+from clients.asana import AsanaScimClient
+from clients.connection import ConfigError, resolve
+from clients.http import HttpPolicy, ServiceError
 from components.settings import SettingsError, load_settings
-from providers.asana import AsanaScimClient
 from providers.asana_token import AsanaServiceAccountTokenProvider
-from providers.connection import ConfigError, resolve
-from providers.http import HttpPolicy, ServiceError
-from providers.urls import GRAPH_ROOT, ORIGIN, url_problem
+from rules.urls import GRAPH_ROOT, ORIGIN, url_problem
 from tests.conftest import Tenant
 from tests.emulator import Emulator
 from tests.test_settings import SECRET_KEYS, VALID

@@ -17,10 +17,10 @@ from pathlib import Path
 
 import yaml
 
+from clients.connection import CLOUDS, PROJECT, Cloud, ConfigError, resolve
+from clients.graph import GraphClient, synchronization_path
+from clients.http import ServiceError
 from components.asana_app import COMPONENT_TYPE
-from providers.connection import CLOUDS, PROJECT, Cloud, ConfigError, resolve
-from providers.graph import GraphClient, synchronization_path
-from providers.http import ServiceError
 from rules.identifiers import is_guid
 from tools.adoption import (
     APP_NAME,
@@ -123,7 +123,7 @@ exit status:
 
 def cloud_groups() -> list[list[str]]:
     """The national clouds `--environment` takes, from the one list the providers use
-    (providers.connection.CLOUDS): the names of each cloud, sorted, one list per cloud."""
+    (clients.connection.CLOUDS): the names of each cloud, sorted, one list per cloud."""
     names: dict[Cloud, list[str]] = {}
     for name, cloud in CLOUDS.items():
         names.setdefault(cloud, []).append(name)

@@ -13,11 +13,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from clients.connection import PROJECT
 from components.asana_app import COMPONENT_TYPE, assignment_name
 from components.settings import Principal
-from providers import mapping_spec, schema_edit
-from providers.connection import PROJECT
 from providers.provisioning_template import TemplateLookupError, choose_template
+from rules import mapping_spec, schema_edit
 from rules.asana import (
     DEFAULT_APP_ROLE,
     DEFAULT_DELETION_THRESHOLD,

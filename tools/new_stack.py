@@ -22,7 +22,7 @@ from pathlib import Path
 
 import yaml
 
-from providers.connection import PROJECT
+from clients.connection import PROJECT
 from tools.stacks import (
     ORDER_FILE,
     ROOT,

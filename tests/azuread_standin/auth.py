@@ -22,7 +22,7 @@ from typing import Any
 
 import requests
 
-from providers.http import HttpPolicy, error_text
+from clients.http import HttpPolicy, error_text
 from tests.azuread_standin.errors import GraphError
 from tests.azuread_standin.tls import ca_bundle
 

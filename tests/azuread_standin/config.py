@@ -23,7 +23,7 @@ from typing import Any
 
 import requests
 
-from providers.http import HttpPolicy
+from clients.http import HttpPolicy
 from tests.azuread_standin.errors import ConfigurationError
 from tests.azuread_standin.tls import ca_bundle
 from tests.azuread_standin.wire import UNKNOWN, reveal

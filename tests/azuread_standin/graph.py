@@ -1,7 +1,7 @@
 """The stand-in's Microsoft Graph client: every request with a timeout and bounded retries.
 
 Throttling (429) and unavailability (503) are retried for every method, other 5xx for idempotent
-methods, honouring Retry-After within a total budget (`providers.http.BoundedRetry`,
+methods, honouring Retry-After within a total budget (`clients.http.BoundedRetry`,
 https://learn.microsoft.com/graph/throttling). On top of that, the upstream provider repeats
 some requests that fail only because Entra ID is eventually consistent (its `RetryFunc`s, e.g.
 409 and 403 on synchronization calls); callers pass `retry_when` for those, and the stand-in
@@ -22,7 +22,7 @@ from urllib.parse import parse_qsl, quote
 
 import requests
 
-from providers.http import attempts_made, error_text, redact
+from clients.http import attempts_made, error_text, redact
 from tests.azuread_standin.auth import ClientSecretCredential
 from tests.azuread_standin.errors import Cancelled, GraphError
 from tests.azuread_standin.settings import StandinSettings

@@ -13,7 +13,7 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
-from providers.http import build_session
+from clients.http import build_session
 from tests.azuread_standin.auth import ClientSecretCredential, token_claims
 from tests.azuread_standin.config import ProviderConfig, resolve_endpoints
 from tests.azuread_standin.context import Caller, Context, NamedLocks

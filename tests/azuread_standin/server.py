@@ -29,7 +29,7 @@ from google.rpc import status_pb2
 from pulumi.runtime._grpc_settings import _GRPC_CHANNEL_OPTIONS
 from pulumi.runtime.proto import plugin_pb2, provider_pb2, provider_pb2_grpc
 
-from providers.http import redact
+from clients.http import redact
 from tests.azuread_standin import PLUGIN_VERSION, STANDIN_NAME
 from tests.azuread_standin.errors import PartialFailure, StandinError
 from tests.azuread_standin.functions import FUNCTIONS

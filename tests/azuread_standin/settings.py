@@ -14,7 +14,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from providers.http import HttpPolicy
+from clients.http import HttpPolicy
 
 UPSTREAM_CONFIRMATIONS = 5
 """`ContinuousTargetOccurence` of every upstream wait."""

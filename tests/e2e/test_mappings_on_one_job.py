@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from providers.schema_edit import object_mapping
+from rules.schema_edit import object_mapping
 from tests.e2e.portal import Deployed
 from tests.e2e.stacks import named_principals, shipped_settings
 from tests.e2e.tenant import PROJECT, LocalTenant

@@ -14,9 +14,9 @@ from urllib.parse import quote
 import requests
 from azure.core.exceptions import ClientAuthenticationError
 
-from providers.connection import GraphSettings
-from providers.credentials import shared_credential
-from providers.http import (
+from clients.connection import GraphSettings
+from clients.credentials import shared_credential
+from clients.http import (
     ServiceError,
     SessionClient,
     is_redirect,

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from providers.schema_edit import SchemaEditError, find_object_mapping
+from rules.schema_edit import SchemaEditError, find_object_mapping
 
 
 def target_attributes(schema: Mapping[str, Any], source: str, target: str) -> list[str]:

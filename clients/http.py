@@ -26,7 +26,7 @@ from urllib3.exceptions import MaxRetryError, ResponseError
 from urllib3.response import BaseHTTPResponse
 from urllib3.util.retry import Retry
 
-from providers.redaction import redact
+from rules.redaction import redact
 
 # The service has said it did not process the request: safe to repeat for any method.
 _NOT_PROCESSED_STATUSES = frozenset({429, 503})

@@ -22,7 +22,7 @@ from azure.identity import (
     ManagedIdentityCredential,
 )
 
-from providers.connection import ConfigError, CredentialSpec, GraphSettings, unreadable
+from clients.connection import ConfigError, CredentialSpec, GraphSettings, unreadable
 
 # Audience Entra expects in a federated (workload identity) assertion.
 _FEDERATION_AUDIENCE = "api://AzureADTokenExchange"

@@ -18,7 +18,7 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
-from providers.mapping_spec import ACTIONS, source_of
+from rules.mapping_spec import ACTIONS, source_of
 
 Schema = dict[str, Any]
 Source = Mapping[str, Any]

@@ -19,8 +19,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from providers.graph import API_VERSION, SERVICE, GraphClient, synchronization_path
-from providers.http import ServiceError
+from clients.graph import API_VERSION, SERVICE, GraphClient, synchronization_path
+from clients.http import ServiceError
 
 Schema = dict[str, Any]
 

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from providers.http import (
+from clients.http import (
     HttpPolicy,
     ServiceError,
     SessionClient,
@@ -23,7 +23,7 @@ from providers.http import (
     status_error,
     transport_error,
 )
-from providers.urls import url_problem
+from rules.urls import url_problem
 
 SERVICE = "Asana SCIM"
 # A userName that cannot exist (RFC 2606 reserves .invalid): the filter query then proves the

@@ -14,15 +14,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from providers.header_values import header_value_problem
-from providers.http import (
+from clients.http import (
     DEFAULT_MAX_RETRIES,
     DEFAULT_READ_TIMEOUT_SECONDS,
     DEFAULT_RETRY_BUDGET_SECONDS,
     HttpPolicy,
 )
-from providers.urls import ALLOWED as URL_ALLOWED
-from providers.urls import (
+from rules.header_values import header_value_problem
+from rules.urls import ALLOWED as URL_ALLOWED
+from rules.urls import (
     GRAPH_ROOT,
     ORIGIN,
     REQUEST_URL,

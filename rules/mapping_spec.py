@@ -23,7 +23,7 @@ import re
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from providers import expressions
+from rules import expressions
 
 ObjectKind = Literal["user", "group"]
 Problem = tuple[str, str]
