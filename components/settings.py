@@ -212,6 +212,11 @@ SETTINGS: tuple[Setting, ...] = (
 _BY_NAME = {setting.name: setting for setting in SETTINGS}
 
 
+def is_object_id(value: str) -> bool:
+    """Whether `value` is a directory object id (a GUID)."""
+    return bool(_GUID.match(value))
+
+
 @dataclass(frozen=True)
 class Principal:
     """An assignment: by object id, or by a name that is looked up at deployment."""
@@ -223,7 +228,7 @@ class Principal:
 
     @property
     def is_object_id(self) -> bool:
-        return bool(_GUID.match(self.reference))
+        return is_object_id(self.reference)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,129 @@
+"""Provision one user or group on demand, as the portal's "Provision on demand" does: the
+requests (tools/on_demand_report.py reads the reply).
+
+Reads the subject (`GET /users/{upn-or-id}`, `GET /groups/{id}` or `GET /groups?$filter=
+displayName eq '…'`) and the job's schema (for the rule id), then posts `provisionOnDemand`.
+Microsoft limits that action to "5 requests per 10 seconds": `RateLimiter` keeps this process
+under it, and a 429 that still comes back is waited out by `GraphClient`'s retry, which honours
+Retry-After within the stack's retry budget (providers/http.py).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import quote
+
+from components.settings import is_object_id
+from providers.graph import GraphClient, synchronization_path
+from providers.http import ServiceError
+from tools.on_demand_report import (
+    OnDemandError,
+    OnDemandResult,
+    Subject,
+    choose_rule,
+    parse_reply,
+    request_body,
+)
+
+ON_DEMAND_CALLS = 5
+ON_DEMAND_PERIOD_SECONDS = 10.0
+"""provisionOnDemand's documented rate limit: 5 requests per 10 seconds."""
+
+
+class RateLimiter:
+    """At most `calls` starts in any window of `period` seconds (a sliding window)."""
+
+    def __init__(
+        self,
+        calls: int = ON_DEMAND_CALLS,
+        period: float = ON_DEMAND_PERIOD_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._calls = calls
+        self._period = period
+        self._clock = clock
+        self._sleep = sleep
+        self._started: deque[float] = deque()
+        self._lock = threading.Lock()
+
+    def wait(self) -> float:
+        """Block until one more call fits in the window; returns how long it waited."""
+        with self._lock:
+            now = self._clock()
+            waited = 0.0
+            while self._started and now - self._started[0] >= self._period:
+                self._started.popleft()
+            if len(self._started) >= self._calls:
+                waited = self._period - (now - self._started[0])
+                self._sleep(waited)
+                now = self._clock()
+                self._started.popleft()
+            self._started.append(now)
+            return waited
+
+
+ON_DEMAND_LIMITER = RateLimiter()
+"""One limiter per process: the limit is Graph's, whatever calls it."""
+
+
+def resolve_subject(graph: GraphClient, reference: str) -> Subject:
+    """A user by user principal name or object id, or a group by object id or display name."""
+    if "@" in reference:
+        user = _get_or_none(graph, f"/users/{quote(reference, safe='@')}")
+        if user is None:
+            raise OnDemandError(f"no user has the user principal name {reference!r}")
+        return _user(user)
+    if is_object_id(reference):
+        user = _get_or_none(graph, f"/users/{reference}")
+        if user is not None:
+            return _user(user)
+        group = _get_or_none(graph, f"/groups/{reference}")
+        if group is not None:
+            return Subject(str(group["id"]), "Group", str(group.get("displayName") or reference))
+        raise OnDemandError(f"no user or group has the object id {reference}")
+    literal = reference.replace("'", "''")
+    groups = graph.get_all("/groups", {"$filter": f"displayName eq '{literal}'"})
+    if len(groups) != 1:
+        found = "no group" if not groups else f"{len(groups)} groups"
+        raise OnDemandError(
+            f"{found} named {reference!r}; give a user principal name, or a group's object id"
+        )
+    return Subject(str(groups[0]["id"]), "Group", str(groups[0].get("displayName") or reference))
+
+
+def _user(user: dict[str, Any]) -> Subject:
+    return Subject(str(user["id"]), "User", str(user.get("userPrincipalName") or user["id"]))
+
+
+def _get_or_none(graph: GraphClient, path: str) -> dict[str, Any] | None:
+    try:
+        return graph.get(path)
+    except ServiceError as error:
+        if error.status == 404:
+            return None
+        raise
+
+
+def provision(
+    graph: GraphClient,
+    service_principal_id: str,
+    job_id: str,
+    subjects: list[Subject],
+    limiter: RateLimiter = ON_DEMAND_LIMITER,
+) -> list[OnDemandResult]:
+    """Provision each subject in turn with the job's own rule for its kind; the schema is read
+    once. A subject whose reply cannot be read raises OnDemandError."""
+    schema = graph.get(synchronization_path(service_principal_id, "jobs", job_id, "schema"))
+    path = synchronization_path(service_principal_id, "jobs", job_id, "provisionOnDemand")
+    results = []
+    for subject in subjects:
+        rule = choose_rule(schema, subject.object_type)
+        limiter.wait()
+        reply = graph.post(path, request_body(rule, subject))
+        results.append(parse_reply(reply, subject, rule))
+    return results
