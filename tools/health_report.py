@@ -268,6 +268,8 @@ def _identity(value: Any) -> str:
     if not isinstance(value, Mapping):
         return ""
     name, object_id = text_or_none(value.get("displayName")), text_or_none(value.get("id"))
+    if not name and not object_id:
+        return ""
     kind = text_or_none(value.get("identityType"))
     kind = kind.rsplit(":", 1)[-1] if kind else None
     inside = " ".join(part for part in (kind, object_id) if part)

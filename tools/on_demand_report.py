@@ -212,7 +212,7 @@ def _step(step: Mapping[str, Any], object_type: ObjectType) -> Step:
 # ----- rendering -----
 
 
-def rendertext_or_none(result: OnDemandResult) -> str:
+def render_text(result: OnDemandResult) -> str:
     """The steps the way the portal's "Provision on demand" shows them."""
     subject = result.subject
     lines = [
