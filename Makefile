@@ -55,5 +55,11 @@ preview: venv engine
 drift: venv engine
 	PATH="$(TOOLS):$$PATH" $(BIN)/python -m scripts.drift_check --stack $(STACK)
 
+# The provisioning health of one stack: job status and recent provisioning logs (0 healthy,
+# 2 unhealthy, 1 failed); docs/health.md.
+.PHONY: health
+health: venv engine
+	PATH="$(TOOLS):$$PATH" $(BIN)/python -m tools.health --stack $(STACK)
+
 clean:
 	rm -rf $(VENV) policies/venv .pytest_cache .ruff_cache .demo .e2e
