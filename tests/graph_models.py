@@ -28,6 +28,9 @@ What msgraph-sdk cannot judge, and how this helper copes:
   an enum, so unknown keys fail).
 * Beta-only properties (`samlMetadataUrl` of a servicePrincipal, which the azuread provider
   reads from /beta) are unknown to the v1.0 models: do not judge beta bodies with them.
+* Open types (`OPEN_TYPES`: detailsInfo) may carry any property.
+* Enum members named after a Python keyword (provisioningStepType `import`, msgraph-sdk's
+  `Import_`) are dropped by kiota's name lookup; such a value is accepted when it is a member.
 * Nulls are not type-checked (kiota reads null as "unset" for every type), and a property the
   model declares but Graph would not return by default is not noticed.
 """
@@ -39,6 +42,7 @@ import binascii
 import enum
 import importlib
 import json
+import keyword
 import re
 import uuid
 from datetime import datetime
@@ -51,6 +55,7 @@ from kiota_serialization_json.json_serialization_writer import JsonSerialization
 from msgraph.generated.application_templates.item.instantiate.instantiate_post_request_body import (
     InstantiatePostRequestBody,
 )
+from msgraph.generated.models.details_info import DetailsInfo
 from msgraph.generated.models.o_data_errors.o_data_error import ODataError
 from msgraph.generated.service_principals.item.add_token_signing_certificate.add_token_signing_certificate_post_request_body import (  # noqa: E501
     AddTokenSigningCertificatePostRequestBody,
@@ -84,6 +89,11 @@ ACTIONS: dict[str, type[Parsable]] = {
 
 ERROR = "error"
 """The name of Graph's error envelope ({"error": {"code", "message", "innerError"}})."""
+
+OPEN_TYPES: tuple[type[Parsable], ...] = (DetailsInfo,)
+"""Graph's open types, whose properties are whatever the service puts there (detailsInfo: the
+`details` of provisioning steps, identities and systems in the provisioning logs); their
+`additional_data` is not a problem."""
 
 _COLLECTION_KEYS = frozenset(
     ["@odata.context", "@odata.nextLink", "@odata.count", "@odata.deltaLink", "value"]
@@ -173,6 +183,8 @@ def _unknown_properties(instance: object, path: str, problems: list[str]) -> Non
     if not isinstance(instance, Parsable):
         return
     extra = getattr(instance, "additional_data", None) or {}
+    if isinstance(instance, OPEN_TYPES):
+        extra = {}
     for key in extra:
         if "@odata." not in key:
             problems.append(f"{path}.{key}: not a property of {type(instance).__name__}")
@@ -190,9 +202,12 @@ def _compare(original: Any, written: Any, parsed: Any, path: str, problems: list
             problems.append(f"{path}: an object where the model declares {_kind(written)}")
             return
         for key, value in original.items():
-            if "@odata." not in key:
-                attribute = getattr(parsed, _snake(key), None)
-                _compare(value, written.get(key), attribute, f"{path}.{key}", problems)
+            if "@odata." in key:
+                continue
+            if written.get(key) is None and _mangled_enum_value(parsed, key, value):
+                continue
+            attribute = getattr(parsed, _snake(key), None)
+            _compare(value, written.get(key), attribute, f"{path}.{key}", problems)
         return
     if isinstance(original, list):
         if not isinstance(written, list) or len(written) != len(original):
@@ -265,6 +280,35 @@ def _flags_enum_value(original: Any, parsed: Any) -> bool:
         return False
     members = [token.strip() for token in original.split(",")]
     return all(isinstance(p, enum.Enum) for p in parsed) and [p.value for p in parsed] == members
+
+
+def _mangled_enum_value(parent: Any, key: str, value: Any) -> bool:
+    """A member of an enum whose Python name kiota mangled (`Import_ = "import"` of
+    provisioningStepType, because `import` is a keyword): kiota looks members up by name, so
+    it drops the value Graph sends, but the value is valid."""
+    if not isinstance(value, str) or parent is None:
+        return False
+    annotation = next(
+        (
+            klass.__annotations__.get(_snake(key))
+            for klass in type(parent).__mro__
+            if _snake(key) in getattr(klass, "__annotations__", {})
+        ),
+        None,
+    )
+    found = re.fullmatch(r"Optional\[(\w+)\]", str(annotation or ""))
+    try:
+        enum_class = graph_model(found[1]) if found else None
+    except ValueError:
+        return False
+    if not (isinstance(enum_class, type) and issubclass(enum_class, enum.Enum)):
+        return False
+    members = {member.value: member.name for member in enum_class}
+    return (
+        value in members
+        and members[value].endswith("_")
+        and keyword.iskeyword(members[value][:-1].lower())
+    )
 
 
 def _snake(key: str) -> str:

@@ -369,9 +369,65 @@ def _synchronization(emu: Emulator, graph: JudgedGraph, sp: str) -> None:
             model="parseExpressionResponse",
         )
     graph.call("POST", f"{base}/jobs/{job}/schema/parseExpression", expect=400, sent={})
+    _provisioning(emu, graph, sp, job, token)
     graph.call("DELETE", f"{base}/jobs/{job}/schema", expect=204)
     graph.call("DELETE", f"{base}/jobs/{job}", expect=204)
     graph.call("GET", f"{base}/jobs/{job}", expect=404)
+
+
+def _provisioning(emu: Emulator, graph: JudgedGraph, sp: str, job: str, token: str) -> None:
+    """A cycle, the job status it leaves (active, then quarantined), the provisioning logs and
+    provision on demand, as tools.health reads and drives them."""
+    base = f"/v1.0/servicePrincipals/{sp}/synchronization/jobs/{job}"
+    graph.call("POST", f"{base}/start", expect=204)
+    emu.run_provisioning_cycle(sp, job)
+    graph.call("GET", base, expect=200, model="synchronizationJob")
+    logs = graph.call(
+        "GET",
+        "/v1.0/auditLogs/provisioning",
+        expect=200,
+        model="provisioningObjectSummary",
+        params={"$filter": f"servicePrincipal/id eq '{sp}'", "$top": "1"},
+    )
+    assert "@odata.nextLink" in logs
+    graph.call("GET", logs["@odata.nextLink"], expect=200, model="provisioningObjectSummary")
+    graph.call(
+        "GET",
+        "/v1.0/auditLogs/provisioning",
+        expect=400,
+        params={"$filter": "contains(jobId, 'asana')"},
+    )
+    user = logs["value"][0]["sourceIdentity"]["id"]
+    rule = emu.schema(sp, job)["synchronizationRules"][0]["id"]
+    graph.call(
+        "POST",
+        f"{base}/provisionOnDemand",
+        expect=200,
+        sent={
+            "parameters": [
+                {"subjects": [{"objectId": user, "objectTypeName": "Group"}], "ruleId": rule}
+            ]
+        },
+        sent_model="synchronizationJob.provisionOnDemand",
+        model="stringKeyStringValuePair",
+    )
+    graph.call(
+        "POST",
+        f"{base}/provisionOnDemand",
+        expect=400,
+        sent={
+            "parameters": [
+                {
+                    "subjects": [{"objectId": user, "objectTypeName": "Group"}],
+                    "ruleId": "no-such-rule",
+                }
+            ]
+        },
+    )
+    emu.revoke_scim_token(token)
+    emu.run_provisioning_cycle(sp, job)
+    graph.call("GET", base, expect=200, model="synchronizationJob")
+    emu.add_scim_token(token)
 
 
 def _seeded_enterprise_app(emu: Emulator, graph: JudgedGraph) -> None:

@@ -21,16 +21,18 @@ from .faults import Fault, FaultQueue
 from .graph import Graph
 from .identity import DEFAULT_ROLES, Identity
 from .metadata import Metadata
+from .provisioning_facade import ProvisioningFacade
 from .requestlog import RecordedRequest, RequestLog
 from .scim import Scim
 from .server import HOST, TlsServer
 from .tls import TlsSetup, create_tls
 
 
-class Emulator(DirectoryFacade):
+class Emulator(DirectoryFacade, ProvisioningFacade):
     """A running emulator; create it with `Emulator.start()` and end it with `stop()`. The
     directory helpers (groups, users, gallery apps, portal edits, snapshots) come from
-    `DirectoryFacade`."""
+    `DirectoryFacade`, the provisioning hooks (job status, cycles, logs, export failures) from
+    `ProvisioningFacade`."""
 
     def __init__(self, tls: TlsSetup, server: TlsServer) -> None:
         """Use `Emulator.start()`; this wires the services to an already bound server."""

@@ -1,7 +1,9 @@
 """Microsoft Graph (v1.0, and the few beta reads the azuread provider makes) behind one token
 check and one router: synchronization (`synchronization.py`), the gallery and applications
 (`applications.py`), service principals (`service_principals.py`), app role assignments
-(`app_role_assignments.py`) and users and groups (`principals.py`), all over one tenant store.
+(`app_role_assignments.py`), users and groups (`principals.py`), the provisioning logs
+(`provisioning_logs.py`) and provision on demand (`provision_on_demand.py`), all over one tenant
+store; `provisioning_cycle.py` plays the provisioning service that fills the logs.
 """
 
 from __future__ import annotations
@@ -19,6 +21,9 @@ from .graphreply import Reply, error, with_headers
 from .identity import Identity
 from .messages import JsonObject, Request, Response
 from .principals import Principals
+from .provision_on_demand import ProvisionOnDemand
+from .provisioning_cycle import Provisioner
+from .provisioning_logs import ProvisioningLogs
 from .routing import Router
 from .scim import Scim
 from .service_principals import ServicePrincipals
@@ -53,13 +58,22 @@ class Graph:
         self.service_principals = ServicePrincipals(base_url, self.tenant, identity, self.gallery)
         self.assignments = AppRoleAssignments(base_url, self.tenant)
         self.principals = Principals(base_url, self.tenant)
+        self.provisioning_logs = ProvisioningLogs(base_url, identity)
+        self.provisioner = Provisioner(
+            self.tenant, scim, self.provisioning_logs, identity.home_tenant
+        )
+        self.on_demand = ProvisionOnDemand(
+            base_url, self.synchronization, self.provisioner, identity
+        )
         self._router = Router(
             [
                 *self.synchronization.routes(),
+                *self.on_demand.routes(),
                 *self.applications.routes(),
                 *self.service_principals.routes(),
                 *self.assignments.routes(),
                 *self.principals.routes(),
+                *self.provisioning_logs.routes(),
             ]
         )
 
@@ -117,6 +131,9 @@ class Graph:
 
     def clear(self) -> None:
         self.tenant.clear()
+        self.provisioning_logs.clear()
+        self.provisioner.clear()
+        self.on_demand.clear()
 
     # ----- Backend protocol -----
 

@@ -26,9 +26,12 @@ DEFAULT_ROLES = (
     "Synchronization.ReadWrite.All",
     "Group.Read.All",
     "User.Read.All",
+    "AuditLog.Read.All",
 )
-"""The Graph application permissions the README asks the deploying principal to have; they
-appear as the token's `roles` claim (the emulator does not enforce them)."""
+"""The Graph application permissions the README asks the deploying principal to have, plus
+AuditLog.Read.All, which reading the provisioning logs (the health check) needs; they appear as
+the token's `roles` claim. Only the provisioning logs enforce theirs (provisioning_logs.py):
+register an app with `roles` lacking AuditLog.Read.All to get Graph's 403 there."""
 
 _FAULT_ERRORS: dict[int, tuple[str, int, str]] = {
     400: (
@@ -96,6 +99,11 @@ class Identity:
     def issued(self, token: str) -> bool:
         """Whether this emulator issued `token`; Graph accepts only such tokens."""
         return token in self._issued
+
+    def home_tenant(self) -> str:
+        """The tenant the emulated directory belongs to: the first registered app's (the
+        all-zero GUID before any registration)."""
+        return next(iter(self._registrations), ("00000000-0000-0000-0000-000000000000", ""))[0]
 
     def caller(self, token: str) -> Caller | None:
         """Who an issued token was issued to (None for a token this emulator did not issue)."""

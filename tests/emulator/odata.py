@@ -88,7 +88,7 @@ def conjunction_filter(
         return []
     by_lower_name = {name.lower(): name for name in filterable}
     result: list[Equals] = []
-    for part in _split_and(clause):
+    for part in split_and(clause):
         found = _EQUALS.fullmatch(part) or _EQUALS_BOOLEAN.fullmatch(part)
         if found is None:
             if _EQUALS_START.match(part):
@@ -112,7 +112,7 @@ def conjunction_filter(
     return result
 
 
-def _split_and(clause: str) -> list[str]:
+def split_and(clause: str) -> list[str]:
     """Split on ` and ` outside string literals (a quoted name may contain " and ")."""
     parts: list[str] = []
     start = 0

@@ -17,6 +17,7 @@ from .routing import Router
 
 PATH = "/api/1.0/scim"
 USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
+GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group"
 LIST_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 
 _USERNAME_FILTER = re.compile(r'\s*userName\s+eq\s+"((?:[^"\\]|\\.)*)"\s*', re.IGNORECASE)
@@ -37,10 +38,13 @@ class Scim:
         self.base_url = base_url + PATH
         self._tokens: set[str] = set()
         self._users: dict[str, JsonObject] = {}
+        self._groups: dict[str, JsonObject] = {}
         self._router = Router(
             [
                 ("GET", f"{PATH}/Users", self._list_users),
                 ("GET", f"{PATH}/Users/{{user}}", self._get_user),
+                ("GET", f"{PATH}/Groups", self._list_groups),
+                ("GET", f"{PATH}/Groups/{{group}}", self._get_group),
             ]
         )
 
@@ -62,7 +66,7 @@ class Scim:
         if any(user["userName"].lower() == user_name.lower() for user in self._users.values()):
             raise ValueError(f"user {user_name!r} already exists")
         user_id = str(secrets.randbelow(9 * 10**15) + 10**15)  # Asana gids are long digit strings
-        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        now = _now()
         user: JsonObject = {
             "schemas": [USER_SCHEMA],
             "id": user_id,
@@ -81,9 +85,46 @@ class Scim:
         self._users[user_id] = user
         return copy.deepcopy(user)
 
+    def users(self) -> list[JsonObject]:
+        """Every user, copied, oldest first."""
+        return copy.deepcopy(list(self._users.values()))
+
+    def groups(self) -> list[JsonObject]:
+        """Every group (Asana team), copied, oldest first."""
+        return copy.deepcopy(list(self._groups.values()))
+
+    def replace_user(self, user_id: str, resource: JsonObject) -> JsonObject:
+        """PUT-style replace of a user's attributes (its id and meta.created stay)."""
+        return _replace(self._users[user_id], resource)
+
+    def add_group(self, display_name: str, members: list[str]) -> JsonObject:
+        """Create a team: `members` are SCIM user ids (POST /Groups)."""
+        if any(g["displayName"] == display_name for g in self._groups.values()):
+            raise ValueError(f"group {display_name!r} already exists")
+        group_id = str(secrets.randbelow(9 * 10**15) + 10**15)
+        now = _now()
+        group: JsonObject = {
+            "schemas": [GROUP_SCHEMA],
+            "id": group_id,
+            "displayName": display_name,
+            "members": [{"value": member} for member in members],
+            "meta": {
+                "resourceType": "Group",
+                "created": now,
+                "lastModified": now,
+                "location": f"{self.base_url}/Groups/{group_id}",
+            },
+        }
+        self._groups[group_id] = group
+        return copy.deepcopy(group)
+
+    def replace_group(self, group_id: str, resource: JsonObject) -> JsonObject:
+        return _replace(self._groups[group_id], resource)
+
     def clear(self) -> None:
         self._tokens.clear()
         self._users.clear()
+        self._groups.clear()
 
     # ----- Backend protocol -----
 
@@ -142,6 +183,39 @@ class Scim:
         if found is None:
             return _error(404, "Not Found")
         return Response(200, copy.deepcopy(found))
+
+    def _list_groups(self, request: Request) -> Response:
+        groups = list(self._groups.values())
+        return Response(
+            200,
+            {
+                "schemas": [LIST_SCHEMA],
+                "totalResults": len(groups),
+                "startIndex": 1,
+                "itemsPerPage": len(groups),
+                "Resources": copy.deepcopy(groups),
+            },
+        )
+
+    def _get_group(self, request: Request, group: str) -> Response:
+        found = self._groups.get(group)
+        if found is None:
+            return _error(404, "Not Found")
+        return Response(200, copy.deepcopy(found))
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _replace(stored: JsonObject, resource: JsonObject) -> JsonObject:
+    """Replace every attribute but id, schemas and meta (whose lastModified moves)."""
+    kept = {key: stored[key] for key in ("id", "schemas", "meta")}
+    stored.clear()
+    stored.update(copy.deepcopy(resource))
+    stored.update(kept)
+    stored["meta"]["lastModified"] = _now()
+    return copy.deepcopy(stored)
 
 
 def _error(status: int, message: str) -> Response:

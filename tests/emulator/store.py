@@ -18,11 +18,17 @@ from .messages import JsonObject
 @dataclass
 class SyncJob:
     """A job's public JSON, its live schema, and restart criteria kept out of that JSON
-    (the real job has no field for them)."""
+    (the real job has no field for them). `watermark` (object id -> the source state last
+    processed), `escrows` (object ids whose export failed, retried each cycle) and
+    `provisioned` (object ids the job has in the target) are the service's memory between
+    incremental cycles; restart forgets the watermark."""
 
     resource: JsonObject
     schema: JsonObject
     restarts: list[JsonObject | None] = field(default_factory=list)
+    watermark: dict[str, str] = field(default_factory=dict)
+    escrows: set[str] = field(default_factory=set)
+    provisioned: set[str] = field(default_factory=set)
 
 
 @dataclass

@@ -21,6 +21,7 @@ from .routing import Handler
 from .schema_rules import undefined_targets
 from .scim import Scim
 from .store import SyncJob, SyncState, Tenant
+from .sync_status import new_status, paused, reset_scopes, restarted, started
 
 _SYNC = "/v1.0/servicePrincipals/{sp}/synchronization"
 
@@ -181,10 +182,16 @@ class Synchronization:
         del self._tenant.synchronization[sp_id].jobs[job_id]
 
     def pause_job(self, sp_id: str, job_id: str) -> None:
-        _set_state(self._job_state(sp_id, job_id).resource, "Paused")
+        _pause(self._job_state(sp_id, job_id).resource)
 
     def start_job(self, sp_id: str, job_id: str) -> None:
-        _set_state(self._job_state(sp_id, job_id).resource, "Active")
+        _start(self._job_state(sp_id, job_id).resource)
+
+    def set_status(self, sp_id: str, job_id: str, status: JsonObject) -> None:
+        """Replace the job's `status` (a synchronizationStatus) as the service would have."""
+        if not isinstance(status, dict):
+            raise ValueError("status must be a synchronizationStatus object")
+        self._job_state(sp_id, job_id).resource["status"] = copy.deepcopy(status)
 
     def _principal_state(self, sp_id: str) -> SyncState:
         try:
@@ -226,61 +233,66 @@ class Synchronization:
         return ok(request, principal.jobs[job_id].resource, status=201)
 
     def _get_job(self, request: Request, sp: str, job: str) -> Response:
-        return ok(request, self._job(request, sp, job).resource)
+        return ok(request, self.job_for(request, sp, job).resource)
 
     def _delete_job(self, request: Request, sp: str, job: str) -> Response:
-        self._job(request, sp, job)
+        self.job_for(request, sp, job)
         self.delete_job(sp, job)
         return no_content(request)
 
     def _start(self, request: Request, sp: str, job: str) -> Response:
-        resource = self._job(request, sp, job).resource
-        _set_state(resource, "Active")
-        resource["status"]["quarantine"] = None  # "the quarantine status is cleared"
+        _start(self.job_for(request, sp, job).resource)
         return no_content(request)
 
     def _pause(self, request: Request, sp: str, job: str) -> Response:
-        _set_state(self._job(request, sp, job).resource, "Paused")
+        _pause(self.job_for(request, sp, job).resource)
         return no_content(request)
 
     def _restart(self, request: Request, sp: str, job: str) -> Response:
-        state = self._job(request, sp, job)
+        """Restart re-processes every object ("Force the job to start over"): the watermark
+        goes, escrows go with `Escrows` or a full restart, and `QuarantineState` lifts
+        quarantine (sync_status.restarted)."""
+        state = self.job_for(request, sp, job)
         body = {} if request.body is None else request.body  # criteria are optional
         criteria = body.get("criteria") if isinstance(body, dict) else None
         if not isinstance(body, dict) or not isinstance(criteria, dict | None):
             raise Reply(error(400, "BadRequest", "Invalid restart criteria.", request))
+        try:
+            scopes = reset_scopes(criteria)
+        except ValueError as problem:
+            raise Reply(error(400, "BadRequest", str(problem), request)) from None
         state.restarts.append(copy.deepcopy(criteria))
+        state.watermark.clear()
+        if scopes & {"Escrows", "Full"}:
+            state.escrows.clear()
+        state.resource["status"] = restarted(state.resource["status"], scopes)
         return no_content(request)
 
     def _validate(self, request: Request, sp: str, job: str) -> Response:
-        self._job(request, sp, job)
+        self.job_for(request, sp, job)
         body = request.body if isinstance(request.body, dict) else {}
         if body.get("useSavedCredentials") is True:
             credentials = self._tenant.synchronization[sp].secrets
         else:
             credentials = _pairs_to_dict(body.get("credentials") or [], request)
-        base_address = credentials.get("BaseAddress", "")
-        if base_address.rstrip("/") != self._scim.base_url.rstrip("/"):
-            detail = f"Could not reach a SCIM endpoint at the tenant URL '{base_address}'."
-        elif not self._scim.accepts(credentials.get("SecretToken", "")):
-            detail = "The tenant URL answered 401 Unauthorized: the secret token was rejected."
-        else:
+        detail = credential_problem(self._scim, credentials)
+        if detail is None:
             return no_content(request)
         raise Reply(
             error(
                 400,
                 "BadRequest",
                 "Failed to connect to the target application. Error code: "
-                f"SystemForCrossDomainIdentityManagementCredentialValidationUnavailable. {detail}",
+                f"{CREDENTIAL_ERROR_CODE}. {detail}",
                 request,
             )
         )
 
     def _get_schema(self, request: Request, sp: str, job: str) -> Response:
-        return ok(request, self._job(request, sp, job).schema)
+        return ok(request, self.job_for(request, sp, job).schema)
 
     def _put_schema(self, request: Request, sp: str, job: str) -> Response:
-        state = self._job(request, sp, job)
+        state = self.job_for(request, sp, job)
         document = request.body
         if not isinstance(document, dict) or not isinstance(
             document.get("synchronizationRules"), list
@@ -302,7 +314,7 @@ class Synchronization:
         return no_content(request)
 
     def _delete_schema(self, request: Request, sp: str, job: str) -> Response:
-        state = self._job(request, sp, job)
+        state = self.job_for(request, sp, job)
         template = self._tenant.synchronization[sp].templates[state.resource["templateId"]]
         state.schema = copy.deepcopy(template["schema"])
         return no_content(request)
@@ -312,7 +324,7 @@ class Synchronization:
         it cannot parse is still a 200, with `parsingSucceeded: false` and the reason in
         `error` (expression_parser.py says what is and is not confirmed). Evaluation against a
         `testInputObject` is not emulated: `evaluationSucceeded` stays false."""
-        self._job(request, sp, job)
+        self.job_for(request, sp, job)
         body = request.body if isinstance(request.body, dict) else None
         if body is None or not isinstance(body.get("expression"), str):
             raise Reply(
@@ -378,7 +390,8 @@ class Synchronization:
             raise resource_not_found(request, sp)
         return principal
 
-    def _job(self, request: Request, sp: str, job: str) -> SyncJob:
+    def job_for(self, request: Request, sp: str, job: str) -> SyncJob:
+        """The job a route names, or Graph's 404 for an unknown principal or job."""
         state = self._principal(request, sp).jobs.get(job)
         if state is None:
             raise Reply(
@@ -391,6 +404,21 @@ class Synchronization:
             f"{self._base_url}/v1.0/$metadata#servicePrincipals('{sp}')/synchronization/{segment}"
         )
         return {"@odata.context": context, "value": items}
+
+
+CREDENTIAL_ERROR_CODE = "SystemForCrossDomainIdentityManagementCredentialValidationUnavailable"
+"""The error code the service reports when the tenant URL or secret token does not work."""
+
+
+def credential_problem(scim: Scim, credentials: dict[str, str]) -> str | None:
+    """Why `BaseAddress`/`SecretToken` would not reach the emulated Asana SCIM (None: they
+    work); shared by validateCredentials, the provisioning cycle and provision on demand."""
+    base_address = credentials.get("BaseAddress", "")
+    if base_address.rstrip("/") != scim.base_url.rstrip("/"):
+        return f"Could not reach a SCIM endpoint at the tenant URL '{base_address}'."
+    if not scim.accepts(credentials.get("SecretToken", "")):
+        return "The tenant URL answered 401 Unauthorized: the secret token was rejected."
+    return None
 
 
 def template_map(templates: list[JsonObject]) -> dict[str, JsonObject]:
@@ -407,28 +435,20 @@ def _new_job_resource(job_id: str, template_id: str) -> JsonObject:
         "id": job_id,
         "templateId": template_id,
         "schedule": {"expiration": None, "interval": "PT40M", "state": "Disabled"},
-        "status": {
-            "code": "NotRun",
-            "countSuccessiveCompleteFailures": 0,
-            "escrowsPruned": False,
-            "lastExecution": None,
-            "lastSuccessfulExecution": None,
-            "lastSuccessfulExecutionWithExports": None,
-            "progress": [],
-            "quarantine": None,
-            "steadyStateFirstAchievedTime": "0001-01-01T00:00:00Z",
-            "steadyStateLastAchievedTime": "0001-01-01T00:00:00Z",
-            "synchronizedEntryCountByType": [],
-            "troubleshootingUrl": None,
-        },
+        "status": new_status(),
         "synchronizationJobSettings": [],
     }
 
 
-def _set_state(resource: JsonObject, state: str) -> None:
-    """Start and pause move schedule.state and status.code together ("Active"/"Paused")."""
-    resource["schedule"]["state"] = state
-    resource["status"]["code"] = state
+def _start(resource: JsonObject) -> None:
+    """Start moves schedule.state and status.code to Active and clears quarantine."""
+    resource["schedule"]["state"] = "Active"
+    resource["status"] = started(resource["status"])
+
+
+def _pause(resource: JsonObject) -> None:
+    resource["schedule"]["state"] = "Paused"
+    resource["status"] = paused(resource["status"])
 
 
 def _new_version() -> str:
