@@ -19,26 +19,23 @@ from typing import Any
 import pytest
 
 from providers.credentials import shared_credential
-from tests.conftest import ASANA_TEMPLATE, CLIENT_ID, TENANT_ID, Tenant
+from tests import health_sample
+from tests.conftest import CLIENT_ID, TENANT_ID, Tenant
 from tests.emulator import Emulator
 from tests.emulator.faults import Fault
 from tests.emulator.provisioning_logs import provisioning_entry
+from tests.health_tenant import (
+    ADA,
+    GRACE,
+    SP,
+    P,
+    pulumi_config,
+    seed_asana_app,
+    stack_outputs,
+)
 from tests.reporting import record
 from tools import health
 
-SP = "7c1d2e3f-4a5b-4c6d-8e9f-0a1b2c3d4e5f"
-APP_OBJECT = "2b3c4d5e-6f70-4812-9a3b-4c5d6e7f8091"
-APP_ID = "a1b2c3d4-e5f6-4789-8abc-def012345678"
-USER_ROLE = "18d14569-c3bd-439b-9a66-3a2aee01d14f"
-ROLES = [
-    {"id": USER_ROLE, "displayName": "User", "value": None, "description": "User",
-     "allowedMemberTypes": ["User"], "isEnabled": True, "origin": "Application"},
-]  # fmt: skip
-ADA = "11111111-2222-4333-8444-555555555551"
-ALAN = "11111111-2222-4333-8444-555555555552"
-GRACE = "11111111-2222-4333-8444-555555555553"
-TEAM = "22222222-3333-4444-8555-666666666661"
-P = "asana-provisioning:"
 REQUESTS_TABLE = "Graph requests of one health check"
 READ_ONLY_CLIENT = "5e4d3c2b-1a09-4876-8543-210fedcba987"
 
@@ -59,50 +56,12 @@ class Stack:
 
 @pytest.fixture
 def stack(trust_emulator: Emulator, tenant: Tenant) -> Stack:
-    """The Asana app as `pulumi up` leaves it: Ada and Alan assigned directly, the team
-    assigned with Grace in it, the job's secrets saved and the job started."""
-    emulator = trust_emulator
-    emulator.add_enterprise_app(
-        SP,
-        app_object_id=APP_OBJECT,
-        app_id=APP_ID,
-        display_name="Asana",
-        application_template_id=None,
-        app_roles=ROLES,
-        templates=[ASANA_TEMPLATE],
+    """The app as `pulumi up` leaves it (tests/health_tenant.py)."""
+    job_id = seed_asana_app(trust_emulator, tenant.asana_token)
+    config = pulumi_config(
+        trust_emulator, TENANT_ID, CLIENT_ID, tenant.client_secret, tenant.asana_token
     )
-    emulator.add_user("ada@contoso.com", "Ada Lovelace", user_id=ADA)
-    emulator.add_user("alan@contoso.com", "Alan Turing", user_id=ALAN)
-    emulator.add_user("grace@contoso.com", "Grace Hopper", user_id=GRACE)
-    emulator.add_group("Asana Team", group_id=TEAM, members=[GRACE])
-    for principal, kind, name in ((ADA, "User", "Ada Lovelace"), (TEAM, "Group", "Asana Team")):
-        emulator.add_app_role_assignment(
-            SP, principal_id=principal, principal_type=kind,
-            principal_display_name=name, app_role_id=USER_ROLE,
-        )  # fmt: skip
-    job_id = emulator.create_job(SP, "asana")
-    emulator.set_secrets(
-        SP, {"BaseAddress": emulator.scim_base_url, "SecretToken": tenant.asana_token}
-    )
-    emulator.start_job(SP, job_id)
-    config = {
-        "azuread:tenantId": {"value": TENANT_ID, "secret": False},
-        "azuread:clientId": {"value": CLIENT_ID, "secret": False},
-        "azuread:clientSecret": {"value": tenant.client_secret, "secret": True},
-        f"{P}asanaToken": {"value": tenant.asana_token, "secret": True},
-        f"{P}graphEndpoint": {"value": emulator.graph_url, "secret": False},
-        f"{P}authorityHost": {"value": emulator.authority_host, "secret": False},
-        f"{P}httpTimeoutSeconds": {"value": "5", "secret": False},
-        f"{P}maxRetries": {"value": "3", "secret": False},
-        f"{P}retryBudgetSeconds": {"value": "5", "secret": False},
-    }
-    outputs = {
-        "servicePrincipalObjectId": SP,
-        "provisioningJobId": f"/servicePrincipals/{SP}/synchronization/jobs/{job_id}",
-        "provisioningLogsPage": "https://entra.microsoft.com/#view/Microsoft_AAD_IAM/"
-        f"ManagedAppMenuBlade/~/ProvisioningActivity/appId/{APP_ID}/objectId/{SP}",
-    }
-    return Stack(emulator, tenant, job_id, config, outputs)
+    return Stack(trust_emulator, tenant, job_id, config, stack_outputs(job_id))
 
 
 @dataclass(frozen=True)
@@ -263,7 +222,8 @@ def test_without_auditlog_read_all_the_check_fails_naming_the_permission(stack: 
         run.stdout
     )
     assert (
-        run.title == "Provisioning check of dev failed: no permission to read the provisioning logs"
+        run.title
+        == "Provisioning check of dev failed: no permission for reading the provisioning logs"
     )
     assert "Status: Active" in run.stdout  # what could be read is still shown
     assert secret not in run.stdout + run.stderr + run.markdown
@@ -286,7 +246,7 @@ def test_throttling_past_the_retry_budget_fails_the_check(stack: Stack, run_heal
     run = run_health()
 
     assert run.status == 1
-    assert "Graph kept throttling the read of the provisioning logs" in run.stdout
+    assert "Graph kept throttling reading the provisioning logs" in run.stdout
     assert "retry budget" in run.stdout
     assert run.title == "Provisioning check of dev failed: throttled"
 
@@ -460,6 +420,16 @@ def test_six_subjects_stay_under_graphs_rate_limit(stack: Stack, run_health):
 
     assert run.status == 0, run.stdout
     assert run.stdout.count("Provision on demand: user ada@contoso.com") == 6
-    posts = [r for r in stack.emulator.requests if r.method == "POST"]
+    posts = [r for r in stack.emulator.requests if r.service == "graph" and r.method == "POST"]
     assert [r.status for r in posts] == [200] * 6
     assert time.monotonic() - started >= 9.0
+
+
+# ----- the documented sample -----
+
+
+def test_the_sample_report_in_docs_health_md_is_what_the_tool_prints():
+    """Regenerate with `.venv/bin/python -m tests.health_sample --write`."""
+    assert health_sample.stable(health_sample.generate()) == health_sample.stable(
+        health_sample.documented()
+    )

@@ -194,13 +194,13 @@ def test_a_quarantined_job_is_unhealthy_with_reason_times_and_error_in_the_repor
     assert "UNHEALTHY" in text
     assert "in quarantine since 2025-03-04 11:20:09 UTC" in text
     assert "reason EncounteredQuarantineException" in text
-    assert "2 quarantine(s) in a series begun 2025-03-04 05:20:09 UTC" in text
+    assert "attempt 2 of a series begun 2025-03-04 05:20:09 UTC" in text
     assert "next attempt 2025-03-04 23:20:09 UTC" in text
     assert "the secret token was rejected" in text
-    assert "2 run(s) failed completely" in text
+    assert "the job's last 2 runs failed completely" in text
     assert render_title(report) == (
         "Provisioning of dev is unhealthy: in quarantine (EncounteredQuarantineException); "
-        "2 failed run(s) in a row"
+        "2 failed runs in a row"
     )
 
 
@@ -218,7 +218,7 @@ def test_successive_complete_failures_alone_make_the_job_unhealthy():
     report = report_for(job("Active", countSuccessiveCompleteFailures=1))
 
     assert report.status == UNHEALTHY
-    assert report.findings[0].label == "1 failed run(s) in a row"
+    assert report.findings[0].label == "1 failed run in a row"
 
 
 def test_a_failed_last_execution_alone_makes_the_job_unhealthy():
@@ -297,7 +297,7 @@ def test_a_truncated_log_is_said_in_the_report():
 
 
 def test_a_check_that_could_not_read_is_never_healthy_even_if_the_job_looks_fine():
-    problem = Finding("no permission to read the provisioning logs", "needs AuditLog.Read.All")
+    problem = Finding("no permission for reading the provisioning logs", "needs AuditLog.Read.All")
 
     report = judge("dev", SP, parse_job(job()), None, RUNNING, problems=[problem])
 

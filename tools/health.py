@@ -158,22 +158,23 @@ def stack_target(pulumi: str, stack: str) -> Target:
 # ----- Graph -----
 
 
-def graph_problem(error: ServiceError, what: str, permissions: str) -> Finding:
-    """What a failed read means for the operator: the permission to grant, the retry budget
-    that ran out, or the service that could not be reached."""
+def graph_problem(error: ServiceError, doing: str, permissions: str) -> Finding:
+    """What a failed request means for the operator: the permission to grant, the retry
+    budget that ran out, or the service that could not be reached. `doing` names the step,
+    e.g. "reading the provisioning logs"."""
     if error.status == 403:
         return Finding(
-            f"no permission to read {what}",
-            f"Graph refused to read {what} (HTTP 403): the identity needs the application "
+            f"no permission for {doing}",
+            f"Graph refused {doing} (HTTP 403): the identity needs the application "
             f"permission {permissions}, with admin consent. {error}",
         )
     if error.status == 401:
         return Finding("credentials refused", f"Graph did not accept the credentials: {error}")
     if error.status == 429:
-        return Finding("throttled", f"Graph kept throttling the read of {what}: {error}")
+        return Finding("throttled", f"Graph kept throttling {doing}: {error}")
     if error.status is None:
-        return Finding("Graph unreachable", f"could not read {what}: {error}")
-    return Finding(f"could not read {what}", f"could not read {what}: {error}")
+        return Finding("Graph unreachable", f"{doing} got no answer: {error}")
+    return Finding(f"{doing} failed", f"{doing} failed: {error}")
 
 
 def read_job(graph: GraphClient, target: Target) -> JobStatus | None:
@@ -230,7 +231,7 @@ def check(
         try:
             job = read_job(graph, target)
         except ServiceError as error:
-            problems.append(graph_problem(error, "the provisioning job", JOB_PERMISSIONS))
+            problems.append(graph_problem(error, "reading the provisioning job", JOB_PERMISSIONS))
         except (ReportError, TemplateLookupError) as error:
             problems.append(Finding("job not identified", str(error)))
         since = now - timedelta(hours=hours)
@@ -238,7 +239,7 @@ def check(
         try:
             log = read_log(graph, target.service_principal_id, since, hours)
         except ServiceError as error:
-            problems.append(graph_problem(error, "the provisioning logs", LOG_PERMISSIONS))
+            problems.append(graph_problem(error, "reading the provisioning logs", LOG_PERMISSIONS))
     expectations = Expectations(settings.job_running, settings.health.max_failures)
     return judge(
         stack,
@@ -387,8 +388,7 @@ def on_demand(
     except (CheckError, OnDemandError) as error:
         message = f"provision on demand failed: {error}"
     except ServiceError as error:
-        what = "the subject, the job's schema or provisionOnDemand"
-        hint = graph_problem(error, what, ON_DEMAND_PERMISSIONS)
+        hint = graph_problem(error, "provisioning on demand", ON_DEMAND_PERMISSIONS)
         message = f"provision on demand failed: {hint.detail}"
     else:
         write(

@@ -15,7 +15,6 @@ from tools.health_report import (
     LogSummary,
     Report,
     display_time,
-    quarantine_finding,
 )
 
 _VERDICTS = {HEALTHY: "healthy", UNHEALTHY: "UNHEALTHY", CHECK_FAILED: "CHECK FAILED"}
@@ -52,8 +51,6 @@ def render_text(report: Report) -> str:
 
 def _job_facts(job: JobStatus) -> list[tuple[str, str]]:
     facts = [("Status", f"{job.code} (schedule {job.schedule_state or 'unknown'})")]
-    if job.quarantine is not None:
-        facts.append(("Quarantine", quarantine_finding(job.quarantine).detail))
     for label, execution in (
         ("Last run", job.last_execution),
         ("Last successful run", job.last_successful_execution),

@@ -315,8 +315,9 @@ def judge(
         if log.failures > expectations.max_failures:
             findings.append(
                 Finding(
-                    f"{log.failures} failed log entries",
-                    f"{log.failures} provisioning log entries failed in the last {log.hours} h, "
+                    counted(log.failures, "failed log entry", "failed log entries"),
+                    f"{counted(log.failures, 'provisioning log entry', 'provisioning log entries')}"
+                    f" failed in the last {log.hours} h, "
                     f"more than the {expectations.max_failures} the stack tolerates "
                     "(healthMaxFailures)",
                 )
@@ -381,14 +382,17 @@ def _judge_job(
         )
     last = job.last_execution
     last_failed = last is not None and last.state.casefold() == "failed"
-    error = f": {last.error}" if last is not None and last_failed and last.error else ""
+    said = job.quarantine.error if job.quarantine is not None else None
+    error = ""
+    if last is not None and last_failed and last.error and last.error != said:
+        error = f": {last.error}"
     failures = job.successive_complete_failures
     if failures > 0:
+        runs = "run" if failures == 1 else f"{failures} runs"
         findings.append(
             Finding(
-                f"{failures} failed run(s) in a row",
-                f"the job's last {failures} run(s) failed completely "
-                f"(countSuccessiveCompleteFailures){error}",
+                f"{counted(failures, 'failed run')} in a row",
+                f"the job's last {runs} failed completely (countSuccessiveCompleteFailures){error}",
             )
         )
     elif last_failed and last is not None:
@@ -407,7 +411,7 @@ def quarantine_finding(quarantine: Quarantine | None) -> Finding:
     parts.append(f"reason {reason}")
     if quarantine.series_count is not None:
         parts.append(
-            f"{quarantine.series_count} quarantine(s) in a series begun "
+            f"attempt {quarantine.series_count} of a series begun "
             f"{display_time(quarantine.series_began)}"
         )
     if quarantine.next_attempt:
@@ -424,6 +428,11 @@ def check_failed(stack: str, problem: Finding, service_principal_id: str | None 
 
 
 # ----- small helpers -----
+
+
+def counted(number: int, singular: str, plural: str | None = None) -> str:
+    """ "1 failed run", "2 failed runs"."""
+    return f"{number} {singular if number == 1 else plural or singular + 's'}"
 
 
 def parse_time(value: Any) -> datetime | None:

@@ -24,6 +24,8 @@ ObjectType = Literal["User", "Group"]
 PROVISIONED, CALL_FAILED, NOT_PROVISIONED = 0, 1, 2
 REDUNDANT_EXPORT = "RedundantExport"
 """The skip reason when source and target already match ("already in sync")."""
+NOT_ENTITLED = "NotEffectivelyEntitled"
+"""The skip reason of an object out of scope: unassigned, disabled or filtered out."""
 MAX_DETAILS_SHOWN = 12
 MAX_VALUE_CHARS = 160
 # What the portal calls each provisioningStepType, for a user or a group.
@@ -84,10 +86,11 @@ class OnDemandResult:
         if result == "failure" or any(s.status.casefold() == "failure" for s in self.steps):
             return "failed"
         if result == "skipped":
-            if self.error_code == REDUNDANT_EXPORT or _skip_reason(self) == REDUNDANT_EXPORT:
+            reason = self.error_code or _skip_reason(self)
+            if reason == REDUNDANT_EXPORT:
                 return "already in sync"
             scoping = [s for s in self.steps if s.step_type == "scoping"]
-            if any(s.status.casefold() != "success" for s in scoping):
+            if reason == NOT_ENTITLED or any(s.status.casefold() != "success" for s in scoping):
                 return "out of scope"
             return "skipped"
         return f"unrecognised result {self.result!r}"
