@@ -433,3 +433,89 @@ def test_the_sample_report_in_docs_health_md_is_what_the_tool_prints():
     assert health_sample.stable(health_sample.generate()) == health_sample.stable(
         health_sample.documented()
     )
+
+
+# ----- the Pulumi CLI -----
+
+# What `pulumi config --json --show-secrets` prints (v3.276, recorded): strings, a structured
+# value as JSON text with its `objectValue`, secrets flagged.
+RECORDED_CONFIG = {
+    "asana-provisioning:asanaToken": {"value": "abc", "secret": True},
+    "asana-provisioning:assignmentGroups": {
+        "value": '["g1"]',
+        "objectValue": ["g1"],
+        "secret": False,
+    },
+    "asana-provisioning:healthWindowHours": {"value": "48", "secret": False},
+    "azuread:tenantId": {"value": "t", "secret": False},
+}
+
+
+def fake_cli(tmp_path: Path, stdout: str, exit_code: int = 0, stderr: str = "") -> str:
+    path = tmp_path / "pulumi"
+    path.write_text(
+        f"#!/bin/sh\ncat <<'JSON'\n{stdout}\nJSON\necho '{stderr}' >&2\nexit {exit_code}\n"
+    )
+    path.chmod(0o755)
+    return str(path)
+
+
+def test_the_stack_settings_are_read_as_the_cli_prints_them(tmp_path: Path):
+    cli = fake_cli(tmp_path, json.dumps(RECORDED_CONFIG))
+
+    config, secret_keys = health.stack_config(cli, "dev")
+
+    assert config == {
+        "asana-provisioning:asanaToken": "abc",
+        "asana-provisioning:assignmentGroups": '["g1"]',
+        "asana-provisioning:healthWindowHours": "48",
+        "azuread:tenantId": "t",
+    }
+    assert secret_keys == {"asana-provisioning:asanaToken"}
+
+
+def test_a_failing_cli_fails_the_check_with_its_own_error(tmp_path: Path, capsys):
+    cli = fake_cli(tmp_path, "", exit_code=255, stderr="error: no stack named dev found")
+
+    status = health.main(["--stack", "dev", "--pulumi", cli])
+
+    assert status == 1
+    out = capsys.readouterr().out
+    assert "`pulumi config --show-secrets` exited 255: error: no stack named dev found" in out
+
+
+def test_a_stack_that_does_not_provision_has_nothing_to_check(tmp_path: Path, capsys):
+    config = {"asana-provisioning:provisioningEnabled": {"value": "false", "secret": False}}
+    cli = fake_cli(tmp_path, json.dumps(config))
+
+    status = health.main(["--stack", "dev", "--pulumi", cli])
+
+    assert status == 1
+    assert "provisioningEnabled is false" in capsys.readouterr().out
+
+
+def test_a_bad_health_setting_fails_the_check_naming_the_key(tmp_path: Path, capsys):
+    config = {"asana-provisioning:healthMaxFailures": {"value": "-3", "secret": False}}
+    cli = fake_cli(tmp_path, json.dumps(config))
+
+    status = health.main(["--stack", "dev", "--pulumi", cli])
+
+    assert status == 1
+    assert 'asana-provisioning:healthMaxFailures is "-3"; allowed: a whole number from 0' in (
+        capsys.readouterr().out
+    )
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--stack", "a b"],
+        ["--stack", "dev", "--object-id", "x"],
+        ["--stack", "dev", "--job-id", "a/b"],
+    ],
+)
+def test_bad_arguments_exit_1_not_argparses_2(args: list[str]):
+    with pytest.raises(SystemExit) as exit_:
+        health.main(args)
+
+    assert exit_.value.code == 1
