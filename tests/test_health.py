@@ -28,6 +28,7 @@ from tests.health_tenant import (
     ADA,
     GRACE,
     SP,
+    TEAM,
     P,
     pulumi_config,
     seed_asana_app,
@@ -373,6 +374,16 @@ def test_a_group_is_found_by_its_display_name(stack: Stack, run_health):
 
     assert run.status == 0, run.stdout
     assert "Provision on demand: group Asana Team" in run.stdout
+
+
+def test_a_group_by_object_id_is_provisioned_with_the_job_found_from_the_app(
+    stack: Stack, run_health
+):
+    run = run_health("--object-id", SP, "--provision-on-demand", TEAM)
+
+    assert run.status == 0, run.stdout
+    assert "Provision on demand: group Asana Team" in run.stdout
+    assert f"/synchronization/jobs/{stack.job_id}/provisionOnDemand" in run.graph_requests[-1][1]
 
 
 def test_without_a_value_the_stacks_canary_user_is_provisioned(stack: Stack, run_health):

@@ -212,6 +212,10 @@ def test_a_quarantine_object_on_a_paused_job_still_counts_as_quarantine():
 
     assert report.status == UNHEALTHY
     assert report.findings[0].label == "in quarantine (no reason given)"
+    assert report.findings[0].detail == (
+        "the job is in quarantine; reason no reason given; attempt 2 of a series. "
+        "Error: SalesforceInvalidCredentials"
+    )
 
 
 def test_successive_complete_failures_alone_make_the_job_unhealthy():

@@ -255,11 +255,18 @@ def check(
 def provision_subjects(
     connection: ConnectionSettings, target: Target, references: list[str]
 ) -> list[OnDemandResult]:
-    if target.job_id is None:
-        raise CheckError("provision on demand needs the job: pass --job-id with --object-id")
     with GraphClient(connection.graph) as graph:
+        job_id = target.job_id
+        if job_id is None:
+            try:
+                job = read_job(graph, target)
+            except (ReportError, TemplateLookupError) as error:
+                raise OnDemandError(str(error)) from None
+            if job is None:
+                raise OnDemandError("the app has no provisioning job")
+            job_id = job.job_id
         subjects = [resolve_subject(graph, reference) for reference in references]
-        return provision(graph, target.service_principal_id, target.job_id, subjects)
+        return provision(graph, target.service_principal_id, job_id, subjects)
 
 
 # ----- the command -----

@@ -2,7 +2,7 @@
 
 `tools/health.py` does the reading. Here a job (`synchronizationJob`, with its
 `synchronizationStatus`) and the window's provisioning log entries (`provisioningObjectSummary`)
-become findings, a verdict and the report in plain text, Markdown and one line. Shapes:
+become findings and a verdict; `tools/health_render.py` writes the report. Shapes:
 https://learn.microsoft.com/graph/api/resources/synchronization-synchronizationstatus ,
 .../synchronization-synchronizationquarantine , .../synchronization-synchronizationtaskexecution ,
 .../provisioningobjectsummary . The rules are in docs/health.md.
@@ -407,12 +407,13 @@ def quarantine_finding(quarantine: Quarantine | None) -> Finding:
     if quarantine is None:
         return Finding("in quarantine", "the job is in quarantine (Graph gave no details)")
     reason = quarantine.reason or "no reason given"
-    parts = [f"the job is in quarantine since {display_time(quarantine.current_began)}"]
+    since = quarantine.current_began
+    parts = ["the job is in quarantine" + (f" since {display_time(since)}" if since else "")]
     parts.append(f"reason {reason}")
     if quarantine.series_count is not None:
         parts.append(
-            f"attempt {quarantine.series_count} of a series begun "
-            f"{display_time(quarantine.series_began)}"
+            f"attempt {quarantine.series_count} of a series"
+            + (f" begun {display_time(quarantine.series_began)}" if quarantine.series_began else "")
         )
     if quarantine.next_attempt:
         parts.append(f"next attempt {display_time(quarantine.next_attempt)}")
