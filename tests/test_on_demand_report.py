@@ -227,24 +227,36 @@ def test_the_limiter_lets_five_calls_through_in_ten_seconds_and_holds_the_sixth(
     clock = FakeClock()
     limiter = RateLimiter(5, 10.0, clock=clock, sleep=clock.sleep)
 
-    waits = []
     for _ in range(5):
-        waits.append(limiter.wait())
+        limiter.run(lambda: None)
         clock.now += 1.0
-    sixth = limiter.wait()
+    limiter.run(lambda: None)
 
-    assert waits == [0.0] * 5
-    assert sixth == pytest.approx(5.0)  # the first call was at 100, now is 105
+    assert limiter.waited == [pytest.approx(5.0)]  # the first ended at 100, the sixth began at 105
     assert clock.now == pytest.approx(110.0)
+
+
+def test_the_limiter_counts_a_call_from_when_it_ended():
+    clock = FakeClock()
+    limiter = RateLimiter(1, 10.0, clock=clock, sleep=clock.sleep)
+
+    def slow() -> str:
+        clock.now += 3.0  # the service saw it arrive at 100, it ended at 103
+        return "answer"
+
+    assert limiter.run(slow) == "answer"
+    limiter.run(lambda: None)
+
+    assert limiter.waited == [pytest.approx(10.0)]
 
 
 def test_the_limiter_does_not_wait_once_the_window_has_passed():
     clock = FakeClock()
     limiter = RateLimiter(5, 10.0, clock=clock, sleep=clock.sleep)
     for _ in range(5):
-        limiter.wait()
+        limiter.run(lambda: None)
 
     clock.now += 10.0
+    limiter.run(lambda: None)
 
-    assert limiter.wait() == 0.0
-    assert clock.slept == []
+    assert limiter.waited == [] and clock.slept == []

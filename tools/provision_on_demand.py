@@ -14,7 +14,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 from components.settings import is_object_id
@@ -32,10 +32,15 @@ from tools.on_demand_report import (
 ON_DEMAND_CALLS = 5
 ON_DEMAND_PERIOD_SECONDS = 10.0
 """provisionOnDemand's documented rate limit: 5 requests per 10 seconds."""
+T = TypeVar("T")
 
 
 class RateLimiter:
-    """At most `calls` starts in any window of `period` seconds (a sliding window)."""
+    """At most `calls` calls in any window of `period` seconds (a sliding window).
+
+    Each call counts from when it finished: the service counts it from when it arrived, which
+    is earlier, so the service never sees more than `calls` in its own window.
+    """
 
     def __init__(
         self,
@@ -48,23 +53,29 @@ class RateLimiter:
         self._period = period
         self._clock = clock
         self._sleep = sleep
-        self._started: deque[float] = deque()
+        self._finished: deque[float] = deque()
         self._lock = threading.Lock()
+        self.waited: list[float] = []
+        """Every wait, in seconds, for the curious (tests, progress)."""
 
-    def wait(self) -> float:
-        """Block until one more call fits in the window; returns how long it waited."""
+    def run(self, call: Callable[[], T]) -> T:
+        """`call()`, once there is room for it in the window."""
         with self._lock:
-            now = self._clock()
-            waited = 0.0
-            while self._started and now - self._started[0] >= self._period:
-                self._started.popleft()
-            if len(self._started) >= self._calls:
-                waited = self._period - (now - self._started[0])
-                self._sleep(waited)
-                now = self._clock()
-                self._started.popleft()
-            self._started.append(now)
-            return waited
+            self._make_room()
+            try:
+                return call()
+            finally:
+                self._finished.append(self._clock())
+
+    def _make_room(self) -> None:
+        now = self._clock()
+        while self._finished and now - self._finished[0] >= self._period:
+            self._finished.popleft()
+        if len(self._finished) >= self._calls:
+            wait = self._period - (now - self._finished[0])
+            self.waited.append(wait)
+            self._sleep(wait)
+            self._finished.popleft()
 
 
 ON_DEMAND_LIMITER = RateLimiter()
@@ -123,7 +134,7 @@ def provision(
     results = []
     for subject in subjects:
         rule = choose_rule(schema, subject.object_type)
-        limiter.wait()
-        reply = graph.post(path, request_body(rule, subject))
+        body = request_body(rule, subject)
+        reply = limiter.run(lambda body=body: graph.post(path, body))
         results.append(parse_reply(reply, subject, rule))
     return results
