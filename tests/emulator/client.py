@@ -3,11 +3,13 @@ token for a registered app once, then sends JSON requests trusting only the emul
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import requests
 
 from .emulator import Emulator
+from .identity import DEFAULT_ROLES
 
 GRAPH_SCOPE = "https://graph.microsoft.com/.default"
 
@@ -16,10 +18,17 @@ class GraphTestClient:
     """Requests to `emulator` with a bearer token for (`tenant_id`, `client_id`)."""
 
     def __init__(
-        self, emulator: Emulator, tenant_id: str, client_id: str, client_secret: str
+        self,
+        emulator: Emulator,
+        tenant_id: str,
+        client_id: str,
+        client_secret: str,
+        *,
+        roles: Iterable[str] = DEFAULT_ROLES,
     ) -> None:
+        """`roles`: the app's Graph application permissions (its token's `roles` claim)."""
         self.emulator = emulator
-        self.object_id = emulator.register_app(tenant_id, client_id, client_secret)
+        self.object_id = emulator.register_app(tenant_id, client_id, client_secret, roles=roles)
         form = {
             "client_id": client_id,
             "client_secret": client_secret,

@@ -16,6 +16,7 @@ A cycle, as the service runs it:
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import uuid
@@ -99,7 +100,7 @@ class Provisioner:
         job = self._job(sp_id, job_id)
         resource = job.resource
         if resource["schedule"]["state"] != "Active":
-            return dict(resource["status"])
+            return copy.deepcopy(resource["status"])
         began = datetime.now(UTC)
         cycle_id = str(uuid.uuid4())
         rules = [r for r in job.schema.get("synchronizationRules") or [] if isinstance(r, dict)]
@@ -111,7 +112,7 @@ class Provisioner:
             resource["status"] = quarantined(
                 resource["status"], run, "EncounteredQuarantineException", failure, began
             )
-            return dict(resource["status"])
+            return copy.deepcopy(resource["status"])
         entries: list[JsonObject] = []
         outcomes: list[tuple[bool, Outcome]] = []
         for rule in rules[:1]:  # gallery apps have one outbound rule
@@ -143,7 +144,7 @@ class Provisioner:
             resource["status"] = quarantined(resource["status"], run, reason, failure, began)
         else:
             resource["status"] = after_cycle(resource["status"], run, self._entry_counts(job))
-        return dict(resource["status"])
+        return copy.deepcopy(resource["status"])
 
     # ----- helpers -----
 

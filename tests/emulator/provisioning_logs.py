@@ -12,7 +12,7 @@ What the emulator serves of it:
   (the reply Graph gives for a filter its audit logs do not take, e.g.
   microsoftgraph/microsoft-graph-docs-contrib#6620).
 * `$top` and `@odata.nextLink` paging (odata.py), newest first; `$orderby=activityDateTime
-  desc|asc`.
+  desc|asc`; `$select`.
 * The application permission AuditLog.Read.All: without it the reply is the 403 observed on
   this very route ("Calling principal does not have required MSGraph permissions
   AuditLog.Read.All", microsoftgraph/microsoft-graph-explorer-v4#3165).
@@ -32,7 +32,7 @@ from typing import Any
 from .graphreply import Reply, error, ok
 from .identity import Identity
 from .messages import JsonObject, Request, Response
-from .odata import page, refuse_unsupported_options, split_and
+from .odata import page, project, refuse_unsupported_options, selected_properties, split_and
 from .routing import Handler
 from .sync_status import timestamp
 
@@ -41,6 +41,27 @@ PERMISSION = "AuditLog.Read.All"
 PROVISIONING_SERVICE = "Azure AD Provisioning Service"
 """The initiator of every scheduled cycle's entries, as Graph's examples name it."""
 ENTRA_SYSTEM = "Azure Active Directory"
+
+PROPERTIES = (
+    "id",
+    "activityDateTime",
+    "tenantId",
+    "jobId",
+    "cycleId",
+    "changeId",
+    "provisioningAction",
+    "durationInMilliseconds",
+    "provisioningStatusInfo",
+    "provisioningSteps",
+    "modifiedProperties",
+    "servicePrincipal",
+    "sourceSystem",
+    "targetSystem",
+    "initiatedBy",
+    "sourceIdentity",
+    "targetIdentity",
+)
+"""The provisioningObjectSummary properties, in the order entries carry them."""
 
 ACTIONS = frozenset(["create", "update", "delete", "disable", "other", "stagedDelete"])
 STATUSES = frozenset(["success", "failure", "skipped", "warning"])
@@ -247,13 +268,18 @@ class ProvisioningLogs:
                     request,
                 )
             )
-        refuse_unsupported_options(request, {"$filter", "$top", "$skiptoken", "$orderby"})
+        refuse_unsupported_options(
+            request, {"$filter", "$top", "$skiptoken", "$orderby", "$select"}
+        )
+        selected = selected_properties(request, PROPERTIES, "provisioningObjectSummary")
         clauses = _clauses(request)
         found = [entry for entry in _newest_first(self._entries) if _all(clauses, entry)]
         if _ascending(request):
             found.reverse()
         context = f"{self._base_url}/v1.0/$metadata#auditLogs/provisioning"
-        return ok(request, page(request, self._base_url, context, found))
+        body = page(request, self._base_url, context, found)
+        body["value"] = [project(entry, selected) for entry in body["value"]]
+        return ok(request, body)
 
 
 def _all(clauses: list[_Clause], entry: JsonObject) -> bool:

@@ -17,6 +17,7 @@ deleted or disabled over SCIM, so a group going out of scope is only skipped.
 from __future__ import annotations
 
 import copy
+import functools
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -124,9 +125,7 @@ class ObjectProvisioner:
             started=datetime.now(UTC),
         )
         self._import(outcome, obj, on_demand=on_demand, known=known)
-        base: Callable[[str], Any] = lambda attribute: value_of(  # noqa: E731
-            self._tenant, kind, obj, attribute
-        )
+        base: Callable[[str], Any] = functools.partial(value_of, self._tenant, kind, obj)
         entitled = is_entitled(self._tenant, ctx.sp_id, kind, obj["id"], ctx.sync_all)
         active = kind != "User" or obj.get("accountEnabled") is not False
         scope = evaluate(mapping.get("scope"), base)

@@ -9,8 +9,10 @@ Behaviour:
 https://learn.microsoft.com/entra/identity/app-provisioning/application-provisioning-quarantine-status
 : start clears quarantine; restart with `QuarantineState` lifts it; invalid credentials quarantine
 the job at once (`EncounteredQuarantineException`); a quarantined job is retried 6, 12 and 24
-hours after the first failure, then daily; escrow thresholds are evaluated from 5,000 failures
-on, quarantining when more than 40% of the events failed or more than 40,000 did.
+hours after the first failure, then daily, and "If any of the retries above gets a successful
+response, the job is automatically put out of quarantine"; escrow thresholds are evaluated from
+5,000 failures on, quarantining when more than 40% of the events failed or more than 40,000
+did.
 """
 
 from __future__ import annotations

@@ -249,9 +249,10 @@ class Synchronization:
         return no_content(request)
 
     def _restart(self, request: Request, sp: str, job: str) -> Response:
-        """Restart re-processes every object ("Force the job to start over"): the watermark
-        goes, escrows go with `Escrows` or a full restart, and `QuarantineState` lifts
-        quarantine (sync_status.restarted)."""
+        """Restart resets what its `resetScope` names, all of it without criteria (the
+        portal's full restart "clears escrows, removes the app from quarantine, and clears any
+        watermarks"): `Watermark` makes the next cycle re-process every object, `Escrows`
+        forgets failed ones, `QuarantineState` lifts quarantine (sync_status.restarted)."""
         state = self.job_for(request, sp, job)
         body = {} if request.body is None else request.body  # criteria are optional
         criteria = body.get("criteria") if isinstance(body, dict) else None
@@ -262,7 +263,8 @@ class Synchronization:
         except ValueError as problem:
             raise Reply(error(400, "BadRequest", str(problem), request)) from None
         state.restarts.append(copy.deepcopy(criteria))
-        state.watermark.clear()
+        if scopes & {"Watermark", "Full"}:
+            state.watermark.clear()
         if scopes & {"Escrows", "Full"}:
             state.escrows.clear()
         state.resource["status"] = restarted(state.resource["status"], scopes)
