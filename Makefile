@@ -8,7 +8,7 @@ STACK ?= dev
 # State: Pulumi.yaml's backend (.pulumi-state here, no Pulumi Cloud account needed) unless
 # PULUMI_BACKEND_URL is set, so `make` and `pulumi` typed in the same shell use the same stacks.
 
-.PHONY: help venv engine demo test e2e lint preview drift bench stack pulumi-yaml docs clean
+.PHONY: help venv engine demo test e2e lint preview drift health bench stack pulumi-yaml docs clean
 .DEFAULT_GOAL := help
 
 # `make help` lists every target whose line carries a `## ` description, so the list cannot
@@ -73,6 +73,10 @@ pulumi-yaml: venv ## write Pulumi.yaml's config block from components/settings.p
 docs: pulumi-yaml ## regenerate docs/configuration.md and docs/reliability.md (tests check both)
 	$(BIN)/python -m tests.config_reference docs/configuration.md
 	$(BIN)/python -m tests.reporting docs/reliability.md
+
+# The provisioning health of one stack: job status and recent provisioning logs; docs/health.md.
+health: venv engine ## the provisioning health of STACK (exit 0 healthy, 2 unhealthy, 1 failed)
+	PATH="$(TOOLS):$$PATH" $(BIN)/python -m tools.health --stack $(STACK)
 
 clean: ## remove the virtual environments, caches, .demo and .e2e
 	rm -rf $(VENV) policies/venv .pytest_cache .ruff_cache .demo .e2e

@@ -29,6 +29,7 @@ pulumi.export(
     ],
 )
 pulumi.export("provisioningPage", app.provisioning_page())
+pulumi.export("provisioningLogsPage", app.provisioning_logs_page())
 if app.job is not None and app.template is not None and app.token is not None:
     pulumi.export("provisioningJobId", app.job.id)
     pulumi.export("provisioningTemplateId", app.template.template_id)

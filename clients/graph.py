@@ -45,20 +45,30 @@ class GraphClient(SessionClient):
     def get_all(self, path: str, params: dict[str, str] | None = None) -> list[Any]:
         """Every item of a collection, following `@odata.nextLink` (only to the same endpoint:
         a link elsewhere would carry our token off)."""
+        items, more = self.get_pages(path, params, MAX_PAGES)
+        if more:
+            raise ServiceError(SERVICE, "GET", path, f"has more than {MAX_PAGES} pages", None)
+        return items
+
+    def get_pages(
+        self, path: str, params: dict[str, str] | None, max_pages: int
+    ) -> tuple[list[Any], bool]:
+        """The items of at most `max_pages` pages of a collection, and whether more pages were
+        left unread (for reads that must stay bounded, such as a log)."""
         page = self._send("GET", path, params=params)
         items = collection_items(page, "GET", f"/{API_VERSION}{path}")
         base = f"{self._settings.endpoint}/{API_VERSION}"
-        for _ in range(MAX_PAGES):
+        for _ in range(max_pages - 1):
             link = page.get("@odata.nextLink")
             if not link:
-                return items
+                return items, False
             if not str(link).startswith(base + "/"):
                 raise ServiceError(
                     SERVICE, "GET", path, "returned a next page on another host", None
                 )
             page = self._send("GET", str(link)[len(base) :])
             items.extend(collection_items(page, "GET", f"/{API_VERSION}{path}"))
-        raise ServiceError(SERVICE, "GET", path, f"has more than {MAX_PAGES} pages", None)
+        return items, bool(page.get("@odata.nextLink"))
 
     def put(self, path: str, body: Any) -> Any:
         return self._send("PUT", path, body)

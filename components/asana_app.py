@@ -283,9 +283,19 @@ class AsanaEnterpriseApp(pulumi.ComponentResource):
 
     def provisioning_page(self) -> pulumi.Output[str]:
         """The app's Provisioning page in the Entra admin center."""
+        return self._app_blade("ProvisioningManagement")
+
+    def provisioning_logs_page(self) -> pulumi.Output[str]:
+        """The app's Provisioning logs in the Entra admin center. Microsoft documents no deep
+        link to this blade; the menu item's name is the one the admin center uses in its own
+        links (docs/health.md says so and how to get there by hand)."""
+        return self._app_blade("ProvisioningActivity")
+
+    def _app_blade(self, menu_item: str) -> pulumi.Output[str]:
+        """A page of the enterprise app's menu (ManagedAppMenuBlade) in the admin center."""
         return pulumi.Output.concat(
             self._settings.portal,
-            "/#view/Microsoft_AAD_IAM/ManagedAppMenuBlade/~/ProvisioningManagement/appId/",
+            f"/#view/Microsoft_AAD_IAM/ManagedAppMenuBlade/~/{menu_item}/appId/",
             self.client_id,
             "/objectId/",
             self.service_principal.object_id,

@@ -23,7 +23,7 @@ from clients import http
 from clients.connection import PROJECT, ConfigError, ConnectionSettings, resolve
 from providers.asana_token import MAX_TOKEN_LENGTH, token_problem
 from rules import asana, bounds, mapping_spec
-from rules.identifiers import GUID, GUID_EXAMPLE, INVISIBLE
+from rules.identifiers import GUID, GUID_EXAMPLE, INVISIBLE, is_guid
 from rules.mapping_spec import ObjectKind
 from rules.redaction import REDACTED, redact, string_leaves
 from rules.urls import ALLOWED as URL_ALLOWED
@@ -37,6 +37,9 @@ _DOMAIN = re.compile(
 )
 MAX_ASSIGNMENTS = 10_000
 MAX_DELETION_THRESHOLD = 1_000_000
+MAX_HEALTH_FAILURES = 1_000_000
+MAX_HEALTH_WINDOW_HOURS = 720
+"""30 days: Entra keeps provisioning logs that long (Microsoft Entra data retention)."""
 
 
 class SettingsError(pulumi.RunError):
@@ -180,6 +183,23 @@ SETTINGS: tuple[Setting, ...] = (
         'After a mapping change, restart the job as the portal\'s "Restart provisioning" does.',
         False,
     ),
+    Setting(
+        "canaryUser",
+        "string",
+        "A user (object id or user principal name) provisioned on demand after `pulumi up`.",
+    ),
+    Setting(
+        "healthMaxFailures",
+        "integer",
+        "Failed provisioning log entries in the health check's window tolerated as healthy.",
+        0,
+    ),
+    Setting(
+        "healthWindowHours",
+        "integer",
+        "How far back the health check reads the provisioning logs, in hours (1 to 720).",
+        24,
+    ),
     Setting("graphEndpoint", "string", "Microsoft Graph root for a custom cloud."),
     Setting("authorityHost", "string", "Entra ID authority host for a custom cloud."),
     Setting(
@@ -215,7 +235,7 @@ class Principal:
 
     @property
     def is_object_id(self) -> bool:
-        return bool(GUID.match(self.reference))
+        return is_guid(self.reference)
 
 
 @dataclass(frozen=True)
@@ -244,6 +264,25 @@ class ProvisioningSettings:
 
 
 @dataclass(frozen=True)
+class HealthSettings:
+    """What `python -m tools.health` checks against (docs/health.md)."""
+
+    canary_user: str | None
+    max_failures: int
+    window_hours: int
+
+
+@dataclass(frozen=True)
+class HealthCheckSettings:
+    """The settings the health check reads from a stack: its own, and whether the stack
+    declares provisioning and wants the job running."""
+
+    health: HealthSettings
+    provisioning_enabled: bool
+    job_running: bool
+
+
+@dataclass(frozen=True)
 class StackSettings:
     secret_settings: frozenset[str]
     """Names of the settings set with `--secret`; their values reach resources only as secrets."""
@@ -255,6 +294,7 @@ class StackSettings:
     principals: tuple[Principal, ...]
     app_role: str
     provisioning: ProvisioningSettings | None
+    health: HealthSettings
 
 
 def load_settings(
@@ -282,7 +322,23 @@ def load_settings(
         principals=_principals(reader),
         app_role=reader.text("assignmentAppRole", _app_role),
         provisioning=_provisioning(reader),
+        health=_health(reader),
     )
+    if reader.problems:
+        raise SettingsError(reader.problems)
+    return settings
+
+
+def load_health_check_settings(
+    config: Mapping[str, Any], secret_keys: frozenset[str] | set[str]
+) -> HealthCheckSettings:
+    """Only what the health check needs from a stack's configuration (as `pulumi config
+    --json` gives it), judged exactly as `load_settings` judges it, or a SettingsError."""
+    reader = _Reader(config, frozenset(secret_keys))
+    reader.reject_oversized()
+    enabled = reader.boolean("provisioningEnabled")
+    running = reader.choice("provisioningStatus", ("on", "off")) == "on"
+    settings = HealthCheckSettings(_health(reader), enabled, running)
     if reader.problems:
         raise SettingsError(reader.problems)
     return settings
@@ -351,6 +407,14 @@ def _provisioning(reader: _Reader) -> ProvisioningSettings | None:
         sync_all=reader.choice("provisioningScope", ("assigned", "all")) == "all",
         prevent_accidental_deletions=reader.boolean("preventAccidentalDeletions"),
         deletion_threshold=reader.integer("deletionThreshold", 1, MAX_DELETION_THRESHOLD),
+    )
+
+
+def _health(reader: _Reader) -> HealthSettings:
+    return HealthSettings(
+        canary_user=reader.optional_text("canaryUser", _user_reference),
+        max_failures=reader.integer("healthMaxFailures", 0, MAX_HEALTH_FAILURES),
+        window_hours=reader.integer("healthWindowHours", 1, MAX_HEALTH_WINDOW_HOURS),
     )
 
 

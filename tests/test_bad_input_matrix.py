@@ -113,6 +113,7 @@ ACCEPTED = {
     ("ssoCertificateEndDate", "empty"),
     ("graphEndpoint", "empty"),
     ("authorityHost", "empty"),
+    ("canaryUser", "empty"),
 }
 # The app role is looked up among the live app's roles, so a name that is no role fails there.
 ROLE_CHECKED_AGAINST_THE_APP = {

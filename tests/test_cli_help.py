@@ -12,6 +12,8 @@ import pytest
 # module run with `python -m` -> the module that holds its build_parser() and main()
 CLIS = {
     "tools.adopt": "tools.adopt",
+    "tools.health": "tools.health",
+    "tools.new_stack": "tools.new_stack",
     "tools.pulumi_yaml": "tools.pulumi_yaml",
     "scripts.drift_check": "scripts.drift_check",
     "scripts.drift_report": "scripts.drift_report",

@@ -191,6 +191,9 @@ def test_outputs_name_what_an_operator_looks_for(stack):
     assert outputs["applicationObjectId"] == APP_OBJECT_ID
     assert outputs["servicePrincipalObjectId"] == SP_OBJECT_ID
     assert "/ManagedAppMenuBlade/~/ProvisioningManagement/appId/" in outputs["provisioningPage"]
+    logs = outputs["provisioningLogsPage"]
+    assert logs.startswith(settings.portal + "/#view/Microsoft_AAD_IAM/ManagedAppMenuBlade/~/")
+    assert logs.endswith(f"/objectId/{SP_OBJECT_ID}")
     assert [p["reference"] for p in outputs["assignedPrincipals"]] == [
         p.reference for p in settings.principals
     ]

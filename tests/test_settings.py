@@ -8,7 +8,12 @@ from typing import Any
 import pytest
 import yaml
 
-from components.settings import SETTINGS, SettingsError, load_settings
+from components.settings import (
+    SETTINGS,
+    SettingsError,
+    load_health_check_settings,
+    load_settings,
+)
 from tests.program import PROJECT_ROOT, run_program
 
 P = "asana-provisioning:"
@@ -118,6 +123,11 @@ INVALID = [
         {f"{P}preventAccidentalDeletions": "maybe"},
         "preventAccidentalDeletions",
     ),
+    ("canary user not a user", {f"{P}canaryUser": "Asana Users"}, "canaryUser"),
+    ("negative tolerated failures", {f"{P}healthMaxFailures": "-1"}, "healthMaxFailures"),
+    ("tolerated failures not a number", {f"{P}healthMaxFailures": "a few"}, "healthMaxFailures"),
+    ("zero-hour health window", {f"{P}healthWindowHours": "0"}, "healthWindowHours"),
+    ("health window over 30 days", {f"{P}healthWindowHours": "721"}, "healthWindowHours"),
     ("misspelt setting", {f"{P}ssoEnable": "true"}, "ssoEnable "),
     ("zero HTTP timeout", {f"{P}httpTimeoutSeconds": "0"}, "httpTimeoutSeconds"),
     ("Graph endpoint over http", {f"{P}graphEndpoint": "http://graph.example"}, "graphEndpoint"),
@@ -257,3 +267,37 @@ def test_pulumi_yaml_is_what_make_pulumi_yaml_writes(tmp_path):
     assert pulumi_yaml.main(["--check"], project_file=stale) == 1
     assert pulumi_yaml.main([], project_file=stale) == 0
     assert stale.read_text() == current
+
+
+def test_health_settings_default_to_no_canary_no_tolerated_failures_and_a_day():
+    health = load_settings(VALID, SECRET_KEYS).health
+
+    assert (health.canary_user, health.max_failures, health.window_hours) == (None, 0, 24)
+
+
+def test_the_health_check_reads_its_settings_and_the_job_state_the_stack_wants():
+    config = with_changes(
+        {
+            f"{P}canaryUser": "ada@contoso.com",
+            f"{P}healthMaxFailures": "3",
+            f"{P}healthWindowHours": "72",
+            f"{P}provisioningStatus": "off",
+        }
+    )
+
+    checked = load_health_check_settings(config, SECRET_KEYS)
+
+    assert checked.health.canary_user == "ada@contoso.com"
+    assert (checked.health.max_failures, checked.health.window_hours) == (3, 72)
+    assert (checked.provisioning_enabled, checked.job_running) == (True, False)
+
+
+def test_the_health_check_refuses_a_bad_health_setting_naming_its_key_and_range():
+    config = with_changes({f"{P}healthWindowHours": "9999"})
+
+    with pytest.raises(SettingsError) as error:
+        load_health_check_settings(config, SECRET_KEYS)
+
+    assert error.value.problems == [
+        'asana-provisioning:healthWindowHours is "9999"; allowed: a whole number from 1 to 720'
+    ]

@@ -280,9 +280,19 @@ def _shown(path: Path, root: Path) -> str:
     return str(path.relative_to(root))
 
 
-def parse(argv: list[str] | None) -> NewStack:
+EXIT_CODES = """\
+exit status:
+  0  the stack file, its policy config and its place in the deploy order were written
+  1  nothing was written: a bad name, an existing stack, an unknown --after or --from
+  2  bad arguments"""
+
+
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m tools.new_stack", description=__doc__.split("\n\n")[0]
+        prog="python -m tools.new_stack",
+        description=__doc__.split("\n\n")[0],
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--name", required=True, help="the new stack (and GitHub environment)")
     parser.add_argument("--after", help="deploy it right after this stack (default: last)")
@@ -290,7 +300,11 @@ def parse(argv: list[str] | None) -> NewStack:
     parser.add_argument(
         "--display-name", help='the app\'s name in Entra (default: "Asana (<name>)")'
     )
-    args = parser.parse_args(argv)
+    return parser
+
+
+def parse(argv: list[str] | None) -> NewStack:
+    args = build_parser().parse_args(argv)
     display = args.display_name if args.display_name is not None else f"Asana ({args.name})"
     return NewStack(args.name, args.after, args.source, display)
 

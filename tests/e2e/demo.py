@@ -3,11 +3,12 @@
 No tenant, no account, nothing to configure. It starts the local tenant (Entra ID, Microsoft
 Graph and Asana's SCIM service on 127.0.0.1), creates a `demo` stack in a local file backend
 under `.demo/`, and runs the real engine through a stack's life: preview with the policy pack,
-up, the outputs, two changes made by hand the way an admin would (an attribute mapping edited in
-the portal, the Asana token revoked), the drift check exactly as the drift workflow runs it,
-the token rotated and `pulumi up` putting everything back, a clean drift check, and destroy,
-which must leave the tenant as it was. Each step says what it does and how long it took; any
-unexpected outcome stops the demo with a non-zero exit.
+up, the outputs, a provisioning cycle and the health check, two changes made by hand the way an
+admin would (an attribute mapping edited in the portal, the Asana token revoked), the drift
+check exactly as the drift workflow runs it, the next cycle quarantining the job and the health
+check saying so, the token rotated and `pulumi up` putting everything back, a clean drift check,
+a healthy cycle again, and destroy, which must leave the tenant as it was. Each step says what
+it does and how long it took; any unexpected outcome stops the demo with a non-zero exit.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Any
 from tests.e2e import portal
 from tests.e2e.drift import DRIFT, NO_DRIFT, run_drift_check
 from tests.e2e.engine import ROOT, STANDIN_BIN, engine_bin
+from tests.e2e.health import HEALTHY, UNHEALTHY, run_health_check
 from tests.e2e.tenant import PROJECT, LocalTenant
 from tests.e2e.workspace import CliFailed, CliRun, Workspace
 
@@ -154,6 +156,26 @@ def run(demo: Demo) -> None:
 
     demo.step("pulumi stack output", outputs)
 
+    def health(expected: int) -> Callable[[], str]:
+        """A provisioning cycle, then the health check as `make health` runs it."""
+
+        def check() -> str:
+            ids = deployed[0]
+            tenant.emulator.run_provisioning_cycle(ids.service_principal_id, ids.job_id)
+            result = run_health_check(workspace, STACK)
+            _indent(result.text, limit=25)
+            if result.status != expected:
+                _indent(result.run.stderr, limit=40)
+                raise DemoFailed(f"the health check exited {result.status}, not {expected}")
+            return result.title
+
+        return check
+
+    demo.step(
+        "The provisioning service runs a cycle; the health check (`make health`)",
+        health(HEALTHY),
+    )
+
     def by_hand() -> str:
         portal.map_from_attribute("title", "department")(tenant, deployed[0])
         portal.revoke_asana_token(tenant, deployed[0])
@@ -173,6 +195,10 @@ def run(demo: Demo) -> None:
         return check
 
     demo.step("The drift check, exactly as .github/workflows/drift.yml runs it", drift(DRIFT))
+    demo.step(
+        "The next cycle meets the revoked token: the health check reports quarantine",
+        health(UNHEALTHY),
+    )
 
     def put_back() -> str:
         tenant.rotate_asana_token()
@@ -188,6 +214,7 @@ def run(demo: Demo) -> None:
 
     demo.step("A new Asana token is set as a secret, and pulumi up puts everything back", put_back)
     demo.step("The drift check again: no drift", drift(NO_DRIFT))
+    demo.step("A cycle with the new token: the health check is healthy again", health(HEALTHY))
 
     def destroy() -> str:
         _summary(

@@ -1,0 +1,431 @@
+"""The provisioning health of one stack: its job's status and its recent provisioning logs.
+
+    python -m tools.health --stack STACK [--object-id SP_OBJECT_ID] [--job-id JOB_ID]
+                           [--markdown FILE] [--title FILE] [--pulumi PULUMI]
+                           [--provision-on-demand [USER_OR_GROUP]]
+
+Reads only, with the credentials and cloud settings the program uses (the stack's `azuread:*`
+and connection settings from `pulumi config --json --show-secrets`, kept in memory, then the
+`ARM_*` variables and azure-identity's default chain). Without `--object-id` the app and job
+come from `pulumi stack output`. The report goes to standard output; `--markdown` and `--title`
+write it for a job summary or an issue. Exit status: 0 healthy, 2 unhealthy, 1 the check
+failed (docs/health.md has the rules and the permissions).
+
+`--provision-on-demand` provisions a user or group (default: the stack's `canaryUser`) as the
+portal's "Provision on demand" does, instead of the health check: 0 provisioned or already in
+sync, 2 a step failed or the subject is out of scope, 1 the call failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, NoReturn
+
+from clients.connection import PROJECT, ConfigError, ConnectionSettings, resolve
+from clients.graph import GraphClient, synchronization_path
+from clients.http import ServiceError
+from components.settings import (
+    HealthCheckSettings,
+    SettingsError,
+    load_health_check_settings,
+)
+from providers.provisioning_template import TemplateLookupError, choose_template
+from rules.identifiers import JOB_ID, is_guid
+from tools import on_demand_report
+from tools.health_render import markdown_text, render_markdown, render_text, render_title
+from tools.health_report import (
+    CHECK_FAILED,
+    HEALTHY,
+    UNHEALTHY,
+    Expectations,
+    Finding,
+    JobStatus,
+    LogSummary,
+    Report,
+    ReportError,
+    check_failed,
+    judge,
+    parse_job,
+    summarize_log,
+)
+from tools.on_demand_report import OnDemandError, OnDemandResult
+from tools.provision_on_demand import provision, resolve_subject
+from tools.stacks import name_problem
+
+LOG_PATH = "/auditLogs/provisioning"
+LOG_PAGE_SIZE = 100
+LOG_MAX_PAGES = 5
+"""At most 500 log entries are read; the report says when the window held more."""
+PULUMI_TIMEOUT_SECONDS = 120.0
+CANARY = object()
+"""`--provision-on-demand` given without a value: the stack's canaryUser."""
+# What each read needs when Graph answers 403 (Microsoft's permission tables of the two APIs).
+JOB_PERMISSIONS = "Synchronization.Read.All or Application.Read.All"
+LOG_PERMISSIONS = "AuditLog.Read.All (with Directory.Read.All, as Microsoft's page lists it)"
+ON_DEMAND_PERMISSIONS = (
+    "Synchronization.ReadWrite.All (and User.Read.All or Group.Read.All to find the subject)"
+)
+
+
+class CheckError(Exception):
+    """The check cannot start: no stack outputs, a bad setting, a CLI that failed."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """The app and job to check, and where the stack says its provisioning logs are."""
+
+    service_principal_id: str
+    job_id: str | None
+    logs_page: str | None = None
+
+
+# ----- the stack, through the Pulumi CLI -----
+
+
+def pulumi_json(pulumi: str, *args: str) -> Any:
+    """A `pulumi ... --json` document. Its output is never shown (it holds secrets); a failure
+    shows the CLI's error output, which does not."""
+    command = [pulumi, *args, "--json"]
+    try:
+        run = subprocess.run(
+            command, capture_output=True, text=True, timeout=PULUMI_TIMEOUT_SECONDS, check=False
+        )
+    except subprocess.TimeoutExpired:
+        limit = f"{PULUMI_TIMEOUT_SECONDS:.0f} s"
+        raise CheckError(f"`pulumi {args[0]}` did not answer in {limit}") from None
+    except OSError as error:
+        raise CheckError(f"cannot run {pulumi}: {error.strerror}") from None
+    if run.returncode != 0:
+        tail = " ".join(run.stderr.strip().splitlines()[-3:])
+        raise CheckError(f"`pulumi {' '.join(args[:2])}` exited {run.returncode}: {tail}")
+    try:
+        return json.loads(run.stdout or "null")
+    except ValueError:
+        raise CheckError(f"`pulumi {args[0]}` printed something that is not JSON") from None
+
+
+def stack_config(pulumi: str, stack: str) -> tuple[dict[str, Any], frozenset[str]]:
+    """The stack's settings (structured ones as their JSON text, as the engine hands them to
+    the program) and the keys set as secrets."""
+    document = pulumi_json(pulumi, "config", "--show-secrets", "--stack", stack)
+    if not isinstance(document, dict):
+        raise CheckError("`pulumi config --json` did not print an object")
+    config: dict[str, Any] = {}
+    secret_keys = set()
+    for key, entry in document.items():
+        if not isinstance(entry, dict):
+            continue
+        value = entry.get("value")
+        if value is None and "objectValue" in entry:
+            value = json.dumps(entry["objectValue"])
+        if value is not None:
+            config[key] = value
+        if entry.get("secret"):
+            secret_keys.add(key)
+    return config, frozenset(secret_keys)
+
+
+def stack_target(pulumi: str, stack: str) -> Target:
+    """The app and job a deployed stack shows in its outputs."""
+    outputs = pulumi_json(pulumi, "stack", "output", "--stack", stack)
+    outputs = outputs if isinstance(outputs, dict) else {}
+    sp_id = outputs.get("servicePrincipalObjectId")
+    job = outputs.get("provisioningJobId")
+    if not isinstance(sp_id, str) or not isinstance(job, str):
+        missing = [
+            name
+            for name, value in (("servicePrincipalObjectId", sp_id), ("provisioningJobId", job))
+            if not isinstance(value, str)
+        ]
+        raise CheckError(
+            f"stack {stack} has no output {' or '.join(missing)}: run `pulumi up --stack "
+            f"{stack}` first, or pass --object-id (and --job-id)"
+        )
+    logs_page = outputs.get("provisioningLogsPage")
+    # provisioningJobId is the azuread resource id /servicePrincipals/{sp}/…/jobs/{job}.
+    return Target(sp_id, job.rsplit("/", 1)[-1], logs_page if isinstance(logs_page, str) else None)
+
+
+# ----- Graph -----
+
+
+def graph_problem(error: ServiceError, doing: str, permissions: str) -> Finding:
+    """What a failed request means for the operator: the permission to grant, the retry
+    budget that ran out, or the service that could not be reached. `doing` names the step,
+    e.g. "reading the provisioning logs"."""
+    if error.status == 403:
+        return Finding(
+            f"no permission for {doing}",
+            f"Graph refused {doing} (HTTP 403): the identity needs the application "
+            f"permission {permissions}, with admin consent. {error}",
+        )
+    if error.status == 401:
+        return Finding("credentials refused", f"Graph did not accept the credentials: {error}")
+    if error.status == 429:
+        return Finding("throttled", f"Graph kept throttling {doing}: {error}")
+    if error.status is None:
+        return Finding("Graph unreachable", f"{doing} got no answer: {error}")
+    return Finding(f"{doing} failed", f"{doing} failed: {error}")
+
+
+def read_job(graph: GraphClient, target: Target) -> JobStatus | None:
+    """The job (None when Graph has none), found by id or as the Asana job of the app."""
+    sp_id = target.service_principal_id
+    if target.job_id is not None:
+        try:
+            return parse_job(graph.get(synchronization_path(sp_id, "jobs", target.job_id)))
+        except ServiceError as error:
+            if error.status == 404:
+                return None
+            raise
+    jobs = graph.get_all(synchronization_path(sp_id, "jobs"))
+    if len(jobs) > 1:  # the Asana job is the one made from the app's own template (tools/adopt)
+        templates = graph.get_all(synchronization_path(sp_id, "templates"))
+        template = choose_template(sp_id, templates, None)
+        jobs = [job for job in jobs if job.get("templateId") == template.get("id")]
+        if len(jobs) != 1:
+            raise ReportError(
+                f"the app has {len(jobs)} provisioning jobs made from its template "
+                f"{template.get('id')}; pass --job-id"
+            )
+    return parse_job(jobs[0]) if jobs else None
+
+
+def read_log(graph: GraphClient, sp_id: str, since: datetime, hours: int) -> LogSummary:
+    """The service principal's provisioning log entries since `since`, newest first, bounded."""
+    when = since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    params = {
+        "$filter": f"servicePrincipal/id eq '{sp_id}' and activityDateTime ge {when}",
+        "$orderby": "activityDateTime desc",
+        "$top": str(LOG_PAGE_SIZE),
+    }
+    entries, more = graph.get_pages(LOG_PATH, params, LOG_MAX_PAGES)
+    return summarize_log(entries, since, hours, truncated=more)
+
+
+def check(
+    stack: str,
+    connection: ConnectionSettings,
+    settings: HealthCheckSettings,
+    target: Target,
+    now: datetime,
+    progress: Callable[[str], None] = lambda _: None,
+) -> Report:
+    """Read the job and the logs (each read on its own, so one that fails does not hide the
+    other), then judge."""
+    problems: list[Finding] = []
+    job: JobStatus | None = None
+    log: LogSummary | None = None
+    hours = settings.health.window_hours
+    graph = GraphClient(connection.graph)
+    progress(f"reading the provisioning job of service principal {target.service_principal_id}")
+    try:
+        job = read_job(graph, target)
+    except ServiceError as error:
+        problems.append(graph_problem(error, "reading the provisioning job", JOB_PERMISSIONS))
+    except (ReportError, TemplateLookupError) as error:
+        problems.append(Finding("job not identified", str(error)))
+    since = now - timedelta(hours=hours)
+    progress(f"reading the provisioning logs of the last {hours} h")
+    try:
+        log = read_log(graph, target.service_principal_id, since, hours)
+    except ServiceError as error:
+        problems.append(graph_problem(error, "reading the provisioning logs", LOG_PERMISSIONS))
+    expectations = Expectations(settings.job_running, settings.health.max_failures)
+    return judge(
+        stack,
+        target.service_principal_id,
+        job,
+        log,
+        expectations,
+        problems=problems,
+        logs_page=target.logs_page,
+    )
+
+
+def provision_subjects(
+    connection: ConnectionSettings, target: Target, references: list[str]
+) -> list[OnDemandResult]:
+    graph = GraphClient(connection.graph)
+    job_id = target.job_id
+    if job_id is None:
+        try:
+            job = read_job(graph, target)
+        except (ReportError, TemplateLookupError) as error:
+            raise OnDemandError(str(error)) from None
+        if job is None:
+            raise OnDemandError("the app has no provisioning job")
+        job_id = job.job_id
+    subjects = [resolve_subject(graph, reference) for reference in references]
+    return provision(graph, target.service_principal_id, job_id, subjects)
+
+
+# ----- the command -----
+
+
+class _Parser(argparse.ArgumentParser):
+    """Bad arguments exit 1 (the check failed), not argparse's 2, which means "unhealthy"."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(CHECK_FAILED, f"{self.prog}: error: {message}\n")
+
+
+EXIT_CODES = f"""\
+exit status:
+  {HEALTHY}  healthy; with --provision-on-demand: provisioned, or already in sync
+  {UNHEALTHY}  unhealthy; with --provision-on-demand: a step failed or the subject is out of scope
+  {CHECK_FAILED}  the check itself failed: bad arguments, no permission, unreachable, throttled"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="python -m tools.health",
+        description=__doc__.splitlines()[0],
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--stack", required=True, help="the stack whose provisioning to check")
+    parser.add_argument(
+        "--object-id",
+        metavar="SP_OBJECT_ID",
+        help="the service principal, instead of stack outputs",
+    )
+    parser.add_argument(
+        "--job-id", help="the provisioning job (default: the stack's, or the app's)"
+    )
+    parser.add_argument(
+        "--markdown", type=Path, metavar="FILE", help="where to write the Markdown report"
+    )
+    parser.add_argument(
+        "--title", type=Path, metavar="FILE", help="where to write the one-line summary"
+    )
+    parser.add_argument(
+        "--pulumi", default="pulumi", metavar="PULUMI", help="the CLI to run (default: on PATH)"
+    )
+    parser.add_argument(
+        "--provision-on-demand",
+        nargs="?",
+        const=CANARY,
+        action="append",
+        metavar="USER_OR_GROUP",
+        help="provision a user (UPN or object id) or group (object id or name) on demand "
+        "instead of checking; without a value, the stack's canaryUser; repeatable",
+    )
+    return parser
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if problem := name_problem(args.stack):
+        parser.error(f"--stack: {problem}")
+    if args.object_id is not None and not is_guid(args.object_id):
+        parser.error("--object-id: the service principal's object id, a GUID")
+    if args.job_id is not None and not JOB_ID.match(args.job_id):
+        parser.error("--job-id: a job id such as asana.0a1b….6f5e…, letters, digits, '.', '_', '-'")
+    return args
+
+
+def prepare(
+    args: argparse.Namespace, env: Mapping[str, str]
+) -> tuple[ConnectionSettings, HealthCheckSettings, Target]:
+    """Settings, credentials and target from the stack (and the arguments), or CheckError."""
+    progress(f"reading stack {args.stack}'s settings")
+    config, secret_keys = stack_config(args.pulumi, args.stack)
+    try:
+        settings = load_health_check_settings(config, secret_keys)
+        connection = resolve(config, env, secret_keys)
+    except SettingsError as error:
+        raise CheckError("; ".join(error.problems)) from None
+    except ConfigError as error:
+        raise CheckError(str(error)) from None
+    if args.object_id is not None:
+        target = Target(args.object_id, args.job_id)
+    else:
+        if not settings.provisioning_enabled:
+            raise CheckError(
+                f"stack {args.stack} does not provision ({PROJECT}:provisioningEnabled is "
+                "false): there is no job to check"
+            )
+        progress(f"reading stack {args.stack}'s outputs")
+        target = stack_target(args.pulumi, args.stack)
+        if args.job_id is not None:
+            target = Target(target.service_principal_id, args.job_id, target.logs_page)
+    return connection, settings, target
+
+
+def progress(message: str) -> None:
+    print(f"health: {message}", file=sys.stderr, flush=True)
+
+
+def write(text: str, markdown: str, title: str, args: argparse.Namespace) -> None:
+    print(text, end="", flush=True)
+    if args.markdown is not None:
+        args.markdown.write_text(markdown, encoding="utf-8")
+    if args.title is not None:
+        args.title.write_text(title + "\n", encoding="utf-8")
+
+
+def main(argv: list[str] | None = None, now: datetime | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        connection, settings, target = prepare(args, os.environ)
+    except CheckError as error:
+        report = check_failed(args.stack, Finding(str(error), str(error)))
+        write(render_text(report), render_markdown(report), render_title(report), args)
+        return CHECK_FAILED
+    if args.provision_on_demand:
+        return on_demand(args, connection, settings, target)
+    report = check(args.stack, connection, settings, target, now or datetime.now(UTC), progress)
+    write(render_text(report), render_markdown(report), render_title(report), args)
+    return report.status
+
+
+def on_demand(
+    args: argparse.Namespace,
+    connection: ConnectionSettings,
+    settings: HealthCheckSettings,
+    target: Target,
+) -> int:
+    references = [
+        settings.health.canary_user if reference is CANARY else reference
+        for reference in args.provision_on_demand
+    ]
+    try:
+        if None in references:
+            raise CheckError(
+                f"{PROJECT}:canaryUser is not set: set it on the stack, or name the user or "
+                "group after --provision-on-demand"
+            )
+        progress(f"provisioning {', '.join(map(str, references))} on demand")
+        results = provision_subjects(connection, target, [str(r) for r in references])
+    except (CheckError, OnDemandError) as error:
+        message = f"provision on demand failed: {error}"
+    except ServiceError as error:
+        hint = graph_problem(error, "provisioning on demand", ON_DEMAND_PERMISSIONS)
+        message = f"provision on demand failed: {hint.detail}"
+    else:
+        write(
+            "".join(on_demand_report.render_text(r) for r in results),
+            "\n".join(on_demand_report.render_markdown(r) for r in results),
+            on_demand_report.render_title(args.stack, results),
+            args,
+        )
+        return max(result.status for result in results)
+    title = f"Provision on demand in {args.stack} failed"
+    write(message + "\n", f"**{title}:** {markdown_text(message)}\n", title, args)
+    return on_demand_report.CALL_FAILED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,479 @@
+"""The provisioning health of one stack, from what Graph says about its job and its logs: pure.
+
+`tools/health.py` does the reading. Here a job (`synchronizationJob`, with its
+`synchronizationStatus`) and the window's provisioning log entries (`provisioningObjectSummary`)
+become findings and a verdict; `tools/health_render.py` writes the report. Shapes:
+https://learn.microsoft.com/graph/api/resources/synchronization-synchronizationstatus ,
+.../synchronization-synchronizationquarantine , .../synchronization-synchronizationtaskexecution ,
+.../provisioningobjectsummary . The rules are in docs/health.md.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+HEALTHY, CHECK_FAILED, UNHEALTHY = 0, 1, 2
+NEVER = "0001-01-01T00:00:00Z"
+"""How Graph writes a time that never came (steady state never reached)."""
+# synchronizationStatusCode, compared case-insensitively (Graph's examples show both casings).
+STATUS_CODES = ("notconfigured", "notrun", "active", "paused", "quarantine")
+MAX_IDENTITIES_SHOWN = 10
+MAX_REASON_CHARS = 300
+# synchronizationTaskExecution counts, in the order the report lists them.
+EXECUTION_COUNTS = (
+    ("countImported", "imported"),
+    ("countEntitled", "entitled"),
+    ("countExports", "to export"),
+    ("countExported", "exported"),
+    ("countEscrowed", "escrowed"),
+)
+
+
+class ReportError(ValueError):
+    """Graph's answer does not have the documented shape; the message says what is missing."""
+
+
+@dataclass(frozen=True)
+class Execution:
+    """One run of the job (synchronizationTaskExecution)."""
+
+    state: str
+    began: str | None
+    ended: str | None
+    error: str | None
+    counts: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True)
+class Quarantine:
+    reason: str | None
+    current_began: str | None
+    series_began: str | None
+    series_count: int | None
+    next_attempt: str | None
+    error: str | None
+
+
+@dataclass(frozen=True)
+class JobStatus:
+    job_id: str
+    code: str
+    """As Graph sent it; `code_key` is the case-folded form the rules compare."""
+    schedule_state: str | None
+    quarantine: Quarantine | None
+    last_execution: Execution | None
+    last_successful_execution: Execution | None
+    last_successful_execution_with_exports: Execution | None
+    successive_complete_failures: int
+    steady_state_first: str | None
+    steady_state_last: str | None
+    troubleshooting_url: str | None
+
+    @property
+    def code_key(self) -> str:
+        return self.code.casefold()
+
+
+@dataclass(frozen=True)
+class FailureGroup:
+    """Failed log entries with one error code (or, without a code, one reason)."""
+
+    error_code: str
+    reason: str
+    count: int
+    identities: tuple[str, ...]
+    """Who failed, newest first, at most MAX_IDENTITIES_SHOWN."""
+
+
+@dataclass(frozen=True)
+class LogSummary:
+    since: str
+    hours: int
+    entries: int
+    by_status: tuple[tuple[str, int], ...]
+    failure_groups: tuple[FailureGroup, ...]
+    truncated: bool
+
+    @property
+    def failures(self) -> int:
+        return sum(group.count for group in self.failure_groups)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Why the job is unhealthy, or why the check failed: a short label for the title and the
+    whole sentence for the report."""
+
+    label: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class Expectations:
+    """What the stack asks of the job (its settings; docs/health.md)."""
+
+    job_running: bool
+    max_failures: int
+
+
+@dataclass(frozen=True)
+class Report:
+    stack: str
+    service_principal_id: str | None
+    job: JobStatus | None
+    log: LogSummary | None
+    findings: tuple[Finding, ...] = ()
+    problems: tuple[Finding, ...] = ()
+    """What could not be read or judged: the check failed (exit 1)."""
+    notes: tuple[str, ...] = ()
+    logs_page: str | None = None
+
+    @property
+    def status(self) -> int:
+        if self.problems:
+            return CHECK_FAILED
+        return UNHEALTHY if self.findings else HEALTHY
+
+
+# ----- reading Graph's answers -----
+
+
+def parse_job(job: Mapping[str, Any]) -> JobStatus:
+    """A synchronizationJob as the report needs it, or ReportError when it has no status."""
+    status = job.get("status")
+    if not isinstance(status, Mapping) or not isinstance(status.get("code"), str):
+        raise ReportError("the job Graph returned has no status code (status.code)")
+    schedule = job.get("schedule") if isinstance(job.get("schedule"), Mapping) else {}
+    return JobStatus(
+        job_id=str(job.get("id") or ""),
+        code=status["code"],
+        schedule_state=text_or_none(schedule.get("state")),
+        quarantine=_quarantine(status.get("quarantine")),
+        last_execution=_execution(status.get("lastExecution")),
+        last_successful_execution=_execution(status.get("lastSuccessfulExecution")),
+        last_successful_execution_with_exports=_execution(
+            status.get("lastSuccessfulExecutionWithExports")
+        ),
+        successive_complete_failures=_integer(status.get("countSuccessiveCompleteFailures")),
+        steady_state_first=_time_or_none(status.get("steadyStateFirstAchievedTime")),
+        steady_state_last=_time_or_none(status.get("steadyStateLastAchievedTime")),
+        troubleshooting_url=text_or_none(status.get("troubleshootingUrl")),
+    )
+
+
+def _quarantine(value: Any) -> Quarantine | None:
+    if not isinstance(value, Mapping) or not any(v not in (None, "", {}) for v in value.values()):
+        return None
+    count = value.get("seriesCount")
+    return Quarantine(
+        reason=text_or_none(value.get("reason")),
+        current_began=text_or_none(value.get("currentBegan")),
+        series_began=text_or_none(value.get("seriesBegan")),
+        series_count=count if isinstance(count, int) and not isinstance(count, bool) else None,
+        next_attempt=text_or_none(value.get("nextAttempt")),
+        error=_error(value.get("error")),
+    )
+
+
+def _execution(value: Any) -> Execution | None:
+    if not isinstance(value, Mapping):
+        return None
+    counts = tuple(
+        (label, value[key])
+        for key, label in EXECUTION_COUNTS
+        if isinstance(value.get(key), int) and not isinstance(value.get(key), bool)
+    )
+    return Execution(
+        state=text_or_none(value.get("state")) or "unknown",
+        began=text_or_none(value.get("timeBegan")),
+        ended=text_or_none(value.get("timeEnded")),
+        error=_error(value.get("error")),
+        counts=counts,
+    )
+
+
+def _error(value: Any) -> str | None:
+    """A synchronizationError as "code: message"."""
+    if not isinstance(value, Mapping):
+        return None
+    code, message = text_or_none(value.get("code")), text_or_none(value.get("message"))
+    if code and message:
+        return f"{code}: {message}"
+    return code or message
+
+
+def summarize_log(
+    entries: Iterable[Mapping[str, Any]], since: datetime, hours: int, truncated: bool
+) -> LogSummary:
+    """The window's entries counted by status, failures grouped by error code, newest first."""
+    ordered = sorted(entries, key=_activity_time, reverse=True)
+    statuses: Counter[str] = Counter()
+    groups: dict[str, list[Mapping[str, Any]]] = {}
+    for entry in ordered:
+        info = entry.get("provisioningStatusInfo")
+        info = info if isinstance(info, Mapping) else {}
+        status = (text_or_none(info.get("status")) or "unknown").casefold()
+        statuses[status] += 1
+        if status == "failure":
+            error = info.get("errorInformation")
+            error = error if isinstance(error, Mapping) else {}
+            key = (
+                text_or_none(error.get("errorCode"))
+                or f"reason: {text_or_none(error.get('reason')) or '?'}"
+            )
+            groups.setdefault(key, []).append(entry)
+    failure_groups = tuple(_failure_group(key, members) for key, members in groups.items())
+    return LogSummary(
+        since=_iso(since),
+        hours=hours,
+        entries=len(ordered),
+        by_status=tuple(sorted(statuses.items(), key=lambda item: (-item[1], item[0]))),
+        failure_groups=tuple(sorted(failure_groups, key=lambda g: -g.count)),
+        truncated=truncated,
+    )
+
+
+def _failure_group(key: str, members: list[Mapping[str, Any]]) -> FailureGroup:
+    """`members` newest first; the newest one's reason stands for the group."""
+    newest = members[0]["provisioningStatusInfo"].get("errorInformation") or {}
+    identities: list[str] = []
+    for entry in members:
+        name = identity_text(entry)
+        if name not in identities:
+            identities.append(name)
+    shown = identities[:MAX_IDENTITIES_SHOWN]
+    if len(identities) > MAX_IDENTITIES_SHOWN:
+        shown.append(f"… and {len(identities) - MAX_IDENTITIES_SHOWN} more")
+    return FailureGroup(
+        error_code="(no error code)" if key.startswith("reason: ") else key,
+        reason=_shortened(text_or_none(newest.get("reason")) or "(no reason given)"),
+        count=len(members),
+        identities=tuple(shown),
+    )
+
+
+def identity_text(entry: Mapping[str, Any]) -> str:
+    """ "Ada Lovelace (User 9bb0…) → 52507a19-…": the source identity and, once it exists,
+    the target one, each by display name and id."""
+    source = _identity(entry.get("sourceIdentity"))
+    target = _identity(entry.get("targetIdentity"))
+    return f"{source} → {target}" if target else source or "(unnamed)"
+
+
+def _identity(value: Any) -> str:
+    if not isinstance(value, Mapping):
+        return ""
+    name, object_id = text_or_none(value.get("displayName")), text_or_none(value.get("id"))
+    if not name and not object_id:
+        return ""
+    kind = text_or_none(value.get("identityType"))
+    kind = kind.rsplit(":", 1)[-1] if kind else None
+    inside = " ".join(part for part in (kind, object_id) if part)
+    if name and inside:
+        return f"{name} ({inside})"
+    return name or inside
+
+
+def _activity_time(entry: Mapping[str, Any]) -> datetime:
+    parsed = parse_time(entry.get("activityDateTime"))
+    return parsed or datetime.min.replace(tzinfo=UTC)
+
+
+# ----- the verdict -----
+
+
+def judge(
+    stack: str,
+    service_principal_id: str | None,
+    job: JobStatus | None,
+    log: LogSummary | None,
+    expectations: Expectations,
+    *,
+    problems: Iterable[Finding] = (),
+    logs_page: str | None = None,
+) -> Report:
+    """The findings of the rules in docs/health.md. `job` None without a problem means the job
+    is gone; a problem (something not read) makes the check fail whatever else was found."""
+    findings: list[Finding] = []
+    notes: list[str] = []
+    failed = list(problems)
+    if job is None and not failed:
+        findings.append(
+            Finding(
+                "no provisioning job",
+                "the app has no provisioning job (deleted?); `pulumi up --refresh` creates it "
+                "again",
+            )
+        )
+    if job is not None:
+        _judge_job(job, expectations, findings, notes, failed)
+    if log is not None:
+        if log.failures > expectations.max_failures:
+            findings.append(
+                Finding(
+                    counted(log.failures, "failed log entry", "failed log entries"),
+                    f"{counted(log.failures, 'provisioning log entry', 'provisioning log entries')}"
+                    f" failed in the last {log.hours} h, "
+                    f"more than the {expectations.max_failures} the stack tolerates "
+                    "(healthMaxFailures)",
+                )
+            )
+        if log.truncated:
+            notes.append(
+                f"only the newest {log.entries} log entries of the window were read; older ones "
+                "were not counted"
+            )
+    return Report(
+        stack=stack,
+        service_principal_id=service_principal_id,
+        job=job,
+        log=log,
+        findings=tuple(findings),
+        problems=tuple(failed),
+        notes=tuple(notes),
+        logs_page=logs_page,
+    )
+
+
+def _judge_job(
+    job: JobStatus,
+    expectations: Expectations,
+    findings: list[Finding],
+    notes: list[str],
+    problems: list[Finding],
+) -> None:
+    code = job.code_key
+    wanted = 'the stack\'s provisioningStatus is "on"'
+    if code not in STATUS_CODES:
+        problems.append(
+            Finding(
+                f"unknown status code {job.code}",
+                f"Graph reported the job's status code {job.code!r}, which this check does not "
+                f"know (known: {', '.join(STATUS_CODES)}); it cannot call the job healthy",
+            )
+        )
+    if code == "quarantine" or job.quarantine is not None:
+        findings.append(quarantine_finding(job.quarantine))
+    if code == "notconfigured":
+        findings.append(
+            Finding(
+                "not configured",
+                "the job is not configured: no admin credentials were provided (NotConfigured)",
+            )
+        )
+    elif code in ("paused", "notrun"):
+        what = "paused" if code == "paused" else "has never run"
+        if expectations.job_running:
+            findings.append(
+                Finding(
+                    f"job {'paused' if code == 'paused' else 'not running'}",
+                    f"the job {what} although {wanted}; `pulumi up --refresh` starts it",
+                )
+            )
+        else:
+            notes.append(f'the job {what}, as the stack\'s provisioningStatus "off" declares')
+    elif code == "active" and not expectations.job_running:
+        notes.append(
+            'the job runs although the stack\'s provisioningStatus is "off" (drift: `make drift`)'
+        )
+    last = job.last_execution
+    last_failed = last is not None and last.state.casefold() == "failed"
+    said = job.quarantine.error if job.quarantine is not None else None
+    error = ""
+    if last is not None and last_failed and last.error and last.error != said:
+        error = f": {last.error}"
+    failures = job.successive_complete_failures
+    if failures > 0:
+        runs = "run" if failures == 1 else f"{failures} runs"
+        findings.append(
+            Finding(
+                f"{counted(failures, 'failed run')} in a row",
+                f"the job's last {runs} failed completely (countSuccessiveCompleteFailures){error}",
+            )
+        )
+    elif last_failed and last is not None:
+        findings.append(
+            Finding(
+                "last run failed", f"the last run (began {display_time(last.began)}) failed{error}"
+            )
+        )
+
+
+def quarantine_finding(quarantine: Quarantine | None) -> Finding:
+    if quarantine is None:
+        return Finding("in quarantine", "the job is in quarantine (Graph gave no details)")
+    reason = quarantine.reason or "no reason given"
+    since = quarantine.current_began
+    parts = ["the job is in quarantine" + (f" since {display_time(since)}" if since else "")]
+    parts.append(f"reason {reason}")
+    if quarantine.series_count is not None:
+        parts.append(
+            f"attempt {quarantine.series_count} of a series"
+            + (f" begun {display_time(quarantine.series_began)}" if quarantine.series_began else "")
+        )
+    if quarantine.next_attempt:
+        parts.append(f"next attempt {display_time(quarantine.next_attempt)}")
+    detail = "; ".join(parts)
+    if quarantine.error:
+        detail += f". Error: {quarantine.error}"
+    return Finding(f"in quarantine ({reason})", detail)
+
+
+def check_failed(stack: str, problem: Finding, service_principal_id: str | None = None) -> Report:
+    """The report of a check that could not run far enough to judge anything."""
+    return Report(stack, service_principal_id, job=None, log=None, problems=(problem,))
+
+
+# ----- small helpers -----
+
+
+def counted(number: int, singular: str, plural: str | None = None) -> str:
+    """ "1 failed run", "2 failed runs"."""
+    return f"{number} {singular if number == 1 else plural or singular + 's'}"
+
+
+def parse_time(value: Any) -> datetime | None:
+    """A Graph DateTimeOffset (up to 7 fractional digits), or None."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def display_time(value: str | None) -> str:
+    """ "2024-06-26 13:58:24 UTC", "never" for Graph's year-1 time, the text itself if odd."""
+    moment = parse_time(value)
+    if value is None or value == NEVER or (moment is not None and moment.year == 1):
+        return "never"
+    if moment is None:
+        return value
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _time_or_none(value: Any) -> str | None:
+    text = text_or_none(value)
+    return None if text is None or display_time(text) == "never" else text
+
+
+def text_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def _integer(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def _shortened(text: str) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= MAX_REASON_CHARS else flat[: MAX_REASON_CHARS - 1] + "…"

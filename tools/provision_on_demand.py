@@ -1,0 +1,140 @@
+"""Provision one user or group on demand, as the portal's "Provision on demand" does: the
+requests (tools/on_demand_report.py reads the reply).
+
+Reads the subject (`GET /users/{upn-or-id}`, `GET /groups/{id}` or `GET /groups?$filter=
+displayName eq '…'`) and the job's schema (for the rule id), then posts `provisionOnDemand`.
+Microsoft limits that action to "5 requests per 10 seconds": `RateLimiter` keeps this process
+under it, and a 429 that still comes back is waited out by `GraphClient`'s retry, which honours
+Retry-After within the stack's retry budget (clients/http.py).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+from clients.graph import GraphClient, synchronization_path
+from clients.http import ServiceError
+from rules.identifiers import is_guid
+from tools.on_demand_report import (
+    OnDemandError,
+    OnDemandResult,
+    Subject,
+    choose_rule,
+    parse_reply,
+    request_body,
+)
+
+ON_DEMAND_CALLS = 5
+ON_DEMAND_PERIOD_SECONDS = 10.0
+"""provisionOnDemand's documented rate limit: 5 requests per 10 seconds."""
+T = TypeVar("T")
+
+
+class RateLimiter:
+    """At most `calls` calls in any window of `period` seconds (a sliding window).
+
+    Each call counts from when it finished: the service counts it from when it arrived, which
+    is earlier, so the service never sees more than `calls` in its own window.
+    """
+
+    def __init__(
+        self,
+        calls: int = ON_DEMAND_CALLS,
+        period: float = ON_DEMAND_PERIOD_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._calls = calls
+        self._period = period
+        self._clock = clock
+        self._sleep = sleep
+        self._finished: deque[float] = deque()
+        self._lock = threading.Lock()
+        self.waited: list[float] = []
+        """Every wait, in seconds, for the curious (tests, progress)."""
+
+    def run(self, call: Callable[[], T]) -> T:
+        """`call()`, once there is room for it in the window."""
+        with self._lock:
+            self._make_room()
+            try:
+                return call()
+            finally:
+                self._finished.append(self._clock())
+
+    def _make_room(self) -> None:
+        now = self._clock()
+        while self._finished and now - self._finished[0] >= self._period:
+            self._finished.popleft()
+        if len(self._finished) >= self._calls:
+            wait = self._period - (now - self._finished[0])
+            self.waited.append(wait)
+            self._sleep(wait)
+            self._finished.popleft()
+
+
+ON_DEMAND_LIMITER = RateLimiter()
+"""One limiter per process: the limit is Graph's, whatever calls it."""
+
+
+def resolve_subject(graph: GraphClient, reference: str) -> Subject:
+    """A user by user principal name or object id, or a group by object id or display name."""
+    if "@" in reference:
+        user = _get_or_none(graph, f"/users/{quote(reference, safe='@')}")
+        if user is None:
+            raise OnDemandError(f"no user has the user principal name {reference!r}")
+        return _user(user)
+    if is_guid(reference):
+        user = _get_or_none(graph, f"/users/{reference}")
+        if user is not None:
+            return _user(user)
+        group = _get_or_none(graph, f"/groups/{reference}")
+        if group is not None:
+            return Subject(str(group["id"]), "Group", str(group.get("displayName") or reference))
+        raise OnDemandError(f"no user or group has the object id {reference}")
+    literal = reference.replace("'", "''")
+    groups = graph.get_all("/groups", {"$filter": f"displayName eq '{literal}'"})
+    if len(groups) != 1:
+        found = "no group" if not groups else f"{len(groups)} groups"
+        raise OnDemandError(
+            f"{found} named {reference!r}; give a user principal name, or a group's object id"
+        )
+    return Subject(str(groups[0]["id"]), "Group", str(groups[0].get("displayName") or reference))
+
+
+def _user(user: dict[str, Any]) -> Subject:
+    return Subject(str(user["id"]), "User", str(user.get("userPrincipalName") or user["id"]))
+
+
+def _get_or_none(graph: GraphClient, path: str) -> dict[str, Any] | None:
+    try:
+        return graph.get(path)
+    except ServiceError as error:
+        if error.status == 404:
+            return None
+        raise
+
+
+def provision(
+    graph: GraphClient,
+    service_principal_id: str,
+    job_id: str,
+    subjects: list[Subject],
+    limiter: RateLimiter = ON_DEMAND_LIMITER,
+) -> list[OnDemandResult]:
+    """Provision each subject in turn with the job's own rule for its kind; the schema is read
+    once. A subject whose reply cannot be read raises OnDemandError."""
+    schema = graph.get(synchronization_path(service_principal_id, "jobs", job_id, "schema"))
+    path = synchronization_path(service_principal_id, "jobs", job_id, "provisionOnDemand")
+    results = []
+    for subject in subjects:
+        rule = choose_rule(schema, subject.object_type)
+        body = request_body(rule, subject)
+        reply = limiter.run(lambda body=body: graph.post(path, body))
+        results.append(parse_reply(reply, subject, rule))
+    return results
