@@ -21,11 +21,11 @@ import pulumi
 
 from clients import http
 from clients.connection import PROJECT, ConfigError, ConnectionSettings, resolve
-from providers.asana_token import MAX_TOKEN_LENGTH, token_problem
 from rules import asana, bounds, mapping_spec
 from rules.identifiers import GUID, GUID_EXAMPLE, INVISIBLE, is_guid
 from rules.mapping_spec import ObjectKind
 from rules.redaction import REDACTED, redact, string_leaves
+from rules.tokens import MAX_TOKEN_LENGTH, token_problem
 from rules.urls import ALLOWED as URL_ALLOWED
 from rules.urls import may_hold_credential, url_problem
 

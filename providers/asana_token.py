@@ -27,11 +27,10 @@ from clients.asana import AsanaScimClient, TokenCheck
 from providers.base import ConfiguredProvider
 from providers.inputs import failure_for_https_url, failures, is_unknown
 from rules.asana import SCIM_TENANT_URL
-from rules.header_values import header_value_problem
 from rules.redaction import digest
+from rules.tokens import token_problem
 
 TOKEN_SETTING = "asanaToken"
-MAX_TOKEN_LENGTH = 4096
 
 
 class TokenRejectedError(Exception):
@@ -41,16 +40,6 @@ class TokenRejectedError(Exception):
 def fingerprint(token: str) -> str:
     """Twelve hex digits of SHA-256: tells two tokens apart without revealing either."""
     return "sha256:" + digest(token)
-
-
-def token_problem(token: str) -> str | None:
-    """What makes `token` unusable as Asana's bearer token, or None; the one rule, used by the
-    stack settings and by this resource's check. Never quotes the token."""
-    if not token.strip():
-        return "is empty"
-    if len(token) > MAX_TOKEN_LENGTH:
-        return f"is over {MAX_TOKEN_LENGTH} characters"
-    return header_value_problem(token)
 
 
 def rejection_advice(check: TokenCheck) -> str:
