@@ -31,6 +31,7 @@ from scripts.drift_report import (
     NO_DRIFT,
     PULUMI_CHANGES_FOUND,
     Report,
+    add_output_arguments,
     build_report,
     failed,
     write,
@@ -131,14 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--stack", required=True, help="the stack to check, e.g. prod")
-    parser.add_argument(
-        "--markdown", type=Path, metavar="FILE",
-        help="where to write the Markdown report (default: standard output)",
-    )  # fmt: skip
-    parser.add_argument(
-        "--title", type=Path, metavar="FILE",
-        help="where to write the one-line summary (for an issue title or a job summary)",
-    )  # fmt: skip
+    add_output_arguments(parser)
     parser.add_argument(
         "--keep", type=Path, metavar="FOLDER",
         help="an existing folder to keep Pulumi's drift.json and the event log in "

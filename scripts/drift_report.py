@@ -377,6 +377,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="the engine's event log of the same run (--event-log); names the changes of "
         "dynamic resources the --json document misses",
     )  # fmt: skip
+    add_output_arguments(parser)
+    return parser
+
+
+def add_output_arguments(parser: argparse.ArgumentParser) -> None:
+    """--markdown and --title: where the report goes, for drift_report and drift_check alike."""
     parser.add_argument(
         "--markdown", type=Path, metavar="FILE",
         help="where to write the Markdown report (default: standard output)",
@@ -385,7 +391,6 @@ def build_parser() -> argparse.ArgumentParser:
         "--title", type=Path, metavar="FILE",
         help="where to write the one-line summary (for an issue title or a job summary)",
     )  # fmt: skip
-    return parser
 
 
 def main(argv: list[str] | None = None) -> int:
