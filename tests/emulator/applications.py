@@ -201,9 +201,12 @@ class Applications:
 
     # ----- state access for the Emulator facade (out of band, no HTTP) -----
 
-    def instantiate(self, template_id: str, display_name: str, tenant_id: str | None) -> JsonObject:
-        """Create the application and service principal of a gallery app as the portal's
-        "Create" button does; returns {"application": ..., "servicePrincipal": ...} unmasked."""
+    def instantiate(
+        self, template_id: str, display_name: str, tenant_id: str | None = None
+    ) -> JsonObject:
+        """Out of band: create the application and service principal of a gallery app as the
+        portal's "Create" button does; returns {"application": ..., "servicePrincipal": ...}
+        unmasked (their ids are the objects' ids)."""
         app = self._gallery.get(template_id)
         if app is None:
             raise KeyError(f"no gallery template {template_id!r}")

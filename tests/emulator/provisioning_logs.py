@@ -240,7 +240,8 @@ class ProvisioningLogs:
     # ----- state access -----
 
     def add(self, entries: Iterable[JsonObject]) -> None:
-        """Record entries (copied); each needs an `id` and an `activityDateTime`."""
+        """Record provisioningObjectSummary entries (copied; see `provisioning_entry`); each
+        needs an `id` and an `activityDateTime`."""
         batch = [copy.deepcopy(entry) for entry in entries]
         for entry in batch:
             if not isinstance(entry.get("id"), str):
@@ -249,7 +250,7 @@ class ProvisioningLogs:
         self._entries.extend(batch)
 
     def entries(self) -> list[JsonObject]:
-        """All entries, newest first."""
+        """Every provisioning log entry, newest first."""
         return copy.deepcopy(_newest_first(self._entries))
 
     def clear(self) -> None:

@@ -86,11 +86,11 @@ class Scim:
         return copy.deepcopy(user)
 
     def users(self) -> list[JsonObject]:
-        """Every user, copied, oldest first."""
+        """The Asana SCIM users, copied, oldest first."""
         return copy.deepcopy(list(self._users.values()))
 
     def groups(self) -> list[JsonObject]:
-        """Every group (Asana team), copied, oldest first."""
+        """The Asana SCIM groups (teams), copied, oldest first."""
         return copy.deepcopy(list(self._groups.values()))
 
     def replace_user(self, user_id: str, resource: JsonObject) -> JsonObject:

@@ -125,13 +125,15 @@ class Synchronization:
     # ----- state access for the Emulator facade (out of band, no HTTP) -----
 
     def add(self, sp_id: str, templates: list[JsonObject]) -> None:
-        """Give `sp_id` synchronization state offering `templates`."""
+        """Add a service principal offering `templates` (each with id, factoryTag, schema); it
+        has synchronization state only, no directory object."""
         if sp_id in self._tenant.synchronization:
             raise ValueError(f"service principal {sp_id!r} already exists")
         self._tenant.synchronization[sp_id] = SyncState(template_map(templates))
 
     def set_secrets(self, sp_id: str, values: dict[str, str]) -> None:
-        """Replace the saved secrets as the portal's Save does; keys must be in the enum."""
+        """Out of band: the saved synchronization secrets become `values` (copied), as if an
+        admin saved them in the portal's Provisioning blade; keys must be in the enum."""
         principal = self._principal_state(sp_id)
         for key, value in values.items():
             if key not in SECRET_KEYS:
@@ -141,6 +143,7 @@ class Synchronization:
         principal.secrets = dict(values)
 
     def set_templates(self, sp_id: str, templates: list[JsonObject]) -> None:
+        """Out of band: Entra now offers `templates` for this service principal."""
         principal = self._principal_state(sp_id)
         principal.templates = {template["id"]: copy.deepcopy(template) for template in templates}
 
@@ -154,13 +157,16 @@ class Synchronization:
         return copy.deepcopy(self._job_state(sp_id, job_id).schema)
 
     def secrets(self, sp_id: str) -> dict[str, str]:
+        """The saved synchronization secrets, unmasked."""
         return dict(self._principal_state(sp_id).secrets)
 
     def restarts(self, sp_id: str, job_id: str) -> list[JsonObject | None]:
+        """The `criteria` of each restart call on the job, oldest first (None if omitted)."""
         return copy.deepcopy(self._job_state(sp_id, job_id).restarts)
 
     def new_job(self, sp_id: str, template_id: str) -> str:
-        """Create a job as POST /jobs does; raises ValueError for a template the SP lacks."""
+        """Create a job out of band, exactly as POST .../jobs would; returns its id. Raises
+        ValueError for a template the service principal lacks."""
         principal = self._principal_state(sp_id)
         template = principal.templates.get(template_id)
         if template is None:
@@ -172,12 +178,15 @@ class Synchronization:
         return job_id
 
     def edit_schema(self, sp_id: str, job_id: str, edit: Callable[[JsonObject], None]) -> None:
+        """Let `edit` change the live job schema in place (drift made in the portal); bumps
+        its version."""
         job = self._job_state(sp_id, job_id)
         edit(job.schema)
         job.schema["version"] = _new_version()
 
     def delete_job(self, sp_id: str, job_id: str) -> None:
-        """Delete a job as DELETE .../jobs/{id} does (its schema goes with it; secrets stay)."""
+        """Out of band: the provisioning job is deleted as DELETE .../jobs/{id} does (its schema
+        goes with it; secrets stay)."""
         self._job_state(sp_id, job_id)
         del self._tenant.synchronization[sp_id].jobs[job_id]
 
@@ -185,10 +194,12 @@ class Synchronization:
         _pause(self._job_state(sp_id, job_id).resource)
 
     def start_job(self, sp_id: str, job_id: str) -> None:
+        """Out of band: Provisioning Status switched On in the portal."""
         _start(self._job_state(sp_id, job_id).resource)
 
     def set_status(self, sp_id: str, job_id: str, status: JsonObject) -> None:
-        """Replace the job's `status` (a synchronizationStatus) as the service would have."""
+        """Replace the job's `status` (a synchronizationStatus JSON object) as the service
+        would have."""
         if not isinstance(status, dict):
             raise ValueError("status must be a synchronizationStatus object")
         self._job_state(sp_id, job_id).resource["status"] = copy.deepcopy(status)
