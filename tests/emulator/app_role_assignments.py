@@ -18,7 +18,7 @@ import base64
 import uuid
 from datetime import UTC, datetime
 
-from .graphreply import no_content, resource_not_found
+from .graphreply import bad_request, no_content, resource_not_found
 from .messages import JsonObject, Request, Response
 from .odata import (
     COLLECTION_OPTIONS,
@@ -26,7 +26,6 @@ from .odata import (
     refuse_unsupported_options,
     selected_properties,
 )
-from .patching import bad_request
 from .routing import Handler
 from .store import Tenant
 from .views import collection, entity

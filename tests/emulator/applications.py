@@ -29,7 +29,7 @@ from .directory_objects import (
     user_impersonation_scope,
 )
 from .gallery import default_app_roles
-from .graphreply import Reply, ok, resource_not_found
+from .graphreply import Reply, bad_request, ok, resource_not_found
 from .messages import JsonObject, Request, Response
 from .odata import (
     COLLECTION_OPTIONS,
@@ -38,7 +38,7 @@ from .odata import (
     refuse_unsupported_options,
     selected_properties,
 )
-from .patching import Prop, Schema, bad_request, is_absolute_uri
+from .patching import Prop, Schema, is_absolute_uri
 from .routing import Handler
 from .store import SyncState, Tenant
 from .synchronization import template_map

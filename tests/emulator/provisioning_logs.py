@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from .graphreply import Reply, error, ok
+from .graphreply import Reply, bad_request, error, ok
 from .identity import Identity
 from .messages import JsonObject, Request, Response
 from .odata import page, project, refuse_unsupported_options, selected_properties, split_and
@@ -310,7 +310,7 @@ def _clauses(request: Request) -> list[_Clause]:
             moment = _parse_time(date["literal"])
             result.append(_Clause(("activityDateTime",), date["operator"], moment))
         else:
-            raise Reply(error(400, "BadRequest", "Invalid filter clause", request))
+            raise bad_request(request, "Invalid filter clause", "BadRequest")
     return result
 
 
@@ -327,7 +327,7 @@ def _ascending(request: Request) -> bool:
         return False
     found = _ORDER.fullmatch(raw)
     if found is None:
-        raise Reply(error(400, "BadRequest", f"Invalid $orderby clause: {raw}", request))
+        raise bad_request(request, f"Invalid $orderby clause: {raw}", "BadRequest")
     return found["direction"] == "asc"
 
 

@@ -27,9 +27,9 @@ from . import certificates, patching
 from .applications import id_factory
 from .directory_collection import DirectoryCollection, rendered
 from .directory_objects import new_service_principal
-from .graphreply import Reply, error, ok
+from .graphreply import Reply, bad_request, error, ok
 from .messages import JsonObject, Request, Response
-from .patching import Prop, Schema, bad_request
+from .patching import Prop, Schema
 from .routing import Handler
 from .store import SyncState
 from .synchronization import template_map

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from .expression_parser import PARSE_ERROR_CODE, ExpressionParseError, parse
-from .graphreply import Reply, error, no_content, ok, resource_not_found
+from .graphreply import Reply, bad_request, error, no_content, ok, resource_not_found
 from .messages import JsonObject, Request, Response
 from .routing import Handler
 from .schema_rules import undefined_targets
@@ -231,14 +231,11 @@ class Synchronization:
         principal = self._principal(request, sp)
         template_id = request.body.get("templateId") if isinstance(request.body, dict) else None
         if not isinstance(template_id, str) or template_id not in principal.templates:
-            raise Reply(
-                error(
-                    400,
-                    "BadRequest",
-                    f"The templateId '{template_id}' does not match any synchronization "
-                    "template of this service principal.",
-                    request,
-                )
+            raise bad_request(
+                request,
+                f"The templateId '{template_id}' does not match any synchronization "
+                "template of this service principal.",
+                "BadRequest",
             )
         job_id = self.new_job(sp, template_id)
         return ok(request, principal.jobs[job_id].resource, status=201)
@@ -268,7 +265,7 @@ class Synchronization:
         body = {} if request.body is None else request.body  # criteria are optional
         criteria = body.get("criteria") if isinstance(body, dict) else None
         if not isinstance(body, dict) or not isinstance(criteria, dict | None):
-            raise Reply(error(400, "BadRequest", "Invalid restart criteria.", request))
+            raise bad_request(request, "Invalid restart criteria.", "BadRequest")
         try:
             scopes = reset_scopes(criteria)
         except ValueError as problem:
@@ -291,14 +288,11 @@ class Synchronization:
         detail = credential_problem(self._scim, credentials)
         if detail is None:
             return no_content(request)
-        raise Reply(
-            error(
-                400,
-                "BadRequest",
-                "Failed to connect to the target application. Error code: "
-                f"{CREDENTIAL_ERROR_CODE}. {detail}",
-                request,
-            )
+        raise bad_request(
+            request,
+            "Failed to connect to the target application. Error code: "
+            f"{CREDENTIAL_ERROR_CODE}. {detail}",
+            "BadRequest",
         )
 
     def _get_schema(self, request: Request, sp: str, job: str) -> Response:
@@ -310,14 +304,11 @@ class Synchronization:
         if not isinstance(document, dict) or not isinstance(
             document.get("synchronizationRules"), list
         ):
-            raise Reply(
-                error(
-                    400,
-                    "BadRequest",
-                    "The request body must be a synchronizationSchema with a "
-                    "'synchronizationRules' collection.",
-                    request,
-                )
+            raise bad_request(
+                request,
+                "The request body must be a synchronizationSchema with a "
+                "'synchronizationRules' collection.",
+                "BadRequest",
             )
         undefined = undefined_targets(document)
         if undefined:
@@ -340,9 +331,7 @@ class Synchronization:
         self.job_for(request, sp, job)
         body = request.body if isinstance(request.body, dict) else None
         if body is None or not isinstance(body.get("expression"), str):
-            raise Reply(
-                error(400, "BadRequest", "The request body must have an 'expression'.", request)
-            )
+            raise bad_request(request, "The request body must have an 'expression'.", "BadRequest")
         answer: JsonObject = {
             "@odata.context": f"{self._base_url}/v1.0/$metadata#microsoft.graph."
             "parseExpressionResponse",
@@ -388,9 +377,7 @@ class Synchronization:
         principal = self._principal(request, sp)
         pairs = request.body.get("value") if isinstance(request.body, dict) else None
         if not isinstance(pairs, list):
-            raise Reply(
-                error(400, "BadRequest", "The request body must have a 'value' array.", request)
-            )
+            raise bad_request(request, "The request body must have a 'value' array.", "BadRequest")
         saved = _pairs_to_dict(pairs, request)
         principal.secrets = {key: value for key, value in saved.items() if value != ""}
         return no_content(request)
@@ -473,18 +460,14 @@ def _new_version() -> str:
 def _pairs_to_dict(pairs: object, request: Request) -> dict[str, str]:
     """Validate a synchronizationSecretKeyStringValuePair collection into key -> value."""
     if not isinstance(pairs, list):
-        raise Reply(error(400, "BadRequest", "Credentials must be an array.", request))
+        raise bad_request(request, "Credentials must be an array.", "BadRequest")
     result: dict[str, str] = {}
     for pair in pairs:
         key = pair.get("key") if isinstance(pair, dict) else None
         value = pair.get("value") if isinstance(pair, dict) else None
         if not isinstance(key, str) or not isinstance(value, str):
-            raise Reply(
-                error(400, "BadRequest", "Each pair needs a string 'key' and 'value'.", request)
-            )
+            raise bad_request(request, "Each pair needs a string 'key' and 'value'.", "BadRequest")
         if key not in SECRET_KEYS:
-            raise Reply(
-                error(400, "BadRequest", f"Requested value '{key}' was not found.", request)
-            )
+            raise bad_request(request, f"Requested value '{key}' was not found.", "BadRequest")
         result[key] = value
     return result
