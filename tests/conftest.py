@@ -13,6 +13,7 @@ import pytest
 from clients.credentials import shared_credential
 from tests.emulator import Emulator
 from tests.emulator.asana_schema import asana_template_schema
+from tests.emulator.client import GraphTestClient
 from tests.engine import PROJECT, ProviderServer, Secret
 
 TENANT_ID = "0d2f6c1e-8a5b-4f3e-9c7d-1b2a3c4d5e6f"
@@ -51,6 +52,20 @@ def emu() -> Iterator[Emulator]:
     emulator = Emulator.start()
     yield emulator
     emulator.stop()
+
+
+@pytest.fixture
+def fresh_emu(emu: Emulator) -> Emulator:
+    """The test module's own emulator, emptied before the test (state, faults, request log)."""
+    emu.reset()
+    return emu
+
+
+@pytest.fixture
+def graph(fresh_emu: Emulator) -> GraphTestClient:
+    """A Graph client signed in as app CLIENT_ID of tenant TENANT_ID (with the default Graph
+    permissions) to the module's emptied emulator."""
+    return GraphTestClient(fresh_emu, TENANT_ID, CLIENT_ID, "graph-test-secret")
 
 
 @pytest.fixture

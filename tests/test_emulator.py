@@ -54,9 +54,7 @@ TEMPLATE_SCHEMA: dict[str, Any] = {
 TEMPLATE = {"id": TEMPLATE_ID, "factoryTag": "asana", "schema": TEMPLATE_SCHEMA}
 
 
-@pytest.fixture(autouse=True)
-def _fresh_state(emu: Emulator) -> None:
-    emu.reset()
+pytestmark = pytest.mark.usefixtures("fresh_emu")
 
 
 def call(

@@ -5,18 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.emulator import ASANA_TEMPLATE_ID, MSIAM_ACCESS_ROLE_ID, USER_ROLE_ID, Emulator
+from tests.conftest import TENANT_ID
+from tests.emulator import ASANA_TEMPLATE_ID, MSIAM_ACCESS_ROLE_ID, USER_ROLE_ID
 from tests.emulator.client import GraphTestClient
 
-TENANT = "1f2e3d4c-5b6a-4798-8a1b-2c3d4e5f6a7b"
-CLIENT_ID = "2a3b4c5d-6e7f-4a8b-9c0d-1e2f3a4b5c6d"
 CUSTOM_TEMPLATE_ID = "8adf8e6e-67b2-4cf2-a259-e3dc5476c621"
-
-
-@pytest.fixture
-def graph(emu: Emulator) -> GraphTestClient:
-    emu.reset()
-    return GraphTestClient(emu, TENANT, CLIENT_ID, "applications-test-secret")
 
 
 def instantiate(graph: GraphTestClient, name: str = "Asana") -> tuple[str, str, str]:
@@ -82,7 +75,7 @@ def test_instantiated_app_is_readable_at_once(graph: GraphTestClient) -> None:
     assert sp.json()["appRoleAssignmentRequired"] is True
     assert sp.json()["servicePrincipalType"] == "Application"
     assert sp.json()["tags"] == ["WindowsAzureActiveDirectoryIntegratedApp"]
-    assert sp.json()["appOwnerOrganizationId"] == TENANT
+    assert sp.json()["appOwnerOrganizationId"] == TENANT_ID
     assert sp.json()["servicePrincipalNames"] == [app_id]
     assert [item["id"] for item in by_app_id.json()["value"]] == [sp_id]
 
@@ -282,7 +275,7 @@ def test_portal_edits_follow_patch_rules(graph: GraphTestClient) -> None:
 
 
 def test_facade_instantiation_and_deletion_match_the_routes(graph: GraphTestClient) -> None:
-    created = graph.emulator.instantiate_gallery_app(ASANA_TEMPLATE_ID, "Asana", TENANT)
+    created = graph.emulator.instantiate_gallery_app(ASANA_TEMPLATE_ID, "Asana", TENANT_ID)
     app_object_id = created["application"]["id"]
 
     read = graph.get(f"/v1.0/applications/{app_object_id}")

@@ -12,6 +12,7 @@ import pytest
 import requests
 
 from tests.emulator import Emulator
+from tests.emulator.client import GraphTestClient
 
 TENANT = "11111111-1111-1111-1111-111111111111"
 CLIENT_ID = "22222222-2222-2222-2222-222222222222"
@@ -51,28 +52,13 @@ APP_ROLES: list[dict[str, Any]] = [
 TEMPLATE = {"id": "asana", "factoryTag": "asana", "schema": {"synchronizationRules": []}}
 
 
-@pytest.fixture(autouse=True)
-def _fresh_state(emu: Emulator) -> None:
-    emu.reset()
+pytestmark = pytest.mark.usefixtures("fresh_emu")
 
 
 @pytest.fixture
 def token(emu: Emulator) -> str:
     """A Graph access token issued by the emulator."""
-    emu.register_app(TENANT, CLIENT_ID, CLIENT_SECRET)
-    form = {
-        "client_id": CLIENT_ID,
-        "client_secret": CLIENT_SECRET,
-        "grant_type": "client_credentials",
-        "scope": "https://graph.microsoft.com/.default",
-    }
-    response = requests.post(
-        f"{emu.base_url}/{TENANT}/oauth2/v2.0/token",
-        data=form,
-        verify=emu.ca_bundle_path,
-        timeout=5,
-    )
-    return str(response.json()["access_token"])
+    return GraphTestClient(emu, TENANT, CLIENT_ID, CLIENT_SECRET).token
 
 
 def get(

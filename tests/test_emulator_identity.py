@@ -18,9 +18,7 @@ CLIENT_ID = "6a7b8c9d-0e1f-4a2b-9c3d-4e5f6a7b8c9d"
 CLIENT_SECRET = "identity-test-secret"
 
 
-@pytest.fixture(autouse=True)
-def _fresh_state(emu: Emulator) -> None:
-    emu.reset()
+pytestmark = pytest.mark.usefixtures("fresh_emu")
 
 
 def get(emu: Emulator, path: str, **kwargs: Any) -> requests.Response:

@@ -23,7 +23,6 @@ SECRET = "parse-expression-test-secret"
 
 @pytest.fixture
 def graph(emulator: Emulator) -> GraphTestClient:
-    emulator.register_app(TENANT, CLIENT, SECRET)
     return GraphTestClient(emulator, TENANT, CLIENT, SECRET)
 
 

@@ -5,11 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.emulator import ASANA_TEMPLATE_ID, USER_ROLE_ID, Emulator
+from tests.emulator import ASANA_TEMPLATE_ID, USER_ROLE_ID
 from tests.emulator.client import GraphTestClient
-
-TENANT = "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f"
-CLIENT_ID = "6d7e8f9a-0b1c-4d2e-9f3a-4b5c6d7e8f9a"
 
 USER_DATA_SOURCE_SELECT = (
     "accountEnabled,ageGroup,businessPhones,city,companyName,consentProvidedForMinor,country,"
@@ -22,12 +19,6 @@ USER_DATA_SOURCE_SELECT = (
     "userPrincipalName,userType"
 )
 """What azuread_user selects on its second GET (internal/services/users/user_data_source.go)."""
-
-
-@pytest.fixture
-def graph(emu: Emulator) -> GraphTestClient:
-    emu.reset()
-    return GraphTestClient(emu, TENANT, CLIENT_ID, "principals-test-secret")
 
 
 # ----- groups -----

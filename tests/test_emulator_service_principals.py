@@ -10,22 +10,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from cryptography import x509
 
-from tests.emulator import ASANA_TEMPLATE_ID, MSIAM_ACCESS_ROLE_ID, USER_ROLE_ID, Emulator
+from tests.conftest import TENANT_ID
+from tests.emulator import ASANA_TEMPLATE_ID, MSIAM_ACCESS_ROLE_ID, USER_ROLE_ID
 from tests.emulator.client import GraphTestClient
-
-TENANT = "3a4b5c6d-7e8f-4a9b-8c0d-1e2f3a4b5c6d"
-CLIENT_ID = "4b5c6d7e-8f9a-4b0c-9d1e-2f3a4b5c6d7e"
-
-
-@pytest.fixture
-def graph(emu: Emulator) -> GraphTestClient:
-    emu.reset()
-    return GraphTestClient(emu, TENANT, CLIENT_ID, "service-principals-test-secret")
 
 
 @pytest.fixture
 def asana(graph: GraphTestClient) -> dict[str, str]:
-    created = graph.emulator.instantiate_gallery_app(ASANA_TEMPLATE_ID, "Asana", TENANT)
+    created = graph.emulator.instantiate_gallery_app(ASANA_TEMPLATE_ID, "Asana", TENANT_ID)
     return {
         "app": created["application"]["id"],
         "app_id": created["application"]["appId"],
@@ -309,7 +301,7 @@ def test_a_role_closed_to_the_principals_type_is_refused(
 ) -> None:
     """The caller's own principal is not in the directory; a second app's is, and gallery roles
     are for users and groups only."""
-    other = graph.emulator.instantiate_gallery_app(ASANA_TEMPLATE_ID, "Other", TENANT)
+    other = graph.emulator.instantiate_gallery_app(ASANA_TEMPLATE_ID, "Other", TENANT_ID)
 
     response = graph.post(
         sp_path(asana, "/appRoleAssignedTo"),

@@ -18,7 +18,7 @@ import base64
 import uuid
 from datetime import UTC, datetime
 
-from .graphreply import no_content, resource_not_found
+from .graphreply import bad_request, no_content, resource_not_found
 from .messages import JsonObject, Request, Response
 from .odata import (
     COLLECTION_OPTIONS,
@@ -26,7 +26,6 @@ from .odata import (
     refuse_unsupported_options,
     selected_properties,
 )
-from .patching import bad_request
 from .routing import Handler
 from .store import Tenant
 from .views import collection, entity
@@ -71,13 +70,16 @@ class AppRoleAssignments:
     def add(
         self,
         sp_id: str,
+        *,
         principal_id: str,
         principal_type: str,
         principal_display_name: str,
         app_role_id: str,
     ) -> str:
-        """Record an assignment as the portal's Users and groups blade would; returns its id.
-        The principal need not exist in the emulated directory (a seed may name any GUID)."""
+        """Assign a user, group or service principal (`principal_type` "User", "Group" or
+        "ServicePrincipal") one of the app's roles, as the portal's Users and groups blade
+        would; returns the assignment id. The principal need not exist in the emulated
+        directory (a seed may name any GUID)."""
         resource = self._tenant.service_principals.get(sp_id)
         if resource is None:
             raise KeyError(f"service principal {sp_id!r} has no directory properties")
@@ -101,7 +103,7 @@ class AppRoleAssignments:
         return str(assignment["id"])
 
     def remove(self, sp_id: str, assignment_id: str) -> None:
-        """Out of band: an admin removed the assignment in the portal."""
+        """Out of band: an admin removed a user or group from the app's Users and groups."""
         assignments = self._tenant.assignments.get(sp_id, [])
         kept = [a for a in assignments if a["id"] != assignment_id]
         if len(kept) == len(assignments):
@@ -175,7 +177,11 @@ class AppRoleAssignments:
                     "Request_MultipleObjectsWithSameKeyValue",
                 )
         assignment_id = self.add(
-            sp, principal["id"], principal_type, principal["displayName"], values["appRoleId"]
+            sp,
+            principal_id=principal["id"],
+            principal_type=principal_type,
+            principal_display_name=principal["displayName"],
+            app_role_id=values["appRoleId"],
         )
         created = self._render(resource, self._assignment(request, sp, assignment_id))
         path = f"servicePrincipals('{sp}')/appRoleAssignedTo"

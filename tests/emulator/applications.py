@@ -19,16 +19,17 @@ from __future__ import annotations
 import copy
 import uuid
 from collections.abc import Callable
+from typing import Any, ClassVar
 
 from . import patching
+from .directory_collection import DirectoryCollection, rendered
 from .directory_objects import (
     new_application,
     new_service_principal,
     user_impersonation_scope,
 )
-from .gallery import GalleryApp, default_app_roles
-from .graphreply import Reply, no_content, ok, resource_not_found
-from .identity import Identity
+from .gallery import default_app_roles
+from .graphreply import Reply, bad_request, ok, resource_not_found
 from .messages import JsonObject, Request, Response
 from .odata import (
     COLLECTION_OPTIONS,
@@ -37,14 +38,13 @@ from .odata import (
     refuse_unsupported_options,
     selected_properties,
 )
-from .patching import Prop, Schema, bad_request, is_absolute_uri
+from .patching import Prop, Schema, is_absolute_uri
 from .routing import Handler
 from .store import SyncState, Tenant
 from .synchronization import template_map
 from .views import collection, entity
 
 _TEMPLATES = "/v1.0/applicationTemplates"
-_APPS = "/v1.0/applications"
 
 _URIS = Prop("strings", nullable=False, check=lambda v: all(is_absolute_uri(u) for u in v))
 _REDIRECT_URIS = Prop(
@@ -154,18 +154,6 @@ def _is_web_redirect(uri: str) -> bool:
     return scheme == "https" and bool(host)
 
 
-def rendered(item: JsonObject, *, reveal_keys: bool = False) -> JsonObject:
-    """An application or service principal as Graph shows it: certificate keys only when one
-    object is read with `$select=keyCredentials`, password secrets never."""
-    body = copy.deepcopy(item)
-    for key in body.get("keyCredentials") or []:
-        if not reveal_keys:
-            key["key"] = None
-    for password in body.get("passwordCredentials") or []:
-        password["secretText"] = None
-    return body
-
-
 def sync_service_principals(tenant: Tenant, application: JsonObject) -> None:
     """What a service principal mirrors of its application in the same tenant."""
     for sp in tenant.service_principals.values():
@@ -175,35 +163,49 @@ def sync_service_principals(tenant: Tenant, application: JsonObject) -> None:
             sp["servicePrincipalNames"] = [application["appId"], *application["identifierUris"]]
 
 
-class Applications:
+_APPLICATION_PROPERTIES = tuple(
+    new_application(
+        object_id="",
+        app_id="",
+        display_name="",
+        template_id=None,
+        app_roles=[],
+        publisher_domain=None,
+    )
+)
+
+
+class Applications(DirectoryCollection):
     """The gallery and application objects; routed and authenticated by `Graph`."""
 
-    def __init__(
-        self, base_url: str, tenant: Tenant, identity: Identity, gallery: dict[str, GalleryApp]
-    ) -> None:
-        self._base_url = base_url
-        self._tenant = tenant
-        self._identity = identity
-        self._gallery = gallery
+    COLLECTION = "applications"
+    SCHEMA = APPLICATION
+    PROPERTIES = _APPLICATION_PROPERTIES
+    # absent from v1.0 responses, msgraph-metadata#273
+    BETA_ONLY: ClassVar[dict[str, Any]] = {"oauth2RequirePostResponse": False}
 
     def routes(self) -> list[tuple[str, str, Handler]]:
         return [
             ("GET", _TEMPLATES, self._list_templates),
             ("GET", f"{_TEMPLATES}/{{template}}", self._get_template),
             ("POST", f"{_TEMPLATES}/{{template}}/instantiate", self._instantiate),
-            ("GET", _APPS, self._list),
-            ("GET", f"{_APPS}/{{app}}", self._get),
-            ("PATCH", f"{_APPS}/{{app}}", self._patch),
-            ("DELETE", f"{_APPS}/{{app}}", self._delete),
-            ("GET", f"{_APPS}/{{app}}/owners", self._owners),
-            ("GET", "/beta/applications/{app}", self._get_beta),
+            *self._collection_routes(),
         ]
+
+    def _objects(self) -> dict[str, JsonObject]:
+        return self._tenant.applications
+
+    def _delete_object(self, object_id: str) -> None:
+        self._tenant.delete_application(object_id)
 
     # ----- state access for the Emulator facade (out of band, no HTTP) -----
 
-    def instantiate(self, template_id: str, display_name: str, tenant_id: str | None) -> JsonObject:
-        """Create the application and service principal of a gallery app as the portal's
-        "Create" button does; returns {"application": ..., "servicePrincipal": ...} unmasked."""
+    def instantiate(
+        self, template_id: str, display_name: str, tenant_id: str | None = None
+    ) -> JsonObject:
+        """Out of band: create the application and service principal of a gallery app as the
+        portal's "Create" button does; returns {"application": ..., "servicePrincipal": ...}
+        unmasked (their ids are the objects' ids)."""
         app = self._gallery.get(template_id)
         if app is None:
             raise KeyError(f"no gallery template {template_id!r}")
@@ -237,9 +239,7 @@ class Applications:
 
     def patch(self, object_id: str, changes: object, request: Request) -> None:
         """Apply `changes` as PATCH /applications/{id} does (a 400 Reply if Graph refuses)."""
-        current = self._tenant.applications.get(object_id)
-        if current is None:
-            raise resource_not_found(request, object_id)
+        current = self._object(request, object_id)
         updated = patching.merged(APPLICATION, current, changes, request)
         self._check_unique_identifier_uris(updated, request)
         self._tenant.applications[object_id] = updated
@@ -294,52 +294,7 @@ class Applications:
         }
         return ok(request, payload, status=201)
 
-    def _list(self, request: Request) -> Response:
-        refuse_unsupported_options(request, COLLECTION_OPTIONS)
-        filterable = {"displayName": "string", "appId": "string"}
-        clauses = conjunction_filter(request, filterable, "Application")
-        selected = selected_properties(request, _APPLICATION_PROPERTIES, "application")
-        found = [rendered(app) for app in self._tenant.applications.values()]
-        found = [item for item in found if all(c.matches(item) for c in clauses)]
-        return collection(request, self._base_url, "applications", found, selected)
-
-    def _get(self, request: Request, app: str) -> Response:
-        refuse_unsupported_options(request, ENTITY_OPTIONS)
-        selected = selected_properties(request, _APPLICATION_PROPERTIES, "application")
-        reveal = selected is not None and "keyCredentials" in selected
-        item = rendered(self._application(request, app), reveal_keys=reveal)
-        return entity(request, self._base_url, "applications", item, selected)
-
-    def _get_beta(self, request: Request, app: str) -> Response:
-        """Only what the azuread provider reads from beta: v1.0's properties plus
-        `oauth2RequirePostResponse` (absent from v1.0 responses, msgraph-metadata#273)."""
-        refuse_unsupported_options(request, ENTITY_OPTIONS)
-        item = {**rendered(self._application(request, app)), "oauth2RequirePostResponse": False}
-        selected = selected_properties(request, list(item), "application")
-        return entity(request, self._base_url, "applications", item, selected, version="beta")
-
-    def _patch(self, request: Request, app: str) -> Response:
-        self.patch(app, request.body, request)
-        return no_content(request)
-
-    def _delete(self, request: Request, app: str) -> Response:
-        self._application(request, app)
-        self._tenant.delete_application(app)
-        return no_content(request)
-
-    def _owners(self, request: Request, app: str) -> Response:
-        """Owners are not modelled: instantiation by an app adds none the provider reads."""
-        refuse_unsupported_options(request, COLLECTION_OPTIONS - {"$filter"})
-        self._application(request, app)
-        return collection(request, self._base_url, "directoryObjects", [], None)
-
     # ----- helpers -----
-
-    def _application(self, request: Request, app: str) -> JsonObject:
-        found = self._tenant.applications.get(app)
-        if found is None:
-            raise resource_not_found(request, app)
-        return found
 
     def _check_unique_identifier_uris(self, updated: JsonObject, request: Request) -> None:
         mine = {uri.lower() for uri in updated["identifierUris"]}
@@ -385,14 +340,4 @@ _TEMPLATE_PROPERTIES = (
     "categories",
     "publisher",
     "description",
-)
-_APPLICATION_PROPERTIES = tuple(
-    new_application(
-        object_id="",
-        app_id="",
-        display_name="",
-        template_id=None,
-        app_roles=[],
-        publisher_domain=None,
-    )
 )

@@ -9,22 +9,24 @@ from __future__ import annotations
 import copy
 import shutil
 import threading
-from collections.abc import Callable, Iterable
 from types import TracebackType
 from typing import Any
 
 from . import tokens
+from .app_role_assignments import AppRoleAssignments
 from .directory import EnterpriseApp
 from .directory_facade import DirectoryFacade
 from .dispatch import Backend, Dispatcher
-from .faults import Fault, FaultQueue
+from .faults import FaultQueue
 from .graph import Graph
-from .identity import DEFAULT_ROLES, Identity
+from .identity import Identity
 from .metadata import Metadata
+from .passthrough import locked
 from .provisioning_facade import ProvisioningFacade
 from .requestlog import RecordedRequest, RequestLog
 from .scim import Scim
 from .server import HOST, TlsServer
+from .synchronization import Synchronization
 from .tls import TlsSetup, create_tls
 
 
@@ -32,7 +34,8 @@ class Emulator(DirectoryFacade, ProvisioningFacade):
     """A running emulator; create it with `Emulator.start()` and end it with `stop()`. The
     directory helpers (groups, users, gallery apps, portal edits, snapshots) come from
     `DirectoryFacade`, the provisioning hooks (job status, cycles, logs, export failures) from
-    `ProvisioningFacade`."""
+    `ProvisioningFacade`. Helpers written `name = locked(...)` are the service's own method
+    holding the state lock (see `passthrough.locked`): signature and docstring are there."""
 
     def __init__(self, tls: TlsSetup, server: TlsServer) -> None:
         """Use `Emulator.start()`; this wires the services to an already bound server."""
@@ -129,21 +132,7 @@ class Emulator(DirectoryFacade, ProvisioningFacade):
 
     # ----- identity -----
 
-    def register_app(
-        self,
-        tenant_id: str,
-        client_id: str,
-        client_secret: str,
-        *,
-        roles: Iterable[str] = DEFAULT_ROLES,
-        display_name: str | None = None,
-    ) -> str:
-        """Let `client_id` get tokens in `tenant_id` with `client_secret`; returns the object id
-        of the app's service principal (the tokens' `oid`), the same for the same pair."""
-        with self._lock:
-            return self._identity.register_app(
-                tenant_id, client_id, client_secret, roles=roles, display_name=display_name
-            )
+    register_app = locked("_identity", Identity.register_app)
 
     @staticmethod
     def caller_object_id(tenant_id: str, client_id: str) -> str:
@@ -152,28 +141,20 @@ class Emulator(DirectoryFacade, ProvisioningFacade):
 
     # ----- Graph synchronization -----
 
-    def add_service_principal(self, sp_id: str, templates: list[dict[str, Any]]) -> None:
-        """Add a service principal offering `templates` (each with id, factoryTag, schema); it
-        has synchronization state only, no directory object."""
-        with self._lock:
-            self._graph.synchronization.add(sp_id, templates)
-
-    def set_templates(self, sp_id: str, templates: list[dict[str, Any]]) -> None:
-        """Out of band: Entra now offers `templates` for this service principal."""
-        with self._lock:
-            self._graph.synchronization.set_templates(sp_id, templates)
-
-    def remove_service_principal(self, sp_id: str) -> None:
-        """Out of band: the service principal (its jobs, secrets, directory properties,
-        application object and app role assignments) is deleted."""
-        with self._lock:
-            self._graph.remove_service_principal(sp_id)
-
-    def set_secrets(self, sp_id: str, values: dict[str, str]) -> None:
-        """Out of band: the saved synchronization secrets become `values`, as if an admin
-        saved them in the portal's Provisioning blade."""
-        with self._lock:
-            self._graph.synchronization.set_secrets(sp_id, dict(values))
+    add_service_principal = locked("_graph.synchronization", Synchronization.add)
+    set_templates = locked("_graph.synchronization", Synchronization.set_templates)
+    remove_service_principal = locked("_graph", Graph.remove_service_principal)
+    set_secrets = locked("_graph.synchronization", Synchronization.set_secrets)
+    job = locked("_graph.synchronization", Synchronization.job)
+    jobs = locked("_graph.synchronization", Synchronization.jobs)
+    schema = locked("_graph.synchronization", Synchronization.schema)
+    secrets = locked("_graph.synchronization", Synchronization.secrets)
+    restarts = locked("_graph.synchronization", Synchronization.restarts)
+    create_job = locked("_graph.synchronization", Synchronization.new_job)
+    delete_job = locked("_graph.synchronization", Synchronization.delete_job)
+    edit_schema = locked("_graph.synchronization", Synchronization.edit_schema)
+    pause_job = locked("_graph.synchronization", Synchronization.pause_job)
+    start_job = locked("_graph.synchronization", Synchronization.start_job)
 
     # ----- Graph directory (enterprise apps configured by hand) -----
 
@@ -220,77 +201,12 @@ class Emulator(DirectoryFacade, ProvisioningFacade):
         with self._lock:
             self._graph.add_enterprise_app(sp_id, app, copy.deepcopy(templates))
 
-    def add_app_role_assignment(
-        self,
-        sp_id: str,
-        *,
-        principal_id: str,
-        principal_type: str,
-        principal_display_name: str,
-        app_role_id: str,
-    ) -> str:
-        """Assign a user, group or service principal (`principal_type` "User", "Group" or
-        "ServicePrincipal") one of the app's roles; returns the assignment id."""
-        with self._lock:
-            return self._graph.assignments.add(
-                sp_id, principal_id, principal_type, principal_display_name, app_role_id
-            )
-
-    def job(self, sp_id: str, job_id: str) -> dict[str, Any]:
-        with self._lock:
-            return self._graph.synchronization.job(sp_id, job_id)
-
-    def jobs(self, sp_id: str) -> list[dict[str, Any]]:
-        with self._lock:
-            return self._graph.synchronization.jobs(sp_id)
-
-    def schema(self, sp_id: str, job_id: str) -> dict[str, Any]:
-        with self._lock:
-            return self._graph.synchronization.schema(sp_id, job_id)
-
-    def secrets(self, sp_id: str) -> dict[str, str]:
-        """The saved synchronization secrets, unmasked."""
-        with self._lock:
-            return self._graph.synchronization.secrets(sp_id)
-
-    def restarts(self, sp_id: str, job_id: str) -> list[dict[str, Any] | None]:
-        """The `criteria` of each restart call on the job, oldest first (None if omitted)."""
-        with self._lock:
-            return self._graph.synchronization.restarts(sp_id, job_id)
-
-    def create_job(self, sp_id: str, template_id: str) -> str:
-        """Create a job out of band, exactly as POST .../jobs would; returns its id."""
-        with self._lock:
-            return self._graph.synchronization.new_job(sp_id, template_id)
-
-    def delete_job(self, sp_id: str, job_id: str) -> None:
-        """Out of band: the provisioning job is deleted (Graph's DELETE .../jobs/{id})."""
-        with self._lock:
-            self._graph.synchronization.delete_job(sp_id, job_id)
-
-    def edit_schema(self, sp_id: str, job_id: str, fn: Callable[[dict[str, Any]], None]) -> None:
-        """Let `fn` edit the live job schema in place (drift made in the portal); bumps version."""
-        with self._lock:
-            self._graph.synchronization.edit_schema(sp_id, job_id, fn)
-
-    def pause_job(self, sp_id: str, job_id: str) -> None:
-        with self._lock:
-            self._graph.synchronization.pause_job(sp_id, job_id)
-
-    def start_job(self, sp_id: str, job_id: str) -> None:
-        """Out of band: Provisioning Status switched On in the portal."""
-        with self._lock:
-            self._graph.synchronization.start_job(sp_id, job_id)
+    add_app_role_assignment = locked("_graph.assignments", AppRoleAssignments.add)
 
     # ----- Asana SCIM -----
 
-    def add_scim_token(self, token: str) -> None:
-        with self._lock:
-            self._scim.add_token(token)
-
-    def revoke_scim_token(self, token: str) -> None:
-        with self._lock:
-            self._scim.revoke_token(token)
+    add_scim_token = locked("_scim", Scim.add_token)
+    revoke_scim_token = locked("_scim", Scim.revoke_token)
 
     def add_scim_user(self, user_name: str, **attrs: Any) -> dict[str, Any]:
         with self._lock:
@@ -298,30 +214,12 @@ class Emulator(DirectoryFacade, ProvisioningFacade):
 
     # ----- faults and the request log -----
 
-    def inject(
-        self,
-        fault: Fault,
-        *,
-        service: str | None = None,
-        method: str | None = None,
-        path: str | None = None,
-        times: int = 1,
-    ) -> None:
-        """Apply `fault` to the next `times` matching requests (see FaultQueue.inject)."""
-        self._faults.inject(fault, service=service, method=method, path=path, times=times)
-
-    def pending_faults(self) -> int:
-        return self._faults.pending()
-
-    def clear_faults(self) -> None:
-        """Drops faults not yet consumed (state and log stay)."""
-        self._faults.clear()
+    inject = locked("_faults", FaultQueue.inject)
+    pending_faults = locked("_faults", FaultQueue.pending)
+    clear_faults = locked("_faults", FaultQueue.clear)
 
     @property
     def requests(self) -> list[RecordedRequest]:
         return self._log.snapshot()
 
-    def count(
-        self, service: str | None = None, method: str | None = None, path: str | None = None
-    ) -> int:
-        return self._log.count(service, method, path)
+    count = locked("_log", RequestLog.count)

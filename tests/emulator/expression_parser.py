@@ -44,6 +44,16 @@ def _params(*names: str, optional: tuple[str, ...] = (), repeats: str | None = N
     )
 
 
+# Replace takes its source and then any of these (which ones depends on the form used).
+_REPLACE_OPTIONAL = (
+    "Find",
+    "RegularExpression",
+    "RegularExpressionGroupName",
+    "Replacement",
+    "ReplacementPropertyName",
+    "Template",
+)
+
 FUNCTIONS: dict[str, tuple[Parameter, ...]] = {
     "Append": _params("source", "suffix"),
     "AppRoleAssignmentsComplex": _params("source"),
@@ -89,23 +99,7 @@ FUNCTIONS: dict[str, tuple[Parameter, ...]] = {
     ),
     "Redact": _params("source"),
     "RemoveDuplicates": _params("attribute"),
-    "Replace": _params(
-        "source",
-        "Find",
-        "RegularExpression",
-        "RegularExpressionGroupName",
-        "Replacement",
-        "ReplacementPropertyName",
-        "Template",
-        optional=(
-            "Find",
-            "RegularExpression",
-            "RegularExpressionGroupName",
-            "Replacement",
-            "ReplacementPropertyName",
-            "Template",
-        ),
-    ),
+    "Replace": _params("source", *_REPLACE_OPTIONAL, optional=_REPLACE_OPTIONAL),
     "SelectUniqueValue": _params("uniqueValueRule", repeats="uniqueValueRule"),
     "SingleAppRoleAssignment": _params("source"),
     "Split": _params("source", "delimiter", optional=("delimiter",)),

@@ -157,5 +157,6 @@ class FaultQueue:
             return sum(rule.remaining for rule in self._rules)
 
     def clear(self) -> None:
+        """Drop faults not yet consumed (state and log stay)."""
         with self._lock:
             self._rules.clear()

@@ -98,8 +98,9 @@ class Graph:
             self.tenant.synchronization[sp_id] = SyncState(new_templates)
 
     def remove_service_principal(self, sp_id: str) -> None:
-        """The principal, its synchronization, assignments and (for a seeded or created app)
-        its application object, as deleting the enterprise app in the portal does."""
+        """Out of band: the service principal (its jobs, secrets, directory properties,
+        application object for a seeded or created app, and app role assignments) is deleted,
+        as deleting the enterprise app in the portal does."""
         known = sp_id in self.tenant.synchronization or sp_id in self.tenant.service_principals
         if not known:
             raise KeyError(f"unknown service principal {sp_id!r}")
@@ -110,7 +111,8 @@ class Graph:
         self.tenant.delete_service_principal(sp_id)
 
     def directory_object(self, object_id: str) -> JsonObject:
-        """Any application, service principal, group or user, unmasked (keys included)."""
+        """An application, service principal, group or user by object id, unmasked
+        (certificate keys included), as stored."""
         for objects in (
             self.tenant.applications,
             self.tenant.service_principals,
@@ -126,7 +128,7 @@ class Graph:
         return Request(method=method, path=path, query={}, headers=Message(), body=body)
 
     def routes(self) -> list[tuple[str, str]]:
-        """Every Graph route as (method, path template)."""
+        """Every Graph route the emulator serves, as (method, "/v1.0/path/{param}")."""
         return self._router.templates()
 
     def clear(self) -> None:

@@ -43,6 +43,11 @@ def error(status: int, code: str, message: str, request: Request) -> Response:
     )
 
 
+def bad_request(request: Request, message: str, code: str = "Request_BadRequest") -> Reply:
+    """Graph's 400 with this error code and message."""
+    return Reply(error(400, code, message, request))
+
+
 def resource_not_found(request: Request, object_id: str) -> Reply:
     """What Graph answers for a directory object id it does not know."""
     return Reply(

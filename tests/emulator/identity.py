@@ -82,8 +82,9 @@ class Identity:
         roles: Iterable[str] = DEFAULT_ROLES,
         display_name: str | None = None,
     ) -> str:
-        """Accept `client_secret` for `client_id` in `tenant_id` (replacing an older secret);
-        returns the object id of the app's service principal, the token's `oid` claim."""
+        """Let `client_id` get tokens in `tenant_id` with `client_secret` (replacing an older
+        secret); returns the object id of the app's service principal, the tokens' `oid`
+        claim, the same for the same pair."""
         caller = Caller(
             tenant_id=tenant_id.lower(),
             client_id=client_id.lower(),

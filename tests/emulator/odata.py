@@ -15,7 +15,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
-from .graphreply import Reply, error
+from .graphreply import bad_request
 from .messages import JsonObject, Request
 
 DEFAULT_PAGE_SIZE = 100
@@ -53,14 +53,11 @@ def refuse_unsupported_options(request: Request, supported: Collection[str]) -> 
     """400 for any `$` option the emulator does not implement on this route."""
     for name in request.query:
         if name.startswith("$") and name not in supported:
-            raise Reply(
-                error(
-                    400,
-                    "BadRequest",
-                    f"The emulator does not implement the query option '{name}' on this "
-                    "resource; Graph would honour it.",
-                    request,
-                )
+            raise bad_request(
+                request,
+                f"The emulator does not implement the query option '{name}' on this "
+                "resource; Graph would honour it.",
+                "BadRequest",
             )
 
 
@@ -71,7 +68,7 @@ def equality_filter(request: Request, filterable: Collection[str], resource: str
     """
     clauses = conjunction_filter(request, {name: "string" for name in filterable}, resource)
     if len(clauses) > 1:
-        raise Reply(error(400, "Request_UnsupportedQuery", "Unsupported query.", request))
+        raise bad_request(request, "Unsupported query.", "Request_UnsupportedQuery")
     return clauses[0] if clauses else None
 
 
@@ -92,19 +89,16 @@ def conjunction_filter(
         found = _EQUALS.fullmatch(part) or _EQUALS_BOOLEAN.fullmatch(part)
         if found is None:
             if _EQUALS_START.match(part):
-                raise Reply(error(400, "BadRequest", f"Invalid filter clause: {clause}", request))
-            raise Reply(error(400, "Request_UnsupportedQuery", "Unsupported query.", request))
+                raise bad_request(request, f"Invalid filter clause: {clause}", "BadRequest")
+            raise bad_request(request, "Unsupported query.", "Request_UnsupportedQuery")
         name = by_lower_name.get(found["property"].lower())
         is_boolean = found.re is _EQUALS_BOOLEAN
         if name is None or (filterable[name] == "boolean") != is_boolean:
-            raise Reply(
-                error(
-                    400,
-                    "Request_UnsupportedQuery",
-                    "Unsupported or invalid query filter clause specified for property "
-                    f"'{found['property']}' of resource '{resource}'.",
-                    request,
-                )
+            raise bad_request(
+                request,
+                "Unsupported or invalid query filter clause specified for property "
+                f"'{found['property']}' of resource '{resource}'.",
+                "Request_UnsupportedQuery",
             )
         literal = found["literal"]
         value: str | bool = literal == "true" if is_boolean else literal.replace("''", "'")
@@ -148,14 +142,11 @@ def selected_properties(
     for part in raw.split(","):
         name = by_lower_name.get(part.strip().lower())
         if name is None:
-            raise Reply(
-                error(
-                    400,
-                    "BadRequest",
-                    "Parsing OData Select and Expand failed: Could not find a property named "
-                    f"'{part.strip()}' on type 'microsoft.graph.{type_name}'.",
-                    request,
-                )
+            raise bad_request(
+                request,
+                "Parsing OData Select and Expand failed: Could not find a property named "
+                f"'{part.strip()}' on type 'microsoft.graph.{type_name}'.",
+                "BadRequest",
             )
         if name not in chosen:
             chosen.append(name)
@@ -200,14 +191,11 @@ def _page_size(request: Request) -> int:
         return DEFAULT_PAGE_SIZE
     size = int(raw) if raw.isdigit() else 0
     if not 1 <= size <= MAX_PAGE_SIZE:
-        raise Reply(
-            error(
-                400,
-                "Request_BadRequest",
-                f"Invalid page size specified: '{raw}'. Must be between 1 and "
-                f"{MAX_PAGE_SIZE} inclusive.",
-                request,
-            )
+        raise bad_request(
+            request,
+            f"Invalid page size specified: '{raw}'. Must be between 1 and "
+            f"{MAX_PAGE_SIZE} inclusive.",
+            "Request_BadRequest",
         )
     return size
 
@@ -226,5 +214,5 @@ def _offset(request: Request) -> int:
         text = ""
     offset = text.removeprefix(_SKIPTOKEN_PREFIX)
     if not text.startswith(_SKIPTOKEN_PREFIX) or not offset.isdigit():
-        raise Reply(error(400, "Request_BadRequest", "The skip token is not valid.", request))
+        raise bad_request(request, "The skip token is not valid.", "Request_BadRequest")
     return int(offset)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from .graphreply import Reply, error
+from .graphreply import Reply, bad_request
 from .messages import JsonObject, Request
 
 Kind = Literal["string", "boolean", "guid", "datetime", "strings", "object", "objects"]
@@ -47,10 +47,6 @@ class Schema:
     writable: Mapping[str, Prop]
     read_only: Collection[str]
     declared: Collection[str]
-
-
-def bad_request(request: Request, message: str, code: str = "Request_BadRequest") -> Reply:
-    return Reply(error(400, code, message, request))
 
 
 def merged(schema: Schema, current: JsonObject, body: object, request: Request) -> JsonObject:

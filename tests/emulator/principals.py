@@ -78,13 +78,15 @@ class Principals:
         self,
         display_name: str,
         *,
-        group_id: str | None,
-        description: str | None,
-        mail_nickname: str | None,
-        mail_enabled: bool,
-        security_enabled: bool,
-        members: Iterable[str],
+        group_id: str | None = None,
+        description: str | None = None,
+        mail_nickname: str | None = None,
+        mail_enabled: bool = False,
+        security_enabled: bool = True,
+        members: Iterable[str] = (),
     ) -> str:
+        """Create a group (by default a security group) as an admin would; returns its id.
+        `members` are object ids of users, groups or service principals already added."""
         object_id = self._new_id(group_id)
         nickname = mail_nickname or _nickname(display_name)
         self._tenant.groups[object_id] = new_group(
@@ -109,16 +111,17 @@ class Principals:
         user_principal_name: str,
         display_name: str,
         *,
-        user_id: str | None,
-        mail: str | None,
-        given_name: str | None,
-        surname: str | None,
-        job_title: str | None,
-        department: str | None,
-        employee_id: str | None,
-        account_enabled: bool,
-        manager_id: str | None,
+        user_id: str | None = None,
+        mail: str | None = None,
+        given_name: str | None = None,
+        surname: str | None = None,
+        job_title: str | None = None,
+        department: str | None = None,
+        employee_id: str | None = None,
+        account_enabled: bool = True,
+        manager_id: str | None = None,
     ) -> str:
+        """Create a member user; returns its object id. `manager_id` names a user added before."""
         if "@" not in user_principal_name:
             raise ValueError("a user principal name has the form alias@domain")
         if any(

@@ -22,7 +22,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 
-from .graphreply import Reply, error, ok, with_headers
+from .graphreply import Reply, bad_request, error, ok, with_headers
 from .identity import Identity
 from .messages import JsonObject, Request, Response
 from .provisioning_cycle import Provisioner
@@ -82,16 +82,19 @@ class ProvisionOnDemand:
         }
         rule = rules.get(rule_id)
         if rule is None:
-            raise _bad_request(
+            raise bad_request(
                 request,
                 f"The ruleId '{rule_id}' does not match any synchronization rule of "
                 "the job's schema.",
+                "BadRequest",
             )
         try:
             object_mapping(rule, kind)
         except KeyError:
-            raise _bad_request(
-                request, f"The rule '{rule_id}' has no enabled object mapping for {kind}."
+            raise bad_request(
+                request,
+                f"The rule '{rule_id}' has no enabled object mapping for {kind}.",
+                "BadRequest",
             ) from None
         caller = self._identity.caller(request.bearer_token() or "")
         initiator = {
@@ -104,8 +107,8 @@ class ProvisionOnDemand:
                 sp, job, rule, kind, object_id, initiator
             )
         except KeyError:
-            raise _bad_request(
-                request, f"The {kind} '{object_id}' was not found in {ENTRA}."
+            raise bad_request(
+                request, f"The {kind} '{object_id}' was not found in {ENTRA}.", "BadRequest"
             ) from None
         context = f"{self._base_url}/v1.0/$metadata#microsoft.graph.stringKeyStringValuePair"
         return ok(
@@ -140,33 +143,38 @@ def _subject(request: Request) -> tuple[str, str, str]:
     body = request.body if isinstance(request.body, dict) else None
     parameters = None if body is None else body.get("parameters")
     if not isinstance(parameters, list) or not parameters:
-        raise _bad_request(request, "The request body must have a non-empty 'parameters' array.")
+        raise bad_request(
+            request, "The request body must have a non-empty 'parameters' array.", "BadRequest"
+        )
     if len(parameters) != 1 or not isinstance(parameters[0], dict):
-        raise _bad_request(request, "The emulator provisions one parameter per request.")
+        raise bad_request(
+            request, "The emulator provisions one parameter per request.", "BadRequest"
+        )
     parameter = parameters[0]
     rule_id, subjects = parameter.get("ruleId"), parameter.get("subjects")
     if not isinstance(rule_id, str) or not rule_id:
-        raise _bad_request(request, "Each parameter needs a 'ruleId'.")
+        raise bad_request(request, "Each parameter needs a 'ruleId'.", "BadRequest")
     if not isinstance(subjects, list) or len(subjects) != 1 or not isinstance(subjects[0], dict):
-        raise _bad_request(request, "The emulator provisions exactly one subject per request.")
+        raise bad_request(
+            request, "The emulator provisions exactly one subject per request.", "BadRequest"
+        )
     subject = subjects[0]
     if subject.get("links"):
-        raise _bad_request(request, "The emulator does not provision a group's 'links'.")
+        raise bad_request(
+            request, "The emulator does not provision a group's 'links'.", "BadRequest"
+        )
     object_id, type_name = subject.get("objectId"), subject.get("objectTypeName")
     kind = next(
         (k for k in OBJECT_TYPES if isinstance(type_name, str) and type_name.lower() == k.lower()),
         None,
     )
     if not isinstance(object_id, str) or not object_id or kind is None:
-        raise _bad_request(
+        raise bad_request(
             request,
             "Each subject needs an 'objectId' and an 'objectTypeName' of 'User' or 'Group'.",
+            "BadRequest",
         )
     return rule_id, kind, object_id
-
-
-def _bad_request(request: Request, message: str) -> Reply:
-    return Reply(error(400, "BadRequest", message, request))
 
 
 def result_key(outcome: Outcome) -> JsonObject:

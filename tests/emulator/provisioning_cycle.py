@@ -57,12 +57,14 @@ class Provisioner:
         self._objects = ObjectProvisioner(tenant, scim, self._failures)
 
     def fail_export(self, object_id: str, code: str, message: str) -> None:
-        """Every later export of the object fails with this error, until `heal_export`."""
+        """Every later export of that user or group (cycle or provision on demand) fails with
+        this error, until `heal_export`."""
         if not code or not message:
             raise ValueError("fail_export needs an error code and a message")
         self._failures[object_id.lower()] = (code, message)
 
     def heal_export(self, object_id: str) -> None:
+        """Exports of the object work again."""
         self._failures.pop(object_id.lower(), None)
 
     def clear(self) -> None:
@@ -96,7 +98,10 @@ class Provisioner:
     # ----- a scheduled cycle -----
 
     def run_cycle(self, sp_id: str, job_id: str) -> JsonObject:
-        """Run one cycle; returns the job's new status (unchanged when it is not started)."""
+        """One provisioning cycle as the service runs it: a bad SecretToken/BaseAddress
+        quarantines the job (EncounteredQuarantineException); else changed entitled users and
+        groups in scope are exported to SCIM and logged. Returns the job's new status; a job
+        that is not started does not run (status unchanged)."""
         job = self._job(sp_id, job_id)
         resource = job.resource
         if resource["schedule"]["state"] != "Active":

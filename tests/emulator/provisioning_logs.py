@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from .graphreply import Reply, error, ok
+from .graphreply import Reply, bad_request, error, ok
 from .identity import Identity
 from .messages import JsonObject, Request, Response
 from .odata import page, project, refuse_unsupported_options, selected_properties, split_and
@@ -240,7 +240,8 @@ class ProvisioningLogs:
     # ----- state access -----
 
     def add(self, entries: Iterable[JsonObject]) -> None:
-        """Record entries (copied); each needs an `id` and an `activityDateTime`."""
+        """Record provisioningObjectSummary entries (copied; see `provisioning_entry`); each
+        needs an `id` and an `activityDateTime`."""
         batch = [copy.deepcopy(entry) for entry in entries]
         for entry in batch:
             if not isinstance(entry.get("id"), str):
@@ -249,7 +250,7 @@ class ProvisioningLogs:
         self._entries.extend(batch)
 
     def entries(self) -> list[JsonObject]:
-        """All entries, newest first."""
+        """Every provisioning log entry, newest first."""
         return copy.deepcopy(_newest_first(self._entries))
 
     def clear(self) -> None:
@@ -309,7 +310,7 @@ def _clauses(request: Request) -> list[_Clause]:
             moment = _parse_time(date["literal"])
             result.append(_Clause(("activityDateTime",), date["operator"], moment))
         else:
-            raise Reply(error(400, "BadRequest", "Invalid filter clause", request))
+            raise bad_request(request, "Invalid filter clause", "BadRequest")
     return result
 
 
@@ -326,7 +327,7 @@ def _ascending(request: Request) -> bool:
         return False
     found = _ORDER.fullmatch(raw)
     if found is None:
-        raise Reply(error(400, "BadRequest", f"Invalid $orderby clause: {raw}", request))
+        raise bad_request(request, f"Invalid $orderby clause: {raw}", "BadRequest")
     return found["direction"] == "asc"
 
 

@@ -225,21 +225,8 @@ class ObjectProvisioner:
             f"The {outcome.kind} '{outcome.name}' will be skipped due to the following "
             f"reasons: {numbered}"
         )
-        self._add(
-            outcome,
-            step(
-                "EntrySynchronizationSkip",
-                "export",
-                "skipped",
-                description,
-                {"SkipReason": "NotEffectivelyEntitled"},
-            ),
-        )
         outcome.action = "create"
-        outcome.status = "skipped"
-        outcome.error_code = "NotEffectivelyEntitled"
-        outcome.reason = description
-        return outcome
+        return self._skip(outcome, "NotEffectivelyEntitled", description, description)
 
     def _create(self, outcome: Outcome, desired: dict[str, Any]) -> Outcome:
         kind, name, target = outcome.kind, outcome.name, outcome.target_system
@@ -308,20 +295,8 @@ class ObjectProvisioner:
                 f"{REDUNDANT.format(noun=kind.lower())} No change to the {kind} '{name}' "
                 "currently needs to be made."
             )
-            self._add(
-                outcome,
-                step(
-                    "EntrySynchronizationSkip",
-                    "export",
-                    "skipped",
-                    description,
-                    {"SkipReason": "RedundantExport"},
-                ),
-            )
-            outcome.status = "skipped"
-            outcome.error_code = "RedundantExport"
-            outcome.reason = REDUNDANT.format(noun=kind.lower())
-            return outcome
+            reason = REDUNDANT.format(noun=kind.lower())
+            return self._skip(outcome, "RedundantExport", description, reason)
         disabling = changes.get("active") is False
         outcome.action = "disable" if disabling else "update"
         outcome.modified = [
@@ -391,6 +366,16 @@ class ObjectProvisioner:
 
     def _failure(self, object_id: str) -> tuple[str, str] | None:
         return self._failures.get(object_id) or self._failures.get(object_id.lower())
+
+    def _skip(self, outcome: Outcome, code: str, description: str, reason: str) -> Outcome:
+        """The object is left as it is: an EntrySynchronizationSkip step saying why
+        (`description`, SkipReason `code`), and a skipped outcome with that code and `reason`."""
+        why = {"SkipReason": code}
+        self._add(outcome, step("EntrySynchronizationSkip", "export", "skipped", description, why))
+        outcome.status = "skipped"
+        outcome.error_code = code
+        outcome.reason = reason
+        return outcome
 
     def _fail(self, outcome: Outcome, code: str, message: str) -> Outcome:
         outcome.status = "failure"

@@ -86,11 +86,11 @@ class Scim:
         return copy.deepcopy(user)
 
     def users(self) -> list[JsonObject]:
-        """Every user, copied, oldest first."""
+        """The Asana SCIM users, copied, oldest first."""
         return copy.deepcopy(list(self._users.values()))
 
     def groups(self) -> list[JsonObject]:
-        """Every group (Asana team), copied, oldest first."""
+        """The Asana SCIM groups (teams), copied, oldest first."""
         return copy.deepcopy(list(self._groups.values()))
 
     def replace_user(self, user_id: str, resource: JsonObject) -> JsonObject:
@@ -167,41 +167,37 @@ class Scim:
                 )
             user_name = re.sub(r"\\(.)", r"\1", wanted.group(1)).lower()
             users = [user for user in users if user["userName"].lower() == user_name]
-        return Response(
-            200,
-            {
-                "schemas": [LIST_SCHEMA],
-                "totalResults": len(users),
-                "startIndex": 1,
-                "itemsPerPage": len(users),
-                "Resources": copy.deepcopy(users),
-            },
-        )
+        return _list_response(users)
 
     def _get_user(self, request: Request, user: str) -> Response:
-        found = self._users.get(user)
-        if found is None:
-            return _error(404, "Not Found")
-        return Response(200, copy.deepcopy(found))
+        return _get_response(self._users.get(user))
 
     def _list_groups(self, request: Request) -> Response:
-        groups = list(self._groups.values())
-        return Response(
-            200,
-            {
-                "schemas": [LIST_SCHEMA],
-                "totalResults": len(groups),
-                "startIndex": 1,
-                "itemsPerPage": len(groups),
-                "Resources": copy.deepcopy(groups),
-            },
-        )
+        return _list_response(list(self._groups.values()))
 
     def _get_group(self, request: Request, group: str) -> Response:
-        found = self._groups.get(group)
-        if found is None:
-            return _error(404, "Not Found")
-        return Response(200, copy.deepcopy(found))
+        return _get_response(self._groups.get(group))
+
+
+def _list_response(resources: list[JsonObject]) -> Response:
+    """A SCIM ListResponse holding all of `resources` on one page (copied)."""
+    return Response(
+        200,
+        {
+            "schemas": [LIST_SCHEMA],
+            "totalResults": len(resources),
+            "startIndex": 1,
+            "itemsPerPage": len(resources),
+            "Resources": copy.deepcopy(resources),
+        },
+    )
+
+
+def _get_response(found: JsonObject | None) -> Response:
+    """The resource (copied), or SCIM's 404 when there is none."""
+    if found is None:
+        return _error(404, "Not Found")
+    return Response(200, copy.deepcopy(found))
 
 
 def _now() -> str:

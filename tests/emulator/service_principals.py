@@ -21,26 +21,19 @@ from __future__ import annotations
 
 import copy
 from datetime import datetime
+from typing import Any, ClassVar
 
 from . import certificates, patching
-from .applications import id_factory, rendered
+from .applications import id_factory
+from .directory_collection import DirectoryCollection, rendered
 from .directory_objects import new_service_principal
-from .gallery import GalleryApp
-from .graphreply import Reply, error, no_content, ok, resource_not_found
-from .identity import Identity
+from .graphreply import Reply, bad_request, error, ok
 from .messages import JsonObject, Request, Response
-from .odata import (
-    COLLECTION_OPTIONS,
-    ENTITY_OPTIONS,
-    conjunction_filter,
-    refuse_unsupported_options,
-    selected_properties,
-)
-from .patching import Prop, Schema, bad_request
+from .patching import Prop, Schema
 from .routing import Handler
-from .store import SyncState, Tenant
+from .store import SyncState
 from .synchronization import template_map
-from .views import collection, entity
+from .views import entity
 
 _SPS = "/v1.0/servicePrincipals"
 
@@ -118,35 +111,59 @@ SERVICE_PRINCIPAL = Schema(
 )
 
 
-class ServicePrincipals:
-    """Service principal objects; routed and authenticated by `Graph`."""
+_PROPERTIES = tuple(
+    new_service_principal(
+        object_id="",
+        application={
+            "displayName": "",
+            "appId": "",
+            "applicationTemplateId": None,
+            "signInAudience": "",
+            "identifierUris": [],
+            "web": {"redirectUris": []},
+            "api": {"oauth2PermissionScopes": []},
+        },
+        app_roles=[],
+        owner_tenant_id=None,
+        tags=[],
+        app_role_assignment_required=False,
+    )
+)
 
-    def __init__(
-        self, base_url: str, tenant: Tenant, identity: Identity, gallery: dict[str, GalleryApp]
-    ) -> None:
-        self._base_url = base_url
-        self._tenant = tenant
-        self._identity = identity
-        self._gallery = gallery
+
+class ServicePrincipals(DirectoryCollection):
+    """Service principal objects; routed and authenticated by `Graph`. A principal seeded for
+    synchronization only has no directory object to read, so it answers like an unknown id."""
+
+    COLLECTION = "servicePrincipals"
+    SCHEMA = SERVICE_PRINCIPAL
+    PROPERTIES = _PROPERTIES
+    # only beta serves samlMetadataUrl
+    BETA_ONLY: ClassVar[dict[str, Any]] = {"samlMetadataUrl": None}
 
     def routes(self) -> list[tuple[str, str, Handler]]:
         return [
-            ("GET", _SPS, self._list),
+            *self._collection_routes(),
             ("POST", _SPS, self._create),
-            ("GET", f"{_SPS}/{{sp}}", self._get),
-            ("PATCH", f"{_SPS}/{{sp}}", self._patch),
-            ("DELETE", f"{_SPS}/{{sp}}", self._delete),
-            ("GET", f"{_SPS}/{{sp}}/owners", self._owners),
-            ("POST", f"{_SPS}/{{sp}}/addTokenSigningCertificate", self._add_signing_certificate),
-            ("GET", "/beta/servicePrincipals/{sp}", self._get_beta),
+            (
+                "POST",
+                f"{_SPS}/{{object_id}}/addTokenSigningCertificate",
+                self._add_signing_certificate,
+            ),
         ]
+
+    def _objects(self) -> dict[str, JsonObject]:
+        return self._tenant.service_principals
+
+    def _delete_object(self, object_id: str) -> None:
+        self._tenant.delete_service_principal(object_id)
 
     # ----- state access for the Emulator facade and the routes -----
 
     def patch(self, sp_id: str, changes: object, request: Request) -> None:
         """Apply `changes` as PATCH /servicePrincipals/{id} does (a 400 Reply if Graph
         refuses). Credentials sent back without their key (as GET shows them) keep it."""
-        current = self._directory_object(request, sp_id)
+        current = self._object(request, sp_id)
         updated = patching.merged(SERVICE_PRINCIPAL, current, changes, request)
         for name, secret in (("keyCredentials", "key"), ("passwordCredentials", "secretText")):
             if isinstance(changes, dict) and name in changes:
@@ -154,29 +171,6 @@ class ServicePrincipals:
         self._tenant.service_principals[sp_id] = updated
 
     # ----- route handlers -----
-
-    def _list(self, request: Request) -> Response:
-        refuse_unsupported_options(request, COLLECTION_OPTIONS)
-        filterable = {"displayName": "string", "appId": "string"}
-        clauses = conjunction_filter(request, filterable, "ServicePrincipal")
-        selected = selected_properties(request, _PROPERTIES, "servicePrincipal")
-        found = [rendered(sp) for sp in self._tenant.service_principals.values()]
-        found = [item for item in found if all(c.matches(item) for c in clauses)]
-        return collection(request, self._base_url, "servicePrincipals", found, selected)
-
-    def _get(self, request: Request, sp: str) -> Response:
-        refuse_unsupported_options(request, ENTITY_OPTIONS)
-        selected = selected_properties(request, _PROPERTIES, "servicePrincipal")
-        reveal = selected is not None and "keyCredentials" in selected
-        item = rendered(self._directory_object(request, sp), reveal_keys=reveal)
-        return entity(request, self._base_url, "servicePrincipals", item, selected)
-
-    def _get_beta(self, request: Request, sp: str) -> Response:
-        """v1.0's properties plus `samlMetadataUrl`, which only beta serves."""
-        refuse_unsupported_options(request, ENTITY_OPTIONS)
-        item = {**rendered(self._directory_object(request, sp)), "samlMetadataUrl": None}
-        selected = selected_properties(request, list(item), "servicePrincipal")
-        return entity(request, self._base_url, "servicePrincipals", item, selected, version="beta")
 
     def _create(self, request: Request) -> Response:
         body = request.body
@@ -226,23 +220,8 @@ class ServicePrincipals:
         self._tenant.synchronization[sp["id"]] = SyncState(template_map(templates))
         return entity(request, self._base_url, "servicePrincipals", rendered(sp), None, status=201)
 
-    def _patch(self, request: Request, sp: str) -> Response:
-        self.patch(sp, request.body, request)
-        return no_content(request)
-
-    def _delete(self, request: Request, sp: str) -> Response:
-        self._directory_object(request, sp)
-        self._tenant.delete_service_principal(sp)
-        return no_content(request)
-
-    def _owners(self, request: Request, sp: str) -> Response:
-        """Owners are not modelled: the provider removes the caller it added, leaving none."""
-        refuse_unsupported_options(request, COLLECTION_OPTIONS - {"$filter"})
-        self._directory_object(request, sp)
-        return collection(request, self._base_url, "directoryObjects", [], None)
-
-    def _add_signing_certificate(self, request: Request, sp: str) -> Response:
-        principal = self._directory_object(request, sp)
+    def _add_signing_certificate(self, request: Request, object_id: str) -> Response:
+        principal = self._object(request, object_id)
         body = {} if request.body is None else request.body
         if not isinstance(body, dict):
             raise bad_request(request, "Empty Payload. JSON content expected.", "BadRequest")
@@ -267,16 +246,6 @@ class ServicePrincipals:
         ]
         context = f"{self._base_url}/v1.0/$metadata#microsoft.graph.selfSignedCertificate"
         return ok(request, {"@odata.context": context, **created.response})
-
-    # ----- helpers -----
-
-    def _directory_object(self, request: Request, sp: str) -> JsonObject:
-        """A principal seeded for synchronization only has no directory object to read, so it
-        answers like an unknown id."""
-        found = self._tenant.service_principals.get(sp)
-        if found is None:
-            raise resource_not_found(request, sp)
-        return found
 
 
 def _end_date(value: object, start: datetime, request: Request) -> datetime:
@@ -320,23 +289,3 @@ def _keep_secrets(
             item[secret] = None if known is None else known.get(secret)
         result.append(item)
     return result
-
-
-_PROPERTIES = tuple(
-    new_service_principal(
-        object_id="",
-        application={
-            "displayName": "",
-            "appId": "",
-            "applicationTemplateId": None,
-            "signInAudience": "",
-            "identifierUris": [],
-            "web": {"redirectUris": []},
-            "api": {"oauth2PermissionScopes": []},
-        },
-        app_roles=[],
-        owner_tenant_id=None,
-        tags=[],
-        app_role_assignment_required=False,
-    )
-)

@@ -124,8 +124,10 @@ class Tenant:
             collection.clear()
 
     def snapshot(self) -> JsonObject:
-        """All state as plain JSON values, deep-copied and unmasked, with stable ordering of
-        dictionaries by id so two snapshots compare equal when the tenant is the same."""
+        """The whole tenant (directory objects, assignments, memberships, synchronization with
+        unmasked secrets) as a deep-copied JSON value, dictionaries ordered by id: equal
+        snapshots mean an equal tenant, so a test can prove that `destroy` left it as it was
+        before `up`."""
         return copy.deepcopy(
             {
                 "applications": _sorted(self.applications),

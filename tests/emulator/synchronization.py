@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from .expression_parser import PARSE_ERROR_CODE, ExpressionParseError, parse
-from .graphreply import Reply, error, no_content, ok, resource_not_found
+from .graphreply import Reply, bad_request, error, no_content, ok, resource_not_found
 from .messages import JsonObject, Request, Response
 from .routing import Handler
 from .schema_rules import undefined_targets
@@ -125,13 +125,15 @@ class Synchronization:
     # ----- state access for the Emulator facade (out of band, no HTTP) -----
 
     def add(self, sp_id: str, templates: list[JsonObject]) -> None:
-        """Give `sp_id` synchronization state offering `templates`."""
+        """Add a service principal offering `templates` (each with id, factoryTag, schema); it
+        has synchronization state only, no directory object."""
         if sp_id in self._tenant.synchronization:
             raise ValueError(f"service principal {sp_id!r} already exists")
         self._tenant.synchronization[sp_id] = SyncState(template_map(templates))
 
     def set_secrets(self, sp_id: str, values: dict[str, str]) -> None:
-        """Replace the saved secrets as the portal's Save does; keys must be in the enum."""
+        """Out of band: the saved synchronization secrets become `values` (copied), as if an
+        admin saved them in the portal's Provisioning blade; keys must be in the enum."""
         principal = self._principal_state(sp_id)
         for key, value in values.items():
             if key not in SECRET_KEYS:
@@ -141,6 +143,7 @@ class Synchronization:
         principal.secrets = dict(values)
 
     def set_templates(self, sp_id: str, templates: list[JsonObject]) -> None:
+        """Out of band: Entra now offers `templates` for this service principal."""
         principal = self._principal_state(sp_id)
         principal.templates = {template["id"]: copy.deepcopy(template) for template in templates}
 
@@ -154,13 +157,16 @@ class Synchronization:
         return copy.deepcopy(self._job_state(sp_id, job_id).schema)
 
     def secrets(self, sp_id: str) -> dict[str, str]:
+        """The saved synchronization secrets, unmasked."""
         return dict(self._principal_state(sp_id).secrets)
 
     def restarts(self, sp_id: str, job_id: str) -> list[JsonObject | None]:
+        """The `criteria` of each restart call on the job, oldest first (None if omitted)."""
         return copy.deepcopy(self._job_state(sp_id, job_id).restarts)
 
     def new_job(self, sp_id: str, template_id: str) -> str:
-        """Create a job as POST /jobs does; raises ValueError for a template the SP lacks."""
+        """Create a job out of band, exactly as POST .../jobs would; returns its id. Raises
+        ValueError for a template the service principal lacks."""
         principal = self._principal_state(sp_id)
         template = principal.templates.get(template_id)
         if template is None:
@@ -172,12 +178,15 @@ class Synchronization:
         return job_id
 
     def edit_schema(self, sp_id: str, job_id: str, edit: Callable[[JsonObject], None]) -> None:
+        """Let `edit` change the live job schema in place (drift made in the portal); bumps
+        its version."""
         job = self._job_state(sp_id, job_id)
         edit(job.schema)
         job.schema["version"] = _new_version()
 
     def delete_job(self, sp_id: str, job_id: str) -> None:
-        """Delete a job as DELETE .../jobs/{id} does (its schema goes with it; secrets stay)."""
+        """Out of band: the provisioning job is deleted as DELETE .../jobs/{id} does (its schema
+        goes with it; secrets stay)."""
         self._job_state(sp_id, job_id)
         del self._tenant.synchronization[sp_id].jobs[job_id]
 
@@ -185,10 +194,12 @@ class Synchronization:
         _pause(self._job_state(sp_id, job_id).resource)
 
     def start_job(self, sp_id: str, job_id: str) -> None:
+        """Out of band: Provisioning Status switched On in the portal."""
         _start(self._job_state(sp_id, job_id).resource)
 
     def set_status(self, sp_id: str, job_id: str, status: JsonObject) -> None:
-        """Replace the job's `status` (a synchronizationStatus) as the service would have."""
+        """Replace the job's `status` (a synchronizationStatus JSON object) as the service
+        would have."""
         if not isinstance(status, dict):
             raise ValueError("status must be a synchronizationStatus object")
         self._job_state(sp_id, job_id).resource["status"] = copy.deepcopy(status)
@@ -220,14 +231,11 @@ class Synchronization:
         principal = self._principal(request, sp)
         template_id = request.body.get("templateId") if isinstance(request.body, dict) else None
         if not isinstance(template_id, str) or template_id not in principal.templates:
-            raise Reply(
-                error(
-                    400,
-                    "BadRequest",
-                    f"The templateId '{template_id}' does not match any synchronization "
-                    "template of this service principal.",
-                    request,
-                )
+            raise bad_request(
+                request,
+                f"The templateId '{template_id}' does not match any synchronization "
+                "template of this service principal.",
+                "BadRequest",
             )
         job_id = self.new_job(sp, template_id)
         return ok(request, principal.jobs[job_id].resource, status=201)
@@ -257,7 +265,7 @@ class Synchronization:
         body = {} if request.body is None else request.body  # criteria are optional
         criteria = body.get("criteria") if isinstance(body, dict) else None
         if not isinstance(body, dict) or not isinstance(criteria, dict | None):
-            raise Reply(error(400, "BadRequest", "Invalid restart criteria.", request))
+            raise bad_request(request, "Invalid restart criteria.", "BadRequest")
         try:
             scopes = reset_scopes(criteria)
         except ValueError as problem:
@@ -280,14 +288,11 @@ class Synchronization:
         detail = credential_problem(self._scim, credentials)
         if detail is None:
             return no_content(request)
-        raise Reply(
-            error(
-                400,
-                "BadRequest",
-                "Failed to connect to the target application. Error code: "
-                f"{CREDENTIAL_ERROR_CODE}. {detail}",
-                request,
-            )
+        raise bad_request(
+            request,
+            "Failed to connect to the target application. Error code: "
+            f"{CREDENTIAL_ERROR_CODE}. {detail}",
+            "BadRequest",
         )
 
     def _get_schema(self, request: Request, sp: str, job: str) -> Response:
@@ -299,14 +304,11 @@ class Synchronization:
         if not isinstance(document, dict) or not isinstance(
             document.get("synchronizationRules"), list
         ):
-            raise Reply(
-                error(
-                    400,
-                    "BadRequest",
-                    "The request body must be a synchronizationSchema with a "
-                    "'synchronizationRules' collection.",
-                    request,
-                )
+            raise bad_request(
+                request,
+                "The request body must be a synchronizationSchema with a "
+                "'synchronizationRules' collection.",
+                "BadRequest",
             )
         undefined = undefined_targets(document)
         if undefined:
@@ -329,9 +331,7 @@ class Synchronization:
         self.job_for(request, sp, job)
         body = request.body if isinstance(request.body, dict) else None
         if body is None or not isinstance(body.get("expression"), str):
-            raise Reply(
-                error(400, "BadRequest", "The request body must have an 'expression'.", request)
-            )
+            raise bad_request(request, "The request body must have an 'expression'.", "BadRequest")
         answer: JsonObject = {
             "@odata.context": f"{self._base_url}/v1.0/$metadata#microsoft.graph."
             "parseExpressionResponse",
@@ -377,9 +377,7 @@ class Synchronization:
         principal = self._principal(request, sp)
         pairs = request.body.get("value") if isinstance(request.body, dict) else None
         if not isinstance(pairs, list):
-            raise Reply(
-                error(400, "BadRequest", "The request body must have a 'value' array.", request)
-            )
+            raise bad_request(request, "The request body must have a 'value' array.", "BadRequest")
         saved = _pairs_to_dict(pairs, request)
         principal.secrets = {key: value for key, value in saved.items() if value != ""}
         return no_content(request)
@@ -462,18 +460,14 @@ def _new_version() -> str:
 def _pairs_to_dict(pairs: object, request: Request) -> dict[str, str]:
     """Validate a synchronizationSecretKeyStringValuePair collection into key -> value."""
     if not isinstance(pairs, list):
-        raise Reply(error(400, "BadRequest", "Credentials must be an array.", request))
+        raise bad_request(request, "Credentials must be an array.", "BadRequest")
     result: dict[str, str] = {}
     for pair in pairs:
         key = pair.get("key") if isinstance(pair, dict) else None
         value = pair.get("value") if isinstance(pair, dict) else None
         if not isinstance(key, str) or not isinstance(value, str):
-            raise Reply(
-                error(400, "BadRequest", "Each pair needs a string 'key' and 'value'.", request)
-            )
+            raise bad_request(request, "Each pair needs a string 'key' and 'value'.", "BadRequest")
         if key not in SECRET_KEYS:
-            raise Reply(
-                error(400, "BadRequest", f"Requested value '{key}' was not found.", request)
-            )
+            raise bad_request(request, f"Requested value '{key}' was not found.", "BadRequest")
         result[key] = value
     return result
