@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -20,3 +21,12 @@ def repository_files() -> list[Path]:
     ).stdout.decode()
     paths = (ROOT / name for name in listed.split("\0") if name)
     return [path for path in paths if path.is_file() and not path.is_symlink()]
+
+
+def copy_repository(target: Path) -> Path:
+    """The repository's files copied under `target`, as in a fresh clone; returns `target`."""
+    for path in repository_files():
+        copy = target / path.relative_to(ROOT)
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, copy)
+    return target

@@ -15,29 +15,12 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.repository import copy_repository
 from tools.new_stack import PER_ENVIRONMENT, main, workflow_inputs
 from tools.stacks import ROOT, deploy_order
 
 STACK_TESTS = ("tests/test_program_stacks.py", "tests/test_policies.py", "tests/test_workflows.py")
 SUBRUN_TIMEOUT_SECONDS = 600
-
-
-def copy_repository(target: Path) -> Path:
-    """The files git tracks or would track (not the symlinked environments), as in a clone."""
-    listed = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=ROOT,
-        capture_output=True,
-        check=True,
-        timeout=60,
-    ).stdout.decode()
-    for name in filter(None, listed.split("\0")):
-        source = ROOT / name
-        if source.is_symlink() or not source.is_file():
-            continue
-        (target / name).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(source, target / name)
-    return target
 
 
 def tree(root: Path) -> dict[str, bytes]:

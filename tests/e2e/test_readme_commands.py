@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -33,23 +32,19 @@ from tests.e2e.stacks import named_principals, shipped_settings
 from tests.e2e.tenant import CLIENT_ID, PROJECT, TENANT_ID, LocalTenant
 from tests.e2e.workspace import leftover_processes, run_command
 from tests.readme_blocks import Block, commands, shell_blocks
-from tests.repository import ROOT, repository_files
+from tests.repository import ROOT, copy_repository
 
 STACK = "dev"
 LINKED_BUILDS = (".venv", ".tools")
 """What `make` builds and a clone lacks."""
 REQUIREMENTS = ("requirements.txt", "requirements-dev.txt")
-CONNECTION = ROOT / "providers" / "connection.py"
+CONNECTION = ROOT / "clients" / "connection.py"
 """Where our providers read the `ARM_*` variables."""
 
 
 @pytest.fixture(scope="module")
 def clone(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    target = tmp_path_factory.mktemp("readme") / "asana-provisioning"
-    for path in repository_files():
-        copy = target / path.relative_to(ROOT)
-        copy.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(path, copy)
+    target = copy_repository(tmp_path_factory.mktemp("readme") / "asana-provisioning")
     for name in LINKED_BUILDS:
         (target / name).symlink_to((ROOT / name).resolve())
     # The linked virtualenv was built from these same requirement files; tell make so, or it
