@@ -61,9 +61,9 @@ preview: venv engine ## pulumi preview --diff of STACK (creates the stack if mis
 drift: venv engine ## the drift check of STACK (exit 0 none, 2 drift, 1 failed)
 	PATH="$(TOOLS):$$PATH" $(BIN)/python -m scripts.drift_check --stack $(STACK)
 
-stack: venv ## a new environment: make stack NAME=staging [AFTER=dev] [FROM=dev] (docs/environments.md)
+stack: venv ## a new environment: make stack NAME=staging [AFTER=dev] [FROM=dev] [DISPLAY_NAME=…]
 	$(BIN)/python -m tools.new_stack --name "$(NAME)" $(if $(AFTER),--after "$(AFTER)") \
-		$(if $(FROM),--from "$(FROM)")
+		$(if $(FROM),--from "$(FROM)") $(if $(DISPLAY_NAME),--display-name "$(DISPLAY_NAME)")
 
 pulumi-yaml: venv ## write Pulumi.yaml's config block from components/settings.py (tests check it)
 	$(BIN)/python -m tools.pulumi_yaml
