@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rules.asana import SCIM_TENANT_URL
 from tests.e2e import portal
 from tests.e2e.drift import DRIFT, NO_DRIFT, run_drift_check
 from tests.e2e.engine import ROOT, STANDIN_BIN, engine_bin
@@ -231,8 +232,13 @@ def local_policy_config(tenant: LocalTenant, path: Path) -> Path:
     """The dev pack config, with the local tenant's SCIM URL added to the allowed tenant URLs
     (the shipped config rightly allows Asana's only)."""
     config = json.loads(POLICY_CONFIG.read_text(encoding="utf-8"))
-    allowed = config["scim-tenant-url-allowed"]["allowedTenantUrls"]
-    allowed.append(tenant.emulator.scim_base_url)
+    rule = config["scim-tenant-url-allowed"]
+    if isinstance(rule, str):  # a bare enforcement level: the pack's default list applies
+        rule = config["scim-tenant-url-allowed"] = {"enforcementLevel": rule}
+    rule["allowedTenantUrls"] = [
+        *rule.get("allowedTenantUrls", [SCIM_TENANT_URL]),
+        tenant.emulator.scim_base_url,
+    ]
     path.write_text(json.dumps(config, indent=2), encoding="utf-8")
     return path
 
