@@ -108,7 +108,7 @@ def test_logs_are_filtered_by_app_status_and_time_and_served_newest_first(
     failed_today = page_through(
         tenant,
         **{
-            "$filter": f"(servicePrincipal/id eq '{tenant.sp}') and activityDateTime ge {since} "
+            "$filter": f"(servicePrincipal/id eq '{tenant.sp}') and activityDateTime gt {since} "
             "and provisioningStatusInfo/status eq 'failure'"
         },
     )
@@ -146,7 +146,8 @@ def test_logs_select_returns_only_the_chosen_properties(emu: Emulator, tenant: S
     [
         "contains(jobId, 'asana')",
         "provisioningStatusInfo/status eq failure",
-        "activityDateTime ge yesterday",
+        "activityDateTime gt yesterday",
+        "activityDateTime ge 2026-01-01T00:00:00Z",
         "servicePrincipal/appId eq 'x'",
     ],
 )

@@ -204,7 +204,7 @@ def read_log(graph: GraphClient, sp_id: str, since: datetime, hours: int) -> Log
     """The service principal's provisioning log entries since `since`, newest first, bounded."""
     when = since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     params = {
-        "$filter": f"servicePrincipal/id eq '{sp_id}' and activityDateTime ge {when}",
+        "$filter": f"servicePrincipal/id eq '{sp_id}' and activityDateTime gt {when}",
         "$orderby": "activityDateTime desc",
         "$top": str(LOG_PAGE_SIZE),
     }

@@ -7,10 +7,10 @@ What the emulator serves of it:
 * `$filter`: clauses joined by `and`, each `<property> eq '<value>'` on servicePrincipal/id,
   servicePrincipal/displayName, jobId, cycleId, changeId, provisioningAction,
   provisioningStatusInfo/status, sourceIdentity/id or targetIdentity/id, or
-  `activityDateTime ge|gt|le|lt <DateTimeOffset>`; comparisons are case sensitive ("The
-  filters are all case sensitive"). Anything else is Graph's 400 "Invalid filter clause"
-  (the reply Graph gives for a filter its audit logs do not take, e.g.
-  microsoftgraph/microsoft-graph-docs-contrib#6620).
+  `activityDateTime gt|lt <DateTimeOffset>` (the documented operators are eq, contains, gt
+  and lt: no ge or le); comparisons are case sensitive ("The filters are all case
+  sensitive"). Anything else is Graph's 400 "Invalid filter clause" (the reply Graph gives
+  for a filter its audit logs do not take, e.g. microsoftgraph/microsoft-graph-docs-contrib#6620).
 * `$top` and `@odata.nextLink` paging (odata.py), newest first; `$orderby=activityDateTime
   desc|asc`; `$select`.
 * The application permission AuditLog.Read.All: without it the reply is the 403 observed on
@@ -83,7 +83,7 @@ _STRING_PROPERTIES = {
 }
 _EQUALS = re.compile(r"(?P<property>[A-Za-z/]+)\s+eq\s+'(?P<literal>(?:[^']|'')*)'")
 _DATE = re.compile(
-    r"activityDateTime\s+(?P<operator>ge|gt|le|lt)\s+"
+    r"activityDateTime\s+(?P<operator>gt|lt)\s+"
     r"(?P<literal>\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,7})?)?(?:Z|[+-]\d{2}:\d{2}))?)"
 )
 _ORDER = re.compile(r"\s*activityDateTime(?:\s+(?P<direction>asc|desc))?\s*")
@@ -219,9 +219,7 @@ class _Clause:
             return False
         moment = _parse_time(actual)
         return {
-            "ge": moment >= self.value,
             "gt": moment > self.value,
-            "le": moment <= self.value,
             "lt": moment < self.value,
         }[self.operator]
 
