@@ -118,9 +118,12 @@ def run_health(
             title.read_text().strip() if title.exists() else "",
             graph,
         )
-        everything = result.stdout + result.stderr + result.markdown + result.title
-        for secret in (stack.tenant.client_secret, stack.tenant.asana_token):
-            assert secret not in everything
+        everything = (result.stdout + result.stderr + result.markdown + result.title).casefold()
+        secrets = [stack.tenant.client_secret, stack.tenant.asana_token] + [
+            entry["value"] for entry in stack.config.values() if entry.get("secret")
+        ]
+        for secret in secrets:
+            assert secret.casefold() not in everything
         return result
 
     return run
@@ -138,7 +141,7 @@ def test_a_job_that_ran_cleanly_is_healthy_in_two_graph_requests(stack: Stack, r
     assert run.stdout.startswith("Provisioning health of stack dev: healthy")
     assert "Status: Active" in run.stdout
     assert re.search(r"Provisioning log, last 24 h .*: 3 entries \(3 success\)", run.stdout)
-    assert run.title == "Provisioning of dev is healthy"
+    assert run.title == "Provisioning health of dev: healthy"
     assert run.graph_requests == [
         ("GET", f"/v1.0/servicePrincipals/{SP}/synchronization/jobs/{stack.job_id}"),
         ("GET", "/v1.0/auditLogs/provisioning"),
@@ -159,7 +162,7 @@ def test_a_revoked_asana_token_quarantines_the_job_and_the_check_says_so(stack: 
     assert "reason EncounteredQuarantineException" in run.stdout
     assert "Status: Quarantine" in run.stdout
     assert run.title.startswith(
-        "Provisioning of dev is unhealthy: in quarantine (EncounteredQuarantineException)"
+        "Provisioning health of dev: unhealthy, in quarantine (EncounteredQuarantineException)"
     )
     assert "**Why it is unhealthy:**" in run.markdown
     assert stack.outputs["provisioningLogsPage"] in run.markdown
@@ -235,9 +238,8 @@ def test_without_auditlog_read_all_the_check_fails_naming_the_permission(stack: 
     assert "(HTTP 403): the identity needs the application permission AuditLog.Read.All" in (
         run.stdout
     )
-    assert (
-        run.title
-        == "Provisioning check of dev failed: no permission for reading the provisioning logs"
+    assert run.title == (
+        "Provisioning health of dev: check failed, no permission for reading the provisioning logs"
     )
     assert "Status: Active" in run.stdout  # what could be read is still shown
     assert secret not in run.stdout + run.stderr + run.markdown
@@ -262,7 +264,7 @@ def test_throttling_past_the_retry_budget_fails_the_check(stack: Stack, run_heal
     assert run.status == 1
     assert "Graph kept throttling reading the provisioning logs" in run.stdout
     assert "retry budget" in run.stdout
-    assert run.title == "Provisioning check of dev failed: throttled"
+    assert run.title == "Provisioning health of dev: check failed, throttled"
 
 
 def test_an_unreachable_graph_fails_the_check(stack: Stack, run_health):
@@ -312,11 +314,45 @@ def test_a_busy_log_is_read_to_a_bound_and_said_to_be_truncated(stack: Stack, ru
 
     run = run_health()
 
-    assert run.status == 0
+    assert run.status == 1, run.stdout  # failures among the unread entries would go uncounted
     assert len(run.graph_requests) == 1 + health.LOG_MAX_PAGES
     assert "— truncated" in run.stdout
-    assert "only the newest 500 log entries of the window were read" in run.stdout
+    assert "holds more than the 500 entries the check reads" in run.stdout
+    assert "Lower healthWindowHours (now 24)" in run.stdout
+    assert run.title == "Provisioning health of dev: check failed, log truncated at 500 entries"
     record(REQUESTS_TABLE, "a log of more than 500 entries", "Graph requests", "6")
+
+
+def test_a_busy_log_whose_read_entries_already_fail_is_unhealthy(stack: Stack, run_health):
+    stack.emulator.add_provisioning_log_entries(
+        [
+            provisioning_entry(service_principal_id=SP, job_id=stack.job_id, status="failure",
+                               error_code="AsanaError", reason="No.", source_name=f"User {n}")
+            for n in range(health.LOG_PAGE_SIZE * health.LOG_MAX_PAGES + 1)
+        ]
+    )  # fmt: skip
+
+    run = run_health()
+
+    assert run.status == 2, run.stdout
+    assert "the verdict is unhealthy either way" in run.stdout
+
+
+def test_a_malformed_log_entry_is_named_instead_of_crashing(stack: Stack, run_health):
+    stack.emulator.run_provisioning_cycle(SP, stack.job_id)
+    broken = provisioning_entry(service_principal_id=SP, job_id=stack.job_id, status="failure",
+                                error_code="X", reason="Y", source_name="Mallory")  # fmt: skip
+    broken["provisioningStatusInfo"]["errorInformation"] = "Asana said no"
+    odd = provisioning_entry(service_principal_id=SP, job_id=stack.job_id, source_name="Oscar")
+    odd["provisioningStatusInfo"] = "success"
+    stack.emulator.add_provisioning_log_entries([broken, odd])
+
+    run = run_health()
+
+    assert run.status == 2, run.stdout  # Mallory's failure counts; Oscar's entry is noted
+    assert "1 failed with (no error code): (no reason given)" in run.stdout
+    assert "1 provisioning log entry of the window could not be read" in run.stdout
+    assert "Oscar" in run.stdout
 
 
 def test_entries_of_other_apps_and_older_than_the_window_are_not_counted(stack: Stack, run_health):
@@ -399,6 +435,56 @@ def test_a_group_by_object_id_is_provisioned_with_the_job_found_from_the_app(
     assert f"/synchronization/jobs/{stack.job_id}/provisionOnDemand" in run.graph_requests[-1][1]
 
 
+def test_each_subjects_result_is_kept_when_a_later_one_fails(stack: Stack, run_health):
+    run = run_health(
+        "--provision-on-demand", "ada@contoso.com",
+        "--provision-on-demand", "nobody@contoso.com",
+        "--provision-on-demand", "alan@contoso.com",
+    )  # fmt: skip
+
+    assert run.status == 1, run.stdout  # the worst: a failed call outranks out of scope
+    assert "Result: provisioned (action Create)" in run.stdout
+    assert "Result: call failed: no user has the user principal name 'nobody@contoso.com'" in (
+        run.stdout
+    )
+    assert "Result: out of scope" in run.stdout
+    assert run.title == (
+        "Provision on demand in dev: ada@contoso.com: provisioned; "
+        "nobody@contoso.com: call failed; alan@contoso.com: out of scope"
+    )
+    assert run.markdown.count("### Provision on demand") == 3
+
+
+def test_a_subject_out_of_scope_after_one_provisioned_exits_2(stack: Stack, run_health):
+    run = run_health(
+        "--provision-on-demand", "ada@contoso.com", "--provision-on-demand", "alan@contoso.com"
+    )
+
+    assert run.status == 2, run.stdout
+    assert "Result: provisioned" in run.stdout
+
+
+def test_a_canary_set_as_a_secret_is_never_shown(stack: Stack, run_health):
+    stack.config[f"{P}canaryUser"] = {"value": "ada@contoso.com", "secret": True}
+
+    run = run_health("--provision-on-demand")  # run_health checks the value appears nowhere
+
+    assert run.status == 0, run.stdout
+    shown = "the stack's canaryUser ([secret])"
+    assert f"Provision on demand: user {shown} ({ADA})" in run.stdout
+    assert shown in run.stderr and shown in run.markdown
+    assert run.title == f"Provision on demand in dev: {shown}: provisioned"
+
+
+def test_a_secret_canary_that_graph_does_not_know_is_not_named(stack: Stack, run_health):
+    stack.config[f"{P}canaryUser"] = {"value": "Nobody@Contoso.com", "secret": True}
+
+    run = run_health("--provision-on-demand")
+
+    assert run.status == 1, run.stdout
+    assert "no user has the user principal name 'the stack's canaryUser ([secret])'" in run.stdout
+
+
 def test_without_a_value_the_stacks_canary_user_is_provisioned(stack: Stack, run_health):
     stack.set("canaryUser", "ada@contoso.com")
 
@@ -447,6 +533,59 @@ def test_six_subjects_stay_under_graphs_rate_limit(stack: Stack, run_health):
     posts = [r for r in stack.emulator.requests if r.service == "graph" and r.method == "POST"]
     assert [r.status for r in posts] == [200] * 6
     assert time.monotonic() - started >= 9.0
+
+
+# ----- credentials that cannot be used -----
+
+MISSING = "/nonexistent/secret-name-of-a-file.pem"
+
+
+def unusable_credentials(stack: Stack, kind: str) -> None:
+    """A certificate the credential reads when it is made, or an OIDC token file it reads when
+    the first token is fetched; neither exists."""
+    del stack.config["azuread:clientSecret"]
+    if kind == "certificate":
+        stack.config["azuread:clientCertificatePath"] = {"value": MISSING, "secret": False}
+    else:
+        stack.config["azuread:useOidc"] = {"value": "true", "secret": False}
+        stack.config["azuread:oidcTokenFilePath"] = {"value": MISSING, "secret": False}
+
+
+@pytest.mark.parametrize(
+    ("kind", "key"),
+    [("certificate", "azuread:clientCertificatePath"), ("oidc", "azuread:oidcTokenFilePath")],
+)
+def test_unusable_credentials_fail_the_check_with_a_report(
+    stack: Stack, run_health, monkeypatch, kind, key
+):
+    monkeypatch.delenv("ARM_CLIENT_SECRET", raising=False)
+    unusable_credentials(stack, kind)
+
+    run = run_health()
+
+    assert run.status == 1, run.stdout
+    assert "the credentials for Microsoft Graph cannot be used" in run.stdout
+    assert key in run.stdout and key in run.markdown
+    assert run.title == "Provisioning health of dev: check failed, credentials unusable"
+    assert MISSING not in run.stdout + run.stderr + run.markdown
+    assert "Traceback" not in run.stderr
+
+
+@pytest.mark.parametrize("kind", ["certificate", "oidc"])
+def test_unusable_credentials_fail_provision_on_demand_with_a_report(
+    stack: Stack, run_health, monkeypatch, kind
+):
+    monkeypatch.delenv("ARM_CLIENT_SECRET", raising=False)
+    unusable_credentials(stack, kind)
+
+    run = run_health("--provision-on-demand", "ada@contoso.com")
+
+    assert run.status == 1, run.stdout
+    assert "provision on demand failed: the credentials for Microsoft Graph cannot be used" in (
+        run.stdout
+    )
+    assert run.title == "Provision on demand in dev failed"
+    assert MISSING not in run.stdout + run.stderr + run.markdown
 
 
 # ----- the documented sample -----
@@ -512,11 +651,32 @@ def test_a_failing_cli_fails_the_check_with_its_own_error(tmp_path: Path, capsys
 def test_a_stack_that_does_not_provision_has_nothing_to_check(tmp_path: Path, capsys):
     config = {"asana-provisioning:provisioningEnabled": {"value": "false", "secret": False}}
     cli = fake_cli(tmp_path, json.dumps(config))
+    markdown, title = tmp_path / "report.md", tmp_path / "title.txt"
 
-    status = health.main(["--stack", "dev", "--pulumi", cli])
+    status = health.main(
+        ["--stack", "dev", "--pulumi", cli, "--markdown", str(markdown), "--title", str(title)]
+    )
+
+    assert status == 0  # a supported setting: the daily drift job must not fail on it
+    out = capsys.readouterr().out
+    assert out.startswith("Provisioning health of stack dev: nothing to check")
+    assert "provisioningEnabled is false" in out
+    assert "nothing to check" in markdown.read_text()
+    assert title.read_text() == (
+        "Provisioning health of dev: nothing to check, the stack does not provision\n"
+    )
+
+
+def test_a_stack_that_does_not_provision_cannot_provision_on_demand(tmp_path: Path, capsys):
+    config = {"asana-provisioning:provisioningEnabled": {"value": "false", "secret": False}}
+    cli = fake_cli(tmp_path, json.dumps(config))
+
+    status = health.main(["--stack", "dev", "--pulumi", cli, "--provision-on-demand", "a@b.com"])
 
     assert status == 1
-    assert "provisioningEnabled is false" in capsys.readouterr().out
+    assert "provision on demand failed: nothing to check: the stack does not provision" in (
+        capsys.readouterr().out
+    )
 
 
 def test_a_bad_health_setting_fails_the_check_naming_the_key(tmp_path: Path, capsys):

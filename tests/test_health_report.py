@@ -22,6 +22,7 @@ from tools.health_report import (
     Finding,
     ReportError,
     judge,
+    nothing_to_check,
     parse_job,
     summarize_log,
 )
@@ -199,7 +200,7 @@ def test_a_quarantined_job_is_unhealthy_with_reason_times_and_error_in_the_repor
     assert "the secret token was rejected" in text
     assert "the job's last 2 runs failed completely" in text
     assert render_title(report) == (
-        "Provisioning of dev is unhealthy: in quarantine (EncounteredQuarantineException); "
+        "Provisioning health of dev: unhealthy, in quarantine (EncounteredQuarantineException); "
         "2 failed runs in a row"
     )
 
@@ -290,14 +291,119 @@ def test_failed_log_entries_above_the_tolerated_number_make_the_job_unhealthy():
     assert "healthMaxFailures" in strict.findings[0].detail
 
 
-def test_a_truncated_log_is_said_in_the_report():
+def test_a_truncated_log_fails_the_check_naming_the_bound_and_the_window():
     log = summarize_log([entry("success", "Grace Hopper")], SINCE, 24, truncated=True)
 
     report = judge("dev", SP, parse_job(job()), log, RUNNING)
 
+    assert report.status == CHECK_FAILED
+    text = render_text(report)
+    assert "truncated" in text
+    assert "holds more than the 1 entries the check reads" in text
+    assert "Lower healthWindowHours (now 24)" in text
+    assert render_title(report) == (
+        "Provisioning health of dev: check failed, log truncated at 1 entries"
+    )
+
+
+def test_a_truncated_log_whose_read_entries_already_fail_stays_unhealthy():
+    entries = [entry("failure", "Ada", code="AsanaError")]
+    log = summarize_log(entries, SINCE, 24, truncated=True)
+
+    report = judge("dev", SP, parse_job(job()), log, RUNNING)
+
+    assert report.status == UNHEALTHY
+    assert "the verdict is unhealthy either way" in render_text(report)
+
+
+def malformed(info: Any) -> dict[str, Any]:
+    body = entry("failure", "Mallory", code="X", object_id="0c8e47a1-7d41-4c8a-9e3b-2a6d1f0c8e48")
+    body["provisioningStatusInfo"] = info
+    return body
+
+
+@pytest.mark.parametrize(
+    "info",
+    [{"status": "failure", "errorInformation": "Asana said no"}, {"status": "failure"}],
+    ids=["errorInformation a string", "no errorInformation"],
+)
+def test_a_failure_without_readable_error_information_is_counted_as_a_failure(info):
+    log = summarize_log([malformed(info)], SINCE, 24, truncated=False)
+
+    report = judge("dev", SP, parse_job(job()), log, RUNNING)
+
+    assert report.status == UNHEALTHY
+    (group,) = log.failure_groups
+    assert (group.error_code, group.reason, group.count) == (
+        "(no error code)",
+        "(no reason given)",
+        1,
+    )
+    assert "Mallory" in group.identities[0]
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        malformed("failure"),
+        malformed(None),
+        malformed({"status": 3}),
+        "not an entry",
+    ],
+    ids=["provisioningStatusInfo a string", "no provisioningStatusInfo", "status not text",
+         "an entry that is not an object"],
+)  # fmt: skip
+def test_an_unreadable_log_entry_is_counted_and_named_and_fails_the_check(broken):
+    log = summarize_log([entry("success", "Grace Hopper"), broken], SINCE, 24, truncated=False)
+
+    report = judge("dev", SP, parse_job(job()), log, RUNNING)
+
+    assert report.status == CHECK_FAILED
+    assert (log.entries, log.unreadable) == (2, 1)
+    text = render_text(report)
+    assert "1 success, 1 unreadable" in text
+    assert "1 provisioning log entry of the window could not be read" in text
+    named = "Mallory" if isinstance(broken, dict) else "not an object: str"
+    assert named in text
+    assert render_title(report).endswith("check failed, 1 unreadable log entry")
+
+
+def test_an_unreadable_entry_beside_too_many_failures_leaves_the_verdict_unhealthy():
+    entries = [entry("failure", "Ada", code="AsanaError"), malformed("?")]
+
+    report = report_for(job(), entries=entries)
+
+    assert report.status == UNHEALTHY
+    assert any("could not be read" in note for note in report.notes)
+
+
+def test_a_stack_that_does_not_provision_is_healthy_with_nothing_to_check():
+    report = nothing_to_check("dev", "nothing to check: the stack does not provision")
+
     assert report.status == HEALTHY
-    assert "truncated" in render_text(report)
-    assert "only the newest 1 log entries" in render_text(report)
+    assert render_text(report).startswith("Provisioning health of stack dev: nothing to check")
+    assert "the stack does not provision" in render_markdown(report)
+    assert render_title(report) == (
+        "Provisioning health of dev: nothing to check, the stack does not provision"
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "problems"),
+    [(job(), ()), (job("Quarantine", **QUARANTINED), ()),
+     (job(), (Finding("throttled", "Graph kept throttling"),))],
+    ids=["healthy", "unhealthy", "check failed"],
+)  # fmt: skip
+def test_every_title_starts_with_the_prefix_of_the_drift_workflows_issue(body, problems):
+    """.github/workflows/drift.yml gives the issue action the prefix "Provisioning health of
+    STACK:"; a title that starts with it is used as it is, not prefixed a second time."""
+    log = summarize_log([], SINCE, 24, truncated=False)
+    report = judge("dev", SP, parse_job(body), log, RUNNING, problems=problems)
+
+    title = render_title(report)
+
+    assert title.startswith("Provisioning health of dev: ")
+    assert title.count("Provisioning") == 1
 
 
 def test_a_check_that_could_not_read_is_never_healthy_even_if_the_job_looks_fine():

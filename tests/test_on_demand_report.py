@@ -11,16 +11,21 @@ import pytest
 from tests.emulator.asana_schema import asana_template_schema
 from tests.graph_models import assert_graph_body
 from tools.on_demand_report import (
+    CALL_FAILED,
     NOT_PROVISIONED,
     PROVISIONED,
     OnDemandError,
+    OnDemandFailure,
     Rule,
     Subject,
     choose_rule,
+    hidden,
     parse_reply,
     render_markdown,
     render_text,
+    render_title,
     request_body,
+    worst,
 )
 from tools.provision_on_demand import RateLimiter
 
@@ -260,3 +265,34 @@ def test_the_limiter_does_not_wait_once_the_window_has_passed():
     limiter.run(lambda: None)
 
     assert limiter.waited == [] and clock.slept == []
+
+
+@pytest.mark.parametrize(
+    ("statuses", "expected"),
+    [([0, 0], PROVISIONED), ([0, 2], NOT_PROVISIONED), ([2, 1, 0], CALL_FAILED),
+     ([1, 2], CALL_FAILED)],
+)  # fmt: skip
+def test_several_subjects_exit_with_the_worst_a_failed_call_first(statuses, expected):
+    assert worst(statuses) == expected
+
+
+def test_a_subject_whose_call_failed_is_reported_beside_the_others():
+    failure = OnDemandFailure("nobody@contoso.com", "no user has the user principal name")
+
+    assert failure.status == CALL_FAILED
+    assert render_text(failure) == (
+        "Provision on demand: nobody@contoso.com\n"
+        "Result: call failed: no user has the user principal name\n"
+    )
+    assert "call failed" in render_markdown(failure)
+    assert render_title("dev", [failure]) == (
+        "Provision on demand in dev: nobody@contoso.com: call failed"
+    )
+
+
+def test_a_secret_is_hidden_in_any_casing_and_url_quoted():
+    text = "GET /v1.0/users/o%27neil%2Bx@contoso.com failed; O'Neil+X@Contoso.com unknown"
+
+    assert hidden(text, "o'neil+x@contoso.com", "[secret]") == (
+        "GET /v1.0/users/[secret] failed; [secret] unknown"
+    )

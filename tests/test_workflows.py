@@ -178,31 +178,34 @@ def test_a_stack_deploys_only_after_the_one_before_it_deployed_in_this_run(
         assert "::error::dev (before prod in stacks/deploy-order) has not deployed" in run.output
 
 
+CANARY_VALUE = "canary-7f3a@contoso.com"
+"""What `pulumi config get canaryUser` would print: a step must never need it."""
+
+
 @pytest.mark.parametrize(
-    ("config", "canary"),
+    ("config", "named"),
     [
-        ({}, None),
-        ({"asana-provisioning:canaryUser": {"value": "canary@contoso.com"}}, "canary@contoso.com"),
-        ({"asana-provisioning:canaryUser": {"secret": True}}, "canary@contoso.com"),
+        ({}, False),
+        ({"asana-provisioning:canaryUser": {"value": CANARY_VALUE, "secret": False}}, True),
+        ({"asana-provisioning:canaryUser": {"secret": True}}, True),
     ],
     ids=["no canary", "a canary", "a canary set as a secret"],
 )
-def test_the_canary_user_is_read_from_the_stack_when_it_sets_one(tmp_path, config, canary):
+def test_the_deployment_learns_only_whether_the_stack_names_a_canary(tmp_path, config, named):
     read = find_step(deploy_job(), "canary")
     answers = {
         "pulumi": [
             (["config", "--json"], {"stdout": json.dumps(config)}),
-            (["config", "get", "canaryUser"], {"stdout": "canary@contoso.com\n"}),
+            (["config", "get", "canaryUser"], {"stdout": CANARY_VALUE + "\n"}),
         ]
     }
 
     run = run_step(read, tmp_path, {"matrix.stack": "dev"}, answers)
 
     assert run.exit_code == 0, run.output
-    assert run.github_output.get("user") == canary
-    assert run.called("pulumi") and all(
-        args[-2:] == ["--stack", "dev"] for args in run.called("pulumi")
-    )
+    assert run.github_output == ({"set": "true"} if named else {})
+    assert run.called("pulumi") == [["config", "--json", "--stack", "dev"]]  # never `get`
+    assert CANARY_VALUE not in run.output
 
 
 def test_reading_the_canary_fails_the_deployment_when_the_stack_config_cannot_be_read(tmp_path):
@@ -211,7 +214,7 @@ def test_reading_the_canary_fails_the_deployment_when_the_stack_config_cannot_be
 
     run = run_step(read, tmp_path, {"matrix.stack": "dev"}, answers)
 
-    assert run.exit_code != 0 and "user" not in run.github_output
+    assert run.exit_code != 0 and "set" not in run.github_output
 
 
 def stand_in_python(workdir: Path, script: str) -> None:
@@ -231,25 +234,49 @@ def test_the_canary_is_provisioned_only_when_set_and_fails_the_deployment_unless
         tmp_path,
         f'printf "%s\\n" "$@" > health-args.txt\necho \'## Canary\' > canary.md\nexit {status}',
     )
-    context = {"matrix.stack": "prod", "steps.canary.outputs.user": "canary@contoso.com"}
+    context = {"matrix.stack": "prod", "steps.canary.outputs.set": "true"}
 
     run = run_step(provision, tmp_path, context)
 
-    assert provision["if"] == "steps.canary.outputs.user != ''"
+    assert provision["if"] == "steps.canary.outputs.set == 'true'"
     assert run.exit_code == status
     assert (tmp_path / "health-args.txt").read_text().split() == [
         "-m",
         "tools.health",
         "--stack",
         "prod",
-        "--provision-on-demand",
-        "canary@contoso.com",
+        "--provision-on-demand",  # without a value: the tool reads the stack's canaryUser
         "--markdown",
         "canary.md",
         "--title",
         "canary-title.txt",
     ]
     assert "## Canary" in run.summary
+
+
+def test_a_secret_canary_never_appears_in_the_deployments_output(tmp_path):
+    """The steps run with a stack whose canaryUser is a secret: the value reaches neither the
+    log, nor a step output, nor the summary, nor the tool's arguments."""
+    config = {"asana-provisioning:canaryUser": {"secret": True}}
+    answers = {
+        "pulumi": [
+            (["config", "--json"], {"stdout": json.dumps(config)}),
+            (["config", "get"], {"stdout": CANARY_VALUE + "\n"}),
+            (["config"], {"stdout": json.dumps({**config, "v": {"value": CANARY_VALUE}})}),
+        ]
+    }
+    read = run_step(find_step(deploy_job(), "canary"), tmp_path, {"matrix.stack": "dev"}, answers)
+    stand_in_python(
+        tmp_path, 'printf "%s\\n" "$@" > health-args.txt\necho \'## Canary\' > canary.md'
+    )
+    context = {"matrix.stack": "dev", **{f"steps.canary.outputs.{k}": v
+                                        for k, v in read.github_output.items()}}  # fmt: skip
+    provision = run_step(find_step(deploy_job(), "Provision the canary user"), tmp_path, context)
+
+    assert read.exit_code == 0 and provision.exit_code == 0, read.output + provision.output
+    seen = [read.output, json.dumps(read.github_output), provision.output, provision.summary,
+            (tmp_path / "health-args.txt").read_text()]  # fmt: skip
+    assert all(CANARY_VALUE not in text for text in seen)
 
 
 def test_drift_runs_on_a_schedule_and_by_hand_and_writes_no_state():

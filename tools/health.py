@@ -53,11 +53,12 @@ from tools.health_report import (
     ReportError,
     check_failed,
     judge,
+    nothing_to_check,
     parse_job,
     summarize_log,
 )
-from tools.on_demand_report import OnDemandError, OnDemandResult
-from tools.provision_on_demand import provision, resolve_subject
+from tools.on_demand_report import OnDemandError, OnDemandOutcome, hidden, worst
+from tools.provision_on_demand import SubjectRequest, provision
 from tools.stacks import name_problem
 
 LOG_PATH = "/auditLogs/provisioning"
@@ -67,6 +68,8 @@ LOG_MAX_PAGES = 5
 PULUMI_TIMEOUT_SECONDS = 120.0
 CANARY = object()
 """`--provision-on-demand` given without a value: the stack's canaryUser."""
+SECRET_CANARY = "the stack's canaryUser ([secret])"
+"""How a canaryUser set with --secret is shown: never its value."""
 # What each read needs when Graph answers 403 (Microsoft's permission tables of the two APIs).
 JOB_PERMISSIONS = "Synchronization.Read.All or Application.Read.All"
 LOG_PERMISSIONS = "AuditLog.Read.All (with Directory.Read.All, as Microsoft's page lists it)"
@@ -77,6 +80,10 @@ ON_DEMAND_PERMISSIONS = (
 
 class CheckError(Exception):
     """The check cannot start: no stack outputs, a bad setting, a CLI that failed."""
+
+
+class NothingToCheck(Exception):
+    """The stack declares no provisioning (provisioningEnabled false): no job to check."""
 
 
 @dataclass(frozen=True)
@@ -177,6 +184,19 @@ def graph_problem(error: ServiceError, doing: str, permissions: str) -> Finding:
     return Finding(f"{doing} failed", f"{doing} failed: {error}")
 
 
+def credential_problem(error: ConfigError | OSError) -> Finding:
+    """Credentials that cannot be used (an unreadable certificate or token file, a failed GitHub
+    OIDC request). A ConfigError's message names the setting and never its value; an OSError's
+    own message may quote a path, so only its reason is shown."""
+    if isinstance(error, ConfigError):
+        reason = str(error)
+    else:
+        reason = f"a file they need cannot be read ({error.strerror or type(error).__name__})"
+    return Finding(
+        "credentials unusable", f"the credentials for Microsoft Graph cannot be used: {reason}"
+    )
+
+
 def read_job(graph: GraphClient, target: Target) -> JobStatus | None:
     """The job (None when Graph has none), found by id or as the Asana job of the app."""
     sp_id = target.service_principal_id
@@ -226,35 +246,53 @@ def check(
     job: JobStatus | None = None
     log: LogSummary | None = None
     hours = settings.health.window_hours
-    graph = GraphClient(connection.graph)
+    expectations = Expectations(settings.job_running, settings.health.max_failures)
+
+    def verdict() -> Report:
+        return judge(
+            stack,
+            target.service_principal_id,
+            job,
+            log,
+            expectations,
+            problems=problems,
+            logs_page=target.logs_page,
+        )
+
     progress(f"reading the provisioning job of service principal {target.service_principal_id}")
-    try:
+    try:  # the token is fetched with the first request: unusable credentials show here
+        graph = GraphClient(connection.graph)
         job = read_job(graph, target)
     except ServiceError as error:
         problems.append(graph_problem(error, "reading the provisioning job", JOB_PERMISSIONS))
     except (ReportError, TemplateLookupError) as error:
         problems.append(Finding("job not identified", str(error)))
+    except (ConfigError, OSError) as error:
+        problems.append(credential_problem(error))
+        return verdict()  # the logs would need the same credentials
     since = now - timedelta(hours=hours)
     progress(f"reading the provisioning logs of the last {hours} h")
     try:
         log = read_log(graph, target.service_principal_id, since, hours)
     except ServiceError as error:
         problems.append(graph_problem(error, "reading the provisioning logs", LOG_PERMISSIONS))
-    expectations = Expectations(settings.job_running, settings.health.max_failures)
-    return judge(
-        stack,
-        target.service_principal_id,
-        job,
-        log,
-        expectations,
-        problems=problems,
-        logs_page=target.logs_page,
-    )
+    except (ConfigError, OSError) as error:
+        problems.append(credential_problem(error))
+    return verdict()
+
+
+def describe_on_demand_error(error: Exception) -> str:
+    """What went wrong with one subject, for its line of the report."""
+    if isinstance(error, ServiceError):
+        return graph_problem(error, "provisioning on demand", ON_DEMAND_PERMISSIONS).detail
+    return str(error)
 
 
 def provision_subjects(
-    connection: ConnectionSettings, target: Target, references: list[str]
-) -> list[OnDemandResult]:
+    connection: ConnectionSettings, target: Target, requests: list[SubjectRequest]
+) -> list[OnDemandOutcome]:
+    """Each subject's result, in order. Raises (and so fails the whole call) only for what
+    no subject can get past: unusable credentials, no job, a job that cannot be identified."""
     graph = GraphClient(connection.graph)
     job_id = target.job_id
     if job_id is None:
@@ -265,8 +303,7 @@ def provision_subjects(
         if job is None:
             raise OnDemandError("the app has no provisioning job")
         job_id = job.job_id
-    subjects = [resolve_subject(graph, reference) for reference in references]
-    return provision(graph, target.service_principal_id, job_id, subjects)
+    return provision(graph, target.service_principal_id, job_id, requests, describe_on_demand_error)
 
 
 # ----- the command -----
@@ -338,8 +375,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def prepare(
     args: argparse.Namespace, env: Mapping[str, str]
-) -> tuple[ConnectionSettings, HealthCheckSettings, Target]:
-    """Settings, credentials and target from the stack (and the arguments), or CheckError."""
+) -> tuple[ConnectionSettings, HealthCheckSettings, Target, frozenset[str]]:
+    """Settings, credentials, target and the keys set as secrets, from the stack (and the
+    arguments); CheckError, or NothingToCheck for a stack that declares no provisioning."""
     progress(f"reading stack {args.stack}'s settings")
     config, secret_keys = stack_config(args.pulumi, args.stack)
     try:
@@ -353,15 +391,15 @@ def prepare(
         target = Target(args.object_id, args.job_id)
     else:
         if not settings.provisioning_enabled:
-            raise CheckError(
-                f"stack {args.stack} does not provision ({PROJECT}:provisioningEnabled is "
-                "false): there is no job to check"
+            raise NothingToCheck(
+                f"nothing to check: the stack does not provision ({PROJECT}:provisioningEnabled "
+                "is false), so it has no provisioning job"
             )
         progress(f"reading stack {args.stack}'s outputs")
         target = stack_target(args.pulumi, args.stack)
         if args.job_id is not None:
             target = Target(target.service_principal_id, args.job_id, target.logs_page)
-    return connection, settings, target
+    return connection, settings, target, secret_keys
 
 
 def progress(message: str) -> None:
@@ -379,13 +417,20 @@ def write(text: str, markdown: str, title: str, args: argparse.Namespace) -> Non
 def main(argv: list[str] | None = None, now: datetime | None = None) -> int:
     args = parse_args(argv)
     try:
-        connection, settings, target = prepare(args, os.environ)
+        connection, settings, target, secret_keys = prepare(args, os.environ)
     except CheckError as error:
         report = check_failed(args.stack, Finding(str(error), str(error)))
         write(render_text(report), render_markdown(report), render_title(report), args)
         return CHECK_FAILED
+    except NothingToCheck as error:
+        if args.provision_on_demand:  # nothing can be provisioned: a failed call, not a pass
+            return on_demand_failed(args, f"provision on demand failed: {error}")
+        report = nothing_to_check(args.stack, str(error))
+        write(render_text(report), render_markdown(report), render_title(report), args)
+        return report.status
     if args.provision_on_demand:
-        return on_demand(args, connection, settings, target)
+        secret_canary = f"{PROJECT}:canaryUser" in secret_keys
+        return on_demand(args, connection, settings, target, secret_canary)
     report = check(args.stack, connection, settings, target, now or datetime.now(UTC), progress)
     write(render_text(report), render_markdown(report), render_title(report), args)
     return report.status
@@ -396,32 +441,52 @@ def on_demand(
     connection: ConnectionSettings,
     settings: HealthCheckSettings,
     target: Target,
+    secret_canary: bool = False,
 ) -> int:
-    references = [
-        settings.health.canary_user if reference is CANARY else reference
+    """Provision each subject; exit with the worst of their statuses. A canaryUser set as a
+    secret is shown as SECRET_CANARY everywhere (progress, report, title), and its value is
+    taken out of anything Graph echoed back."""
+    canary = settings.health.canary_user
+    requests = [
+        SubjectRequest(canary, SECRET_CANARY if secret_canary else None)
+        if reference is CANARY and canary is not None
+        else SubjectRequest(str(reference))
         for reference in args.provision_on_demand
+        if reference is not CANARY or canary is not None
     ]
+    if len(requests) < len(args.provision_on_demand):
+        return on_demand_failed(
+            args,
+            f"provision on demand failed: {PROJECT}:canaryUser is not set: set it on the stack, "
+            "or name the user or group after --provision-on-demand",
+        )
+
+    def shown(text: str) -> str:
+        return hidden(text, canary, SECRET_CANARY) if secret_canary and canary else text
+
+    names = ", ".join(request.shown or request.reference for request in requests)
+    progress(f"provisioning {names} on demand")
     try:
-        if None in references:
-            raise CheckError(
-                f"{PROJECT}:canaryUser is not set: set it on the stack, or name the user or "
-                "group after --provision-on-demand"
-            )
-        progress(f"provisioning {', '.join(map(str, references))} on demand")
-        results = provision_subjects(connection, target, [str(r) for r in references])
-    except (CheckError, OnDemandError) as error:
-        message = f"provision on demand failed: {error}"
+        results = provision_subjects(connection, target, requests)
+    except OnDemandError as error:
+        return on_demand_failed(args, shown(f"provision on demand failed: {error}"))
     except ServiceError as error:
         hint = graph_problem(error, "provisioning on demand", ON_DEMAND_PERMISSIONS)
-        message = f"provision on demand failed: {hint.detail}"
-    else:
-        write(
-            "".join(on_demand_report.render_text(r) for r in results),
-            "\n".join(on_demand_report.render_markdown(r) for r in results),
-            on_demand_report.render_title(args.stack, results),
-            args,
-        )
-        return max(result.status for result in results)
+        return on_demand_failed(args, shown(f"provision on demand failed: {hint.detail}"))
+    except (ConfigError, OSError) as error:
+        problem = credential_problem(error)
+        return on_demand_failed(args, f"provision on demand failed: {problem.detail}")
+    write(
+        shown("".join(on_demand_report.render_text(r) for r in results)),
+        shown("\n".join(on_demand_report.render_markdown(r) for r in results)),
+        shown(on_demand_report.render_title(args.stack, results)),
+        args,
+    )
+    return worst([result.status for result in results])
+
+
+def on_demand_failed(args: argparse.Namespace, message: str) -> int:
+    """The report of a provision on demand that could not start, or failed as a whole."""
     title = f"Provision on demand in {args.stack} failed"
     write(message + "\n", f"**{title}:** {markdown_text(message)}\n", title, args)
     return on_demand_report.CALL_FAILED

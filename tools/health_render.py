@@ -18,10 +18,16 @@ from tools.health_report import (
 )
 
 _VERDICTS = {HEALTHY: "healthy", UNHEALTHY: "UNHEALTHY", CHECK_FAILED: "CHECK FAILED"}
+NOTHING_TO_CHECK = "nothing to check"
 
 
 def render_text(report: Report) -> str:
     """The report for a terminal."""
+    if report.nothing_to_check:
+        verdict = NOTHING_TO_CHECK
+        return (
+            f"Provisioning health of stack {report.stack}: {verdict}\n\n{report.nothing_to_check}\n"
+        )
     lines = [f"Provisioning health of stack {report.stack}: {_VERDICTS[report.status]}"]
     if report.service_principal_id:
         job_id = f", job {report.job.job_id}" if report.job else ""
@@ -82,7 +88,7 @@ def execution_text(execution: Execution | None) -> str:
 
 
 def _log_text(log: LogSummary) -> list[str]:
-    counted = ", ".join(f"{count} {status}" for status, count in log.by_status) or "none"
+    counted = _counted(log)
     lines = [
         f"Provisioning log, last {log.hours} h (since {display_time(log.since)}): "
         f"{log.entries} entries ({counted})" + (" — truncated" if log.truncated else "")
@@ -95,9 +101,22 @@ def _log_text(log: LogSummary) -> list[str]:
     return lines
 
 
+def _counted(log: LogSummary) -> str:
+    """ "2 success, 1 failure, 1 unreadable"."""
+    parts = [f"{count} {status}" for status, count in log.by_status]
+    if log.unreadable:
+        parts.append(f"{log.unreadable} unreadable")
+    return ", ".join(parts) or "none"
+
+
 def render_markdown(report: Report) -> str:
     """The report for a GitHub job summary or issue."""
     verdict = {HEALTHY: "healthy", UNHEALTHY: "unhealthy", CHECK_FAILED: "check failed"}
+    if report.nothing_to_check:
+        return (
+            f"## Provisioning health of `{report.stack}`: {NOTHING_TO_CHECK}\n\n"
+            f"{markdown_text(report.nothing_to_check)}\n"
+        )
     lines = [f"## Provisioning health of `{report.stack}`: {verdict[report.status]}", ""]
     if report.problems:
         lines.append("**The check failed:**")
@@ -119,7 +138,7 @@ def render_markdown(report: Report) -> str:
         lines.append("")
     if report.log is not None:
         log = report.log
-        counted = ", ".join(f"{count} {status}" for status, count in log.by_status) or "none"
+        counted = _counted(log)
         lines.append(
             f"**Provisioning log, last {log.hours} h** (since {display_time(log.since)}): "
             f"{log.entries} entries ({counted}){' — truncated' if log.truncated else ''}"
@@ -142,13 +161,23 @@ def render_markdown(report: Report) -> str:
 
 
 def render_title(report: Report) -> str:
-    """One line for an issue title or a job summary heading."""
+    """One line for an issue title or a job summary heading. It starts with the prefix the drift
+    workflow's issue action puts before a title (`Provisioning health of STACK:`), so the action
+    uses it as it is rather than prefixing it twice."""
+    prefix = title_prefix(report.stack)
+    if report.nothing_to_check:
+        return f"{prefix} {NOTHING_TO_CHECK}, the stack does not provision"
     if report.status == HEALTHY:
-        return f"Provisioning of {report.stack} is healthy"
+        return f"{prefix} healthy"
     if report.status == CHECK_FAILED:
-        return _one_line(f"Provisioning check of {report.stack} failed: {report.problems[0].label}")
+        return _one_line(f"{prefix} check failed, {report.problems[0].label}")
     labels = "; ".join(finding.label for finding in report.findings)
-    return _one_line(f"Provisioning of {report.stack} is unhealthy: {labels}")
+    return _one_line(f"{prefix} unhealthy, {labels}")
+
+
+def title_prefix(stack: str) -> str:
+    """ "Provisioning health of dev:", as .github/workflows/drift.yml gives it to the issue."""
+    return f"Provisioning health of {stack}:"
 
 
 def _one_line(text: str, limit: int = 200) -> str:

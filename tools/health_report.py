@@ -97,6 +97,10 @@ class LogSummary:
     by_status: tuple[tuple[str, int], ...]
     failure_groups: tuple[FailureGroup, ...]
     truncated: bool
+    unreadable: int = 0
+    """Entries whose outcome could not be read (no provisioningStatusInfo.status)."""
+    unreadable_names: tuple[str, ...] = ()
+    """Which ones, at most MAX_IDENTITIES_SHOWN."""
 
     @property
     def failures(self) -> int:
@@ -131,6 +135,8 @@ class Report:
     """What could not be read or judged: the check failed (exit 1)."""
     notes: tuple[str, ...] = ()
     logs_page: str | None = None
+    nothing_to_check: str | None = None
+    """Why there is nothing to check (a stack that does not provision): healthy, said so."""
 
     @property
     def status(self) -> int:
@@ -207,20 +213,28 @@ def _error(value: Any) -> str | None:
 
 
 def summarize_log(
-    entries: Iterable[Mapping[str, Any]], since: datetime, hours: int, truncated: bool
+    entries: Iterable[Any], since: datetime, hours: int, truncated: bool
 ) -> LogSummary:
-    """The window's entries counted by status, failures grouped by error code, newest first."""
-    ordered = sorted(entries, key=_activity_time, reverse=True)
+    """The window's entries counted by status, failures grouped by error code, newest first.
+
+    An entry whose outcome cannot be read (not an object, no provisioningStatusInfo object, no
+    status) is counted as unreadable and named, not guessed at: judge() never calls a log with
+    such entries healthy."""
+    readable: list[tuple[Mapping[str, Any], str]] = []
+    unreadable: list[str] = []
+    for entry in entries:
+        status = entry_status(entry)
+        if status is None:
+            unreadable.append(_unreadable_name(entry))
+        else:
+            readable.append((entry, status))
+    readable.sort(key=lambda pair: _activity_time(pair[0]), reverse=True)
     statuses: Counter[str] = Counter()
     groups: dict[str, list[Mapping[str, Any]]] = {}
-    for entry in ordered:
-        info = entry.get("provisioningStatusInfo")
-        info = info if isinstance(info, Mapping) else {}
-        status = (text_or_none(info.get("status")) or "unknown").casefold()
+    for entry, status in readable:
         statuses[status] += 1
         if status == "failure":
-            error = info.get("errorInformation")
-            error = error if isinstance(error, Mapping) else {}
+            error = error_information(entry)
             key = (
                 text_or_none(error.get("errorCode"))
                 or f"reason: {text_or_none(error.get('reason')) or '?'}"
@@ -230,29 +244,63 @@ def summarize_log(
     return LogSummary(
         since=_iso(since),
         hours=hours,
-        entries=len(ordered),
+        entries=len(readable) + len(unreadable),
         by_status=tuple(sorted(statuses.items(), key=lambda item: (-item[1], item[0]))),
         failure_groups=tuple(sorted(failure_groups, key=lambda g: -g.count)),
         truncated=truncated,
+        unreadable=len(unreadable),
+        unreadable_names=_at_most_shown(unreadable),
     )
+
+
+def entry_status(entry: Any) -> str | None:
+    """The entry's provisioningStatusInfo.status, case-folded, or None when it cannot be read."""
+    if not isinstance(entry, Mapping):
+        return None
+    info = entry.get("provisioningStatusInfo")
+    if not isinstance(info, Mapping):
+        return None
+    status = text_or_none(info.get("status"))
+    return status.casefold() if status else None
+
+
+def error_information(entry: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The entry's provisioningStatusInfo.errorInformation, or {} when it is not an object."""
+    info = entry.get("provisioningStatusInfo")
+    error = info.get("errorInformation") if isinstance(info, Mapping) else None
+    return error if isinstance(error, Mapping) else {}
+
+
+def _unreadable_name(entry: Any) -> str:
+    if not isinstance(entry, Mapping):
+        return f"(an entry that is not an object: {type(entry).__name__})"
+    entry_id = text_or_none(entry.get("id"))
+    who = identity_text(entry)
+    if entry_id and who != "(unnamed)":
+        return f"{who}, entry {entry_id}"
+    return f"entry {entry_id}" if entry_id else who
+
+
+def _at_most_shown(names: list[str]) -> tuple[str, ...]:
+    shown = names[:MAX_IDENTITIES_SHOWN]
+    if len(names) > MAX_IDENTITIES_SHOWN:
+        shown.append(f"… and {len(names) - MAX_IDENTITIES_SHOWN} more")
+    return tuple(shown)
 
 
 def _failure_group(key: str, members: list[Mapping[str, Any]]) -> FailureGroup:
     """`members` newest first; the newest one's reason stands for the group."""
-    newest = members[0]["provisioningStatusInfo"].get("errorInformation") or {}
+    newest = error_information(members[0])
     identities: list[str] = []
     for entry in members:
         name = identity_text(entry)
         if name not in identities:
             identities.append(name)
-    shown = identities[:MAX_IDENTITIES_SHOWN]
-    if len(identities) > MAX_IDENTITIES_SHOWN:
-        shown.append(f"… and {len(identities) - MAX_IDENTITIES_SHOWN} more")
     return FailureGroup(
         error_code="(no error code)" if key.startswith("reason: ") else key,
         reason=_shortened(text_or_none(newest.get("reason")) or "(no reason given)"),
         count=len(members),
-        identities=tuple(shown),
+        identities=_at_most_shown(identities),
     )
 
 
@@ -322,11 +370,7 @@ def judge(
                     "(healthMaxFailures)",
                 )
             )
-        if log.truncated:
-            notes.append(
-                f"only the newest {log.entries} log entries of the window were read; older ones "
-                "were not counted"
-            )
+        _judge_unread(log, findings, notes, failed)
     return Report(
         stack=stack,
         service_principal_id=service_principal_id,
@@ -337,6 +381,39 @@ def judge(
         notes=tuple(notes),
         logs_page=logs_page,
     )
+
+
+def _judge_unread(
+    log: LogSummary, findings: list[Finding], notes: list[str], problems: list[Finding]
+) -> None:
+    """Never healthy when part of the log could not be read: entries past the page bound, or
+    entries whose outcome is unreadable. When what was read already makes the verdict unhealthy
+    (exit 2), the unread part cannot change it and is noted; otherwise the check fails (exit 1),
+    since a failure may hide there."""
+    unread: list[Finding] = []
+    if log.truncated:
+        unread.append(
+            Finding(
+                f"log truncated at {log.entries} entries",
+                f"the provisioning log of the last {log.hours} h holds more than the "
+                f"{log.entries} entries the check reads; failures among the older ones could "
+                f"not be counted. Lower healthWindowHours (now {log.hours}) until the window "
+                f"holds at most {log.entries} entries",
+            )
+        )
+    if log.unreadable:
+        unread.append(
+            Finding(
+                counted(log.unreadable, "unreadable log entry", "unreadable log entries"),
+                f"{counted(log.unreadable, 'provisioning log entry', 'provisioning log entries')}"
+                " of the window could not be read (no provisioningStatusInfo.status), so "
+                f"whether they failed is unknown: {'; '.join(log.unreadable_names)}",
+            )
+        )
+    if findings:
+        notes += [f"{finding.detail} (the verdict is unhealthy either way)" for finding in unread]
+    else:
+        problems += unread
 
 
 def _judge_job(
@@ -426,6 +503,11 @@ def quarantine_finding(quarantine: Quarantine | None) -> Finding:
 def check_failed(stack: str, problem: Finding, service_principal_id: str | None = None) -> Report:
     """The report of a check that could not run far enough to judge anything."""
     return Report(stack, service_principal_id, job=None, log=None, problems=(problem,))
+
+
+def nothing_to_check(stack: str, why: str) -> Report:
+    """The report of a stack that declares no provisioning: healthy, with nothing checked."""
+    return Report(stack, None, job=None, log=None, nothing_to_check=why)
 
 
 # ----- small helpers -----

@@ -13,9 +13,11 @@ body names the subject and the `synchronizationRule` id from the job's schema; i
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
+from urllib.parse import quote
 
 from tools.health_render import markdown_cell
 from tools.health_report import text_or_none
@@ -105,6 +107,42 @@ class OnDemandResult:
     @property
     def failed_step(self) -> Step | None:
         return next((s for s in self.steps if s.status.casefold() == "failure"), None)
+
+
+@dataclass(frozen=True)
+class OnDemandFailure:
+    """A subject that could not be provisioned because a request failed or its reply could not
+    be read: reported with the others instead of throwing their results away."""
+
+    shown: str
+    """The subject as the operator gave it (or its stand-in when it is a secret)."""
+    message: str
+    status: int = CALL_FAILED
+    outcome: str = "call failed"
+
+
+OnDemandOutcome = OnDemandResult | OnDemandFailure
+
+
+def worst(statuses: list[int]) -> int:
+    """The exit status of several subjects: a failed call (1) outranks a failed step or an
+    out-of-scope subject (2), which outranks success (0)."""
+    if CALL_FAILED in statuses:
+        return CALL_FAILED
+    return max(statuses, default=PROVISIONED)
+
+
+def shown_name(result: OnDemandOutcome) -> str:
+    return result.shown if isinstance(result, OnDemandFailure) else result.subject.name
+
+
+def hidden(text: str, secret: str, shown: str) -> str:
+    """`text` with every occurrence of `secret` (in any casing, as a user principal name is
+    compared by Graph, and URL-quoted, as it goes into a request path) replaced by `shown`."""
+    for form in {secret, quote(secret, safe="@"), quote(secret, safe="")}:
+        if form:
+            text = re.sub(re.escape(form), lambda _: shown, text, flags=re.IGNORECASE)
+    return text
 
 
 def _skip_reason(result: OnDemandResult) -> str | None:
@@ -215,8 +253,10 @@ def _step(step: Mapping[str, Any], object_type: ObjectType) -> Step:
 # ----- rendering -----
 
 
-def render_text(result: OnDemandResult) -> str:
+def render_text(result: OnDemandOutcome) -> str:
     """The steps the way the portal's "Provision on demand" shows them."""
+    if isinstance(result, OnDemandFailure):
+        return f"Provision on demand: {result.shown}\nResult: call failed: {result.message}\n"
     subject = result.subject
     lines = [
         f"Provision on demand: {subject.object_type.lower()} {subject.name} "
@@ -247,7 +287,12 @@ def summary(result: OnDemandResult) -> str:
     return text
 
 
-def render_markdown(result: OnDemandResult) -> str:
+def render_markdown(result: OnDemandOutcome) -> str:
+    if isinstance(result, OnDemandFailure):
+        return (
+            f"### Provision on demand: {markdown_cell(result.shown)}\n\n"
+            f"**Result: call failed: {markdown_cell(result.message)}**\n"
+        )
     subject = result.subject
     lines = [
         f"### Provision on demand: {subject.object_type.lower()} `{subject.name}`",
@@ -264,8 +309,8 @@ def render_markdown(result: OnDemandResult) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_title(stack: str, results: list[OnDemandResult]) -> str:
-    parts = [f"{r.subject.name}: {r.outcome}" for r in results]
+def render_title(stack: str, results: list[OnDemandOutcome]) -> str:
+    parts = [f"{shown_name(r)}: {r.outcome}" for r in results]
     return f"Provision on demand in {stack}: " + "; ".join(parts)
 
 

@@ -14,6 +14,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -22,9 +23,11 @@ from clients.http import ServiceError
 from rules.identifiers import is_guid
 from tools.on_demand_report import (
     OnDemandError,
-    OnDemandResult,
+    OnDemandFailure,
+    OnDemandOutcome,
     Subject,
     choose_rule,
+    hidden,
     parse_reply,
     request_body,
 )
@@ -120,21 +123,55 @@ def _get_or_none(graph: GraphClient, path: str) -> dict[str, Any] | None:
         raise
 
 
+@dataclass(frozen=True)
+class SubjectRequest:
+    """A user or group to provision: how it was named, and, when that name is a secret (a
+    canaryUser set with --secret), what to show instead of it and of Graph's name for it."""
+
+    reference: str
+    shown: str | None = None
+
+
 def provision(
     graph: GraphClient,
     service_principal_id: str,
     job_id: str,
-    subjects: list[Subject],
+    requests: list[SubjectRequest],
+    describe: Callable[[Exception], str] = str,
     limiter: RateLimiter = ON_DEMAND_LIMITER,
-) -> list[OnDemandResult]:
+) -> list[OnDemandOutcome]:
     """Provision each subject in turn with the job's own rule for its kind; the schema is read
-    once. A subject whose reply cannot be read raises OnDemandError."""
-    schema = graph.get(synchronization_path(service_principal_id, "jobs", job_id, "schema"))
+    once. A subject that cannot be found or provisioned (a request that failed, a reply that
+    cannot be read) becomes an OnDemandFailure, `describe`d, and the next subject is tried: the
+    results of the others are kept. Errors of the credentials themselves (ConfigError, OSError)
+    are not the subject's and propagate."""
     path = synchronization_path(service_principal_id, "jobs", job_id, "provisionOnDemand")
-    results = []
-    for subject in subjects:
-        rule = choose_rule(schema, subject.object_type)
-        body = request_body(rule, subject)
-        reply = limiter.run(lambda body=body: graph.post(path, body))
-        results.append(parse_reply(reply, subject, rule))
+    schema: dict[str, Any] | None = None
+    schema_error: str | None = None
+    results: list[OnDemandOutcome] = []
+    for request in requests:
+        shown = request.shown or request.reference
+        try:
+            subject = resolve_subject(graph, request.reference)
+            if request.shown:
+                subject = replace(subject, name=request.shown)
+            if schema is None and schema_error is None:
+                try:
+                    schema = graph.get(
+                        synchronization_path(service_principal_id, "jobs", job_id, "schema")
+                    )
+                except ServiceError as error:
+                    schema_error = f"reading the job's schema failed: {describe(error)}"
+            if schema is None:
+                results.append(OnDemandFailure(shown, schema_error or "no schema"))
+                continue
+            rule = choose_rule(schema, subject.object_type)
+            body = request_body(rule, subject)
+            reply = limiter.run(lambda body=body: graph.post(path, body))
+            results.append(parse_reply(reply, subject, rule))
+        except (OnDemandError, ServiceError) as error:
+            message = describe(error)
+            if request.shown:
+                message = hidden(message, request.reference, request.shown)
+            results.append(OnDemandFailure(shown, message))
     return results

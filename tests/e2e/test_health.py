@@ -61,7 +61,7 @@ def test_after_up_and_a_cycle_the_job_is_healthy(dev: Deployed):
 
     assert check.status == HEALTHY, check.text + check.run.stderr
     assert check.text.startswith(f"Provisioning health of stack {STACK}: healthy")
-    assert check.title == f"Provisioning of {STACK} is healthy"
+    assert check.title == f"Provisioning health of {STACK}: healthy"
     assert "/ManagedAppMenuBlade/~/ProvisioningActivity/" in check.text
     assert_no_secret_in(dev, check.text, check.run.stderr, check.markdown)
 
