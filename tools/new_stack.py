@@ -143,10 +143,24 @@ def create(root: Path, new: NewStack) -> dict[str, list[str]]:
     return dropped
 
 
+def registration_problems(root: Path) -> list[str]:
+    """Why `register` could not complete in this repository (empty when it can): checked before
+    anything is written, so a refusal leaves no stack half registered."""
+    problems = []
+    try:
+        read_order(root)
+    except StackError as error:
+        problems += str(error).splitlines()
+    if not (root / POLICY_CONFIG_DIR).is_dir():
+        problems.append(f"{POLICY_CONFIG_DIR}/ is missing: it holds each stack's policy config")
+    return problems
+
+
 def register(root: Path, name: str) -> list[Path]:
     """Give a stack file written by another tool (tools.adopt) what `create` gives a new one:
     the strict policy config unless it has one, and a place at the end of the deploy order
-    unless it has one. Returns the files written, so `make test` stays green afterwards."""
+    unless it has one. Returns the files written, so `make test` stays green afterwards.
+    `registration_problems` must have found none."""
     written = []
     if not (policy := policy_config(root, name)).exists():
         policy.write_text(json.dumps(STRICT_POLICY_CONFIG, indent=2) + "\n", encoding="utf-8")
