@@ -24,7 +24,9 @@ $(BIN)/.installed-dev: requirements.txt requirements-dev.txt
 
 venv: $(BIN)/.installed-dev ## create .venv from the pinned requirements*.txt
 
-# The policy pack runs in a virtual environment of its own, as `pulumi policy publish` expects.
+# The policy pack runs in a virtual environment of its own (policies/requirements.txt). It runs
+# from this repository (`--policy-pack policies`) and imports the repository's rules/, so
+# publishing it on its own (`pulumi policy publish`) would need rules/ vendored into policies/.
 policies/venv/.installed: policies/requirements.txt
 	$(PYTHON) -m venv policies/venv
 	policies/venv/bin/python -m pip install --quiet --disable-pip-version-check -r policies/requirements.txt

@@ -22,7 +22,7 @@ import pulumi
 from clients import http
 from clients.connection import PROJECT, ConfigError, ConnectionSettings, resolve
 from rules import asana, bounds, mapping_spec
-from rules.identifiers import GUID, GUID_EXAMPLE, INVISIBLE, is_guid
+from rules.identifiers import GUID, GUID_EXAMPLE, INVISIBLE, display_name_problem, is_guid
 from rules.mapping_spec import ObjectKind
 from rules.redaction import REDACTED, redact, string_leaves
 from rules.tokens import MAX_TOKEN_LENGTH, token_problem
@@ -316,7 +316,7 @@ def load_settings(
         ),
         authority_host=connection.graph.authority_host if connection else "",
         portal=connection.cloud.portal if connection else "",
-        app_display_name=reader.text("appDisplayName", _display_name),
+        app_display_name=reader.text("appDisplayName", display_name_problem),
         gallery_template_id=reader.optional_text("galleryTemplateId", _guid),
         sso=_sso(reader),
         principals=_principals(reader),
@@ -420,12 +420,6 @@ def _health(reader: _Reader) -> HealthSettings:
 
 # Each validator returns an error text saying what is allowed, or None when the value is fine.
 Validator = Callable[[str], str | None]
-
-
-def _display_name(value: str) -> str | None:
-    if not value.strip() or len(value) > 120 or INVISIBLE.search(value):
-        return "a display name of 1 to 120 characters, without control characters"
-    return None
 
 
 def _guid(value: str) -> str | None:

@@ -4,8 +4,10 @@ import sys
 from pathlib import Path
 
 # The pack runs from this repository (`--policy-pack policies`) and judges by the same rules the
-# program does: the repository's rules/ package (pure Python, no dependencies).
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# program does: the repository's rules/ package (pure Python, no dependencies). Appended, so the
+# repository's folders never shadow a module of the pack's own environment (policies/venv has
+# no package named `rules`).
+sys.path.append(str(Path(__file__).resolve().parent.parent))
 
 from asana_guardrails import POLICIES
 from pulumi_policy import PolicyPack

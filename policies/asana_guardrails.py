@@ -36,7 +36,9 @@ SECRET = "azuread:index/synchronizationSecret:SynchronizationSecret"
 JOB = "azuread:index/synchronizationJob:SynchronizationJob"
 TOKEN = "pulumi-python:dynamic/asana:ServiceAccountToken"
 MAPPINGS = "pulumi-python:dynamic/asana:ProvisioningAttributeMappings"
-PRINCIPAL_KINDS = "principalKinds"  # components.asana_app.PRINCIPAL_KINDS (the pack stands alone)
+# components.asana_app.PRINCIPAL_KINDS, repeated: the pack imports the repository's rules/ (see
+# __main__.py) but not the component, whose imports need the program's own environment.
+PRINCIPAL_KINDS = "principalKinds"
 
 
 def _credentials(props: Mapping[str, Any]) -> dict[str, str]:

@@ -24,6 +24,19 @@ NOT_VISIBLE_ASCII = re.compile(r"[^\x21-\x7e]")
 look-alike, or the "…" a truncated copy leaves) in names that are plain identifiers."""
 
 
+DISPLAY_NAME_RULE = "a display name of 1 to 120 characters, without control characters"
+MAX_DISPLAY_NAME_LENGTH = 120
+
+
+def display_name_problem(value: str) -> str | None:
+    """What is allowed when `value` cannot be an app's display name (`appDisplayName`), else
+    None. The stack setting and `tools.new_stack --display-name` judge by this one rule, so a
+    stack file the tool writes is one `pulumi preview` accepts."""
+    if not value.strip() or len(value) > MAX_DISPLAY_NAME_LENGTH or INVISIBLE.search(value):
+        return DISPLAY_NAME_RULE
+    return None
+
+
 def is_guid(value: object) -> bool:
     return isinstance(value, str) and GUID.match(value) is not None
 

@@ -391,18 +391,40 @@ def test_the_clouds_in_the_usage_are_the_documented_ones():
     assert [name for name in first_names if f"`{name}`" not in readme] == []
 
 
+def a_repository(path: Path) -> Path:
+    """The files adoption registers a stack in: stacks/ with its order, policies/config/."""
+    (path / "stacks").mkdir(parents=True)
+    (path / "policies" / "config").mkdir(parents=True)
+    (path / "stacks" / "deploy-order").write_text("# order\ndev\n", encoding="utf-8")
+    (path / "stacks" / "Pulumi.dev.yaml").write_text("config: {}\n", encoding="utf-8")
+    return path
+
+
+def adopt_into(emulator: Emulator, repo: Path, stack_dir: Path, import_file: Path) -> int:
+    return adopt.main(
+        [
+            "--stack", "adopted", "--name", "Asana",
+            "--graph-endpoint", emulator.graph_url,
+            "--authority-host", emulator.authority_host,
+            "--stack-dir", str(stack_dir),
+            "--import-file", str(import_file),
+        ],
+        root=repo,
+    )  # fmt: skip
+
+
+def files(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
 def test_a_stack_adopted_into_the_repository_gets_its_policy_config_and_deploy_order(
     environment, tenant, tmp_path, capsys
 ):
     """So `make test` (which checks every stack has both) stays green after adopting."""
-    emulator = environment
-    hand_configured(emulator, tenant)
-    (tmp_path / "stacks").mkdir()
-    (tmp_path / "policies" / "config").mkdir(parents=True)
-    (tmp_path / "stacks" / "deploy-order").write_text("# order\ndev\n", encoding="utf-8")
-    (tmp_path / "stacks" / "Pulumi.dev.yaml").write_text("config: {}\n", encoding="utf-8")
+    hand_configured(environment, tenant)
+    repo = a_repository(tmp_path)
 
-    assert run_adopt(emulator, tmp_path / "stacks", "--name", "Asana") == 0
+    assert adopt_into(environment, repo, repo / "stacks", tmp_path / "import.json") == 0
 
     assert (tmp_path / "stacks" / "Pulumi.adopted.yaml").is_file()
     assert json.loads((tmp_path / "policies" / "config" / "adopted.json").read_text()) == {
@@ -412,6 +434,59 @@ def test_a_stack_adopted_into_the_repository_gets_its_policy_config_and_deploy_o
         "dev",
         "adopted",
     ]
-    assert "wrote policies/config/adopted.json" in capsys.readouterr().out.replace(
-        str(tmp_path) + "/", ""
-    )
+    out = capsys.readouterr().out
+    assert "wrote policies/config/adopted.json" in out
+    assert "outside the repository" not in out
+
+
+def test_a_stack_written_outside_the_repositorys_stacks_is_not_registered(
+    environment, tenant, tmp_path, capsys
+):
+    """`--stack-dir build` from the repository's root: a stack file the workflows never list
+    must not get a deploy-order line (the listing would fail for every stack)."""
+    hand_configured(environment, tenant)
+    repo = a_repository(tmp_path)
+    (repo / "build").mkdir()
+    before = files(repo)
+
+    assert adopt_into(environment, repo, repo / "build", repo / "build" / "import.json") == 0
+
+    after = files(repo)
+    assert sorted(set(after) - set(before)) == ["build/Pulumi.adopted.yaml", "build/import.json"]
+    assert all(after[name] == content for name, content in before.items())
+    out = " ".join(capsys.readouterr().out.split())
+    assert "is outside the repository's stacks/" in out
+    assert "adopt again with the default --stack-dir stacks" in out
+    assert "add the line adopted to stacks/deploy-order" in out
+
+
+@pytest.mark.parametrize(
+    ("breakage", "error"),
+    [
+        ("order", "error: stacks/deploy-order line 2: stack name 'bad/name' contains '/'"),
+        ("no order", "error: stacks/deploy-order is missing"),
+        ("no policy configs", "error: policies/config/ is missing"),
+        ("no import folder", "is not a folder"),
+    ],
+)
+def test_a_repository_it_cannot_register_in_is_a_clear_error_and_nothing_is_written(
+    environment, tenant, tmp_path, capsys, breakage, error
+):
+    """Every check runs before the first write: no stack file without its registration."""
+    hand_configured(environment, tenant)
+    repo = a_repository(tmp_path)
+    import_file = tmp_path / "import.json"
+    if breakage == "order":
+        (repo / "stacks" / "deploy-order").write_text("dev\nbad/name\n", encoding="utf-8")
+    elif breakage == "no order":
+        (repo / "stacks" / "deploy-order").unlink()
+    elif breakage == "no policy configs":
+        (repo / "policies" / "config").rmdir()
+    else:
+        import_file = tmp_path / "missing" / "import.json"
+    before = files(repo)
+
+    assert adopt_into(environment, repo, repo / "stacks", import_file) == 1
+
+    assert error in capsys.readouterr().err
+    assert files(repo) == before

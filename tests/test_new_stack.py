@@ -15,8 +15,12 @@ from pathlib import Path
 import pytest
 import yaml
 
+import tools.new_stack as new_stack_module
+from clients.connection import PROJECT
+from components.settings import SettingsError, load_settings
+from rules.identifiers import display_name_problem
 from tests.repository import copy_repository
-from tools.new_stack import PER_ENVIRONMENT, main, workflow_inputs
+from tools.new_stack import DISPLAY_NAME_KEY, PER_ENVIRONMENT, main, workflow_inputs
 from tools.stacks import ROOT, deploy_order
 
 STACK_TESTS = ("tests/test_program_stacks.py", "tests/test_policies.py", "tests/test_workflows.py")
@@ -125,9 +129,37 @@ def repo(tmp_path: Path) -> Path:
         (["--name", "Prod"], "stack Prod would share the GitHub environment of stack prod"),
         (["--name", "qa", "--after", "test"], "--after test: no such stack in stacks/deploy-order"),
         (["--name", "qa", "--from", "test"], "--from test: no such stack; known: dev, prod"),
-        (["--name", "qa", "--display-name", " "], "--display-name: may not be empty"),
+        (
+            ["--name", "qa", "--display-name", " "],
+            "--display-name: ' ' is not a display name of 1 to 120 characters",
+        ),
+        (
+            ["--name", "qa", "--display-name", "A" * 121],
+            "--display-name: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'… (121 characters) is not a "
+            "display name of 1 to 120 characters",
+        ),
+        (
+            ["--name", "qa", "--display-name", "Asana\tqa"],
+            "--display-name: 'Asana\\tqa' is not a display name of 1 to 120 characters, without "
+            "control characters",
+        ),
+        (
+            ["--name", "qa", "--display-name", "Asana\u202eaq"],
+            "--display-name: 'Asana\\u202eaq' is not a display name",
+        ),
     ],
-    ids=["bad name", "empty name", "existing", "case clash", "after", "from", "display name"],
+    ids=[
+        "bad name",
+        "empty name",
+        "existing",
+        "case clash",
+        "after",
+        "from",
+        "blank display name",
+        "display name too long",
+        "display name with a control character",
+        "display name with a bidi override",
+    ],
 )
 def test_a_bad_request_is_refused_with_a_clear_error_and_writes_nothing(repo, capsys, args, error):
     before = tree(repo)
@@ -167,6 +199,56 @@ def test_a_copy_leaves_out_the_source_stacks_secrets_and_encryption_salt(repo, c
     assert "(copied from dev" in capsys.readouterr().out
 
 
+NESTED_SECRETS = (
+    "  asana-provisioning:scimHeaders:\n"
+    "    - plain-value\n"
+    "    - secure: v1:bGlzdC1pdGVtLXNlY3JldA==\n"
+    "  asana-provisioning:extra:\n"
+    "    inner:\n"
+    "      token:\n"
+    "        secure: v1:bmVzdGVkLXNlY3JldA==\n"
+    "    plain: kept-only-in-dev\n"
+    "  asana-provisioning:sameIndentList:\n"
+    "  - secure: v1:c2FtZS1pbmRlbnQ=\n"
+    "  asana-provisioning:healthWindowHours: 48\n"
+    "encryptionsalt: v1:c2FsdA==:v1:abc\n"
+)
+
+
+def test_a_copy_leaves_out_each_setting_with_a_secret_at_any_depth_and_names_it(repo, capsys):
+    dev = repo / "stacks" / "Pulumi.dev.yaml"
+    dev.write_text(dev.read_text() + NESTED_SECRETS)
+
+    assert main(["--name", "uat", "--from", "dev"], root=repo) == 0
+    text = (repo / "stacks" / "Pulumi.uat.yaml").read_text()
+    config = yaml.safe_load(text)["config"]
+    out = capsys.readouterr().out
+
+    assert "secure" not in text and "v1:" not in text
+    for key in ("scimHeaders", "extra", "sameIndentList"):
+        assert f"asana-provisioning:{key}" not in config
+    assert config["asana-provisioning:healthWindowHours"] == 48
+    assert "asana-provisioning:scimHeaders, asana-provisioning:extra, " in out
+    assert "plain parts as in stacks/Pulumi.dev.yaml" in out
+    for path in ("'...:scimHeaders[1]'", "...:extra.inner.token", "'...:sameIndentList[0]'"):
+        path = path.replace("...", "asana-provisioning")
+        assert f"pulumi config set --secret --path {path} <value> --stack uat" in out
+    assert "scimHeaders[0]" not in out  # a plain item, copied by hand with the rest
+
+
+def test_the_copy_check_refuses_a_secret_left_at_any_depth(repo, capsys, monkeypatch):
+    """The parsed copy is checked for secrets on its own, so a layout the line filter misses
+    cannot carry the source stack's ciphertext into the new stack."""
+    monkeypatch.setattr(new_stack_module, "_without_blocks", lambda lines, keys: lines)
+    dev = repo / "stacks" / "Pulumi.dev.yaml"
+    dev.write_text(dev.read_text() + "  asana-provisioning:h:\n    - secure: v1:eA==\n")
+    before = tree(repo)
+
+    assert main(["--name", "uat", "--from", "dev"], root=repo) == 1
+    assert "cannot copy safely" in capsys.readouterr().err
+    assert tree(repo) == before
+
+
 def test_a_stack_file_it_cannot_copy_faithfully_is_refused(repo, capsys):
     (repo / "stacks" / "Pulumi.dev.yaml").write_text(
         'config: {"asana-provisioning:deletionThreshold": 5}\n'
@@ -184,6 +266,32 @@ def test_a_source_stack_file_that_is_not_yaml_is_named(repo, capsys):
     assert main(["--name", "uat", "--from", "dev"], root=repo) == 1
     assert "error: stack dev's file is not valid YAML" in capsys.readouterr().err
     assert not (repo / "stacks" / "Pulumi.uat.yaml").exists()
+
+
+@pytest.mark.parametrize(
+    "display_name",
+    ["", " ", "A" * 120, "A" * 121, "Asana\x00", "Asana\u200b(qa)", "Asana (Zürich)", "Asana: #2"],
+)
+def test_it_judges_a_display_name_as_the_stack_setting_does(repo, capsys, display_name):
+    """What `--display-name` accepts is what `pulumi preview` accepts as appDisplayName."""
+    config = {f"{DISPLAY_NAME_KEY}": display_name, f"{PROJECT}:asanaToken": "2/1/2:token"}
+    try:
+        load_settings(config, {f"{PROJECT}:asanaToken"})
+        setting_error = ""
+    except SettingsError as error:
+        setting_error = str(error)
+
+    code = main(["--name", "qa", "--display-name", display_name], root=repo)
+
+    if "appDisplayName" in setting_error:
+        assert code == 1
+        rule = setting_error.split("appDisplayName", 1)[1]
+        assert display_name_problem(display_name) in rule
+        assert display_name_problem(display_name) in capsys.readouterr().err
+    else:
+        assert code == 0, capsys.readouterr().err
+        written = yaml.safe_load((repo / "stacks" / "Pulumi.qa.yaml").read_text())["config"]
+        assert written[DISPLAY_NAME_KEY] == display_name
 
 
 def test_a_display_name_yaml_would_misread_is_quoted(repo):

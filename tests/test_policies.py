@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from collections.abc import Callable
 from typing import Any
 
@@ -324,6 +325,38 @@ def test_a_live_assignment_is_judged_by_graphs_principal_type():
     assert [(v.policy, v.urn) for v in violations] == [
         ("assignments-groups-only", "urn:asana-group-x")
     ]
+
+
+def test_the_pack_reads_the_input_the_component_declares():
+    """The pack repeats the component's input name (it does not import the component)."""
+    import asana_guardrails
+
+    from components.asana_app import PRINCIPAL_KINDS
+
+    assert asana_guardrails.PRINCIPAL_KINDS == PRINCIPAL_KINDS
+
+
+def test_the_packs_environment_has_no_package_that_would_shadow_the_repositorys_rules():
+    """policies/__main__.py appends the repository to sys.path, so `rules` resolves to the
+    repository's only while the pack's own environment has no module of that name."""
+    python = POLICY_DIR / "venv" / "bin" / "python"
+    if not python.exists():
+        pytest.skip("no policies/venv (make policies/venv/.installed)")
+    found = subprocess.run(
+        [
+            str(python),
+            "-I",
+            "-c",
+            "import importlib.util; print(importlib.util.find_spec('rules'))",
+        ],
+        cwd=POLICY_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert found.returncode == 0, found.stderr
+    assert found.stdout.strip() == "None"
 
 
 def test_every_policy_has_a_breaking_variant():

@@ -30,10 +30,8 @@ from tools.adoption import (
     adopt,
     choose_service_principal,
 )
-from tools.new_stack import register
-from tools.stacks import ORDER_FILE, name_problem
-
-ROOT = Path(__file__).resolve().parent.parent
+from tools.new_stack import POLICY_CONFIG_DIR, STRICT_POLICY_CONFIG, register, registration_problems
+from tools.stacks import ORDER_FILE, ROOT, STACK_DIR, StackError, name_problem
 
 
 def read_live_app(graph: GraphClient, name: str | None, object_id: str | None) -> LiveApp:
@@ -91,11 +89,11 @@ def stack_file_text(adoption: Adoption, stack: str, source: str) -> str:
     return "\n".join(header) + "\n" + body
 
 
-def next_steps(stack: str, stack_file: Path, import_file: Path) -> str:
+def next_steps(stack: str, stack_file: Path, import_file: Path, root: Path = ROOT) -> str:
     component = f"urn:pulumi:{stack}::{PROJECT}::{COMPONENT_TYPE}::{APP_NAME}"
     return "\n".join(
         [
-            f"Wrote {_shown(stack_file)} and {import_file}. Next:",
+            f"Wrote {_shown(stack_file, root)} and {import_file}. Next:",
             f"  1. pulumi stack init {stack}",
             f"  2. pulumi config set --secret asanaToken <token> --stack {stack}",
             f"  3. pulumi up --stack {stack} --target '{component}' --yes"
@@ -110,14 +108,40 @@ def next_steps(stack: str, stack_file: Path, import_file: Path) -> str:
     )
 
 
-def _shown(path: Path) -> Path:
-    return path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+def _shown(path: Path, root: Path) -> Path:
+    path, root = path.resolve(), root.resolve()
+    return path.relative_to(root) if path.is_relative_to(root) else path
+
+
+def in_repository_stacks(stack_dir: Path, root: Path) -> bool:
+    """Whether `--stack-dir` is this repository's stacks/, the only folder whose stack files the
+    workflows deploy and `make test` checks; only a stack there is registered."""
+    return stack_dir.resolve() == (root / STACK_DIR).resolve()
+
+
+def outside_note(stack: str, stack_file: Path, root: Path) -> str:
+    """What registering takes by hand, for a stack file written outside the repository's
+    stacks/ (nothing was added to the deploy order or the policy configs for it)."""
+    policy = json.dumps(STRICT_POLICY_CONFIG)
+    return "\n".join(
+        [
+            f"Note: {stack_file} is outside the repository's {STACK_DIR}/ ({root / STACK_DIR}):",
+            "  it got no policy config and no line in the deploy order, so the workflows do not",
+            "  deploy it. To register it, adopt again with the default --stack-dir stacks (which",
+            "  does both, as `make stack` does for a new stack), or from the repository's root:",
+            f"    mv {stack_file} {STACK_DIR}/Pulumi.{stack}.yaml",
+            f"    echo '{policy}' > {POLICY_CONFIG_DIR}/{stack}.json   # or another stack's copy",
+            f"    add the line {stack} to {ORDER_FILE} where it deploys",
+        ]
+    )
 
 
 EXIT_CODES = """\
 exit status:
-  0  the stack file and the import file were written
-  1  adoption failed: no such app (or several), Graph refused or was unreachable, a bad setting
+  0  the stack file and the import file were written (and, in the repository's stacks/, the
+     stack's policy config and deploy-order line)
+  1  nothing was written: no such app (or several), Graph refused or was unreachable, a bad
+     setting, a missing folder, or stacks/deploy-order cannot be read
   2  bad arguments, or the stack file exists and --force was not given"""
 
 
@@ -176,7 +200,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, root: Path = ROOT) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if problem := name_problem(args.stack):
@@ -188,6 +212,19 @@ def main(argv: list[str] | None = None) -> int:
     if stack_file.exists() and not args.force:
         print(f"error: {stack_file} exists; pass --force to overwrite it", file=sys.stderr)
         return 2
+    # Every check before anything is written, so a refusal leaves nothing half written.
+    registering = in_repository_stacks(args.stack_dir, root)
+    problems = [
+        f"--{option}: {folder} is not a folder"
+        for option, folder in (("stack-dir", args.stack_dir), ("import-file", import_file.parent))
+        if not folder.resolve().is_dir()
+    ]
+    if registering:
+        problems += registration_problems(root)
+    if problems:
+        for problem in problems:
+            print(f"error: {problem}", file=sys.stderr)
+        return 1
     # The cloud it reads from is where the stack must deploy too, so the stack file records it,
     # also when it came from ARM_ENVIRONMENT rather than --environment.
     environment = args.environment or os.environ.get("ARM_ENVIRONMENT", "").strip().lower()
@@ -212,13 +249,20 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Found the enterprise app {source} through {settings.graph.endpoint}:")
     for note in adoption.notes:
         print(f"  - {note}")
-    stack_file.write_text(stack_file_text(adoption, args.stack, source))
-    root = args.stack_dir.resolve().parent
-    if (root / ORDER_FILE).is_file():  # the repository's stacks/: policy config, deploy order
-        for path in register(root, args.stack):
-            print(f"  wrote {_shown(path)}")
     import_file.write_text(json.dumps(adoption.import_file, indent=2) + "\n")
-    print(next_steps(args.stack, stack_file, import_file))
+    stack_file.write_text(stack_file_text(adoption, args.stack, source))
+    if registering:  # policy config and deploy order, as `make stack` gives a new stack
+        try:
+            written = register(root, args.stack)
+        except (StackError, OSError) as error:
+            print(f"error: {stack_file} and {import_file} were written, but registering the "
+                  f"stack failed: {error}", file=sys.stderr)  # fmt: skip
+            return 1
+        for path in written:
+            print(f"  wrote {_shown(path, root)}")
+    print(next_steps(args.stack, stack_file, import_file, root))
+    if not registering:
+        print(outside_note(args.stack, stack_file, root))
     return 0
 
 

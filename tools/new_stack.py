@@ -3,12 +3,13 @@
     python -m tools.new_stack --name staging [--after dev] [--from dev] [--display-name "..."]
     make stack NAME=staging [AFTER=dev] [FROM=dev]
 
-Writes `stacks/Pulumi.<name>.yaml` (a copy of the `--from` stack without its secrets and
-encryption salt, or a commented template), `policies/config/<name>.json` (the `--from` stack's,
-or every policy mandatory), and adds the stack to `stacks/deploy-order` after `--after` (at the
-end without it). Then prints what only a person can do: the token, the GitHub environment with
-the variables and secrets the deploy workflow reads, and the federated credential. Writes
-nothing when any input is wrong.
+Writes `stacks/Pulumi.<name>.yaml` (a copy of the `--from` stack without its encryption salt and
+each setting holding a secret at any depth, or a commented template),
+`policies/config/<name>.json` (the `--from` stack's, or every policy mandatory), and adds the
+stack to `stacks/deploy-order` after `--after` (at the end without it). Then prints what only a
+person can do: the settings a copy left out, the token, the GitHub environment with the
+variables and secrets the deploy workflow reads, and the federated credential. Writes nothing
+when any input is wrong.
 """
 
 from __future__ import annotations
@@ -16,16 +17,20 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import shlex
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
 from clients.connection import PROJECT
+from rules.identifiers import display_name_problem
 from tools.stacks import (
     ORDER_FILE,
     ROOT,
+    STACK_DIR,
     StackError,
     deploy_order,
     insert_after,
@@ -110,8 +115,8 @@ def check(root: Path, new: NewStack) -> list[str]:
         problems.append(f"--after {new.after}: no such stack in {ORDER_FILE}; known: {known}")
     if new.source is not None and new.source not in order:
         problems.append(f"--from {new.source}: no such stack; known: {known}")
-    if not new.display_name.strip():
-        problems.append("--display-name: may not be empty")
+    if problem := display_name_problem(new.display_name):
+        problems.append(f"--display-name: {_shown_value(new.display_name)} is not {problem}")
     return problems
 
 
@@ -119,8 +124,10 @@ def policy_config(root: Path, name: str) -> Path:
     return root / POLICY_CONFIG_DIR / f"{name}.json"
 
 
-def create(root: Path, new: NewStack) -> None:
-    """Write the three files; `check` must have passed."""
+def create(root: Path, new: NewStack) -> dict[str, list[str]]:
+    """Write the three files; `check` must have passed. Returns the settings of the source stack
+    left out because they hold secrets (see `secret_settings`), for the next steps to name."""
+    dropped: dict[str, list[str]] = {}
     if new.source is None:
         text = TEMPLATE.format(
             name=new.name, display_key=DISPLAY_NAME_KEY, display=_yaml_scalar(new.display_name)
@@ -128,17 +135,32 @@ def create(root: Path, new: NewStack) -> None:
         policy = json.dumps(STRICT_POLICY_CONFIG, indent=2) + "\n"
     else:
         source_text = stack_file(root, new.source).read_text(encoding="utf-8")
-        text = copied_stack_text(source_text, new.source, new.name, new.display_name)
+        text, dropped = copied_stack_text(source_text, new.source, new.name, new.display_name)
         policy = policy_config(root, new.source).read_text(encoding="utf-8")
     stack_file(root, new.name).write_text(text, encoding="utf-8")
     policy_config(root, new.name).write_text(policy, encoding="utf-8")
     insert_after(root, new.name, new.after)
+    return dropped
+
+
+def registration_problems(root: Path) -> list[str]:
+    """Why `register` could not complete in this repository (empty when it can): checked before
+    anything is written, so a refusal leaves no stack half registered."""
+    problems = []
+    try:
+        read_order(root)
+    except StackError as error:
+        problems += str(error).splitlines()
+    if not (root / POLICY_CONFIG_DIR).is_dir():
+        problems.append(f"{POLICY_CONFIG_DIR}/ is missing: it holds each stack's policy config")
+    return problems
 
 
 def register(root: Path, name: str) -> list[Path]:
     """Give a stack file written by another tool (tools.adopt) what `create` gives a new one:
     the strict policy config unless it has one, and a place at the end of the deploy order
-    unless it has one. Returns the files written, so `make test` stays green afterwards."""
+    unless it has one. Returns the files written, so `make test` stays green afterwards.
+    `registration_problems` must have found none."""
     written = []
     if not (policy := policy_config(root, name)).exists():
         policy.write_text(json.dumps(STRICT_POLICY_CONFIG, indent=2) + "\n", encoding="utf-8")
@@ -149,16 +171,50 @@ def register(root: Path, name: str) -> list[Path]:
     return written
 
 
-def copied_stack_text(text: str, source: str, name: str, display_name: str) -> str:
-    """The source stack file for a new stack: comments kept, its own secrets and encryption salt
-    left out (they belong to the source stack), the display name set, `--stack <source>` in
-    comments renamed. Checked against the parsed source before it is returned."""
+def secret_paths(value: object, path: str) -> list[str]:
+    """The `pulumi config set --path` path of each secret (`{secure: …}`) in a setting's value,
+    at any depth: `key`, `key[0]`, `key.inner`, `key["odd.name"]`."""
+    if isinstance(value, dict):
+        if "secure" in value:
+            return [path]
+        return [
+            found for key, item in value.items() for found in secret_paths(item, _path(path, key))
+        ]
+    if isinstance(value, list):
+        return [
+            found for i, item in enumerate(value) for found in secret_paths(item, f"{path}[{i}]")
+        ]
+    return []
+
+
+def _path(path: str, key: object) -> str:
+    plain = isinstance(key, str) and re.fullmatch(r"[^.\[\]\"\s]+", key)
+    return f"{path}.{key}" if plain else f"{path}[{json.dumps(str(key))}]"
+
+
+def secret_settings(config: Mapping[str, object]) -> dict[str, list[str]]:
+    """Each setting holding a secret anywhere in its value, with the paths of its secrets. A
+    secret is encrypted with its stack's own key, so no other stack can decrypt it: a copy
+    leaves the whole setting out, and the next steps say how to set it again."""
+    return {key: paths for key, value in config.items() if (paths := secret_paths(value, key))}
+
+
+def copied_stack_text(
+    text: str, source: str, name: str, display_name: str
+) -> tuple[str, dict[str, list[str]]]:
+    """The source stack file for a new stack: comments kept, its encryption salt and each
+    setting holding a secret at any depth left out (they belong to the source stack), the
+    display name set, `--stack <source>` in comments renamed. Checked against the parsed source
+    before it is returned, with the settings left out (`secret_settings`)."""
     try:
         document = yaml.safe_load(text) or {}
     except yaml.YAMLError as error:
         raise StackError(f"stack {source}'s file is not valid YAML: {error}") from None
-    config = document.get("config") or {}
-    secure = {key for key, value in config.items() if isinstance(value, dict) and "secure" in value}
+    config = document.get("config") if isinstance(document, dict) else None
+    if not isinstance(config, dict):
+        config = {}  # no mapping of settings: the check below refuses the copy
+    dropped = secret_settings(config)
+    secure = set(dropped)
     lines = [
         line
         for line in _without_blocks(text.splitlines(), secure)
@@ -176,12 +232,17 @@ def copied_stack_text(text: str, source: str, name: str, display_name: str) -> s
         expected.pop(key, None)
     expected[DISPLAY_NAME_KEY] = display_name
     copied = yaml.safe_load(result) or {}
-    if copied.get("config") != expected or set(copied) - {"config"}:
+    copied_config = copied.get("config")
+    if (
+        copied_config != expected
+        or set(copied) - {"config"}
+        or secret_settings(copied_config or {})
+    ):
         raise StackError(
             f"stack {source}'s file is laid out in a way this tool cannot copy safely; "
             "run without --from for the template, then copy its settings by hand"
         )
-    return result
+    return result, dropped
 
 
 def _without_blocks(lines: list[str], keys: set[str]) -> list[str]:
@@ -191,7 +252,12 @@ def _without_blocks(lines: list[str], keys: set[str]) -> list[str]:
     for line in lines:
         indent, entry = len(line) - len(line.lstrip()), line.strip()
         if dropping_below is not None:
-            if entry and indent <= dropping_below:
+            # A block list may sit at its key's indent (`key:` then `- item`): still its value.
+            if (
+                entry
+                and indent <= dropping_below
+                and not (indent == dropping_below and (entry == "-" or entry.startswith("- ")))
+            ):
                 dropping_below = None
             else:
                 continue
@@ -241,7 +307,9 @@ def workflow_inputs(root: Path) -> dict[str, set[str]]:
     return found
 
 
-def next_steps(root: Path, new: NewStack, order: list[str]) -> str:
+def next_steps(
+    root: Path, new: NewStack, order: list[str], dropped: Mapping[str, list[str]] | None = None
+) -> str:
     stack_path = _shown(stack_file(root, new.name), root)
     origin = f"copied from {new.source}" if new.source else "from the template"
     policy_origin = f"{new.source}'s" if new.source else "every policy mandatory"
@@ -258,6 +326,7 @@ def next_steps(root: Path, new: NewStack, order: list[str]) -> str:
         "  2. The stack's Asana token, as a secret (or only as the environment's ASANA_TOKEN):",
         f"       pulumi stack select --create {new.name}",
         f"       pulumi config set --secret asanaToken <token> --stack {new.name}",
+        *_dropped_lines(new, dropped or {}),
         f"  3. GitHub: Settings > Environments > New environment named {new.name}; add",
     ]
     for name, (kind, what) in PER_ENVIRONMENT.items():
@@ -274,6 +343,31 @@ def next_steps(root: Path, new: NewStack, order: list[str]) -> str:
         "See docs/environments.md.",
     ]
     return "\n".join(lines)
+
+
+def _dropped_lines(new: NewStack, dropped: Mapping[str, list[str]]) -> list[str]:
+    """How to set again each setting the copy left out: it held secrets encrypted for the
+    source stack, which the new stack cannot decrypt."""
+    if not dropped:
+        return []
+    source_file = f"{STACK_DIR}/Pulumi.{new.source}.yaml"
+    lines = [
+        f"     Left out of the copy, as they hold secrets only stack {new.source} can decrypt:",
+        f"       {', '.join(dropped)}",
+        f"     Set each again: first any plain parts as in {source_file}, then each secret:",
+    ]
+    for key, paths in dropped.items():
+        for path in paths:
+            option = "--secret" if path == key else "--secret --path"
+            lines.append(
+                f"       pulumi config set {option} {shlex.quote(path)} <value> --stack {new.name}"
+            )
+    return lines
+
+
+def _shown_value(value: str) -> str:
+    """The value quoted, control and invisible characters escaped, long ones shortened."""
+    return repr(value) if len(value) <= 40 else f"{value[:40]!r}… ({len(value)} characters)"
 
 
 def _shown(path: Path, root: Path) -> str:
@@ -317,11 +411,11 @@ def main(argv: list[str] | None = None, root: Path = ROOT) -> int:
             print(f"error: {problem}", file=sys.stderr)
         return 1
     try:
-        create(root, new)
+        dropped = create(root, new)
     except StackError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    print(next_steps(root, new, deploy_order(root)))
+    print(next_steps(root, new, deploy_order(root), dropped))
     return 0
 
 
