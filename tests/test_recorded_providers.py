@@ -26,7 +26,7 @@ CLASSES = [
 
 @pytest.mark.parametrize(
     ("pickled", "cls"),
-    zip(json.loads(RECORDED.read_text()), CLASSES, strict=True),
+    list(zip(json.loads(RECORDED.read_text()), CLASSES, strict=True)),
     ids=[cls.__name__ for cls in CLASSES],
 )
 def test_a_provider_pickled_by_an_earlier_version_unpickles_as_todays(pickled: str, cls: type):
