@@ -39,7 +39,7 @@ lint: venv ## ruff check and ruff format --check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: lint ## lint, then the unit tests (pytest)
+test: lint policies/venv/.installed ## lint, then the unit tests (pytest)
 	$(BIN)/python -m pytest
 
 demo: venv engine policies/venv/.installed ## a stack's whole life on the real CLI against a local tenant
