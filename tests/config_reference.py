@@ -16,6 +16,8 @@ from typing import Any
 
 import yaml
 
+from tests.doc_sections import with_section
+
 ROOT = Path(__file__).resolve().parents[1]
 BEGIN = "<!-- settings table: generated from Pulumi.yaml by `make docs`; do not edit by hand -->"
 END = "<!-- end of the generated settings table -->"
@@ -50,11 +52,7 @@ def table(project: dict[str, Any]) -> str:
 
 def rewritten(document: str, project: dict[str, Any]) -> str:
     """`document` with the text between the markers replaced by the current table."""
-    if document.count(BEGIN) != 1 or document.count(END) != 1:
-        raise ValueError(f"the document must hold each marker once: {BEGIN!r} and {END!r}")
-    head, rest = document.split(BEGIN)
-    _, tail = rest.split(END)
-    return f"{head}{BEGIN}\n{table(project)}\n{END}{tail}"
+    return with_section(document, BEGIN, END, table(project))
 
 
 def load_project() -> dict[str, Any]:

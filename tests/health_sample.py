@@ -23,6 +23,7 @@ from pathlib import Path
 from clients.connection import resolve
 from clients.credentials import shared_credential
 from components.settings import load_health_check_settings
+from tests.doc_sections import section, with_section
 from tests.emulator import Emulator
 from tests.health_tenant import GRACE, SP, pulumi_config, seed_asana_app, stack_outputs
 from tools import health
@@ -82,8 +83,7 @@ def generate() -> str:
 
 def documented(doc: Path = DOC) -> str:
     """The sample as `doc` has it (the text inside its code block)."""
-    text = doc.read_text(encoding="utf-8")
-    inside = text[text.index(START) + len(START) : text.index(END)].strip()
+    inside = section(doc.read_text(encoding="utf-8"), START, END)
     return inside.removeprefix("```text").removesuffix("```").strip("\n") + "\n"
 
 
@@ -96,9 +96,10 @@ def stable(text: str) -> str:
 
 def write(sample: str) -> None:
     for doc in DOCS:
-        text = doc.read_text(encoding="utf-8")
-        before, after = text[: text.index(START) + len(START)], text[text.index(END) :]
-        doc.write_text(f"{before}\n```text\n{sample.rstrip()}\n```\n{after}", encoding="utf-8")
+        text = with_section(
+            doc.read_text(encoding="utf-8"), START, END, f"```text\n{sample.rstrip()}\n```"
+        )
+        doc.write_text(text, encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
