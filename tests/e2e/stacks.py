@@ -17,7 +17,8 @@ import yaml
 
 from components.settings import SETTINGS
 from tests.e2e.engine import ROOT
-from tests.e2e.tenant import PROJECT
+from tests.e2e.tenant import PROJECT, LocalTenant
+from tests.e2e.workspace import Workspace
 
 STACK_FILES = sorted((ROOT / "stacks").glob("Pulumi.*.yaml"))
 _TYPES = {setting.key: setting.type for setting in SETTINGS}
@@ -41,6 +42,17 @@ def named_principals(settings: Mapping[str, Any]) -> tuple[list[str], list[str]]
         return [value for value in values if "-" not in value or " " in value or "@" in value]
 
     return names("assignmentGroups"), names("assignmentUsers")
+
+
+def shipped_stack_on_a_local_tenant(base: Path, stack: str) -> tuple[LocalTenant, Workspace]:
+    """The committed stack file of `stack` in a new workspace under `base`, created (not yet
+    deployed) against a new local tenant holding the groups and users it assigns. The caller
+    stops the tenant."""
+    settings = shipped_settings(ROOT / "stacks" / f"Pulumi.{stack}.yaml")
+    tenant = LocalTenant.start(*named_principals(settings))
+    workspace = Workspace(base, ca_bundle=tenant.ca_bundle)
+    workspace.create_stack(stack, {**settings, **tenant.plain_settings()}, tenant.secret_settings())
+    return tenant, workspace
 
 
 def typed(config: Mapping[str, str]) -> dict[str, Any]:

@@ -11,14 +11,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.e2e import portal
 from tests.e2e.drift import DRIFT, NO_DRIFT, run_drift_check
-from tests.e2e.stacks import named_principals, shipped_settings
+from tests.e2e.stacks import shipped_stack_on_a_local_tenant
 from tests.e2e.tenant import PROJECT, LocalTenant
 from tests.e2e.workspace import Workspace
 
@@ -48,11 +47,7 @@ class DevStack:
 
 @pytest.fixture(scope="module")
 def dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevStack]:
-    settings = shipped_settings(Path(__file__).resolve().parents[2] / "stacks" / "Pulumi.dev.yaml")
-    groups, users = named_principals(settings)
-    tenant = LocalTenant.start(groups=groups, users=users)
-    workspace = Workspace(tmp_path_factory.mktemp("dev"), ca_bundle=tenant.ca_bundle)
-    workspace.create_stack(STACK, {**settings, **tenant.plain_settings()}, tenant.secret_settings())
+    tenant, workspace = shipped_stack_on_a_local_tenant(tmp_path_factory.mktemp("dev"), STACK)
     yield DevStack(tenant, workspace, tenant.emulator.snapshot())
     tenant.stop()
 

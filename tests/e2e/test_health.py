@@ -10,13 +10,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
 from tests.e2e import portal
 from tests.e2e.health import HEALTHY, UNHEALTHY, run_health_check
-from tests.e2e.stacks import named_principals, shipped_settings
+from tests.e2e.stacks import shipped_stack_on_a_local_tenant
 from tests.e2e.tenant import LocalTenant
 from tests.e2e.workspace import Workspace
 
@@ -38,11 +37,7 @@ class Deployed:
 
 @pytest.fixture(scope="module")
 def dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployed]:
-    settings = shipped_settings(Path(__file__).resolve().parents[2] / "stacks" / "Pulumi.dev.yaml")
-    groups, users = named_principals(settings)
-    tenant = LocalTenant.start(groups=groups, users=users)
-    workspace = Workspace(tmp_path_factory.mktemp("health"), ca_bundle=tenant.ca_bundle)
-    workspace.create_stack(STACK, {**settings, **tenant.plain_settings()}, tenant.secret_settings())
+    tenant, workspace = shipped_stack_on_a_local_tenant(tmp_path_factory.mktemp("health"), STACK)
     workspace.pulumi("up", "--stack", STACK, "--yes", "--non-interactive")
     outputs = workspace.pulumi("stack", "output", "--stack", STACK, "--json").stdout
     yield Deployed(tenant, workspace, portal.Deployed.from_outputs(json.loads(outputs)))
