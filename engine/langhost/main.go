@@ -3,32 +3,31 @@
 // Pulumi's own host (github.com/pulumi/pulumi/sdk/python/cmd/pulumi-language-python/v3) is a
 // module of its own that the Go module proxy does not serve at any version (docs/engine.md has
 // the probes), and the last host published inside sdk/v3 (v3.79.0) predates the protocol a
-// current CLI speaks: it ignores runtime options and cannot start policy packs. So the project
-// serves the LanguageRuntime protocol itself, on Pulumi's own packages at the CLI's release:
-// the generated protocol (sdk/v3/proto/go), its RPC helpers (rpcutil) and its Python toolchain
-// logic (sdk/v3/python/toolchain: virtualenv, pip, poetry and uv). What is ours is only the
-// mapping from requests to Python processes:
+// current CLI speaks. So the project serves the LanguageRuntime protocol itself, on Pulumi's own
+// packages at the CLI's release: the generated protocol (sdk/v3/proto/go), its RPC helpers
+// (rpcutil), its Python toolchain logic (sdk/v3/python/toolchain: virtualenv, pip, poetry, uv),
+// its policy-pack proxy (sdk/v3's PolicyProxy) and its Python code generator
+// (pkg/v3/codegen/python). What is ours is the mapping from requests to Python processes, written
+// to behave as upstream's host does wherever a user can see it. Each behaviour names the upstream
+// file it follows; "upstream main.go" below is sdk/python/cmd/pulumi-language-python/main.go of
+// github.com/pulumi/pulumi. The table in docs/engine.md lists them with the test that proves each.
 //
-//   - Run starts `python -u pulumi-language-python-exec --monitor … PROGRAM` (the executor sits
-//     next to this binary) with the stack's configuration in PULUMI_CONFIG, as Pulumi's host does;
-//   - RunPlugin starts policy packs (`python -u -m pulumi.policy ENGINE DIR`) and Python plugins;
-//   - GetRequiredPackages reports the resource plugins of installed Pulumi packages, read from
-//     their pulumi-plugin.json files;
-//   - InstallDependencies, About and GetProgramDependencies use the toolchain.
+// The files of this package:
+//   - main.go: the server, the runtime options of Pulumi.yaml, Handshake and Cancel;
+//   - run.go: Run, which starts the executor (bin/pulumi-language-python-exec);
+//   - plugin.go: RunPlugin, policy packs and Python plugins;
+//   - packages.go: GetRequiredPackages, InstallDependencies, About, GetProgramDependencies;
+//   - codegen.go: GenerateProgram, GenerateProject and GeneratePackage (`pulumi import`, `convert`).
 package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"os"
-	"os/exec"
+	"os/signal"
 	"path/filepath"
-	"strconv"
-	"strings"
-	"syscall"
 	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/cmdutil"
@@ -43,45 +42,31 @@ import (
 
 const (
 	executorName = "pulumi-language-python-exec"
-	// bailExitCode is what the executor exits with after it has reported the error itself, so
-	// the engine shows that report and nothing more (the same code Pulumi's host recognises).
+	// bailExitCode is what the executor exits with after it has shown the user the error
+	// itself, so the engine adds nothing (upstream main.go:
+	// pythonProcessExitedAfterShowingUserActionableMessage).
 	bailExitCode = 32
+	// cancelGrace is how long a program has after SIGINT before it is killed (upstream main.go,
+	// Run: cmd.Cancel sends os.Interrupt, cmd.WaitDelay = 5 * time.Second).
+	cancelGrace = 5 * time.Second
 )
 
-// pluginListing prints one JSON object per installed distribution that ships a
-// pulumi-plugin.json, which is how Pulumi packages declare the resource plugin they need.
-const pluginListing = `
-import importlib.metadata, json, sys
-seen = set()
-for dist in importlib.metadata.distributions():
-    for file in dist.files or ():
-        if file.name != "pulumi-plugin.json":
-            continue
-        path = str(dist.locate_file(file))
-        if path in seen:
-            continue
-        seen.add(path)
-        try:
-            with open(path, encoding="utf-8") as handle:
-                data = json.load(handle)
-        except (OSError, ValueError):
-            continue
-        if data.get("resource") is False:
-            continue
-        data.setdefault("name", dist.metadata["Name"].removeprefix("pulumi_").removeprefix("pulumi-"))
-        data.setdefault("version", dist.version)
-        print(json.dumps(data))
-`
-
 func main() {
-	var tracing, root, virtualenv, executor string
+	var tracing, executor string
 	flag.StringVar(&tracing, "tracing", "", "Emit tracing to a Zipkin-compatible tracing endpoint")
-	flag.StringVar(&root, "root", "", "Project root (older CLIs pass it; current ones send it per request)")
-	flag.StringVar(&virtualenv, "virtualenv", "", "Virtual environment (older CLIs pass it)")
 	flag.StringVar(&executor, "use-executor", "", "Use this executor instead of the one next to the binary")
+	showVersion := flag.Bool("version", false, "Print the plugin version and exit")
+	// Older CLIs pass these; current ones send the root and the options with every request.
+	flag.String("root", "", "Project root (ignored: sent per request)")
+	flag.String("virtualenv", "", "Virtual environment (ignored: sent per request)")
 	flag.Parse()
+	if *showVersion {
+		fmt.Println(version.Version)
+		return
+	}
 	logging.InitLogging(false, 0, false)
 
+	// The executor sits next to this binary (upstream main.go, main: pythonDefaultExec).
 	if executor == "" {
 		self, err := os.Executable()
 		if err != nil {
@@ -97,10 +82,12 @@ func main() {
 	if args := flag.Args(); len(args) > 0 {
 		engineAddress = args[0]
 	}
-	ctx, cancel := context.WithCancel(context.Background())
+	// An interrupt stops the server, as upstream's does (upstream main.go, main).
+	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt)
 	cancelled := make(chan bool)
 	go func() {
 		<-ctx.Done()
+		cancel()
 		close(cancelled)
 	}()
 	if engineAddress != "" {
@@ -110,13 +97,7 @@ func main() {
 		}
 	}
 
-	host := &languageHost{
-		executor:      executor,
-		engineAddress: engineAddress,
-		tracing:       tracing,
-		legacyRoot:    root,
-		legacyVenv:    virtualenv,
-	}
+	host := newLanguageHost(executor, engineAddress, tracing, cancel)
 	handle, err := rpcutil.ServeWithOptions(rpcutil.ServeOptions{
 		Cancel: cancelled,
 		Init: func(server *grpc.Server) error {
@@ -140,66 +121,102 @@ type languageHost struct {
 	executor      string
 	engineAddress string
 	tracing       string
-	legacyRoot    string
-	legacyVenv    string
+	// stop ends the server; the health check a Handshake starts calls it when the engine goes.
+	stop func()
+	// cancelled ends every running program when the engine calls Cancel (upstream main.go:
+	// cancelCtx, cancelFunc).
+	cancelled context.Context
+	cancel    context.CancelFunc
 }
 
-// programInfo is the part of a request's ProgramInfo the toolchain needs.
-type programInfo struct {
-	root, programDir, entryPoint string
-	options                      map[string]any
+func newLanguageHost(executor, engineAddress, tracing string, stop func()) *languageHost {
+	cancelled, cancel := context.WithCancel(context.Background())
+	return &languageHost{
+		executor:      executor,
+		engineAddress: engineAddress,
+		tracing:       tracing,
+		stop:          stop,
+		cancelled:     cancelled,
+		cancel:        cancel,
+	}
 }
 
-func (h *languageHost) info(info *pulumirpc.ProgramInfo, fallbackDir string) programInfo {
-	result := programInfo{
-		root:       info.GetRootDirectory(),
-		programDir: info.GetProgramDirectory(),
-		entryPoint: info.GetEntryPoint(),
-		options:    map[string]any{},
+// pythonOptions reads the `runtime.options` of Pulumi.yaml (or PulumiPolicy.yaml) the way
+// upstream's host does (upstream main.go, parseOptions): `virtualenv`, `toolchain` (pip, poetry
+// or uv; unset, the toolchain package detects it from a uv.lock or poetry.lock, else pip) and
+// `typechecker` (mypy or pyright). A plugin other than a policy pack defaults to the `venv`
+// virtual environment: plugins never run in the ambient Python.
+func pythonOptions(info *pulumirpc.ProgramInfo, isPlugin bool) (toolchain.PythonOptions, error) {
+	options := toolchain.PythonOptions{Root: info.GetRootDirectory(), ProgramDir: info.GetProgramDirectory()}
+	raw := map[string]any{}
+	if info.GetOptions() != nil {
+		raw = info.GetOptions().AsMap()
 	}
-	if options := info.GetOptions(); options != nil {
-		result.options = options.AsMap()
-	}
-	if result.root == "" {
-		result.root = firstNonEmpty(h.legacyRoot, fallbackDir)
-	}
-	if result.programDir == "" {
-		result.programDir = firstNonEmpty(fallbackDir, result.root)
-	}
-	if result.entryPoint == "" {
-		result.entryPoint = "."
-	}
-	if _, set := result.options["virtualenv"]; !set && h.legacyVenv != "" {
-		result.options["virtualenv"] = h.legacyVenv
-	}
-	return result
-}
-
-// toolchain resolves the `runtime.options` of Pulumi.yaml (or PulumiPolicy.yaml) the way
-// Pulumi's host reads them: `toolchain` pip (default), poetry or uv, and `virtualenv`.
-func (p programInfo) toolchain() (toolchain.Toolchain, error) {
-	options := toolchain.PythonOptions{Root: p.root, ProgramDir: p.programDir}
-	if venv, ok := p.options["virtualenv"].(string); ok {
+	if value, ok := raw["virtualenv"]; ok {
+		venv, isString := value.(string)
+		if !isString {
+			return options, errors.New("virtualenv option must be a string")
+		}
 		options.Virtualenv = venv
 	}
-	switch name, _ := p.options["toolchain"].(string); strings.ToLower(name) {
-	case "", "pip":
-		options.Toolchain = toolchain.Pip
-	case "poetry":
-		options.Toolchain = toolchain.Poetry
-	case "uv":
-		options.Toolchain = toolchain.Uv
-	default:
-		return nil, fmt.Errorf("runtime option toolchain is %q; allowed: pip, poetry or uv", name)
+	if value, ok := raw["typechecker"]; ok {
+		name, isString := value.(string)
+		if !isString {
+			return options, errors.New("typechecker option must be a string")
+		}
+		switch name {
+		case "mypy":
+			options.Typechecker = toolchain.TypeCheckerMypy
+		case "pyright":
+			options.Typechecker = toolchain.TypeCheckerPyright
+		default:
+			return options, fmt.Errorf("unsupported typechecker option: %s", name)
+		}
 	}
-	return toolchain.ResolveToolchain(options)
+	if value, ok := raw["toolchain"]; ok {
+		name, isString := value.(string)
+		if !isString {
+			return options, errors.New("toolchain option must be a string")
+		}
+		switch name {
+		case "pip":
+			options.Toolchain = toolchain.Pip
+		case "poetry":
+			options.Toolchain = toolchain.Poetry
+		case "uv":
+			options.Toolchain = toolchain.Uv
+		default:
+			return options, fmt.Errorf("unsupported toolchain option: %s", name)
+		}
+	}
+	if isPlugin && (options.Toolchain == toolchain.Pip || options.Toolchain == toolchain.Auto) &&
+		options.Virtualenv == "" {
+		options.Virtualenv = "venv"
+	}
+	return options, nil
 }
 
+// resolve is pythonOptions followed by the toolchain package's choice of toolchain.
+func resolve(info *pulumirpc.ProgramInfo, isPlugin bool) (toolchain.PythonOptions, toolchain.Toolchain, error) {
+	options, err := pythonOptions(info, isPlugin)
+	if err != nil {
+		return options, nil, err
+	}
+	tc, err := toolchain.ResolveToolchain(options)
+	return options, tc, err
+}
+
+// Handshake records the engine's address and watches the engine's health, as upstream's does
+// (upstream main.go, Handshake); here a failed health check also stops the server, so no host
+// outlives its CLI.
 func (h *languageHost) Handshake(
 	ctx context.Context, req *pulumirpc.LanguageHandshakeRequest,
 ) (*pulumirpc.LanguageHandshakeResponse, error) {
-	if req.GetEngineAddress() != "" {
-		h.engineAddress = req.GetEngineAddress()
+	h.engineAddress = req.GetEngineAddress()
+	if h.engineAddress != "" {
+		if err := rpcutil.Healthcheck(context.Background(), h.engineAddress, 5*time.Minute, h.stop); err != nil {
+			return nil, fmt.Errorf("could not start health check host RPC server: %w", err)
+		}
 	}
 	return &pulumirpc.LanguageHandshakeResponse{}, nil
 }
@@ -208,298 +225,9 @@ func (h *languageHost) GetPluginInfo(ctx context.Context, _ *emptypb.Empty) (*pu
 	return &pulumirpc.PluginInfo{Version: version.Version}, nil
 }
 
-// installedPlugins lists the resource plugins the virtual environment's Pulumi packages need.
-func (h *languageHost) installedPlugins(ctx context.Context, info programInfo) ([]map[string]any, error) {
-	tc, err := info.toolchain()
-	if err != nil {
-		return nil, err
-	}
-	if err := tc.ValidateVenv(ctx); err != nil {
-		return nil, err
-	}
-	cmd, err := tc.Command(ctx, "-c", pluginListing)
-	if err != nil {
-		return nil, err
-	}
-	cmd.Dir = info.programDir
-	output, err := cmd.Output()
-	if err != nil {
-		return nil, fmt.Errorf("listing the Pulumi packages installed for %s: %w", info.programDir, describe(err))
-	}
-	var plugins []map[string]any
-	for _, line := range strings.Split(strings.TrimSpace(string(output)), "\n") {
-		if line == "" {
-			continue
-		}
-		var plugin map[string]any
-		if err := json.Unmarshal([]byte(line), &plugin); err != nil {
-			return nil, fmt.Errorf("reading a pulumi-plugin.json: %w", err)
-		}
-		plugins = append(plugins, plugin)
-	}
-	return plugins, nil
-}
-
-func text(value any) string {
-	if s, ok := value.(string); ok {
-		return s
-	}
-	return ""
-}
-
-func (h *languageHost) GetRequiredPackages(
-	ctx context.Context, req *pulumirpc.GetRequiredPackagesRequest,
-) (*pulumirpc.GetRequiredPackagesResponse, error) {
-	packages, err := h.requiredPackages(ctx, h.info(req.GetInfo(), ""))
-	if err != nil {
-		return nil, err
-	}
-	return &pulumirpc.GetRequiredPackagesResponse{Packages: packages}, nil
-}
-
-// GetRequiredPlugins answers older CLIs, which ask for plugins, not packages: the same list,
-// without parameterizations.
-func (h *languageHost) GetRequiredPlugins(
-	ctx context.Context, req *pulumirpc.GetRequiredPluginsRequest,
-) (*pulumirpc.GetRequiredPluginsResponse, error) {
-	packages, err := h.requiredPackages(ctx, h.info(req.GetInfo(), req.GetPwd())) //nolint:staticcheck
-	if err != nil {
-		return nil, err
-	}
-	result := make([]*pulumirpc.PluginDependency, 0, len(packages))
-	for _, pkg := range packages {
-		result = append(result, &pulumirpc.PluginDependency{
-			Kind: pkg.GetKind(), Name: pkg.GetName(), Version: pkg.GetVersion(), Server: pkg.GetServer(),
-		})
-	}
-	return &pulumirpc.GetRequiredPluginsResponse{Plugins: result}, nil
-}
-
-// requiredPackages turns the installed plugins into package dependencies.
-func (h *languageHost) requiredPackages(
-	ctx context.Context, info programInfo,
-) ([]*pulumirpc.PackageDependency, error) {
-	plugins, err := h.installedPlugins(ctx, info)
-	if err != nil {
-		return nil, err
-	}
-	packages := make([]*pulumirpc.PackageDependency, 0, len(plugins))
-	for _, plugin := range plugins {
-		dependency := &pulumirpc.PackageDependency{
-			Kind:    "resource",
-			Name:    text(plugin["name"]),
-			Version: strings.TrimPrefix(text(plugin["version"]), "v"),
-			Server:  text(plugin["server"]),
-		}
-		if parameterization, ok := plugin["parameterization"].(map[string]any); ok {
-			value, _ := parameterization["value"].(string)
-			dependency.Parameterization = &pulumirpc.PackageParameterization{
-				Name:    text(parameterization["name"]),
-				Version: strings.TrimPrefix(text(parameterization["version"]), "v"),
-				Value:   []byte(value),
-			}
-		}
-		packages = append(packages, dependency)
-	}
-	return packages, nil
-}
-
-func (h *languageHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.RunResponse, error) {
-	info := h.info(req.GetInfo(), req.GetPwd())
-	tc, err := info.toolchain()
-	if err != nil {
-		return nil, err
-	}
-	if err := tc.ValidateVenv(ctx); err != nil {
-		return nil, err
-	}
-	program := req.GetProgram() //nolint:staticcheck // filled by every CLI; Info is newer
-	if program == "" {
-		program = filepath.Join(info.programDir, info.entryPoint)
-	}
-	args := []string{"-u", h.executor}
-	add := func(name, value string) {
-		if value != "" {
-			args = append(args, "--"+name, value)
-		}
-	}
-	add("monitor", req.GetMonitorAddress())
-	add("engine", h.engineAddress)
-	add("project", req.GetProject())
-	add("stack", req.GetStack())
-	add("pwd", req.GetPwd())
-	add("dry_run", strconv.FormatBool(req.GetDryRun()))
-	add("parallel", strconv.Itoa(int(req.GetParallel())))
-	add("tracing", h.tracing)
-	add("organization", req.GetOrganization())
-	add("root_directory", info.root)
-	args = append(args, program)
-	args = append(args, req.GetArgs()...)
-
-	config, err := json.Marshal(req.GetConfig())
-	if err != nil {
-		return nil, fmt.Errorf("serialising the configuration: %w", err)
-	}
-	secretKeys := req.GetConfigSecretKeys()
-	if secretKeys == nil {
-		secretKeys = []string{}
-	}
-	secrets, err := json.Marshal(secretKeys)
-	if err != nil {
-		return nil, fmt.Errorf("serialising the secret keys: %w", err)
-	}
-
-	cmd, err := tc.Command(ctx, args...)
-	if err != nil {
-		return nil, err
-	}
-	if cmd.Env == nil {
-		cmd.Env = os.Environ()
-	}
-	cmd.Env = append(cmd.Env, "PULUMI_CONFIG="+string(config), "PULUMI_CONFIG_SECRET_KEYS="+string(secrets))
-	cmd.Dir = req.GetPwd()
-	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
-	err = cmd.Run()
-	// The executor's output goes straight to the engine; flush ours so nothing is lost if the
-	// program crashed fast.
-	_ = os.Stdout.Sync()
-	_ = os.Stderr.Sync()
-	if err == nil {
-		return &pulumirpc.RunResponse{}, nil
-	}
-	var exitErr *exec.ExitError
-	if errors.As(err, &exitErr) {
-		if status, ok := exitErr.Sys().(syscall.WaitStatus); ok && status.ExitStatus() == bailExitCode {
-			return &pulumirpc.RunResponse{Bail: true}, nil
-		}
-		return &pulumirpc.RunResponse{Error: fmt.Sprintf("program exited with non-zero exit code: %d", exitErr.ExitCode())}, nil
-	}
-	return &pulumirpc.RunResponse{Error: fmt.Sprintf("could not run the executor %s: %v", h.executor, err)}, nil
-}
-
-func (h *languageHost) InstallDependencies(
-	req *pulumirpc.InstallDependenciesRequest, server pulumirpc.LanguageRuntime_InstallDependenciesServer,
-) error {
-	info := h.info(req.GetInfo(), req.GetDirectory()) //nolint:staticcheck // older CLIs send Directory
-	tc, err := info.toolchain()
-	if err != nil {
-		return err
-	}
-	closer, stdout, stderr, err := rpcutil.MakeInstallDependenciesStreams(server, req.GetIsTerminal())
-	if err != nil {
-		return err
-	}
-	defer closer.Close()
-	fmt.Fprintf(stdout, "Installing dependencies of %s\n", info.programDir)
-	if err := tc.InstallDependencies(server.Context(), info.programDir, req.GetUseLanguageVersionTools(),
-		true, stdout, stderr); err != nil {
-		return err
-	}
-	return closer.Close()
-}
-
-func (h *languageHost) About(ctx context.Context, req *pulumirpc.AboutRequest) (*pulumirpc.AboutResponse, error) {
-	tc, err := h.info(req.GetInfo(), "").toolchain()
-	if err != nil {
-		return nil, err
-	}
-	about, err := tc.About(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return &pulumirpc.AboutResponse{
-		Executable: about.PythonExecutable,
-		Version:    about.PythonVersion.String(),
-		Metadata:   map[string]string{"host": "asana-provisioning engine/langhost"},
-	}, nil
-}
-
-func (h *languageHost) GetProgramDependencies(
-	ctx context.Context, req *pulumirpc.GetProgramDependenciesRequest,
-) (*pulumirpc.GetProgramDependenciesResponse, error) {
-	tc, err := h.info(req.GetInfo(), req.GetPwd()).toolchain() //nolint:staticcheck
-	if err != nil {
-		return nil, err
-	}
-	packages, err := tc.ListPackages(ctx, req.GetTransitiveDependencies())
-	if err != nil {
-		return nil, err
-	}
-	result := make([]*pulumirpc.DependencyInfo, 0, len(packages))
-	for _, pkg := range packages {
-		result = append(result, &pulumirpc.DependencyInfo{Name: pkg.Name, Version: pkg.Version})
-	}
-	return &pulumirpc.GetProgramDependenciesResponse{Dependencies: result}, nil
-}
-
-// RunPlugin starts a plugin written in Python: a policy pack (kind "analyzer") through the SDK's
-// `pulumi.policy` entry point, anything else as a program run from its directory.
-func (h *languageHost) RunPlugin(
-	req *pulumirpc.RunPluginRequest, server pulumirpc.LanguageRuntime_RunPluginServer,
-) error {
-	info := h.info(req.GetInfo(), req.GetPwd())
-	tc, err := info.toolchain()
-	if err != nil {
-		return err
-	}
-	if err := tc.ValidateVenv(server.Context()); err != nil {
-		return err
-	}
-	program := req.GetProgram() //nolint:staticcheck
-	if program == "" {
-		program = filepath.Join(info.programDir, info.entryPoint)
-	}
-	var cmd *exec.Cmd
-	if req.GetKind() == "analyzer" {
-		args := append([]string{"-u", "-m", "pulumi.policy"}, req.GetArgs()...)
-		cmd, err = tc.Command(server.Context(), append(args, program)...)
-	} else {
-		cmd, err = tc.Command(server.Context(), append([]string{"-u", program}, req.GetArgs()...)...)
-	}
-	if err != nil {
-		return err
-	}
-	environment := req.GetEnv()
-	if len(environment) == 0 {
-		environment = os.Environ()
-	}
-	if venv, err := tc.VirtualEnvPath(server.Context()); err == nil && venv != "" {
-		environment = toolchain.ActivateVirtualEnv(environment, venv)
-	}
-	cmd.Env = environment
-	cmd.Dir = req.GetPwd()
-	closer, stdout, stderr, err := rpcutil.MakeRunPluginStreams(server, false)
-	if err != nil {
-		return err
-	}
-	defer closer.Close()
-	cmd.Stdout, cmd.Stderr = stdout, stderr
-	if err := cmd.Run(); err != nil {
-		var exitErr *exec.ExitError
-		if errors.As(err, &exitErr) {
-			return server.Send(&pulumirpc.RunPluginResponse{
-				Output: &pulumirpc.RunPluginResponse_Exitcode{Exitcode: int32(exitErr.ExitCode())},
-			})
-		}
-		return fmt.Errorf("could not start the plugin %s: %w", program, err)
-	}
-	return closer.Close()
-}
-
-func firstNonEmpty(values ...string) string {
-	for _, value := range values {
-		if value != "" {
-			return value
-		}
-	}
-	return ""
-}
-
-// describe adds a failed command's standard error to its error, which says only "exit status N".
-func describe(err error) error {
-	var exitErr *exec.ExitError
-	if errors.As(err, &exitErr) && len(exitErr.Stderr) > 0 {
-		return fmt.Errorf("%w: %s", err, strings.TrimSpace(string(exitErr.Stderr)))
-	}
-	return err
+// Cancel ends every program this host runs: SIGINT first, SIGKILL after cancelGrace (upstream
+// main.go, Cancel and Run).
+func (h *languageHost) Cancel(ctx context.Context, _ *emptypb.Empty) (*emptypb.Empty, error) {
+	h.cancel()
+	return &emptypb.Empty{}, nil
 }

@@ -1,0 +1,235 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/blang/semver"
+	hclsyntax "github.com/pulumi/pulumi/pkg/v3/codegen/hcl2/syntax"
+	"github.com/pulumi/pulumi/pkg/v3/codegen/pcl"
+	codegen "github.com/pulumi/pulumi/pkg/v3/codegen/python"
+	"github.com/pulumi/pulumi/pkg/v3/codegen/schema"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
+	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
+	"github.com/pulumi/pulumi/sdk/v3/python/toolchain"
+)
+
+// The code generation requests hand PCL (or a package schema) to Pulumi's own Python code
+// generator, pkg/v3/codegen/python at the CLI's release, with the engine's schema loader, as
+// upstream's host does (upstream main.go, GenerateProgram, GenerateProject and GeneratePackage).
+// `pulumi import` asks GenerateProgram for the code of what it imported; `pulumi convert
+// --language python` asks GenerateProject, then Link.
+
+// bindOptions are upstream's: Python prefers output-versioned invokes; a non-strict request
+// binds leniently.
+func bindOptions(strict bool) []pcl.BindOption {
+	options := []pcl.BindOption{pcl.PreferOutputVersionedInvokes}
+	if !strict {
+		options = append(options, pcl.NonStrictBindOptions()...)
+	}
+	return options
+}
+
+func (h *languageHost) GenerateProgram(
+	ctx context.Context, req *pulumirpc.GenerateProgramRequest,
+) (*pulumirpc.GenerateProgramResponse, error) {
+	loader, err := schema.NewLoaderClient(req.GetLoaderTarget())
+	if err != nil {
+		return nil, err
+	}
+	defer loader.Close()
+
+	parser := hclsyntax.NewParser()
+	for path, contents := range req.GetSource() {
+		if err := parser.ParseFile(strings.NewReader(contents), path); err != nil {
+			return nil, err
+		}
+		if parser.Diagnostics.HasErrors() {
+			return nil, parser.Diagnostics
+		}
+	}
+	program, diagnostics, err := pcl.BindProgram(parser.Files, schema.NewCachedLoader(loader),
+		bindOptions(req.GetStrict())...)
+	if err != nil {
+		return nil, err
+	}
+	result := plugin.HclDiagnosticsToRPCDiagnostics(diagnostics)
+	if diagnostics.HasErrors() {
+		return &pulumirpc.GenerateProgramResponse{Diagnostics: result}, nil
+	}
+	if program == nil {
+		return nil, errors.New("internal error program was nil")
+	}
+	files, diagnostics, err := codegen.GenerateProgram(program)
+	if err != nil {
+		return nil, err
+	}
+	result = append(result, plugin.HclDiagnosticsToRPCDiagnostics(diagnostics)...)
+	return &pulumirpc.GenerateProgramResponse{Source: files, Diagnostics: result}, nil
+}
+
+func (h *languageHost) GenerateProject(
+	ctx context.Context, req *pulumirpc.GenerateProjectRequest,
+) (*pulumirpc.GenerateProjectResponse, error) {
+	loader, err := schema.NewLoaderClient(req.GetLoaderTarget())
+	if err != nil {
+		return nil, err
+	}
+	defer loader.Close()
+
+	program, diagnostics, err := pcl.BindDirectory(req.GetSourceDirectory(), schema.NewCachedLoader(loader),
+		bindOptions(req.GetStrict())...)
+	if err != nil {
+		return nil, err
+	}
+	result := plugin.HclDiagnosticsToRPCDiagnostics(diagnostics)
+	if diagnostics.HasErrors() {
+		return &pulumirpc.GenerateProjectResponse{Diagnostics: result}, nil
+	}
+	var project workspace.Project
+	if err := json.Unmarshal([]byte(req.GetProject()), &project); err != nil {
+		return nil, err
+	}
+	// No typechecker and the default toolchain, as upstream's host outside conformance tests.
+	if err := codegen.GenerateProject(req.GetTargetDirectory(), project, program,
+		req.GetLocalDependencies(), "", ""); err != nil {
+		return nil, err
+	}
+	return &pulumirpc.GenerateProjectResponse{Diagnostics: result}, nil
+}
+
+func (h *languageHost) GeneratePackage(
+	ctx context.Context, req *pulumirpc.GeneratePackageRequest,
+) (*pulumirpc.GeneratePackageResponse, error) {
+	loader, err := schema.NewLoaderClient(req.GetLoaderTarget())
+	if err != nil {
+		return nil, err
+	}
+	defer loader.Close()
+
+	var spec schema.PackageSpec
+	if err := json.Unmarshal([]byte(req.GetSchema()), &spec); err != nil {
+		return nil, err
+	}
+	pkg, diagnostics, err := schema.BindSpec(spec, schema.NewCachedLoader(loader),
+		schema.ValidationOptions{AllowDanglingReferences: true})
+	if err != nil {
+		return nil, err
+	}
+	result := plugin.HclDiagnosticsToRPCDiagnostics(diagnostics)
+	if diagnostics.HasErrors() {
+		return &pulumirpc.GeneratePackageResponse{Diagnostics: result}, nil
+	}
+	files, err := codegen.GeneratePackage("pulumi-language-python", pkg, req.GetExtraFiles(),
+		schema.NewCachedLoader(loader))
+	if err != nil {
+		return nil, err
+	}
+	for name, data := range files {
+		path := filepath.Join(req.GetDirectory(), name)
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return nil, fmt.Errorf("could not create output directory %s: %w", filepath.Dir(name), err)
+		}
+		if err := os.WriteFile(path, data, 0o600); err != nil {
+			return nil, fmt.Errorf("could not write output file %s: %w", name, err)
+		}
+	}
+	return &pulumirpc.GeneratePackageResponse{Diagnostics: result}, nil
+}
+
+// Link adds local SDKs (generated by `pulumi convert`, `pulumi package add`) to the program's
+// dependencies: requirements.txt for pip, pyproject.toml for poetry and uv, through the
+// toolchain package, and says how to import them (upstream main.go, Link).
+func (h *languageHost) Link(ctx context.Context, req *pulumirpc.LinkRequest) (*pulumirpc.LinkResponse, error) {
+	options, err := pythonOptions(req.GetInfo(), false)
+	if err != nil {
+		return nil, err
+	}
+	loader, err := schema.NewLoaderClient(req.GetLoaderTarget())
+	if err != nil {
+		return nil, err
+	}
+	defer loader.Close()
+	cached := schema.NewCachedLoader(loader)
+
+	paths := map[string]string{} // Python distribution name -> the SDK's directory
+	var imports strings.Builder
+	for _, dependency := range req.GetPackages() {
+		pkg := dependency.GetPackage()
+		if pkg.GetName() == "pulumi" {
+			paths["pulumi"] = dependency.GetPath()
+			continue
+		}
+		distribution, module, err := pythonNames(ctx, cached, pkg)
+		if err != nil {
+			return nil, err
+		}
+		paths[distribution] = dependency.GetPath()
+		fmt.Fprintf(&imports, "  import %s as %s\n", distribution, module)
+	}
+	instructions := "You can import the SDK in your Python code with:\n\n"
+	if len(req.GetPackages()) > 1 {
+		instructions = "You can import the SDKs in your Python code with:\n\n"
+	}
+
+	// A poetry or uv project that has not run `pulumi install` yet still has only a
+	// requirements.txt: link into that, as pip would, for the install to convert later.
+	if options.Toolchain != toolchain.Pip {
+		dir := req.GetInfo().GetProgramDirectory()
+		if _, err := os.Stat(filepath.Join(dir, "pyproject.toml")); os.IsNotExist(err) {
+			if _, err := os.Stat(filepath.Join(dir, "requirements.txt")); os.IsNotExist(err) {
+				return nil, fmt.Errorf("no pyproject.toml or requirements.txt found in %s", dir)
+			}
+			options.Toolchain = toolchain.Pip
+		}
+	}
+	tc, err := toolchain.ResolveToolchain(options)
+	if err != nil {
+		return nil, err
+	}
+	if err := tc.LinkPackages(ctx, paths); err != nil {
+		return nil, fmt.Errorf("linking packages: %w", err)
+	}
+	return &pulumirpc.LinkResponse{ImportInstructions: instructions + imports.String()}, nil
+}
+
+// pythonNames are a Pulumi package's Python distribution name and the name to import it as:
+// the schema's `language.python.packageName` when it sets one, else pulumi_<name> and <name>.
+func pythonNames(
+	ctx context.Context, loader schema.ReferenceLoader, pkg *pulumirpc.PackageDependency,
+) (string, string, error) {
+	descriptor := &schema.PackageDescriptor{Name: pkg.GetName(), DownloadURL: pkg.GetServer()}
+	if version, err := semver.ParseTolerant(pkg.GetVersion()); err == nil {
+		descriptor.Version = &version
+	}
+	if parameterization := pkg.GetParameterization(); parameterization != nil {
+		descriptor.Parameterization = &schema.ParameterizationDescriptor{
+			Name: parameterization.GetName(), Value: parameterization.GetValue(),
+		}
+		if version, err := semver.ParseTolerant(parameterization.GetVersion()); err == nil {
+			descriptor.Parameterization.Version = version
+		}
+	}
+	reference, err := schema.LoadPackageReferenceV2(ctx, loader, descriptor)
+	if err != nil {
+		return "", "", err
+	}
+	definition, err := reference.Definition()
+	if err != nil {
+		return "", "", err
+	}
+	if err := definition.ImportLanguages(map[string]schema.Language{"python": codegen.Importer}); err != nil {
+		return "", "", err
+	}
+	if info, ok := definition.Language["python"].(codegen.PackageInfo); ok && info.PackageName != "" {
+		return info.PackageName, info.PackageName, nil
+	}
+	return codegen.PyPack(reference.Namespace(), reference.Name()),
+		strings.ReplaceAll(reference.Name(), "-", "_"), nil
+}
