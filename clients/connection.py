@@ -47,23 +47,36 @@ class Cloud:
     graph_endpoint: str
     authority_host: str
     portal: str
+    saml_issuer: str
+    """Entra's SAML issuer prefix (`<prefix><tenant id>/`): the entityID of the tenant's
+    federation metadata, https://learn.microsoft.com/entra/identity-platform/federation-metadata
+    (global: sts.windows.net; national clouds: their own, from the same page of docs.azure.cn
+    and the Azure Government SAML tutorials)."""
 
 
 _GLOBAL = Cloud(
     "https://graph.microsoft.com",
     "https://login.microsoftonline.com",
     "https://entra.microsoft.com",
+    "https://sts.windows.net/",
 )
 _US_GOVERNMENT = Cloud(
-    "https://graph.microsoft.us", "https://login.microsoftonline.us", "https://portal.azure.us"
+    "https://graph.microsoft.us",
+    "https://login.microsoftonline.us",
+    "https://portal.azure.us",
+    "https://login.microsoftonline.us/",
 )
 _US_DOD = Cloud(
-    "https://dod-graph.microsoft.us", "https://login.microsoftonline.us", "https://portal.azure.us"
+    "https://dod-graph.microsoft.us",
+    "https://login.microsoftonline.us",
+    "https://portal.azure.us",
+    "https://login.microsoftonline.us/",
 )
 _CHINA = Cloud(
     "https://microsoftgraph.chinacloudapi.cn",
     "https://login.chinacloudapi.cn",
     "https://portal.azure.cn",
+    "https://sts.chinacloudapi.cn/",
 )
 # The azuread provider's `environment` names (pulumi_azuread.config.environment) and the
 # national cloud endpoints from https://learn.microsoft.com/graph/deployments.

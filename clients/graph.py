@@ -73,6 +73,11 @@ class GraphClient(SessionClient):
     def put(self, path: str, body: Any) -> Any:
         return self._send("PUT", path, body)
 
+    def patch(self, path: str, body: Any) -> Any:
+        """A PATCH is not repeated on a 5xx or a broken connection (it may have landed): the
+        caller reads back to learn whether it did (`clients.http`'s retry rules)."""
+        return self._send("PATCH", path, body)
+
     def post(self, path: str, body: Any | None = None) -> Any:
         return self._send("POST", path, body)
 

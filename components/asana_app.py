@@ -16,10 +16,17 @@ from typing import Any, TypeVar
 import pulumi
 import pulumi_azuread as azuread
 
-from components.settings import Principal, ProvisioningSettings, SsoSettings, StackSettings
+from components.settings import (
+    Principal,
+    ProvisioningSettings,
+    SigningCertificate,
+    SsoSettings,
+    StackSettings,
+)
 from providers.asana_token import AsanaServiceAccountToken
 from providers.attribute_mappings import ProvisioningAttributeMappings
 from providers.provisioning_template import ProvisioningTemplate
+from providers.saml_signing import SamlSigningCertificates
 from rules import asana, redaction
 from rules.identifiers import is_guid
 
@@ -40,19 +47,30 @@ _CREDENTIAL_SOURCES = {
 }
 
 
-def assignment_name(app_name: str, principal: Principal) -> str:
-    """A resource name that stays the same whatever the order of the list in the stack file.
+def named(prefix: str, reference: str, secret: bool = False) -> str:
+    """A resource name for one entry of a list setting, the same whatever the list's order.
 
-    A principal listed in a setting set with `--secret` is named by a digest only (as the
-    token's fingerprint is): a resource name is in every URN, log line and line of CLI output.
+    An entry of a setting set with `--secret` is named by a digest only (as the token's
+    fingerprint is): a resource name is in every URN, log line and line of CLI output.
     """
-    if principal.secret:
-        return f"{app_name}-{principal.kind}-secret-{redaction.digest(principal.reference)}"
-    slug = re.sub(r"[^a-z0-9]+", "-", principal.reference.lower()).strip("-")[:40] or "x"
-    if principal.is_object_id:
-        return f"{app_name}-{principal.kind}-{slug}"
-    digest = hashlib.sha256(principal.reference.encode()).hexdigest()[:8]
-    return f"{app_name}-{principal.kind}-{slug}-{digest}"
+    if secret:
+        return f"{prefix}-secret-{redaction.digest(reference)}"
+    slug = re.sub(r"[^a-z0-9]+", "-", reference.lower()).strip("-")[:40] or "x"
+    if is_guid(reference):
+        return f"{prefix}-{slug}"
+    digest = hashlib.sha256(reference.encode()).hexdigest()[:8]
+    return f"{prefix}-{slug}-{digest}"
+
+
+def assignment_name(app_name: str, principal: Principal) -> str:
+    """The resource name of one app-role assignment (`named`)."""
+    return named(f"{app_name}-{principal.kind}", principal.reference, principal.secret)
+
+
+def certificate_name(app_name: str, certificate: SigningCertificate, secret: bool) -> str:
+    """The resource name of one signing certificate, from its subject, so a rotation can add
+    the next and remove the old without renaming (and so re-creating) the one that stays."""
+    return named(f"{app_name}-saml-signing-certificate", certificate.name, secret)
 
 
 def notification_settings(provisioning: ProvisioningSettings) -> str:
@@ -85,6 +103,10 @@ def choose_app_role(roles: Sequence[Any], wanted: str, secret: bool = False) -> 
     )
 
 
+def _secret_if(secret: bool, value: T | None) -> pulumi.Input[T] | None:
+    return pulumi.Output.secret(value) if secret and value is not None else value
+
+
 class AsanaEnterpriseApp(pulumi.ComponentResource):
     application: azuread.ApplicationFromTemplate
     service_principal: azuread.ServicePrincipal
@@ -94,7 +116,11 @@ class AsanaEnterpriseApp(pulumi.ComponentResource):
     secret: azuread.SynchronizationSecret | None
     job: azuread.SynchronizationJob | None
     attribute_mappings: dict[str, ProvisioningAttributeMappings]
-    signing_certificate: azuread.ServicePrincipalTokenSigningCertificate | None
+    signing_certificates: dict[str, azuread.ServicePrincipalTokenSigningCertificate]
+    """By subject; empty without SSO."""
+    signing: SamlSigningCertificates | None
+    """Which certificate Entra signs with; None without SSO."""
+    application_owners: list[azuread.ApplicationOwner]
 
     def __init__(
         self, name: str, settings: StackSettings, opts: pulumi.ResourceOptions | None = None
@@ -107,6 +133,7 @@ class AsanaEnterpriseApp(pulumi.ComponentResource):
         super().__init__(COMPONENT_TYPE, name, {PRINCIPAL_KINDS: self._principal_kinds}, opts)
         self._name = name
         self._settings = settings
+        self._secret_settings = settings.secret_settings
         self._invoke = pulumi.InvokeOptions(parent=self)
         child = pulumi.ResourceOptions(parent=self)
 
@@ -125,6 +152,7 @@ class AsanaEnterpriseApp(pulumi.ComponentResource):
             object_id=self.application.application_object_id, opts=self._invoke
         ).client_id
         sso = settings.sso
+        owners = None if settings.owners is None else [self._owner_id(o) for o in settings.owners]
         self.service_principal = azuread.ServicePrincipal(
             f"{name}-service-principal",
             client_id=self.client_id,
@@ -135,9 +163,20 @@ class AsanaEnterpriseApp(pulumi.ComponentResource):
             notification_email_addresses=(
                 self._input("ssoNotificationEmails", list(sso.notification_emails)) if sso else None
             ),
-            opts=child,
+            # Written once, when the provider takes over the principal `instantiate` made (its
+            # takeover PATCHes `tags: []` otherwise and the app leaves Enterprise applications);
+            # after that the portal owns them ("Visible to users?" is the HideApp tag), and a
+            # change there is reported by the drift check, not reverted.
+            tags=list(asana.ENTERPRISE_APP_TAGS),
+            owners=owners,
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                ignore_changes=["tags", *(["owners"] if owners is None else [])],
+                additional_secret_outputs=self._secret_names("displayName"),
+            ),
         )
-        self.signing_certificate = self._declare_sso(sso) if sso else None
+        self.application_owners = self._declare_application_owners(owners)
+        self.signing_certificates, self.signing = self._declare_sso(sso) if sso else ({}, None)
         self.assignments = self._declare_assignments()
         provisioning = settings.provisioning
         self.token = self.template = self.secret = self.job = None
@@ -152,7 +191,39 @@ class AsanaEnterpriseApp(pulumi.ComponentResource):
             }
         )
 
-    def _declare_sso(self, sso: SsoSettings) -> azuread.ServicePrincipalTokenSigningCertificate:
+    def _secret_names(self, *outputs: str) -> list[str]:
+        """Outputs that repeat the app's display name: secret when `appDisplayName` is (the
+        bridge keeps an output secret only when the input of the same name was)."""
+        return list(outputs) if "appDisplayName" in self._settings.secret_settings else []
+
+    def _owner_id(self, reference: str) -> pulumi.Input[str]:
+        """An owner's object id: given, or looked up by user principal name."""
+        secret = "appOwners" in self._settings.secret_settings
+        if is_guid(reference):
+            return pulumi.Output.secret(reference) if secret else reference
+        upn = pulumi.Output.secret(reference) if secret else reference
+        found = azuread.get_user_output(user_principal_name=upn, opts=self._invoke).object_id
+        return pulumi.Output.secret(found) if secret else found
+
+    def _declare_application_owners(
+        self, owners: list[pulumi.Input[str]] | None
+    ) -> list[azuread.ApplicationOwner]:
+        """The application's owners, one resource each (the service principal takes its own as
+        a property). With `appOwners` unset, none: the portal's owners are left alone."""
+        secret = "appOwners" in self._settings.secret_settings
+        return [
+            azuread.ApplicationOwner(
+                named(f"{self._name}-app-owner", reference, secret),
+                application_id=self.application.application_id,
+                owner_object_id=owner,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            for reference, owner in zip(self._settings.owners or (), owners or (), strict=True)
+        ]
+
+    def _declare_sso(
+        self, sso: SsoSettings
+    ) -> tuple[dict[str, azuread.ServicePrincipalTokenSigningCertificate], SamlSigningCertificates]:
         child = pulumi.ResourceOptions(parent=self)
         azuread.ApplicationIdentifierUri(
             f"{self._name}-saml-identifier",
@@ -167,15 +238,46 @@ class AsanaEnterpriseApp(pulumi.ComponentResource):
             redirect_uris=self._input("ssoReplyUrl", [sso.reply_url]),
             opts=child,
         )
+        certificates = {
+            certificate.name: self._signing_certificate(certificate, sso)
+            for certificate in sso.certificates
+        }
+        active = certificates[sso.active_certificate]
+        signing = SamlSigningCertificates(
+            f"{self._name}-saml-signing",
+            service_principal_id=self.service_principal.object_id,
+            certificates=[
+                {"key_id": c.key_id, "thumbprint": c.thumbprint} for c in certificates.values()
+            ],
+            active_thumbprint=active.thumbprint,
+            opts=child,
+        )
+        return certificates, signing
+
+    def _signing_certificate(
+        self, certificate: SigningCertificate, sso: SsoSettings
+    ) -> azuread.ServicePrincipalTokenSigningCertificate:
+        secret_names = self._secret_names_of_certificates()
+        secret_dates = bool({"ssoCertificates", "ssoCertificateEndDate"} & self._secret_settings)
         return azuread.ServicePrincipalTokenSigningCertificate(
-            f"{self._name}-saml-signing-certificate",
+            certificate_name(self._name, certificate, secret_names),
             service_principal_id=self.service_principal.id,
-            display_name=self._input("ssoCertificateName", sso.certificate_name),
-            end_date=self._input("ssoCertificateEndDate", sso.certificate_end_date),
-            # The azuread provider deletes a signing certificate by removing the *last* key pair
-            # listed on the service principal; created before the old one is deleted, the new
-            # certificate would be the one removed. So a replacement deletes the old one first.
-            opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True),
+            display_name=_secret_if(secret_names, certificate.name),
+            end_date=_secret_if(secret_dates, certificate.end_date),
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                # The azuread provider deletes a signing certificate by removing the key pair of
+                # the *last* keyCredential that is not its own, which with two certificates is
+                # the other one's: `SamlSigningCertificates` removes a retired certificate's own
+                # key pair instead, and the provider's delete never runs.
+                retain_on_delete=True,
+                # The one certificate of a stack deployed before rotations existed had this name.
+                aliases=(
+                    [pulumi.Alias(name=f"{self._name}-saml-signing-certificate")]
+                    if certificate.name == sso.active_certificate
+                    else []
+                ),
+            ),
         )
 
     def _declare_assignments(self) -> dict[Principal, azuread.AppRoleAssignment]:
@@ -193,7 +295,14 @@ class AsanaEnterpriseApp(pulumi.ComponentResource):
                 app_role_id=app_role_id,
                 principal_object_id=self._object_id(principal),
                 resource_object_id=self.service_principal.object_id,
-                opts=pulumi.ResourceOptions(parent=self),
+                opts=pulumi.ResourceOptions(
+                    parent=self,
+                    # Graph's names of the two ends repeat what a secret setting hid.
+                    additional_secret_outputs=[
+                        *(["principalDisplayName"] if principal.secret else []),
+                        *self._secret_names("resourceDisplayName"),
+                    ],
+                ),
             )
             for principal in self._settings.principals
         }
@@ -301,14 +410,24 @@ class AsanaEnterpriseApp(pulumi.ComponentResource):
             self.service_principal.object_id,
         )
 
-    def sso_metadata(self) -> dict[str, pulumi.Output[str]] | None:
-        """What Asana's Admin Console asks for: Entra's sign-in URL and the certificate."""
-        if self.signing_certificate is None:
+    def sso_metadata(self) -> dict[str, Any] | None:
+        """What Asana's Admin Console asks for (Security > SAML Authentication): Entra's sign-in
+        URL and the active certificate in Base64, plus the issuer and expiry (docs/sso.md).
+
+        The certificate is public: it is what Entra's federation metadata publishes to anyone
+        and what the portal offers as "Certificate (Base64)". The azuread provider marks its
+        `value` sensitive, which would make the whole `sso` output secret, so it is unsecreted
+        here on purpose; the private key never leaves Entra.
+        """
+        sso = self._settings.sso
+        if sso is None or self.signing is None:
             return None
         tenant = azuread.get_client_config_output(opts=self._invoke).tenant_id
         authority = self._input("authorityHost", self._settings.authority_host)
+        active = self.signing_certificates[sso.active_certificate]
         return {
             "signInUrl": pulumi.Output.concat(authority, "/", tenant, "/saml2"),
+            "entraIdentifier": pulumi.Output.concat(self._settings.saml_issuer, tenant, "/"),
             "metadataUrl": pulumi.Output.concat(
                 authority,
                 "/",
@@ -316,5 +435,23 @@ class AsanaEnterpriseApp(pulumi.ComponentResource):
                 "/federationmetadata/2007-06/federationmetadata.xml?appid=",
                 self.client_id,
             ),
-            "certificateThumbprint": self.signing_certificate.thumbprint,
+            "appIdentifier": self._input("ssoIdentifier", sso.identifier),
+            "replyUrl": self._input("ssoReplyUrl", sso.reply_url),
+            "certificateThumbprint": active.thumbprint,
+            "certificateBase64": pulumi.Output.unsecret(active.value),
+            "certificateExpires": active.end_date,
+            "activeThumbprint": self.signing.active_thumbprint,
+            "certificates": [
+                {
+                    "name": _secret_if(self._secret_names_of_certificates(), name),
+                    "thumbprint": certificate.thumbprint,
+                    "certificateBase64": pulumi.Output.unsecret(certificate.value),
+                    "expires": certificate.end_date,
+                    "active": name == sso.active_certificate,
+                }
+                for name, certificate in self.signing_certificates.items()
+            ],
         }
+
+    def _secret_names_of_certificates(self) -> bool:
+        return bool({"ssoCertificates", "ssoCertificateName"} & self._secret_settings)

@@ -25,6 +25,7 @@ from rules import asana, bounds, mapping_spec
 from rules.identifiers import GUID, GUID_EXAMPLE, INVISIBLE, display_name_problem, is_guid
 from rules.mapping_spec import ObjectKind
 from rules.redaction import REDACTED, redact, string_leaves
+from rules.saml import utc_rfc3339
 from rules.tokens import MAX_TOKEN_LENGTH, token_problem
 from rules.urls import ALLOWED as URL_ALLOWED
 from rules.urls import may_hold_credential, url_problem
@@ -40,6 +41,9 @@ MAX_DELETION_THRESHOLD = 1_000_000
 MAX_HEALTH_FAILURES = 1_000_000
 MAX_HEALTH_WINDOW_HOURS = 720
 """30 days: Entra keeps provisioning logs that long (Microsoft Entra data retention)."""
+MAX_CERTIFICATE_WARNING_DAYS = 3 * 366
+"""A signing certificate lives at most three years (addTokenSigningCertificate's endDateTime)."""
+MAX_SIGNING_CERTIFICATES = 10
 
 
 class SettingsError(pulumi.RunError):
@@ -111,6 +115,31 @@ SETTINGS: tuple[Setting, ...] = (
         "string",
         "Subject of the SAML signing certificate; a change makes a new certificate.",
         asana.SSO_CERTIFICATE_NAME,
+    ),
+    Setting(
+        "ssoCertificates",
+        "object",
+        "Several SAML signing certificates, for a rotation: {subject: {endDate}} (docs/sso.md); "
+        "{} means the one of ssoCertificateName.",
+        {},
+    ),
+    Setting(
+        "ssoActiveCertificate",
+        "string",
+        "Subject of the certificate Entra signs with; unset, the only one declared.",
+    ),
+    Setting(
+        "ssoCertificateWarningDays",
+        "integer",
+        "The health check warns when the active SAML certificate expires within this many days.",
+        60,
+    ),
+    Setting(
+        "appOwners",
+        "array",
+        "Owners of the application and its service principal: user principal names or object "
+        "ids; empty, owners are left as the portal has them (and reported as drift).",
+        [],
     ),
     Setting(
         "assignmentGroups", "array", "Groups assigned to the app: object ids or display names.", []
@@ -239,13 +268,28 @@ class Principal:
 
 
 @dataclass(frozen=True)
+class SigningCertificate:
+    """A SAML signing certificate the stack declares: its subject and, if given, its end date
+    (in UTC, as Graph gives it back)."""
+
+    name: str
+    end_date: str | None
+
+
+@dataclass(frozen=True)
 class SsoSettings:
     sign_on_url: str
     identifier: str
     reply_url: str
     notification_emails: tuple[str, ...]
-    certificate_end_date: str | None
-    certificate_name: str
+    certificates: tuple[SigningCertificate, ...]
+    """Every signing certificate the service principal keeps (two during a rotation)."""
+    active_certificate: str
+    """The subject of the one Entra signs with (`preferredTokenSigningKeyThumbprint`)."""
+
+    @property
+    def active(self) -> SigningCertificate:
+        return next(c for c in self.certificates if c.name == self.active_certificate)
 
 
 @dataclass(frozen=True)
@@ -270,6 +314,7 @@ class HealthSettings:
     canary_user: str | None
     max_failures: int
     window_hours: int
+    certificate_warning_days: int = 60
 
 
 @dataclass(frozen=True)
@@ -288,9 +333,13 @@ class StackSettings:
     """Names of the settings set with `--secret`; their values reach resources only as secrets."""
     authority_host: str
     portal: str
+    saml_issuer: str
+    """Entra's SAML issuer prefix for the stack's cloud (`clients.connection.Cloud`)."""
     app_display_name: str
     gallery_template_id: str | None
     sso: SsoSettings | None
+    owners: tuple[str, ...] | None
+    """Owners of the app and its service principal; None leaves them to the portal."""
     principals: tuple[Principal, ...]
     app_role: str
     provisioning: ProvisioningSettings | None
@@ -316,9 +365,11 @@ def load_settings(
         ),
         authority_host=connection.graph.authority_host if connection else "",
         portal=connection.cloud.portal if connection else "",
+        saml_issuer=connection.cloud.saml_issuer if connection else "",
         app_display_name=reader.text("appDisplayName", display_name_problem),
         gallery_template_id=reader.optional_text("galleryTemplateId", _guid),
         sso=_sso(reader),
+        owners=_owners(reader),
         principals=_principals(reader),
         app_role=reader.text("assignmentAppRole", _app_role),
         provisioning=_provisioning(reader),
@@ -360,9 +411,45 @@ def _sso(reader: _Reader) -> SsoSettings | None:
         identifier=reader.text("ssoIdentifier", _https_url),
         reply_url=reader.text("ssoReplyUrl", _https_url),
         notification_emails=reader.unique_list("ssoNotificationEmails", _email, "email address"),
-        certificate_end_date=reader.optional_text("ssoCertificateEndDate", _future_rfc3339),
-        certificate_name=reader.text("ssoCertificateName", _certificate_name),
+        **_signing_certificates(reader),
     )
+
+
+def _signing_certificates(reader: _Reader) -> dict[str, Any]:
+    """`ssoCertificates` (several, for a rotation) or the one of `ssoCertificateName` and
+    `ssoCertificateEndDate`, and which of them is active."""
+    certificates = reader.certificate_map("ssoCertificates")
+    if certificates:
+        for legacy in ("ssoCertificateName", "ssoCertificateEndDate"):
+            if reader.raw(legacy) not in (_BY_NAME[legacy].default, None, ""):
+                reader.problem(legacy, reader.raw(legacy), "unset when ssoCertificates is set")
+    else:
+        end = reader.optional_text("ssoCertificateEndDate", _future_rfc3339)
+        name = reader.text("ssoCertificateName", _certificate_name)
+        certificates = (SigningCertificate(name, None if end is None else utc_rfc3339(end)),)
+    names = [c.name for c in certificates]
+    active = reader.optional_text("ssoActiveCertificate", _certificate_name)
+    if active is None and "ssoActiveCertificate" not in reader.failed:
+        if len(names) > 1:
+            reader.problem(
+                "ssoActiveCertificate",
+                NOT_SET,
+                f"one of the subjects in ssoCertificates ({', '.join(names)}), required when "
+                "several are declared",
+            )
+        active = names[0]
+    elif active is not None and active not in names:
+        reader.problem(
+            "ssoActiveCertificate", active, f"one of the declared subjects: {', '.join(names)}"
+        )
+        active = None
+    return {"certificates": certificates, "active_certificate": active or names[0]}
+
+
+def _owners(reader: _Reader) -> tuple[str, ...] | None:
+    """None (the portal's owners are left alone) when the list is empty: a stack cannot ask
+    for an app without owners, which Microsoft advises against anyway."""
+    return reader.unique_list("appOwners", _owner_reference, "owner") or None
 
 
 def _principals(reader: _Reader) -> tuple[Principal, ...]:
@@ -415,6 +502,9 @@ def _health(reader: _Reader) -> HealthSettings:
         canary_user=reader.optional_text("canaryUser", _user_reference),
         max_failures=reader.integer("healthMaxFailures", 0, MAX_HEALTH_FAILURES),
         window_hours=reader.integer("healthWindowHours", 1, MAX_HEALTH_WINDOW_HOURS),
+        certificate_warning_days=reader.integer(
+            "ssoCertificateWarningDays", 1, MAX_CERTIFICATE_WARNING_DAYS
+        ),
     )
 
 
@@ -463,12 +553,17 @@ def _email(value: str) -> str | None:
 
 
 def _future_rfc3339(value: str) -> str | None:
+    """A future RFC 3339 date-time, to the second (Graph keeps a certificate's end date to the
+    second; a fraction would read back different and replace the certificate on every `up`)."""
+    example = "2029-01-31T00:00:00Z"
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        return "an RFC 3339 date-time such as 2029-01-31T00:00:00Z"
+        return f"an RFC 3339 date-time such as {example}"
     if moment.tzinfo is None:
-        return "an RFC 3339 date-time with a time zone, such as 2029-01-31T00:00:00Z"
+        return f"an RFC 3339 date-time with a time zone, such as {example}"
+    if moment.microsecond:
+        return f"an RFC 3339 date-time to the second (no fraction), such as {example}"
     if moment <= datetime.now(UTC):
         return "a date-time in the future"
     return None
@@ -486,6 +581,14 @@ def _user_reference(value: str) -> str | None:
     if GUID.match(value) or (_EMAIL.match(value) and len(value) <= 113):
         return None
     return "a user object id or user principal name such as ada@contoso.com"
+
+
+def _owner_reference(value: str) -> str | None:
+    if _user_reference(value) is None:
+        return None
+    return (
+        "a user principal name (ada@contoso.com), or the object id of a user or service principal"
+    )
 
 
 NOT_SET: Any = object()
@@ -667,6 +770,44 @@ class _Reader:
             line = f"{'.' + path if path else ''} {message}"
             self.problems.append(key + redact(line, hidden).replace(REDACTED, "[secret]"))
         return None if problems else spec
+
+    def certificate_map(self, name: str) -> tuple[SigningCertificate, ...]:
+        """`{"CN=<subject>": {"endDate": "<RFC 3339>"} or {}}`: the certificates a rotation
+        keeps side by side, each judged as `ssoCertificateName` and `ssoCertificateEndDate` are;
+        () when unset or invalid (the problem recorded)."""
+        value = self.structured(name, self.raw(name))
+        if value in (NOT_SET, {}, "", None):
+            return ()
+        allowed = (
+            '{"CN=<subject>": {"endDate": "<RFC 3339, optional>"}, ...} with 1 to '
+            f"{MAX_SIGNING_CERTIFICATES} certificates"
+        )
+        if not isinstance(value, dict) or len(value) > MAX_SIGNING_CERTIFICATES:
+            self.problem(name, value, allowed)
+            return ()
+        found: list[SigningCertificate] = []
+        for subject, spec in value.items():
+            if (problem := _certificate_name(subject)) is not None:
+                self.problem(name, subject, f"each key {problem}", received="has a key")
+                continue
+            spec = {} if spec is None else spec
+            end = spec.get("endDate") if isinstance(spec, dict) else NOT_SET
+            if not isinstance(spec, dict) or set(spec) - {"endDate"}:
+                self.problem(
+                    name,
+                    spec,
+                    'each value {"endDate": "<RFC 3339>"} or {}',
+                    received="has a value",
+                )
+                continue
+            if end not in (None, "") and (
+                not isinstance(end, str) or (problem := _future_rfc3339(end)) is not None
+            ):
+                what = problem if isinstance(end, str) else "a string"
+                self.problem(name, end, f"each endDate {what}", received="has an endDate")
+                continue
+            found.append(SigningCertificate(subject, utc_rfc3339(end) if end else None))
+        return tuple(found) if len(found) == len(value) else ()
 
     def secret_token(self, name: str) -> str:
         key = _BY_NAME[name].key

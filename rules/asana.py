@@ -8,6 +8,13 @@ from __future__ import annotations
 # never guessed).
 GALLERY_DISPLAY_NAME = "Asana"
 
+# The tag that lists a service principal under Enterprise applications in the admin center,
+# which `instantiate` gives a gallery app's service principal (Microsoft's instantiate example:
+# https://learn.microsoft.com/graph/api/applicationtemplate-instantiate); the admin center lists
+# enterprise apps by it (`tags/any(t:t eq '...')`). The azuread provider's takeover of that
+# principal (`use_existing`) writes `tags: []` unless the program declares tags, so we do.
+ENTERPRISE_APP_TAGS = ("WindowsAzureActiveDirectoryIntegratedApp",)
+
 # SAML SSO values from Microsoft's Asana SSO tutorial (api-facts graph-synchronization §3.3).
 SSO_IDENTIFIER = "https://app.asana.com/"
 SSO_REPLY_URL = "https://app.asana.com/-/saml/consume"

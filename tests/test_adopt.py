@@ -210,9 +210,9 @@ def test_the_import_file_names_every_azuread_resource_with_its_import_id(
     assert ids["asana-saml-identifier"] == (
         f"/applications/{APP_OBJECT}/identifierUris/aHR0cHM6Ly9hcHAuYXNhbmEuY29tLw=="
     )
-    assert ids["asana-saml-signing-certificate"] == (
-        f"{SP}/tokenSigningCertificate/6f5e4d3c-2b1a-4098-8765-43210fedcba9"
-    )
+    assert ids[
+        "asana-saml-signing-certificate-cn-microsoft-azure-federated-sso-certifi-5ff8aae1"
+    ] == (f"{SP}/tokenSigningCertificate/6f5e4d3c-2b1a-4098-8765-43210fedcba9")
     assert ids["asana-provisioning-job"] == f"/servicePrincipals/{SP}/synchronization/jobs/{job}"
     assignment_ids = sorted(v for k, v in ids.items() if "-group-" in k or "-user-" in k)
     assert len(assignment_ids) == 5

@@ -111,6 +111,7 @@ ACCEPTED = {
     ("asanaToken", "template injection"),  # opaque: only ever sent as a bearer token
     ("galleryTemplateId", "empty"),
     ("ssoCertificateEndDate", "empty"),
+    ("ssoActiveCertificate", "empty"),  # the only certificate declared
     ("graphEndpoint", "empty"),
     ("authorityHost", "empty"),
     ("canaryUser", "empty"),

@@ -157,6 +157,58 @@ INVALID = [
     ),
     ("mappings not an object", {f"{P}userMappings": "title=jobTitle"}, "userMappings"),
     (
+        "certificate end date with a fraction of a second",
+        {f"{P}ssoCertificateEndDate": "2035-01-31T00:00:00.5Z"},
+        "ssoCertificateEndDate",
+    ),
+    (
+        "rotation certificates not an object",
+        {f"{P}ssoCertificates": json.dumps(["CN=Asana SSO"])},
+        "ssoCertificates",
+    ),
+    (
+        "rotation certificate without CN=",
+        {f"{P}ssoCertificates": json.dumps({"Asana SSO 2029": {}})},
+        "ssoCertificates",
+    ),
+    (
+        "rotation certificate with an unknown field",
+        {f"{P}ssoCertificates": json.dumps({"CN=Asana SSO": {"expires": "2035-01-01T00:00:00Z"}})},
+        "ssoCertificates",
+    ),
+    (
+        "rotation certificate ending in the past",
+        {f"{P}ssoCertificates": json.dumps({"CN=Asana SSO": {"endDate": "2001-01-01T00:00:00Z"}})},
+        "ssoCertificates",
+    ),
+    (
+        "two certificates and no active one",
+        {f"{P}ssoCertificates": json.dumps({"CN=Asana SSO": {}, "CN=Asana SSO 2029": {}})},
+        "ssoActiveCertificate",
+    ),
+    (
+        "active certificate not declared",
+        {
+            f"{P}ssoCertificates": json.dumps({"CN=Asana SSO": {}, "CN=Asana SSO 2029": {}}),
+            f"{P}ssoActiveCertificate": "CN=Asana SSO 2030",
+        },
+        "ssoActiveCertificate",
+    ),
+    (
+        "rotation certificates beside the single-certificate name",
+        {
+            f"{P}ssoCertificates": json.dumps({"CN=Asana SSO 2029": {}}),
+            f"{P}ssoCertificateName": "CN=Other",
+        },
+        "ssoCertificateName",
+    ),
+    ("owner that is a group name", {f"{P}appOwners": json.dumps(["Asana Admins"])}, "appOwners"),
+    (
+        "certificate warning of zero days",
+        {f"{P}ssoCertificateWarningDays": "0"},
+        "ssoCertificateWarningDays",
+    ),
+    (
         "mappings without provisioning",
         {
             f"{P}provisioningEnabled": "false",
@@ -301,3 +353,46 @@ def test_the_health_check_refuses_a_bad_health_setting_naming_its_key_and_range(
     assert error.value.problems == [
         'asana-provisioning:healthWindowHours is "9999"; allowed: a whole number from 1 to 720'
     ]
+
+
+def test_a_certificate_end_date_with_an_offset_is_declared_in_utc_as_graph_returns_it():
+    config = with_changes({f"{P}ssoCertificateEndDate": "2035-01-31T02:00:00+02:00"})
+
+    sso = load_settings(config, SECRET_KEYS).sso
+
+    assert sso is not None
+    assert [(c.name, c.end_date) for c in sso.certificates] == [
+        ("CN=Asana SSO", "2035-01-31T00:00:00Z")
+    ]
+    assert sso.active_certificate == "CN=Asana SSO"
+
+
+def test_a_rotation_declares_both_certificates_and_the_one_named_active():
+    config = with_changes(
+        {
+            f"{P}ssoCertificates": json.dumps(
+                {"CN=Asana SSO": {}, "CN=Asana SSO 2029": {"endDate": "2035-06-30T12:00:00-06:00"}}
+            ),
+            f"{P}ssoActiveCertificate": "CN=Asana SSO",
+        }
+    )
+
+    sso = load_settings(config, SECRET_KEYS).sso
+
+    assert sso is not None
+    assert [(c.name, c.end_date) for c in sso.certificates] == [
+        ("CN=Asana SSO", None),
+        ("CN=Asana SSO 2029", "2035-06-30T18:00:00Z"),
+    ]
+    assert sso.active.name == "CN=Asana SSO"
+
+
+def test_owners_unset_are_left_to_the_portal_and_set_are_declared_as_given():
+    assert load_settings(VALID, SECRET_KEYS).owners is None
+    config = with_changes({f"{P}appOwners": json.dumps(["ada@contoso.com", GUID])})
+
+    assert load_settings(config, SECRET_KEYS).owners == ("ada@contoso.com", GUID)
+
+
+def test_the_certificate_warning_defaults_to_sixty_days():
+    assert load_settings(VALID, SECRET_KEYS).health.certificate_warning_days == 60

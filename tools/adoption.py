@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from clients.connection import PROJECT
-from components.asana_app import COMPONENT_TYPE, assignment_name
-from components.settings import Principal
+from components.asana_app import COMPONENT_TYPE, assignment_name, certificate_name
+from components.settings import Principal, SigningCertificate
 from providers.provisioning_template import TemplateLookupError, choose_template
 from rules import mapping_spec, schema_edit
 from rules.asana import (
@@ -26,6 +26,7 @@ from rules.asana import (
     SSO_IDENTIFIER,
     SSO_REPLY_URL,
 )
+from rules.saml import same_thumbprint, thumbprint_of_key_identifier
 
 APP_NAME = "asana"  # the component's name in __main__.py
 P = f"{PROJECT}:"
@@ -294,13 +295,16 @@ def _import_file(live: LiveApp, stack: str, config: dict[str, Any]) -> dict[str,
         certificate = _signing_certificate(live.service_principal)
         if certificate is not None:
             key = certificate["keyId"]
+            subject = certificate.get("displayName") or SSO_CERTIFICATE_NAME
+            name = certificate_name(APP_NAME, SigningCertificate(subject, None), secret=False)
             resources.append(
-                _entry(
-                    "azuread:index/servicePrincipalTokenSigningCertificate:"
+                {
+                    "type": "azuread:index/servicePrincipalTokenSigningCertificate:"
                     "ServicePrincipalTokenSigningCertificate",
-                    "saml-signing-certificate",
-                    f"{sp_id}/tokenSigningCertificate/{key}",
-                )
+                    "name": name,
+                    "id": f"{sp_id}/tokenSigningCertificate/{key}",
+                    "parent": APP_NAME,
+                }
             )
     for assignment in live.assignments:
         kind = "group" if assignment["principalType"] == "Group" else "user"
@@ -335,19 +339,9 @@ def _entry(resource_type: str, suffix: str, import_id: str) -> dict[str, str]:
 
 def _signing_certificate(service_principal: dict[str, Any]) -> dict[str, Any] | None:
     """The active SAML signing certificate's verify key (the one of the preferred thumbprint)."""
-    thumbprint = str(service_principal.get("preferredTokenSigningKeyThumbprint") or "").upper()
+    preferred = service_principal.get("preferredTokenSigningKeyThumbprint")
     keys = [k for k in service_principal.get("keyCredentials") or [] if k.get("usage") == "Verify"]
     for key in keys:
-        if thumbprint and _thumbprint_of(key) == thumbprint:
+        if same_thumbprint(thumbprint_of_key_identifier(key.get("customKeyIdentifier")), preferred):
             return key
     return keys[0] if keys else None
-
-
-def _thumbprint_of(key: dict[str, Any]) -> str:
-    """Graph stores a certificate's SHA-1 thumbprint in customKeyIdentifier as the digest's bytes
-    in base64 (Edm.Binary); the service principal's preferredTokenSigningKeyThumbprint is hex."""
-    try:
-        digest = base64.b64decode(str(key.get("customKeyIdentifier") or ""), validate=True)
-    except ValueError:
-        return ""
-    return digest.hex().upper()
