@@ -9,6 +9,11 @@ credential (which opens the PFX), all with the same customKeyIdentifier (the thu
 bytes, base64, as the page's example shows); the password and the private key share a keyId.
 The response (a selfSignedCertificate) carries the Sign credential's keyId, which is why the
 azuread provider looks the Verify key up by customKeyIdentifier afterwards.
+
+The private key never appears in any Graph reply (Graph never returns it either): it is kept
+in emulator memory only (`SigningKey`, in `Tenant.signing_keys` by thumbprint), so that the
+SAML endpoint (saml_idp.py) can sign with the certificate the service principal names in
+preferredTokenSigningKeyThumbprint.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from cryptography import x509
@@ -31,12 +36,24 @@ MAX_VALIDITY = timedelta(days=3 * 365 + 1)
 
 
 @dataclass(frozen=True)
+class SigningKey:
+    """A certificate and its private key, held in emulator memory only (never rendered)."""
+
+    thumbprint: str
+    """Upper-case hex SHA-1 of the DER certificate, as addTokenSigningCertificate returns it."""
+    certificate_der: bytes
+    private_key: rsa.RSAPrivateKey = field(repr=False)
+
+
+@dataclass(frozen=True)
 class SigningCertificate:
-    """The credentials one addTokenSigningCertificate call adds, and its response."""
+    """The credentials one addTokenSigningCertificate call adds, its response, and the key
+    pair behind them (for the emulator's SAML endpoint only)."""
 
     response: JsonObject
     key_credentials: tuple[JsonObject, JsonObject]
     password_credential: JsonObject
+    signing_key: SigningKey = field(repr=False)
 
 
 def create(display_name: str, start: datetime, end: datetime) -> SigningCertificate:
@@ -88,7 +105,7 @@ def create(display_name: str, start: datetime, end: datetime) -> SigningCertific
         "type": "AsymmetricX509Cert",
         "usage": "Verify",
     }
-    return SigningCertificate(response, (sign, verify), password)
+    return SigningCertificate(response, (sign, verify), password, SigningKey(thumbprint, der, key))
 
 
 def default_end(start: datetime) -> datetime:
@@ -97,6 +114,14 @@ def default_end(start: datetime) -> datetime:
         return start.replace(year=start.year + 3)
     except ValueError:  # 29 February
         return start.replace(year=start.year + 3, day=28)
+
+
+def normalized_thumbprint(value: str) -> str:
+    """A thumbprint as the emulator keys signing keys: upper-case hex without spaces. Entra
+    compares thumbprints case-insensitively (Microsoft's MSIdentityTools
+    Update-MsIdAADSigningKey.ps1 lower-cases the value it sets, while Graph returns upper-case
+    thumbprints)."""
+    return value.replace(" ", "").upper()
 
 
 def utc_now() -> datetime:

@@ -105,7 +105,9 @@ def seed(tenant: Tenant, sp_id: str, app: EnterpriseApp) -> None:
         tags=[INTEGRATED_APP_TAG],
         app_role_assignment_required=app.application_template_id is not None,
     )
-    key_credentials, password_credentials, thumbprint = _signing_credentials(app.token_signing_key)
+    key_credentials, password_credentials, thumbprint, key_pair = _signing_credentials(
+        app.token_signing_key
+    )
     sp.update(
         {
             "loginUrl": app.login_url,
@@ -118,17 +120,20 @@ def seed(tenant: Tenant, sp_id: str, app: EnterpriseApp) -> None:
     )
     tenant.applications[app.app_object_id] = copy.deepcopy(application)
     tenant.service_principals[sp_id] = copy.deepcopy(sp)
+    if key_pair is not None:
+        tenant.signing_keys[key_pair.thumbprint] = key_pair
 
 
 def _signing_credentials(
     key: JsonObject | None,
-) -> tuple[list[JsonObject], list[JsonObject], str | None]:
+) -> tuple[list[JsonObject], list[JsonObject], str | None, certificates.SigningKey | None]:
     """The service principal's keyCredentials, passwordCredentials and preferred thumbprint for a
-    seeded signing key: a real certificate when the seed names none (see SIGNING_KEY_KEYS)."""
+    seeded signing key, and the key pair when the emulator made the certificate (a real one when
+    the seed names none, see SIGNING_KEY_KEYS; a named thumbprint has no private key here)."""
     if key is None:
-        return [], [], None
+        return [], [], None, None
     if "thumbprint" in key:
-        return [_key_credential(key)], [], str(key["thumbprint"])
+        return [_key_credential(key)], [], str(key["thumbprint"]), None
     end = _parse_time(key["endDateTime"])
     start = (
         _parse_time(key["startDateTime"])
@@ -141,6 +146,7 @@ def _signing_credentials(
         [sign, {**verify, "keyId": key["keyId"]}],
         [made.password_credential],
         str(made.response["thumbprint"]),
+        made.signing_key,
     )
 
 

@@ -1,23 +1,27 @@
 """What the applications and servicePrincipals collections serve alike: list (filter by
-displayName or appId, $select), get (certificate keys only when $select names keyCredentials),
-the beta get the azuread provider reads, PATCH, DELETE and an always empty owners list.
+displayName or appId, and service principals by `tags/any(t:t eq '...')`; $select; $count with
+ConsistencyLevel: eventual), get (certificate keys only when $select names keyCredentials), the
+beta get the azuread provider reads, PATCH, DELETE and the owners (owners.py).
 
 Pages: https://learn.microsoft.com/graph/api/application-get ,
-https://learn.microsoft.com/graph/api/serviceprincipal-get .
+https://learn.microsoft.com/graph/api/serviceprincipal-get ,
+https://learn.microsoft.com/graph/api/serviceprincipal-list .
 """
 
 from __future__ import annotations
 
-import copy
 from typing import Any, ClassVar
 
+from . import owners
+from .directory_objects import rendered
 from .gallery import GalleryApp
-from .graphreply import no_content, resource_not_found
+from .graphreply import bad_request, no_content, resource_not_found
 from .identity import Identity
 from .messages import JsonObject, Request, Response
 from .odata import (
     COLLECTION_OPTIONS,
     ENTITY_OPTIONS,
+    advanced_count,
     conjunction_filter,
     refuse_unsupported_options,
     selected_properties,
@@ -27,19 +31,7 @@ from .routing import Handler
 from .store import Tenant
 from .views import collection, entity
 
-_FILTERABLE = {"displayName": "string", "appId": "string"}
-
-
-def rendered(item: JsonObject, *, reveal_keys: bool = False) -> JsonObject:
-    """An application or service principal as Graph shows it: certificate keys only when one
-    object is read with `$select=keyCredentials`, password secrets never."""
-    body = copy.deepcopy(item)
-    for key in body.get("keyCredentials") or []:
-        if not reveal_keys:
-            key["key"] = None
-    for password in body.get("passwordCredentials") or []:
-        password["secretText"] = None
-    return body
+__all__ = ["DirectoryCollection", "rendered"]
 
 
 class DirectoryCollection:
@@ -53,6 +45,8 @@ class DirectoryCollection:
     """The v1.0 properties $select may name."""
     BETA_ONLY: ClassVar[dict[str, Any]]
     """What beta shows besides v1.0's properties (and the provider reads)."""
+    FILTERABLE: ClassVar[dict[str, str]] = {"displayName": "string", "appId": "string"}
+    """What `$filter` may name, with the kind of literal (see odata.conjunction_filter)."""
 
     def __init__(
         self, base_url: str, tenant: Tenant, identity: Identity, gallery: dict[str, GalleryApp]
@@ -79,6 +73,8 @@ class DirectoryCollection:
             ("PATCH", f"{path}/{{object_id}}", self._patch),
             ("DELETE", f"{path}/{{object_id}}", self._delete),
             ("GET", f"{path}/{{object_id}}/owners", self._owners),
+            ("POST", f"{path}/{{object_id}}/owners/$ref", self._add_owner),
+            ("DELETE", f"{path}/{{object_id}}/owners/{{owner}}/$ref", self._remove_owner),
             ("GET", f"/beta/{self.COLLECTION}/{{object_id}}", self._get_beta),
         ]
 
@@ -90,12 +86,13 @@ class DirectoryCollection:
         return found
 
     def _list(self, request: Request) -> Response:
-        refuse_unsupported_options(request, COLLECTION_OPTIONS)
-        clauses = conjunction_filter(request, _FILTERABLE, self.SCHEMA.resource)
+        refuse_unsupported_options(request, COLLECTION_OPTIONS | {"$count"})
+        clauses = conjunction_filter(request, self.FILTERABLE, self.SCHEMA.resource)
         selected = selected_properties(request, self.PROPERTIES, self.SCHEMA.type_name)
+        count = advanced_count(request)
         found = [rendered(item) for item in self._objects().values()]
         found = [item for item in found if all(c.matches(item) for c in clauses)]
-        return collection(request, self._base_url, self.COLLECTION, found, selected)
+        return collection(request, self._base_url, self.COLLECTION, found, selected, count=count)
 
     def _get(self, request: Request, object_id: str) -> Response:
         refuse_unsupported_options(request, ENTITY_OPTIONS)
@@ -121,8 +118,40 @@ class DirectoryCollection:
         return no_content(request)
 
     def _owners(self, request: Request, object_id: str) -> Response:
-        """Owners are not modelled: instantiating a gallery app adds none the provider reads,
-        and the provider removes the caller it adds to a service principal, leaving none."""
+        """The owners, oldest first. Instantiating a gallery app adds none (the portal's
+        creator is not one either), and the azuread provider removes the caller it adds to a
+        service principal it creates."""
         refuse_unsupported_options(request, COLLECTION_OPTIONS - {"$filter"})
         self._object(request, object_id)
-        return collection(request, self._base_url, "directoryObjects", [], None)
+        found = [
+            owners.rendered_owner(self._tenant, self._identity, owner_id)
+            for owner_id in self._tenant.owners.get(object_id, [])
+        ]
+        listed = [item for item in found if item is not None]
+        return collection(request, self._base_url, "directoryObjects", listed, None)
+
+    def _add_owner(self, request: Request, object_id: str) -> Response:
+        self._object(request, object_id)
+        body = request.body
+        if not isinstance(body, dict) or "@odata.id" not in body:
+            raise bad_request(request, "Empty Payload. JSON content expected.", "BadRequest")
+        owner_id = self._owner_references([body["@odata.id"]], request)[0]
+        owners.add_owner(self._tenant, object_id, owner_id, request)
+        return no_content(request)
+
+    def _remove_owner(self, request: Request, object_id: str, owner: str) -> Response:
+        self._object(request, object_id)
+        owners.remove_owner(self._tenant, object_id, owner, request)
+        return no_content(request)
+
+    def _owner_references(self, references: list[object], request: Request) -> list[str]:
+        """The ids of existing users or service principals that `@odata.id` references name
+        (Graph's 400 or 404 otherwise); a duplicate is the already-an-owner 400."""
+        result: list[str] = []
+        for reference in references:
+            object_id = owners.referenced_id(reference, request)
+            owner_id = owners.ensure_can_own(self._tenant, self._identity, object_id, request)
+            if owner_id.lower() in (o.lower() for o in result):
+                raise bad_request(request, owners.ALREADY_AN_OWNER)
+            result.append(owner_id)
+        return result

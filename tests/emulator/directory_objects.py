@@ -307,6 +307,18 @@ def new_user(
     }
 
 
+def rendered(item: JsonObject, *, reveal_keys: bool = False) -> JsonObject:
+    """An application or service principal as Graph shows it: certificate keys only when one
+    object is read with `$select=keyCredentials`, password secrets never."""
+    body = copy.deepcopy(item)
+    for key in body.get("keyCredentials") or []:
+        if not reveal_keys:
+            key["key"] = None
+    for password in body.get("passwordCredentials") or []:
+        password["secretText"] = None
+    return body
+
+
 def as_directory_object(kind: str, item: JsonObject) -> JsonObject:
     """An item of a directoryObject collection (members, owners, manager): typed, because the
     collection mixes users, groups and service principals."""

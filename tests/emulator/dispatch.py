@@ -80,7 +80,14 @@ class Dispatcher:
         if fault is not None and fault.kind == "slow" and self._closing.wait(fault.seconds):
             self._record(ticket, service, request, logged_body, 0, fault)
             return None
-        if fault is not None and fault.kind == "status":
+        if fault is not None and fault.kind == "after":
+            with self._state_lock:
+                backend.handle(request)  # the write lands; its reply is lost
+            if fault.code is None:
+                self._record(ticket, service, request, logged_body, 0, fault)
+                return None
+            response = self._injected_status(backend, fault, request)
+        elif fault is not None and fault.kind == "status":
             response = self._injected_status(backend, fault, request)
         elif fault is not None and fault.kind == "reply":
             response = exact_reply(fault)
@@ -99,7 +106,7 @@ class Dispatcher:
 
     @staticmethod
     def _injected_status(backend: Backend, fault: Fault, request: Request) -> Response:
-        assert fault.code is not None  # guaranteed by Fault.status
+        assert fault.code is not None  # guaranteed by Fault.status and by the caller of after
         response = backend.fault_response(fault.code, request)
         headers = dict(response.headers)
         if fault.retry_after is not None:

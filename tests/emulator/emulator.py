@@ -24,6 +24,7 @@ from .metadata import Metadata
 from .passthrough import locked
 from .provisioning_facade import ProvisioningFacade
 from .requestlog import RecordedRequest, RequestLog
+from .saml_idp import SamlIdentityProvider
 from .scim import Scim
 from .server import HOST, TlsServer
 from .synchronization import Synchronization
@@ -47,6 +48,7 @@ class Emulator(DirectoryFacade, ProvisioningFacade):
         self._graph = Graph(server.base_url, self._identity, self._scim)
         backends: dict[str, Backend] = {
             "token": self._identity,
+            "saml": SamlIdentityProvider(server.base_url, self._identity, self._graph.tenant),
             "graph": self._graph,
             "scim": self._scim,
             "metadata": Metadata(server.base_url),
@@ -123,6 +125,11 @@ class Emulator(DirectoryFacade, ProvisioningFacade):
     def scim_base_url(self) -> str:
         """The Asana SCIM base URL, i.e. the value the BaseAddress secret must hold."""
         return self._scim.base_url
+
+    def saml_sign_in_url(self, tenant_id: str) -> str:
+        """Entra's SAML sign-in URL for the tenant (HTTP-Redirect and HTTP-POST bindings), what
+        the portal shows as "Login URL" (saml_idp.py)."""
+        return f"{self.base_url}/{tenant_id}/saml2"
 
     @property
     def metadata_host(self) -> str:

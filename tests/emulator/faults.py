@@ -14,14 +14,14 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Literal
 
-FaultKind = Literal["status", "reset", "slow", "reply", "reflect"]
+FaultKind = Literal["status", "reset", "slow", "reply", "reflect", "after"]
 ReflectShape = Literal["html", "json"]
 
 
 @dataclass(frozen=True)
 class Fault:
     """One kind of failure; build it with `Fault.status`, `Fault.reset`, `Fault.slow`,
-    `Fault.reply`, `Fault.redirect` or `Fault.reflect`."""
+    `Fault.reply`, `Fault.redirect`, `Fault.reflect` or `Fault.after`."""
 
     kind: FaultKind
     code: int | None = None
@@ -73,6 +73,18 @@ class Fault:
         if padding < 0:
             raise ValueError("padding must not be negative")
         return cls("reflect", code=code, shape=shape, padding=padding)
+
+    @classmethod
+    def after(cls, code: int | None = 500, *, retry_after: int | None = None) -> Fault:
+        """The write lands, the reply is lost: the service handles the request (a POST creates
+        its object), then the client gets this error status (in the service's own error shape,
+        with Retry-After when `retry_after` is given) instead of the real reply, or, with
+        `code=None`, a dropped connection. Every other kind answers without acting."""
+        if code is not None and not 400 <= code <= 599:
+            raise ValueError(f"an after-the-write status must be 400-599; got {code}")
+        if retry_after is not None and retry_after < 0:
+            raise ValueError("retry_after must not be negative")
+        return cls("after", code=code, retry_after=retry_after)
 
     @classmethod
     def reset(cls) -> Fault:

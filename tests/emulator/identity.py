@@ -106,6 +106,14 @@ class Identity:
         all-zero GUID before any registration)."""
         return next(iter(self._registrations), ("00000000-0000-0000-0000-000000000000", ""))[0]
 
+    def registered_principal(self, object_id: str) -> Caller | None:
+        """The registered app whose service principal has `object_id` (the tokens' `oid`): a
+        directory object in the real tenant, which the emulator keeps no JSON for."""
+        wanted = object_id.lower()
+        return next(
+            (r.caller for r in self._registrations.values() if r.caller.object_id == wanted), None
+        )
+
     def caller(self, token: str) -> Caller | None:
         """Who an issued token was issued to (None for a token this emulator did not issue)."""
         return self._issued.get(token)
@@ -138,11 +146,12 @@ class Identity:
         """The token form minus its client secret: app secrets must never reach the log."""
         return without_client_secret(body)
 
-    def _known_tenant(self, tenant: str) -> bool:
+    def knows_tenant(self, tenant: str) -> bool:
+        """Whether `tenant` (an id) is a tenant some registered app belongs to."""
         return any(known == tenant.lower() for known, _ in self._registrations)
 
     def _discovery(self, request: Request, tenant: str) -> Response:
-        if not self._known_tenant(tenant):
+        if not self.knows_tenant(tenant):
             return self._unknown_tenant(tenant)
         root = f"{self._base_url}/{tenant}"
         return Response(
@@ -158,7 +167,7 @@ class Identity:
         )
 
     def _token(self, request: Request, tenant: str) -> Response:
-        if not self._known_tenant(tenant):
+        if not self.knows_tenant(tenant):
             return self._unknown_tenant(tenant)
         form = request.body if isinstance(request.body, dict) else {}
         grant_type = form.get("grant_type")

@@ -1,6 +1,7 @@
 """The slice of OData query options the directory routes need: `$filter` with `eq` clauses
-(joined by `and`) on string or Boolean properties, `$select`, and server-side paging with `$top`
-and `@odata.nextLink`.
+(joined by `and`) on string or Boolean properties and `any` lambdas with `eq` on string
+collections (`tags/any(t:t eq '...')`), `$select`, `$count=true` with `ConsistencyLevel:
+eventual`, and server-side paging with `$top` and `@odata.nextLink`.
 
 Anything outside that slice is refused with a 400 instead of being ignored, because a client
 that relies on an ignored option would get a plausible but wrong answer and pass its tests.
@@ -13,6 +14,7 @@ import binascii
 import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 from urllib.parse import quote, urlencode
 
 from .graphreply import bad_request
@@ -28,8 +30,21 @@ ENTITY_OPTIONS = frozenset(["$select"])
 _EQUALS = re.compile(r"\s*(?P<property>[A-Za-z]\w*)\s+eq\s+'(?P<literal>(?:[^']|'')*)'\s*")
 _EQUALS_BOOLEAN = re.compile(r"\s*(?P<property>[A-Za-z]\w*)\s+eq\s+(?P<literal>true|false)\s*")
 _EQUALS_START = re.compile(r"\s*[A-Za-z]\w*\s+eq\s+'")
+_ANY_EQUALS = re.compile(
+    r"\s*(?P<property>[A-Za-z]\w*)/any\(\s*(?P<variable>[A-Za-z]\w*)\s*:\s*(?P=variable)\s+eq\s+"
+    r"'(?P<literal>(?:[^']|'')*)'\s*\)\s*",
+    re.IGNORECASE,
+)
+"""`tags/any(t:t eq 'x')`; the lambda operator is matched regardless of case (`tags/Any(x: x eq
+...)` appears in clients of the admin center's query too)."""
 _AND = re.compile(r"\s+and\s+")
 _SKIPTOKEN_PREFIX = "emulator-offset:"
+
+
+class Clause(Protocol):
+    """One parsed `$filter` clause."""
+
+    def matches(self, item: JsonObject) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -49,6 +64,20 @@ class Equals:
         return isinstance(actual, str) and actual.casefold() == self.value.casefold()
 
 
+@dataclass(frozen=True)
+class AnyEquals:
+    """`property/any(v:v eq 'value')` on a collection of strings: some element equals the value
+    (ignoring case, like every directory string comparison)."""
+
+    property: str
+    value: str
+
+    def matches(self, item: JsonObject) -> bool:
+        wanted = self.value.casefold()
+        values = item.get(self.property) or []
+        return any(isinstance(v, str) and v.casefold() == wanted for v in values)
+
+
 def refuse_unsupported_options(request: Request, supported: Collection[str]) -> None:
     """400 for any `$` option the emulator does not implement on this route."""
     for name in request.query:
@@ -61,7 +90,7 @@ def refuse_unsupported_options(request: Request, supported: Collection[str]) -> 
             )
 
 
-def equality_filter(request: Request, filterable: Collection[str], resource: str) -> Equals | None:
+def equality_filter(request: Request, filterable: Collection[str], resource: str) -> Clause | None:
     """Parse `$filter` as one `eq` on a string property; `''` in a literal is a quote.
 
     `resource` is the type name Graph uses in its filter errors, e.g. "ServicePrincipal".
@@ -74,18 +103,30 @@ def equality_filter(request: Request, filterable: Collection[str], resource: str
 
 def conjunction_filter(
     request: Request, filterable: Mapping[str, str], resource: str
-) -> list[Equals]:
-    """Parse `$filter` as `eq` clauses joined by `and` (empty when there is no filter).
+) -> list[Clause]:
+    """Parse `$filter` as `eq` clauses and `any` lambdas joined by `and` (empty when there is no
+    filter).
 
-    `filterable` maps each property to "string" or "boolean", the literal it takes; `''` in a
-    string literal is a quote. `resource` is the type name Graph uses in its filter errors.
+    `filterable` maps each property to "string" or "boolean" (the literal `eq` takes) or
+    "strings" (a collection, filtered with `any(v:v eq '...')`, which Graph serves by default
+    for servicePrincipal tags, as the admin center's enterprise applications list does); `''` in
+    a string literal is a quote. `resource` is the type name Graph uses in its filter errors.
+    Anything else (`ne`, `not`, `or`, `all`, functions) is Graph's "Unsupported query." rather
+    than a filter silently ignored.
     """
     clause = request.query.get("$filter")
     if clause is None:
         return []
     by_lower_name = {name.lower(): name for name in filterable}
-    result: list[Equals] = []
+    result: list[Clause] = []
     for part in split_and(clause):
+        lambda_found = _ANY_EQUALS.fullmatch(part)
+        if lambda_found is not None:
+            name = by_lower_name.get(lambda_found["property"].lower())
+            if name is None or filterable[name] != "strings":
+                raise _unsupported_property(request, lambda_found["property"], resource)
+            result.append(AnyEquals(name, lambda_found["literal"].replace("''", "'")))
+            continue
         found = _EQUALS.fullmatch(part) or _EQUALS_BOOLEAN.fullmatch(part)
         if found is None:
             if _EQUALS_START.match(part):
@@ -93,17 +134,38 @@ def conjunction_filter(
             raise bad_request(request, "Unsupported query.", "Request_UnsupportedQuery")
         name = by_lower_name.get(found["property"].lower())
         is_boolean = found.re is _EQUALS_BOOLEAN
-        if name is None or (filterable[name] == "boolean") != is_boolean:
-            raise bad_request(
-                request,
-                "Unsupported or invalid query filter clause specified for property "
-                f"'{found['property']}' of resource '{resource}'.",
-                "Request_UnsupportedQuery",
-            )
+        kind = None if name is None else filterable[name]
+        if name is None or kind == "strings" or (kind == "boolean") != is_boolean:
+            raise _unsupported_property(request, found["property"], resource)
         literal = found["literal"]
         value: str | bool = literal == "true" if is_boolean else literal.replace("''", "'")
         result.append(Equals(name, value))
     return result
+
+
+def _unsupported_property(request: Request, name: str, resource: str) -> Exception:
+    return bad_request(
+        request,
+        f"Unsupported or invalid query filter clause specified for property '{name}' of "
+        f"resource '{resource}'.",
+        "Request_UnsupportedQuery",
+    )
+
+
+def advanced_count(request: Request) -> bool:
+    """Whether to answer `@odata.count`: `$count=true` with `ConsistencyLevel: eventual`.
+    Without the header Graph "silently ignores the $count query parameter"
+    (https://learn.microsoft.com/graph/aad-advanced-queries , "Error handling for advanced
+    queries on directory objects"); a value other than true or false is a 400."""
+    raw = request.query.get("$count")
+    if raw is None:
+        return False
+    if raw.lower() not in ("true", "false"):
+        raise bad_request(
+            request, f"Invalid value '{raw}' for the query option '$count'.", "BadRequest"
+        )
+    eventual = (request.header("ConsistencyLevel") or "").strip().lower() == "eventual"
+    return raw.lower() == "true" and eventual
 
 
 def split_and(clause: str) -> list[str]:

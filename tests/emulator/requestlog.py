@@ -25,7 +25,8 @@ def without_client_secret(body: object | None) -> object | None:
 @dataclass(frozen=True)
 class RecordedRequest:
     """One received request. `status` is 0 when the connection was dropped without a reply;
-    `fault` names the injected fault kind ("status", "reset", "slow") that applied, if any.
+    `fault` names the injected fault kind ("status", "reset", "slow", "after", ...) that
+    applied, if any.
     Request headers (and so the Authorization value) are never recorded."""
 
     service: str

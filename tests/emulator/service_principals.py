@@ -79,6 +79,11 @@ SERVICE_PRINCIPAL = Schema(
         "preferredSingleSignOnMode": Prop(
             "string", choices=frozenset(["password", "saml", "notSupported", "oidc"])
         ),
+        # Any string or null, as Graph stores it: Microsoft's MSIdentityTools
+        # (Update-MsIdAADSigningKey.ps1) even sets "unused" to fall back to the default, and
+        # https://learn.microsoft.com/graph/application-saml-sso-configure-api ("Set the custom
+        # signing key") documents no check against keyCredentials. A thumbprint naming no key
+        # of the principal is stored; SAML sign-in then fails with AADSTS50003 (saml_idp.py).
         "preferredTokenSigningKeyThumbprint": Prop("string"),
         "replyUrls": Prop("strings", nullable=False),
         "samlSingleSignOnSettings": Prop("object", fields={"relayState": Prop("string")}),
@@ -138,6 +143,14 @@ class ServicePrincipals(DirectoryCollection):
     COLLECTION = "servicePrincipals"
     SCHEMA = SERVICE_PRINCIPAL
     PROPERTIES = _PROPERTIES
+    # tags/any(t:t eq 'WindowsAzureActiveDirectoryIntegratedApp') is how the admin center lists
+    # enterprise applications; no ConsistencyLevel needed (Microsoft's own PowerShell samples,
+    # e.g. Get-MgServicePrincipal -Filter "tags/any(...)" -All, send none).
+    FILTERABLE: ClassVar[dict[str, str]] = {
+        "displayName": "string",
+        "appId": "string",
+        "tags": "strings",
+    }
     # only beta serves samlMetadataUrl
     BETA_ONLY: ClassVar[dict[str, Any]] = {"samlMetadataUrl": None}
 
@@ -202,6 +215,7 @@ class ServicePrincipals(DirectoryCollection):
         owners = body.get("owners@odata.bind", [])
         if not isinstance(owners, list) or not all(isinstance(o, str) for o in owners):
             raise bad_request(request, "Invalid value specified for property 'owners'.")
+        owner_ids = self._owner_references(owners, request)
         caller = self._identity.caller(request.bearer_token() or "")
         template = self._gallery.get(application["applicationTemplateId"] or "")
         sp = new_service_principal(
@@ -216,6 +230,8 @@ class ServicePrincipals(DirectoryCollection):
         writable = {k: v for k, v in body.items() if k not in ("appId", "owners@odata.bind")}
         sp = patching.merged(SERVICE_PRINCIPAL, sp, writable, request)
         self._tenant.service_principals[sp["id"]] = sp
+        if owner_ids:
+            self._tenant.owners[sp["id"]] = owner_ids
         templates = [] if template is None else list(template.synchronization_templates)
         self._tenant.synchronization[sp["id"]] = SyncState(template_map(templates))
         return entity(request, self._base_url, "servicePrincipals", rendered(sp), None, status=201)
@@ -239,6 +255,7 @@ class ServicePrincipals(DirectoryCollection):
         start = certificates.utc_now()
         end = _end_date(body.get("endDateTime"), start, request)
         created = certificates.create(display_name, start, end)
+        self._tenant.signing_keys[created.signing_key.thumbprint] = created.signing_key
         principal["keyCredentials"] = [*principal["keyCredentials"], *created.key_credentials]
         principal["passwordCredentials"] = [
             *principal["passwordCredentials"],

@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 
+from .certificates import SigningKey
 from .messages import JsonObject
 
 
@@ -56,6 +57,11 @@ class Tenant:
     group_members: dict[str, list[str]] = field(default_factory=dict)
     users: dict[str, JsonObject] = field(default_factory=dict)
     managers: dict[str, str] = field(default_factory=dict)
+    owners: dict[str, list[str]] = field(default_factory=dict)
+    """Object ids of the owners of an application or service principal, by its object id."""
+    signing_keys: dict[str, SigningKey] = field(default_factory=dict, repr=False)
+    """Token-signing key pairs by upper-case thumbprint: emulator memory only, never rendered
+    and left out of `snapshot` (Graph never returns a private key)."""
 
     # ----- lookups -----
 
@@ -97,6 +103,7 @@ class Tenant:
     def delete_application(self, object_id: str) -> None:
         """The application and the service principals that represent it in this tenant."""
         application = self.applications.pop(object_id)
+        self._forget_owned_and_owner(object_id)
         for sp_id, sp in list(self.service_principals.items()):
             if sp["appId"].lower() == application["appId"].lower():
                 self.delete_service_principal(sp_id)
@@ -105,10 +112,17 @@ class Tenant:
         """The directory object (if any), its synchronization state, the assignments granted
         on it and the assignments granted to it."""
         self.service_principals.pop(sp_id, None)
+        self._forget_owned_and_owner(sp_id)
         self.synchronization.pop(sp_id, None)
         self.assignments.pop(sp_id, None)
         for assignments in self.assignments.values():
             assignments[:] = [a for a in assignments if a["principalId"] != sp_id]
+
+    def _forget_owned_and_owner(self, object_id: str) -> None:
+        """A deleted object has no owners, and owns nothing any more."""
+        self.owners.pop(object_id, None)
+        for owners in self.owners.values():
+            owners[:] = [o for o in owners if o != object_id]
 
     def clear(self) -> None:
         for collection in (
@@ -120,6 +134,8 @@ class Tenant:
             self.group_members,
             self.users,
             self.managers,
+            self.owners,
+            self.signing_keys,
         ):
             collection.clear()
 
@@ -139,6 +155,7 @@ class Tenant:
                 "groupMembers": {g: list(m) for g, m in sorted(self.group_members.items()) if m},
                 "users": _sorted(self.users),
                 "managers": dict(sorted(self.managers.items())),
+                "owners": {o: list(ids) for o, ids in sorted(self.owners.items()) if ids},
                 "synchronization": {
                     sp_id: {
                         "templates": _sorted(state.templates),

@@ -36,9 +36,13 @@ def collection(
     *,
     version: str = "v1.0",
     default: Sequence[str] | None = None,
+    count: bool = False,
 ) -> Response:
-    """`default` lists the properties shown without `$select` (None: all of them)."""
+    """`default` lists the properties shown without `$select` (None: all of them); `count`
+    adds `@odata.count`, the number of matching items on all pages (see odata.advanced_count)."""
     body = page(request, base_url, context_url(base_url, entity_set, selected, version), items)
+    if count:
+        body = {"@odata.context": body.pop("@odata.context"), "@odata.count": len(items), **body}
     shown = selected if selected is not None else default
     body["value"] = [project(item, shown) for item in body["value"]]
     return ok(request, body)
