@@ -1,0 +1,224 @@
+"""SamlSigningCertificates through the SDK's provider server, against the local tenant: the
+certificate Entra signs with is the one the stack declares, a portal change of it is drift,
+and a retired certificate's own key pair, and nothing else, is removed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from providers.saml_signing import SamlSigningCertificatesProvider
+from rules.saml import key_identifier_of_thumbprint
+from tests.conftest import CLIENT_ID, TENANT_ID, Tenant
+from tests.emulator import ASANA_TEMPLATE_ID, Emulator, Fault
+from tests.emulator.client import GraphTestClient
+from tests.engine import UNKNOWN, EngineResource, ProviderError, ProviderServer
+
+Certificate = dict[str, str]
+
+
+@pytest.fixture
+def principal(emulator: Emulator) -> str:
+    created = emulator.instantiate_gallery_app(ASANA_TEMPLATE_ID, "Asana", TENANT_ID)
+    return created["servicePrincipal"]["id"]
+
+
+@pytest.fixture
+def graph(emulator: Emulator, tenant: Tenant) -> GraphTestClient:
+    return GraphTestClient(emulator, TENANT_ID, CLIENT_ID, tenant.client_secret)
+
+
+@pytest.fixture
+def add_certificate(graph: GraphTestClient, principal: str) -> Callable[[str], Certificate]:
+    """addTokenSigningCertificate, as the azuread resource does: key id of the Verify key (the
+    resource's id) and the thumbprint."""
+
+    def add(name: str) -> Certificate:
+        reply = graph.post(
+            f"/v1.0/servicePrincipals/{principal}/addTokenSigningCertificate", {"displayName": name}
+        ).json()
+        live = graph.emulator.directory_object(principal)
+        verify = next(
+            k
+            for k in live["keyCredentials"]
+            if k["usage"] == "Verify" and k["customKeyIdentifier"] == reply["customKeyIdentifier"]
+        )
+        return {"key_id": verify["keyId"], "thumbprint": reply["thumbprint"]}
+
+    return add
+
+
+def signing(server: ProviderServer) -> EngineResource:
+    return EngineResource(
+        server=server,
+        provider=SamlSigningCertificatesProvider(),
+        type_token="asana:SamlSigningCertificates",
+        name="asana-saml-signing",
+    )
+
+
+def inputs(principal: str, certificates: list[Certificate], active: Certificate) -> dict[str, Any]:
+    return {
+        "service_principal_id": principal,
+        "certificates": certificates,
+        "active_thumbprint": active["thumbprint"],
+    }
+
+
+def live(emulator: Emulator, principal: str) -> dict[str, Any]:
+    return emulator.directory_object(principal)
+
+
+def key_identifiers(emulator: Emulator, principal: str) -> list[str]:
+    found = live(emulator, principal)
+    return sorted(
+        c["customKeyIdentifier"] for c in [*found["keyCredentials"], *found["passwordCredentials"]]
+    )
+
+
+def test_up_makes_the_declared_certificate_the_one_entra_signs_with(
+    emulator, server, principal, add_certificate
+):
+    first = add_certificate("CN=Asana SSO")
+    resource = signing(server)
+
+    resource.up(inputs(principal, [first], first))
+
+    assert live(emulator, principal)["preferredTokenSigningKeyThumbprint"] == first["thumbprint"]
+    assert resource.outputs["active_thumbprint"] == first["thumbprint"]
+    calls = emulator.count(service="graph")
+    assert resource.up(inputs(principal, [first], first)).changes is False
+    assert emulator.count(service="graph") == calls  # a second up asks Graph nothing
+
+
+def test_a_certificate_made_active_in_the_portal_is_drift_and_up_puts_it_back(
+    emulator, server, graph, principal, add_certificate
+):
+    ours, portal = add_certificate("CN=Asana SSO"), add_certificate("CN=Made in the portal")
+    resource = signing(server)
+    resource.up(inputs(principal, [ours], ours))
+
+    graph.patch(
+        f"/v1.0/servicePrincipals/{principal}",
+        {"preferredTokenSigningKeyThumbprint": portal["thumbprint"]},
+    )
+    refreshed = resource.refresh()
+
+    assert refreshed.drift
+    assert refreshed.changed_outputs["active_thumbprint"] == (
+        ours["thumbprint"],
+        portal["thumbprint"],
+    )
+    assert resource.up(inputs(principal, [ours], ours)).changes is True
+    assert live(emulator, principal)["preferredTokenSigningKeyThumbprint"] == ours["thumbprint"]
+    assert resource.refresh().drift is False
+
+
+def test_a_rotation_switches_then_removes_only_the_old_certificates_own_key_pair(
+    emulator, server, principal, add_certificate
+):
+    old = add_certificate("CN=Asana SSO")
+    resource = signing(server)
+    resource.up(inputs(principal, [old], old))
+    new = add_certificate("CN=Asana SSO 2029")
+    resource.up(inputs(principal, [old, new], old))  # phase 1: the next one, inactive
+    assert live(emulator, principal)["preferredTokenSigningKeyThumbprint"] == old["thumbprint"]
+    both = key_identifiers(emulator, principal)
+
+    resource.up(inputs(principal, [old, new], new))  # phase 2: one setting switches
+    assert live(emulator, principal)["preferredTokenSigningKeyThumbprint"] == new["thumbprint"]
+    assert key_identifiers(emulator, principal) == both
+    resource.up(inputs(principal, [new], new))  # phase 3: the old one goes
+
+    remaining = key_identifiers(emulator, principal)
+    assert len(remaining) == 3  # Sign, Verify and the PFX password of the new certificate
+    assert {k for k in both if k not in remaining} == {c for c in both if remaining.count(c) == 0}
+    assert live(emulator, principal)["preferredTokenSigningKeyThumbprint"] == new["thumbprint"]
+    from rules.saml import key_identifier_of_thumbprint
+
+    assert set(remaining) == {key_identifier_of_thumbprint(new["thumbprint"])}
+
+
+def test_a_certificate_added_outside_the_stack_is_never_removed(
+    emulator, server, principal, add_certificate
+):
+    old = add_certificate("CN=Asana SSO")
+    resource = signing(server)
+    resource.up(inputs(principal, [old], old))
+    new = add_certificate("CN=Asana SSO 2029")
+    stranger = add_certificate("CN=Someone else's")
+    resource.up(inputs(principal, [old, new], new))
+
+    resource.up(inputs(principal, [new], new))
+
+    assert set(key_identifiers(emulator, principal)) == {
+        key_identifier_of_thumbprint(new["thumbprint"]),
+        key_identifier_of_thumbprint(stranger["thumbprint"]),
+    }
+
+
+def test_destroy_clears_the_preference_and_removes_the_stacks_certificates(
+    emulator, server, principal, add_certificate
+):
+    first = add_certificate("CN=Asana SSO")
+    resource = signing(server)
+    resource.up(inputs(principal, [first], first))
+
+    resource.destroy()
+
+    found = live(emulator, principal)
+    assert not found["preferredTokenSigningKeyThumbprint"]
+    assert found["keyCredentials"] == [] and found["passwordCredentials"] == []
+
+
+def test_a_patch_graph_refused_is_an_error_not_a_success(
+    emulator, server, principal, add_certificate
+):
+    first = add_certificate("CN=Asana SSO")
+    emulator.inject(
+        Fault.status(500), method="PATCH", path=rf"/v1.0/servicePrincipals/{principal}$"
+    )
+
+    with pytest.raises(ProviderError, match="500"):
+        signing(server).up(inputs(principal, [first], first))
+    assert not live(emulator, principal)["preferredTokenSigningKeyThumbprint"]
+
+
+def test_a_certificate_gone_from_the_principal_is_named_rather_than_made_active(
+    emulator, server, principal, add_certificate
+):
+    first = add_certificate("CN=Asana SSO")
+    gone = {"key_id": first["key_id"], "thumbprint": "AB" * 20}
+
+    with pytest.raises(ProviderError, match="no signing key of thumbprint"):
+        signing(server).up(inputs(principal, [gone], gone))
+
+
+@pytest.mark.parametrize(
+    ("news", "prop"),
+    [
+        ({"service_principal_id": "asana"}, "service_principal_id"),
+        ({"certificates": [{"key_id": "x", "thumbprint": "not hex"}]}, "certificates"),
+        ({"active_thumbprint": "CD" * 20}, "active_thumbprint"),
+    ],
+)
+def test_check_names_the_input_that_cannot_work(emulator, server, news, prop):
+    valid = {
+        "service_principal_id": "5b0f6c2e-7d41-4c8a-9e3b-2a6d1f0c8e47",
+        "certificates": [{"key_id": "k", "thumbprint": "AB" * 20}],
+        "active_thumbprint": "AB" * 20,
+    }
+    checked, _ = signing(server).preview({**valid, **news})
+
+    assert [p for p, _ in checked.failures] == [prop]
+    assert emulator.requests == []
+
+
+def test_a_first_preview_accepts_what_is_not_known_yet(emulator, server):
+    checked, _ = signing(server).preview(
+        {"service_principal_id": UNKNOWN, "certificates": UNKNOWN, "active_thumbprint": UNKNOWN}
+    )
+
+    assert checked.failures == []
