@@ -20,6 +20,7 @@ validity times are all checked by the library, never here.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -123,6 +124,16 @@ def sign_in(
             idp_status=reply.status_code,
             saml_response=saml_response,
         )
+    result = consume(outputs, fields, request_id=request_id)
+    return dataclasses.replace(result, idp_status=reply.status_code)
+
+
+def consume(
+    outputs: Mapping[str, str], fields: Mapping[str, str], *, request_id: str | None
+) -> SignInResult:
+    """What the SP makes of the form fields (`SAMLResponse`, `RelayState`) POSTed to its reply
+    URL in answer to its AuthnRequest `request_id` (None: an unsolicited response)."""
+    settings = sp_settings(outputs)
     consuming = OneLogin_Saml2_Auth(_request_data(outputs["replyUrl"], fields), settings)
     consuming.process_response(request_id=request_id)
     errors = list(consuming.get_errors())
@@ -135,8 +146,7 @@ def sign_in(
         name_id=consuming.get_nameid() if accepted else None,
         attributes=dict(consuming.get_attributes()) if accepted else {},
         errors=tuple(errors),
-        idp_status=reply.status_code,
-        saml_response=saml_response,
+        saml_response=fields.get("SAMLResponse"),
     )
 
 

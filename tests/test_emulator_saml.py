@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives import serialization
 from tests.conftest import TENANT_ID
 from tests.emulator import ASANA_TEMPLATE_ID, USER_ROLE_ID
 from tests.emulator.client import GraphTestClient
-from tests.saml_sp import SignInResult, sign_in
+from tests.saml_sp import SignInResult, consume, sign_in
 
 APP_IDENTIFIER = "https://app.asana.com/"
 REPLY_URL = "https://app.asana.com/-/saml/consume"
@@ -134,6 +134,26 @@ def test_the_response_is_shaped_as_entra_sends_it(asana: Asana) -> None:
     assert "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256" in xml
     assert "http://www.w3.org/2001/10/xml-exc-c14n#" in xml
     assert f"<ds:X509Certificate>{certificate['key']}</ds:X509Certificate>" in xml.replace("\n", "")
+
+
+def test_the_sp_is_strict_about_the_request_it_answers_and_the_issuer(asana: Asana) -> None:
+    """The helper's SP really judges: a response replayed for another AuthnRequest, and one
+    from an IdP entity id it was not given, are both rejected."""
+    asana.assign(add_ada(asana.graph))
+    certificate = asana.new_certificate()
+    result = asana.sign_in(certificate, "ada@contoso.com")
+    assert result.saml_response is not None
+    fields = {"SAMLResponse": result.saml_response}
+
+    replayed = consume(asana.outputs(certificate), fields, request_id="ONELOGIN_other")
+    other_idp = consume(
+        asana.outputs(certificate, entraIdentifier="https://sts.windows.net/other/"),
+        fields,
+        request_id=None,
+    )
+
+    assert not replayed.accepted and replayed.errors
+    assert not other_idp.accepted and other_idp.errors
 
 
 def test_an_unassigned_user_is_refused_with_no_response(asana: Asana) -> None:
