@@ -144,8 +144,11 @@ class ServicePrincipals(DirectoryCollection):
     SCHEMA = SERVICE_PRINCIPAL
     PROPERTIES = _PROPERTIES
     # tags/any(t:t eq 'WindowsAzureActiveDirectoryIntegratedApp') is how the admin center lists
-    # enterprise applications; no ConsistencyLevel needed (Microsoft's own PowerShell samples,
-    # e.g. Get-MgServicePrincipal -Filter "tags/any(...)" -All, send none).
+    # enterprise applications. It is a default query, no ConsistencyLevel needed: per
+    # https://learn.microsoft.com/graph/aad-advanced-queries `eq` on a string collection
+    # (inside `any`, as proxyAddresses/any(p:p eq ...)) works by default and only `ne`, `not`
+    # and `endsWith` there need the advanced parameters; scripts that list enterprise apps
+    # this way (Get-MgServicePrincipal -Filter "tags/any(...)" -All) send none.
     FILTERABLE: ClassVar[dict[str, str]] = {
         "displayName": "string",
         "appId": "string",
