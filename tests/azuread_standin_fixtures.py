@@ -40,7 +40,10 @@ FAST_POLLS = {
     "AZUREAD_STANDIN_WAIT_TIMEOUT_SECONDS": "2",
     "AZUREAD_STANDIN_HTTP_TIMEOUT_SECONDS": "5",
     "AZUREAD_STANDIN_RETRY_BUDGET_SECONDS": "10",
+    "AZUREAD_STANDIN_RETRY_WAIT_SCALE": "0.001",
 }
+"""Upstream's 5 s polls and 1-61 s retry waits scaled down; the 10 s operation timeout allows
+go-azure-sdk's 2 retries (`safeRetryNumber(10)`)."""
 
 
 @dataclass(frozen=True)

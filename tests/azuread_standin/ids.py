@@ -11,6 +11,8 @@
 - ServicePrincipalTokenSigningCertificate: `{servicePrincipalObjectId}/tokenSigningCertificate/`
   `{verifyKeyId}`, GUIDs, no leading slash (`parse.CredentialId`);
 - AppRoleAssignment: `/servicePrincipals/{resourceObjectId}/appRoleAssignedTo/{assignmentId}`;
+- ApplicationOwner: `/applications/{applicationObjectId}/owners/{ownerObjectId}`
+  (`stable.ApplicationIdOwnerId`);
 - SynchronizationJob: `/servicePrincipals/{objectId}/synchronization/jobs/{jobId}`.
 """
 
@@ -176,3 +178,21 @@ class SynchronizationJobId:
 
     def __str__(self) -> str:
         return f"/servicePrincipals/{self.service_principal_id}/synchronization/jobs/{self.job_id}"
+
+
+@dataclass(frozen=True)
+class ApplicationOwnerId:
+    """go-azure-sdk `stable.ParseApplicationIdOwnerID` (the path shape only, as its parser)."""
+
+    application_id: str
+    owner_id: str
+
+    @classmethod
+    def parse(cls, value: str) -> ApplicationOwnerId:
+        app, owner = _segments(
+            value, "applications", "{applicationId}", "owners", "{directoryObjectId}"
+        )
+        return cls(app, owner)
+
+    def __str__(self) -> str:
+        return f"/applications/{self.application_id}/owners/{self.owner_id}"

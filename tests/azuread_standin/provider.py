@@ -13,6 +13,8 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
+import requests
+
 from clients.http import build_session
 from tests.azuread_standin.auth import ClientSecretCredential, token_claims
 from tests.azuread_standin.config import ProviderConfig, resolve_endpoints
@@ -44,8 +46,15 @@ class Provider:
             f"{endpoints.graph}/.default",
         )
         secrets = (config.client_secret,)
+        # Graph requests get a session without urllib3 retries: GraphClient retries them the
+        # way go-azure-sdk does (graph.py). Sign-in and the metadata host keep `session`.
         graph = GraphClient(
-            endpoints.graph, session, credential, self.settings, lambda: secrets, self.cancelled
+            endpoints.graph,
+            requests.Session(),
+            credential,
+            self.settings,
+            lambda: secrets,
+            self.cancelled,
         )
         try:
             claims = token_claims(credential.token())

@@ -6,6 +6,11 @@ five times in a row, at least five seconds apart (`consistency.WaitForUpdate` /
 timeout of 5 to 15 minutes per operation. The stand-in makes the same polls (same count) but
 defaults to a short interval, because the emulator makes objects readable at once; the
 interval, the timeout and the HTTP limits can be set per process for tests.
+
+Graph requests are retried as go-azure-sdk's client retries them (see `graph.py`): waits of 1, 2,
+4, ... up to 61 s (or the Retry-After), as many as fit in the operation's timeout. The stand-in
+keeps that schedule and count but multiplies every wait by `retry_wait_scale`, so a test sees
+the same requests in the same order in a fraction of the time.
 """
 
 from __future__ import annotations
@@ -18,6 +23,9 @@ from clients.http import HttpPolicy
 
 UPSTREAM_CONFIRMATIONS = 5
 """`ContinuousTargetOccurence` of every upstream wait."""
+UPSTREAM_OPERATION_TIMEOUT_SECONDS = 300.0
+"""5 minutes: the Read and Delete timeout of every served resource and data source (creates
+and updates have 5 to 15; `pluginsdk.DefaultTimeout` in each upstream resource file)."""
 
 
 @dataclass(frozen=True)
@@ -25,9 +33,12 @@ class StandinSettings:
     poll_interval_seconds: float = 0.05
     confirmations: int = UPSTREAM_CONFIRMATIONS
     wait_timeout_seconds: float = 300.0
-    consistency_retries: int = 8
-    """How often a request the upstream retries for eventual consistency (409/403 on
-    synchronization calls, 404 on a new assignment) is repeated before its error is reported."""
+    retry_wait_scale: float = 0.01
+    """Every Graph retry wait (upstream: 1 s doubling to 61 s, or Retry-After) is multiplied by
+    this; 1 waits as long as the real provider, the default 0.01 turns 61 s into 0.61 s."""
+    operation_timeout_seconds: float = UPSTREAM_OPERATION_TIMEOUT_SECONDS
+    """The upstream operation timeout (unscaled seconds) that bounds a request's retries, as
+    the context deadline bounds go-azure-sdk's `RetryMax` and waits."""
     http: HttpPolicy = field(default_factory=HttpPolicy)
 
     @classmethod
@@ -38,7 +49,9 @@ class StandinSettings:
             connect_timeout=_number(env, "HTTP_CONNECT_TIMEOUT_SECONDS", 10.0),
             read_timeout=_number(env, "HTTP_TIMEOUT_SECONDS", 60.0),
             max_retries=int(_number(env, "MAX_RETRIES", 6)),
-            retry_budget_seconds=_number(env, "RETRY_BUDGET_SECONDS", 120.0),
+            retry_budget_seconds=_number(
+                env, "RETRY_BUDGET_SECONDS", UPSTREAM_OPERATION_TIMEOUT_SECONDS
+            ),
         )
         return cls(
             poll_interval_seconds=_number(
@@ -46,8 +59,9 @@ class StandinSettings:
             ),
             confirmations=max(1, int(_number(env, "CONFIRMATIONS", default.confirmations))),
             wait_timeout_seconds=_number(env, "WAIT_TIMEOUT_SECONDS", default.wait_timeout_seconds),
-            consistency_retries=int(
-                _number(env, "CONSISTENCY_RETRIES", default.consistency_retries)
+            retry_wait_scale=_number(env, "RETRY_WAIT_SCALE", default.retry_wait_scale),
+            operation_timeout_seconds=_number(
+                env, "RETRY_BUDGET_SECONDS", default.operation_timeout_seconds
             ),
             http=http,
         )

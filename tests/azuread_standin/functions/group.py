@@ -133,7 +133,6 @@ class GetGroup(Function):
 
 def flatten_group(group: dict[str, Any], include_transitive_members: bool) -> dict[str, Any]:
     """A beta group as upstream's data source sets the attributes it reads from the group."""
-    rule = group.get("membershipRule")
     writeback = group.get("writebackConfiguration")
     writeback = writeback if isinstance(writeback, dict) else {}
     return {
@@ -142,16 +141,7 @@ def flatten_group(group: dict[str, Any], include_transitive_members: bool) -> di
         "behaviors": list(group.get("resourceBehaviorOptions") or []),
         "description": group.get("description") or "",
         "displayName": group.get("displayName") or "",
-        "dynamicMemberships": (
-            [
-                {
-                    "enabled": group.get("membershipRuleProcessingState") != "Paused",
-                    "rule": rule,
-                }
-            ]
-            if rule is not None
-            else []
-        ),
+        "dynamicMemberships": dynamic_memberships(group),
         "externalSendersAllowed": False,
         "hideFromAddressLists": False,
         "hideFromOutlookClients": False,
@@ -178,3 +168,21 @@ def flatten_group(group: dict[str, Any], include_transitive_members: bool) -> di
         "visibility": group.get("visibility") or "",
         "writebackEnabled": bool(writeback.get("isEnabled")),
     }
+
+
+def dynamic_memberships(group: dict[str, Any]) -> list[dict[str, Any]]:
+    """Upstream sets one block whenever the reply has a `membershipRule` key, even `null`: the
+    model's `nullable.Type[string]` is a map that is nil only when the key is absent
+    (go-azure-sdk `sdk/nullable/nullable.go` `UnmarshalJSON` -> `SetNull`), and
+    `group_data_source.go` tests `foundGroup.MembershipRule != nil`. Graph's beta group lists
+    `membershipRule: null` for a static group, so a static group reads as
+    `[{enabled: true, rule: ""}]`; `enabled` is false only when the processing state is
+    `Paused`."""
+    if "membershipRule" not in group:
+        return []
+    return [
+        {
+            "enabled": group.get("membershipRuleProcessingState") != "Paused",
+            "rule": group.get("membershipRule") or "",
+        }
+    ]

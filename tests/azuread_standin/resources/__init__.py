@@ -5,6 +5,7 @@ from __future__ import annotations
 from tests.azuread_standin.resources.app_role_assignment import AppRoleAssignment
 from tests.azuread_standin.resources.application_from_template import ApplicationFromTemplate
 from tests.azuread_standin.resources.application_identifier_uri import ApplicationIdentifierUri
+from tests.azuread_standin.resources.application_owner import ApplicationOwner
 from tests.azuread_standin.resources.application_redirect_uris import ApplicationRedirectUris
 from tests.azuread_standin.resources.base import Resource
 from tests.azuread_standin.resources.service_principal import ServicePrincipal
@@ -21,6 +22,7 @@ RESOURCES: dict[str, Resource] = {
         ServicePrincipal(),
         ApplicationIdentifierUri(),
         ApplicationRedirectUris(),
+        ApplicationOwner(),
         ServicePrincipalTokenSigningCertificate(),
         AppRoleAssignment(),
         SynchronizationSecret(),

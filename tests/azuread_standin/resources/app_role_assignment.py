@@ -74,7 +74,6 @@ class AppRoleAssignment(Resource):
                 "principalId": inputs["principalObjectId"],
                 "resourceId": resource,
             },
-            ok=(200, 201),
             retry_when=_retry_assignment,
         ).body
         if not isinstance(created, dict) or not created.get("id"):

@@ -48,7 +48,6 @@ class ApplicationFromTemplate(Resource):
             "POST",
             f"/applicationTemplates/{segment(template_id)}/instantiate",
             body={"displayName": inputs["displayName"]},
-            ok=(200, 201),
         )
         body = reply.body if isinstance(reply.body, dict) else {}
         app = body.get("application") or {}

@@ -3,28 +3,33 @@
 
 Wire, in order:
 - create: `GET /v1.0/servicePrincipals?$filter=appId eq '{clientId}'`; with exactly one match and
-  `useExisting`, the update below on it (id `/servicePrincipals/{objectId}`); one match without
+  `useExisting`, the update below on it (id `/servicePrincipals/{objectId}`), which upstream
+  runs with the create's data, so owners are changed only when `owners` is set; one match without
   `useExisting` fails as "already exists";
 - update: `PATCH /v1.0/servicePrincipals/{id}` with `@odata.type`, `accountEnabled`,
   `alternativeNames`, `appRoleAssignmentRequired`, `description`, `loginUrl`, `notes`,
   `notificationEmailAddresses`, `preferredSingleSignOnMode`, `samlSingleSignOnSettings` and
-  `tags` (unset strings as null; `tags` is the configured list, else the state's, and `[]` on a
-  create: a gallery app's `WindowsAzureActiveDirectoryIntegratedApp` tag is removed unless the
-  program sets tags or featureTags), then read
-  (https://learn.microsoft.com/graph/api/serviceprincipal-update);
+  `tags` (unset strings as null; see `patch_body` for `tags`)
+  (https://learn.microsoft.com/graph/api/serviceprincipal-update); then, when `owners` differs
+  from the state (on a create: when it is set), `GET .../owners` (all pages), `POST
+  .../owners/$ref` `{"@odata.id": "{graph}/v1.0/directoryObjects/{id}"}` for each declared owner
+  not listed, and `DELETE .../owners/{id}/$ref` for each listed owner not declared (an owner
+  added in the portal and brought into the state by a refresh is removed when the program
+  declares none); then read;
 - read: `GET /v1.0/servicePrincipals/{id}` (404: gone), then
   `GET /beta/servicePrincipals/{id}?$select=samlMetadataUrl` and
-  `GET /v1.0/servicePrincipals/{id}/owners` (all pages);
+  `GET /v1.0/servicePrincipals/{id}/owners` (all pages; `owners` is what Graph lists);
 - delete: `DELETE /v1.0/servicePrincipals/{id}`, sent even with `useExisting` (whose failures are
   then ignored); without `useExisting`, `GET` until it answers 404.
-`clientId` forces replacement. Nothing is secret.
+`clientId` forces replacement. Nothing is secret. `owners` is optional and not computed, so an
+owner that is listed but not declared is a diff. `tags`, `featureTags` and the deprecated
+`features` are optional and computed, and conflict with each other; a read sets all three from
+Graph's `tags` (`helpers/applications.FlattenFeatures`).
 
-Differs from the real provider (stand-in limits, all for things our program does not use):
-- no match for `clientId` would make upstream create a service principal
-  (`POST /servicePrincipals` with owners, a description patch, removal of the caller as owner);
-  the stand-in fails instead;
-- `owners` cannot be set (a CheckFailure), and an update that would add or remove owners
-  (`.../owners/$ref`) fails with a clear error instead of changing them.
+Differs from the real provider (stand-in limits, for things our program does not use): no match
+for `clientId` would make upstream create a service principal (`POST /servicePrincipals` with
+the caller and up to 19 owners bound, a description patch, more owners, removal of the caller as
+owner); the stand-in fails instead.
 """
 
 from __future__ import annotations
@@ -57,11 +62,14 @@ FEATURE_TAGS = (
 )
 """`helpers/applications.ExpandFeatures` / `FlattenFeatures`: feature flag -> tag."""
 
-
-def _no_owners(name: str, value: Any) -> str | None:
-    if value:
-        return f'"{name}": managing owners is not implemented by this azuread stand-in'
-    return None
+DEPRECATED_FEATURES = (
+    ("customSingleSignOnApp", "WindowsAzureActiveDirectoryCustomSingleSignOnApplication", True),
+    ("enterpriseApplication", "WindowsAzureActiveDirectoryIntegratedApp", True),
+    ("galleryApplication", "WindowsAzureActiveDirectoryGalleryApplicationNonPrimaryV1", True),
+    ("visibleToUsers", "HideApp", False),
+)
+"""The deprecated `features` block (still in v3.9.0): flag, tag, and whether the flag being
+true (rather than false: `visibleToUsers`, default true) means the tag is there."""
 
 
 def _app_role_fields() -> tuple[Prop, ...]:
@@ -109,13 +117,25 @@ class ServicePrincipal(Resource):
                 "objects",
                 optional=True,
                 computed=True,
-                conflicts_with=("tags",),
+                conflicts_with=("features", "tags"),
                 fields=tuple(Prop(flag, "bool", optional=True) for flag, _ in FEATURE_TAGS),
+            ),
+            Prop(
+                "features",
+                "objects",
+                optional=True,
+                computed=True,
+                conflicts_with=("featureTags", "tags"),
+                fields=tuple(
+                    Prop(flag, "bool", optional=True, default=None if present else True)
+                    for flag, _, present in DEPRECATED_FEATURES
+                ),
+                description="Deprecated: renamed to featureTags.",
             ),
             Prop("loginUrl", "string", optional=True, validators=(http_url,)),
             Prop("notes", "string", optional=True, validators=(length_between(0, 1024),)),
             Prop("notificationEmailAddresses", "set", optional=True, validators=(each(not_empty),)),
-            Prop("owners", "set", optional=True, validators=(each(is_uuid), _no_owners)),
+            Prop("owners", "set", optional=True, validators=(each(is_uuid),)),
             Prop(
                 "preferredSingleSignOnMode",
                 "string",
@@ -128,7 +148,13 @@ class ServicePrincipal(Resource):
                 optional=True,
                 fields=(Prop("relayState", "string", optional=True, validators=(not_empty,)),),
             ),
-            Prop("tags", "set", optional=True, computed=True, conflicts_with=("featureTags",)),
+            Prop(
+                "tags",
+                "set",
+                optional=True,
+                computed=True,
+                conflicts_with=("features", "featureTags"),
+            ),
             Prop("useExisting", "bool", optional=True),
             Prop("appRoleIds", "map", computed=True),
             Prop("appRoles", "objects", computed=True, fields=_app_role_fields()),
@@ -172,7 +198,7 @@ class ServicePrincipal(Resource):
         if not inputs.get("useExisting"):
             raise already_exists("azuread_service_principal", object_id)
         try:
-            state = self._patch_and_read(ctx, resource_id, {}, inputs)
+            state = self._update(ctx, resource_id, {}, inputs)
         except GraphError as error:
             raise PartialFailure(
                 resource_id, {**inputs, "objectId": object_id}, str(error)
@@ -180,23 +206,31 @@ class ServicePrincipal(Resource):
         return resource_id, state
 
     def update(self, ctx: Context, resource_id: str, olds: State, news: State) -> State:
-        if sorted(olds.get("owners") or []) != sorted(news.get("owners") or []):
-            raise StandinError(
-                f"the owners of {resource_id} would change ({sorted(olds.get('owners') or [])} "
-                f"-> {sorted(news.get('owners') or [])}); adding or removing owners "
-                "(.../owners/$ref) is not implemented by this azuread stand-in"
-            )
-        return self._patch_and_read(ctx, resource_id, olds, news)
+        return self._update(ctx, resource_id, olds, news)
 
-    def _patch_and_read(self, ctx: Context, resource_id: str, olds: State, news: State) -> State:
+    def _update(self, ctx: Context, resource_id: str, olds: State, news: State) -> State:
+        """Upstream `servicePrincipalResourceUpdate` (olds empty when a create adopts)."""
         object_id = self.parse_id(resource_id)
-        ctx.graph.request(
-            "PATCH", f"/servicePrincipals/{segment(object_id)}", body=patch_body(olds, news)
-        )
+        path = f"/servicePrincipals/{segment(object_id)}"
+        ctx.graph.request("PATCH", path, body=patch_body(olds, news))
+        declared = list(news.get("owners") or [])
+        if set(declared) != set(olds.get("owners") or []):  # d.HasChange("owners")
+            self._set_owners(ctx, path, declared)
         state = self.read(ctx, resource_id, {**olds, "useExisting": news.get("useExisting")})
         if state is None:
             raise StandinError(f"Retrieving {resource_id}: the service principal was not found")
         return state
+
+    def _set_owners(self, ctx: Context, path: str, declared: list[str]) -> None:
+        """Owners listed by Graph, not the state, are compared with the declared ones
+        (`tf.Difference`, exact strings); additions first, then removals, as upstream."""
+        listed = [str(owner.get("id") or "") for owner in ctx.graph.list(f"{path}/owners")]
+        for owner_id in [o for o in declared if o not in listed]:
+            ctx.graph.request(
+                "POST", f"{path}/owners/$ref", body={"@odata.id": owner_reference(ctx, owner_id)}
+            )
+        for owner_id in [o for o in listed if o not in declared]:
+            ctx.graph.request("DELETE", f"{path}/owners/{segment(owner_id)}/$ref", ok=(200, 204))
 
     def read(self, ctx: Context, resource_id: str, state: State) -> State | None:
         object_id = self.parse_id(resource_id)
@@ -225,15 +259,14 @@ class ServicePrincipal(Resource):
         ctx.wait_until(f"deletion of {resource_id}", lambda: ctx.graph.get_if_exists(path) is None)
 
 
+def owner_reference(ctx: Context, object_id: str) -> str:
+    """`client.Client.BaseUri + stable.NewDirectoryObjectID(id).ID()`: the v1.0 base URL of the
+    configured Graph endpoint (go-azure-sdk `msgraph.NewClient`) and `/directoryObjects/{id}`."""
+    return f"{ctx.graph.endpoint}/v1.0/directoryObjects/{object_id}"
+
+
 def patch_body(olds: State, news: State) -> dict[str, Any]:
     """The PATCH upstream's `servicePrincipalResourceUpdate` sends (olds empty on a create)."""
-    feature_tags = news.get("featureTags")
-    if feature_tags and feature_tags != olds.get("featureTags"):
-        tags = expand_features(feature_tags)
-    elif news.get("tags") is not None:
-        tags = list(news["tags"])
-    else:
-        tags = list(olds.get("tags") or [])
     saml = news.get("samlSingleSignOn")
     return {
         "@odata.type": SERVICE_PRINCIPAL_ODATA_TYPE,
@@ -246,18 +279,56 @@ def patch_body(olds: State, news: State) -> dict[str, Any]:
         "notificationEmailAddresses": list(news.get("notificationEmailAddresses") or []),
         "preferredSingleSignOnMode": news.get("preferredSingleSignOnMode") or None,
         "samlSingleSignOnSettings": {"relayState": saml.get("relayState") or ""} if saml else {},
-        "tags": tags,
+        "tags": patch_tags(olds, news),
     }
 
 
+def patch_tags(olds: State, news: State) -> list[str]:
+    """Upstream's update: the tags `featureTags` expands to when it is set and changed (on a
+    create: set), else those of the deprecated `features` likewise, else `tags`: the
+    configured set, or, when unset (it is computed), the state's, which on a create is empty.
+    So adopting a gallery app drops its `WindowsAzureActiveDirectoryIntegratedApp` tag unless
+    the program declares tags or featureTags."""
+    for name, flags in (("featureTags", FEATURE_TAGS), ("features", DEPRECATED_FEATURES)):
+        block = news.get(name)
+        if block and _feature_flags(block, flags) != _feature_flags(olds.get(name), flags):
+            return expand_features(block)
+    if news.get("tags") is not None:
+        return list(news["tags"])
+    return list(olds.get("tags") or [])
+
+
+def _feature_flags(block: Any, flags: tuple[tuple[Any, ...], ...]) -> dict[str, bool] | None:
+    """A feature block as Terraform compares it: unset flags read as their default."""
+    if not block or not isinstance(block[0], dict):
+        return None
+    first = block[0]
+    defaults = {flag[0]: (len(flag) == 3 and not flag[2]) for flag in flags}
+    return {name: bool(first.get(name, default)) for name, default in defaults.items()}
+
+
 def expand_features(feature_tags: list[dict[str, Any]]) -> list[str]:
+    """`applications.ExpandFeatures`, which reads either block's flag names."""
     flags = feature_tags[0] if feature_tags and isinstance(feature_tags[0], dict) else {}
-    return [tag for flag, tag in FEATURE_TAGS if flags.get(flag)]
+    tags = []
+    for (flag, tag), (old_flag, _, present) in zip(FEATURE_TAGS, DEPRECATED_FEATURES, strict=True):
+        old = flags.get(old_flag)
+        if flags.get(flag) or (old is not None and bool(old) == present):
+            tags.append(tag)
+    return tags
 
 
 def flatten_features(tags: list[str]) -> list[dict[str, bool]]:
     lowered = {tag.lower() for tag in tags}
     return [{flag: tag.lower() in lowered for flag, tag in FEATURE_TAGS}]
+
+
+def flatten_deprecated_features(tags: list[str]) -> list[dict[str, bool]]:
+    """`FlattenFeatures(tags, deprecated=true)`: `visibleToUsers` true unless `HideApp`."""
+    lowered = {tag.lower() for tag in tags}
+    return [
+        {flag: (tag.lower() in lowered) == present for flag, tag, present in DEPRECATED_FEATURES}
+    ]
 
 
 def flatten_app_roles(roles: list[dict[str, Any]]) -> dict[str, Any]:
@@ -295,6 +366,7 @@ def flatten(sp: dict[str, Any]) -> State:
         "description": sp.get("description") or "",
         "displayName": sp.get("displayName") or "",
         "featureTags": flatten_features(list(sp.get("tags") or [])),
+        "features": flatten_deprecated_features(list(sp.get("tags") or [])),
         "homepageUrl": sp.get("homepage") or "",
         "loginUrl": sp.get("loginUrl") or "",
         "logoutUrl": sp.get("logoutUrl") or "",

@@ -73,7 +73,6 @@ class SynchronizationJob(Resource):
                 "POST",
                 f"{sp_path}/synchronization/jobs",
                 body={"@odata.type": JOB_ODATA_TYPE, "templateId": inputs["templateId"]},
-                ok=(200, 201),
                 retry_when=retry_synchronization,
             ).body
             job_id = str(created.get("id") or "") if isinstance(created, dict) else ""

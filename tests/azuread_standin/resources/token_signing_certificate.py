@@ -110,9 +110,7 @@ class ServicePrincipalTokenSigningCertificate(Resource):
         if inputs.get("endDate"):
             body["endDateTime"] = inputs["endDate"]
         with ctx.locked("serviceprincipal", sp_id):
-            key = ctx.graph.request(
-                "POST", f"{path}/addTokenSigningCertificate", body=body, ok=(200, 201)
-            ).body
+            key = ctx.graph.request("POST", f"{path}/addTokenSigningCertificate", body=body).body
             if not isinstance(key, dict):
                 raise StandinError(f"API error adding token signing certificate for {path}")
             sign_key_id = str(key.get("keyId") or "").lower()
