@@ -97,9 +97,10 @@ def tour(emu: Emulator) -> Tour:
     sp = created["servicePrincipal"]["id"]
     _service_principals(emu, graph, created)
     _assignments(graph, sp, people)
+    _owners(graph, created, people)
     _synchronization(emu, graph, sp)
     _seeded_enterprise_app(emu, graph)
-    _teardown(graph, created)
+    _teardown(emu, graph, created)
     return recorded
 
 
@@ -467,7 +468,23 @@ def _seeded_enterprise_app(emu: Emulator, graph: JudgedGraph) -> None:
     )
 
 
-def _teardown(graph: JudgedGraph, created: dict[str, Any]) -> None:
+def _owners(graph: JudgedGraph, created: dict[str, Any], people: dict[str, str]) -> None:
+    user = people["user"]
+    for collection in ("application", "servicePrincipal"):
+        path = f"/v1.0/{collection}s/{created[collection]['id']}/owners"
+        graph.call(
+            "POST",
+            f"{path}/$ref",
+            expect=204,
+            sent={"@odata.id": f"https://graph.microsoft.com/v1.0/directoryObjects/{user}"},
+            sent_model="referenceCreate",
+        )
+        listed = graph.call("GET", path, expect=200, model="directoryObject")
+        assert [owner["id"] for owner in listed["value"]] == [user]
+        graph.call("DELETE", f"{path}/{user}/$ref", expect=204)
+
+
+def _teardown(emu: Emulator, graph: JudgedGraph, created: dict[str, Any]) -> None:
     sp = created["servicePrincipal"]["id"]
     app = created["application"]["id"]
     graph.call("DELETE", f"/v1.0/servicePrincipals/{sp}", expect=204)
@@ -477,7 +494,10 @@ def _teardown(graph: JudgedGraph, created: dict[str, Any]) -> None:
         expect=201,
         sent={
             "appId": created["application"]["appId"],
-            "owners@odata.bind": ["https://graph.microsoft.com/v1.0/directoryObjects/x"],
+            "owners@odata.bind": [
+                "https://graph.microsoft.com/v1.0/directoryObjects/"
+                + emu.caller_object_id(TENANT, CLIENT_ID)
+            ],
         },
         sent_model="servicePrincipal",
         model="servicePrincipal",

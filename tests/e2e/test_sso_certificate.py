@@ -1,5 +1,5 @@
-"""The SAML signing certificate under the real CLI: a new certificate name replaces it, and the
-service principal is left with exactly the new certificate."""
+"""The SAML signing certificate under the real CLI: a new certificate name makes a new
+certificate, the active one, and the service principal is left with exactly it."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from tests.e2e.workspace import Workspace
 STACK = "sso"
 
 
-def test_renaming_the_certificate_replaces_it_and_leaves_only_the_new_one(
+def test_renaming_the_certificate_activates_a_new_one_and_leaves_only_it(
     tenant: LocalTenant, workspace: Workspace
 ):
     tenant.add_principals([GROUP], [USER])
@@ -26,7 +26,7 @@ def test_renaming_the_certificate_replaces_it_and_leaves_only_the_new_one(
 
     run = workspace.pulumi(*up)
 
-    assert "replaced" in run.stdout
+    assert "asana-saml-signing-certificate-cn-asana-sso-2027" in run.stdout
     outputs = json.loads(workspace.pulumi("stack", "output", "--stack", STACK, "--json").stdout)
     sp = tenant.emulator.directory_object(outputs["servicePrincipalObjectId"])
     verify = [key for key in sp["keyCredentials"] if key["usage"] == "Verify"]
@@ -34,4 +34,8 @@ def test_renaming_the_certificate_replaces_it_and_leaves_only_the_new_one(
     assert len(sp["keyCredentials"]) == 2 and len(sp["passwordCredentials"]) == 1
     (new,) = verify
     thumbprint = base64.b64decode(new["customKeyIdentifier"]).hex().upper()
-    assert thumbprint == outputs["sso"]["certificateThumbprint"]
+    assert (
+        thumbprint
+        == outputs["sso"]["certificateThumbprint"]
+        == sp["preferredTokenSigningKeyThumbprint"]
+    )
