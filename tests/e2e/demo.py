@@ -29,6 +29,7 @@ from tests.e2e.engine import ROOT, STANDIN_BIN, engine_bin
 from tests.e2e.health import HEALTHY, UNHEALTHY, run_health_check
 from tests.e2e.tenant import PROJECT, LocalTenant
 from tests.e2e.workspace import CliFailed, CliRun, Workspace
+from tests.saml_sp import sign_in
 
 STACK = "demo"
 DEMO_DIR = ROOT / ".demo"
@@ -156,6 +157,22 @@ def run(demo: Demo) -> None:
         return "secrets stay hidden: only the token's fingerprint is an output"
 
     demo.step("pulumi stack output", outputs)
+
+    def saml_sign_in() -> str:
+        sso = json.loads(
+            demo.pulumi("stack", "output", "sso", "--stack", STACK, "--json", show=False).stdout
+        )
+        result = sign_in(sso, USER, ca_bundle=tenant.ca_bundle)
+        if not result.accepted:
+            raise DemoFailed(f"Asana's side refused the SAML response: {result.errors}")
+        _indent(
+            f"Asana (python3-saml, configured from the `sso` output only) accepted the response "
+            f"for {result.name_id}, signed with certificate {sso['activeThumbprint']}, "
+            f"which expires {sso['certificateExpires']}"
+        )
+        return "the certificate Entra signs with is the one the stack published"
+
+    demo.step(f"Sign in to Asana as {USER}: Entra signs, Asana's SAML check accepts", saml_sign_in)
 
     def health(expected: int) -> Callable[[], str]:
         """A provisioning cycle, then the health check as `make health` runs it."""
