@@ -234,7 +234,7 @@ class Managed:
             decode(response.inputs), [(f.property, f.reason) for f in response.failures]
         )
 
-    def diff(self, news: Mapping[str, Any]) -> DiffResult:
+    def diff(self, news: Mapping[str, Any], ignore_changes: tuple[str, ...] = ()) -> DiffResult:
         response = self.plugin.call(
             "Diff",
             provider_pb2.DiffRequest(
@@ -243,6 +243,7 @@ class Managed:
                 olds=encode(self.outputs),
                 news=encode(news),
                 old_inputs=encode(self.inputs),
+                ignoreChanges=list(ignore_changes),
             ),
         )
         return DiffResult(
@@ -259,13 +260,16 @@ class Managed:
         )
         return decode(response.properties)
 
-    def up(self, news: Mapping[str, Any]) -> DiffResult | None:
-        """Check, then Create; or Diff and Update (or create-then-delete replacement)."""
+    def up(
+        self, news: Mapping[str, Any], ignore_changes: tuple[str, ...] = ()
+    ) -> DiffResult | None:
+        """Check, then Create; or Diff and Update (or create-then-delete replacement), with the
+        resource option `ignoreChanges` passed as the engine passes it."""
         checked = self._checked(news)
         if self.id is None:
             self._create(checked)
             return None
-        diff = self.diff(checked)
+        diff = self.diff(checked, ignore_changes)
         if not diff.changes:
             self.inputs = checked
         elif diff.replaces:
@@ -281,6 +285,7 @@ class Managed:
                     olds=encode(self.outputs),
                     news=encode(checked),
                     old_inputs=encode(self.inputs),
+                    ignoreChanges=list(ignore_changes),
                 ),
             )
             self.inputs = checked

@@ -637,6 +637,28 @@ def test_an_owner_added_in_the_portal_is_removed_when_the_program_declares_none(
     assert sp.outputs["owners"] == []
 
 
+def test_ignored_owners_left_unset_are_neither_a_diff_nor_removed_by_an_update(
+    standin: StandinPlugin, emulator: Emulator
+) -> None:
+    """`ignoreChanges: ["owners"]` reaches Terraform's diff in the bridge's Diff and Update, so
+    the plan keeps the state's owners even though the program sets none."""
+    app = gallery_app(standin)
+    sp_id = app.outputs["servicePrincipalObjectId"]
+    sp = adopted_principal(standin, app)
+    ada = emulator.add_user("ada@contoso.example", "Ada")
+    portal(emulator).post(
+        f"/v1.0/servicePrincipals/{sp_id}/owners/$ref",
+        {"@odata.id": f"{emulator.graph_url}/v1.0/directoryObjects/{ada}"},
+    )
+    sp.refresh()
+    news = {"clientId": sp.outputs["clientId"], "useExisting": True}
+    assert sp.diff(sp.check(news).inputs, ("owners",)).changes is False
+    diff = sp.up({**news, "notes": "Asana SSO"}, ("owners",))
+    assert diff is not None and list(diff.detailed) == ["notes"]
+    assert owner_ids(emulator, "servicePrincipals", sp_id) == [ada]
+    assert not [r for r in emulator.requests if r.method == "DELETE"]
+
+
 def test_changing_declared_owners_adds_the_new_and_removes_the_old(
     standin: StandinPlugin, emulator: Emulator
 ) -> None:
@@ -1551,6 +1573,46 @@ def test_a_post_answered_with_a_server_error_is_sent_again_as_the_go_client_does
     cert.up({"servicePrincipalId": app.outputs["servicePrincipalId"]})
     posts = [r for r in emulator.requests if r.path.endswith("/addTokenSigningCertificate")]
     assert len(posts) == 2 and cert.id
+
+
+def test_a_signing_certificate_post_whose_reply_is_lost_adds_a_second_key_pair(
+    standin: StandinPlugin, emulator: Emulator
+) -> None:
+    """The write lands and the reply is a 500: the retry adds another certificate, as the real
+    provider's would; the resource records the one whose reply came back."""
+    app = gallery_app(standin)
+    sp_id = app.outputs["servicePrincipalObjectId"]
+    emulator.inject(
+        Fault.after(500), service="graph", method="POST", path="/addTokenSigningCertificate$"
+    )
+    cert = Managed(standin, CERTIFICATE, "cert")
+    cert.up({"servicePrincipalId": app.outputs["servicePrincipalId"]})
+    keys = emulator.directory_object(sp_id)["keyCredentials"]
+    assert len(keys) == 4  # two Sign + Verify pairs
+    second = [k for k in keys[2:] if k["usage"] == "Verify"]
+    assert [k["keyId"] for k in second] == [cert.outputs["keyId"]]
+
+
+def test_an_instantiate_whose_reply_is_lost_makes_a_second_app(
+    standin: StandinPlugin, emulator: Emulator
+) -> None:
+    before = len(emulator.applications())
+    emulator.inject(Fault.after(503), service="graph", method="POST", path="/instantiate$")
+    app = gallery_app(standin)
+    made = [a for a in emulator.applications()][before:]
+    assert len(made) == 2 and all(a["displayName"] == "Asana" for a in made)
+    assert app.outputs["applicationObjectId"] == made[-1]["id"]
+
+
+def test_an_instantiate_whose_connection_drops_after_the_write_is_not_sent_again(
+    standin: StandinPlugin, emulator: Emulator
+) -> None:
+    before = len(emulator.applications())
+    emulator.inject(Fault.after(None), service="graph", method="POST", path="/instantiate$")
+    with pytest.raises(PluginError) as raised:
+        gallery_app(standin)
+    assert "HTTP response was nil; connection may have been reset" in raised.value.details
+    assert len(emulator.applications()) == before + 1  # made, and not recorded
 
 
 def test_a_post_whose_connection_is_lost_is_not_sent_again(

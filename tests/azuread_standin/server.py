@@ -207,11 +207,9 @@ class StandinServicer(provider_pb2_grpc.ResourceProviderServicer):
 
         def work() -> provider_pb2.DiffResponse:
             resource = self._resource(request.urn, request.type, "Diff")
-            ignored = {path.split(".")[0].split("[")[0] for path in request.ignoreChanges}
-            kept_news = {
-                key: (olds.get(key) if key in ignored else value) for key, value in news.items()
-            }
-            return resource.schema.diff(olds, kept_news).response()
+            return resource.schema.diff(
+                olds, _ignoring(olds, news, request.ignoreChanges)
+            ).response()
 
         return self._guard(context, "Diff", secret_strings([olds, news]), work)
 
@@ -272,9 +270,10 @@ class StandinServicer(provider_pb2_grpc.ResourceProviderServicer):
                 )
             ctx = self._provider.context()
             _log.info("Update %s", request.urn)
+            kept = _ignoring(olds, news, request.ignoreChanges)
             try:
                 state = resource.update(
-                    ctx, request.id, reveal(olds), resource.schema.input_values(news)
+                    ctx, request.id, reveal(olds), resource.schema.input_values(kept)
                 )
             except PartialFailure as failure:
                 raise _with_outputs(failure, resource, news) from None
@@ -322,6 +321,24 @@ class StandinServicer(provider_pb2_grpc.ResourceProviderServicer):
         context.abort(
             grpc.StatusCode.UNIMPLEMENTED, "the azuread stand-in is not a parameterized provider"
         )
+
+
+def _ignoring(
+    olds: dict[str, Any], news: dict[str, Any], ignore_changes: Iterable[str]
+) -> dict[str, Any]:
+    """The bridge passes `ignoreChanges` to Terraform's diff in Diff and in Update
+    (pulumi-terraform-bridge `pkg/tfbridge/provider.go`, `newIgnoreChanges` into
+    `shim.DiffOptions`), which drops the ignored attributes' changes: the plan keeps the
+    state's value, whether or not the program sets the property (so an ignored `owners` the
+    program leaves unset is not emptied). Only whole top-level properties are ignored here."""
+    ignored = {path.split(".")[0].split("[")[0] for path in ignore_changes}
+    kept = dict(news)
+    for key in ignored:
+        if key in olds:
+            kept[key] = olds[key]
+        else:
+            kept.pop(key, None)
+    return kept
 
 
 def _with_outputs(failure: PartialFailure, resource: Resource, inputs: dict[str, Any]) -> Any:
