@@ -120,14 +120,20 @@ class DirectoryCollection:
     def _owners(self, request: Request, object_id: str) -> Response:
         """The owners, oldest first. Instantiating a gallery app adds none (the portal's
         creator is not one either), and the azuread provider removes the caller it adds to a
-        service principal it creates."""
-        refuse_unsupported_options(request, COLLECTION_OPTIONS - {"$filter"})
+        service principal it creates. `$filter=id eq '…'` is how the azuread provider looks
+        one owner up (`owner.ListOwners` with a filter, upstream
+        internal/services/applications/application_owner_resource.go at v3.9.0); Graph lists
+        directory objects filtered by id (https://learn.microsoft.com/graph/filter-query-parameter)."""
+        refuse_unsupported_options(request, COLLECTION_OPTIONS)
+        clauses = conjunction_filter(request, {"id": "string"}, "directoryObject")
         self._object(request, object_id)
         found = [
             owners.rendered_owner(self._tenant, self._identity, owner_id)
             for owner_id in self._tenant.owners.get(object_id, [])
         ]
-        listed = [item for item in found if item is not None]
+        listed = [
+            item for item in found if item is not None and all(c.matches(item) for c in clauses)
+        ]
         return collection(request, self._base_url, "directoryObjects", listed, None)
 
     def _add_owner(self, request: Request, object_id: str) -> Response:
