@@ -172,7 +172,9 @@ class AsanaEnterpriseApp(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(
                 parent=self,
                 ignore_changes=["tags", *(["owners"] if owners is None else [])],
-                additional_secret_outputs=self._secret_names("displayName"),
+                additional_secret_outputs=self._secret_names(
+                    "displayName", "oauth2PermissionScopes"
+                ),
             ),
         )
         self.application_owners = self._declare_application_owners(owners)

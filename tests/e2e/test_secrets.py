@@ -7,8 +7,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from tests.e2e.demo import GROUP, USER
 from tests.e2e.stacks import named_principals, shipped_settings
 from tests.e2e.tenant import CLIENT_ID, LocalTenant
+from tests.e2e.test_saml_sign_in import SSO_ONLY
 from tests.e2e.workspace import Workspace
 
 DEV = Path(__file__).resolve().parents[2] / "stacks" / "Pulumi.dev.yaml"
@@ -50,3 +52,33 @@ def test_no_secret_appears_in_state_outputs_logs_or_json(tenant: LocalTenant, wo
     for path in logs:
         text = path.read_text(encoding="utf-8", errors="replace")
         assert not any(secret in text for secret in secrets), f"a secret is in {path}"
+
+
+def test_names_given_as_secrets_stay_secret_in_every_output_and_in_state(
+    tenant: LocalTenant, workspace: Workspace
+):
+    """Graph repeats an app's and a group's display name in outputs of other names
+    (`principalDisplayName`, `resourceDisplayName`, the service principal's `displayName`); the
+    bridge keeps those secret only when the program says so."""
+    group, app_name = "Project Nightingale Staff", "Asana (Project Nightingale)"
+    settings = {**SSO_ONLY, **tenant.plain_settings()}
+    settings.pop("asana-provisioning:assignmentGroups")
+    tenant.add_principals([group, GROUP], [USER])
+    secrets = {**tenant.secret_settings(), "asana-provisioning:appDisplayName": app_name}
+    workspace.create_stack("named", settings, secrets)
+    workspace.pulumi(
+        "config", "set", "--secret", "--path", "--stack", "named",
+        "asana-provisioning:assignmentGroups[0]", stdin=group,
+    )  # fmt: skip
+    stack = ("--stack", "named", "--non-interactive")
+
+    workspace.pulumi("up", *stack, "--yes", "--json")
+    workspace.pulumi("stack", "export", "--stack", "named")
+    workspace.pulumi("stack", "output", "--stack", "named", "--json")
+    workspace.pulumi("refresh", *stack, "--yes", "--json")
+    exported_again = workspace.pulumi("stack", "export", "--stack", "named")
+
+    for run in workspace.runs:
+        for name in (group, app_name):
+            assert name not in run.output, f"{name!r} is in the output of `{' '.join(run.args)}`"
+    assert json.loads(exported_again.stdout)["deployment"]["resources"]
