@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import Any
 
+from rules.asana import ENTERPRISE_APP_TAGS
 from tests.e2e.engine import ROOT
 from tests.e2e.tenant import CLIENT_ID, TENANT_ID, LocalTenant
 from tests.e2e.workspace import Workspace
@@ -65,6 +66,7 @@ def test_the_documented_adoption_sequence_ends_in_a_preview_with_no_changes(
     sp = "7c1d2e3f-4a5b-4c6d-8e9f-0a1b2c3d4e5f"
     notifications = f"synchronization.{sp}.secrets.SyncNotificationSettings"
     assert set(changed) <= {notifications, f"servicePrincipals.{sp}.samlSingleSignOnSettings"}
+    assert ENTERPRISE_APP_TAGS[0] in tenant.emulator.directory_object(sp)["tags"]  # still listed
     if notifications in changed:
         old, new = changed[notifications]
         assert json.loads(old) == json.loads(new)
