@@ -12,7 +12,8 @@ import json
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +56,8 @@ class Stack:
     job_id: str
     config: dict[str, Any]
     outputs: dict[str, Any]
+    revealed: dict[str, Any] = field(default_factory=dict)
+    """Outputs as `pulumi stack output NAME --show-secrets` prints them, where they differ."""
 
     def set(self, key: str, value: Any) -> None:
         self.config[f"{P}{key}"] = {"value": str(value), "secret": False}
@@ -92,11 +95,14 @@ def run_health(
             assert "--show-secrets" in args
             return json.loads(json.dumps(stack.config))
         assert args[:2] == ("stack", "output")
+        if len(args) > 2 and not args[2].startswith("--"):  # one output, by name
+            assert "--show-secrets" in args
+            return stack.revealed.get(args[2], stack.outputs.get(args[2]))
         return dict(stack.outputs)
 
     monkeypatch.setattr(health, "pulumi_json", pulumi_json)
 
-    def run(*args: str) -> Run:
+    def run(*args: str, now: datetime | None = None) -> Run:
         shared_credential.cache_clear()
         capsys.readouterr()
         before = len(stack.emulator.requests)
@@ -104,7 +110,7 @@ def run_health(
         markdown.unlink(missing_ok=True)
         title.unlink(missing_ok=True)
         status = health.main(
-            ["--stack", "dev", "--markdown", str(markdown), "--title", str(title), *args]
+            ["--stack", "dev", "--markdown", str(markdown), "--title", str(title), *args], now
         )
         out = capsys.readouterr()
         graph = [
@@ -371,6 +377,169 @@ def test_entries_of_other_apps_and_older_than_the_window_are_not_counted(stack: 
 
     assert run.status == 0, run.stdout
     assert "Elsewhere" not in run.stdout and "TooOld" not in run.stdout
+
+
+# ----- the SAML signing certificate -----
+
+THUMBPRINT = "0A1B2C3D4E5F60718293A4B5C6D7E8F901234567"
+NOW = datetime(2027, 1, 1, tzinfo=UTC)
+ROTATE = "rotate it before then with the steps in docs/sso.md"
+
+
+def sso_output(expires: str, active: str = THUMBPRINT) -> dict[str, Any]:
+    """The `sso` stack output as components/asana_app.py exports it (one certificate)."""
+    return {
+        "signInUrl": f"https://login.microsoftonline.com/{TENANT_ID}/saml2",
+        "entraIdentifier": f"https://sts.windows.net/{TENANT_ID}/",
+        "metadataUrl": f"https://login.microsoftonline.com/{TENANT_ID}/federationmetadata/"
+        "2007-06/federationmetadata.xml?appid=x",
+        "appIdentifier": "https://app.asana.com/",
+        "replyUrl": "https://app.asana.com/-/saml/consume",
+        "certificateThumbprint": THUMBPRINT,
+        "certificateBase64": "MIIC8DCCAdigAwIBAgIQ",
+        "certificateExpires": expires,
+        "activeThumbprint": active,
+        "certificates": [
+            {"name": "CN=Asana SSO", "thumbprint": THUMBPRINT, "certificateBase64": "MIIC8DCC",
+             "expires": expires, "active": True}
+        ],
+    }  # fmt: skip
+
+
+# (end date, ssoCertificateWarningDays or None for the default of 60, exit status, the warning
+# line or None) with NOW = 2027-01-01 00:00 UTC.
+CERTIFICATE_CHECKS = [
+    ("2027-03-02T00:00:00Z", None, 0,
+     f"  - the SAML signing certificate Entra signs with (thumbprint {THUMBPRINT}) expires on "
+     f"2027-03-02 00:00:00 UTC, in 60 days (ssoCertificateWarningDays is 60): {ROTATE}"),
+    ("2027-03-02T00:00:01Z", None, 0, None),
+    ("2029-12-31T00:00:00Z", None, 0, None),
+    ("2027-01-31T00:00:00Z", 30, 0,
+     f"  - the SAML signing certificate Entra signs with (thumbprint {THUMBPRINT}) expires on "
+     f"2027-01-31 00:00:00 UTC, in 30 days (ssoCertificateWarningDays is 30): {ROTATE}"),
+    ("2027-02-01T00:00:00Z", 30, 0, None),
+    ("2027-01-01T00:00:00Z", None, 2, None),
+    ("2026-12-01T00:00:00Z", None, 2, None),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("expires", "days", "status", "line"), CERTIFICATE_CHECKS)
+def test_the_active_certificate_warns_before_it_expires_and_is_unhealthy_after(
+    stack: Stack, run_health, expires: str, days: int | None, status: int, line: str | None
+):
+    stack.emulator.run_provisioning_cycle(SP, stack.job_id)
+    stack.outputs["sso"] = sso_output(expires)
+    if days is not None:
+        stack.set("ssoCertificateWarningDays", days)
+
+    run = run_health(now=NOW)
+
+    assert run.status == status, run.stdout
+    if line is None:
+        assert "Warning:" not in run.stdout
+    else:
+        assert f"\nWarning:\n{line}\n" in run.stdout
+        assert f"**Warning:**\n- {line.removeprefix('  - ')}\n" in run.markdown
+    if status == 2:
+        assert "Asana refuses every SAML sign-in" in run.stdout
+        assert run.title == "Provisioning health of dev: unhealthy, SAML certificate expired"
+
+
+def test_entra_signing_with_a_certificate_the_stack_did_not_publish_is_unhealthy(
+    stack: Stack, run_health
+):
+    stack.emulator.run_provisioning_cycle(SP, stack.job_id)
+    other = "FEDCBA9876543210FEDCBA9876543210FEDCBA98"
+    stack.outputs["sso"] = sso_output("2029-12-31T00:00:00Z", active=other)
+
+    run = run_health(now=NOW)
+
+    assert run.status == 2, run.stdout
+    assert f"Entra signs SAML responses with the certificate of thumbprint {other}, not " in (
+        run.stdout
+    )
+    assert run.title == (
+        "Provisioning health of dev: unhealthy, SAML certificate not the one Asana has"
+    )
+
+
+def test_a_stack_that_does_not_provision_still_gets_its_certificate_checked(
+    stack: Stack, run_health
+):
+    stack.set("provisioningEnabled", "false")
+    stack.outputs = {"servicePrincipalObjectId": SP, "sso": sso_output("2027-01-13T06:00:00Z")}
+
+    run = run_health(now=NOW)
+
+    assert run.status == 0, run.stdout
+    assert run.stdout.startswith(
+        "Provisioning health of stack dev: healthy\nProvisioning: nothing to check: the stack "
+        "does not provision"
+    )
+    assert "expires on 2027-01-13 06:00:00 UTC, in 12 days" in run.stdout
+    assert run.title == (
+        "Provisioning health of dev: healthy (SAML certificate only: the stack does not "
+        "provision), warning: SAML certificate expires in 12 days"
+    )
+    assert run.graph_requests == []
+    stack.outputs["sso"] = sso_output("2026-12-31T00:00:00Z")
+    assert run_health(now=NOW).status == 2
+
+
+def test_an_end_date_set_as_a_secret_is_judged_without_being_shown(stack: Stack, run_health):
+    stack.emulator.run_provisioning_cycle(SP, stack.job_id)
+    stack.outputs["sso"] = sso_output("[secret]")
+    stack.revealed["sso"] = sso_output("2027-01-13T06:00:00Z")
+
+    run = run_health(now=NOW)
+
+    assert run.status == 0, run.stdout
+    assert "expires on [secret], in 12 days" in run.stdout
+    assert "2027-01-13" not in run.stdout + run.markdown + run.title
+
+
+def test_an_unreadable_sso_output_fails_the_check(stack: Stack, run_health):
+    stack.emulator.run_provisioning_cycle(SP, stack.job_id)
+    stack.outputs["sso"] = {**sso_output("2029-12-31T00:00:00Z"), "certificateExpires": None}
+
+    run = run_health(now=NOW)
+
+    assert run.status == 1, run.stdout
+    assert "the stack output sso has no certificateExpires" in run.stdout
+    assert "Status: Active" in run.stdout  # the job is still read and shown
+
+
+def test_in_github_actions_a_warning_is_also_an_annotation(stack: Stack, run_health, monkeypatch):
+    """The drift workflow opens an issue only for exit status 2; a warning shows in the step
+    summary (the Markdown report) and, as an annotation, on the run's page."""
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    stack.emulator.run_provisioning_cycle(SP, stack.job_id)
+    stack.outputs["sso"] = sso_output("2027-01-13T06:00:00Z")
+
+    run = run_health(now=NOW)
+
+    assert run.status == 0
+    assert (
+        "::warning title=dev%3A SAML certificate expires in 12 days::the SAML signing certificate "
+        f"Entra signs with (thumbprint {THUMBPRINT}) expires on 2027-01-13 06:00:00 UTC, in 12 "
+        f"days (ssoCertificateWarningDays is 60): {ROTATE}\n"
+    ) in run.stdout
+
+
+def test_a_workflow_command_cannot_be_cut_short_by_what_it_carries():
+    line = health.github_warning("dev: a, b", "50%\nnext::line")
+
+    assert line == "::warning title=dev%3A a%2C b::50%25%0Anext::line"
+
+
+def test_with_an_object_id_no_stack_output_and_so_no_certificate_is_read(stack: Stack, run_health):
+    stack.emulator.run_provisioning_cycle(SP, stack.job_id)
+    stack.outputs["sso"] = sso_output("2026-12-01T00:00:00Z")
+
+    run = run_health("--object-id", SP, now=NOW)
+
+    assert run.status == 0, run.stdout
+    assert "SAML" not in run.stdout
 
 
 # ----- provision on demand -----

@@ -18,12 +18,15 @@ from tools.health_report import (
     CHECK_FAILED,
     HEALTHY,
     UNHEALTHY,
+    CertificateStatus,
     Expectations,
     Finding,
     ReportError,
     judge,
+    judge_certificate,
     nothing_to_check,
     parse_job,
+    parse_sso,
     summarize_log,
 )
 
@@ -446,3 +449,168 @@ def test_the_markdown_escapes_what_graph_wrote_and_keeps_links():
     assert "<script>" not in markdown
     assert "a \\| b \\*bold\\* \\[link\\](x)" in markdown
     assert "<https://aka.ms/provisioning_troubleshoot>" in markdown
+
+
+# ----- the SAML signing certificate (the stack's `sso` output) -----
+
+THUMBPRINT = "0A1B2C3D4E5F60718293A4B5C6D7E8F901234567"
+OTHER_THUMBPRINT = "FEDCBA9876543210FEDCBA9876543210FEDCBA98"
+DEFAULT_WARNING_DAYS = 60
+"""ssoCertificateWarningDays' documented default (docs/health.md)."""
+
+# (end date, warning days, exit status, warning label or None) with NOW = 2025-03-04 12:00 UTC.
+CERTIFICATE_CASES = [
+    ("2025-05-03T12:00:01Z", DEFAULT_WARNING_DAYS, HEALTHY, None),  # 60 days and a second
+    ("2025-05-03T12:00:00Z", DEFAULT_WARNING_DAYS, HEALTHY, "SAML certificate expires in 60 days"),
+    ("2025-03-16T18:00:00Z", DEFAULT_WARNING_DAYS, HEALTHY, "SAML certificate expires in 12 days"),
+    ("2025-03-05T11:59:59Z", DEFAULT_WARNING_DAYS, HEALTHY,
+     "SAML certificate expires in less than a day"),
+    ("2025-03-04T12:00:00Z", DEFAULT_WARNING_DAYS, UNHEALTHY, None),  # expires this moment
+    ("2025-03-01T12:00:00Z", DEFAULT_WARNING_DAYS, UNHEALTHY, None),
+    ("2028-03-04T12:00:00Z", DEFAULT_WARNING_DAYS, HEALTHY, None),  # Entra's default, 3 years
+    ("2025-05-18T12:00:00Z", 90, HEALTHY, "SAML certificate expires in 75 days"),
+    ("2025-04-18T12:00:00Z", 30, HEALTHY, None),  # 45 days, with a 30-day setting
+]  # fmt: skip
+
+
+def certificate(expires: str, active: str = THUMBPRINT, secret: bool = False) -> CertificateStatus:
+    return CertificateStatus(THUMBPRINT, expires, active, expires_secret=secret)
+
+
+def healthy_report(verdict) -> object:
+    log = summarize_log([], SINCE, 24, truncated=False)
+    return judge("dev", SP, parse_job(job()), log, RUNNING, certificate=verdict)
+
+
+@pytest.mark.parametrize(("expires", "days", "status", "warning"), CERTIFICATE_CASES)
+def test_the_active_certificate_warns_within_the_setting_and_is_unhealthy_once_expired(
+    expires, days, status, warning
+):
+    report = healthy_report(judge_certificate(certificate(expires), NOW, days))
+
+    assert report.status == status
+    assert [w.label for w in report.warnings] == ([warning] if warning else [])
+    if status == UNHEALTHY:
+        assert [f.label for f in report.findings] == ["SAML certificate expired"]
+
+
+def test_a_warning_names_the_thumbprint_the_end_date_and_the_days_left():
+    verdict = judge_certificate(certificate("2025-03-16T18:00:00Z"), NOW, DEFAULT_WARNING_DAYS)
+    report = healthy_report(verdict)
+
+    detail = (
+        f"the SAML signing certificate Entra signs with (thumbprint {THUMBPRINT}) expires on "
+        "2025-03-16 18:00:00 UTC, in 12 days (ssoCertificateWarningDays is 60): rotate it "
+        "before then with the steps in docs/sso.md"
+    )
+    text, markdown = render_text(report), render_markdown(report)
+    assert f"Warning:\n  - {detail}\n" in text
+    assert text.startswith("Provisioning health of stack dev: healthy\n")
+    assert (
+        f"SAML signing certificate: thumbprint {THUMBPRINT}, expires 2025-03-16 18:00:00 UTC "
+        "(in 12 days); Entra signs with it"
+    ) in text
+    assert f"**Warning:**\n- {detail}\n" in markdown
+    assert render_title(report) == (
+        "Provisioning health of dev: healthy, warning: SAML certificate expires in 12 days"
+    )
+
+
+def test_an_expired_certificate_says_sign_in_is_broken():
+    verdict = judge_certificate(certificate("2025-03-01T12:00:00Z"), NOW, DEFAULT_WARNING_DAYS)
+    report = healthy_report(verdict)
+
+    assert report.status == UNHEALTHY
+    assert (
+        f"the SAML signing certificate Entra signs with (thumbprint {THUMBPRINT}) expired on "
+        "2025-03-01 12:00:00 UTC, 3 days ago: Asana refuses every SAML sign-in"
+    ) in render_text(report)
+    assert render_title(report) == "Provisioning health of dev: unhealthy, SAML certificate expired"
+
+
+@pytest.mark.parametrize("active", [OTHER_THUMBPRINT, ""], ids=["another", "none"])
+def test_entra_signing_with_a_certificate_the_stack_did_not_publish_is_unhealthy(active):
+    verdict = judge_certificate(certificate("2028-01-01T00:00:00Z", active), NOW, 60)
+    report = healthy_report(verdict)
+
+    assert report.status == UNHEALTHY
+    (finding,) = report.findings
+    assert finding.label == "SAML certificate not the one Asana has"
+    assert f"with the certificate of thumbprint {active or 'none'}, not {THUMBPRINT}" in (
+        finding.detail
+    )
+
+
+def test_thumbprints_are_compared_as_graph_does_whatever_their_case():
+    verdict = judge_certificate(certificate("2028-01-01T00:00:00Z", THUMBPRINT.lower()), NOW, 60)
+
+    assert verdict.findings == ()
+
+
+def test_a_secret_end_date_is_judged_but_never_shown():
+    verdict = judge_certificate(certificate("2025-03-16T18:00:00Z", secret=True), NOW, 60)
+    report = healthy_report(verdict)
+
+    everything = render_text(report) + render_markdown(report) + render_title(report)
+    assert "2025-03-16" not in everything
+    assert "expires on [secret], in 12 days" in render_text(report)
+
+
+def test_the_sso_output_is_read_as_the_component_exports_it():
+    output = {
+        "signInUrl": "https://login.microsoftonline.com/t/saml2",
+        "certificateThumbprint": THUMBPRINT.lower(),
+        "certificateBase64": "MIIC",
+        "certificateExpires": "2029-01-31T02:00:00+02:00",
+        "activeThumbprint": THUMBPRINT,
+        "certificates": [],
+    }
+
+    status = parse_sso(output)
+
+    assert status == CertificateStatus(THUMBPRINT, "2029-01-31T00:00:00Z", THUMBPRINT)
+    secret = parse_sso({**output, "certificateExpires": "[secret]"}, "2029-01-31T00:00:00Z")
+    assert secret.expires_secret and secret.expires == "2029-01-31T00:00:00Z"
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [({"certificateThumbprint": None}, "certificateThumbprint"),
+     ({"certificateExpires": "soon"}, "certificateExpires"),
+     ({"certificateExpires": "[secret]"}, "certificateExpires")],
+)  # fmt: skip
+def test_an_sso_output_without_the_certificate_is_refused_as_unreadable(change, words):
+    output = {"certificateThumbprint": THUMBPRINT, "certificateExpires": "2029-01-31T00:00:00Z"}
+
+    with pytest.raises(ReportError, match=words):
+        parse_sso({**output, **change})
+
+
+def test_a_stack_that_does_not_provision_still_reports_its_certificate():
+    why = "nothing to check: the stack does not provision"
+    soon = judge_certificate(certificate("2025-03-16T18:00:00Z"), NOW, DEFAULT_WARNING_DAYS)
+    expired = judge_certificate(certificate("2025-03-01T12:00:00Z"), NOW, DEFAULT_WARNING_DAYS)
+
+    warned, broken = nothing_to_check("dev", why, soon), nothing_to_check("dev", why, expired)
+
+    assert warned.status == HEALTHY and broken.status == UNHEALTHY
+    text = render_text(warned)
+    assert text.startswith(f"Provisioning health of stack dev: healthy\nProvisioning: {why}\n")
+    assert "Warning:\n  - the SAML signing certificate Entra signs with" in text
+    assert "| SAML signing certificate |" in render_markdown(warned)
+    assert render_title(warned) == (
+        "Provisioning health of dev: healthy (SAML certificate only: the stack does not "
+        "provision), warning: SAML certificate expires in 12 days"
+    )
+    assert render_title(broken) == "Provisioning health of dev: unhealthy, SAML certificate expired"
+
+
+def test_a_certificate_that_cannot_be_read_fails_the_check():
+    problem = Finding("SAML certificate unreadable", "the stack output sso is not an object")
+
+    report = nothing_to_check("dev", "nothing to check", problems=[problem])
+
+    assert report.status == CHECK_FAILED
+    assert render_title(report) == (
+        "Provisioning health of dev: check failed, SAML certificate unreadable"
+    )

@@ -7,8 +7,10 @@
 Reads only, with the credentials and cloud settings the program uses (the stack's `azuread:*`
 and connection settings from `pulumi config --json --show-secrets`, kept in memory, then the
 `ARM_*` variables and azure-identity's default chain). Without `--object-id` the app and job
-come from `pulumi stack output`. The report goes to standard output; `--markdown` and `--title`
-write it for a job summary or an issue. Exit status: 0 healthy, 2 unhealthy, 1 the check
+come from `pulumi stack output`, and so does the SAML signing certificate of a stack with SSO
+(its `sso` output): checked also when the stack does not provision. The report goes to standard
+output; `--markdown` and `--title` write it for a job summary or an issue. Exit status: 0
+healthy (also with a warning, such as a certificate that expires soon), 2 unhealthy, 1 the check
 failed (docs/health.md has the rules and the permissions).
 
 `--provision-on-demand` provisions a user or group (default: the stack's `canaryUser`) as the
@@ -44,7 +46,10 @@ from tools.health_render import markdown_text, render_markdown, render_text, ren
 from tools.health_report import (
     CHECK_FAILED,
     HEALTHY,
+    SECRET_SHOWN,
     UNHEALTHY,
+    CertificateStatus,
+    CertificateVerdict,
     Expectations,
     Finding,
     JobStatus,
@@ -53,8 +58,10 @@ from tools.health_report import (
     ReportError,
     check_failed,
     judge,
+    judge_certificate,
     nothing_to_check,
     parse_job,
+    parse_sso,
     summarize_log,
 )
 from tools.on_demand_report import OnDemandError, OnDemandOutcome, hidden, worst
@@ -82,8 +89,32 @@ class CheckError(Exception):
     """The check cannot start: no stack outputs, a bad setting, a CLI that failed."""
 
 
+@dataclass(frozen=True)
+class Certificate:
+    """The stack's SAML signing certificate, from its `sso` output: its status, or why it could
+    not be read. Neither without SSO, or with --object-id (no stack outputs are read)."""
+
+    status: CertificateStatus | None = None
+    problem: Finding | None = None
+
+    def verdict(self, now: datetime, warning_days: int) -> CertificateVerdict | None:
+        if self.status is None:
+            return None
+        return judge_certificate(self.status, now, warning_days)
+
+    @property
+    def problems(self) -> tuple[Finding, ...]:
+        return (self.problem,) if self.problem is not None else ()
+
+
 class NothingToCheck(Exception):
-    """The stack declares no provisioning (provisioningEnabled false): no job to check."""
+    """The stack declares no provisioning (provisioningEnabled false): no job to check; its
+    SAML certificate, if any, still is."""
+
+    def __init__(self, why: str, certificate: Certificate, warning_days: int) -> None:
+        super().__init__(why)
+        self.certificate = certificate
+        self.warning_days = warning_days
 
 
 @dataclass(frozen=True)
@@ -141,10 +172,31 @@ def stack_config(pulumi: str, stack: str) -> tuple[dict[str, Any], frozenset[str
     return config, frozenset(secret_keys)
 
 
-def stack_target(pulumi: str, stack: str) -> Target:
-    """The app and job a deployed stack shows in its outputs."""
+def stack_outputs(pulumi: str, stack: str) -> dict[str, Any]:
+    """`pulumi stack output --json`: secret values show as "[secret]"."""
     outputs = pulumi_json(pulumi, "stack", "output", "--stack", stack)
-    outputs = outputs if isinstance(outputs, dict) else {}
+    return outputs if isinstance(outputs, dict) else {}
+
+
+def stack_certificate(pulumi: str, stack: str, outputs: Mapping[str, Any]) -> Certificate:
+    """The SAML signing certificate the `sso` output shows (none without SSO). An end date set
+    with --secret shows as "[secret]": only then is the `sso` output read again with
+    --show-secrets, and the date is judged but never shown."""
+    output = outputs.get("sso")
+    if output is None:
+        return Certificate()
+    expires = None
+    if isinstance(output, dict) and output.get("certificateExpires") == SECRET_SHOWN:
+        revealed = pulumi_json(pulumi, "stack", "output", "sso", "--show-secrets", "--stack", stack)
+        expires = revealed.get("certificateExpires") if isinstance(revealed, dict) else None
+    try:
+        return Certificate(parse_sso(output, expires))
+    except ReportError as error:
+        return Certificate(problem=Finding("SAML certificate unreadable", str(error)))
+
+
+def stack_target(outputs: Mapping[str, Any], stack: str) -> Target:
+    """The app and job a deployed stack shows in its outputs."""
     sp_id = outputs.get("servicePrincipalObjectId")
     job = outputs.get("provisioningJobId")
     if not isinstance(sp_id, str) or not isinstance(job, str):
@@ -239,10 +291,13 @@ def check(
     target: Target,
     now: datetime,
     progress: Callable[[str], None] = lambda _: None,
+    certificate: Certificate | None = None,
 ) -> Report:
     """Read the job and the logs (each read on its own, so one that fails does not hide the
-    other), then judge."""
-    problems: list[Finding] = []
+    other), then judge them and the stack's SAML certificate."""
+    certificate = certificate or Certificate()
+    problems: list[Finding] = list(certificate.problems)
+    verdict_of_certificate = certificate.verdict(now, settings.health.certificate_warning_days)
     job: JobStatus | None = None
     log: LogSummary | None = None
     hours = settings.health.window_hours
@@ -257,6 +312,7 @@ def check(
             expectations,
             problems=problems,
             logs_page=target.logs_page,
+            certificate=verdict_of_certificate,
         )
 
     progress(f"reading the provisioning job of service principal {target.service_principal_id}")
@@ -375,9 +431,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def prepare(
     args: argparse.Namespace, env: Mapping[str, str]
-) -> tuple[ConnectionSettings, HealthCheckSettings, Target, frozenset[str]]:
-    """Settings, credentials, target and the keys set as secrets, from the stack (and the
-    arguments); CheckError, or NothingToCheck for a stack that declares no provisioning."""
+) -> tuple[ConnectionSettings, HealthCheckSettings, Target, frozenset[str], Certificate]:
+    """Settings, credentials, target, the keys set as secrets and the SAML certificate, from
+    the stack (and the arguments); CheckError, or NothingToCheck for a stack that declares no
+    provisioning."""
     progress(f"reading stack {args.stack}'s settings")
     config, secret_keys = stack_config(args.pulumi, args.stack)
     try:
@@ -388,18 +445,21 @@ def prepare(
     except ConfigError as error:
         raise CheckError(str(error)) from None
     if args.object_id is not None:
-        target = Target(args.object_id, args.job_id)
-    else:
-        if not settings.provisioning_enabled:
-            raise NothingToCheck(
-                f"nothing to check: the stack does not provision ({PROJECT}:provisioningEnabled "
-                "is false), so it has no provisioning job"
-            )
-        progress(f"reading stack {args.stack}'s outputs")
-        target = stack_target(args.pulumi, args.stack)
-        if args.job_id is not None:
-            target = Target(target.service_principal_id, args.job_id, target.logs_page)
-    return connection, settings, target, secret_keys
+        return connection, settings, Target(args.object_id, args.job_id), secret_keys, Certificate()
+    progress(f"reading stack {args.stack}'s outputs")
+    outputs = stack_outputs(args.pulumi, args.stack)
+    certificate = stack_certificate(args.pulumi, args.stack, outputs)
+    if not settings.provisioning_enabled:
+        raise NothingToCheck(
+            f"nothing to check: the stack does not provision ({PROJECT}:provisioningEnabled "
+            "is false), so it has no provisioning job",
+            certificate,
+            settings.health.certificate_warning_days,
+        )
+    target = stack_target(outputs, args.stack)
+    if args.job_id is not None:
+        target = Target(target.service_principal_id, args.job_id, target.logs_page)
+    return connection, settings, target, secret_keys, certificate
 
 
 def progress(message: str) -> None:
@@ -414,10 +474,32 @@ def write(text: str, markdown: str, title: str, args: argparse.Namespace) -> Non
         args.title.write_text(title + "\n", encoding="utf-8")
 
 
+def write_report(report: Report, args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    """Write the report; in a GitHub Actions job each warning also becomes a warning annotation,
+    shown on the run's page (the drift workflow opens issues only for exit status 2)."""
+    write(render_text(report), render_markdown(report), render_title(report), args)
+    if env.get("GITHUB_ACTIONS") == "true":
+        for warning in report.warnings:
+            print(github_warning(f"{args.stack}: {warning.label}", warning.detail), flush=True)
+    return report.status
+
+
+def github_warning(title: str, message: str) -> str:
+    """A `::warning` workflow command, its title and message escaped as GitHub's toolkit does
+    (actions/toolkit packages/core/src/command.ts: escapeData, escapeProperty)."""
+
+    def data(text: str) -> str:
+        return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+    title = data(title).replace(":", "%3A").replace(",", "%2C")
+    return f"::warning title={title}::{data(message)}"
+
+
 def main(argv: list[str] | None = None, now: datetime | None = None) -> int:
     args = parse_args(argv)
+    now = now or datetime.now(UTC)
     try:
-        connection, settings, target, secret_keys = prepare(args, os.environ)
+        connection, settings, target, secret_keys, certificate = prepare(args, os.environ)
     except CheckError as error:
         report = check_failed(args.stack, Finding(str(error), str(error)))
         write(render_text(report), render_markdown(report), render_title(report), args)
@@ -425,15 +507,14 @@ def main(argv: list[str] | None = None, now: datetime | None = None) -> int:
     except NothingToCheck as error:
         if args.provision_on_demand:  # nothing can be provisioned: a failed call, not a pass
             return on_demand_failed(args, f"provision on demand failed: {error}")
-        report = nothing_to_check(args.stack, str(error))
-        write(render_text(report), render_markdown(report), render_title(report), args)
-        return report.status
+        verdict = error.certificate.verdict(now, error.warning_days)
+        report = nothing_to_check(args.stack, str(error), verdict, error.certificate.problems)
+        return write_report(report, args, os.environ)
     if args.provision_on_demand:
         secret_canary = f"{PROJECT}:canaryUser" in secret_keys
         return on_demand(args, connection, settings, target, secret_canary)
-    report = check(args.stack, connection, settings, target, now or datetime.now(UTC), progress)
-    write(render_text(report), render_markdown(report), render_title(report), args)
-    return report.status
+    report = check(args.stack, connection, settings, target, now, progress, certificate)
+    return write_report(report, args, os.environ)
 
 
 def on_demand(

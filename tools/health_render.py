@@ -14,21 +14,25 @@ from tools.health_report import (
     JobStatus,
     LogSummary,
     Report,
+    certificate_text,
     display_time,
 )
 
 _VERDICTS = {HEALTHY: "healthy", UNHEALTHY: "UNHEALTHY", CHECK_FAILED: "CHECK FAILED"}
 NOTHING_TO_CHECK = "nothing to check"
+CERTIFICATE = "SAML signing certificate"
 
 
 def render_text(report: Report) -> str:
     """The report for a terminal."""
-    if report.nothing_to_check:
+    if report.nothing_to_check and report.certificate is None and not report.problems:
         verdict = NOTHING_TO_CHECK
         return (
             f"Provisioning health of stack {report.stack}: {verdict}\n\n{report.nothing_to_check}\n"
         )
     lines = [f"Provisioning health of stack {report.stack}: {_VERDICTS[report.status]}"]
+    if report.nothing_to_check:
+        lines.append(f"Provisioning: {report.nothing_to_check}")
     if report.service_principal_id:
         job_id = f", job {report.job.job_id}" if report.job else ""
         lines.append(f"Service principal {report.service_principal_id}{job_id}")
@@ -40,6 +44,13 @@ def render_text(report: Report) -> str:
         lines.append("")
         lines.append("Why it is unhealthy:")
         lines += [f"  - {finding.detail}" for finding in report.findings]
+    if report.warnings:
+        lines.append("")
+        lines.append("Warning:")
+        lines += [f"  - {warning.detail}" for warning in report.warnings]
+    if report.certificate is not None:
+        lines.append("")
+        lines.append(f"{CERTIFICATE}: {certificate_text(report.certificate)}")
     if report.job is not None:
         lines.append("")
         lines += [f"{label}: {value}" for label, value in _job_facts(report.job)]
@@ -112,12 +123,14 @@ def _counted(log: LogSummary) -> str:
 def render_markdown(report: Report) -> str:
     """The report for a GitHub job summary or issue."""
     verdict = {HEALTHY: "healthy", UNHEALTHY: "unhealthy", CHECK_FAILED: "check failed"}
-    if report.nothing_to_check:
+    if report.nothing_to_check and report.certificate is None and not report.problems:
         return (
             f"## Provisioning health of `{report.stack}`: {NOTHING_TO_CHECK}\n\n"
             f"{markdown_text(report.nothing_to_check)}\n"
         )
     lines = [f"## Provisioning health of `{report.stack}`: {verdict[report.status]}", ""]
+    if report.nothing_to_check:
+        lines += [f"Provisioning: {markdown_text(report.nothing_to_check)}", ""]
     if report.problems:
         lines.append("**The check failed:**")
         lines += [f"- {markdown_text(problem.detail)}" for problem in report.problems]
@@ -126,10 +139,17 @@ def render_markdown(report: Report) -> str:
         lines.append("**Why it is unhealthy:**")
         lines += [f"- {markdown_text(finding.detail)}" for finding in report.findings]
         lines.append("")
-    if report.service_principal_id or report.job is not None:
+    if report.warnings:
+        lines.append("**Warning:**")
+        lines += [f"- {markdown_text(warning.detail)}" for warning in report.warnings]
+        lines.append("")
+    if report.service_principal_id or report.job is not None or report.certificate is not None:
         lines += ["| | |", "|---|---|"]
         if report.service_principal_id:
             lines.append(f"| Service principal | `{report.service_principal_id}` |")
+        if report.certificate is not None:
+            cell = markdown_cell(certificate_text(report.certificate))
+            lines.append(f"| {CERTIFICATE} | {cell} |")
         if report.job is not None:
             lines.append(f"| Job | `{report.job.job_id}` |")
             lines += [
@@ -165,10 +185,15 @@ def render_title(report: Report) -> str:
     workflow's issue action puts before a title (`Provisioning health of STACK:`), so the action
     uses it as it is rather than prefixing it twice."""
     prefix = title_prefix(report.stack)
-    if report.nothing_to_check:
+    if report.nothing_to_check and report.certificate is None and not report.problems:
         return f"{prefix} {NOTHING_TO_CHECK}, the stack does not provision"
     if report.status == HEALTHY:
-        return f"{prefix} healthy"
+        healthy = f"{prefix} healthy"
+        if report.nothing_to_check:
+            healthy += " (SAML certificate only: the stack does not provision)"
+        if report.warnings:
+            healthy += ", warning: " + "; ".join(warning.label for warning in report.warnings)
+        return _one_line(healthy)
     if report.status == CHECK_FAILED:
         return _one_line(f"{prefix} check failed, {report.problems[0].label}")
     labels = "; ".join(finding.label for finding in report.findings)

@@ -6,15 +6,23 @@ become findings and a verdict; `tools/health_render.py` writes the report. Shape
 https://learn.microsoft.com/graph/api/resources/synchronization-synchronizationstatus ,
 .../synchronization-synchronizationquarantine , .../synchronization-synchronizationtaskexecution ,
 .../provisioningobjectsummary . The rules are in docs/health.md.
+
+With SAML SSO, the stack's `sso` output (components/asana_app.py, `sso_metadata`) adds the
+signing certificate: one Entra signs with that is not the one the stack published to Asana, or
+one that has expired, is unhealthy (Asana refuses the sign-ins); one that expires within
+`ssoCertificateWarningDays` is a warning, which leaves the verdict as it is.
 """
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+
+from rules.saml import days_until, is_thumbprint, same_thumbprint, utc_rfc3339
 
 HEALTHY, CHECK_FAILED, UNHEALTHY = 0, 1, 2
 NEVER = "0001-01-01T00:00:00Z"
@@ -23,6 +31,10 @@ NEVER = "0001-01-01T00:00:00Z"
 STATUS_CODES = ("notconfigured", "notrun", "active", "paused", "quarantine")
 MAX_IDENTITIES_SHOWN = 10
 MAX_REASON_CHARS = 300
+SECRET_SHOWN = "[secret]"
+"""How `pulumi stack output --json` shows a secret value (without --show-secrets)."""
+SSO_DOC = "docs/sso.md"
+"""Where the rotation steps are."""
 # synchronizationTaskExecution counts, in the order the report lists them.
 EXECUTION_COUNTS = (
     ("countImported", "imported"),
@@ -125,6 +137,38 @@ class Expectations:
 
 
 @dataclass(frozen=True)
+class CertificateStatus:
+    """The stack's `sso` output, as the certificate check needs it."""
+
+    thumbprint: str
+    """`certificateThumbprint`: the active certificate the stack declares and published."""
+    expires: str
+    """`certificateExpires`: its end date, RFC 3339 in UTC."""
+    active_thumbprint: str
+    """`activeThumbprint`: what Entra signs with (read from Graph at the last up or refresh;
+    "" when Entra prefers none)."""
+    expires_secret: bool = False
+    """The end date was set with --secret: it is judged, never shown."""
+
+    @property
+    def expires_shown(self) -> str:
+        return SECRET_SHOWN if self.expires_secret else display_time(self.expires)
+
+
+@dataclass(frozen=True)
+class CertificateVerdict:
+    """What the certificate check found (docs/health.md, "The SAML signing certificate")."""
+
+    status: CertificateStatus
+    days_left: float
+    warning_days: int
+    findings: tuple[Finding, ...] = ()
+    """Unhealthy: expired, or Entra signs with another certificate."""
+    warnings: tuple[Finding, ...] = ()
+    """Expires within warning_days: said, the verdict unchanged."""
+
+
+@dataclass(frozen=True)
 class Report:
     stack: str
     service_principal_id: str | None
@@ -136,7 +180,11 @@ class Report:
     notes: tuple[str, ...] = ()
     logs_page: str | None = None
     nothing_to_check: str | None = None
-    """Why there is nothing to check (a stack that does not provision): healthy, said so."""
+    """Why there is no provisioning to check (a stack that does not provision): healthy, said
+    so; the SAML certificate is still checked when the stack has one."""
+    warnings: tuple[Finding, ...] = ()
+    """What needs doing soon but is not broken yet: shown, the exit status unchanged."""
+    certificate: CertificateVerdict | None = None
 
     @property
     def status(self) -> int:
@@ -343,10 +391,13 @@ def judge(
     *,
     problems: Iterable[Finding] = (),
     logs_page: str | None = None,
+    certificate: CertificateVerdict | None = None,
 ) -> Report:
     """The findings of the rules in docs/health.md. `job` None without a problem means the job
-    is gone; a problem (something not read) makes the check fail whatever else was found."""
-    findings: list[Finding] = []
+    is gone; a problem (something not read) makes the check fail whatever else was found.
+    `certificate` is the SAML certificate's verdict (`judge_certificate`), when the stack has
+    SSO."""
+    findings: list[Finding] = list(certificate.findings) if certificate else []
     notes: list[str] = []
     failed = list(problems)
     if job is None and not failed:
@@ -380,6 +431,8 @@ def judge(
         problems=tuple(failed),
         notes=tuple(notes),
         logs_page=logs_page,
+        warnings=certificate.warnings if certificate else (),
+        certificate=certificate,
     )
 
 
@@ -505,9 +558,123 @@ def check_failed(stack: str, problem: Finding, service_principal_id: str | None 
     return Report(stack, service_principal_id, job=None, log=None, problems=(problem,))
 
 
-def nothing_to_check(stack: str, why: str) -> Report:
-    """The report of a stack that declares no provisioning: healthy, with nothing checked."""
-    return Report(stack, None, job=None, log=None, nothing_to_check=why)
+def nothing_to_check(
+    stack: str,
+    why: str,
+    certificate: CertificateVerdict | None = None,
+    problems: Iterable[Finding] = (),
+) -> Report:
+    """The report of a stack that declares no provisioning: healthy, with no job checked, unless
+    its SAML certificate (or what could not be read of it) says otherwise."""
+    return Report(
+        stack,
+        None,
+        job=None,
+        log=None,
+        findings=certificate.findings if certificate else (),
+        problems=tuple(problems),
+        nothing_to_check=why,
+        warnings=certificate.warnings if certificate else (),
+        certificate=certificate,
+    )
+
+
+# ----- the SAML signing certificate -----
+
+
+def parse_sso(output: Any, expires: Any = None) -> CertificateStatus:
+    """The certificate facts of the stack's `sso` output, or ReportError naming what is missing.
+    `expires` is `certificateExpires` read with --show-secrets, when the output shows it as a
+    secret."""
+    if not isinstance(output, Mapping):
+        raise ReportError("the stack output sso is not an object")
+    thumbprint = output.get("certificateThumbprint")
+    if not is_thumbprint(thumbprint):
+        raise ReportError(
+            "the stack output sso has no certificateThumbprint (a hex SHA-1 thumbprint)"
+        )
+    shown = output.get("certificateExpires")
+    secret = shown == SECRET_SHOWN
+    end_date = expires if secret else shown
+    try:
+        end_date = utc_rfc3339(str(end_date)) if isinstance(end_date, str) else None
+    except ValueError:
+        end_date = None
+    if end_date is None:
+        raise ReportError(
+            "the stack output sso has no certificateExpires (an RFC 3339 date-time); "
+            "`pulumi up --refresh` writes it"
+        )
+    active = output.get("activeThumbprint")
+    return CertificateStatus(
+        thumbprint=str(thumbprint).upper(),
+        expires=end_date,
+        active_thumbprint=str(active).upper() if isinstance(active, str) else "",
+        expires_secret=secret,
+    )
+
+
+def judge_certificate(
+    status: CertificateStatus, now: datetime, warning_days: int
+) -> CertificateVerdict:
+    """Expired (its end date at or before `now`) or signed with by nobody the stack published:
+    unhealthy. Expiring within `warning_days` days (its end date at or before `now` plus that
+    many days): a warning."""
+    days = days_until(status.expires, now)
+    thumbprint, date = status.thumbprint, status.expires_shown
+    findings: list[Finding] = []
+    warnings: list[Finding] = []
+    if days <= 0:
+        findings.append(
+            Finding(
+                "SAML certificate expired",
+                f"the SAML signing certificate Entra signs with (thumbprint {thumbprint}) expired "
+                f"on {date}, {_days_ago(days)}: Asana refuses every SAML sign-in. Rotate it now "
+                f"with the steps in {SSO_DOC}",
+            )
+        )
+    elif days <= warning_days:
+        warnings.append(
+            Finding(
+                f"SAML certificate expires {_in_days(days)}",
+                f"the SAML signing certificate Entra signs with (thumbprint {thumbprint}) expires "
+                f"on {date}, {_in_days(days)} (ssoCertificateWarningDays is {warning_days}): "
+                f"rotate it before then with the steps in {SSO_DOC}",
+            )
+        )
+    if not same_thumbprint(status.active_thumbprint, thumbprint):
+        active = status.active_thumbprint or "none"
+        findings.append(
+            Finding(
+                "SAML certificate not the one Asana has",
+                f"Entra signs SAML responses with the certificate of thumbprint {active}, not "
+                f"{thumbprint}, the one the stack published to Asana (sso.certificateThumbprint): "
+                "Asana refuses the sign-ins. `pulumi up --refresh` makes the stack's certificate "
+                "the active one again; a change made on purpose belongs in ssoActiveCertificate "
+                f"({SSO_DOC})",
+            )
+        )
+    return CertificateVerdict(status, days, warning_days, tuple(findings), tuple(warnings))
+
+
+def _in_days(days: float) -> str:
+    """ "in 12 days" (whole days left, rounded down), "in less than a day"."""
+    return "in less than a day" if days < 1 else f"in {counted(math.floor(days), 'day')}"
+
+
+def _days_ago(days: float) -> str:
+    ago = -days
+    return "less than a day ago" if ago < 1 else f"{counted(math.floor(ago), 'day')} ago"
+
+
+def certificate_text(verdict: CertificateVerdict) -> str:
+    """ "thumbprint 0A1B…, expires 2029-01-31 00:00:00 UTC (in 12 days); Entra signs with it"."""
+    status = verdict.status
+    when = _in_days(verdict.days_left) if verdict.days_left > 0 else _days_ago(verdict.days_left)
+    text = f"thumbprint {status.thumbprint}, expires {status.expires_shown} ({when})"
+    if same_thumbprint(status.active_thumbprint, status.thumbprint):
+        return text + "; Entra signs with it"
+    return text + f"; Entra signs with {status.active_thumbprint or 'none'}"
 
 
 # ----- small helpers -----
