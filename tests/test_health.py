@@ -383,7 +383,9 @@ def test_entries_of_other_apps_and_older_than_the_window_are_not_counted(stack: 
 
 THUMBPRINT = "0A1B2C3D4E5F60718293A4B5C6D7E8F901234567"
 NOW = datetime(2027, 1, 1, tzinfo=UTC)
-ROTATE = "rotate it before then with the steps in docs/sso.md"
+ROTATE = (
+    "rotate it before then with the steps in docs/sso.md#rotating-the-certificate-without-an-outage"
+)
 
 
 def sso_output(expires: str, active: str = THUMBPRINT) -> dict[str, Any]:

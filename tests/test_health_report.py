@@ -501,7 +501,7 @@ def test_a_warning_names_the_thumbprint_the_end_date_and_the_days_left():
     detail = (
         f"the SAML signing certificate Entra signs with (thumbprint {THUMBPRINT}) expires on "
         "2025-03-16 18:00:00 UTC, in 12 days (ssoCertificateWarningDays is 60): rotate it "
-        "before then with the steps in docs/sso.md"
+        "before then with the steps in docs/sso.md#rotating-the-certificate-without-an-outage"
     )
     text, markdown = render_text(report), render_markdown(report)
     assert f"Warning:\n  - {detail}\n" in text

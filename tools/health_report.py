@@ -33,8 +33,9 @@ MAX_IDENTITIES_SHOWN = 10
 MAX_REASON_CHARS = 300
 SECRET_SHOWN = "[secret]"
 """How `pulumi stack output --json` shows a secret value (without --show-secrets)."""
-SSO_DOC = "docs/sso.md"
-"""Where the rotation steps are."""
+SSO_DOC = "docs/sso.md#rotating-the-certificate-without-an-outage"
+"""Where the rotation steps are (a heading of docs/sso.md, as GitHub anchors it)."""
+SSO_ACTIVE_DOC = "docs/sso.md#the-active-certificate"
 # synchronizationTaskExecution counts, in the order the report lists them.
 EXECUTION_COUNTS = (
     ("countImported", "imported"),
@@ -651,7 +652,7 @@ def judge_certificate(
                 f"{thumbprint}, the one the stack published to Asana (sso.certificateThumbprint): "
                 "Asana refuses the sign-ins. `pulumi up --refresh` makes the stack's certificate "
                 "the active one again; a change made on purpose belongs in ssoActiveCertificate "
-                f"({SSO_DOC})",
+                f"({SSO_ACTIVE_DOC})",
             )
         )
     return CertificateVerdict(status, days, warning_days, tuple(findings), tuple(warnings))
