@@ -6,13 +6,21 @@ set each policy's level, and the prod-only rules are disabled in dev.
 
 Policies see secret values unwrapped and cannot tell whether a value was secret
 (docs/api-facts.md, pulumi §4.3). So the token rule checks where the synchronization
-secret's credentials come from (a dependency on the validated token resource), not the value.
+secret's credentials come from (a dependency on the validated token resource), not the value,
+and no message quotes a value a stack may have set as a secret (a certificate's subject or end
+date): resources are named by their resource names, which the component keeps free of secrets.
+
+A policy that reads a value unknown at preview is skipped by the engine with only an advisory
+"can't run policy" line (docs/engine.md, item 7), so a policy that reads what Graph sets on
+create (`principalType`, a certificate's `thumbprint` and `endDate`) catches the unknown and
+decides without it.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from pulumi_policy import (
@@ -28,6 +36,7 @@ from pulumi_policy import (
 from pulumi_policy.proxy import UnknownValueError
 
 from rules.asana import SCIM_TENANT_URL as ASANA_SCIM_URL
+from rules.saml import days_until, same_thumbprint
 
 APP = "azuread:index/applicationFromTemplate:ApplicationFromTemplate"
 SERVICE_PRINCIPAL = "azuread:index/servicePrincipal:ServicePrincipal"
@@ -36,6 +45,10 @@ SECRET = "azuread:index/synchronizationSecret:SynchronizationSecret"
 JOB = "azuread:index/synchronizationJob:SynchronizationJob"
 TOKEN = "pulumi-python:dynamic/asana:ServiceAccountToken"
 MAPPINGS = "pulumi-python:dynamic/asana:ProvisioningAttributeMappings"
+SIGNING_CERTIFICATE = (
+    "azuread:index/servicePrincipalTokenSigningCertificate:ServicePrincipalTokenSigningCertificate"
+)
+SAML_SIGNING = "pulumi-python:dynamic/asana:SamlSigningCertificates"
 # components.asana_app.PRINCIPAL_KINDS, repeated: the pack imports the repository's rules/ (see
 # __main__.py) but not the component, whose imports need the program's own environment.
 PRINCIPAL_KINDS = "principalKinds"
@@ -224,6 +237,120 @@ def _one_of_each(args: StackValidationArgs, report: ReportViolation) -> None:
             )
 
 
+VALIDITY_DEFAULTS = {"minValidityDays": 30}
+
+
+def now() -> datetime:
+    """The time a certificate's remaining validity is measured from (tests replace it)."""
+    return datetime.now(UTC)
+
+
+def _certificate_min_validity(args: StackValidationArgs, report: ReportViolation) -> None:
+    """The certificate Entra signs with must stay valid `minValidityDays` more days, unless the
+    next one is already declared (a rotation under way, docs/sso.md: its first step adds the
+    next certificate while the expiring one is still active, and must not be refused)."""
+    minimum = _config(args, VALIDITY_DEFAULTS)["minValidityDays"]
+    if isinstance(minimum, float) and minimum.is_integer():
+        minimum = int(minimum)  # the engine hands JSON numbers over as floats: 30.0
+    certificates = _of_type(args.resources, SIGNING_CERTIFICATE)
+    signings = _of_type(args.resources, SAML_SIGNING)
+    groups = [
+        (signing, [c for c in certificates if _parent_urn(c) == _parent_urn(signing)])
+        for signing in signings
+    ]
+    if not signings and certificates:  # declared without the component: judge each
+        groups = [(None, [certificate]) for certificate in certificates]
+    moment = now()
+    for signing, declared in groups:
+        active = _active_certificate(signing, declared) if signing else declared[0]
+        if isinstance(active, str):
+            report(active, signing.urn if signing else None)
+            continue
+        days = _days_left(active, moment)
+        if isinstance(days, str):
+            report(days, active.urn)
+            continue
+        if days is None or days >= minimum:
+            continue
+        others = [_days_left(c, moment) for c in declared if c is not active]
+        if any(d is None or (isinstance(d, float) and d >= minimum) for d in others):
+            continue  # the next certificate is declared: the rotation is under way
+        report(
+            f"{active.name}: the active SAML signing certificate {_expiry(days)}; this "
+            f'environment requires at least {minimum} days. Rotate it (docs/sso.md, "Rotating '
+            'the certificate without an outage"): declare the next certificate in '
+            "asana-provisioning:ssoCertificates, then switch ssoActiveCertificate to it.",
+            active.urn,
+        )
+
+
+def _parent_urn(resource: PolicyResource) -> str | None:
+    return resource.parent.urn if resource.parent is not None else None
+
+
+def _active_certificate(
+    signing: PolicyResource, certificates: list[PolicyResource]
+) -> PolicyResource | str:
+    """The certificate `SamlSigningCertificates` makes active: the one its `active_thumbprint`
+    comes from (a property dependency, known at preview even while the thumbprint is not), else
+    the one whose thumbprint it names; or why it cannot be told."""
+    sources = [
+        dependency
+        for dependency in signing.property_dependencies.get("active_thumbprint", [])
+        if dependency.resource_type == SIGNING_CERTIFICATE
+    ]
+    if len(sources) == 1:
+        return sources[0]
+    try:
+        wanted = signing.props.get("active_thumbprint")
+    except UnknownValueError:
+        return (
+            f"{signing.name}: which SAML signing certificate is active is unknown at preview "
+            "(its active_thumbprint is not known yet and comes from no declared certificate), "
+            "so its validity cannot be checked. Fix: set active_thumbprint from the active "
+            "certificate's `thumbprint` output (the AsanaEnterpriseApp component does)."
+        )
+    for certificate in certificates:
+        try:
+            thumbprint = certificate.props.get("thumbprint")
+        except UnknownValueError:  # a certificate not created yet: not the one named
+            continue
+        if same_thumbprint(thumbprint, wanted):
+            return certificate
+    return (
+        f"{signing.name}: its active_thumbprint is none of the stack's SAML signing "
+        "certificates, so Entra would sign with a certificate the stack does not declare. Fix: "
+        "set asana-provisioning:ssoActiveCertificate to a declared certificate."
+    )
+
+
+def _days_left(certificate: PolicyResource, moment: datetime) -> float | str | None:
+    """Days until the certificate's endDate; None when Entra chooses it (unset, or not known
+    until Entra creates the certificate: three years from then); a message when unreadable."""
+    try:
+        end_date = certificate.props.get("endDate")
+    except UnknownValueError:
+        return None
+    if end_date in (None, ""):
+        return None
+    try:
+        return days_until(str(end_date), moment)
+    except ValueError:
+        return (
+            f"{certificate.name}: its endDate is not an RFC 3339 date-time with a time zone. "
+            "Fix: write it as 2029-01-31T00:00:00Z."
+        )
+
+
+def _expiry(days: float) -> str:
+    """ "expires in 12 days", "has expired" (whole days, not the date, which may be secret)."""
+    if days <= 0:
+        return "has expired"
+    if days < 1:
+        return "expires in less than a day"
+    return f"expires in {int(days)} day{'s' if int(days) != 1 else ''}"
+
+
 def _of_type(resources: Sequence[PolicyResource], resource_type: str) -> list[PolicyResource]:
     return [resource for resource in resources if resource.resource_type == resource_type]
 
@@ -329,6 +456,17 @@ POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
         [JOB],
         _job_enabled,
         EnforcementLevel.ADVISORY,
+    ),
+    StackValidationPolicy(
+        name="sso-certificate-min-validity",
+        description="The SAML signing certificate Entra signs with stays valid at least "
+        "minValidityDays more days (unset endDate: Entra's three years), unless the next one is "
+        "already declared. Fix: rotate it (docs/sso.md): ssoCertificates, ssoActiveCertificate.",
+        validate=_certificate_min_validity,
+        enforcement_level=EnforcementLevel.ADVISORY,
+        config_schema=PolicyConfigSchema(
+            properties={"minValidityDays": {"type": "integer", "minimum": 0, "default": 30}}
+        ),
     ),
     StackValidationPolicy(
         name="one-asana-app-per-stack",

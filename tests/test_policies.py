@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import subprocess
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pulumi_azuread as azuread
 import pytest
 from pulumi_policy import ResourceValidationArgs
+from pulumi_policy.proxy import UNKNOWN_STRING_VALUE
 
 from tests.policy_runner import (
     POLICIES,
@@ -18,7 +20,13 @@ from tests.policy_runner import (
     options,
     run_pack,
 )
-from tests.program import STACK_FILES, Registered, run_program, stack_name
+from tests.program import (
+    SIGNING_CERTIFICATE,
+    STACK_FILES,
+    Registered,
+    run_program,
+    stack_name,
+)
 from tests.test_program_stacks import TOKEN, TOKEN_KEY, stack_config
 
 ASSIGNMENT = "azuread:index/appRoleAssignment:AppRoleAssignment"
@@ -212,6 +220,10 @@ def program_variant(main: Callable[[], None]) -> list:
     return run_pack(run.resources, load_pack_config("prod"))
 
 
+def days_from_now(days: int) -> str:
+    return (datetime.now(UTC) + timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def literal_token_program() -> None:
     app = azuread.ApplicationFromTemplate("asana-app", display_name="Asana", template_id="t")
     azuread.SynchronizationSecret(
@@ -285,6 +297,11 @@ VARIANTS: list[tuple[str, Callable[[], list], str]] = [
     ("sso off", lambda: prod_variant(ssoEnabled="false"), "sso-enabled"),
     ("job paused", lambda: prod_variant(provisioningStatus="off"), "provisioning-job-enabled"),
     ("two apps in a stack", lambda: program_variant(two_apps_program), "one-asana-app-per-stack"),
+    (
+        "a certificate that expires in 10 days",
+        lambda: prod_variant(ssoCertificateEndDate=days_from_now(10)),
+        "sso-certificate-min-validity",
+    ),
 ]
 
 
@@ -385,3 +402,203 @@ def test_dev_reports_missing_notifications_as_advisory():
 
     (violation,) = run_pack(run.resources, load_pack_config("dev"))
     assert (violation.policy, violation.level) == ("failure-notifications-on", "advisory")
+
+
+# ----- sso-certificate-min-validity -----
+
+VALIDITY = "sso-certificate-min-validity"
+SAML_SIGNING = "pulumi-python:dynamic/asana:SamlSigningCertificates"
+NOW = datetime(2027, 1, 1, tzinfo=UTC)
+ACTIVE_THUMBPRINT = "0A1B2C3D4E5F60718293A4B5C6D7E8F901234567"
+NEXT_THUMBPRINT = "FEDCBA9876543210FEDCBA9876543210FEDCBA98"
+UNSET = object()
+"""An endDate the stack leaves to Entra (three years from creation)."""
+UNKNOWN = UNKNOWN_STRING_VALUE
+"""What a value not known until the resource exists is at preview."""
+
+
+@pytest.fixture
+def fixed_now(monkeypatch: pytest.MonkeyPatch) -> datetime:
+    import asana_guardrails
+
+    monkeypatch.setattr(asana_guardrails, "now", lambda: NOW)
+    return NOW
+
+
+def certificate(name: str, end_date: Any, thumbprint: Any) -> Registered:
+    props = {"servicePrincipalId": "/servicePrincipals/x", "displayName": f"CN={name}"}
+    if end_date is not UNSET:
+        props["endDate"] = end_date
+    if thumbprint is not None:  # an output: seen by a stack policy once the certificate exists
+        props["thumbprint"] = thumbprint
+    return Registered(f"urn:{name}", SIGNING_CERTIFICATE, name, "urn:app", (), {}, props, ())
+
+
+def saml_stack(
+    active_end: Any,
+    next_end: Any = None,
+    active_thumbprint: str = ACTIVE_THUMBPRINT,
+    dependency: bool = True,
+) -> list[Registered]:
+    """The component's SSO resources: the active certificate, maybe the next one (a rotation),
+    and SamlSigningCertificates, whose active_thumbprint comes from the active certificate
+    (a property dependency, as the component declares it) unless `dependency` is False."""
+    app = Registered("urn:app", "asana-provisioning:index:AsanaEnterpriseApp", "asana", "",
+                     (), {}, {"principalKinds": {}}, ())  # fmt: skip
+    certificates = [certificate("active", active_end, ACTIVE_THUMBPRINT)]
+    if next_end is not None:
+        certificates.append(certificate("next", next_end, NEXT_THUMBPRINT))
+    signing = Registered(
+        "urn:signing", SAML_SIGNING, "asana-saml-signing", "urn:app", (),
+        {"active_thumbprint": ("urn:active",) if dependency else ()},
+        {"service_principal_id": "x", "active_thumbprint": active_thumbprint,
+         "certificates": [{"key_id": "k", "thumbprint": ACTIVE_THUMBPRINT}]},
+        (),
+    )  # fmt: skip
+    return [app, *certificates, signing]
+
+
+def validity_violations(resources: list[Registered], days: float = 30) -> list:
+    config = {VALIDITY: {"enforcementLevel": "mandatory", "minValidityDays": days}}
+    return run_pack(resources, {**config, "all": "disabled"})
+
+
+# (what, the resources, minValidityDays, the words of the violation or None) with
+# NOW = 2027-01-01 00:00 UTC: "at least minValidityDays from now" passes.
+VALIDITY_CASES = [
+    ("exactly 30 days left", saml_stack("2027-01-31T00:00:00Z"), 30, None),
+    ("a second short of 30 days", saml_stack("2027-01-30T23:59:59Z"), 30,
+     "the active SAML signing certificate expires in 29 days; this environment requires at "
+     "least 30 days"),
+    ("expired", saml_stack("2026-12-31T00:00:00Z"), 30, "has expired"),
+    ("less than a day left", saml_stack("2027-01-01T12:00:00Z"), 30, "in less than a day"),
+    ("written with an offset", saml_stack("2027-01-31T01:00:00+01:00"), 30, None),
+    ("Entra's default end date (unset)", saml_stack(UNSET), 30, None),
+    ("an end date unknown until Entra creates it", saml_stack(UNKNOWN), 30, None),
+    ("90 days required, 60 left", saml_stack("2027-03-02T00:00:00Z"), 90, "expires in 60 days"),
+    ("0 days required, 1 left", saml_stack("2027-01-02T00:00:00Z"), 0, None),
+    ("rotation: the next one declared, Entra's default",
+     saml_stack("2027-01-11T00:00:00Z", next_end=UNSET), 30, None),
+    ("rotation: the next one declared, 3 years",
+     saml_stack("2027-01-11T00:00:00Z", next_end="2030-01-01T00:00:00Z"), 30, None),
+    ("another certificate that expires too",
+     saml_stack("2027-01-11T00:00:00Z", next_end="2027-01-21T00:00:00Z"), 30,
+     "expires in 10 days"),
+    ("an expiring spare beside a long-lived active one",
+     saml_stack("2029-01-01T00:00:00Z", next_end="2027-01-02T00:00:00Z"), 30, None),
+    ("an end date that is not a date", saml_stack("next tuesday"), 30,
+     "its endDate is not an RFC 3339 date-time"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("resources", "days", "words"),
+    [case[1:] for case in VALIDITY_CASES],
+    ids=[case[0] for case in VALIDITY_CASES],
+)
+def test_the_active_certificate_must_stay_valid_min_validity_days(
+    fixed_now, resources, days, words
+):
+    violations = validity_violations(resources, days)
+
+    if words is None:
+        assert violations == []
+    else:
+        (violation,) = violations
+        assert violation.policy == VALIDITY and violation.level == "mandatory"
+        assert words in violation.message, violation.message
+        assert "can't run policy" not in violation.message
+
+
+def test_a_minimum_the_engine_hands_over_as_a_float_reads_as_whole_days(fixed_now):
+    (violation,) = validity_violations(saml_stack("2027-01-11T00:00:00Z"), days=30.0)
+
+    assert "requires at least 30 days." in violation.message
+
+
+def test_the_violation_names_the_certificate_resource_and_how_to_rotate(fixed_now):
+    (violation,) = validity_violations(saml_stack("2027-01-11T00:00:00Z"))
+
+    assert violation.urn == "urn:active"
+    assert violation.message.startswith("active: the active SAML signing certificate expires ")
+    assert "ssoCertificates" in violation.message and "ssoActiveCertificate" in violation.message
+    assert "2027-01-11" not in violation.message  # an end date may be set as a secret
+
+
+def test_at_preview_the_active_certificate_is_found_by_its_dependency(fixed_now):
+    """Before the certificates exist neither their thumbprints nor active_thumbprint are known:
+    the property dependency still names the active one, so the policy runs."""
+    resources = saml_stack("2027-01-11T00:00:00Z", active_thumbprint=UNKNOWN)
+    for resource in resources:
+        if resource.type == SIGNING_CERTIFICATE:
+            resource.inputs["thumbprint"] = UNKNOWN
+
+    (violation,) = validity_violations(resources)
+
+    assert violation.urn == "urn:active" and "expires in 10 days" in violation.message
+
+
+def test_without_the_dependency_the_active_certificate_is_found_by_thumbprint(fixed_now):
+    resources = saml_stack(
+        "2027-01-21T00:00:00Z", next_end="2027-01-11T00:00:00Z", dependency=False,
+        active_thumbprint=NEXT_THUMBPRINT.lower(),
+    )  # fmt: skip
+
+    (violation,) = validity_violations(resources)
+
+    assert violation.urn == "urn:next" and "expires in 10 days" in violation.message
+
+
+def test_an_active_certificate_that_cannot_be_told_at_preview_is_reported_not_skipped(fixed_now):
+    resources = saml_stack("2029-01-01T00:00:00Z", active_thumbprint=UNKNOWN, dependency=False)
+
+    (violation,) = validity_violations(resources)
+
+    assert violation.level == "mandatory"  # not the engine's advisory "can't run policy"
+    assert "unknown at preview" in violation.message
+    assert violation.urn == "urn:signing"
+
+
+def test_an_active_thumbprint_of_no_declared_certificate_is_reported(fixed_now):
+    resources = saml_stack("2029-01-01T00:00:00Z", active_thumbprint=NEXT_THUMBPRINT,
+                           dependency=False)  # fmt: skip
+
+    (violation,) = validity_violations(resources)
+
+    assert "none of the stack's SAML signing certificates" in violation.message
+
+
+def test_a_stack_without_sso_has_nothing_to_judge(fixed_now):
+    assert validity_violations([]) == []
+
+
+def test_prod_requires_30_days_and_dev_only_advises():
+    assert load_pack_config("prod")[VALIDITY] == {
+        "enforcementLevel": "mandatory",
+        "minValidityDays": 30,
+    }
+    assert load_pack_config("dev")[VALIDITY]["enforcementLevel"] == "advisory"
+
+
+def test_the_first_step_of_a_rotation_passes_in_prod_with_an_expiring_certificate():
+    """docs/sso.md: the next certificate is added while the expiring one is still active."""
+    certificates = {"CN=Asana SSO": {"endDate": days_from_now(10)}, "CN=Asana SSO 2030": {}}
+
+    violations = prod_variant(
+        ssoCertificates=json.dumps(certificates), ssoActiveCertificate="CN=Asana SSO"
+    )
+
+    assert VALIDITY not in {v.policy for v in violations}
+    alone = prod_variant(
+        ssoCertificates=json.dumps({"CN=Asana SSO": {"endDate": days_from_now(10)}})
+    )
+    assert VALIDITY in {v.policy for v in alone}
+
+
+def test_the_shipped_prod_stack_passes_at_preview_without_a_skipped_policy():
+    path = next(p for p in STACK_FILES if stack_name(p) == "prod")
+    config, secret_keys = stack_config(path)
+    run = run_program(config, secret_keys, stack="prod", preview=True)
+    assert run.error is None, run.error
+
+    assert run_pack(run.resources, load_pack_config("prod")) == []
