@@ -16,12 +16,19 @@ declares its certificates with `retain_on_delete` and this resource removes exac
 pair (keyCredentials and passwordCredentials of one customKeyIdentifier) of each certificate that
 left the stack, after the active one is switched, so the active certificate is never removed.
 
+A retried `addTokenSigningCertificate` whose first reply was lost (the azuread provider's client
+retries a POST on a 5xx, as go-azure-sdk does) leaves a second key pair of the same subject that no
+resource owns. The key pairs of one of the stack's subjects, created within `DUPLICATE_WINDOW` of
+that certificate and neither declared nor active, are that duplicate, and are removed with the
+retired certificates; any other certificate on the principal is left alone.
+
 Graph requests: create and update `GET` the principal (`$select`), a `PATCH` when the active
 certificate differs, a `PATCH` per removal batch, and a `GET` to confirm; read is one `GET`.
 """
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -39,9 +46,18 @@ from clients.graph import API_VERSION, SERVICE, GraphClient
 from clients.http import ServiceError
 from providers.base import ConfiguredProvider
 from providers.inputs import contains_unknown, failure_for_service_principal, failures, is_unknown
-from rules.saml import is_thumbprint, key_identifier_of_thumbprint, same_thumbprint
+from rules.saml import (
+    is_thumbprint,
+    key_identifier_of_thumbprint,
+    same_thumbprint,
+    thumbprint_of_key_identifier,
+)
 
 _SELECT = "preferredTokenSigningKeyThumbprint,keyCredentials,passwordCredentials"
+DUPLICATE_WINDOW = timedelta(minutes=15)
+"""How close in creation time a same-subject key pair must be to one of the stack's to be the
+duplicate of a retried request (the provider's retries of one POST span at most its 5-minute
+create timeout)."""
 
 
 def _principal_path(service_principal_id: str) -> str:
@@ -109,16 +125,22 @@ class SamlSigningCertificatesProvider(ConfiguredProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         principal = props["service_principal_id"]
-        self._activate(principal, props["active_thumbprint"])
-        return CreateResult(id_=principal, outs=self._outputs(props, principal))
+        live = self._converge(principal, props, retired=set())
+        return CreateResult(id_=principal, outs={**props, **_live(live)})
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        principal = news["service_principal_id"]
-        active = news["active_thumbprint"]
-        self._activate(principal, active)
         retired = _thumbprints(olds.get("certificates")) - _thumbprints(news.get("certificates"))
-        self._remove(principal, {t for t in retired if not same_thumbprint(t, active)})
-        return UpdateResult(outs=self._outputs(news, principal))
+        live = self._converge(news["service_principal_id"], news, retired)
+        return UpdateResult(outs={**news, **_live(live)})
+
+    def _converge(self, principal: str, props: dict[str, Any], retired: set[str]) -> dict:
+        """Activates the declared certificate first, then removes retired certificates and
+        duplicates, so the active one is never among what is removed; the last read of the
+        principal."""
+        active = props["active_thumbprint"]
+        live = self._activate(principal, active)
+        stale = {t for t in retired | duplicates(live, props) if not same_thumbprint(t, active)}
+        return self._remove(principal, stale, live)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         principal = props.get("service_principal_id") or id_
@@ -162,14 +184,12 @@ class SamlSigningCertificatesProvider(ConfiguredProvider):
     def _principal(self, principal: str) -> dict[str, Any]:
         return self._client().get(_principal_path(principal), params={"$select": _SELECT})
 
-    def _outputs(self, props: dict[str, Any], principal: str) -> dict[str, Any]:
-        return {**props, **_live(self._principal(principal))}
-
-    def _activate(self, principal: str, thumbprint: str) -> None:
-        """Makes `thumbprint` the active certificate, unless it already is."""
+    def _activate(self, principal: str, thumbprint: str) -> dict[str, Any]:
+        """Makes `thumbprint` the active certificate, unless it already is; the principal as
+        last read."""
         live = self._principal(principal)
         if same_thumbprint(live.get("preferredTokenSigningKeyThumbprint"), thumbprint):
-            return
+            return live
         if not _has_signing_key(live, thumbprint):
             raise ServiceError(
                 SERVICE,
@@ -180,7 +200,7 @@ class SamlSigningCertificatesProvider(ConfiguredProvider):
                 "`pulumi up --refresh` to re-create it",
                 None,
             )
-        self._patch_confirmed(
+        return self._patch_confirmed(
             principal,
             {"preferredTokenSigningKeyThumbprint": thumbprint.upper()},
             lambda found: same_thumbprint(
@@ -188,13 +208,17 @@ class SamlSigningCertificatesProvider(ConfiguredProvider):
             ),
         )
 
-    def _remove(self, principal: str, thumbprints: set[str]) -> None:
+    def _remove(
+        self, principal: str, thumbprints: set[str], live: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
         """Removes every credential of these certificates (Sign, Verify and the PFX password
-        share one customKeyIdentifier) and nothing else."""
+        share one customKeyIdentifier) and nothing else; the principal as last read. `live`,
+        a read made just before, saves one."""
+        if live is None:
+            live = self._principal(principal)
         if not thumbprints:
-            return
+            return live
         identifiers = {key_identifier_of_thumbprint(t) for t in thumbprints}
-        live = self._principal(principal)
 
         def kept(credentials: Any) -> list[Any]:
             return [
@@ -207,8 +231,8 @@ class SamlSigningCertificatesProvider(ConfiguredProvider):
         if len(keys) == len(live.get("keyCredentials") or []) and len(passwords) == len(
             live.get("passwordCredentials") or []
         ):
-            return  # already gone (removed in the portal, or by a run that was cut short)
-        self._patch_confirmed(
+            return live  # already gone (removed in the portal, or by a run cut short)
+        return self._patch_confirmed(
             principal,
             {"keyCredentials": keys, "passwordCredentials": passwords},
             lambda found: (
@@ -223,10 +247,11 @@ class SamlSigningCertificatesProvider(ConfiguredProvider):
             ),
         )
 
-    def _patch_confirmed(self, principal: str, body: dict[str, Any], landed: Any) -> None:
+    def _patch_confirmed(self, principal: str, body: dict[str, Any], landed: Any) -> dict[str, Any]:
         """PATCHes, and reads back: a reply lost after Graph acted (a 5xx, a timeout) is
         confirmed by the read, never answered by sending the write again blind; a PATCH that
-        reported success but does not read back is an error, not a silent success."""
+        reported success but does not read back is an error, not a silent success. The
+        principal as read back."""
         path = _principal_path(principal)
         client = self._client()
         try:
@@ -234,10 +259,11 @@ class SamlSigningCertificatesProvider(ConfiguredProvider):
         except ServiceError as error:
             if error.status is not None and error.status < 500:
                 raise
-            if landed(self._principal(principal)):
-                return
+            if landed(found := self._principal(principal)):
+                return found
             raise
-        if not landed(self._principal(principal)):
+        found = self._principal(principal)
+        if not landed(found):
             raise ServiceError(
                 SERVICE,
                 "PATCH",
@@ -246,6 +272,43 @@ class SamlSigningCertificatesProvider(ConfiguredProvider):
                 f"the change ({', '.join(body)})",
                 None,
             )
+        return found
+
+
+def duplicates(live: dict[str, Any], props: dict[str, Any]) -> set[str]:
+    """Thumbprints of the key pairs of one of the stack's subjects, created within
+    `DUPLICATE_WINDOW` of that certificate, neither declared nor active: what a retried
+    addTokenSigningCertificate left (see the module's docstring)."""
+    declared = _thumbprints(props.get("certificates"))
+    preferred = live.get("preferredTokenSigningKeyThumbprint")
+    signs = [
+        (thumbprint_of_key_identifier(c.get("customKeyIdentifier")), c)
+        for c in live.get("keyCredentials") or []
+        if isinstance(c, dict) and c.get("usage") == "Sign"
+    ]
+    ours = [
+        (c.get("displayName"), _moment(c.get("startDateTime"))) for t, c in signs if t in declared
+    ]
+    found = set()
+    for thumbprint, credential in signs:
+        if not thumbprint or thumbprint in declared or same_thumbprint(thumbprint, preferred):
+            continue
+        started = _moment(credential.get("startDateTime"))
+        if started is not None and any(
+            name == credential.get("displayName")
+            and created is not None
+            and abs(created - started) <= DUPLICATE_WINDOW
+            for name, created in ours
+        ):
+            found.add(thumbprint)
+    return found
+
+
+def _moment(value: Any) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
 
 
 def _has_signing_key(live: dict[str, Any], thumbprint: str) -> bool:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from providers.saml_signing import SamlSigningCertificatesProvider
+from providers.saml_signing import SamlSigningCertificatesProvider, duplicates
 from rules.saml import key_identifier_of_thumbprint
 from tests.conftest import CLIENT_ID, TENANT_ID, Tenant
 from tests.emulator import ASANA_TEMPLATE_ID, Emulator, Fault
@@ -83,9 +83,11 @@ def test_up_makes_the_declared_certificate_the_one_entra_signs_with(
 ):
     first = add_certificate("CN=Asana SSO")
     resource = signing(server)
+    before = emulator.count(service="graph")
 
     resource.up(inputs(principal, [first], first))
 
+    assert emulator.count(service="graph") - before == 3  # GET, PATCH, the confirming GET
     assert live(emulator, principal)["preferredTokenSigningKeyThumbprint"] == first["thumbprint"]
     assert resource.outputs["active_thumbprint"] == first["thumbprint"]
     calls = emulator.count(service="graph")
@@ -222,3 +224,55 @@ def test_a_first_preview_accepts_what_is_not_known_yet(emulator, server):
     )
 
     assert checked.failures == []
+
+
+def test_the_duplicate_a_retried_add_left_is_removed_and_the_declared_one_kept(
+    emulator, server, principal, add_certificate
+):
+    add_certificate("CN=Asana SSO")  # the first POST landed; its reply was lost
+    declared = add_certificate("CN=Asana SSO")  # the retry: the one the azuread resource keeps
+
+    signing(server).up(inputs(principal, [declared], declared))
+
+    assert set(key_identifiers(emulator, principal)) == {
+        key_identifier_of_thumbprint(declared["thumbprint"])
+    }
+
+
+def key_pair(thumbprint: str, name: str, started: str) -> dict[str, str]:
+    return {
+        "customKeyIdentifier": key_identifier_of_thumbprint(thumbprint),
+        "displayName": name,
+        "startDateTime": started,
+        "usage": "Sign",
+    }
+
+
+@pytest.mark.parametrize(
+    ("other", "is_duplicate"),
+    [
+        (key_pair("BB" * 20, "CN=Asana SSO", "2026-12-03T10:14:00Z"), True),
+        (key_pair("BB" * 20, "CN=Asana SSO", "2026-12-03T09:46:00Z"), True),
+        (key_pair("BB" * 20, "CN=Asana SSO", "2026-12-03T10:16:00Z"), False),  # 16 minutes on
+        (key_pair("BB" * 20, "CN=Asana SSO", "2026-11-03T10:00:00Z"), False),  # made long ago
+        (key_pair("BB" * 20, "CN=Portal", "2026-12-03T10:00:00Z"), False),  # another subject
+        (key_pair("BB" * 20, "CN=Asana SSO", "not a date"), False),
+    ],
+)
+def test_only_a_same_subject_key_pair_made_within_fifteen_minutes_is_a_duplicate(
+    other, is_duplicate
+):
+    ours = key_pair("AA" * 20, "CN=Asana SSO", "2026-12-03T10:00:00Z")
+    live = {"keyCredentials": [ours, other], "preferredTokenSigningKeyThumbprint": "AA" * 20}
+    props = {"certificates": [{"key_id": "k", "thumbprint": "AA" * 20}]}
+
+    assert duplicates(live, props) == ({"BB" * 20} if is_duplicate else set())
+
+
+def test_the_active_certificate_is_never_a_duplicate():
+    ours = key_pair("AA" * 20, "CN=Asana SSO", "2026-12-03T10:00:00Z")
+    twin = key_pair("BB" * 20, "CN=Asana SSO", "2026-12-03T10:01:00Z")
+    live = {"keyCredentials": [ours, twin], "preferredTokenSigningKeyThumbprint": "bb" * 20}
+    props = {"certificates": [{"key_id": "k", "thumbprint": "AA" * 20}]}
+
+    assert duplicates(live, props) == set()
