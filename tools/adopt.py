@@ -98,8 +98,8 @@ def next_steps(stack: str, stack_file: Path, import_file: Path, root: Path = ROO
             f"  2. pulumi config set --secret asanaToken <token> --stack {stack}",
             f"  3. pulumi up --stack {stack} --target '{component}' --yes"
             "    # records the component only; nothing in Entra changes",
-            f"  4. pulumi import --stack {stack} --file {import_file} --yes --generate-code=false"
-            "    # the program already declares them",
+            f"  4. pulumi import --stack {stack} --file {import_file} --yes"
+            "    # prints Python code for them: ignore it, the program already declares them",
             f"  5. pulumi up --stack {stack} --yes"
             "    # adopts token, template and mappings without changes; writes the"
             " synchronization secret once with the values it already has",
