@@ -25,6 +25,7 @@ from components.settings import (
 )
 from providers.asana_token import AsanaServiceAccountToken
 from providers.attribute_mappings import ProvisioningAttributeMappings
+from providers.instantiated_app import InstantiatedAppDuplicates
 from providers.provisioning_template import ProvisioningTemplate
 from providers.saml_signing import SamlSigningCertificates
 from rules import asana, redaction
@@ -148,11 +149,25 @@ class AsanaEnterpriseApp(pulumi.ComponentResource):
             template_id=self._input("galleryTemplateId", template_id),
             opts=child,
         )
+        InstantiatedAppDuplicates(
+            f"{name}-app-duplicates",
+            application_object_id=self.application.application_object_id,
+            template_id=self._input("galleryTemplateId", template_id),
+            display_name=self._input("appDisplayName", settings.app_display_name),
+            opts=child,
+        )
         self.client_id = azuread.get_application_output(
             object_id=self.application.application_object_id, opts=self._invoke
         ).client_id
         sso = settings.sso
         owners = None if settings.owners is None else [self._owner_id(o) for o in settings.owners]
+        # The engine keeps an output secret only when its whole input was: a list of secret ids
+        # would come back as plain `owners`.
+        declared_owners = (
+            pulumi.Output.secret(owners)
+            if owners is not None and "appOwners" in settings.secret_settings
+            else owners
+        )
         self.service_principal = azuread.ServicePrincipal(
             f"{name}-service-principal",
             client_id=self.client_id,
@@ -168,7 +183,7 @@ class AsanaEnterpriseApp(pulumi.ComponentResource):
             # after that the portal owns them ("Visible to users?" is the HideApp tag), and a
             # change there is reported by the drift check, not reverted.
             tags=list(asana.ENTERPRISE_APP_TAGS),
-            owners=owners,
+            owners=declared_owners,
             opts=pulumi.ResourceOptions(
                 parent=self,
                 ignore_changes=["tags", *(["owners"] if owners is None else [])],

@@ -181,6 +181,13 @@ class Applications(DirectoryCollection):
     COLLECTION = "applications"
     SCHEMA = APPLICATION
     PROPERTIES = _APPLICATION_PROPERTIES
+    # applicationTemplateId supports $filter (eq, not, ne): the application resource's page,
+    # https://learn.microsoft.com/graph/api/resources/application ; the azuread provider filters
+    # on it with displayName (upstream internal/services/applications/application_resource.go).
+    FILTERABLE: ClassVar[dict[str, str]] = {
+        **DirectoryCollection.FILTERABLE,
+        "applicationTemplateId": "string",
+    }
     # absent from v1.0 responses, msgraph-metadata#273
     BETA_ONLY: ClassVar[dict[str, Any]] = {"oauth2RequirePostResponse": False}
 
