@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import signal
 import sys
 import threading
@@ -31,6 +32,7 @@ from pulumi.runtime.proto import plugin_pb2, provider_pb2, provider_pb2_grpc
 
 from clients.http import redact
 from tests.azuread_standin import PLUGIN_VERSION, STANDIN_NAME
+from tests.azuread_standin.detailed_diff import diff_response
 from tests.azuread_standin.errors import PartialFailure, StandinError
 from tests.azuread_standin.functions import FUNCTIONS
 from tests.azuread_standin.graph import configure_logging
@@ -38,10 +40,12 @@ from tests.azuread_standin.provider import Provider
 from tests.azuread_standin.resources import RESOURCES
 from tests.azuread_standin.resources.base import Resource
 from tests.azuread_standin.schema_document import schema_document
-from tests.azuread_standin.wire import from_struct, reveal, secret_strings, to_struct
+from tests.azuread_standin.wire import Secret, from_struct, reveal, secret_strings, to_struct
 
 _log = logging.getLogger("azuread-standin.server")
 _WORKERS = 32
+_SECRET_CONFIG = frozenset({"clientId", "clientSecret", "clientCertificatePassword"})
+"""Provider settings pulumi-azuread marks `Secret` (provider/resources.go, `Config`)."""
 
 Response = TypeVar("Response")
 
@@ -151,7 +155,18 @@ class StandinServicer(provider_pb2_grpc.ResourceProviderServicer):
         return provider_pb2.GetMappingsResponse()
 
     def CheckConfig(self, request, context):
-        return provider_pb2.CheckResponse(inputs=request.news)
+        """As the bridge's CheckConfig answers for pulumi-azuread (provider/resources.go,
+        `Config`): `clientId`, `clientSecret` and `clientCertificatePassword` come back secret
+        (so state holds them encrypted), and an unset `environment` takes its default, the
+        ARM_ENVIRONMENT variable or "public"."""
+        news = from_struct(request.news)
+        checked = {
+            key: Secret(value) if key in _SECRET_CONFIG and not isinstance(value, Secret) else value
+            for key, value in news.items()
+        }
+        if "environment" not in checked:
+            checked["environment"] = os.environ.get("ARM_ENVIRONMENT") or "public"
+        return provider_pb2.CheckResponse(inputs=to_struct(checked))
 
     def DiffConfig(self, request, context):
         olds = reveal(from_struct(request.olds))
@@ -207,9 +222,10 @@ class StandinServicer(provider_pb2_grpc.ResourceProviderServicer):
 
         def work() -> provider_pb2.DiffResponse:
             resource = self._resource(request.urn, request.type, "Diff")
-            return resource.schema.diff(
-                olds, _ignoring(olds, news, request.ignoreChanges)
-            ).response()
+            # Element paths (`owners[0]`, `credentials[0].value`) as the bridge names them.
+            return diff_response(
+                resource.schema, olds, _ignoring(olds, news, request.ignoreChanges)
+            )
 
         return self._guard(context, "Diff", secret_strings([olds, news]), work)
 
