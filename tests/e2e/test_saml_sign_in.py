@@ -171,3 +171,19 @@ def test_a_rotation_keeps_sign_in_working_and_never_activates_a_certificate_asan
     }
     assert identifiers == {key_identifier_of_thumbprint(upcoming["thumbprint"])}
     no_changes(workspace)
+
+
+def test_an_end_date_with_an_offset_does_not_replace_the_certificate_on_the_next_up(
+    tenant: LocalTenant, workspace: Workspace
+):
+    tenant.add_principals([GROUP], [USER])
+    settings = {
+        **SSO_ONLY,
+        **tenant.plain_settings(),
+        f"{PROJECT}:ssoCertificateEndDate": "2028-06-30T02:00:00+02:00",
+    }
+    workspace.create_stack(STACK, settings, tenant.secret_settings())
+    workspace.pulumi(*UP)
+
+    assert outputs(workspace)["sso"]["certificateExpires"] == "2028-06-30T00:00:00Z"
+    no_changes(workspace)
