@@ -946,7 +946,8 @@ def test_reply_urls_are_set_changed_imported_and_cleared(
     diff = reply.up(
         {"applicationId": f"/applications/{app_id}", "type": "Web", "redirectUris": [second]}
     )
-    assert diff is not None and diff.replaces == [] and "redirectUris" in diff.detailed
+    assert diff is not None and diff.replaces == []
+    assert diff.detailed == {"redirectUris[0]": provider_pb2.PropertyDiff.UPDATE}  # set element
     patches = [r.body for r in emulator.requests if r.method == "PATCH"]
     assert patches[-1] == {
         "@odata.type": "#microsoft.graph.application",
