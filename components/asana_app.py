@@ -134,7 +134,6 @@ class AsanaEnterpriseApp(pulumi.ComponentResource):
         super().__init__(COMPONENT_TYPE, name, {PRINCIPAL_KINDS: self._principal_kinds}, opts)
         self._name = name
         self._settings = settings
-        self._secret_settings = settings.secret_settings
         self._invoke = pulumi.InvokeOptions(parent=self)
         child = pulumi.ResourceOptions(parent=self)
 
@@ -143,17 +142,16 @@ class AsanaEnterpriseApp(pulumi.ComponentResource):
                 display_name=asana.GALLERY_DISPLAY_NAME, opts=self._invoke
             ).template_id
         )
+        template = self._input("galleryTemplateId", template_id)
+        display_name = self._input("appDisplayName", settings.app_display_name)
         self.application = azuread.ApplicationFromTemplate(
-            f"{name}-app",
-            display_name=self._input("appDisplayName", settings.app_display_name),
-            template_id=self._input("galleryTemplateId", template_id),
-            opts=child,
+            f"{name}-app", display_name=display_name, template_id=template, opts=child
         )
         InstantiatedAppDuplicates(
             f"{name}-app-duplicates",
             application_object_id=self.application.application_object_id,
-            template_id=self._input("galleryTemplateId", template_id),
-            display_name=self._input("appDisplayName", settings.app_display_name),
+            template_id=template,
+            display_name=display_name,
             opts=child,
         )
         self.client_id = azuread.get_application_output(
@@ -180,8 +178,8 @@ class AsanaEnterpriseApp(pulumi.ComponentResource):
             ),
             # Written once, when the provider takes over the principal `instantiate` made (its
             # takeover PATCHes `tags: []` otherwise and the app leaves Enterprise applications);
-            # after that the portal owns them ("Visible to users?" is the HideApp tag), and a
-            # change there is reported by the drift check, not reverted.
+            # after that the portal owns them ("Visible to users?" is the HideApp tag): a change
+            # there is left alone.
             tags=list(asana.ENTERPRISE_APP_TAGS),
             owners=declared_owners,
             opts=pulumi.ResourceOptions(
@@ -275,7 +273,9 @@ class AsanaEnterpriseApp(pulumi.ComponentResource):
         self, certificate: SigningCertificate, sso: SsoSettings
     ) -> azuread.ServicePrincipalTokenSigningCertificate:
         secret_names = self._secret_names_of_certificates()
-        secret_dates = bool({"ssoCertificates", "ssoCertificateEndDate"} & self._secret_settings)
+        secret_dates = bool(
+            {"ssoCertificates", "ssoCertificateEndDate"} & self._settings.secret_settings
+        )
         return azuread.ServicePrincipalTokenSigningCertificate(
             certificate_name(self._name, certificate, secret_names),
             service_principal_id=self.service_principal.id,
@@ -471,4 +471,4 @@ class AsanaEnterpriseApp(pulumi.ComponentResource):
         }
 
     def _secret_names_of_certificates(self) -> bool:
-        return bool({"ssoCertificates", "ssoCertificateName"} & self._secret_settings)
+        return bool({"ssoCertificates", "ssoCertificateName"} & self._settings.secret_settings)
