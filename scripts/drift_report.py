@@ -183,7 +183,17 @@ def _changes(step: Mapping[str, Any], old: Mapping[str, Any], new: Mapping[str, 
             continue
         # Each side shows what its state holds: a provider may call a property going to false
         # "deleted" (Terraform's zero values), but the live value is still false, not absent.
-        yield Change(path, _value_at(old, segments), _value_at(new, segments))
+        before, after = _value_at(old, segments), _value_at(new, segments)
+        # An element the bridge adds or removes (`notificationEmailAddresses[1]`) is keyed by
+        # its index on one side only; the other side's element at that index is another one.
+        entry = detailed.get(path) if isinstance(detailed, Mapping) else None
+        kind = str(entry.get("kind", "")) if isinstance(entry, Mapping) else ""
+        if segments and isinstance(segments[-1], int):
+            if kind.startswith("add"):
+                before = "(none)"
+            elif kind.startswith("delete"):
+                after = "(none)"
+        yield Change(path, before, after)
 
 
 def _value_at(state: Mapping[str, Any], segments: list[str | int]) -> str:

@@ -185,3 +185,41 @@ def test_a_clean_real_refresh_reports_no_drift(tmp_path: Path):
 
     assert status == drift_report.NO_DRIFT
     assert "No drift in stack `demo`" in report
+
+
+def test_element_paths_from_the_real_cli_name_the_resource_and_the_element(tmp_path: Path):
+    """Captured by `python -m tests.e2e.capture_fixtures --only element`: the notification
+    email replaced and one added on the service principal, and a synchronization secret's
+    credential changed; the azuread provider names each by element path, as the bridge does."""
+    for events in (True, False):
+        status, report, title = run_real(tmp_path, "refresh_element_drift", 7, events=events)
+
+        assert status == drift_report.DRIFT and "No drift" not in report
+        assert "(`asana-service-principal`, update)" in report
+        assert (
+            "| `notificationEmailAddresses[0]` | `identity-demo@contoso.com` | "
+            "`identity-team@contoso.com` |" in report
+        )
+        # An added element has no recorded value (the state's element 1 would be another one).
+        assert "| `notificationEmailAddresses[1]` | (none) | `sso-alerts@contoso.com` |" in report
+        assert "(`asana-provisioning-secret`, update)" in report
+        assert "| `credentials[2].value` | `[secret]` | `[secret]` |" in report
+        assert "Enterprise application: Properties and single sign-on" in title
+
+
+def test_a_removed_set_element_shows_no_live_value_at_its_old_index():
+    document = {
+        "steps": [
+            {
+                "op": "refresh",
+                "urn": "urn:pulumi:dev::p::azuread:index/servicePrincipal:ServicePrincipal::sp",
+                "oldState": {"outputs": {"owners": ["ada", "bob"]}},
+                "newState": {"outputs": {"owners": ["bob"]}},
+                "detailedDiff": {"owners[0]": {"kind": "delete", "inputDiff": False}},
+            }
+        ]
+    }
+
+    (drifted,) = drift_report.drifted_resources(document)
+
+    assert drifted.changes == (drift_report.Change("owners[0]", "ada", "(none)"),)

@@ -4,10 +4,15 @@
 It deploys the demo stack, makes one change of every kind out of band, and saves what the drift
 workflow's refresh prints (`--json`) and logs (`--event-log`) under tests/fixtures/real/, with
 the CLI version beside them. Ports and ids differ per run; secrets are the CLI's own masks.
+
+`--only element` captures just `refresh_element_drift` (on a stack of its own): changes the
+azuread provider reports by element path, as the bridge does (`notificationEmailAddresses[0]`,
+`credentials[1].value`), so the report's handling of them is tested on real CLI output.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 import tempfile
@@ -31,7 +36,36 @@ CHANGES: list[portal.Change] = [
 ]
 
 
-def main() -> int:
+def edit_sso_notification_emails(tenant: LocalTenant, deployed: portal.Deployed) -> None:
+    """Enterprise app, Single sign-on, SAML certificates: the notification email replaced and a
+    second one added (the service principal's `notificationEmailAddresses`, a TypeSet)."""
+    tenant.emulator.patch_service_principal(
+        deployed.service_principal_id,
+        {"notificationEmailAddresses": ["identity-team@contoso.com", "sso-alerts@contoso.com"]},
+    )
+
+
+ELEMENT_CHANGES: list[portal.Change] = [
+    edit_sso_notification_emails,
+    portal.edit_notification_email,  # a synchronization secret credential's value
+]
+CAPTURES: dict[str, list[tuple[str, list[portal.Change]]]] = {
+    "drift": [("refresh_clean", []), ("refresh_drift", CHANGES)],
+    "element": [("refresh_element_drift", ELEMENT_CHANGES)],
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.e2e.capture_fixtures")
+    parser.add_argument("--only", choices=sorted(CAPTURES), help="one capture (default: all)")
+    args = parser.parse_args(argv)
+    for group in [args.only] if args.only else list(CAPTURES):
+        capture(CAPTURES[group])
+    return 0
+
+
+def capture(runs: list[tuple[str, list[portal.Change]]]) -> None:
+    """Deploy the demo stack, then per run: make its changes, refresh, keep what the CLI says."""
     tenant = LocalTenant.start(groups=[GROUP], users=[USER])
     try:
         workspace = Workspace(Path(tempfile.mkdtemp()) / "ws", ca_bundle=tenant.ca_bundle)
@@ -43,7 +77,8 @@ def main() -> int:
         outputs = json.loads(workspace.pulumi("stack", "output", "--stack", STACK, "--json").stdout)
         deployed = portal.Deployed.from_outputs(outputs)
         OUT.mkdir(parents=True, exist_ok=True)
-        for name, changes in (("refresh_clean", []), ("refresh_drift", CHANGES)):
+        written: list[Path] = []
+        for name, changes in runs:
             for change in changes:
                 change(tenant, deployed)
             events = OUT / f"{name}.events.jsonl"
@@ -53,16 +88,17 @@ def main() -> int:
                 expect=(0, 7),
             )  # fmt: skip
             (OUT / f"{name}.json").write_text(run.stdout, encoding="utf-8")
+            written += [events, OUT / f"{name}.json"]
             print(f"{name}: pulumi exited {run.exit_code}")
         version = workspace.pulumi("version").stdout.strip()
         (OUT / "CLI_VERSION").write_text(version + "\n", encoding="utf-8")
-        for path in OUT.iterdir():
+        for path in written:
             if any(secret in path.read_text(encoding="utf-8") for secret in tenant.secret_values()):
-                raise SystemExit(f"{path} holds a secret in plain text; not keeping it")
+                path.unlink()
+                raise SystemExit(f"{path} held a secret in plain text; not kept")
         print(f"captured with pulumi {version} into {OUT.relative_to(ROOT)}")
     finally:
         tenant.stop()
-    return 0
 
 
 if __name__ == "__main__":
