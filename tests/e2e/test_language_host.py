@@ -356,7 +356,7 @@ def test_import_prints_python_code_for_what_it_imported(tmp_path: Path):
 
     assert "Please copy the following code into your Pulumi application." in run.stdout
     assert "import pulumi_azuread as azuread" in run.stdout
-    assert 'ServicePrincipal("asana",' in run.stdout
+    assert 'azuread.ServicePrincipal("asana",' in run.stdout  # the schema's module names
     assert tenant.client_secret not in run.output
 
 
