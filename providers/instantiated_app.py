@@ -19,7 +19,7 @@ reporting a duplicate as drift (`duplicates`); delete none.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -30,6 +30,7 @@ from clients.graph import GraphClient
 from clients.http import ServiceError
 from providers.base import ConfiguredProvider
 from providers.inputs import failure_for_guid, failures, is_unknown
+from rules.moments import graph_moment
 
 DUPLICATE_WINDOW = timedelta(minutes=15)
 """A retried instantiate lands within the provider's create timeout of the first (minutes)."""
@@ -40,23 +41,16 @@ def duplicate_ids(applications: list[dict[str, Any]], ours: str) -> list[str]:
     """The object ids among `applications` (one template, one name) created within
     `DUPLICATE_WINDOW` of the stack's application `ours`."""
     mine = next((a for a in applications if a.get("id") == ours), None)
-    created = _moment(None if mine is None else mine.get("createdDateTime"))
+    created = graph_moment(None if mine is None else mine.get("createdDateTime"))
     if created is None:
         return []
     return sorted(
         str(app["id"])
         for app in applications
         if app.get("id") != ours
-        and (moment := _moment(app.get("createdDateTime"))) is not None
+        and (moment := graph_moment(app.get("createdDateTime"))) is not None
         and abs(moment - created) <= DUPLICATE_WINDOW
     )
-
-
-def _moment(value: Any) -> datetime | None:
-    try:
-        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return None
 
 
 def _literal(value: str) -> str:

@@ -28,7 +28,7 @@ certificate differs, a `PATCH` per removal batch, and a `GET` to confirm; read i
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -46,6 +46,7 @@ from clients.graph import API_VERSION, SERVICE, GraphClient
 from clients.http import ServiceError
 from providers.base import ConfiguredProvider
 from providers.inputs import contains_unknown, failure_for_service_principal, failures, is_unknown
+from rules.moments import graph_moment
 from rules.saml import (
     is_thumbprint,
     key_identifier_of_thumbprint,
@@ -287,13 +288,15 @@ def duplicates(live: dict[str, Any], props: dict[str, Any]) -> set[str]:
         if isinstance(c, dict) and c.get("usage") == "Sign"
     ]
     ours = [
-        (c.get("displayName"), _moment(c.get("startDateTime"))) for t, c in signs if t in declared
+        (c.get("displayName"), graph_moment(c.get("startDateTime")))
+        for t, c in signs
+        if t in declared
     ]
     found = set()
     for thumbprint, credential in signs:
         if not thumbprint or thumbprint in declared or same_thumbprint(thumbprint, preferred):
             continue
-        started = _moment(credential.get("startDateTime"))
+        started = graph_moment(credential.get("startDateTime"))
         if started is not None and any(
             name == credential.get("displayName")
             and created is not None
@@ -302,13 +305,6 @@ def duplicates(live: dict[str, Any], props: dict[str, Any]) -> set[str]:
         ):
             found.add(thumbprint)
     return found
-
-
-def _moment(value: Any) -> datetime | None:
-    try:
-        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return None
 
 
 def _has_signing_key(live: dict[str, Any], thumbprint: str) -> bool:

@@ -15,6 +15,8 @@ import binascii
 import re
 from datetime import UTC, datetime
 
+from rules.moments import graph_moment
+
 _HEX_THUMBPRINT = re.compile(r"^[0-9A-Fa-f]{40}$")
 
 
@@ -51,9 +53,9 @@ def utc_rfc3339(value: str) -> str:
     second, with `Z`. A stack may write `2029-01-31T02:00:00+02:00`; Graph answers
     `2029-01-31T00:00:00Z`, and the azuread provider would replace a certificate whose `end_date`
     reads back different from what the program declares, on every `up`."""
-    moment = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
-    if moment.tzinfo is None:
-        raise ValueError(f"{value!r} has no time zone")
+    moment = graph_moment(value)
+    if moment is None:
+        raise ValueError(f"{value!r} is not a date-time with a time zone")
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 

@@ -55,6 +55,11 @@ SETTINGS: dict[str, Any] = {
     },
 }
 """The demo stack: SSO, one group and one user assigned, provisioning on with one mapping."""
+SSO_ONLY: dict[str, Any] = {
+    **{key: value for key, value in SETTINGS.items() if key != f"{PROJECT}:userMappings"},
+    f"{PROJECT}:provisioningEnabled": False,
+}
+"""The demo stack without provisioning, for tests of sign-in and ownership alone."""
 
 
 class DemoFailed(Exception):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 
-from tests.e2e.demo import GROUP, SETTINGS, USER
+from tests.e2e.demo import GROUP, SSO_ONLY, USER
 from tests.e2e.tenant import CLIENT_ID, PROJECT, TENANT_ID, LocalTenant
 from tests.e2e.workspace import Workspace
 from tests.emulator.client import GraphTestClient
@@ -16,13 +16,11 @@ STACK = "owners"
 OWNER = "app.owner@contoso.com"
 PORTAL_OWNER = "added.in.portal@contoso.com"
 UP = ("up", "--stack", STACK, "--yes", "--skip-preview", "--non-interactive")
-NO_PROVISIONING = {**SETTINGS, f"{PROJECT}:provisioningEnabled": False}
-NO_PROVISIONING.pop(f"{PROJECT}:userMappings")
 
 
 def deploy(tenant: LocalTenant, workspace: Workspace, owners: list[str]) -> dict[str, str]:
     tenant.add_principals([GROUP], [USER, OWNER, PORTAL_OWNER])
-    settings = {**NO_PROVISIONING, **tenant.plain_settings(), f"{PROJECT}:appOwners": owners}
+    settings = {**SSO_ONLY, **tenant.plain_settings(), f"{PROJECT}:appOwners": owners}
     workspace.create_stack(STACK, settings, tenant.secret_settings())
     workspace.pulumi(*UP)
     return json.loads(workspace.pulumi("stack", "output", "--stack", STACK, "--json").stdout)

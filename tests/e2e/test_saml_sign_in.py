@@ -15,7 +15,7 @@ import yaml
 
 from rules.asana import ENTERPRISE_APP_TAGS
 from rules.saml import key_identifier_of_thumbprint
-from tests.e2e.demo import GROUP, SETTINGS, USER
+from tests.e2e.demo import GROUP, SSO_ONLY, USER
 from tests.e2e.tenant import CLIENT_ID, PROJECT, TENANT_ID, LocalTenant
 from tests.e2e.workspace import Workspace
 from tests.emulator.client import GraphTestClient
@@ -25,8 +25,6 @@ STACK = "saml"
 OUTSIDER = "not.assigned@contoso.com"
 NEXT = "CN=Asana SSO 2029"
 UP = ("up", "--stack", STACK, "--yes", "--skip-preview", "--non-interactive")
-SSO_ONLY = {**SETTINGS, f"{PROJECT}:provisioningEnabled": False}
-SSO_ONLY.pop(f"{PROJECT}:userMappings")
 
 
 def deployed(tenant: LocalTenant, workspace: Workspace) -> dict[str, Any]:

@@ -7,10 +7,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.e2e.demo import GROUP, USER
+from tests.e2e.demo import GROUP, SSO_ONLY, USER
 from tests.e2e.stacks import named_principals, shipped_settings
 from tests.e2e.tenant import CLIENT_ID, LocalTenant
-from tests.e2e.test_saml_sign_in import SSO_ONLY
 from tests.e2e.workspace import Workspace
 
 DEV = Path(__file__).resolve().parents[2] / "stacks" / "Pulumi.dev.yaml"
