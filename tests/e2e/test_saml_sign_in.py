@@ -185,3 +185,32 @@ def test_an_end_date_with_an_offset_does_not_replace_the_certificate_on_the_next
 
     assert outputs(workspace)["sso"]["certificateExpires"] == "2028-06-30T00:00:00Z"
     no_changes(workspace)
+
+
+def test_replacing_the_certificate_beside_a_stranger_key_pair_removes_only_the_old_one(
+    tenant: LocalTenant, workspace: Workspace
+):
+    """The azuread provider's own delete would remove the key pair listed last that is not the
+    certificate's (here the stranger's or the new one's); the program's never runs it."""
+    principal = deployed(tenant, workspace)["servicePrincipalObjectId"]
+    graph = GraphTestClient(tenant.emulator, TENANT_ID, CLIENT_ID, tenant.client_secret)
+    stranger = graph.post(
+        f"/v1.0/servicePrincipals/{principal}/addTokenSigningCertificate",
+        {"displayName": "CN=Another app's"},
+    ).json()
+    edit_settings(workspace, {"ssoCertificateEndDate": "2028-01-31T00:00:00Z"})
+
+    workspace.pulumi(*UP)
+
+    sso = outputs(workspace)["sso"]
+    sp = tenant.emulator.directory_object(principal)
+    identifiers = {
+        c["customKeyIdentifier"] for c in sp["keyCredentials"] + sp["passwordCredentials"]
+    }
+    assert identifiers == {
+        key_identifier_of_thumbprint(sso["certificateThumbprint"]),
+        stranger["customKeyIdentifier"],
+    }
+    assert sso["certificateExpires"] == "2028-01-31T00:00:00Z"
+    assert sign_in(sso, USER, ca_bundle=tenant.ca_bundle).accepted
+    no_changes(workspace)
