@@ -20,9 +20,11 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from scripts.drift_report import (
@@ -34,6 +36,9 @@ from scripts.drift_report import (
     add_output_arguments,
     build_report,
     failed,
+    folder_problem,
+    output_problems,
+    refused,
     write,
 )
 
@@ -43,6 +48,8 @@ EXIT_7_SINCE = (3, 226)
 """From this CLI on, `--expect-no-changes` exits 7 (changes) apart from 1 (failure)."""
 LEGACY_CHANGES_FOUND = 255
 DEFAULT_TIMEOUT_SECONDS = 1800.0
+GRACE_SECONDS = 10.0
+"""How long the CLI's process group gets after SIGINT, and again after SIGTERM, to end."""
 
 
 class CheckError(Exception):
@@ -73,26 +80,79 @@ def changes_found_codes(version: tuple[int, int]) -> tuple[int, ...]:
 
 
 def refresh(stack: str, pulumi: str, events: Path, timeout: float) -> tuple[int, str]:
-    """Run the refresh; Pulumi's progress and errors go to this process's standard error."""
+    """Run the refresh; Pulumi's progress and errors go to this process's standard error.
+
+    The CLI runs in its own process group (session), so that a timeout ends it together with
+    the language host and the plugins it started, which a kill of the CLI alone would orphan."""
     command = [
         pulumi, "refresh", "--stack", stack, "--preview-only", "--expect-no-changes", "--json",
         "--non-interactive", "--event-log", str(events),
     ]  # fmt: skip
     environment = {**os.environ, "PULUMI_DEBUG_COMMANDS": "true"}
     try:
-        run = subprocess.run(
+        process = subprocess.Popen(
             command,
             stdout=subprocess.PIPE,
             stderr=sys.stderr,
             text=True,
             env=environment,
-            timeout=timeout,
+            start_new_session=True,
         )
-    except subprocess.TimeoutExpired:
-        raise CheckError(f"`pulumi refresh` did not finish within {timeout:.0f} s") from None
     except OSError as error:
         raise CheckError(f"cannot run {pulumi}: {error}") from None
-    return run.returncode, run.stdout
+    try:
+        document, _ = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        end_process_group(process)
+        raise CheckError(f"`pulumi refresh` did not finish within {timeout:.0f} s") from None
+    except BaseException:  # Ctrl-C or a signal to the check: leave nothing behind either
+        end_process_group(process)
+        raise
+    return process.returncode, document
+
+
+def end_process_group(process: subprocess.Popen[str]) -> None:
+    """End the CLI's process group: SIGINT first (Pulumi cancels and stops its plugins), then
+    SIGTERM, each given GRACE_SECONDS for the whole group to be gone, then SIGKILL."""
+    group = process.pid  # start_new_session: the CLI leads its own group
+    for signal_number in (signal.SIGINT, signal.SIGTERM):
+        if not _signal_group(group, signal_number):
+            break
+        deadline = time.monotonic() + GRACE_SECONDS
+        while time.monotonic() < deadline and _group_alive(process, group):
+            time.sleep(0.05)
+        if not _group_alive(process, group):
+            break
+    _signal_group(group, signal.SIGKILL)
+    try:
+        process.communicate(timeout=GRACE_SECONDS)
+    except subprocess.TimeoutExpired:  # a process outside the group holds the pipe open
+        process.kill()
+        process.wait()
+
+
+def _signal_group(group: int, signal_number: int) -> bool:
+    """Send a signal to every process of the group; False when none is left."""
+    try:
+        os.killpg(group, signal_number)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # only zombies left, or a process that changed its user
+        return True
+    return True
+
+
+def _group_alive(process: subprocess.Popen[str], group: int) -> bool:
+    """Whether any process of the group still runs (the CLI is reaped here, so it is not
+    counted as a zombie; an orphaned plugin's zombie may count until its new parent reaps it)."""
+    process.poll()
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def check(stack: str, pulumi: str, timeout: float, keep: Path | None) -> Report:
@@ -109,7 +169,10 @@ def check(stack: str, pulumi: str, timeout: float, keep: Path | None) -> Report:
         code, document = refresh(stack, pulumi, events, timeout)
         print(f"drift check: pulumi refresh exited {code}", file=sys.stderr, flush=True)
         if keep is not None:
-            (keep / "drift.json").write_text(document, encoding="utf-8")
+            try:
+                (keep / "drift.json").write_text(document, encoding="utf-8")
+            except OSError as error:  # checked before the refresh; the report still follows
+                print(f"drift check: cannot keep drift.json: {error}", file=sys.stderr)
         lines = events.read_text(encoding="utf-8").splitlines() if events.exists() else None
     if code == LEGACY_CHANGES_FOUND and LEGACY_CHANGES_FOUND in codes and not document.strip():
         code = FAILURE  # an old CLI's 255 without a document is a failure, not drift
@@ -152,13 +215,16 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    # Every output path is checked before the refresh, which may take many minutes.
+    problems = output_problems(args) + [p for p in [folder_problem("--keep", args.keep)] if p]
+    if problems:
+        return refused(problems)
     try:
         report = check(args.stack, args.pulumi, args.timeout, args.keep)
     except CheckError as error:
         print(f"drift check failed: {error}", file=sys.stderr)
         report = failed(args.stack, str(error))
-    write(report, args.markdown, args.title)
-    return report.status
+    return write(report, args.markdown, args.title)
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 from collections.abc import Mapping
@@ -342,14 +343,59 @@ def failed(stack: str, why: str) -> Report:
     )
 
 
-def write(report: Report, markdown_path: Path | None, title_path: Path | None) -> None:
-    """The Markdown report to its file (else standard output) and the one-line title."""
-    if markdown_path:
-        markdown_path.write_text(report.markdown)
-    else:
-        sys.stdout.write(report.markdown)
-    if title_path:
-        title_path.write_text(report.title + "\n")
+def write(report: Report, markdown_path: Path | None, title_path: Path | None) -> int:
+    """The Markdown report to its file (else standard output) and the one-line title; the
+    report's status, or FAILURE (with the reason on standard error) when a file cannot be
+    written after all (the paths were checked first, but a disk can fill up)."""
+    try:
+        if markdown_path:
+            markdown_path.write_text(report.markdown, encoding="utf-8")
+        else:
+            sys.stdout.write(report.markdown)
+        if title_path:
+            title_path.write_text(report.title + "\n", encoding="utf-8")
+    except OSError as error:
+        print(f"error: cannot write the report: {error}", file=sys.stderr)
+        return FAILURE
+    return report.status
+
+
+def file_problem(flag: str, path: Path | None) -> str | None:
+    """Why `path` cannot be written as the file `flag` names, checked before any work is
+    done (so an unwritable path never costs a whole refresh); None when it can."""
+    if path is None:
+        return None
+    if path.is_dir():
+        return f"{flag} {path}: is a folder, not a file"
+    if not path.parent.is_dir():
+        return f"{flag} {path}: the folder {path.parent} does not exist"
+    if not os.access(path if path.exists() else path.parent, os.W_OK):
+        return f"{flag} {path}: not writable"
+    return None
+
+
+def folder_problem(flag: str, path: Path | None) -> str | None:
+    """Why files cannot be written into the existing folder `path`; None when they can."""
+    if path is None:
+        return None
+    if not path.is_dir():
+        return f"{flag} {path}: not an existing folder"
+    if not os.access(path, os.W_OK | os.X_OK):
+        return f"{flag} {path}: not writable"
+    return None
+
+
+def output_problems(args: argparse.Namespace) -> list[str]:
+    """What is wrong with --markdown and --title (add_output_arguments)."""
+    found = (file_problem("--markdown", args.markdown), file_problem("--title", args.title))
+    return [problem for problem in found if problem]
+
+
+def refused(problems: list[str]) -> int:
+    """Report output paths that cannot be written: FAILURE, nothing else done."""
+    for problem in problems:
+        print(f"error: {problem}", file=sys.stderr)
+    return FAILURE
 
 
 EXIT_CODES = f"""\
@@ -406,6 +452,8 @@ def add_output_arguments(parser: argparse.ArgumentParser) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if problems := output_problems(args):
+        return refused(problems)
     try:
         document = args.input.read_text()
         events = (
@@ -417,8 +465,7 @@ def main(argv: list[str] | None = None) -> int:
         report = build_report(
             args.stack, document, args.pulumi_exit_code, events=events, kind=args.kind
         )
-    write(report, args.markdown, args.title)
-    return report.status
+    return write(report, args.markdown, args.title)
 
 
 def _merged(from_document: list[Drifted], from_events: list[Drifted]) -> list[Drifted]:

@@ -4,6 +4,7 @@ plays a CLI of a given version and answers with the real CLI's captured output."
 from __future__ import annotations
 
 import stat
+import time
 from pathlib import Path
 
 import pytest
@@ -101,3 +102,79 @@ def test_the_workflow_the_demo_and_make_drift_run_the_same_command():
 
     assert "python -m scripts.drift_check --stack" in workflow
     assert "-m scripts.drift_check --stack $(STACK)" in makefile
+
+
+def hanging_pulumi(tmp_path: Path) -> Path:
+    """A `pulumi` whose refresh hangs the way a stuck one does: it starts a "language host" and a
+    "plugin" (the plugin ignoring SIGINT and SIGTERM, as a wedged one may), the plugin a
+    grandchild of its own, writes their process ids to `pids`, and waits forever."""
+    script = tmp_path / "pulumi"
+    script.write_text(
+        f"""#!/bin/sh
+if [ "$1" = version ]; then echo v3.276.0; exit 0; fi
+sleep 300 &
+echo $! >> {tmp_path}/pids
+sh -c 'trap "" INT TERM; sleep 300 & echo $! >> {tmp_path}/pids; wait' &
+echo $! >> {tmp_path}/pids
+echo $$ >> {tmp_path}/pids
+wait
+""",
+        encoding="utf-8",
+    )
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    return script
+
+
+def running(pid: int) -> bool:
+    """Whether `pid` is alive (a zombie waiting to be reaped is not)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
+def test_a_timeout_ends_the_cli_and_every_process_it_started(tmp_path: Path, monkeypatch):
+    monkeypatch.setattr(drift_check, "GRACE_SECONDS", 0.5)
+    pulumi = hanging_pulumi(tmp_path)
+    report = tmp_path / "report.md"
+
+    status = drift_check.main(
+        ["--stack", "demo", "--pulumi", str(pulumi), "--markdown", str(report), "--timeout", "1"]
+    )
+
+    assert status == drift_report.FAILURE
+    assert "did not finish within 1 s" in report.read_text()
+    pids = [int(line) for line in (tmp_path / "pids").read_text().split()]
+    assert len(pids) == 4
+    deadline = time.monotonic() + 5
+    while any(running(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert [pid for pid in pids if running(pid)] == []
+
+
+@pytest.mark.parametrize(
+    ("flag", "where"),
+    [
+        ("--markdown", "missing/report.md"),
+        ("--title", "missing/title.txt"),
+        ("--markdown", "."),  # a folder, not a file
+        ("--keep", "missing"),
+        ("--keep", "file.txt"),  # a file, not a folder
+    ],
+    ids=["markdown folder missing", "title folder missing", "markdown a folder", "keep missing",
+         "keep a file"],
+)  # fmt: skip
+def test_an_unwritable_output_path_is_refused_before_the_refresh(
+    tmp_path: Path, capsys, flag: str, where: str
+):
+    pulumi = fake_pulumi(tmp_path, "v3.276.0", 7, "refresh_drift")
+    (tmp_path / "file.txt").write_text("")
+    path = tmp_path / where
+
+    status = drift_check.main(["--stack", "demo", "--pulumi", str(pulumi), flag, str(path)])
+
+    assert status == drift_report.FAILURE
+    error = capsys.readouterr().err
+    assert f"{flag} {path}:" in error and "Traceback" not in error
+    assert not (tmp_path / "argv").exists(), "the refresh must not run"

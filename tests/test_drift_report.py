@@ -223,3 +223,19 @@ def test_a_removed_set_element_shows_no_live_value_at_its_old_index():
     (drifted,) = drift_report.drifted_resources(document)
 
     assert drifted.changes == (drift_report.Change("owners[0]", "ada", "(none)"),)
+
+
+def test_an_unwritable_report_path_is_refused_before_reading_anything(tmp_path: Path, capsys):
+    report = tmp_path / "missing" / "report.md"
+
+    status = drift_report.main(
+        [
+            "--stack", "prod", "--input", str(tmp_path / "no-such-input.json"),
+            "--pulumi-exit-code", "0", "--markdown", str(report),
+        ]
+    )  # fmt: skip
+
+    assert status == drift_report.FAILURE
+    error = capsys.readouterr().err
+    assert f"--markdown {report}: the folder {report.parent} does not exist" in error
+    assert "Traceback" not in error
