@@ -24,7 +24,7 @@ import os
 import re
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -257,24 +257,30 @@ def _shown(value: Any) -> str:
     return text if len(text) <= _MAX_VALUE else text[: _MAX_VALUE - 1] + "…"
 
 
-def title(stack: str, drifted: list[Drifted]) -> str:
+def title(stack: str, drifted: list[Drifted], unnamed: Unnamed | None = None) -> str:
     names = list(dict.fromkeys(d.portal_name for d in drifted))
+    if unnamed is not None:
+        names.append(f"{unnamed.count_text} unnamed change(s)")
     text = f"Drift in {stack}: {'; '.join(names)}" if names else f"No drift in {stack}"
     return text if len(text) <= 200 else text[:199] + "…"
 
 
-def markdown(stack: str, drifted: list[Drifted], kind: str) -> str:
+def markdown(stack: str, drifted: list[Drifted], kind: str, unnamed: Unnamed | None = None) -> str:
     before, after = (
         ("recorded in state", "live in Entra/Asana")
         if kind == "refresh"
         else ("now", "after `pulumi up`")
     )
-    if not drifted:
+    if not drifted and unnamed is None:
         return f"## No drift in stack `{stack}`\n\nEvery resource matches its recorded state.\n"
     lines = [
-        f"## Drift in stack `{stack}`: {len(drifted)} resource(s) changed outside Pulumi",
+        f"## Drift in stack `{stack}`: {len(drifted)} resource(s) changed outside Pulumi"
+        if drifted
+        else f"## Drift in stack `{stack}`: {unnamed.sentence if unnamed else ''}",
         "",
     ]
+    if unnamed is not None:
+        lines += [unnamed.explanation(stack), ""]
     for item in drifted:
         lines += [f"### {item.portal_name} (`{item.resource}`, {item.operation})", ""]
         if not item.changes:
@@ -304,6 +310,74 @@ def _code(text: str) -> str:
 
 
 @dataclass(frozen=True)
+class Unnamed:
+    """Changes the CLI reported (its exit code or its change count) that neither the --json
+    document nor the event log names: drift all the same, never "no drift"."""
+
+    count: int
+    exact: bool  # False: only the exit code said so, the number is a lower bound
+    why: str
+    events_read: bool = True
+
+    @property
+    def count_text(self) -> str:
+        return str(self.count) if self.exact else f"at least {self.count}"
+
+    @property
+    def sentence(self) -> str:
+        return f"{self.count_text} change(s) the CLI reported could not be named"
+
+    def explanation(self, stack: str) -> str:
+        missing = (
+            "neither its --json document nor the event log says"
+            if self.events_read
+            else "its --json document does not say (and no event log was read: --events names "
+            "the changes of dynamic resources)"
+        )
+        return (
+            f"{self.sentence[0].upper()}{self.sentence[1:]} ({self.why}), but {missing} which "
+            f"resources they are. See them with `pulumi refresh --preview-only --diff --stack "
+            f"{stack}`."
+        )
+
+
+def reported_changes(
+    document: Mapping[str, Any], events: list[str] | None, kind: str
+) -> int | None:
+    """How many changed resources the CLI counted: the largest count in the document's
+    `changeSummary` and the event log's `summaryEvent` (None when neither has one). Unchanged
+    resources do not count, nor, in a preview, ones the program adds."""
+    ignored = _NO_CHANGE_OPS | ({"create"} if kind == "preview" else set())
+    summaries = [document.get("changeSummary")]
+    for line in events or []:
+        if '"summaryEvent"' in line:
+            event = json.loads(line)
+            summaries.append((event.get("summaryEvent") or {}).get("resourceChanges"))
+    counts = [
+        sum(int(n) for op, n in summary.items() if op not in ignored and isinstance(n, int))
+        for summary in summaries
+        if isinstance(summary, Mapping)
+    ]
+    return max(counts) if counts else None
+
+
+def _unnamed(
+    named: int, counted: int | None, exit_code: int, changes_found_codes: tuple[int, ...]
+) -> Unnamed | None:
+    said_by_exit = exit_code in changes_found_codes
+    if counted is not None and counted > named:
+        why = (
+            f"Pulumi exited {exit_code} and counted {counted}"
+            if said_by_exit
+            else f"Pulumi counted {counted}"
+        )
+        return Unnamed(counted - named, True, why)
+    if said_by_exit and named == 0:
+        return Unnamed(1, False, f"Pulumi exited {exit_code}: changes found")
+    return None
+
+
+@dataclass(frozen=True)
 class Report:
     status: int
     markdown: str
@@ -324,13 +398,21 @@ def build_report(
     if pulumi_exit_code not in (0, *changes_found_codes):
         return failed(stack, f"Pulumi exited with {pulumi_exit_code}; see the job log.")
     try:
-        drifted = drifted_resources(json.loads(document_text or "{}"), kind)
+        document = json.loads(document_text or "{}")
+        drifted = drifted_resources(document, kind)
         if events is not None:
             drifted = _merged(drifted, drifted_from_events(events))
+        counted = reported_changes(document, events, kind)
     except ValueError as error:
         return failed(stack, str(error))
+    # What the CLI said changed is drift even where nothing names it: never "no drift".
+    unnamed = _unnamed(len(drifted), counted, pulumi_exit_code, changes_found_codes)
+    if unnamed is not None and events is None:
+        unnamed = replace(unnamed, events_read=False)
     return Report(
-        DRIFT if drifted else NO_DRIFT, markdown(stack, drifted, kind), title(stack, drifted)
+        DRIFT if drifted or unnamed else NO_DRIFT,
+        markdown(stack, drifted, kind, unnamed),
+        title(stack, drifted, unnamed),
     )
 
 

@@ -239,3 +239,50 @@ def test_an_unwritable_report_path_is_refused_before_reading_anything(tmp_path: 
     error = capsys.readouterr().err
     assert f"--markdown {report}: the folder {report.parent} does not exist" in error
     assert "Traceback" not in error
+
+
+def unnamed_changes(tmp_path: Path, summary: dict[str, int] | None) -> Path:
+    """The real clean refresh's --json document with the given change summary: every step an
+    unchanged refresh, as the CLI writes it for a dynamic resource that drifted."""
+    document = json.loads((REAL / "refresh_clean.json").read_text())
+    if summary is None:
+        document.pop("changeSummary", None)
+    else:
+        document["changeSummary"] = summary
+    path = tmp_path / "unnamed.json"
+    path.write_text(json.dumps(document))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("summary", "exit_code", "expected"),
+    [
+        ({"same": 13, "update": 2}, 7, "2 change(s) the CLI reported could not be named"),
+        (None, 7, "at least 1 change(s) the CLI reported could not be named"),
+        ({"same": 13, "update": 1}, 0, "1 change(s) the CLI reported could not be named"),
+    ],
+    ids=["exit 7 and a count", "exit 7 alone", "a count alone"],
+)
+def test_changes_the_cli_reported_but_nothing_names_are_drift_not_no_drift(
+    tmp_path: Path, summary, exit_code, expected
+):
+    report, title = tmp_path / "report.md", tmp_path / "title.txt"
+    status = drift_report.main(
+        [
+            "--stack", "demo", "--input", str(unnamed_changes(tmp_path, summary)),
+            "--pulumi-exit-code", str(exit_code), "--markdown", str(report), "--title", str(title),
+        ]
+    )  # fmt: skip
+
+    assert status == drift_report.DRIFT
+    assert expected in report.read_text()
+    assert "No drift" not in report.read_text() and "No drift" not in title.read_text()
+
+
+def test_changes_the_json_alone_misses_are_counted_beside_those_it_names(tmp_path: Path):
+    status, report, title = run_real(tmp_path, "refresh_drift", 7, events=False)
+
+    assert status == drift_report.DRIFT
+    assert "`asana-provisioning-job`" in report
+    assert "change(s) the CLI reported could not be named" in report
+    assert title.endswith("unnamed change(s)")
