@@ -28,6 +28,7 @@ from providers.attribute_mappings import ProvisioningAttributeMappings
 from providers.instantiated_app import InstantiatedAppDuplicates
 from providers.provisioning_template import ProvisioningTemplate
 from providers.saml_signing import SamlSigningCertificates
+from providers.unmanaged_owners import UnmanagedOwners
 from rules import asana, redaction
 from rules.identifiers import is_guid
 
@@ -191,6 +192,13 @@ class AsanaEnterpriseApp(pulumi.ComponentResource):
             ),
         )
         self.application_owners = self._declare_application_owners(owners)
+        if owners is None:  # left to the portal, and watched: a change there is drift
+            UnmanagedOwners(
+                f"{name}-owners",
+                application_object_id=self.application.application_object_id,
+                service_principal_id=self.service_principal.object_id,
+                opts=child,
+            )
         self.signing_certificates, self.signing = self._declare_sso(sso) if sso else ({}, None)
         self.assignments = self._declare_assignments()
         provisioning = settings.provisioning

@@ -138,7 +138,7 @@ SETTINGS: tuple[Setting, ...] = (
         "appOwners",
         "array",
         "Owners of the application and its service principal: user principal names or object "
-        "ids; empty, owners are left as the portal has them (docs/sso.md).",
+        "ids; empty, owners are left as the portal has them, a change reported as drift.",
         [],
     ),
     Setting(

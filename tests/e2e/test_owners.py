@@ -1,7 +1,7 @@
 """Owners under the real CLI: declared owners are set on the application and its service
 principal and kept there (a portal addition is drift, undone by `up --refresh`); with none
-declared, an owner added in the portal is left alone (the azuread provider alone would remove it
-without a word on the next `up --refresh`)."""
+declared, an owner added in the portal is drift of `asana-owners` and left alone (the azuread
+provider alone would remove it without a word on the next `up --refresh`)."""
 
 from __future__ import annotations
 
@@ -66,7 +66,7 @@ def test_declared_owners_own_app_and_principal_and_a_portal_addition_is_undone(
     assert owner_ids(graph, "servicePrincipals", sp) == {owner}
 
 
-def test_without_declared_owners_a_portal_owner_is_left_alone(
+def test_without_declared_owners_a_portal_owner_is_reported_and_left_alone(
     tenant: LocalTenant, workspace: Workspace
 ):
     outputs = deploy(tenant, workspace, [])
@@ -74,7 +74,9 @@ def test_without_declared_owners_a_portal_owner_is_left_alone(
     sp, extra = outputs["servicePrincipalObjectId"], tenant.principal_ids[PORTAL_OWNER]
 
     add_owner_in_portal(graph, sp, extra)
+    drift = refresh_preview(workspace)
     workspace.pulumi(*UP, "--refresh")
 
+    assert "asana-owners" in drift and "service_principal_owners" in drift
     assert owner_ids(graph, "servicePrincipals", sp) == {extra}
     workspace.pulumi("preview", "--stack", STACK, "--expect-no-changes", "--non-interactive")
