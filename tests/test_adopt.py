@@ -490,3 +490,89 @@ def test_a_repository_it_cannot_register_in_is_a_clear_error_and_nothing_is_writ
 
     assert error in capsys.readouterr().err
     assert files(repo) == before
+
+
+JOB = "Asana.0a1b2c3d4e5f.11111111-2222-3333-4444-555555555555"
+
+
+class StubGraph:
+    """Graph's replies by path, for replies the tenant never gives (malformed ones)."""
+
+    def __init__(self, replies: dict[str, Any]):
+        self.replies = replies
+
+    def get(self, path: str, params: dict[str, str] | None = None) -> Any:
+        return self.replies[path]
+
+    def get_all(self, path: str, params: dict[str, str] | None = None) -> list[Any]:
+        return self.replies[path]
+
+
+def well_formed() -> dict[str, Any]:
+    sync = f"/servicePrincipals/{SP}/synchronization"
+    return {
+        "/servicePrincipals": [
+            {"id": SP, "appId": APP_ID, "displayName": "Asana", "appRoles": ROLES}
+        ],
+        "/applications": [{"id": APP_OBJECT, "appId": APP_ID}],
+        f"{sync}/jobs": [{"id": JOB, "templateId": "Asana"}],
+        f"{sync}/templates": [{"id": "Asana", "schema": {}}],
+        f"{sync}/secrets": {"value": [{"key": "BaseAddress", "value": "https://x/scim"}]},
+        f"{sync}/jobs/{JOB}/schema": {},
+        f"/servicePrincipals/{SP}/appRoleAssignedTo": [
+            {"id": "a1", "principalId": GROUPS[0], "principalType": "Group"}
+        ],
+    }
+
+
+def malformed(path: str, key: str, change: Any) -> dict[str, Any]:
+    replies = well_formed()
+    full = path.replace("{sync}", f"/servicePrincipals/{SP}/synchronization").replace("{sp}", SP)
+    reply = replies[full]
+    item = reply[0] if isinstance(reply, list) else reply
+    if key == "value[0].value":
+        item = item["value"][0]
+        key = "value"
+    if change is None:
+        del item[key]
+    else:
+        item[key] = change
+    return replies
+
+
+@pytest.mark.parametrize(
+    ("path", "key", "change", "request_path"),
+    [
+        ("/servicePrincipals", "id", None, "/v1.0/servicePrincipals"),
+        ("/servicePrincipals", "id", 5, "/v1.0/servicePrincipals"),
+        ("/servicePrincipals", "appId", None, "/v1.0/servicePrincipals"),
+        ("/applications", "id", None, "/v1.0/applications"),
+        ("{sync}/jobs", "id", None, f"/v1.0/servicePrincipals/{SP}/synchronization/jobs"),
+        ("{sync}/templates", "id", None, f"/v1.0/servicePrincipals/{SP}/synchronization/templates"),
+        ("{sync}/secrets", "value", None, f"/v1.0/servicePrincipals/{SP}/synchronization/secrets"),
+        ("{sync}/secrets", "value[0].value", None,
+         f"/v1.0/servicePrincipals/{SP}/synchronization/secrets"),
+        ("/servicePrincipals/{sp}/appRoleAssignedTo", "principalId", None,
+         f"/v1.0/servicePrincipals/{SP}/appRoleAssignedTo"),
+        ("/servicePrincipals/{sp}/appRoleAssignedTo", "id", None,
+         f"/v1.0/servicePrincipals/{SP}/appRoleAssignedTo"),
+        ("/servicePrincipals", "keyCredentials", [{"usage": "Verify"}], "/v1.0/servicePrincipals"),
+    ],
+    ids=["sp id missing", "sp id a number", "sp appId missing", "application id missing",
+         "job id missing", "template id missing", "secrets value missing",
+         "a secret's value missing", "assignment principalId missing", "assignment id missing",
+         "certificate keyId missing"],
+)  # fmt: skip
+def test_a_malformed_graph_reply_is_a_one_line_error_naming_the_request(
+    environment, tmp_path, capsys, monkeypatch, path, key, change, request_path
+):
+    monkeypatch.setattr(adopt, "GraphClient", lambda _: StubGraph(malformed(path, key, change)))
+
+    assert run_adopt(environment, tmp_path, "--name", "Asana") == 1
+
+    error = capsys.readouterr().err
+    assert error.startswith(f"error: Microsoft Graph GET {request_path} answered ")
+    field = "keyCredentials[].keyId" if key == "keyCredentials" else repr(key.split(".")[-1])
+    assert "answered with " in error and field in error
+    assert len(error.strip().splitlines()) == 1
+    assert not (tmp_path / "Pulumi.adopted.yaml").exists()

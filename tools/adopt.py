@@ -14,11 +14,12 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 from clients.connection import CLOUDS, PROJECT, Cloud, ConfigError, resolve
-from clients.graph import GraphClient, synchronization_path
+from clients.graph import API_VERSION, SERVICE, GraphClient, synchronization_path
 from clients.http import ServiceError
 from components.asana_app import COMPONENT_TYPE
 from rules.identifiers import is_guid
@@ -35,44 +36,85 @@ from tools.stacks import ORDER_FILE, ROOT, STACK_DIR, StackError, name_problem
 
 
 def read_live_app(graph: GraphClient, name: str | None, object_id: str | None) -> LiveApp:
+    """Every object adoption reads, each checked for the fields it relies on (a reply without
+    one is a `ServiceError` naming the request, like any other reply of the wrong shape)."""
     wanted = object_id or name or ""
     if object_id:
+        path = f"/servicePrincipals/{object_id}"
         try:
-            candidates = [graph.get(f"/servicePrincipals/{object_id}")]
+            candidates = [graph.get(path)]
         except ServiceError as error:
             if error.status != 404:
                 raise
             candidates = []
     else:
+        path = "/servicePrincipals"
         literal = (name or "").replace("'", "''")
-        candidates = graph.get_all("/servicePrincipals", {"$filter": f"displayName eq '{literal}'"})
-    sp = choose_service_principal(candidates, wanted)
+        candidates = graph.get_all(path, {"$filter": f"displayName eq '{literal}'"})
+    sp = choose_service_principal(_checked(path, candidates, SP_FIELDS), wanted)
     if "appRoles" not in sp:  # a list result may be partial; read the whole object
-        sp = graph.get(f"/servicePrincipals/{sp['id']}")
-    applications = graph.get_all("/applications", {"$filter": f"appId eq '{sp['appId']}'"})
+        path = f"/servicePrincipals/{sp['id']}"
+        (sp,) = _checked(path, [graph.get(path)], SP_FIELDS)
+    _checked(path, sp.get("keyCredentials") or [], {"keyId": str}, "keyCredentials")
+    applications = _checked(
+        "/applications",
+        graph.get_all("/applications", {"$filter": f"appId eq '{sp['appId']}'"}),
+        {"id": str},
+    )
     if len(applications) != 1:
         raise AdoptionError(f"found {len(applications)} applications with app id {sp['appId']}")
     sp_id = sp["id"]
-    jobs = graph.get_all(synchronization_path(sp_id, "jobs"))
-    templates = graph.get_all(synchronization_path(sp_id, "templates")) if jobs else []
+    path = synchronization_path(sp_id, "jobs")
+    jobs = _checked(path, graph.get_all(path), {"id": str})
+    path = synchronization_path(sp_id, "templates")
+    templates = _checked(path, graph.get_all(path), {"id": str}) if jobs else []
     for template in templates:
         if "schema" not in template:
             template["schema"] = graph.get(
                 synchronization_path(sp_id, "templates", template["id"], "schema")
             )
-    secrets = graph.get(synchronization_path(sp_id, "secrets")) if jobs else None
+    path = synchronization_path(sp_id, "secrets")
+    secrets = (
+        _checked(path, _checked(path, [graph.get(path)], {"value": list})[0]["value"], SECRET)
+        if jobs
+        else []
+    )
     schema = (
         graph.get(synchronization_path(sp_id, "jobs", jobs[0]["id"], "schema")) if jobs else None
     )
+    path = f"/servicePrincipals/{sp_id}/appRoleAssignedTo"
     return LiveApp(
         service_principal=sp,
         application=applications[0],
-        assignments=graph.get_all(f"/servicePrincipals/{sp_id}/appRoleAssignedTo"),
+        assignments=_checked(path, graph.get_all(path), ASSIGNMENT_FIELDS),
         jobs=jobs,
         templates=templates,
-        secrets={s["key"]: s["value"] for s in (secrets or {}).get("value", [])},
+        secrets={s["key"]: s["value"] for s in secrets},
         job_schema=schema,
     )
+
+
+SP_FIELDS = {"id": str, "appId": str}
+SECRET = {"key": str, "value": str}
+ASSIGNMENT_FIELDS = {"id": str, "principalId": str, "principalType": str}
+_KINDS = {str: "a string", list: "a list"}
+
+
+def _checked(
+    path: str, items: list[Any], fields: dict[str, type], within: str = ""
+) -> list[dict[str, Any]]:
+    """`items` (objects of Graph's reply to GET `path`, or of its list `within`) when each has
+    `fields` of their types; else the `ServiceError` clients.graph raises for a reply of the
+    wrong shape, naming the request and the field: one line, not a traceback."""
+    for item in items:
+        for key, kind in fields.items():
+            value = item.get(key) if isinstance(item, dict) else None
+            if not isinstance(value, kind):
+                field = f"{within}[].{key}" if within else repr(key)
+                problem = "no" if value is None else "a wrong"
+                detail = f"answered with {problem} {field} ({_KINDS[kind]} is needed)"
+                raise ServiceError(SERVICE, "GET", f"/{API_VERSION}{path}", detail, None)
+    return items
 
 
 def stack_file_text(adoption: Adoption, stack: str, source: str) -> str:
