@@ -105,6 +105,33 @@ def choose_app_role(roles: Sequence[Any], wanted: str, secret: bool = False) -> 
     )
 
 
+PRINCIPAL_SETTINGS = {"group": "assignmentGroups", "user": "assignmentUsers"}
+
+
+def existing_principal(object_id: pulumi.Output[str], principal: Principal) -> pulumi.Output[str]:
+    """`object_id` (the result of looking the principal up by its object id), or, when the
+    lookup failed, an error naming the setting and the id (or "set (value hidden)" for a secret
+    setting, with the id taken out of the provider's reason too)."""
+
+    async def looked_up() -> str:
+        try:
+            return await object_id.future()
+        except Exception as error:  # the invoke's failure, reported as the setting's
+            setting = f"asana-provisioning:{PRINCIPAL_SETTINGS[principal.kind]}"
+            given = (
+                "is set (value hidden) and lists an object id"
+                if principal.secret
+                else f'lists the object id "{principal.reference}"'
+            )
+            reason = redaction.redact(str(error), [principal.reference] if principal.secret else [])
+            raise pulumi.RunError(
+                f"{setting} {given} that is not a {principal.kind} in the tenant: the "
+                f"lookup failed ({reason})"
+            ) from None
+
+    return pulumi.Output.from_input(looked_up())
+
+
 def _secret_if(secret: bool, value: T | None) -> pulumi.Input[T] | None:
     return pulumi.Output.secret(value) if secret and value is not None else value
 
@@ -333,18 +360,28 @@ class AsanaEnterpriseApp(pulumi.ComponentResource):
         }
 
     def _object_id(self, principal: Principal) -> pulumi.Input[str]:
-        """The principal's object id; a secret (and looked up with a secret) when the
-        principal was listed in a secret setting."""
+        """The principal's object id, looked up in the directory; a secret (and looked up with
+        a secret) when the principal was listed in a secret setting.
+
+        One given by object id is looked up too (one invoke each): an id that names no group or
+        user then fails `pulumi preview` naming its setting, where passing it through unchecked
+        failed `up` at its assignment after other resources were created (Graph: "Not a valid
+        reference update")."""
         reference: pulumi.Input[str] = (
             pulumi.Output.secret(principal.reference) if principal.secret else principal.reference
         )
         if principal.is_object_id:
-            return reference
-        if principal.kind == "group":
-            object_id = azuread.get_group_output(display_name=reference, opts=self._invoke)
+            if principal.kind == "group":
+                by_id = azuread.get_group_output(object_id=reference, opts=self._invoke)
+            else:
+                by_id = azuread.get_user_output(object_id=reference, opts=self._invoke)
+            found = existing_principal(by_id.object_id, principal)
+        elif principal.kind == "group":
+            found = azuread.get_group_output(display_name=reference, opts=self._invoke).object_id
         else:
-            object_id = azuread.get_user_output(user_principal_name=reference, opts=self._invoke)
-        found = object_id.object_id
+            found = azuread.get_user_output(
+                user_principal_name=reference, opts=self._invoke
+            ).object_id
         return pulumi.Output.secret(found) if principal.secret else found
 
     def _input(self, setting: str, value: T | pulumi.Output[T]) -> pulumi.Input[T]:
@@ -409,11 +446,21 @@ class AsanaEnterpriseApp(pulumi.ComponentResource):
                     job_id=self.job.id,
                     kind=kind,
                     spec={key: self._input(setting, value) for key, value in spec.items()},
-                    restart_on_change=self._input(
-                        "restartOnMappingChange", provisioning.restart_on_mapping_change
-                    ),
+                    restart_on_change=self._restart_on_change(provisioning),
                     opts=child,
                 )
+
+    def _restart_on_change(self, provisioning: ProvisioningSettings) -> pulumi.Input[bool]:
+        """Restart after a mapping change only for a job the stack wants running: whether
+        Graph's restart of a paused job resumes it is not documented
+        (https://learn.microsoft.com/graph/api/synchronization-synchronizationjob-restart),
+        so with provisioningStatus "off" it is never restarted. A secret when either setting
+        is (the value tells both)."""
+        restart = provisioning.restart_on_mapping_change and provisioning.running
+        secret = self._settings.secret_settings
+        if {"restartOnMappingChange", "provisioningStatus"} & secret:
+            return pulumi.Output.secret(restart)
+        return restart
 
     def provisioning_page(self) -> pulumi.Output[str]:
         """The app's Provisioning page in the Entra admin center."""

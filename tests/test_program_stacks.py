@@ -282,3 +282,19 @@ def test_dev_keeps_the_template_and_adds_one_mapping():
 
     assert provisioning.user_mappings["mode"] == "merge"
     assert len(provisioning.user_mappings["mappings"]) == 1
+
+
+@pytest.mark.parametrize(
+    ("status", "restarts"), [("on", True), ("off", False)], ids=["running", "paused"]
+)
+def test_mapping_changes_restart_only_a_job_the_stack_wants_running(status, restarts):
+    config, secret_keys = stack_config(next(p for p in STACK_FILES if stack_name(p) == "dev"))
+    config["asana-provisioning:restartOnMappingChange"] = "true"
+    config["asana-provisioning:provisioningStatus"] = status
+
+    run = run_program(config, secret_keys)
+
+    assert run.error is None, run.error
+    declared = run.of_type(MAPPINGS)
+    assert declared
+    assert {resource.inputs["restart_on_change"] for resource in declared} == {restarts}
