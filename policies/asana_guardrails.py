@@ -71,13 +71,50 @@ def _notification_settings(props: Mapping[str, Any]) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
-def _config(args: ResourceValidationArgs | StackValidationArgs, defaults: Mapping[str, Any]):
-    return {**defaults, **(args.get_config() or {})}
+class PolicyConfigError(ValueError):
+    """A policy's settings in the policy pack config are not ones it has (a misspelt
+    `maxThreshhold` would otherwise fall back to the default without a word)."""
 
 
-def _for_type(resource_type: str, check: Callable[[ResourceValidationArgs, ReportViolation], None]):
+def _config(args: ResourceValidationArgs | StackValidationArgs, schema: PolicyConfigSchema):
+    """The policy's settings: the config's, else each one's default from the schema; a number
+    the engine hands over as a float (JSON numbers are, 30 -> 30.0) read back as whole."""
+    defaults = {key: spec.get("default") for key, spec in schema.properties.items()}
+    settings = {**defaults, **(args.get_config() or {})}
+    return {key: _whole(value) for key, value in settings.items()}
+
+
+def _whole(value: Any) -> Any:
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def _known_settings(
+    name: str, schema: PolicyConfigSchema | None, validate: Callable[[Any, ReportViolation], None]
+) -> Callable[[Any, ReportViolation], None]:
+    """`validate`, first refusing a setting the policy does not have, naming it, the policy and
+    the ones it has. The engine checks the config against each policy's schema but lets unknown
+    keys through (pulumi-policy's configSchema carries no additionalProperties), so the pack
+    does, on every resource or stack it sees: an error, whatever the policy's level."""
+    known = ["enforcementLevel", *sorted(schema.properties if schema else ())]
+
+    def checked(args: Any, report_violation: ReportViolation) -> None:
+        unknown = sorted(set(args.get_config() or {}) - set(known))
+        if unknown:
+            listed = ", ".join(repr(key) for key in unknown)
+            raise PolicyConfigError(
+                f"policy {name}: unknown setting{'s' if len(unknown) > 1 else ''} {listed} in "
+                f"the policy pack config; its settings are {', '.join(known)}"
+            )
+        validate(args, report_violation)
+
+    return checked
+
+
+def _for_type(
+    resource_types: Sequence[str], check: Callable[[ResourceValidationArgs, ReportViolation], None]
+):
     def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-        if args.resource_type == resource_type:
+        if args.resource_type in resource_types:
             check(args, report_violation)
 
     return validate
@@ -106,12 +143,17 @@ def _notifications_on(args: ResourceValidationArgs, report: ReportViolation) -> 
         )
 
 
-THRESHOLD_DEFAULTS = {"minThreshold": 1, "maxThreshold": 500}
+THRESHOLDS = PolicyConfigSchema(
+    properties={
+        "minThreshold": {"type": "integer", "minimum": 1, "default": 1},
+        "maxThreshold": {"type": "integer", "minimum": 1, "default": 500},
+    }
+)
 
 
 def _deletion_prevention(args: ResourceValidationArgs, report: ReportViolation) -> None:
     settings = _notification_settings(args.props) or {}
-    limits = _config(args, THRESHOLD_DEFAULTS)
+    limits = _config(args, THRESHOLDS)
     if settings.get("DeleteThresholdEnabled") is not True:
         report(
             "Accidental-deletion prevention is off: set "
@@ -129,11 +171,19 @@ def _deletion_prevention(args: ResourceValidationArgs, report: ReportViolation) 
         )
 
 
-URL_DEFAULTS = {"allowedTenantUrls": [ASANA_SCIM_URL]}
+TENANT_URLS = PolicyConfigSchema(
+    properties={
+        "allowedTenantUrls": {
+            "type": "array",
+            "items": {"type": "string"},
+            "default": [ASANA_SCIM_URL],
+        }
+    }
+)
 
 
 def _tenant_url_allowed(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    allowed = [url.rstrip("/") for url in _config(args, URL_DEFAULTS)["allowedTenantUrls"]]
+    allowed = [url.rstrip("/") for url in _config(args, TENANT_URLS)["allowedTenantUrls"]]
     if args.resource_type == SECRET:
         url = _credentials(args.props).get("BaseAddress")
     elif args.resource_type == TOKEN:
@@ -237,7 +287,9 @@ def _one_of_each(args: StackValidationArgs, report: ReportViolation) -> None:
             )
 
 
-VALIDITY_DEFAULTS = {"minValidityDays": 30}
+VALIDITY = PolicyConfigSchema(
+    properties={"minValidityDays": {"type": "integer", "minimum": 0, "default": 30}}
+)
 
 
 def now() -> datetime:
@@ -249,9 +301,7 @@ def _certificate_min_validity(args: StackValidationArgs, report: ReportViolation
     """The certificate Entra signs with must stay valid `minValidityDays` more days, unless the
     next one is already declared (a rotation under way, docs/sso.md: its first step adds the
     next certificate while the expiring one is still active, and must not be refused)."""
-    minimum = _config(args, VALIDITY_DEFAULTS)["minValidityDays"]
-    if isinstance(minimum, float) and minimum.is_integer():
-        minimum = int(minimum)  # the engine hands JSON numbers over as floats: 30.0
+    minimum = _config(args, VALIDITY)["minValidityDays"]
     certificates = _of_type(args.resources, SIGNING_CERTIFICATE)
     signings = _of_type(args.resources, SAML_SIGNING)
     groups = [
@@ -366,7 +416,23 @@ def _resource_policy(
     return ResourceValidationPolicy(
         name=name,
         description=description,
-        validate=[_for_type(resource_type, check) for resource_type in resource_types],
+        validate=_known_settings(name, config_schema, _for_type(resource_types, check)),
+        enforcement_level=level,
+        config_schema=config_schema,
+    )
+
+
+def _stack_policy(
+    name: str,
+    description: str,
+    check: Callable[[StackValidationArgs, ReportViolation], None],
+    level: EnforcementLevel,
+    config_schema: PolicyConfigSchema | None = None,
+) -> StackValidationPolicy:
+    return StackValidationPolicy(
+        name=name,
+        description=description,
+        validate=_known_settings(name, config_schema, check),
         enforcement_level=level,
         config_schema=config_schema,
     )
@@ -396,12 +462,7 @@ POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
         [SECRET],
         _deletion_prevention,
         EnforcementLevel.MANDATORY,
-        PolicyConfigSchema(
-            properties={
-                "minThreshold": {"type": "integer", "minimum": 1, "default": 1},
-                "maxThreshold": {"type": "integer", "minimum": 1, "default": 500},
-            }
-        ),
+        THRESHOLDS,
     ),
     _resource_policy(
         "scim-tenant-url-allowed",
@@ -410,23 +471,15 @@ POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
         [SECRET, TOKEN],
         _tenant_url_allowed,
         EnforcementLevel.MANDATORY,
-        PolicyConfigSchema(
-            properties={
-                "allowedTenantUrls": {
-                    "type": "array",
-                    "items": {"type": "string"},
-                    "default": [ASANA_SCIM_URL],
-                }
-            }
-        ),
+        TENANT_URLS,
     ),
-    StackValidationPolicy(
-        name="secret-token-from-validated-token",
-        description="The synchronization secret's token comes from AsanaServiceAccountToken (so "
+    _stack_policy(
+        "secret-token-from-validated-token",
+        "The synchronization secret's token comes from AsanaServiceAccountToken (so "
         "Asana checked it), not a literal. Policies cannot see secretness, so this checks the "
         "secret's dependency on that resource. Fix: use the AsanaEnterpriseApp component.",
-        validate=_token_from_validated_resource,
-        enforcement_level=EnforcementLevel.MANDATORY,
+        _token_from_validated_resource,
+        EnforcementLevel.MANDATORY,
     ),
     _resource_policy(
         "user-mapping-matches-on-username",
@@ -436,12 +489,12 @@ POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
         _user_mapping_matches_on_user_name,
         EnforcementLevel.MANDATORY,
     ),
-    StackValidationPolicy(
-        name="assignments-groups-only",
-        description="Access is granted through groups, not direct user assignments (prod). Fix: "
+    _stack_policy(
+        "assignments-groups-only",
+        "Access is granted through groups, not direct user assignments (prod). Fix: "
         "move users from assignmentUsers into a group listed in assignmentGroups.",
-        validate=_groups_only,
-        enforcement_level=EnforcementLevel.ADVISORY,
+        _groups_only,
+        EnforcementLevel.ADVISORY,
     ),
     _resource_policy(
         "sso-enabled",
@@ -457,22 +510,20 @@ POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
         _job_enabled,
         EnforcementLevel.ADVISORY,
     ),
-    StackValidationPolicy(
-        name="sso-certificate-min-validity",
-        description="The SAML signing certificate Entra signs with stays valid at least "
+    _stack_policy(
+        "sso-certificate-min-validity",
+        "The SAML signing certificate Entra signs with stays valid at least "
         "minValidityDays more days (unset endDate: Entra's three years), unless the next one is "
         "already declared. Fix: rotate it (docs/sso.md): ssoCertificates, ssoActiveCertificate.",
-        validate=_certificate_min_validity,
-        enforcement_level=EnforcementLevel.ADVISORY,
-        config_schema=PolicyConfigSchema(
-            properties={"minValidityDays": {"type": "integer", "minimum": 0, "default": 30}}
-        ),
+        _certificate_min_validity,
+        EnforcementLevel.ADVISORY,
+        VALIDITY,
     ),
-    StackValidationPolicy(
-        name="one-asana-app-per-stack",
-        description="A stack declares exactly one Asana application, one provisioning job and "
+    _stack_policy(
+        "one-asana-app-per-stack",
+        "A stack declares exactly one Asana application, one provisioning job and "
         "one synchronization secret. Fix: one stack per environment.",
-        validate=_one_of_each,
-        enforcement_level=EnforcementLevel.MANDATORY,
+        _one_of_each,
+        EnforcementLevel.MANDATORY,
     ),
 ]

@@ -186,6 +186,54 @@ def test_the_threshold_range_comes_from_policy_config():
     assert found and "allows 1 to 100" in found[0]
 
 
+def test_a_threshold_range_the_engine_hands_over_as_floats_reads_as_whole_numbers():
+    props = secret_props(DeleteThresholdValue=200)
+
+    (found,) = violations_of(
+        "accidental-deletion-prevention", SECRET, props, minThreshold=1.0, maxThreshold=100.0
+    )
+
+    assert "this environment allows 1 to 100." in found
+
+
+def refusal() -> type[Exception]:
+    """The pack's error for a bad policy config, from the module the pack itself loads
+    (`asana_guardrails` on the path tests.policy_runner sets up, as policies/__main__.py does)."""
+    import asana_guardrails
+
+    return asana_guardrails.PolicyConfigError
+
+
+def test_a_misspelt_policy_setting_is_refused_naming_it_the_policy_and_the_known_ones():
+    with pytest.raises(refusal()) as refused:
+        violations_of("accidental-deletion-prevention", SECRET, secret_props(), maxThreshhold=100)
+
+    assert str(refused.value) == (
+        "policy accidental-deletion-prevention: unknown setting 'maxThreshhold' in the policy "
+        "pack config; its settings are enforcementLevel, maxThreshold, minThreshold"
+    )
+
+
+def test_an_unknown_setting_is_refused_whatever_resource_the_policy_sees():
+    with pytest.raises(refusal(), match="'maxThreshhold'"):
+        violations_of("accidental-deletion-prevention", ASSIGNMENT, {}, maxThreshhold=100)
+
+
+def test_a_setting_for_a_policy_without_settings_is_refused():
+    with pytest.raises(refusal()) as refused:
+        violations_of("sso-enabled", SECRET, {}, minValidityDays=30)
+
+    assert "policy sso-enabled: unknown setting 'minValidityDays'" in str(refused.value)
+    assert "its settings are enforcementLevel" in str(refused.value)
+
+
+def test_a_stack_policy_refuses_a_misspelt_setting_too():
+    config = {VALIDITY: {"enforcementLevel": "mandatory", "minValidityDay": 30}, "all": "disabled"}
+
+    with pytest.raises(refusal(), match=r"'minValidityDay'.*minValidityDays"):
+        run_pack([], config)
+
+
 def test_every_policy_says_how_to_fix_a_violation():
     for policy in POLICIES:
         assert "Fix:" in policy.description, policy.name

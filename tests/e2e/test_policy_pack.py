@@ -76,3 +76,39 @@ def test_a_group_called_power_user_team_passes_while_a_user_fails_naming_the_pol
     assert "[mandatory]  assignments-groups-only" in run.stdout
     assert "asana-user-ada-contoso-com" in run.stdout
     assert "Power User Team".lower().replace(" ", "-") not in run.stdout.split("Policies:")[1]
+
+
+def test_a_misspelt_policy_setting_is_refused_naming_it_and_the_known_ones(
+    tenant: LocalTenant, workspace: Workspace, tmp_path: Path
+):
+    config = tmp_path / "dev.json"
+    shipped = (PACK / "config" / "dev.json").read_text()
+    config.write_text(shipped.replace('"maxThreshold"', '"maxThreshhold"'))
+    settings = shipped_settings(ROOT / "stacks" / "Pulumi.dev.yaml")
+    tenant.add_principals(*named_principals(settings))
+    local = tenant.plain_settings(local_asana=False)
+    workspace.create_stack("dev", {**settings, **local}, tenant.secret_settings())
+
+    run = workspace.pulumi(
+        "preview", "--stack", "dev", "--non-interactive",
+        "--policy-pack", str(PACK), "--policy-pack-config", str(config),
+        expect=1,
+    )  # fmt: skip
+
+    assert "Traceback" not in run.stdout + run.stderr
+    assert (
+        "policy accidental-deletion-prevention: unknown setting 'maxThreshhold' in the policy "
+        "pack config; its settings are enforcementLevel, maxThreshold, minThreshold"
+    ) in run.stdout + run.stderr
+
+
+def test_a_threshold_out_of_range_names_the_range_in_whole_numbers(
+    tenant: LocalTenant, workspace: Workspace
+):
+    settings = shipped_settings(ROOT / "stacks" / "Pulumi.dev.yaml")
+    settings[f"{PROJECT}:deletionThreshold"] = 600
+
+    run = preview_with_policies(workspace, tenant, "dev", settings, POLICY_VIOLATION_EXIT_CODE)
+
+    assert "[mandatory]  accidental-deletion-prevention" in run.stdout
+    assert "The deletion threshold is 600; this environment allows 1 to 500." in run.stdout
