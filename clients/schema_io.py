@@ -6,6 +6,13 @@ them (api-facts graph-synchronization §1.1, §1.2, §2).
   automatically with every schema change"), so a writer our process lock cannot see (another
   stack, the portal) may save an older document between our PUT and the read; the read-back
   turns that silent loss into an error naming what was lost and both versions.
+  The PUT is sent once (`Writer.once`: no transport retry). A PUT whose reply was lost (a
+  timeout, a dropped connection, a 5xx, a reply we cannot use) may have landed, or may still be
+  on its way: it is never sent again blind. The schema is read until it is the one written
+  (landed), or stays the one read for `Writer.settle_seconds` (not landed: sent once more), or
+  is something else (`UnconfirmedWrite`, naming the job). After a second send, the schema is
+  watched as long again, so a first PUT that lands late while the job's lock is still held is
+  seen (harmless: the same document) or, if it undid anything, reported (`LostWrite`).
 * `parse_expression`: Graph's own parser (`POST .../schema/parseExpression`), so an expression
   source is written in the parsed form Graph stores, and an expression Graph cannot parse is
   refused before anything is written.
@@ -15,14 +22,40 @@ them (api-facts graph-synchronization §1.1, §1.2, §2).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+from clients.connection import GraphSettings
 from clients.graph import API_VERSION, SERVICE, GraphClient, synchronization_path
 from clients.http import ServiceError
 
 Schema = dict[str, Any]
+LostFrom = Callable[[Schema], list[str]]
+
+FIRST_POLL_SECONDS = 0.25
+MAX_POLL_SECONDS = 5.0
+"""Reads while a lost write settles back off from the first to the last (so the default 60 s
+window costs about fifteen GETs)."""
+_NOT_PROCESSED = frozenset({429, 503})
+"""Graph said it did not act on the request (as `clients.http` treats them): one read confirms."""
+
+
+@dataclass(frozen=True)
+class Writer:
+    """How a schema is written: `graph` (retried as every request), `once` (the same endpoint
+    and credential, no transport retry, for the PUT) and how long a write whose reply was lost
+    is given to land (the read timeout: it had that long to answer)."""
+
+    graph: GraphClient
+    once: GraphClient
+    settle_seconds: float
+
+    @classmethod
+    def of(cls, settings: GraphSettings) -> Writer:
+        single = replace(settings, policy=replace(settings.policy, max_retries=0))
+        return cls(GraphClient(settings), GraphClient(single), settings.policy.read_timeout)
 
 
 @dataclass(frozen=True)
@@ -53,6 +86,11 @@ class LostWrite(Exception):
         )
 
 
+class UnconfirmedWrite(Exception):
+    """A PUT's reply was lost, and the schema read back is neither the one written nor the one
+    read before it: another writer, or a write of ours that landed after all, changed it."""
+
+
 class ExpressionRejected(Exception):
     """Graph's parser did not accept an expression; the message is Graph's own."""
 
@@ -75,20 +113,78 @@ def read_schema(graph: GraphClient, job: Job) -> Schema:
 
 
 def write_checked(
-    graph: GraphClient,
-    job: Job,
-    schema: Schema,
-    read_version: Any,
-    lost_from: Callable[[Schema], list[str]],
+    writer: Writer, job: Job, schema: Schema, before: Schema, lost_from: LostFrom
 ) -> Schema:
-    """PUT `schema`, read it back, and return what is live; raise `LostWrite` when
-    `lost_from(live)` names something of the write that is not there."""
-    graph.put(job.schema_path, schema)
-    live = read_schema(graph, job)
-    lost = lost_from(live)
-    if lost:
-        raise LostWrite(lost, read_version, live.get("version"))
-    return live
+    """PUT `schema` (the job's schema was `before` when read), read it back, and return what
+    is live; raise `LostWrite` when `lost_from(live)` names something of the write that is not
+    there. A lost reply is confirmed by reading, never answered by a blind second PUT."""
+    for attempt in (1, 2):
+        try:
+            writer.once.put(job.schema_path, schema)
+        except ServiceError as error:
+            if not _reply_lost(error):
+                raise  # Graph refused it: nothing was written
+            live = _settled(writer, job, before, lost_from, error)
+            if live is not None:
+                return live
+            if attempt == 2:
+                raise
+            continue
+        live = read_schema(writer.graph, job)
+        lost = lost_from(live)
+        if lost:
+            raise LostWrite(lost, before.get("version"), live.get("version"))
+        if attempt == 2:  # the first PUT did not land in the window; it may still
+            _watch(writer, job, before, lost_from)
+        return live
+    raise AssertionError("unreachable")
+
+
+def _reply_lost(error: ServiceError) -> bool:
+    """Whether the PUT may have landed: no reply, a 5xx, a timeout or throttling status, or a
+    reply we could not use; a 4xx otherwise is Graph refusing it."""
+    status = error.status
+    return status is None or not 400 <= status < 500 or status in {408, 429}
+
+
+def _settled(
+    writer: Writer, job: Job, before: Schema, lost_from: LostFrom, error: ServiceError
+) -> Schema | None:
+    """After a lost reply: the live schema once the write has landed, or None when the schema
+    stayed as read for the whole window (not landed); anything else is `UnconfirmedWrite`."""
+    window = 0.0 if error.status in _NOT_PROCESSED else writer.settle_seconds
+    deadline = time.monotonic() + window
+    pause = FIRST_POLL_SECONDS
+    while True:
+        live = read_schema(writer.graph, job)
+        if live != before:
+            if not lost_from(live):
+                return live
+            raise UnconfirmedWrite(
+                f"the reply to the write of job {job.job_id}'s schema was lost ({error}), and "
+                f"the schema read back is neither the one written nor the one before it "
+                f"(version {before.get('version')} then, {live.get('version')} now; it no "
+                f"longer has {'; '.join(lost_from(live))})"
+            )
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return None
+        time.sleep(min(pause, remaining))
+        pause = min(pause * 2, MAX_POLL_SECONDS)
+
+
+def _watch(writer: Writer, job: Job, before: Schema, lost_from: LostFrom) -> None:
+    """Keep reading for one more window while the job's lock is held: a first PUT that lands
+    now writes the same document (harmless); anything that undoes the write is `LostWrite`."""
+    deadline = time.monotonic() + writer.settle_seconds
+    pause = FIRST_POLL_SECONDS
+    while (remaining := deadline - time.monotonic()) > 0:
+        time.sleep(min(pause, remaining))
+        pause = min(pause * 2, MAX_POLL_SECONDS)
+        live = read_schema(writer.graph, job)
+        lost = lost_from(live)
+        if lost:
+            raise LostWrite(lost, before.get("version"), live.get("version"))
 
 
 def parse_expression(graph: GraphClient, job: Job, expression: str) -> dict[str, Any]:

@@ -10,7 +10,14 @@ object mapping as the job's template has it.
 
 The user and the group mappings are two resources on one job's schema; every read-modify-write
 of a job's schema in this process (create, update, delete) holds that job's lock from the read
-to the check after the write (`schema_lock`), so neither can undo the other.
+to the check after the write (`schema_lock`), so neither can undo the other. A PUT whose reply
+was lost is confirmed by reading before it is ever sent again (`schema_io.write_checked`).
+
+With `restart_on_change`, a write is followed by a restart of the job. A restart that fails
+after the write landed is recorded (`restart_pending: true` in the outputs) rather than
+failing the step: failing would keep the old state, and the next `up`, finding the mappings
+already live, would have nothing to write and so no reason to restart. With the flag recorded,
+the next preview shows an update and the next `up` restarts the job.
 """
 
 from __future__ import annotations
@@ -45,6 +52,8 @@ from rules.identifiers import job_id_of
 from rules.mapping_spec import from_wire, to_wire
 
 _IDENTITY = ("service_principal_id", "job_id", "kind", "source_object", "target_object")
+_RECORDED_ONLY = ("managed_targets", "restart_pending")
+"""Outputs that are not inputs: what read needs, and a restart still owed."""
 _OTHER_WRITER = (
     "This provider serializes its own changes to a job's schema, so the other writer was "
     "outside this deployment (another stack or script managing the same job, or the portal); "
@@ -118,6 +127,7 @@ class ProvisioningAttributeMappingsProvider(ConfiguredProvider):
             or contains_unknown(desired)
             or desired.get("mode") != recorded.get("mode")
             or news.get("restart_on_change") != olds.get("restart_on_change")
+            or bool(olds.get("restart_pending"))
             or bool(schema_edit.changes(desired, recorded))
         )
         return DiffResult(
@@ -128,8 +138,9 @@ class ProvisioningAttributeMappingsProvider(ConfiguredProvider):
         managed = _Managed.of(props)
         return CreateResult(id_=managed.id, outs=self._converge(managed, props))
 
-    def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        return UpdateResult(outs=self._converge(_Managed.of(news), news))
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        pending = bool(olds.get("restart_pending"))
+        return UpdateResult(outs=self._converge(_Managed.of(news), news, pending))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         managed = _Managed.of(props)
@@ -146,8 +157,8 @@ class ProvisioningAttributeMappingsProvider(ConfiguredProvider):
             live = schema_edit.live_spec(schema, desired)
         except schema_edit.SchemaEditError as error:
             raise AttributeMappingError(f"reading {managed.name}: {error}") from None
-        outs = _outputs(props, live, targets)
-        inputs = {key: value for key, value in outs.items() if key != "managed_targets"}
+        outs = _outputs(props, live, targets, bool(props.get("restart_pending")))
+        inputs = {key: value for key, value in outs.items() if key not in _RECORDED_ONLY}
         return ReadResult(id_, outs, inputs=inputs)
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
@@ -157,7 +168,8 @@ class ProvisioningAttributeMappingsProvider(ConfiguredProvider):
         managed = _Managed.of(props)
         job = managed.job
         source, target = managed.spec["sourceObject"], managed.spec["targetObject"]
-        graph = GraphClient(self.connection().graph)
+        writer = schema_io.Writer.of(self.connection().graph)
+        graph = writer.graph
         with job_schema_lock(job.service_principal_id, job.job_id):
             try:
                 template = schema_io.template_schema(graph, job)
@@ -176,31 +188,42 @@ class ProvisioningAttributeMappingsProvider(ConfiguredProvider):
                 return
             try:
                 schema_io.write_checked(
-                    graph,
+                    writer,
                     job,
                     restored,
-                    schema.get("version"),
+                    schema,
                     lambda live: schema_edit.restore_differences(live, template, source, target),
                 )
-            except schema_io.LostWrite as error:
+            except (schema_io.LostWrite, schema_io.UnconfirmedWrite) as error:
                 raise AttributeMappingError(
                     f"destroying {managed.name}: {error}. {_OTHER_WRITER}"
                 ) from None
 
-    def _converge(self, managed: _Managed, props: dict[str, Any]) -> dict[str, Any]:
+    def _converge(
+        self, managed: _Managed, props: dict[str, Any], pending: bool = False
+    ) -> dict[str, Any]:
         """The checked spec applied: the check put it in canonical form, so it is used as
-        `from_wire` gives it back, not normalized again."""
+        `from_wire` gives it back, not normalized again. `pending`: a restart is still owed
+        from an earlier write."""
         desired, job = managed.spec, managed.job
-        graph = GraphClient(self.connection().graph)
+        writer = schema_io.Writer.of(self.connection().graph)
+        graph = writer.graph
         with job_schema_lock(job.service_principal_id, job.job_id):
             schema = schema_io.read_schema(graph, job)
             updated = _edited(graph, managed, schema)
-            live = schema if updated == schema else _written(graph, managed, schema, updated)
-        if updated != schema and props.get("restart_on_change"):
-            # As the portal's "Restart provisioning": restart criteria left empty.
-            graph.post(job.path("restart"), {"criteria": {}})
+            live = schema if updated == schema else _written(writer, managed, schema, updated)
+        # The component asks for restarts only while the stack wants the job running, so a
+        # restart owed to a job since turned off is dropped with the flag.
+        restart_pending = bool(props.get("restart_on_change")) and (updated != schema or pending)
+        if restart_pending:
+            try:
+                # As the portal's "Restart provisioning": restart criteria left empty.
+                graph.post(job.path("restart"), {"criteria": {}})
+                restart_pending = False
+            except ServiceError:
+                pass  # recorded in the outputs; the next `up` restarts
         targets = [mapping["target"] for mapping in desired["mappings"]]
-        return _outputs(props, schema_edit.live_spec(live, desired), targets)
+        return _outputs(props, schema_edit.live_spec(live, desired), targets, restart_pending)
 
 
 def _edited(graph: GraphClient, managed: _Managed, schema: dict[str, Any]) -> dict[str, Any]:
@@ -229,19 +252,21 @@ def _edited(graph: GraphClient, managed: _Managed, schema: dict[str, Any]) -> di
 
 
 def _written(
-    graph: GraphClient, managed: _Managed, schema: dict[str, Any], updated: dict[str, Any]
+    writer: schema_io.Writer, managed: _Managed, schema: dict[str, Any], updated: dict[str, Any]
 ) -> dict[str, Any]:
     """PUT the edited schema and read it back; what is live afterwards."""
     desired = managed.spec
     pending = schema_edit.changes(desired, schema_edit.live_spec(schema, desired))
     try:
         return schema_io.write_checked(
-            graph,
+            writer,
             managed.job,
             updated,
-            schema.get("version"),
+            schema,
             lambda live: schema_edit.changes(desired, schema_edit.live_spec(live, desired)),
         )
+    except schema_io.UnconfirmedWrite as error:
+        raise AttributeMappingError(f"{managed.name}: {error}. {_OTHER_WRITER}") from None
     except schema_io.LostWrite as error:
         raise AttributeMappingError(
             f"{managed.name} were changed by another writer while being applied: "
@@ -259,8 +284,11 @@ def _written(
         ) from None
 
 
-def _outputs(props: dict[str, Any], live: dict[str, Any], managed: list[str]) -> dict[str, Any]:
-    """Live state in the inputs' shape, plus the targets a merge manages (read needs them)."""
+def _outputs(
+    props: dict[str, Any], live: dict[str, Any], managed: list[str], restart_pending: bool
+) -> dict[str, Any]:
+    """Live state in the inputs' shape, plus the targets a merge manages (read needs them) and
+    whether a restart is still owed."""
     return {
         "service_principal_id": props["service_principal_id"],
         "job_id": props["job_id"],
@@ -268,6 +296,8 @@ def _outputs(props: dict[str, Any], live: dict[str, Any], managed: list[str]) ->
         "restart_on_change": bool(props.get("restart_on_change", False)),
         **to_wire(live),
         "managed_targets": managed,
+        # Only while owed: state recorded before the flag existed reads back unchanged.
+        **({"restart_pending": True} if restart_pending else {}),
     }
 
 

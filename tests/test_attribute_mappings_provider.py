@@ -421,3 +421,84 @@ def test_a_target_the_job_schema_lacks_is_refused_listing_the_attributes(
     assert f"{ENTERPRISE}organization, userName" in message
     assert calls(emulator) == [("GET", "schema")]
     assert emulator.schema(SERVICE_PRINCIPAL_ID, job) == before
+
+
+RESTART = r"/synchronization/jobs/[^/]+/restart$"
+
+
+def puts(emulator: Emulator) -> int:
+    return emulator.count(service="graph", method="PUT")
+
+
+def test_a_put_whose_reply_is_lost_is_confirmed_by_reading_and_never_sent_again(
+    emulator: Emulator, server, job
+):
+    """The PUT lands and its reply is lost (a 500 after acting): one read finds it live."""
+    resource = mappings_resource(server)
+    emulator.inject(Fault.after(500), service="graph", method="PUT", path=SCHEMA)
+
+    resource.up(inputs(job))
+
+    assert puts(emulator) == 1
+    assert resource.id is not None and not resource.refresh().drift
+
+
+def test_a_put_landing_after_the_timeout_is_seen_landing_and_never_sent_again(
+    emulator: Emulator, server, job
+):
+    """httpTimeoutSeconds is 2 here: the PUT lands 3 s after it was sent, inside the window
+    (as long as the timeout) in which the schema is read until the write shows."""
+    resource = mappings_resource(server)
+    emulator.inject(Fault.slow(3.0), service="graph", method="PUT", path=SCHEMA)
+
+    resource.up(inputs(job))
+
+    assert puts(emulator) == 1
+    assert resource.id is not None and not resource.refresh().drift
+
+
+def test_a_put_that_did_not_land_is_sent_once_more_after_reading_confirms_it(
+    emulator: Emulator, server, job
+):
+    resource = mappings_resource(server)
+    emulator.inject(Fault.status(500), service="graph", method="PUT", path=SCHEMA)
+
+    resource.up(inputs(job))
+
+    assert puts(emulator) == 2
+    assert resource.id is not None and not resource.refresh().drift
+
+
+def test_a_restart_that_failed_after_the_write_is_recorded_and_done_by_the_next_up(
+    emulator: Emulator, server, job
+):
+    resource = mappings_resource(server)
+    emulator.inject(Fault.status(500), service="graph", method="POST", path=RESTART)
+
+    resource.up(inputs(job, restart_on_change=True))
+
+    assert emulator.restarts(SERVICE_PRINCIPAL_ID, job) == []
+    assert resource.outputs["restart_pending"] is True
+    _, diff = resource.preview(inputs(job, restart_on_change=True))
+    assert diff is not None and diff.changes
+    assert resource.refresh().deleted is False and resource.outputs["restart_pending"] is True
+
+    resource.up(inputs(job, restart_on_change=True))
+
+    assert emulator.restarts(SERVICE_PRINCIPAL_ID, job) == [{}]
+    assert "restart_pending" not in resource.outputs
+    resource.up(inputs(job, restart_on_change=True))
+    assert emulator.restarts(SERVICE_PRINCIPAL_ID, job) == [{}]
+
+
+def test_a_restart_owed_to_a_job_no_longer_to_be_restarted_is_dropped(
+    emulator: Emulator, server, job
+):
+    resource = mappings_resource(server)
+    emulator.inject(Fault.status(500), service="graph", method="POST", path=RESTART)
+    resource.up(inputs(job, restart_on_change=True))
+
+    resource.up(inputs(job, restart_on_change=False))
+
+    assert emulator.restarts(SERVICE_PRINCIPAL_ID, job) == []
+    assert "restart_pending" not in resource.outputs

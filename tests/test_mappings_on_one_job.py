@@ -168,3 +168,24 @@ def test_destroying_one_while_the_other_is_applied_loses_neither(
     assert errors == [None, None]
     assert user_change_is_live(emulator, job)
     assert restorable(live_group(emulator, job)) == template_part("group")
+
+
+def test_a_put_landing_late_never_overwrites_the_other_mappings_later_change(
+    emulator: Emulator, server: ProviderServer, job: str
+):
+    """The first PUT lands 5 s after it was sent: after the 2 s timeout and the 2 s window in
+    which the schema stayed as read, so it is sent once more; the job's lock is held while the
+    late one lands (the same document), so the other mapping's write comes after it."""
+    users = mappings_resource(server, "asana-user-attribute-mappings")
+    groups = mappings_resource(server, "asana-group-attribute-mappings")
+    emulator.inject(Fault.slow(5.0), service="graph", method="PUT", path=SCHEMA_PATH, times=1)
+
+    errors = at_once(lambda: users.up(user_inputs(job)), lambda: groups.up(group_inputs(job)))
+
+    assert errors == [None, None]
+    time.sleep(1.5)  # past the late landing, whenever it came
+    assert user_change_is_live(emulator, job), live_user(emulator, job)
+    assert group_change_is_live(emulator, job), live_group(emulator, job)
+    assert emulator.count(service="graph", method="PUT") == 3
+    assert not users.refresh().drift
+    assert not groups.refresh().drift
