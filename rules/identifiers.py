@@ -5,6 +5,7 @@ others accept too."""
 from __future__ import annotations
 
 import re
+import unicodedata
 
 GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 GUID_EXAMPLE = "00000000-0000-0000-0000-000000000000"
@@ -24,17 +25,56 @@ NOT_VISIBLE_ASCII = re.compile(r"[^\x21-\x7e]")
 look-alike, or the "…" a truncated copy leaves) in names that are plain identifiers."""
 
 
-DISPLAY_NAME_RULE = "a display name of 1 to 120 characters, without control characters"
 MAX_DISPLAY_NAME_LENGTH = 120
+ZERO_WIDTH_JOINER = "\u200d"
+_EMOJI_MODIFIERS = re.compile(r"[\ufe0f\U0001f3fb-\U0001f3ff]")
+"""What may stand between an emoji and the joiner after it: the emoji presentation selector
+(VS16) and the skin-tone modifiers (👩🏽‍💻, 🏳️‍🌈)."""
 
 
 def display_name_problem(value: str) -> str | None:
-    """What is allowed when `value` cannot be an app's display name (`appDisplayName`), else
-    None. The stack setting and `tools.new_stack --display-name` judge by this one rule, so a
-    stack file the tool writes is one `pulumi preview` accepts."""
-    if not value.strip() or len(value) > MAX_DISPLAY_NAME_LENGTH or INVISIBLE.search(value):
-        return DISPLAY_NAME_RULE
+    """Which rule `value` breaks as an app's display name (`appDisplayName`), else None. The
+    stack setting and `tools.new_stack --display-name` judge by this one rule, so a stack file
+    the tool writes is one `pulumi preview` accepts.
+
+    Graph takes any Unicode in a display name; the length is counted as Graph (.NET) counts
+    string length, in UTF-16 code units, so an emoji counts two. Control characters and the
+    invisible format characters that let a name pass for another are refused, except the zero
+    width joiner inside an emoji ZWJ sequence ("👩‍💻 Engineers"), which is how such emoji are
+    written (Unicode TS #51, https://www.unicode.org/reports/tr51/#Emoji_ZWJ_Sequences)."""
+    length = len(value.encode("utf-16-le")) // 2
+    if not value.strip():
+        return f"a display name of 1 to {MAX_DISPLAY_NAME_LENGTH} characters (it is blank)"
+    if length > MAX_DISPLAY_NAME_LENGTH:
+        return f"a display name of 1 to {MAX_DISPLAY_NAME_LENGTH} characters (it has {length})"
+    for found in INVISIBLE.finditer(value):
+        position = found.start()
+        if value[position] == ZERO_WIDTH_JOINER and _joins_emoji(value, position):
+            continue
+        return (
+            "a display name without control or invisible characters "
+            f"({_described(value, position)} at character {position + 1})"
+        )
     return None
+
+
+def _joins_emoji(value: str, position: int) -> bool:
+    """Whether the joiner at `position` stands between two emoji (symbols, category So), after
+    any presentation selector or skin-tone modifier of the first."""
+    before = _EMOJI_MODIFIERS.sub("", value[:position])
+    after = value[position + 1 : position + 2]
+    return bool(before and after) and all(
+        unicodedata.category(character) == "So" for character in (before[-1], after)
+    )
+
+
+def _described(value: str, position: int) -> str:
+    character = value[position]
+    code = f"U+{ord(character):04X}"
+    if character == ZERO_WIDTH_JOINER:
+        return f"{code} ZERO WIDTH JOINER, outside an emoji sequence,"
+    name = unicodedata.name(character, "")
+    return f"{code} {name}" if name else f"{code}, a control character,"
 
 
 def is_guid(value: object) -> bool:

@@ -140,8 +140,8 @@ def repo(tmp_path: Path) -> Path:
         ),
         (
             ["--name", "qa", "--display-name", "Asana\tqa"],
-            "--display-name: 'Asana\\tqa' is not a display name of 1 to 120 characters, without "
-            "control characters",
+            "--display-name: 'Asana\\tqa' is not a display name without control or invisible "
+            "characters (U+0009, a control character, at character 6)",
         ),
         (
             ["--name", "qa", "--display-name", "Asana\u202eaq"],
@@ -270,7 +270,18 @@ def test_a_source_stack_file_that_is_not_yaml_is_named(repo, capsys):
 
 @pytest.mark.parametrize(
     "display_name",
-    ["", " ", "A" * 120, "A" * 121, "Asana\x00", "Asana\u200b(qa)", "Asana (Zürich)", "Asana: #2"],
+    [
+        "",
+        " ",
+        "A" * 120,
+        "A" * 121,
+        "Asana\x00",
+        "Asana\u200b(qa)",
+        "Asana (Zürich)",
+        "Asana: #2",
+        "👩‍💻 Engineers",
+        "Asa\u200dna",
+    ],
 )
 def test_it_judges_a_display_name_as_the_stack_setting_does(repo, capsys, display_name):
     """What `--display-name` accepts is what `pulumi preview` accepts as appDisplayName."""

@@ -396,3 +396,43 @@ def test_owners_unset_are_left_to_the_portal_and_set_are_declared_as_given():
 
 def test_the_certificate_warning_defaults_to_sixty_days():
     assert load_settings(VALID, SECRET_KEYS).health.certificate_warning_days == 60
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["👩‍💻 Engineers", "🏳️‍🌈 Pride", "👩🏽‍💻 Team", "❤️‍🔥 Fans", "Asana (Zürich)", "Asana — 東京"],
+    ids=["ZWJ emoji", "ZWJ after a variation selector", "ZWJ after a skin tone", "heart on fire",
+         "accented", "other scripts"],
+)  # fmt: skip
+def test_a_display_name_with_an_emoji_sequence_or_any_script_is_accepted(name: str):
+    settings = load_settings(with_changes({f"{P}appDisplayName": name}), SECRET_KEYS)
+
+    assert settings.app_display_name == name
+
+
+@pytest.mark.parametrize(
+    ("name", "problem"),
+    [
+        ("", "a display name of 1 to 120 characters (it is blank)"),
+        ("   ", "a display name of 1 to 120 characters (it is blank)"),
+        ("A" * 121, "a display name of 1 to 120 characters (it has 121)"),
+        ("👩‍💻" * 25, "a display name of 1 to 120 characters (it has 125)"),
+        ("Asana\tqa", "without control or invisible characters (U+0009, a control character, at "
+         "character 6)"),
+        ("Asana\u202eaq", "without control or invisible characters (U+202E RIGHT-TO-LEFT OVERRIDE"
+         " at character 6)"),
+        ("Asa\u200dna", "without control or invisible characters (U+200D ZERO WIDTH JOINER, "
+         "outside an emoji sequence, at character 4)"),
+        ("👩\u200d Engineers", "(U+200D ZERO WIDTH JOINER, outside an emoji sequence, at "
+         "character 2)"),
+    ],
+    ids=["empty", "blank", "too long", "too long in UTF-16 units", "a tab", "a bidi override",
+         "a joiner between letters", "a joiner after an emoji"],
+)  # fmt: skip
+def test_a_refused_display_name_names_the_rule_it_breaks(name: str, problem: str):
+    with pytest.raises(SettingsError) as refused:
+        load_settings(with_changes({f"{P}appDisplayName": name}), SECRET_KEYS)
+
+    (message,) = [p for p in refused.value.problems if "appDisplayName" in p]
+    assert problem in message
+    assert "control characters" not in message or "\t" in name
