@@ -1,9 +1,11 @@
-"""The emulator's reply faults: exact bytes, redirects, and error pages echoing the headers."""
+"""The emulator's reply faults: exact bytes, redirects, error pages echoing the headers, and a
+reply trickled one byte at a time."""
 
 from __future__ import annotations
 
 import html
 import json
+import time
 from urllib.parse import quote
 
 import pytest
@@ -95,3 +97,27 @@ def test_reply_faults_are_validated():
         Fault.reflect(200)
     with pytest.raises(ValueError):
         Fault.reflect(400, padding=-1)
+    with pytest.raises(ValueError):
+        Fault.trickle(0)
+
+
+def test_a_trickle_fault_sends_the_real_reply_one_byte_at_a_time(emu: Emulator):
+    emu.inject(Fault.trickle(0.05), service="scim")
+    started = time.monotonic()
+    with requests.get(
+        emu.base_url + USERS,
+        headers={"Authorization": f"Bearer {SCIM_TOKEN}"},
+        verify=emu.ca_bundle_path,
+        timeout=5,
+        stream=True,
+    ) as response:
+        headers_after = time.monotonic() - started
+        first = response.raw.read1(1024)
+        rest = response.raw.read()
+    elapsed = time.monotonic() - started
+
+    assert headers_after < 1.0  # the headers come at once, only the body trickles
+    assert first == b"{"  # one byte per write, so one byte per read
+    assert json.loads(first + rest)["totalResults"] == 0
+    assert elapsed >= 0.05 * (len(first + rest) - 1) * 0.9
+    assert emu.requests[-1].fault == "trickle"

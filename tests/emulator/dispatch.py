@@ -96,6 +96,8 @@ class Dispatcher:
         else:
             with self._state_lock:
                 response = backend.handle(request)
+            if fault is not None and fault.kind == "trickle":
+                response = dataclasses.replace(response, trickle_seconds=fault.seconds)
         self._record(ticket, service, request, logged_body, response.status, fault)
         return response
 

@@ -14,14 +14,14 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Literal
 
-FaultKind = Literal["status", "reset", "slow", "reply", "reflect", "after"]
+FaultKind = Literal["status", "reset", "slow", "trickle", "reply", "reflect", "after"]
 ReflectShape = Literal["html", "json"]
 
 
 @dataclass(frozen=True)
 class Fault:
     """One kind of failure; build it with `Fault.status`, `Fault.reset`, `Fault.slow`,
-    `Fault.reply`, `Fault.redirect`, `Fault.reflect` or `Fault.after`."""
+    `Fault.trickle`, `Fault.reply`, `Fault.redirect`, `Fault.reflect` or `Fault.after`."""
 
     kind: FaultKind
     code: int | None = None
@@ -97,6 +97,14 @@ class Fault:
         if seconds < 0:
             raise ValueError("seconds must not be negative")
         return cls("slow", seconds=seconds)
+
+    @classmethod
+    def trickle(cls, seconds: float) -> Fault:
+        """Answer normally (the service acts), but send the body one byte every `seconds`
+        after the headers: each read gets a byte in time, only the whole reply is late."""
+        if seconds <= 0:
+            raise ValueError("seconds must be positive")
+        return cls("trickle", seconds=seconds)
 
 
 @dataclass

@@ -49,7 +49,8 @@ class Response:
     """A JSON response; `body` None means an empty body (as for 204 No Content).
 
     `raw` replaces the encoded body with exactly these bytes, sent as `content_type`: how an
-    injected fault answers with something that is not the service's JSON.
+    injected fault answers with something that is not the service's JSON. `trickle_seconds`
+    above 0 sends the body one byte at a time at that interval (a `Fault.trickle`).
     """
 
     status: int
@@ -57,6 +58,7 @@ class Response:
     headers: Mapping[str, str] = field(default_factory=dict)
     raw: bytes | None = None
     content_type: str = JSON_CONTENT_TYPE
+    trickle_seconds: float = 0.0
 
     def payload(self) -> bytes:
         """The encoded body, so the transport can send an exact Content-Length."""

@@ -14,6 +14,7 @@ import ssl
 import struct
 import sys
 import threading
+import time
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
@@ -95,7 +96,15 @@ class _Handler(BaseHTTPRequestHandler):
         if self.close_connection:
             self.send_header("Connection", "close")
         self.end_headers()
-        self.wfile.write(payload)
+        if response.trickle_seconds <= 0:
+            self.wfile.write(payload)
+            return
+        # One byte at a time; a client that gives up closes the connection, and the next
+        # write fails (an OSError, which ends this connection's thread quietly).
+        for index in range(len(payload)):
+            if index:
+                time.sleep(response.trickle_seconds)
+            self.wfile.write(payload[index : index + 1])
 
     def _drop_connection(self) -> None:
         """Close with SO_LINGER 0 so the kernel sends RST instead of an orderly FIN."""
