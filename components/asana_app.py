@@ -108,28 +108,27 @@ def choose_app_role(roles: Sequence[Any], wanted: str, secret: bool = False) -> 
 PRINCIPAL_SETTINGS = {"group": "assignmentGroups", "user": "assignmentUsers"}
 
 
-def existing_principal(object_id: pulumi.Output[str], principal: Principal) -> pulumi.Output[str]:
-    """`object_id` (the result of looking the principal up by its object id), or, when the
-    lookup failed, an error naming the setting and the id (or "set (value hidden)" for a secret
-    setting, with the id taken out of the provider's reason too)."""
-
-    async def looked_up() -> str:
-        try:
-            return await object_id.future()
-        except Exception as error:  # the invoke's failure, reported as the setting's
-            setting = f"asana-provisioning:{PRINCIPAL_SETTINGS[principal.kind]}"
-            given = (
-                "is set (value hidden) and lists an object id"
-                if principal.secret
-                else f'lists the object id "{principal.reference}"'
-            )
-            reason = redaction.redact(str(error), [principal.reference] if principal.secret else [])
-            raise pulumi.RunError(
-                f"{setting} {given} that is not a {principal.kind} in the tenant: the "
-                f"lookup failed ({reason})"
-            ) from None
-
-    return pulumi.Output.from_input(looked_up())
+def existing_principal(principal: Principal, opts: pulumi.InvokeOptions) -> str:
+    """The object id of a principal given by object id, once the directory has it (a plain
+    invoke: a failed invoke Output would be reported by the SDK as it is, racing this error);
+    otherwise an error naming the setting and the id ("set (value hidden)" for a secret setting,
+    with the id taken out of the provider's reason too)."""
+    try:
+        if principal.kind == "group":
+            return azuread.get_group(object_id=principal.reference, opts=opts).object_id
+        return azuread.get_user(object_id=principal.reference, opts=opts).object_id
+    except Exception as error:  # the invoke's failure, reported as the setting's
+        setting = f"asana-provisioning:{PRINCIPAL_SETTINGS[principal.kind]}"
+        given = (
+            "is set (value hidden) and lists an object id"
+            if principal.secret
+            else f'lists the object id "{principal.reference}"'
+        )
+        reason = redaction.redact(str(error), [principal.reference] if principal.secret else [])
+        raise pulumi.RunError(
+            f"{setting} {given} that is not a {principal.kind} in the tenant: the lookup "
+            f"failed ({reason})"
+        ) from None
 
 
 def _secret_if(secret: bool, value: T | None) -> pulumi.Input[T] | None:
@@ -370,12 +369,9 @@ class AsanaEnterpriseApp(pulumi.ComponentResource):
         reference: pulumi.Input[str] = (
             pulumi.Output.secret(principal.reference) if principal.secret else principal.reference
         )
+        found: pulumi.Input[str]
         if principal.is_object_id:
-            if principal.kind == "group":
-                by_id = azuread.get_group_output(object_id=reference, opts=self._invoke)
-            else:
-                by_id = azuread.get_user_output(object_id=reference, opts=self._invoke)
-            found = existing_principal(by_id.object_id, principal)
+            found = existing_principal(principal, self._invoke)
         elif principal.kind == "group":
             found = azuread.get_group_output(display_name=reference, opts=self._invoke).object_id
         else:

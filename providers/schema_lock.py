@@ -12,6 +12,9 @@ What it cannot see: another process editing the same job (a second stack or a se
 `pulumi up` managing it, a script) or someone saving the Mappings page in the portal at the same
 moment. The check after each write (`schema_io.write_checked`) catches such a writer when it
 overwrote our change before we read it back; one that writes later still wins silently.
+Our own PUT whose reply was lost is settled while the lock is held (read back until it shows,
+or watched for a window after it is sent again), so a late landing of it cannot undo the
+other mapping's later edit within that window (`schema_io.write_checked`).
 """
 
 from __future__ import annotations
