@@ -2,16 +2,23 @@
 
 Credentials are kept per provider process (never on the provider object, which goes into state)
 so that azure-identity's token cache spares each provider call a round trip to Entra ID.
+
+A token request is bounded like every other call (`clients.http`): it goes through this
+process's session for the stack's `HttpPolicy`, so each attempt must finish within
+httpTimeoutSeconds and `BoundedRetry` retries it within retryBudgetSeconds. azure-core's own
+retries are turned off: they would wait out any Retry-After, however long, and then try again.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 import requests
 from azure.core.credentials import TokenCredential
+from azure.core.pipeline.transport import RequestsTransport
 from azure.identity import (
     AzureAuthorityHosts,
     AzureCliCredential,
@@ -23,6 +30,7 @@ from azure.identity import (
 )
 
 from clients.connection import ConfigError, CredentialSpec, GraphSettings, unreadable
+from clients.http import HttpPolicy, build_session
 
 # Audience Entra expects in a federated (workload identity) assertion.
 _FEDERATION_AUDIENCE = "api://AzureADTokenExchange"
@@ -41,7 +49,11 @@ def shared_credential(settings: GraphSettings) -> TokenCredential:
     # Instance discovery asks the public cloud about the authority; a custom authority (Azure
     # Stack, a private endpoint) is unknown there, so discovery must be off for it.
     custom = urlsplit(authority).hostname not in _KNOWN_AUTHORITIES
-    common = {"authority": authority, "disable_instance_discovery": custom}
+    common = {
+        "authority": authority,
+        "disable_instance_discovery": custom,
+        **bounded_transport(settings.policy),
+    }
     tenant, client = spec.tenant_id or "", spec.client_id or ""
     match spec.kind:
         case "client_secret":
@@ -64,13 +76,34 @@ def shared_credential(settings: GraphSettings) -> TokenCredential:
         case "managed_identity":
             return ManagedIdentityCredential(client_id=spec.client_id)
         case "azure_cli":
-            return AzureCliCredential(tenant_id=spec.tenant_id)
+            return AzureCliCredential(
+                tenant_id=spec.tenant_id, process_timeout=int(settings.policy.read_timeout)
+            )
         case "default_chain":
             return DefaultAzureCredential(
                 authority=authority,
                 managed_identity_client_id=spec.client_id,
                 exclude_interactive_browser_credential=True,
             )
+
+
+@functools.lru_cache(maxsize=8)
+def _token_session(policy: HttpPolicy) -> requests.Session:
+    """A throttled token request given up is raised with why (MSAL would report a 429 on
+    discovery as an authority it cannot read)."""
+    return build_session(policy, raise_given_up=True)
+
+
+def bounded_transport(policy: HttpPolicy) -> dict[str, Any]:
+    """The keyword arguments that send an azure-identity credential's requests (discovery and
+    token) through `policy`'s shared session, with azure-core's retries off (see above)."""
+    transport = RequestsTransport(
+        session=_token_session(policy),
+        session_owner=False,  # shared by this process's credentials: never closed by one
+        connection_timeout=policy.connect_timeout,
+        read_timeout=policy.read_timeout,
+    )
+    return {"transport": transport, "retry_total": 0}
 
 
 def _static_assertion(spec: CredentialSpec) -> Callable[[], str]:

@@ -7,12 +7,19 @@ Errors carry the HTTP status, the service's own error text and the request path,
 or a secret. Redirects are never followed (a request carries a credential, and a service we call
 has no reason to send us elsewhere), and a reply that is not what the service answers (not
 JSON, cut short, empty) is named as such instead of failing somewhere downstream.
+
+Every attempt is bounded as a whole, not per read: connecting, sending, the headers and the
+whole body must be done within `HttpPolicy.read_timeout` (the stack's httpTimeoutSeconds),
+else the reply is cut off (`DeadlineExceeded`). A socket timeout alone bounds each read, so a
+reply trickling a byte at a time would never end; `DeadlineSession` reads the body itself,
+setting the socket timeout to what is left of the deadline before each read.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import socket
 import time
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
@@ -22,9 +29,17 @@ from urllib.parse import urljoin, urlsplit
 import requests
 from requests.adapters import HTTPAdapter
 from urllib3.connectionpool import ConnectionPool
-from urllib3.exceptions import MaxRetryError, ResponseError
+from urllib3.exceptions import (
+    DecodeError,
+    MaxRetryError,
+    ProtocolError,
+    ReadTimeoutError,
+    ResponseError,
+)
+from urllib3.exceptions import SSLError as Urllib3SSLError
 from urllib3.response import BaseHTTPResponse
 from urllib3.util.retry import Retry
+from urllib3.util.timeout import Timeout
 
 from rules.redaction import redact
 
@@ -35,6 +50,7 @@ _TRANSIENT_STATUSES = frozenset({500, 502, 503, 504})
 _IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 _MAX_ERROR_TEXT = 500
 _REDIRECT_STATUSES = range(300, 400)
+_CHUNK_BYTES = 64 * 1024
 
 
 DEFAULT_READ_TIMEOUT_SECONDS = 60
@@ -56,11 +72,26 @@ class HttpPolicy:
 
     @property
     def timeout(self) -> tuple[float, float]:
+        """(connect, whole request): what a caller of a `DeadlineSession` may pass."""
         return (self.connect_timeout, self.read_timeout)
+
+
+class DeadlineExceeded(requests.exceptions.ReadTimeout):
+    """A reply did not finish within the request's deadline (a `ReadTimeout`, so that callers
+    such as azure-core's transport treat it as the response timing out)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        super().__init__(f"did not finish within {seconds:g} s")
 
 
 class RetryBudgetExceeded(ResponseError):
     """The next wait would take the retries past the policy's time budget."""
+
+
+class RetriesGivenUp(requests.exceptions.RetryError):
+    """A request still throttled or failing when its retries or their budget ran out; the
+    message names the method, the path and why (never the query, a header or a body)."""
 
 
 class BoundedRetry(Retry):
@@ -115,6 +146,12 @@ class BoundedRetry(Retry):
             raise MaxRetryError(_pool, url, reason)  # type: ignore[arg-type]
         return retry
 
+    def sleep(self, response: BaseHTTPResponse | None = None) -> None:
+        """Sleeps before the next attempt, then notes when that attempt starts: its deadline
+        runs from there (urllib3 hands this object to the attempt and to its response)."""
+        super().sleep(response)
+        self.attempt_started_at = time.monotonic()
+
     def planned_wait(self, response: BaseHTTPResponse | None) -> float:
         """The sleep `Retry.sleep` is about to do: Retry-After when given, else the backoff."""
         if self.respect_retry_after_header and response is not None:
@@ -130,8 +167,11 @@ def shared_session(policy: HttpPolicy) -> requests.Session:
     return build_session(policy)
 
 
-def build_session(policy: HttpPolicy) -> requests.Session:
-    """A session whose every request is retried under `policy`; callers pass `policy.timeout`."""
+def build_session(policy: HttpPolicy, *, raise_given_up: bool = False) -> requests.Session:
+    """A session whose every request is retried under `policy`, each attempt bounded as a
+    whole by its deadline (`DeadlineSession`). With `raise_given_up`, a reply whose retries
+    were given up is raised as `RetriesGivenUp` (for callers, such as azure-identity, that
+    would otherwise report it without saying why)."""
     retry = BoundedRetry(
         total=policy.max_retries,
         connect=policy.max_retries,
@@ -148,11 +188,90 @@ def build_session(policy: HttpPolicy) -> requests.Session:
         raise_on_redirect=False,
         budget_seconds=policy.retry_budget_seconds,
     )
-    session = requests.Session()
+    session = DeadlineSession(policy, raise_given_up=raise_given_up)
     adapter = HTTPAdapter(max_retries=retry)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     return session
+
+
+class DeadlineSession(requests.Session):
+    """A session that bounds each attempt as a whole: connect (at most `connect_timeout`),
+    send and the headers through urllib3's total timeout, then the body read here against the
+    same deadline. A caller's `timeout` may only shorten the policy's (azure-core passes what
+    is left of its own budget). A request made with `stream=True` reads its body itself and is
+    bounded per read only."""
+
+    def __init__(self, policy: HttpPolicy, *, raise_given_up: bool = False) -> None:
+        super().__init__()
+        self.policy = policy
+        self.raise_given_up = raise_given_up
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+        streamed = kwargs.get("stream", False)
+        connect, seconds = self._limits(kwargs.get("timeout"))
+        kwargs["timeout"] = Timeout(connect=connect, read=seconds, total=seconds)
+        kwargs["stream"] = True
+        started = time.monotonic()
+        response = super().send(request, **kwargs)
+        if not streamed:
+            retries = getattr(response.raw, "retries", None)
+            attempt_started = getattr(retries, "attempt_started_at", None) or started
+            read_within(response, attempt_started + seconds, seconds)
+        if self.raise_given_up and (detail := given_up_detail(response, self.policy)):
+            response.close()
+            raise RetriesGivenUp(f"{request.method} {urlsplit(request.url or '').path} {detail}")
+        return response
+
+    def _limits(self, timeout: Any) -> tuple[float, float]:
+        connect, whole = self.policy.connect_timeout, self.policy.read_timeout
+        given = timeout if isinstance(timeout, tuple) else (timeout, timeout)
+        if isinstance(given[1], int | float):
+            whole = min(whole, float(given[1]))
+        if isinstance(given[0], int | float):
+            connect = min(connect, float(given[0]))
+        return min(connect, whole), whole
+
+
+def read_within(response: requests.Response, deadline: float, seconds: float) -> None:
+    """Reads the whole body of a streamed response before `deadline` (monotonic), or closes
+    the connection and raises `DeadlineExceeded`; other failures become the exceptions
+    `requests` raises for them. The body is then the response's content, as without streaming.
+    """
+    raw = response.raw
+    connection = getattr(raw, "connection", None)
+    sock = getattr(connection, "sock", None)
+    chunks: list[bytes] = []
+    try:
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise DeadlineExceeded(seconds)
+            if isinstance(sock, socket.socket):
+                sock.settimeout(remaining)
+            # read1: at most one read from the socket, so the deadline is checked between them.
+            chunk = raw.read1(_CHUNK_BYTES, decode_content=True)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    except DeadlineExceeded:
+        response.close()
+        raise
+    except (ReadTimeoutError, TimeoutError):
+        response.close()
+        raise DeadlineExceeded(seconds) from None
+    except ProtocolError as error:
+        response.close()
+        raise requests.exceptions.ChunkedEncodingError(error) from None
+    except DecodeError as error:
+        response.close()
+        raise requests.exceptions.ContentDecodingError(error) from None
+    except Urllib3SSLError as error:
+        response.close()
+        raise requests.exceptions.SSLError(error) from None
+    # What requests itself does when it reads a body that is not streamed.
+    response._content = b"".join(chunks)
+    response._content_consumed = True
 
 
 class SessionClient:
@@ -223,18 +342,25 @@ def status_error(
     """The error for a response that did not succeed, saying when retries were given up."""
     status = response.status_code
     text = error_text(response, secrets)
+    given_up = given_up_detail(response, policy)
+    detail = f"{given_up}: {text}" if given_up else f"failed with HTTP {status}: {text}"
+    return ServiceError(service, method, path, detail, status)
+
+
+def given_up_detail(response: requests.Response, policy: HttpPolicy) -> str | None:
+    """What to say of a throttled or failing reply whose retries were given up; None for a
+    reply that was not retried (the service refused the request as such)."""
+    status = response.status_code
     attempts = attempts_made(response)
     if status in _NOT_PROCESSED_STATUSES or (status in _TRANSIENT_STATUSES and attempts > 1):
         retry_after = response.headers.get("Retry-After")
         waited = f"; the last reply asked to wait {retry_after} s" if retry_after else ""
         verb = "was throttled" if status == 429 else "kept failing"
-        detail = (
+        return (
             f"{verb} (HTTP {status}) and was given up after {attempts} attempt(s) within the "
-            f"{policy.retry_budget_seconds:.0f} s retry budget{waited}: {text}"
+            f"{policy.retry_budget_seconds:.0f} s retry budget{waited}"
         )
-    else:
-        detail = f"failed with HTTP {status}: {text}"
-    return ServiceError(service, method, path, detail, status)
+    return None
 
 
 def redirect_error(
@@ -313,6 +439,12 @@ def transport_error(
     """The error for a request that got no usable response (timeouts, resets, TLS)."""
     if isinstance(error, requests.exceptions.SSLError):
         cause = "the TLS certificate was not trusted (set REQUESTS_CA_BUNDLE for a private CA)"
+    elif isinstance(error, DeadlineExceeded):
+        detail = (
+            f"did not finish within {error.seconds:g} s and was cut off (httpTimeoutSeconds "
+            "bounds each request as a whole: connect, send and the entire reply)"
+        )
+        return ServiceError(service, method, path, detail, None)
     elif isinstance(error, requests.exceptions.Timeout) or "timed out" in str(error).lower():
         cause = f"timed out (read timeout {policy.read_timeout:.0f} s)"
     elif isinstance(
