@@ -136,6 +136,8 @@ FAULTS: dict[str, Callable[[str], Fault]] = {
     "500": lambda _service: Fault.status(500),
     "connection reset": lambda _service: Fault.reset(),
     "reply slower than timeout": lambda _service: Fault.slow(1.5),
+    # Every byte in time for a per-read timeout; the whole reply is not.
+    "reply trickled past timeout": lambda _service: Fault.trickle(0.5),
     "400 with error body": lambda service: Fault.status(
         400, body=GRAPH_ERROR if service == "graph" else ASANA_ERROR
     ),
@@ -160,7 +162,10 @@ TABLE = table(
     {MATRIX_BUDGET_SECONDS} s retry budget, to keep the run short). Every cell was also checked
     to converge when run again without the fault. "Change applied whole": the service acted
     and its reply came after the {MATRIX_TIMEOUT_SECONDS} s timeout, so the client reports an
-    error while the live state is exactly the wanted one, never half of it. "No request made":
+    error while the live state is exactly the wanted one, never half of it. "Reply trickled
+    past timeout": the service answers, but its body comes one byte every 0.5 s; the request
+    is cut off at the {MATRIX_TIMEOUT_SECONDS} s deadline, which bounds each request as a
+    whole (connect, send and the entire reply), not each read. "No request made":
     the operation sends nothing (deleting the token or the template lookup), so no fault can
     reach it. The last four faults are replies we do not expect, served instead of the
     service's answer (the service does not act): a 200 that is not JSON (an HTML page), JSON
@@ -175,6 +180,7 @@ CLEAR_WORDS = (
     "HTTP 4",
     "HTTP 5",
     "timed out",
+    "did not finish within",
     "lost the connection",
     "throttled",
     "not JSON",
