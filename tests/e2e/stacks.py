@@ -34,12 +34,11 @@ def shipped_settings(path: Path) -> dict[str, Any]:
 
 
 def named_principals(settings: Mapping[str, Any]) -> tuple[list[str], list[str]]:
-    """The groups (by display name) and users (by UPN) a stack assigns; object ids are left
-    out, since nothing looks them up."""
+    """The groups and users a stack assigns, by display name, UPN or object id: the local
+    tenant must hold each, since preview looks every one up."""
 
     def names(key: str) -> list[str]:
-        values = settings.get(f"{PROJECT}:{key}") or []
-        return [value for value in values if "-" not in value or " " in value or "@" in value]
+        return list(settings.get(f"{PROJECT}:{key}") or [])
 
     return names("assignmentGroups"), names("assignmentUsers")
 

@@ -13,6 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from rules.identifiers import is_guid
+
 from .emulator import Emulator
 from .gallery import asana_synchronization_template
 
@@ -46,13 +48,22 @@ def add_principals(
     emulator: Emulator, groups: Iterable[str], users: Iterable[str], known: dict[str, str]
 ) -> None:
     """Groups by display name and users by user principal name, as an admin created them;
-    each new object id goes into `known` (name -> id), and names already there are skipped."""
+    each new object id goes into `known` (name -> id), and names already there are skipped. A
+    group or user given by object id (as a stack may list it) is created with that id."""
     for name in groups:
         if name not in known:
-            known[name] = emulator.add_group(name)
+            if is_guid(name):
+                known[name] = emulator.add_group(f"Group {name[:8]}", group_id=name)
+            else:
+                known[name] = emulator.add_group(name)
     for upn in users:
         if upn not in known:
-            known[upn] = emulator.add_user(upn, display_name_of(upn))
+            if is_guid(upn):
+                known[upn] = emulator.add_user(
+                    f"user.{upn[:8]}@contoso.com", f"User {upn[:8]}", user_id=upn
+                )
+            else:
+                known[upn] = emulator.add_user(upn, display_name_of(upn))
 
 
 @dataclass(frozen=True)
