@@ -234,7 +234,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "httpTimeoutSeconds",
         "integer",
-        "Read timeout of every provider request.",
+        "Time limit of each provider request as a whole (connect, send, the entire reply), "
+        "token requests included.",
         http.DEFAULT_READ_TIMEOUT_SECONDS,
     ),
     Setting(
