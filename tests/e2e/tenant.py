@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tests.emulator import Emulator
+from tests.emulator.client import GraphTestClient
 from tests.emulator.seeding import add_principals
 
 TENANT_ID = "3c1f7e52-9a4d-4b8e-b6f0-2d5a7c9e1f30"
@@ -60,6 +61,11 @@ class LocalTenant:
 
     def stop(self) -> None:
         self.emulator.stop()
+
+    def graph(self) -> GraphTestClient:
+        """Graph as an admin's script sees it (signed in as the deploying app): what the tests
+        change "in the portal"."""
+        return GraphTestClient(self.emulator, TENANT_ID, CLIENT_ID, self.client_secret)
 
     @property
     def ca_bundle(self) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 
 from tests.e2e.demo import GROUP, SSO_ONLY, USER
-from tests.e2e.tenant import CLIENT_ID, PROJECT, TENANT_ID, LocalTenant
+from tests.e2e.tenant import PROJECT, LocalTenant
 from tests.e2e.workspace import Workspace
 from tests.emulator.client import GraphTestClient
 
@@ -51,7 +51,7 @@ def test_declared_owners_own_app_and_principal_and_a_portal_addition_is_undone(
     tenant: LocalTenant, workspace: Workspace
 ):
     outputs = deploy(tenant, workspace, [OWNER])
-    graph = GraphTestClient(tenant.emulator, TENANT_ID, CLIENT_ID, tenant.client_secret)
+    graph = tenant.graph()
     owner, extra = tenant.principal_ids[OWNER], tenant.principal_ids[PORTAL_OWNER]
     sp, app = outputs["servicePrincipalObjectId"], outputs["applicationObjectId"]
 
@@ -70,7 +70,7 @@ def test_without_declared_owners_a_portal_owner_is_reported_and_left_alone(
     tenant: LocalTenant, workspace: Workspace
 ):
     outputs = deploy(tenant, workspace, [])
-    graph = GraphTestClient(tenant.emulator, TENANT_ID, CLIENT_ID, tenant.client_secret)
+    graph = tenant.graph()
     sp, extra = outputs["servicePrincipalObjectId"], tenant.principal_ids[PORTAL_OWNER]
 
     add_owner_in_portal(graph, sp, extra)

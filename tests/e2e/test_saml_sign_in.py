@@ -16,9 +16,8 @@ import yaml
 from rules.asana import ENTERPRISE_APP_TAGS
 from rules.saml import key_identifier_of_thumbprint
 from tests.e2e.demo import GROUP, SSO_ONLY, USER
-from tests.e2e.tenant import CLIENT_ID, PROJECT, TENANT_ID, LocalTenant
+from tests.e2e.tenant import PROJECT, TENANT_ID, LocalTenant
 from tests.e2e.workspace import Workspace
-from tests.emulator.client import GraphTestClient
 from tests.saml_sp import sign_in
 
 STACK = "saml"
@@ -65,7 +64,7 @@ def asana_configured_with(sso: dict[str, Any], certificate_base64: str) -> dict[
 
 def enterprise_apps(tenant: LocalTenant) -> set[str]:
     """The service principals the admin center lists under Enterprise applications."""
-    graph = GraphTestClient(tenant.emulator, TENANT_ID, CLIENT_ID, tenant.client_secret)
+    graph = tenant.graph()
     tag = ENTERPRISE_APP_TAGS[0]
     listed = graph.get("/v1.0/servicePrincipals", **{"$filter": f"tags/any(t:t eq '{tag}')"})
     assert listed.status_code == 200, listed.text
@@ -105,7 +104,7 @@ def test_a_certificate_made_active_in_the_portal_is_drift_named_by_property(
     tenant: LocalTenant, workspace: Workspace
 ):
     principal = deployed(tenant, workspace)["servicePrincipalObjectId"]
-    graph = GraphTestClient(tenant.emulator, TENANT_ID, CLIENT_ID, tenant.client_secret)
+    graph = tenant.graph()
     made = graph.post(
         f"/v1.0/servicePrincipals/{principal}/addTokenSigningCertificate",
         {"displayName": "CN=Portal certificate"},
@@ -193,7 +192,7 @@ def test_replacing_the_certificate_beside_a_stranger_key_pair_removes_only_the_o
     """The azuread provider's own delete would remove the key pair listed last that is not the
     certificate's (here the stranger's or the new one's); the program's never runs it."""
     principal = deployed(tenant, workspace)["servicePrincipalObjectId"]
-    graph = GraphTestClient(tenant.emulator, TENANT_ID, CLIENT_ID, tenant.client_secret)
+    graph = tenant.graph()
     stranger = graph.post(
         f"/v1.0/servicePrincipals/{principal}/addTokenSigningCertificate",
         {"displayName": "CN=Another app's"},
