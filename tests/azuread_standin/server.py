@@ -13,6 +13,7 @@ method, path, status and message, scrubbed of every secret in the request and co
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -32,6 +33,7 @@ from pulumi.runtime.proto import plugin_pb2, provider_pb2, provider_pb2_grpc
 
 from clients.http import redact
 from tests.azuread_standin import PLUGIN_VERSION, STANDIN_NAME
+from tests.azuread_standin.context import Context
 from tests.azuread_standin.detailed_diff import diff_response
 from tests.azuread_standin.errors import PartialFailure, StandinError
 from tests.azuread_standin.functions import FUNCTIONS
@@ -154,6 +156,19 @@ class StandinServicer(provider_pb2_grpc.ResourceProviderServicer):
     def GetMappings(self, request, context):
         return provider_pb2.GetMappingsResponse()
 
+    def _context(self, request: Any) -> Context:
+        """The provider's context, its consistency waits bounded by the resource's
+        `customTimeouts` when the engine sends one (the request's `timeout`, seconds): upstream
+        runs each operation under a context whose deadline is the resource's timeout
+        (terraform-plugin-sdk's schema.Resource Timeouts), and its waits end there."""
+        ctx = self._provider.context()
+        timeout = getattr(request, "timeout", 0.0)
+        if timeout and timeout > 0:
+            return dataclasses.replace(
+                ctx, settings=dataclasses.replace(ctx.settings, wait_timeout_seconds=timeout)
+            )
+        return ctx
+
     def CheckConfig(self, request, context):
         """As the bridge's CheckConfig answers for pulumi-azuread (provider/resources.go,
         `Config`): `clientId`, `clientSecret` and `clientCertificatePassword` come back secret
@@ -238,7 +253,7 @@ class StandinServicer(provider_pb2_grpc.ResourceProviderServicer):
                 return provider_pb2.CreateResponse(
                     id="", properties=to_struct(resource.schema.preview(inputs))
                 )
-            ctx = self._provider.context()
+            ctx = self._context(request)
             _log.info("Create %s", request.urn)
             try:
                 resource_id, state = resource.create(ctx, resource.schema.input_values(inputs))
@@ -256,7 +271,7 @@ class StandinServicer(provider_pb2_grpc.ResourceProviderServicer):
         def work() -> provider_pb2.ReadResponse:
             resource = self._resource(request.urn, request.type, "Read")
             resource.parse_id(request.id)
-            ctx = self._provider.context()
+            ctx = self._context(request)
             importing = not old_outputs
             live = resource.read(ctx, request.id, reveal(old_outputs))
             if live is None:
@@ -284,7 +299,7 @@ class StandinServicer(provider_pb2_grpc.ResourceProviderServicer):
                 return provider_pb2.UpdateResponse(
                     properties=to_struct(resource.schema.outputs(planned, news))
                 )
-            ctx = self._provider.context()
+            ctx = self._context(request)
             _log.info("Update %s", request.urn)
             kept = _ignoring(olds, news, request.ignoreChanges)
             try:
@@ -305,7 +320,7 @@ class StandinServicer(provider_pb2_grpc.ResourceProviderServicer):
         def work() -> empty_pb2.Empty:
             resource = self._resource(request.urn, request.type, "Delete")
             _log.info("Delete %s", request.urn)
-            resource.delete(self._provider.context(), request.id, reveal(outputs))
+            resource.delete(self._context(request), request.id, reveal(outputs))
             return empty_pb2.Empty()
 
         return self._guard(context, "Delete", secret_strings(outputs), work)
