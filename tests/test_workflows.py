@@ -621,3 +621,31 @@ def test_ci_refuses_to_select_a_stack_without_a_shared_backend(tmp_path, backend
     assert bool(run.called("pulumi")) is selected
     if not selected:
         assert "PULUMI_BACKEND_URL is empty" in run.output
+
+
+def test_the_setup_action_builds_the_policy_packs_environment_on_a_fresh_runner(tmp_path):
+    """The pinned CLI does not create a local pack's virtualenv; a runner has none, so the
+    preview and deploy workflows' `--policy-pack policies` failed there before this step."""
+    step = find_step(load(ACTIONS / "pulumi-setup" / "action.yml"), "Build the policy pack")
+    (tmp_path / "policies").mkdir()
+    shutil.copy(ROOT / "policies" / "requirements.txt", tmp_path / "policies")
+    tools = tmp_path / "runner-bin"
+    tools.mkdir()
+    (tools / "python").symlink_to(shutil.which("python3") or sys.executable)
+
+    ran = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", step["run"]],
+        cwd=tmp_path,
+        env={"PATH": f"{tools}:/usr/bin:/bin", "HOME": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+    assert ran.returncode == 0, ran.stderr[-2000:]
+    pack_python = tmp_path / "policies" / "venv" / "bin" / "python"
+    imported = subprocess.run(
+        [str(pack_python), "-c", "import pulumi_policy"], capture_output=True, timeout=60
+    )
+    assert imported.returncode == 0
