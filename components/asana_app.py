@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
 import pulumi
@@ -108,27 +108,91 @@ def choose_app_role(roles: Sequence[Any], wanted: str, secret: bool = False) -> 
 PRINCIPAL_SETTINGS = {"group": "assignmentGroups", "user": "assignmentUsers"}
 
 
+def missing_principal(principal: Principal, reason: str) -> pulumi.RunError:
+    """The error for a principal given by object id that the directory does not have: it names
+    the setting and the id ("set (value hidden)" for a secret setting, with the id taken out of
+    `reason` too)."""
+    setting = f"asana-provisioning:{PRINCIPAL_SETTINGS[principal.kind]}"
+    given = (
+        "is set (value hidden) and lists an object id"
+        if principal.secret
+        else f'lists the object id "{principal.reference}"'
+    )
+    reason = redaction.redact(reason, [principal.reference] if principal.secret else [])
+    return pulumi.RunError(
+        f"{setting} {given} that is not a {principal.kind} in the tenant: the lookup "
+        f"failed ({reason})"
+    )
+
+
 def existing_principal(principal: Principal, opts: pulumi.InvokeOptions) -> str:
-    """The object id of a principal given by object id, once the directory has it (a plain
+    """The object id of one principal given by object id, once the directory has it (a plain
     invoke: a failed invoke Output would be reported by the SDK as it is, racing this error);
-    otherwise an error naming the setting and the id ("set (value hidden)" for a secret setting,
-    with the id taken out of the provider's reason too)."""
+    otherwise `missing_principal`'s error. Costs getGroup's member and owner reads: only
+    `existing_principals`' slow path uses it."""
     try:
         if principal.kind == "group":
             return azuread.get_group(object_id=principal.reference, opts=opts).object_id
         return azuread.get_user(object_id=principal.reference, opts=opts).object_id
     except Exception as error:  # the invoke's failure, reported as the setting's
-        setting = f"asana-provisioning:{PRINCIPAL_SETTINGS[principal.kind]}"
-        given = (
-            "is set (value hidden) and lists an object id"
-            if principal.secret
-            else f'lists the object id "{principal.reference}"'
+        raise missing_principal(principal, str(error)) from None
+
+
+def existing_principals(
+    principals: Sequence[Principal], opts: pulumi.InvokeOptions
+) -> dict[Principal, str]:
+    """The object id of every principal given by object id, each checked in the directory with
+    one invoke per kind: `getGroups` and `getUsers` by `objectIds` (upstream
+    `groups_data_source.go` / `users_data_source.go`: one Graph GET per id, where getGroup also
+    lists every member and owner). Plain invokes, as in `existing_principal`; a secret id is
+    passed as a plain value (a plain invoke takes no Output) and kept out of every error.
+
+    A missing id fails naming its setting and the id. getGroups fails on the first missing id
+    with no way to tell which in the SDK's error, so only then each group is looked up alone
+    (`existing_principal`); getUsers with `ignoreMissing` returns those it found, and the first
+    one asked for but not returned is the missing one."""
+    found: dict[Principal, str] = {}
+    groups = [p for p in principals if p.kind == "group" and p.is_object_id]
+    users = [p for p in principals if p.kind == "user" and p.is_object_id]
+    if groups:
+        found.update(_existing_groups(groups, opts))
+    if users:
+        result = azuread.get_users(
+            object_ids=_unique(p.reference for p in users), ignore_missing=True, opts=opts
         )
-        reason = redaction.redact(str(error), [principal.reference] if principal.secret else [])
-        raise pulumi.RunError(
-            f"{setting} {given} that is not a {principal.kind} in the tenant: the lookup "
-            f"failed ({reason})"
-        ) from None
+        returned = {str(object_id).lower(): str(object_id) for object_id in result.object_ids}
+        for user in users:
+            object_id = returned.get(user.reference.lower())
+            if object_id is None:
+                raise missing_principal(user, f'User not found with object ID: "{user.reference}"')
+            found[user] = object_id
+    return found
+
+
+def _existing_groups(
+    groups: Sequence[Principal], opts: pulumi.InvokeOptions
+) -> dict[Principal, str]:
+    ids = _unique(p.reference for p in groups)
+    try:
+        result = azuread.get_groups(object_ids=ids, opts=opts)
+    except Exception as error:  # which id: each alone (slow, and only when one is wrong)
+        found = {group: existing_principal(group, opts) for group in groups}
+        secret = [g.reference for g in groups if g.secret]
+        reason = redaction.redact(str(error), secret)
+        # Every group was found alone: the batch failed for another reason; not a missing id.
+        pulumi.log.warn(f"getGroups failed, each group was then found alone ({reason})")
+        return found
+    # Without `ignoreMissing`, getGroups returns one group per id, in order, or fails.
+    by_id = dict(zip((i.lower() for i in ids), map(str, result.object_ids), strict=True))
+    return {group: by_id[group.reference.lower()] for group in groups}
+
+
+def _unique(values: Iterable[str]) -> list[str]:
+    """`values` in order, each once (case aside: Graph ids are GUIDs)."""
+    seen: dict[str, str] = {}
+    for value in values:
+        seen.setdefault(value.lower(), value)
+    return list(seen.values())
 
 
 def _secret_if(secret: bool, value: T | None) -> pulumi.Input[T] | None:
@@ -340,6 +404,7 @@ class AsanaEnterpriseApp(pulumi.ComponentResource):
                 lambda roles: choose_app_role(roles or [], wanted, secret_role)
             ),
         )
+        self._existing = existing_principals(self._settings.principals, self._invoke)
         return {
             principal: azuread.AppRoleAssignment(
                 assignment_name(self._name, principal),
@@ -362,16 +427,16 @@ class AsanaEnterpriseApp(pulumi.ComponentResource):
         """The principal's object id, looked up in the directory; a secret (and looked up with
         a secret) when the principal was listed in a secret setting.
 
-        One given by object id is looked up too (one invoke each): an id that names no group or
-        user then fails `pulumi preview` naming its setting, where passing it through unchecked
-        failed `up` at its assignment after other resources were created (Graph: "Not a valid
-        reference update")."""
+        One given by object id was looked up too (`existing_principals`, one invoke per kind for
+        them all): an id that names no group or user then fails `pulumi preview` naming its
+        setting, where passing it through unchecked failed `up` at its assignment after other
+        resources were created (Graph: "Not a valid reference update")."""
         reference: pulumi.Input[str] = (
             pulumi.Output.secret(principal.reference) if principal.secret else principal.reference
         )
         found: pulumi.Input[str]
         if principal.is_object_id:
-            found = existing_principal(principal, self._invoke)
+            found = self._existing[principal]
         elif principal.kind == "group":
             found = azuread.get_group_output(display_name=reference, opts=self._invoke).object_id
         else:

@@ -126,6 +126,12 @@ class AzureAdMocks(pulumi.runtime.Mocks):
             return {"objectId": stable_id("group", str(inputs.get("displayName"))), **inputs}
         if token == "azuread:index/getUser:getUser":
             return {"objectId": stable_id("user", str(inputs.get("userPrincipalName"))), **inputs}
+        if token == "azuread:index/getGroups:getGroups":  # every id exists
+            ids = list(inputs.get("objectIds") or [])
+            return {**inputs, "objectIds": ids, "displayNames": ids, "id": "groups#x"}
+        if token == "azuread:index/getUsers:getUsers":  # every id exists
+            ids = list(inputs.get("objectIds") or [])
+            return {**inputs, "objectIds": ids, "userPrincipalNames": ids, "id": "users#x"}
         if token == "azuread:index/getClientConfig:getClientConfig":
             return {"tenantId": TENANT_ID, "clientId": stable_id("me"), "objectId": stable_id("me")}
         raise AssertionError(f"the program made an unexpected call: {token}")

@@ -59,6 +59,8 @@ GET_TEMPLATE = "azuread:index/getApplicationTemplate:getApplicationTemplate"
 GET_APPLICATION = "azuread:index/getApplication:getApplication"
 GET_GROUP = "azuread:index/getGroup:getGroup"
 GET_USER = "azuread:index/getUser:getUser"
+GET_GROUPS = "azuread:index/getGroups:getGroups"
+GET_USERS = "azuread:index/getUsers:getUsers"
 GET_CLIENT_CONFIG = "azuread:index/getClientConfig:getClientConfig"
 GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
@@ -115,7 +117,15 @@ def test_plugin_says_it_is_a_stand_in_for_azuread_6_11_1(emulator: Emulator) -> 
         [APP, SP, IDENTIFIER, REDIRECTS, OWNER, CERTIFICATE, ASSIGNMENT, SECRET, JOB]
     )
     assert sorted(document["functions"]) == sorted(
-        [GET_TEMPLATE, GET_APPLICATION, GET_GROUP, GET_USER, GET_CLIENT_CONFIG]
+        [
+            GET_TEMPLATE,
+            GET_APPLICATION,
+            GET_GROUP,
+            GET_GROUPS,
+            GET_USER,
+            GET_USERS,
+            GET_CLIENT_CONFIG,
+        ]
     )
     assert document["resources"][CERTIFICATE]["properties"]["value"]["secret"] is True
 

@@ -1,10 +1,12 @@
-"""A principal given by object id is looked up at preview (one `getGroup` / `getUser` invoke by
-`objectId` each), so an id that names nothing fails the preview naming its setting instead of
-failing `up` at its assignment after other resources were created. Run under Pulumi's mocks
-(`tests/program.py`), with a directory that knows only some ids."""
+"""Principals given by object id are looked up at preview (one `getGroups` and one `getUsers`
+invoke by `objectIds` for them all), so an id that names nothing fails the preview naming its
+setting instead of failing `up` at its assignment after other resources were created. Only when
+getGroups fails is each group looked up alone (`getGroup` by `objectId`), to name the missing
+one. Run under Pulumi's mocks (`tests/program.py`), with a directory that knows only some ids."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any, ClassVar
 
 import pulumi
@@ -20,31 +22,45 @@ KNOWN_USER = "2f0e5c1e-2222-4c3b-9a7e-2b1e0d9c8a02"
 MISSING = "9f0e5c1e-9999-4c3b-9a7e-2b1e0d9c8a09"
 GET_GROUP = "azuread:index/getGroup:getGroup"
 GET_USER = "azuread:index/getUser:getUser"
+GET_GROUPS = "azuread:index/getGroups:getGroups"
+GET_USERS = "azuread:index/getUsers:getUsers"
+LOOKUPS = (GET_GROUP, GET_USER, GET_GROUPS, GET_USERS)
 
 
 class Directory(AzureAdMocks):
     """The mocks, with a directory: an object id lookup of an id not in it fails as
     pulumi-azuread's data sources do (upstream `group_data_source.go`: "No group found with
-    object ID"); every lookup is recorded."""
+    object ID"; `groups_data_source.go` stops at the first missing id; `users_data_source.go`
+    with `ignore_missing` returns the users it found); every lookup is recorded."""
 
+    known: ClassVar[set[str]] = {KNOWN_GROUP, KNOWN_USER}
     lookups: ClassVar[list[tuple[str, dict[str, Any]]]] = []
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> Any:
         inputs = args.args
-        if args.token in (GET_GROUP, GET_USER):
+        if args.token in LOOKUPS:
             Directory.lookups.append((args.token, dict(inputs)))
         object_id = inputs.get("objectId")
         if args.token in (GET_GROUP, GET_USER) and object_id is not None:
-            if object_id not in (KNOWN_GROUP, KNOWN_USER):
+            if object_id not in Directory.known:
                 kind = "group" if args.token == GET_GROUP else "user"
                 return {}, [("objectId", f"No {kind} found with object ID: {object_id!r}")]
             return {**inputs, "objectId": object_id}
+        if args.token == GET_GROUPS:
+            for object_id in inputs["objectIds"]:
+                if object_id not in Directory.known:
+                    return {}, [("object_id", f'No group found with object ID: "{object_id}"')]
+        if args.token == GET_USERS:
+            assert inputs.get("ignoreMissing") is True
+            found = [i for i in inputs["objectIds"] if i in Directory.known]
+            return {**inputs, "objectIds": found, "userPrincipalNames": found, "id": "users#x"}
         return super().call(args)
 
 
 @pytest.fixture(autouse=True)
 def directory(monkeypatch: pytest.MonkeyPatch) -> None:
     Directory.lookups = []
+    Directory.known = {KNOWN_GROUP, KNOWN_USER}
     monkeypatch.setattr(program, "AzureAdMocks", Directory)
 
 
@@ -59,15 +75,50 @@ def dev_with(
     )
 
 
-def test_principals_given_by_object_id_are_each_looked_up_once_by_that_id():
+def test_principals_given_by_object_id_are_looked_up_in_one_invoke_per_kind():
     run = dev_with([KNOWN_GROUP], [KNOWN_USER])
 
     assert run.error is None, run.error
-    by_id = [(token, args["objectId"]) for token, args in Directory.lookups if "objectId" in args]
-    assert sorted(by_id) == [(GET_GROUP, KNOWN_GROUP), (GET_USER, KNOWN_USER)]
+    by_ids = [
+        (token, args["objectIds"]) for token, args in Directory.lookups if "objectIds" in args
+    ]
+    assert sorted(by_ids) == [(GET_GROUPS, [KNOWN_GROUP]), (GET_USERS, [KNOWN_USER])]
+    assert not [token for token, args in Directory.lookups if "objectId" in args]
     assert sorted(a.inputs["principalObjectId"] for a in run.of_type(ASSIGNMENT)) == sorted(
         [KNOWN_GROUP, KNOWN_USER]
     )
+
+
+def test_n_group_ids_cost_one_get_groups_invoke_and_no_lookup_of_each():
+    groups = [str(uuid.uuid5(uuid.NAMESPACE_URL, f"group-{n}")) for n in range(50)]
+    users = [str(uuid.uuid5(uuid.NAMESPACE_URL, f"user-{n}")) for n in range(20)]
+    Directory.known |= {*groups, *users}
+
+    run = dev_with(groups, users)
+
+    assert run.error is None, run.error
+    tokens = [token for token, _ in Directory.lookups]
+    assert sorted(tokens) == [GET_GROUPS, GET_USERS]
+    asked = {token: args["objectIds"] for token, args in Directory.lookups}
+    assert sorted(asked[GET_GROUPS]) == sorted(groups)
+    assert sorted(asked[GET_USERS]) == sorted(users)
+    assert len(run.of_type(ASSIGNMENT)) == len(groups) + len(users)
+
+
+def test_a_missing_group_among_many_is_found_by_looking_up_each_alone():
+    groups = [str(uuid.uuid5(uuid.NAMESPACE_URL, f"group-{n}")) for n in range(5)]
+    Directory.known |= set(groups)
+
+    run = dev_with([*groups, MISSING], [KNOWN_USER])
+
+    assert run.error is not None
+    assert f'asana-provisioning:assignmentGroups lists the object id "{MISSING}"' in str(run.error)
+    tokens = [token for token, _ in Directory.lookups]
+    assert tokens.count(GET_GROUPS) == 1
+    assert {args["objectId"] for token, args in Directory.lookups if token == GET_GROUP} <= {
+        *groups,
+        MISSING,
+    }
 
 
 @pytest.mark.parametrize(

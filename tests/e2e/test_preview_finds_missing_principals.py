@@ -1,8 +1,8 @@
 """A principal given by object id that names nothing fails `pulumi preview`, under the real CLI
-and the azuread provider (its `getGroup` / `getUser` by `objectId`), naming the setting and the
-id, or "set (value hidden)" for a secret setting; nothing is created. Before, the id went through
-unchecked and `up` failed at the assignment (Graph: "Not a valid reference update") after other
-resources were created."""
+and the azuread provider (its `getGroups` / `getUsers` by `objectIds`, then `getGroup` by
+`objectId` to name a missing group), naming the setting and the id, or "set (value hidden)" for
+a secret setting; nothing is created. Before, the id went through unchecked and `up` failed at
+the assignment (Graph: "Not a valid reference update") after other resources were created."""
 
 from __future__ import annotations
 

@@ -7,7 +7,9 @@ from tests.azuread_standin.functions.application_template import GetApplicationT
 from tests.azuread_standin.functions.base import Function
 from tests.azuread_standin.functions.client_config import GetClientConfig
 from tests.azuread_standin.functions.group import GetGroup
+from tests.azuread_standin.functions.groups import GetGroups
 from tests.azuread_standin.functions.user import GetUser
+from tests.azuread_standin.functions.users import GetUsers
 
 FUNCTIONS: dict[str, Function] = {
     function.schema.token: function
@@ -15,7 +17,9 @@ FUNCTIONS: dict[str, Function] = {
         GetApplicationTemplate(),
         GetApplication(),
         GetGroup(),
+        GetGroups(),
         GetUser(),
+        GetUsers(),
         GetClientConfig(),
     )
 }

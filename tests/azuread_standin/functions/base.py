@@ -58,3 +58,9 @@ class Function(ABC):
 def escape(value: str) -> str:
     """go-azure-sdk `odata.EscapeSingleQuote`, for values inside `$filter` literals."""
     return value.replace("'", "''")
+
+
+def go_quote(value: str) -> str:
+    """Go's `%q` of a string, as upstream quotes ids in its errors (`"…"`, not Python's
+    `'…'`)."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
