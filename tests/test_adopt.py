@@ -69,6 +69,12 @@ def hand_configured(
         },
         templates=[ASANA_TEMPLATE],
     )
+    # The assigned groups and users exist in the directory, as in any tenant (preview looks
+    # each up by object id).
+    for number, group in enumerate(GROUPS):
+        emulator.add_group(f"Asana group {number}", group_id=group)
+    for number, user in enumerate(USERS):
+        emulator.add_user(f"user{number}@contoso.com", f"User {number}", user_id=user)
     for number, group in enumerate(GROUPS):
         emulator.add_app_role_assignment(
             SP, principal_id=group, principal_type="Group",
