@@ -8,7 +8,7 @@ a second "Asana" in Enterprise applications, with no assignments, that nobody as
 
 This resource, declared after `ApplicationFromTemplate`, lists the applications of the same
 template and display name (Graph's documented filter on `applicationTemplateId` and
-`displayName`) and deletes those created within `DUPLICATE_WINDOW` of the stack's own, so the
+`displayName`) and deletes those created within `RETRIED_WRITE_WINDOW` of the stack's own, so the
 same `up` converges. Graph moves a deleted application to its deleted items for 30 days, so even
 a wrong guess can be restored (https://learn.microsoft.com/graph/api/application-delete). An app
 of the same name made at another time (by an admin, or by an earlier stack) is never touched.
@@ -19,7 +19,6 @@ reporting a duplicate as drift (`duplicates`); delete none.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -30,16 +29,14 @@ from clients.graph import GraphClient
 from clients.http import ServiceError
 from providers.base import ConfiguredProvider
 from providers.inputs import failure_for_guid, failures, is_unknown
-from rules.moments import graph_moment
+from rules.moments import RETRIED_WRITE_WINDOW, graph_moment
 
-DUPLICATE_WINDOW = timedelta(minutes=15)
-"""A retried instantiate lands within the provider's create timeout of the first (minutes)."""
 _KEYS = ("application_object_id", "template_id", "display_name")
 
 
 def duplicate_ids(applications: list[dict[str, Any]], ours: str) -> list[str]:
     """The object ids among `applications` (one template, one name) created within
-    `DUPLICATE_WINDOW` of the stack's application `ours`."""
+    `RETRIED_WRITE_WINDOW` of the stack's application `ours`."""
     mine = next((a for a in applications if a.get("id") == ours), None)
     created = graph_moment(None if mine is None else mine.get("createdDateTime"))
     if created is None:
@@ -49,7 +46,7 @@ def duplicate_ids(applications: list[dict[str, Any]], ours: str) -> list[str]:
         for app in applications
         if app.get("id") != ours
         and (moment := graph_moment(app.get("createdDateTime"))) is not None
-        and abs(moment - created) <= DUPLICATE_WINDOW
+        and abs(moment - created) <= RETRIED_WRITE_WINDOW
     )
 
 

@@ -18,9 +18,10 @@ left the stack, after the active one is switched, so the active certificate is n
 
 A retried `addTokenSigningCertificate` whose first reply was lost (the azuread provider's client
 retries a POST on a 5xx, as go-azure-sdk does) leaves a second key pair of the same subject that no
-resource owns. The key pairs of one of the stack's subjects, created within `DUPLICATE_WINDOW` of
-that certificate and neither declared nor active, are that duplicate, and are removed with the
-retired certificates; any other certificate on the principal is left alone.
+resource owns. The key pairs of one of the stack's subjects, created within
+`rules.moments.RETRIED_WRITE_WINDOW` of that certificate and neither declared nor active, are
+that duplicate, and are removed with the retired certificates; any other certificate on the
+principal is left alone.
 
 Graph requests: create and update `GET` the principal (`$select`), a `PATCH` when the active
 certificate differs, a `PATCH` per removal batch, and a `GET` to confirm; read is one `GET`.
@@ -28,7 +29,6 @@ certificate differs, a `PATCH` per removal batch, and a `GET` to confirm; read i
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -46,7 +46,7 @@ from clients.graph import API_VERSION, SERVICE, GraphClient
 from clients.http import ServiceError
 from providers.base import ConfiguredProvider
 from providers.inputs import contains_unknown, failure_for_service_principal, failures, is_unknown
-from rules.moments import graph_moment
+from rules.moments import RETRIED_WRITE_WINDOW, graph_moment
 from rules.saml import (
     is_thumbprint,
     key_identifier_of_thumbprint,
@@ -55,10 +55,6 @@ from rules.saml import (
 )
 
 _SELECT = "preferredTokenSigningKeyThumbprint,keyCredentials,passwordCredentials"
-DUPLICATE_WINDOW = timedelta(minutes=15)
-"""How close in creation time a same-subject key pair must be to one of the stack's to be the
-duplicate of a retried request (the provider's retries of one POST span at most its 5-minute
-create timeout)."""
 
 
 def _principal_path(service_principal_id: str) -> str:
@@ -278,7 +274,7 @@ class SamlSigningCertificatesProvider(ConfiguredProvider):
 
 def duplicates(live: dict[str, Any], props: dict[str, Any]) -> set[str]:
     """Thumbprints of the key pairs of one of the stack's subjects, created within
-    `DUPLICATE_WINDOW` of that certificate, neither declared nor active: what a retried
+    `RETRIED_WRITE_WINDOW` of that certificate, neither declared nor active: what a retried
     addTokenSigningCertificate left (see the module's docstring)."""
     declared = _thumbprints(props.get("certificates"))
     preferred = live.get("preferredTokenSigningKeyThumbprint")
@@ -300,7 +296,7 @@ def duplicates(live: dict[str, Any], props: dict[str, Any]) -> set[str]:
         if started is not None and any(
             name == credential.get("displayName")
             and created is not None
-            and abs(created - started) <= DUPLICATE_WINDOW
+            and abs(created - started) <= RETRIED_WRITE_WINDOW
             for name, created in ours
         ):
             found.add(thumbprint)

@@ -3,7 +3,12 @@ in one place for every part that compares them."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
+
+RETRIED_WRITE_WINDOW = timedelta(minutes=15)
+"""How close in creation time two objects must be for the second to be what a retried POST
+left (the azuread provider's retries of one create span at most its timeout, 5 minutes by
+default for a signing certificate; the margin covers clock skew between Graph's replicas)."""
 
 
 def graph_moment(value: object) -> datetime | None:
