@@ -786,22 +786,6 @@ def test_tags_feature_tags_and_features_conflict(standin: StandinPlugin) -> None
 # ----- ApplicationOwner -----
 
 
-@pytest.fixture
-def owner_filter(emulator: Emulator) -> None:
-    """Upstream finds an application owner with `GET .../owners?$filter=id eq '{id}'`
-    (internal/helpers/applications/applications.go `GetOwner`), which Graph serves; these tests
-    wait for the emulator to serve it too, and run by themselves once it does."""
-    made = emulator.instantiate_gallery_app(ASANA_TEMPLATE_ID, "Probe")
-    probe = portal(emulator).get(
-        f"/v1.0/applications/{made['application']['id']}/owners",
-        **{"$filter": f"id eq '{made['servicePrincipal']['id']}'"},
-    )
-    if probe.status_code == 400 and "does not implement" in probe.text:
-        pytest.skip("the emulator does not yet serve $filter on .../owners (Graph does)")
-    emulator.delete_application(made["application"]["id"])
-
-
-@pytest.mark.usefixtures("owner_filter")
 def test_application_owner_is_added_read_imported_and_removed(
     standin: StandinPlugin, emulator: Emulator
 ) -> None:
@@ -835,7 +819,6 @@ def test_application_owner_is_added_read_imported_and_removed(
     assert owner_ids(emulator, "applications", app_id) == []
 
 
-@pytest.mark.usefixtures("owner_filter")
 def test_an_application_owner_removed_in_the_portal_is_gone_on_refresh(
     standin: StandinPlugin, emulator: Emulator
 ) -> None:
@@ -848,7 +831,6 @@ def test_an_application_owner_removed_in_the_portal_is_gone_on_refresh(
     assert owner.refresh().deleted
 
 
-@pytest.mark.usefixtures("owner_filter")
 def test_an_application_owner_already_listed_must_be_imported(
     standin: StandinPlugin, emulator: Emulator
 ) -> None:
@@ -870,7 +852,6 @@ def test_an_application_owner_already_listed_must_be_imported(
     assert '"azuread_application_owner"' in raised.value.details
 
 
-@pytest.mark.usefixtures("owner_filter")
 def test_both_application_owner_inputs_force_replacement_and_are_checked(
     standin: StandinPlugin, emulator: Emulator
 ) -> None:
