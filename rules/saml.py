@@ -53,13 +53,16 @@ def utc_rfc3339(value: str) -> str:
     second, with `Z`. A stack may write `2029-01-31T02:00:00+02:00`; Graph answers
     `2029-01-31T00:00:00Z`, and the azuread provider would replace a certificate whose `end_date`
     reads back different from what the program declares, on every `up`."""
-    moment = graph_moment(value)
-    if moment is None:
-        raise ValueError(f"{value!r} is not a date-time with a time zone")
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return _moment(value).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def days_until(end_date: str, now: datetime | None = None) -> float:
     """Days from `now` (default: this moment) until `end_date`; negative once it has passed."""
-    moment = datetime.fromisoformat(utc_rfc3339(end_date).replace("Z", "+00:00"))
-    return (moment - (now or datetime.now(UTC))).total_seconds() / 86400
+    return (_moment(end_date) - (now or datetime.now(UTC))).total_seconds() / 86400
+
+
+def _moment(value: str) -> datetime:
+    moment = graph_moment(value)
+    if moment is None:
+        raise ValueError(f"{value!r} is not a date-time with a time zone")
+    return moment
