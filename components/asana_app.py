@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any, TypeVar
 
 import pulumi
@@ -158,7 +158,7 @@ def existing_principals(
         found.update(_existing_groups(groups, opts))
     if users:
         result = azuread.get_users(
-            object_ids=_unique(p.reference for p in users), ignore_missing=True, opts=opts
+            object_ids=[p.reference for p in users], ignore_missing=True, opts=opts
         )
         returned = {str(object_id).lower(): str(object_id) for object_id in result.object_ids}
         for user in users:
@@ -172,7 +172,7 @@ def existing_principals(
 def _existing_groups(
     groups: Sequence[Principal], opts: pulumi.InvokeOptions
 ) -> dict[Principal, str]:
-    ids = _unique(p.reference for p in groups)
+    ids = [p.reference for p in groups]  # each once: the settings refuse a repeated entry
     try:
         result = azuread.get_groups(object_ids=ids, opts=opts)
     except Exception as error:  # which id: each alone (slow, and only when one is wrong)
@@ -185,14 +185,6 @@ def _existing_groups(
     # Without `ignoreMissing`, getGroups returns one group per id, in order, or fails.
     by_id = dict(zip((i.lower() for i in ids), map(str, result.object_ids), strict=True))
     return {group: by_id[group.reference.lower()] for group in groups}
-
-
-def _unique(values: Iterable[str]) -> list[str]:
-    """`values` in order, each once (case aside: Graph ids are GUIDs)."""
-    seen: dict[str, str] = {}
-    for value in values:
-        seen.setdefault(value.lower(), value)
-    return list(seen.values())
 
 
 def _secret_if(secret: bool, value: T | None) -> pulumi.Input[T] | None:
