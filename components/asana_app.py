@@ -187,10 +187,6 @@ def _existing_groups(
     return {group: by_id[group.reference.lower()] for group in groups}
 
 
-def _secret_if(secret: bool, value: T | None) -> pulumi.Input[T] | None:
-    return pulumi.Output.secret(value) if secret and value is not None else value
-
-
 class AsanaEnterpriseApp(pulumi.ComponentResource):
     application: azuread.ApplicationFromTemplate
     service_principal: azuread.ServicePrincipal
@@ -244,11 +240,7 @@ class AsanaEnterpriseApp(pulumi.ComponentResource):
         owners = None if settings.owners is None else [self._owner_id(o) for o in settings.owners]
         # The engine keeps an output secret only when its whole input was: a list of secret ids
         # would come back as plain `owners`.
-        declared_owners = (
-            pulumi.Output.secret(owners)
-            if owners is not None and "appOwners" in settings.secret_settings
-            else owners
-        )
+        declared_owners = self._input("appOwners", owners)
         self.service_principal = azuread.ServicePrincipal(
             f"{name}-service-principal",
             client_id=self.client_id,
@@ -299,23 +291,22 @@ class AsanaEnterpriseApp(pulumi.ComponentResource):
     def _secret_names(self, *outputs: str) -> list[str]:
         """Outputs that repeat the app's display name: secret when `appDisplayName` is (the
         bridge keeps an output secret only when the input of the same name was)."""
-        return list(outputs) if "appDisplayName" in self._settings.secret_settings else []
+        return list(outputs) if self._is_secret("appDisplayName") else []
 
     def _owner_id(self, reference: str) -> pulumi.Input[str]:
         """An owner's object id: given, or looked up by user principal name."""
-        secret = "appOwners" in self._settings.secret_settings
         if is_guid(reference):
-            return pulumi.Output.secret(reference) if secret else reference
-        upn = pulumi.Output.secret(reference) if secret else reference
+            return self._input("appOwners", reference)
+        upn = self._input("appOwners", reference)
         found = azuread.get_user_output(user_principal_name=upn, opts=self._invoke).object_id
-        return pulumi.Output.secret(found) if secret else found
+        return self._input("appOwners", found)
 
     def _declare_application_owners(
         self, owners: list[pulumi.Input[str]] | None
     ) -> list[azuread.ApplicationOwner]:
         """The application's owners, one resource each (the service principal takes its own as
         a property). With `appOwners` unset, none: the portal's owners are left alone."""
-        secret = "appOwners" in self._settings.secret_settings
+        secret = self._is_secret("appOwners")
         return [
             azuread.ApplicationOwner(
                 named(f"{self._name}-app-owner", reference, secret),
@@ -362,15 +353,13 @@ class AsanaEnterpriseApp(pulumi.ComponentResource):
     def _signing_certificate(
         self, certificate: SigningCertificate, sso: SsoSettings
     ) -> azuread.ServicePrincipalTokenSigningCertificate:
-        secret_names = self._secret_names_of_certificates()
-        secret_dates = bool(
-            {"ssoCertificates", "ssoCertificateEndDate"} & self._settings.secret_settings
-        )
         return azuread.ServicePrincipalTokenSigningCertificate(
-            certificate_name(self._name, certificate, secret_names),
+            certificate_name(
+                self._name, certificate, self._is_secret("ssoCertificates", "ssoCertificateName")
+            ),
             service_principal_id=self.service_principal.id,
-            display_name=_secret_if(secret_names, certificate.name),
-            end_date=_secret_if(secret_dates, certificate.end_date),
+            display_name=self._input("ssoCertificates", certificate.name, "ssoCertificateName"),
+            end_date=self._input("ssoCertificates", certificate.end_date, "ssoCertificateEndDate"),
             opts=pulumi.ResourceOptions(
                 parent=self,
                 # The azuread provider deletes a signing certificate by removing the key pair of
@@ -389,7 +378,7 @@ class AsanaEnterpriseApp(pulumi.ComponentResource):
 
     def _declare_assignments(self) -> dict[Principal, azuread.AppRoleAssignment]:
         wanted = self._settings.app_role
-        secret_role = "assignmentAppRole" in self._settings.secret_settings
+        secret_role = self._is_secret("assignmentAppRole")
         app_role_id = self._input(
             "assignmentAppRole",
             self.service_principal.app_roles.apply(
@@ -437,19 +426,22 @@ class AsanaEnterpriseApp(pulumi.ComponentResource):
             ).object_id
         return pulumi.Output.secret(found) if principal.secret else found
 
-    def _input(self, setting: str, value: T | pulumi.Output[T]) -> pulumi.Input[T]:
-        """A setting's value as a resource input: a secret when the stack set it with
-        `--secret`, so Pulumi encrypts it in state and shows it as [secret]."""
-        if value is None or setting not in self._settings.secret_settings:
+    def _is_secret(self, *settings: str) -> bool:
+        """Whether any of these settings was set with `--secret`."""
+        return not self._settings.secret_settings.isdisjoint(settings)
+
+    def _input(self, setting: str, value: T | pulumi.Output[T], *more: str) -> pulumi.Input[T]:
+        """A value made from a setting (and `more` settings) as a resource input: a secret when
+        the stack set any of them with `--secret`, so Pulumi encrypts it in state and shows it
+        as [secret]."""
+        if value is None or not self._is_secret(setting, *more):
             return value
         return pulumi.Output.secret(value)
 
     def _credential(self, key: str, value: pulumi.Input[str]) -> pulumi.Input[str]:
         """A synchronization secret credential, secret when a setting it is made from is."""
-        sources = _CREDENTIAL_SOURCES.get(key, ())
-        if any(setting in self._settings.secret_settings for setting in sources):
-            return pulumi.Output.secret(value)
-        return value
+        secret = self._is_secret(*_CREDENTIAL_SOURCES.get(key, ()))
+        return pulumi.Output.secret(value) if secret else value
 
     def _declare_provisioning(self, provisioning: ProvisioningSettings) -> None:
         child = pulumi.ResourceOptions(parent=self)
@@ -510,10 +502,7 @@ class AsanaEnterpriseApp(pulumi.ComponentResource):
         so with provisioningStatus "off" it is never restarted. A secret when either setting
         is (the value tells both)."""
         restart = provisioning.restart_on_mapping_change and provisioning.running
-        secret = self._settings.secret_settings
-        if {"restartOnMappingChange", "provisioningStatus"} & secret:
-            return pulumi.Output.secret(restart)
-        return restart
+        return self._input("restartOnMappingChange", restart, "provisioningStatus")
 
     def provisioning_page(self) -> pulumi.Output[str]:
         """The app's Provisioning page in the Entra admin center."""
@@ -568,7 +557,7 @@ class AsanaEnterpriseApp(pulumi.ComponentResource):
             "activeThumbprint": self.signing.active_thumbprint,
             "certificates": [
                 {
-                    "name": _secret_if(self._secret_names_of_certificates(), name),
+                    "name": self._input("ssoCertificates", name, "ssoCertificateName"),
                     "thumbprint": certificate.thumbprint,
                     "certificateBase64": pulumi.Output.unsecret(certificate.value),
                     "expires": certificate.end_date,
@@ -577,6 +566,3 @@ class AsanaEnterpriseApp(pulumi.ComponentResource):
                 for name, certificate in self.signing_certificates.items()
             ],
         }
-
-    def _secret_names_of_certificates(self) -> bool:
-        return bool({"ssoCertificates", "ssoCertificateName"} & self._settings.secret_settings)
