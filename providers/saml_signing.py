@@ -95,26 +95,14 @@ class SamlSigningCertificatesProvider(ConfiguredProvider):
             if is_unknown(principal) or principal != olds.get("service_principal_id")
             else []
         )
-        changed = [
-            name
-            for name, differs in (
-                (
-                    "active_thumbprint",
-                    not same_thumbprint(
-                        news.get("active_thumbprint"), olds.get("active_thumbprint")
-                    ),
-                ),
-                (
-                    "certificates",
-                    contains_unknown(news.get("certificates"))
-                    or _thumbprints(news.get("certificates"))
-                    != _thumbprints(olds.get("certificates")),
-                ),
-            )
-            if differs
-        ]
+        active_changed = not same_thumbprint(
+            news.get("active_thumbprint"), olds.get("active_thumbprint")
+        )
+        certificates_changed = contains_unknown(news.get("certificates")) or _thumbprints(
+            news.get("certificates")
+        ) != _thumbprints(olds.get("certificates"))
         return DiffResult(
-            changes=bool(replaces or changed),
+            changes=bool(replaces) or active_changed or certificates_changed,
             replaces=replaces,
             stables=[],
             delete_before_replace=False,
@@ -165,12 +153,12 @@ class SamlSigningCertificatesProvider(ConfiguredProvider):
         ours = _thumbprints(props.get("certificates"))
         preferred = live.get("preferredTokenSigningKeyThumbprint")
         if preferred and any(same_thumbprint(preferred, t) for t in ours):
-            self._patch_confirmed(
+            live = self._patch_confirmed(
                 principal,
                 {"preferredTokenSigningKeyThumbprint": None},
                 lambda found: not found.get("preferredTokenSigningKeyThumbprint"),
             )
-        self._remove(principal, ours)
+        self._remove(principal, ours, live)
         return None
 
     # ----- Graph -----
