@@ -73,13 +73,20 @@ class Dispatcher:
             return response
         backend = self._backends[service]
         logged_body = backend.loggable_body(request.body)
-        fault = self._faults.take(service, request.method, request.path)
+        fault = self._faults.take(
+            service, request.method, request.path, request.query, request.body
+        )
         if fault is not None and fault.kind == "reset":
             self._record(ticket, service, request, logged_body, 0, fault)
             return None
         if fault is not None and fault.kind == "slow" and self._closing.wait(fault.seconds):
             self._record(ticket, service, request, logged_body, 0, fault)
             return None
+        if fault is not None and fault.kind == "hold":
+            with self._state_lock:
+                response = backend.handle(request)  # the write lands and is logged at once
+            self._record(ticket, service, request, logged_body, response.status, fault)
+            return None if self._closing.wait(fault.seconds) else response
         if fault is not None and fault.kind == "after":
             with self._state_lock:
                 backend.handle(request)  # the write lands; its reply is lost

@@ -10,18 +10,21 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-FaultKind = Literal["status", "reset", "slow", "trickle", "reply", "reflect", "after"]
+FaultKind = Literal["status", "reset", "slow", "trickle", "reply", "reflect", "after", "hold"]
 ReflectShape = Literal["html", "json"]
+RequestFilter = Callable[[Mapping[str, str], object], bool]
+"""A test's extra condition on a request, given its query parameters and decoded body."""
 
 
 @dataclass(frozen=True)
 class Fault:
     """One kind of failure; build it with `Fault.status`, `Fault.reset`, `Fault.slow`,
-    `Fault.trickle`, `Fault.reply`, `Fault.redirect`, `Fault.reflect` or `Fault.after`."""
+    `Fault.trickle`, `Fault.reply`, `Fault.redirect`, `Fault.reflect`, `Fault.after` or
+    `Fault.hold`."""
 
     kind: FaultKind
     code: int | None = None
@@ -87,6 +90,17 @@ class Fault:
         return cls("after", code=code, retry_after=retry_after)
 
     @classmethod
+    def hold(cls, seconds: float) -> Fault:
+        """The write lands, the reply is held: the service handles the request and the request
+        log shows it at once (with the status the service answered), then the reply waits
+        `seconds`, or until the emulator stops, before it is sent. What a client killed while
+        its request is in flight leaves behind: a test waits for the logged request, kills the
+        client, and the object exists with nobody told."""
+        if seconds <= 0:
+            raise ValueError("seconds must be positive")
+        return cls("hold", seconds=seconds)
+
+    @classmethod
     def reset(cls) -> Fault:
         """Drop the TCP connection without any response (the peer sees a reset)."""
         return cls("reset")
@@ -116,12 +130,16 @@ class _Rule:
     method: str | None
     path: re.Pattern[str] | None
     remaining: int
+    where: RequestFilter | None = None
 
-    def matches(self, service: str, method: str, path: str) -> bool:
+    def matches(
+        self, service: str, method: str, path: str, query: Mapping[str, str], body: object
+    ) -> bool:
         return (
             (self.service is None or self.service == service)
             and (self.method is None or self.method == method)
             and (self.path is None or self.path.search(path) is not None)
+            and (self.where is None or self.where(query, body))
         )
 
 
@@ -141,9 +159,11 @@ class FaultQueue:
         method: str | None = None,
         path: str | None = None,
         times: int = 1,
+        where: RequestFilter | None = None,
     ) -> None:
         """Queue `fault` for the next `times` requests matching all given filters; `path` is a
-        regex searched in the URL path."""
+        regex searched in the URL path, `where` a condition on the query and decoded body (one
+        POST among several to the same path: the assignment of this principal)."""
         if service is not None and service not in self._services:
             raise ValueError(
                 f"unknown service {service!r}; expected one of {sorted(self._services)}"
@@ -156,15 +176,23 @@ class FaultQueue:
             None if method is None else method.upper(),
             None if path is None else re.compile(path),
             times,
+            where,
         )
         with self._lock:
             self._rules.append(rule)
 
-    def take(self, service: str, method: str, path: str) -> Fault | None:
+    def take(
+        self,
+        service: str,
+        method: str,
+        path: str,
+        query: Mapping[str, str] | None = None,
+        body: object = None,
+    ) -> Fault | None:
         """The fault to apply to this request, if any, consuming one of its uses."""
         with self._lock:
             for rule in self._rules:
-                if rule.matches(service, method, path):
+                if rule.matches(service, method, path, query or {}, body):
                     rule.remaining -= 1
                     if rule.remaining == 0:
                         self._rules.remove(rule)
