@@ -29,6 +29,7 @@ from clients.graph import GraphClient
 from clients.http import ServiceError
 from providers.base import ConfiguredProvider
 from providers.inputs import failure_for_guid, failures, is_unknown
+from rules.identifiers import odata_string
 from rules.moments import RETRIED_WRITE_WINDOW, graph_moment
 
 _KEYS = ("application_object_id", "template_id", "display_name")
@@ -48,10 +49,6 @@ def duplicate_ids(applications: list[dict[str, Any]], ours: str) -> list[str]:
         and (moment := graph_moment(app.get("createdDateTime"))) is not None
         and abs(moment - created) <= RETRIED_WRITE_WINDOW
     )
-
-
-def _literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 class InstantiatedAppDuplicatesProvider(ConfiguredProvider):
@@ -94,8 +91,8 @@ class InstantiatedAppDuplicatesProvider(ConfiguredProvider):
 
     def _same_apps(self, props: dict[str, Any]) -> list[dict[str, Any]]:
         query = (
-            f"applicationTemplateId eq {_literal(props['template_id'])} "
-            f"and displayName eq {_literal(props['display_name'])}"
+            f"applicationTemplateId eq {odata_string(props['template_id'])} "
+            f"and displayName eq {odata_string(props['display_name'])}"
         )
         return GraphClient(self.connection().graph).get_all(
             "/applications", params={"$filter": query, "$select": "id,createdDateTime"}

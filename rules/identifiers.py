@@ -90,3 +90,9 @@ def job_id_of(value: str) -> str:
     """The job id, also from the azuread resource id `/servicePrincipals/…/jobs/{id}`."""
     match = JOB_RESOURCE_ID.match(value)
     return match.group("job") if match else value
+
+
+def odata_string(value: str) -> str:
+    """`value` as an OData string literal in a `$filter`: in single quotes, each quote doubled
+    (OData ABNF, `SQUOTE-in-string`; https://learn.microsoft.com/graph/filter-query-parameter)."""
+    return "'" + value.replace("'", "''") + "'"

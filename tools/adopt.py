@@ -22,7 +22,7 @@ from clients.connection import CLOUDS, PROJECT, Cloud, ConfigError, resolve
 from clients.graph import API_VERSION, SERVICE, GraphClient, synchronization_path
 from clients.http import ServiceError
 from components.asana_app import COMPONENT_TYPE
-from rules.identifiers import is_guid
+from rules.identifiers import is_guid, odata_string
 from tools.adoption import (
     APP_NAME,
     Adoption,
@@ -49,8 +49,7 @@ def read_live_app(graph: GraphClient, name: str | None, object_id: str | None) -
             candidates = []
     else:
         path = "/servicePrincipals"
-        literal = (name or "").replace("'", "''")
-        candidates = graph.get_all(path, {"$filter": f"displayName eq '{literal}'"})
+        candidates = graph.get_all(path, {"$filter": f"displayName eq {odata_string(name or '')}"})
     sp = choose_service_principal(_checked(path, candidates, SP_FIELDS), wanted)
     if "appRoles" not in sp:  # a list result may be partial; read the whole object
         path = f"/servicePrincipals/{sp['id']}"

@@ -20,7 +20,7 @@ from urllib.parse import quote
 
 from clients.graph import GraphClient, synchronization_path
 from clients.http import ServiceError
-from rules.identifiers import is_guid
+from rules.identifiers import is_guid, odata_string
 from tools.on_demand_report import (
     OnDemandError,
     OnDemandFailure,
@@ -100,8 +100,7 @@ def resolve_subject(graph: GraphClient, reference: str) -> Subject:
         if group is not None:
             return Subject(str(group["id"]), "Group", str(group.get("displayName") or reference))
         raise OnDemandError(f"no user or group has the object id {reference}")
-    literal = reference.replace("'", "''")
-    groups = graph.get_all("/groups", {"$filter": f"displayName eq '{literal}'"})
+    groups = graph.get_all("/groups", {"$filter": f"displayName eq {odata_string(reference)}"})
     if len(groups) != 1:
         found = "no group" if not groups else f"{len(groups)} groups"
         raise OnDemandError(

@@ -1,0 +1,231 @@
+"""Finds what an interrupted deploy left and, with --apply, records it so nothing is made twice.
+
+    python -m tools.recover --stack STACK [--apply] [--import-file FILE] [--pulumi CLI]
+
+A `pulumi up` killed while the provider was creating an object (a cancelled CI job, a SIGKILL, a
+lost runner) leaves a *pending create* in the state: the object may exist in the tenant while
+the state does not record it, and the next `up` only warns and creates a second one (a second
+"Asana (dev)" app, a second provisioning job, an assignment Graph refuses as a duplicate). This
+tool reads the state (`pulumi stack export --show-secrets`, kept in memory; secret inputs are
+used for matching and shown as "[secret]"), looks up in the tenant, with the credentials the
+program uses, what each pending create was making (`tools.orphans`) and prints the plan:
+import the one object found, clear a create that did not land or that repeats without harm, or
+stop when more than one object matches.
+
+Without --apply it changes nothing and prints the commands that carry out the plan:
+
+    pulumi import --stack S --file FILE --yes --generate-code=false --protect=false
+    pulumi refresh --stack S --clear-pending-creates --yes
+
+(the import file records each object found under the URN of the create that made it; the refresh
+then drops the pending operations). With --apply it runs them, then reads the state again and
+succeeds only when no pending operation is left. It does not use `refresh --import-pending-creates`:
+with the pinned CLI (v3.276) that turns the operation into a pending import which the refresh
+then drops without importing anything (pulumi/pulumi `pkg/backend/journal.go` keeps only pending
+creates), which loses the object; docs/recovery.md shows it and tests/e2e proves it.
+
+A lock left by the killed run is not removed here: only a person can tell that no other deploy is
+running. `pulumi import` then fails with Pulumi's lock message, which this tool passes on with
+the command to run (`pulumi cancel`). docs/recovery.md has the whole procedure.
+
+Exit status: 0 nothing pending (or, with --apply, all recovered); 2 pending operations found
+(without --apply), or one needs a person (stop); 1 the check failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shlex
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from clients.connection import ConfigError, resolve
+from clients.graph import GraphClient
+from clients.http import ServiceError
+from rules.pending import (
+    PendingOperation,
+    StateUnreadable,
+    import_file,
+    pending_operations,
+    state_resources,
+)
+from tools.health import CheckError, stack_config
+from tools.orphans import Owned, Verdict, verdict
+from tools.stacks import name_problem
+
+NOTHING_PENDING = 0
+FAILED = 1
+PENDING = 2
+PULUMI_TIMEOUT_SECONDS = 600.0
+"""How long one CLI call (an export, the import, the refresh) may take."""
+DEFAULT_IMPORT_FOLDER = Path(".recovery")
+"""Where the import file goes by default (git-ignored): ids only, no secrets."""
+
+
+def progress(message: str) -> None:
+    print(f"recover: {message}", file=sys.stderr, flush=True)
+
+
+def run_pulumi(pulumi: str, args: Sequence[str], *, show: bool) -> subprocess.CompletedProcess[str]:
+    """Run the CLI; its output is shown (`show`) or captured (an export holds secrets)."""
+    try:
+        return subprocess.run(
+            [pulumi, *args],
+            capture_output=not show,
+            text=True,
+            timeout=PULUMI_TIMEOUT_SECONDS,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise CheckError(
+            f"`pulumi {args[0]}` did not finish in {PULUMI_TIMEOUT_SECONDS:.0f} s"
+        ) from None
+    except OSError as error:
+        raise CheckError(f"cannot run {pulumi}: {error.strerror}") from None
+
+
+def export_state(pulumi: str, stack: str) -> Any:
+    """The stack's checkpoint with secrets decrypted (never printed). Reading takes no lock."""
+    run = run_pulumi(pulumi, ["stack", "export", "--stack", stack, "--show-secrets"], show=False)
+    if run.returncode != 0:
+        tail = " ".join(run.stderr.strip().splitlines()[-3:])
+        raise CheckError(f"`pulumi stack export` exited {run.returncode}: {tail}")
+    try:
+        return json.loads(run.stdout)
+    except ValueError:
+        raise CheckError("`pulumi stack export` printed something that is not JSON") from None
+
+
+def judge(operations: list[PendingOperation], export: Any, graph: GraphClient) -> list[Verdict]:
+    owned = Owned.of(state_resources(export))
+    verdicts = []
+    for operation in operations:
+        progress(f"looking in the tenant for what {operation.name} was {operation.kind}")
+        verdicts.append(verdict(graph, operation, owned))
+    return verdicts
+
+
+def commands(stack: str, import_path: Path | None) -> list[list[str]]:
+    """The CLI calls that carry out a plan with nothing to stop for."""
+    calls = []
+    if import_path is not None:
+        calls.append(
+            ["import", "--stack", stack, "--file", str(import_path), "--yes",
+             "--generate-code=false", "--protect=false", "--non-interactive"]
+        )  # fmt: skip
+    calls.append(
+        ["refresh", "--stack", stack, "--clear-pending-creates", "--yes", "--non-interactive"]
+    )
+    return calls
+
+
+def render(stack: str, verdicts: list[Verdict], calls: list[list[str]], pulumi: str) -> str:
+    lines = [f"Stack {stack} has {len(verdicts)} pending operation(s) from an interrupted run:"]
+    for item in verdicts:
+        operation = item.operation
+        lines.append(
+            f"- {operation.name} ({operation.short_type}), interrupted while {operation.kind}: "
+            f"{item.action.upper()}: {item.reason}"
+            + (f"\n    id: {item.import_id}" if item.import_id else "")
+        )
+    if any(item.action == "stop" for item in verdicts):
+        lines.append(
+            "A person must decide (see docs/recovery.md); nothing was changed. Do not run "
+            "`pulumi up` until no pending operation is left: it would create the object again."
+        )
+    else:
+        lines.append("To recover (or run this tool again with --apply):")
+        lines += [f"    {shlex.join([pulumi, *call])}" for call in calls]
+        lines.append("Then `pulumi up` finds every object in state and creates none twice.")
+    return "\n".join(lines) + "\n"
+
+
+def apply(stack: str, pulumi: str, calls: list[list[str]]) -> int:
+    for call in calls:
+        progress(f"running {shlex.join(['pulumi', *call])}")
+        run = run_pulumi(pulumi, call, show=False)
+        sys.stderr.write(run.stdout[-4000:] + run.stderr[-4000:])
+        if run.returncode != 0:
+            if "currently locked" in run.stderr + run.stdout:
+                progress(
+                    "the stack is locked by the interrupted run (or by one still running). When "
+                    "no deploy of it is running, remove the lock with "
+                    f"`pulumi cancel --stack {stack} --yes` and run this again"
+                )
+            else:
+                progress(f"`pulumi {call[0]}` exited {run.returncode}; nothing further was done")
+            return FAILED
+    left = pending_operations(export_state(pulumi, stack))
+    if left:
+        progress(f"{len(left)} pending operation(s) are still in the state: {left[0].urn}")
+        return FAILED
+    progress("no pending operation is left; `pulumi up` can run")
+    return NOTHING_PENDING
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.recover",
+        description=__doc__.split("\n\n", 2)[1],
+        epilog="docs/recovery.md has the whole procedure and what each verdict means.",
+    )
+    parser.add_argument("--stack", required=True, help="the stack to check, e.g. dev")
+    parser.add_argument(
+        "--apply", action="store_true",
+        help="run the import and refresh the plan needs (never when a person must decide)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--import-file", type=Path, metavar="FILE",
+        help=f"the import file to write (default {DEFAULT_IMPORT_FOLDER}/<stack>-import.json)",
+    )  # fmt: skip
+    parser.add_argument("--pulumi", default="pulumi", metavar="CLI", help="the Pulumi CLI to run")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    problem = name_problem(args.stack)
+    if problem:
+        print(f"recover: --stack: {problem}", file=sys.stderr)
+        return FAILED
+    try:
+        return recover(args)
+    except (CheckError, StateUnreadable, ConfigError) as error:
+        print(f"recover: the check failed: {error}", file=sys.stderr)
+        return FAILED
+    except ServiceError as error:
+        print(f"recover: the tenant could not be read: {error}", file=sys.stderr)
+        return FAILED
+
+
+def recover(args: argparse.Namespace) -> int:
+    progress(f"reading the state of stack {args.stack}")
+    export = export_state(args.pulumi, args.stack)
+    operations = pending_operations(export)
+    if not operations:
+        print(f"Stack {args.stack} has no pending operations: nothing to recover.")
+        return NOTHING_PENDING
+    progress(f"{len(operations)} pending operation(s); reading the stack's settings")
+    config, secret_keys = stack_config(args.pulumi, args.stack)
+    graph = GraphClient(resolve(config, os.environ, secret_keys).graph)
+    verdicts = judge(operations, export, graph)
+    imports = [(item.operation, item.import_id) for item in verdicts if item.import_id]
+    import_path = None
+    if imports:
+        import_path = args.import_file or DEFAULT_IMPORT_FOLDER / f"{args.stack}-import.json"
+        import_path.parent.mkdir(parents=True, exist_ok=True)
+        import_path.write_text(json.dumps(import_file(imports), indent=2) + "\n", encoding="utf-8")
+    calls = commands(args.stack, import_path)
+    sys.stdout.write(render(args.stack, verdicts, calls, "pulumi"))
+    if any(item.action == "stop" for item in verdicts) or not args.apply:
+        return PENDING
+    return apply(args.stack, args.pulumi, calls)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
