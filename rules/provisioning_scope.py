@@ -163,10 +163,11 @@ class OperatorDef:
 
 
 def operators_from_graph(items: Iterable[Mapping[str, Any]]) -> dict[str, OperatorDef]:
-    """The tenant's `filterOperators` answer, by name as the tenant spells it."""
+    """The tenant's `filterOperators` answer, by name as the tenant spells it: in `name` as the
+    resource page shows it, or in `id` as Graph's v1.0 metadata keys the entity."""
     found: dict[str, OperatorDef] = {}
     for item in items:
-        name = item.get("name")
+        name = item.get("name") or item.get("id")
         if isinstance(name, str) and name:
             types = frozenset(str(t).lower() for t in item.get("supportedAttributeTypes") or [])
             found[name] = OperatorDef(name, types)

@@ -106,8 +106,16 @@ def tour(emu: Emulator) -> Tour:
 
 def _directory(emu: Emulator, graph: JudgedGraph) -> dict[str, str]:
     manager = emu.add_user("grace@contoso.com", "Grace Hopper", mail="grace@contoso.com")
-    user = emu.add_user("ada@contoso.com", "Ada Lovelace", manager_id=manager, job_title="Eng")
-    group = emu.add_group("Asana users", description="Asana", members=[user])
+    user = emu.add_user(
+        "ada@contoso.com",
+        "Ada Lovelace",
+        manager_id=manager,
+        job_title="Eng",
+        extension_attributes={"extensionAttribute1": "Staff"},
+    )
+    guest = emu.add_user("kim_fabrikam.com#EXT#@contoso.com", "Kim", user_type="Guest")
+    inner = emu.add_group("Inner", members=[guest])
+    group = emu.add_group("Asana users", description="Asana", members=[user, inner])
     for version in ("v1.0", "beta"):
         found = graph.call(
             "GET",
@@ -128,6 +136,19 @@ def _directory(emu: Emulator, graph: JudgedGraph) -> dict[str, str]:
         params={"$filter": "userPrincipalName eq 'ada@contoso.com'"},
     )
     select = "accountEnabled,employeeOrgData,showInAddressList,otherMails,id,userType"
+    impact = (
+        "id,displayName,userPrincipalName,accountEnabled,department,onPremisesExtensionAttributes"
+    )
+    counted = {"$select": impact, "$top": "1", "$count": "true"}
+    graph.call("GET", "/v1.0/users", expect=200, model="user", params=counted)
+    members = graph.call(
+        "GET",
+        f"/v1.0/groups/{group}/members/microsoft.graph.user",
+        expect=200,
+        model="user",
+        params=counted,
+    )
+    assert [m["id"] for m in members["value"]] == [user]  # the nested group is not expanded
     graph.call("GET", f"/v1.0/users/{user}", expect=200, model="user", params={"$select": select})
     graph.call("GET", "/v1.0/users/ada@contoso.com", expect=200, model="user")
     graph.call("GET", f"/v1.0/users/{user}/manager", expect=200, model="directoryObject")
@@ -370,6 +391,12 @@ def _synchronization(emu: Emulator, graph: JudgedGraph, sp: str) -> None:
             model="parseExpressionResponse",
         )
     graph.call("POST", f"{base}/jobs/{job}/schema/parseExpression", expect=400, sent={})
+    graph.call(
+        "GET",
+        f"{base}/jobs/{job}/schema/filterOperators",
+        expect=200,
+        model="filterOperatorSchema",
+    )
     _provisioning(emu, graph, sp, job, token)
     graph.call("DELETE", f"{base}/jobs/{job}/schema", expect=204)
     graph.call("DELETE", f"{base}/jobs/{job}", expect=204)

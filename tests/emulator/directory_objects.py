@@ -257,8 +257,18 @@ def new_user(
     department: str | None,
     employee_id: str | None,
     account_enabled: bool,
+    user_type: str = "Member",
+    extension_attributes: dict[str, str | None] | None = None,
 ) -> JsonObject:
-    """A member user with every property the azuread user data source selects."""
+    """A user with every property the azuread user data source selects, plus the 15
+    `onPremisesExtensionAttributes` scoping filters may read (`extensionAttribute1`-`15`,
+    https://learn.microsoft.com/graph/api/resources/onpremisesextensionattributes). `user_type`
+    is "Member" or "Guest" (a B2B guest)."""
+    extensions: dict[str, str | None] = {f"extensionAttribute{n}": None for n in range(1, 16)}
+    for key, value in (extension_attributes or {}).items():
+        if key not in extensions:
+            raise ValueError(f"{key!r} is not one of extensionAttribute1 to 15")
+        extensions[key] = value
     return {
         "id": object_id,
         "deletedDateTime": None,
@@ -288,6 +298,7 @@ def new_user(
         "officeLocation": None,
         "onPremisesDistinguishedName": None,
         "onPremisesDomainName": None,
+        "onPremisesExtensionAttributes": extensions,
         "onPremisesImmutableId": None,
         "onPremisesSamAccountName": None,
         "onPremisesSecurityIdentifier": None,
@@ -303,7 +314,7 @@ def new_user(
         "surname": surname,
         "usageLocation": None,
         "userPrincipalName": user_principal_name,
-        "userType": "Member",
+        "userType": user_type,
     }
 
 

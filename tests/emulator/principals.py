@@ -7,7 +7,13 @@ Routes, with the calls the azuread data sources make through them:
 * azuread_user: `GET /users?$filter=userPrincipalName eq '...'` (or mail, mailNickname,
   employeeId), then `GET /users/{id}?$select=<about forty properties>` and
   `GET /users/{id}/manager` (404 when there is none).
-The v1.0 routes exist too. Pages: https://learn.microsoft.com/graph/api/group-list ,
+The v1.0 routes exist too. What the access impact preview (tools/impact.py) reads:
+`GET /groups/{id}/members/microsoft.graph.user` (the OData cast: only the users among the
+group's immediate members) and `GET /users`, both with `$select`, `$top` up to 999 and
+`$count=true` with `ConsistencyLevel: eventual`
+(https://learn.microsoft.com/graph/api/group-list-members , "Use OData cast to get only
+members that are users"; https://learn.microsoft.com/graph/api/user-list).
+Pages: https://learn.microsoft.com/graph/api/group-list ,
 https://learn.microsoft.com/graph/api/user-get ,
 https://learn.microsoft.com/graph/api/user-list-manager .
 Group bodies on beta carry the v1.0 property set (beta has a few more, which the data source
@@ -17,7 +23,8 @@ reads as unset).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, overload
 
 from .directory_objects import USER_DEFAULT_PROPERTIES, as_directory_object, new_group, new_user
 from .graphreply import resource_not_found
@@ -25,6 +32,7 @@ from .messages import JsonObject, Request, Response
 from .odata import (
     COLLECTION_OPTIONS,
     ENTITY_OPTIONS,
+    advanced_count,
     conjunction_filter,
     refuse_unsupported_options,
     selected_properties,
@@ -66,6 +74,7 @@ class Principals:
                 ("GET", f"/{version}/groups/{{group}}/owners", self._owners),
             ]
         routes += [
+            ("GET", "/v1.0/groups/{group}/members/microsoft.graph.user", self._user_members),
             ("GET", "/v1.0/users", self._list_users),
             ("GET", "/v1.0/users/{user}", self._get_user),
             ("GET", "/v1.0/users/{user}/manager", self._manager),
@@ -120,8 +129,14 @@ class Principals:
         employee_id: str | None = None,
         account_enabled: bool = True,
         manager_id: str | None = None,
+        user_type: str = "Member",
+        extension_attributes: dict[str, str | None] | None = None,
     ) -> str:
-        """Create a member user; returns its object id. `manager_id` names a user added before."""
+        """Create a user (a member, or a B2B guest with `user_type` "Guest"); returns its object
+        id. `manager_id` names a user added before; `extension_attributes` sets some of
+        `extensionAttribute1`-`15`."""
+        if user_type not in ("Member", "Guest"):
+            raise ValueError("userType is Member or Guest")
         if "@" not in user_principal_name:
             raise ValueError("a user principal name has the form alias@domain")
         if any(
@@ -144,10 +159,40 @@ class Principals:
             department=department,
             employee_id=employee_id,
             account_enabled=account_enabled,
+            user_type=user_type,
+            extension_attributes=extension_attributes,
         )
         if manager_id is not None:
             self._tenant.managers[object_id] = manager_id
         return object_id
+
+    def add_group_members(self, group_id: str, members: Iterable[str]) -> None:
+        """Out of band: an admin added members (users, groups or service principals) to a
+        group; one already a member stays once."""
+        if group_id not in self._tenant.groups:
+            raise KeyError(f"no group {group_id!r}")
+        current = self._tenant.group_members.setdefault(group_id, [])
+        for member in members:
+            if self._tenant.principal(member) is None:
+                raise ValueError(f"member {member!r} is not a user, group or service principal")
+            if member not in current:
+                current.append(member)
+
+    def remove_group_member(self, group_id: str, member_id: str) -> None:
+        """Out of band: an admin removed one member from a group."""
+        current = self._tenant.group_members.get(group_id, [])
+        if member_id not in current:
+            raise KeyError(f"{member_id!r} is not a member of {group_id!r}")
+        current.remove(member_id)
+
+    def set_user(self, user_id: str, **changes: Any) -> None:
+        """Out of band: an admin edited a user's properties (Graph names: department,
+        accountEnabled, ...); an unknown property is refused."""
+        user = self._tenant.users[user_id]
+        for key, value in changes.items():
+            if key not in user:
+                raise ValueError(f"{key!r} is not a user property")
+            user[key] = value
 
     def _new_id(self, wanted: str | None) -> str:
         object_id = str(uuid.UUID(wanted)) if wanted is not None else str(uuid.uuid4())
@@ -185,6 +230,27 @@ class Principals:
             request, self._base_url, "directoryObjects", members, None, version=_version(request)
         )
 
+    def _user_members(self, request: Request, group: str) -> Response:
+        """The users among the group's immediate members (nested groups are not expanded, as
+        in Graph's /members), with $select, $top, $count and paging; rendered one page at a
+        time, so a 50,000-member group costs what one page costs."""
+        refuse_unsupported_options(request, COLLECTION_OPTIONS - {"$filter"} | {"$count"})
+        self._group(request, group)
+        selected = selected_properties(request, _USER_PROPERTIES, "user")
+        count = advanced_count(request)
+        users = self._tenant.users
+        ids = [m for m in self._tenant.group_members.get(group, []) if m in users]
+        return collection(
+            request,
+            self._base_url,
+            "users",
+            _Rendered(ids, users.__getitem__),
+            selected,
+            version=_version(request),
+            default=_DEFAULT,
+            count=count,
+        )
+
     def _owners(self, request: Request, group: str) -> Response:
         """Group owners are not modelled: the groups an admin names here have none."""
         refuse_unsupported_options(request, COLLECTION_OPTIONS - {"$filter"})
@@ -194,11 +260,15 @@ class Principals:
         )
 
     def _list_users(self, request: Request) -> Response:
-        refuse_unsupported_options(request, COLLECTION_OPTIONS)
+        """$filter, $select, $top, paging, and $count=true with ConsistencyLevel: eventual."""
+        refuse_unsupported_options(request, COLLECTION_OPTIONS | {"$count"})
         clauses = conjunction_filter(request, _USER_FILTERS, "User")
         selected = selected_properties(request, _USER_PROPERTIES, "user")
+        count = advanced_count(request)
         found = [u for u in self._tenant.users.values() if all(c.matches(u) for c in clauses)]
-        return collection(request, self._base_url, "users", found, selected, default=_DEFAULT)
+        return collection(
+            request, self._base_url, "users", found, selected, default=_DEFAULT, count=count
+        )
 
     def _get_user(self, request: Request, user: str) -> Response:
         """By object id or by user principal name, as Graph allows."""
@@ -238,6 +308,26 @@ class Principals:
         if found is None:
             raise resource_not_found(request, user)
         return found
+
+
+class _Rendered(Sequence[JsonObject]):
+    """Object ids rendered to JSON only when a page slices them."""
+
+    def __init__(self, ids: list[str], render: Callable[[str], JsonObject]) -> None:
+        self._ids = ids
+        self._render = render
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    @overload
+    def __getitem__(self, index: int) -> JsonObject: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[JsonObject]: ...
+    def __getitem__(self, index: int | slice) -> JsonObject | list[JsonObject]:
+        if isinstance(index, slice):
+            return [self._render(i) for i in self._ids[index]]
+        return self._render(self._ids[index])
 
 
 def _version(request: Request) -> str:

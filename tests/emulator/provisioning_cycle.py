@@ -171,6 +171,9 @@ class Provisioner:
             sync_all=secrets.get("SyncAll", "").lower() == "true",
             credential_problem=credential_problem(self._scim, secrets),
             credential_error_code=CREDENTIAL_ERROR_CODE,
+            skip_out_of_scope_deletions=(
+                secrets.get("SkipOutOfScopeDeletions", "").lower() == "true"
+            ),
         )
 
     def _changed(self, job: SyncJob, ctx: JobContext) -> list[tuple[str, JsonObject]]:

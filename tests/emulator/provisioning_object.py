@@ -60,6 +60,9 @@ class JobContext:
     sync_all: bool
     credential_problem: str | None
     credential_error_code: str
+    skip_out_of_scope_deletions: bool = False
+    """The secret SkipOutOfScopeDeletions is "true": objects going out of scope are left as
+    they are in the target (https://learn.microsoft.com/entra/identity/app-provisioning/skip-out-of-scope-deletions)."""
 
 
 @dataclass
@@ -170,6 +173,13 @@ class ObjectProvisioner:
         existing = self._match(kind, mapping, desired)
         if outcome.soft_deleted and (existing is None or not known or kind == "Group"):
             return self._skip_out_of_scope(outcome, entitled, active, scope.failed_clauses)
+        if outcome.soft_deleted and ctx.skip_out_of_scope_deletions:
+            outcome.action = "disable"
+            why = (
+                f"The {kind} '{name}' is out of scope; SkipOutOfScopeDeletions is set, so it "
+                f"is left as it is in {target_system}."
+            )
+            return self._skip(outcome, "SkipOutOfScopeDeletions", why, why)
         if existing is None:
             return self._create(outcome, desired)
         return self._update(outcome, existing, desired)

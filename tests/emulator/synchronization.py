@@ -20,6 +20,7 @@ from .messages import JsonObject, Request, Response
 from .routing import Handler
 from .schema_rules import undefined_targets
 from .scim import Scim
+from .scoping import FILTER_OPERATORS
 from .store import SyncJob, SyncState, Tenant
 from .sync_status import new_status, paused, reset_scopes, restarted, started
 
@@ -118,6 +119,7 @@ class Synchronization:
             ("DELETE", f"{_SYNC}/jobs/{{job}}/schema", self._delete_schema),
             ("PATCH", f"{_SYNC}/jobs/{{job}}/schema", self._patch_schema),
             ("POST", f"{_SYNC}/jobs/{{job}}/schema/parseExpression", self._parse_expression),
+            ("GET", f"{_SYNC}/jobs/{{job}}/schema/filterOperators", self._filter_operators),
             ("GET", f"{_SYNC}/secrets", self._get_secrets),
             ("PUT", f"{_SYNC}/secrets", self._put_secrets),
         ]
@@ -297,6 +299,13 @@ class Synchronization:
 
     def _get_schema(self, request: Request, sp: str, job: str) -> Response:
         return ok(request, self.job_for(request, sp, job).schema)
+
+    def _filter_operators(self, request: Request, sp: str, job: str) -> Response:
+        """The operators a scoping filter may use (synchronization-synchronizationschema-
+        filteroperators): the emulated service's list, scoping.FILTER_OPERATORS."""
+        self.job_for(request, sp, job)
+        items = copy.deepcopy(FILTER_OPERATORS)
+        return ok(request, self._collection(sp, f"jobs('{job}')/schema/filterOperators", items))
 
     def _put_schema(self, request: Request, sp: str, job: str) -> Response:
         state = self.job_for(request, sp, job)
