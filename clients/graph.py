@@ -39,8 +39,20 @@ class GraphClient(SessionClient):
         self._settings = settings
         self._credential = shared_credential(settings)
 
-    def get(self, path: str, params: dict[str, str] | None = None) -> Any:
-        return self._send("GET", path, params=params)
+    @property
+    def endpoint(self) -> str:
+        """The Graph root requests go to (a next page must stay on it)."""
+        return self._settings.endpoint
+
+    def get(
+        self,
+        path: str,
+        params: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Any:
+        """`headers`: request headers Graph documents for a query, such as
+        `ConsistencyLevel: eventual` for `$count` on directory objects."""
+        return self._send("GET", path, params=params, headers=headers)
 
     def get_all(self, path: str, params: dict[str, str] | None = None) -> list[Any]:
         """Every item of a collection, following `@odata.nextLink` (only to the same endpoint:
@@ -85,16 +97,21 @@ class GraphClient(SessionClient):
         return self._send("DELETE", path)
 
     def _send(
-        self, method: str, path: str, body: Any | None = None, params: dict[str, str] | None = None
+        self,
+        method: str,
+        path: str,
+        body: Any | None = None,
+        params: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> Any:
         full_path = f"/{API_VERSION}{path}"
-        response, token = self._request(method, full_path, body, params)
+        response, token = self._request(method, full_path, body, params, headers)
         if response.status_code == 401:
             # A cached token Graph no longer accepts (revoked, or issued for a since-reset
             # tenant): authenticate afresh once, then report whatever Graph says.
             shared_credential.cache_clear()
             self._credential = shared_credential(self._settings)
-            response, token = self._request(method, full_path, body, params)
+            response, token = self._request(method, full_path, body, params, headers)
         if is_redirect(response):
             raise redirect_error(SERVICE, method, full_path, response)
         if response.status_code >= 400:
@@ -104,7 +121,12 @@ class GraphClient(SessionClient):
         return json_reply(SERVICE, method, full_path, response, required=False)
 
     def _request(
-        self, method: str, full_path: str, body: Any | None, params: dict[str, str] | None
+        self,
+        method: str,
+        full_path: str,
+        body: Any | None,
+        params: dict[str, str] | None,
+        headers: dict[str, str] | None = None,
     ) -> tuple[requests.Response, str]:
         """The response, and the access token it was sent with (to keep it out of errors)."""
         token = self._access_token(method, full_path)
@@ -114,7 +136,7 @@ class GraphClient(SessionClient):
                 self._settings.endpoint + full_path,
                 json=body,
                 params=params,
-                headers={"Authorization": f"Bearer {token}"},
+                headers={**(headers or {}), "Authorization": f"Bearer {token}"},
                 timeout=self._policy.timeout,
                 allow_redirects=False,
             )

@@ -44,6 +44,7 @@ MAX_HEALTH_WINDOW_HOURS = 720
 MAX_CERTIFICATE_WARNING_DAYS = 3 * 366
 """A signing certificate lives at most three years (addTokenSigningCertificate's endDateTime)."""
 MAX_SIGNING_CERTIFICATES = 10
+MAX_ACCESS_LOSS = 10_000_000
 
 
 class SettingsError(pulumi.RunError):
@@ -193,6 +194,13 @@ SETTINGS: tuple[Setting, ...] = (
         "integer",
         "Deletions in one cycle that trigger accidental-deletion prevention.",
         asana.DEFAULT_DELETION_THRESHOLD,
+    ),
+    Setting(
+        "maxAccessLoss",
+        "integer",
+        "Most people a change may take Asana from: the preview's access impact check fails "
+        "above it (docs/impact.md); -1, no limit, the check only warns.",
+        -1,
     ),
     Setting(
         "userMappings",
@@ -345,6 +353,8 @@ class StackSettings:
     app_role: str
     provisioning: ProvisioningSettings | None
     health: HealthSettings
+    max_access_loss: int | None = None
+    """How many people one change may take Asana from (tools/impact.py); None: no limit."""
 
 
 def load_settings(
@@ -375,10 +385,16 @@ def load_settings(
         app_role=reader.text("assignmentAppRole", _app_role),
         provisioning=_provisioning(reader),
         health=_health(reader),
+        max_access_loss=_max_access_loss(reader),
     )
     if reader.problems:
         raise SettingsError(reader.problems)
     return settings
+
+
+def _max_access_loss(reader: _Reader) -> int | None:
+    limit = reader.integer("maxAccessLoss", -1, MAX_ACCESS_LOSS)
+    return None if limit < 0 else limit
 
 
 def load_health_check_settings(
