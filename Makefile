@@ -8,7 +8,7 @@ STACK ?= dev
 # State: Pulumi.yaml's backend (.pulumi-state here, no Pulumi Cloud account needed) unless
 # PULUMI_BACKEND_URL is set, so `make` and `pulumi` typed in the same shell use the same stacks.
 
-.PHONY: help venv engine demo test e2e lint preview drift health bench stack pulumi-yaml docs clean
+.PHONY: help venv engine demo test e2e lint preview drift health impact bench stack pulumi-yaml docs clean
 .DEFAULT_GOAL := help
 
 # `make help` lists every target whose line carries a `## ` description, so the list cannot
@@ -79,6 +79,10 @@ docs: pulumi-yaml ## regenerate docs/configuration.md and docs/reliability.md (t
 # The provisioning health of one stack: job status and recent provisioning logs; docs/health.md.
 health: venv engine ## the provisioning health of STACK (exit 0 healthy, 2 unhealthy, 1 failed)
 	PATH="$(TOOLS):$$PATH" $(BIN)/python -m tools.health --stack $(STACK)
+
+# Who gains or loses Asana if STACK's settings are deployed, before `up`: docs/impact.md.
+impact: venv engine ## who gains or loses Asana if STACK is deployed (exit 0 nobody, 2 someone, 1 cannot tell, 3 past maxAccessLoss)
+	PATH="$(TOOLS):$$PATH" $(BIN)/python -m tools.impact --stack $(STACK)
 
 clean: ## remove the virtual environments, caches, .demo and .e2e
 	rm -rf $(VENV) policies/venv .pytest_cache .ruff_cache .demo .e2e
