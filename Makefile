@@ -8,7 +8,7 @@ STACK ?= dev
 # State: Pulumi.yaml's backend (.pulumi-state here, no Pulumi Cloud account needed) unless
 # PULUMI_BACKEND_URL is set, so `make` and `pulumi` typed in the same shell use the same stacks.
 
-.PHONY: help venv engine demo test e2e lint preview drift health impact bench stack pulumi-yaml docs clean
+.PHONY: help venv engine demo test e2e lint preview up recover drift health impact bench stack pulumi-yaml docs clean
 .DEFAULT_GOAL := help
 
 # `make help` lists every target whose line carries a `## ` description, so the list cannot
@@ -58,6 +58,17 @@ preview: venv engine ## pulumi preview --diff of STACK (creates the stack if mis
 	mkdir -p .pulumi-state
 	PATH="$(TOOLS):$$PATH" pulumi stack select --create $(STACK)
 	PATH="$(TOOLS):$$PATH" pulumi preview --stack $(STACK) --diff
+
+# `pulumi up` behind the same guard as the deploy workflow: a state with pending operations (an
+# interrupted deploy) stops it with the plan from tools.recover, since an up would create again
+# what the killed run already made (docs/recovery.md). The CLI asks before it changes anything.
+up: venv engine policies/venv/.installed ## pulumi up of STACK with the policy pack, after checking for an interrupted deploy
+	PATH="$(TOOLS):$$PATH" $(BIN)/python -m tools.recover --stack $(STACK)
+	PATH="$(TOOLS):$$PATH" pulumi up --stack $(STACK) --refresh --diff --policy-pack policies \
+		$(if $(wildcard policies/config/$(STACK).json),--policy-pack-config policies/config/$(STACK).json)
+
+recover: venv engine ## what an interrupted deploy of STACK left, and the way back (APPLY=1 carries it out)
+	PATH="$(TOOLS):$$PATH" $(BIN)/python -m tools.recover --stack $(STACK) $(if $(APPLY),--apply)
 
 # The drift check of one stack, exactly as the drift workflow runs it (0 none, 2 drift, 1 failed).
 drift: venv engine ## the drift check of STACK (exit 0 none, 2 drift, 1 failed)

@@ -3,8 +3,10 @@ demo all run.
 
     python -m scripts.drift_check --stack prod [--markdown report.md] [--title title.txt]
 
-It runs `pulumi refresh --preview-only --expect-no-changes --json` (nothing is written to the
-stack's state) with the engine's event log (`--event-log`, offered when PULUMI_DEBUG_COMMANDS is
+It first looks for pending operations an interrupted deploy left in the state (`python -m
+tools.recover`, read only): with any, the check fails naming each. Then it runs `pulumi refresh
+--preview-only --expect-no-changes --json` (nothing is written to the stack's state) with the
+engine's event log (`--event-log`, offered when PULUMI_DEBUG_COMMANDS is
 true), then writes the report (scripts/drift_report.py): the Markdown to `--markdown` or standard
 output, a one-line title to `--title`.
 
@@ -26,6 +28,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TextIO
 
 from scripts.drift_report import (
     DRIFT,
@@ -47,6 +50,8 @@ MINIMUM_CLI = (3, 106)
 EXIT_7_SINCE = (3, 226)
 """From this CLI on, `--expect-no-changes` exits 7 (changes) apart from 1 (failure)."""
 LEGACY_CHANGES_FOUND = 255
+PENDING_FOUND = 2
+"""`tools.recover`'s exit status when the state holds pending operations."""
 DEFAULT_TIMEOUT_SECONDS = 1800.0
 GRACE_SECONDS = 10.0
 """How long the CLI's process group gets after SIGINT, and again after SIGTERM, to end."""
@@ -80,35 +85,47 @@ def changes_found_codes(version: tuple[int, int]) -> tuple[int, ...]:
 
 
 def refresh(stack: str, pulumi: str, events: Path, timeout: float) -> tuple[int, str]:
-    """Run the refresh; Pulumi's progress and errors go to this process's standard error.
-
-    The CLI runs in its own process group (session), so that a timeout ends it together with
-    the language host and the plugins it started, which a kill of the CLI alone would orphan."""
+    """Run the refresh; Pulumi's progress and errors go to this process's standard error."""
     command = [
         pulumi, "refresh", "--stack", stack, "--preview-only", "--expect-no-changes", "--json",
         "--non-interactive", "--event-log", str(events),
     ]  # fmt: skip
     environment = {**os.environ, "PULUMI_DEBUG_COMMANDS": "true"}
+    code, document, _ = run_in_group(command, "pulumi refresh", timeout, environment)
+    return code, document
+
+
+def run_in_group(
+    command: list[str],
+    what: str,
+    timeout: float,
+    environment: dict[str, str] | None = None,
+    stderr: int | TextIO = sys.stderr,
+) -> tuple[int, str, str]:
+    """Run `command` in its own process group (session), so that a timeout ends it together
+    with everything it started (the CLI's language host and plugins), which a kill of the
+    command alone would orphan. Its exit status, standard output and captured standard error
+    (empty unless `stderr` is subprocess.PIPE)."""
     try:
         process = subprocess.Popen(
             command,
             stdout=subprocess.PIPE,
-            stderr=sys.stderr,
+            stderr=stderr,
             text=True,
             env=environment,
             start_new_session=True,
         )
     except OSError as error:
-        raise CheckError(f"cannot run {pulumi}: {error}") from None
+        raise CheckError(f"cannot run {command[0]}: {error}") from None
     try:
-        document, _ = process.communicate(timeout=timeout)
+        output, errors = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         end_process_group(process)
-        raise CheckError(f"`pulumi refresh` did not finish within {timeout:.0f} s") from None
+        raise CheckError(f"`{what}` did not finish within {timeout:.0f} s") from None
     except BaseException:  # Ctrl-C or a signal to the check: leave nothing behind either
         end_process_group(process)
         raise
-    return process.returncode, document
+    return process.returncode, output, errors or ""
 
 
 def end_process_group(process: subprocess.Popen[str]) -> None:
@@ -155,6 +172,30 @@ def _group_alive(process: subprocess.Popen[str], group: int) -> bool:
     return True
 
 
+def pending_operations_report(stack: str, pulumi: str, timeout: float) -> Report | None:
+    """A failed check when the state holds pending operations (an interrupted deploy), naming
+    each and what the tenant holds for it (`python -m tools.recover`, which changes nothing
+    without --apply); None when there are none. A refresh would keep pending creates and
+    report "no drift" while an object the state does not record exists."""
+    print(f"drift check: looking for an interrupted deploy of {stack}", file=sys.stderr, flush=True)
+    command = [sys.executable, "-m", "tools.recover", "--stack", stack, "--pulumi", pulumi]
+    code, output, errors = run_in_group(
+        command, "python -m tools.recover", timeout, stderr=subprocess.PIPE
+    )
+    if code == 0:
+        return None
+    if code == PENDING_FOUND:
+        return failed(
+            stack,
+            "An interrupted deploy left pending operations in the state, so the refresh cannot "
+            "tell what exists (docs/recovery.md has the way back):\n\n```\n"
+            + output.strip()
+            + "\n```",
+        )
+    tail = "\n".join(errors.strip().splitlines()[-5:])
+    return failed(stack, f"looking for pending operations failed:\n\n```\n{tail}\n```")
+
+
 def check(stack: str, pulumi: str, timeout: float, keep: Path | None) -> Report:
     version = cli_version(pulumi, timeout)
     codes = changes_found_codes(version)
@@ -164,6 +205,9 @@ def check(stack: str, pulumi: str, timeout: float, keep: Path | None) -> Report:
         file=sys.stderr,
         flush=True,
     )
+    interrupted = pending_operations_report(stack, pulumi, timeout)
+    if interrupted is not None:
+        return interrupted
     with tempfile.TemporaryDirectory(prefix="drift-") as scratch:
         events = (keep or Path(scratch)) / "drift-events.jsonl"
         code, document = refresh(stack, pulumi, events, timeout)

@@ -15,6 +15,7 @@ CLIS = {
     "tools.health": "tools.health",
     "tools.new_stack": "tools.new_stack",
     "tools.pulumi_yaml": "tools.pulumi_yaml",
+    "tools.recover": "tools.recover",
     "scripts.drift_check": "scripts.drift_check",
     "scripts.drift_report": "scripts.drift_report",
     "tests.emulator": "tests.emulator.__main__",

@@ -3,9 +3,11 @@ plays a CLI of a given version and answers with the real CLI's captured output."
 
 from __future__ import annotations
 
+import json
 import stat
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,16 +16,47 @@ from scripts import drift_check, drift_report
 REAL = Path(__file__).parent / "fixtures" / "real"
 
 
-def fake_pulumi(tmp_path: Path, version: str, exit_code: int, fixture: str | None) -> Path:
-    """A `pulumi` that prints `version`, and for `refresh` records its arguments and
-    environment, writes the captured event log where --event-log says and prints the captured
-    --json document."""
+NOTHING_PENDING = {"version": 3, "deployment": {"resources": [], "pending_operations": []}}
+"""A `pulumi stack export` document of a state no run was interrupted in."""
+KILLED_TOKEN_CREATE = {
+    "version": 3,
+    "deployment": {
+        "resources": [],
+        "pending_operations": [
+            {
+                "type": "creating",
+                "resource": {
+                    "urn": "urn:pulumi:demo::asana-provisioning::asana-provisioning:index:"
+                    "AsanaEnterpriseApp$pulumi-python:dynamic/asana:ServiceAccountToken::asana-token",
+                    "type": "pulumi-python:dynamic/asana:ServiceAccountToken",
+                    "inputs": {},
+                },
+            }
+        ],
+    },
+}
+"""The export of a state whose `up` was killed while the token resource was being created."""
+
+
+def fake_pulumi(
+    tmp_path: Path,
+    version: str,
+    exit_code: int,
+    fixture: str | None,
+    export: dict[str, Any] = NOTHING_PENDING,
+) -> Path:
+    """A `pulumi` that prints `version`, answers `stack export` with `export`, and for
+    `refresh` records its arguments and environment, writes the captured event log where
+    --event-log says and prints the captured --json document."""
     document = (REAL / f"{fixture}.json") if fixture else None
     events = (REAL / f"{fixture}.events.jsonl") if fixture else None
+    exported = tmp_path / "export.json"
+    exported.write_text(json.dumps(export), encoding="utf-8")
     script = tmp_path / "pulumi"
     script.write_text(
         f"""#!/bin/sh
 if [ "$1" = version ]; then echo {version}; exit 0; fi
+if [ "$1" = stack ] && [ "$2" = export ]; then cat "{exported}"; exit 0; fi
 printf '%s\\n' "$@" > {tmp_path}/argv
 echo "PULUMI_DEBUG_COMMANDS=$PULUMI_DEBUG_COMMANDS" > {tmp_path}/env
 while [ $# -gt 0 ]; do
@@ -52,6 +85,20 @@ def test_drift_found_by_a_current_cli_names_the_dynamic_resources(tmp_path: Path
 
     assert status == drift_report.DRIFT
     assert "| `accepted` | `true` | `false` |" in report  # from the event log
+
+
+def test_an_interrupted_deploy_fails_the_check_naming_the_pending_create(tmp_path: Path):
+    """A refresh keeps pending creates and would report "no drift" while an object the state
+    does not record may exist: the check fails before refreshing, naming the operation."""
+    pulumi = fake_pulumi(tmp_path, "v3.276.0", 0, None, export=KILLED_TOKEN_CREATE)
+
+    status, report = check(tmp_path, pulumi)
+
+    assert status == drift_report.FAILURE
+    assert "interrupted deploy left pending operations" in report
+    assert "asana-token (ServiceAccountToken), interrupted while creating" in report
+    assert "docs/recovery.md" in report
+    assert not (tmp_path / "argv").exists(), "no refresh ran"
 
 
 def test_the_refresh_writes_no_state_and_logs_events(tmp_path: Path):
@@ -112,6 +159,7 @@ def hanging_pulumi(tmp_path: Path) -> Path:
     script.write_text(
         f"""#!/bin/sh
 if [ "$1" = version ]; then echo v3.276.0; exit 0; fi
+if [ "$1" = stack ] && [ "$2" = export ]; then echo '{json.dumps(NOTHING_PENDING)}'; exit 0; fi
 sleep 300 &
 echo $! >> {tmp_path}/pids
 sh -c 'trap "" INT TERM; sleep 300 & echo $! >> {tmp_path}/pids; wait' &
@@ -140,11 +188,11 @@ def test_a_timeout_ends_the_cli_and_every_process_it_started(tmp_path: Path, mon
     report = tmp_path / "report.md"
 
     status = drift_check.main(
-        ["--stack", "demo", "--pulumi", str(pulumi), "--markdown", str(report), "--timeout", "1"]
+        ["--stack", "demo", "--pulumi", str(pulumi), "--markdown", str(report), "--timeout", "5"]
     )
 
     assert status == drift_report.FAILURE
-    assert "did not finish within 1 s" in report.read_text()
+    assert "`pulumi refresh` did not finish within 5 s" in report.read_text()
     pids = [int(line) for line in (tmp_path / "pids").read_text().split()]
     assert len(pids) == 4
     deadline = time.monotonic() + 5

@@ -248,9 +248,10 @@ REPEATABLE = {
 """The azuread types whose create can be repeated without making a second object."""
 
 
-def verdict(graph: GraphClient, operation: PendingOperation, owned: Owned) -> Verdict:
-    """What to do with `operation` (a ServiceError from Graph propagates: the caller reports
-    that the tenant could not be read, never a guess)."""
+def verdict(graph: Callable[[], GraphClient], operation: PendingOperation, owned: Owned) -> Verdict:
+    """What to do with `operation`; `graph` gives the client only when the tenant must be read
+    (a ServiceError from Graph propagates: the caller reports that the tenant could not be
+    read, never a guess)."""
     if not operation.is_create:
         return Verdict(
             operation,
@@ -273,7 +274,7 @@ def verdict(graph: GraphClient, operation: PendingOperation, owned: Owned) -> Ve
     if finder is None:
         return Verdict(operation, "stop", f"no rule to find what a {operation.type} create made")
     try:
-        return finder(graph, operation, owned)
+        return finder(graph(), operation, owned)
     except _Unjudgeable as error:
         return Verdict(operation, "stop", str(error))
     except ServiceError as error:

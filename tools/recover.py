@@ -101,11 +101,24 @@ def export_state(pulumi: str, stack: str) -> Any:
         raise CheckError("`pulumi stack export` printed something that is not JSON") from None
 
 
-def judge(operations: list[PendingOperation], export: Any, graph: GraphClient) -> list[Verdict]:
+def judge(
+    operations: list[PendingOperation], export: Any, pulumi: str, stack: str
+) -> list[Verdict]:
+    """Each operation's verdict; the stack's settings and credentials are read only when an
+    operation needs the tenant read."""
     owned = Owned.of(state_resources(export))
+    client: list[GraphClient] = []
+
+    def graph() -> GraphClient:
+        if not client:
+            progress(f"reading stack {stack}'s settings to read the tenant")
+            config, secret_keys = stack_config(pulumi, stack)
+            client.append(GraphClient(resolve(config, os.environ, secret_keys).graph))
+        return client[0]
+
     verdicts = []
     for operation in operations:
-        progress(f"looking in the tenant for what {operation.name} was {operation.kind}")
+        progress(f"judging {operation.name}, interrupted while {operation.kind}")
         verdicts.append(verdict(graph, operation, owned))
     return verdicts
 
@@ -168,11 +181,21 @@ def apply(stack: str, pulumi: str, calls: list[list[str]]) -> int:
     return NOTHING_PENDING
 
 
+EXIT_CODES = f"""\
+exit status:
+  {NOTHING_PENDING}  no pending operations (with --apply: all recovered, none left)
+  {PENDING}  pending operations found (the plan is printed; without --apply nothing changed), or
+     one needs a person to decide (nothing changed)
+  {FAILED}  the check failed: the state or the tenant could not be read, or a command of the plan
+     failed (a locked stack: see `pulumi cancel` in docs/recovery.md)"""
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m tools.recover",
-        description=__doc__.split("\n\n", 2)[1],
-        epilog="docs/recovery.md has the whole procedure and what each verdict means.",
+        description=__doc__.split("\n\n", 1)[0] + " (docs/recovery.md)",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--stack", required=True, help="the stack to check, e.g. dev")
     parser.add_argument(
@@ -210,10 +233,7 @@ def recover(args: argparse.Namespace) -> int:
     if not operations:
         print(f"Stack {args.stack} has no pending operations: nothing to recover.")
         return NOTHING_PENDING
-    progress(f"{len(operations)} pending operation(s); reading the stack's settings")
-    config, secret_keys = stack_config(args.pulumi, args.stack)
-    graph = GraphClient(resolve(config, os.environ, secret_keys).graph)
-    verdicts = judge(operations, export, graph)
+    verdicts = judge(operations, export, args.pulumi, args.stack)
     imports = [(item.operation, item.import_id) for item in verdicts if item.import_id]
     import_path = None
     if imports:
