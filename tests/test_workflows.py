@@ -186,10 +186,11 @@ CANARY_VALUE = "canary-7f3a@contoso.com"
     ("config", "named"),
     [
         ({}, False),
+        ({"asana-provisioning:canaryUser": {"value": "", "secret": False}}, False),
         ({"asana-provisioning:canaryUser": {"value": CANARY_VALUE, "secret": False}}, True),
         ({"asana-provisioning:canaryUser": {"secret": True}}, True),
     ],
-    ids=["no canary", "a canary", "a canary set as a secret"],
+    ids=["no canary", "only Pulumi.yaml's default", "a canary", "a canary set as a secret"],
 )
 def test_the_deployment_learns_only_whether_the_stack_names_a_canary(tmp_path, config, named):
     read = find_step(deploy_job(), "canary")
