@@ -221,8 +221,10 @@ def scan(
     *,
     limit: int | None = DEFAULT_LIMIT,
     progress: Callable[[str], None] = lambda _: None,
+    verdicts: dict[str, tuple[bool | None, bool | None]] | None = None,
 ) -> Report:
-    """Both sides, every user and group either side could hold, and the report."""
+    """Both sides, every user and group either side could hold, and the report. `verdicts`,
+    when given, receives each user's (now, after) verdict by object id (for tests)."""
     problems: list[str] = []
     progress("reading the app's assignments, provisioning job, secrets and schema")
     live = read_live(reader, target, problems)
@@ -268,6 +270,8 @@ def scan(
         later = user_decision(after, user_id, enabled, member_of, value_of)
         in_now += before.verdict is True
         in_after += later.verdict is True
+        if verdicts is not None:
+            verdicts[user_id] = (before.verdict, later.verdict)
         if later.reason == "account disabled" and before.reason != "account disabled":
             report.assigned_but_disabled += 1
         found = change(before, later, now, after)
