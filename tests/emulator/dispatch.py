@@ -56,10 +56,24 @@ class Dispatcher:
         self._log = log
         self._state_lock = state_lock
         self._closing = threading.Event()
+        self._generation = 0  # bumped by forget_late_writes; guarded by the state lock
+        self._late_lock = threading.Lock()
+        self._late_held = 0
 
     def close(self) -> None:
-        """Wake requests that sleep in a slow fault so that they drop out instead of answering."""
+        """Wake requests that sleep in a slow or late fault so that they drop out instead of
+        answering or acting."""
         self._closing.set()
+
+    def forget_late_writes(self) -> None:
+        """Late writes still held never land (the emulator was reset: their test is over)."""
+        with self._state_lock:
+            self._generation += 1
+
+    def late_writes_held(self) -> int:
+        """How many late writes are held right now, neither landed nor forgotten."""
+        with self._late_lock:
+            return self._late_held
 
     def dispatch(self, request: Request) -> Response | None:
         ticket = self._log.open()
@@ -87,6 +101,10 @@ class Dispatcher:
                 response = backend.handle(request)  # the write lands and is logged at once
             self._record(ticket, service, request, logged_body, response.status, fault)
             return None if self._closing.wait(fault.seconds) else response
+        if fault is not None and fault.kind == "late":
+            self._land_late(backend, request, fault)
+            self._record(ticket, service, request, logged_body, 0, fault)
+            return None
         if fault is not None and fault.kind == "after":
             with self._state_lock:
                 backend.handle(request)  # the write lands; its reply is lost
@@ -107,6 +125,23 @@ class Dispatcher:
                 response = dataclasses.replace(response, trickle_seconds=fault.seconds)
         self._record(ticket, service, request, logged_body, response.status, fault)
         return response
+
+    def _land_late(self, backend: Backend, request: Request, fault: Fault) -> None:
+        """Hold the request `fault.seconds` (no reply), then act on it, unless the emulator
+        was reset or is closing meanwhile; the caller then drops the connection."""
+        with self._state_lock:
+            generation = self._generation
+        with self._late_lock:
+            self._late_held += 1
+        try:
+            if self._closing.wait(fault.seconds):
+                return
+            with self._state_lock:
+                if generation == self._generation:
+                    backend.handle(request)  # the write lands now; nobody hears of it
+        finally:
+            with self._late_lock:
+                self._late_held -= 1
 
     def _service_for(self, path: str) -> str | None:
         return next(

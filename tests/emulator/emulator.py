@@ -82,8 +82,10 @@ class Emulator(DirectoryFacade, ProvisioningFacade):
         shutil.rmtree(self._tls.directory, ignore_errors=True)
 
     def reset(self) -> None:
-        """Forget all state, pending faults and logged requests; the server keeps running."""
+        """Forget all state, pending faults, late writes still held and logged requests; the
+        server keeps running."""
         with self._lock:
+            self._dispatcher.forget_late_writes()
             self._identity.clear()
             self._graph.clear()
             self._scim.clear()
@@ -224,6 +226,10 @@ class Emulator(DirectoryFacade, ProvisioningFacade):
     inject = locked("_faults", FaultQueue.inject)
     pending_faults = locked("_faults", FaultQueue.pending)
     clear_faults = locked("_faults", FaultQueue.clear)
+
+    def late_writes_held(self) -> int:
+        """How many requests a `Fault.late` holds right now (neither landed nor forgotten)."""
+        return self._dispatcher.late_writes_held()
 
     @property
     def requests(self) -> list[RecordedRequest]:

@@ -1,9 +1,10 @@
 """Injected failures: what can go wrong on the wire, and the queue that hands them out.
 
 Tests use these to prove that clients retry throttling, survive dropped connections and
-respect timeouts, and that they name a reply they cannot use (not JSON, cut short, empty, a
-redirect, an error page echoing the request's headers) without depending on the real services
-misbehaving on cue.
+respect timeouts, that a write whose reply was lost (landed at once, or landing late) is never
+taken for done or not done without reading, and that they name a reply they cannot use (not
+JSON, cut short, empty, a redirect, an error page echoing the request's headers) without
+depending on the real services misbehaving on cue.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from typing import Literal
 
 FaultKind = Literal["status", "reset", "slow", "trickle", "reply", "reflect", "after", "hold"]
 ReflectShape = Literal["html", "json"]
+LATE_MAX_SECONDS = 30.0
+"""The longest a late write may be held: every wait in a test is bounded."""
 RequestFilter = Callable[[Mapping[str, str], object], bool]
 """A test's extra condition on a request, given its query parameters and decoded body."""
 
@@ -99,6 +102,22 @@ class Fault:
         if seconds <= 0:
             raise ValueError("seconds must be positive")
         return cls("hold", seconds=seconds)
+
+    @classmethod
+    def late(cls, seconds: float) -> Fault:
+        """The write lands late and its reply never comes: the service holds the connection
+        without a word, acts on the request `seconds` after it arrived (a PUT replaces the
+        document only then), and drops the connection. With `seconds` beyond the client's
+        deadline, the client gives up first and whatever it reads meanwhile is the state from
+        before; the write lands afterwards, as a request stuck inside a real service can.
+
+        Unlike `slow`, which answers once it has acted (so a patient client learns the
+        outcome), no reply is ever sent; unlike `after`, the write lands after the client gave
+        up, not before. At most `LATE_MAX_SECONDS`; a late write still held when the emulator
+        is reset or stopped (the test that sent it is over) never lands."""
+        if not 0 < seconds <= LATE_MAX_SECONDS:
+            raise ValueError(f"seconds must be more than 0 and at most {LATE_MAX_SECONDS:g}")
+        return cls("late", seconds=seconds)
 
     @classmethod
     def reset(cls) -> Fault:
