@@ -35,9 +35,18 @@ policies/venv/.installed: policies/requirements.txt
 engine: ## put the pinned Pulumi CLI in .tools/bin (a pulumi on PATH, else built with Go)
 	@bash engine/build.sh
 
-lint: venv ## ruff check and ruff format --check
+# actionlint (pinned in requirements-dev.txt) checks .github/workflows: syntax, expressions and
+# contexts, the inputs passed to each action, and every `run:` with shellcheck. It takes the
+# shellcheck first on PATH and skips that check without a word when there is none, so the venv's
+# pinned one goes first. It does not lint composite actions (.github/actions/*/action.yml;
+# upstream https://github.com/rhysd/actionlint/issues/46): it reads one only where a workflow uses
+# it, for the inputs and the steps' keys. tests/composite_shellcheck.py gives their `run:` scripts
+# the same shellcheck.
+lint: venv ## ruff, then actionlint with shellcheck on .github/ (workflows and composite actions)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	PATH="$(CURDIR)/$(BIN):$$PATH" "$(CURDIR)/$(BIN)/actionlint"
+	PATH="$(CURDIR)/$(BIN):$$PATH" "$(CURDIR)/$(BIN)/python" "$(CURDIR)/tests/composite_shellcheck.py"
 
 test: lint policies/venv/.installed ## lint, then the unit tests (pytest)
 	$(BIN)/python -m pytest
