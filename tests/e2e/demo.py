@@ -22,13 +22,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from rules.asana import SCIM_TENANT_URL
 from tests.e2e import portal
 from tests.e2e.drift import DRIFT, NO_DRIFT, run_drift_check
-from tests.e2e.engine import ROOT, STANDIN_BIN, engine_bin
+from tests.e2e.engine import ROOT, STANDIN_BIN, VENV, engine_bin
 from tests.e2e.health import HEALTHY, UNHEALTHY, run_health_check
 from tests.e2e.tenant import PROJECT, LocalTenant
-from tests.e2e.workspace import CliFailed, CliRun, Workspace
+from tests.e2e.workspace import CliFailed, CliRun, Workspace, run_command
 from tests.saml_sp import sign_in
 
 STACK = "demo"
@@ -60,6 +62,43 @@ SSO_ONLY: dict[str, Any] = {
     f"{PROJECT}:provisioningEnabled": False,
 }
 """The demo stack without provisioning, for tests of sign-in and ownership alone."""
+ENGINEERING_ONLY: dict[str, Any] = {
+    **SETTINGS[f"{PROJECT}:userMappings"],
+    "scopingFilter": [
+        [{"attribute": "department", "operator": "EQUALS", "values": ["Engineering"]}]
+    ],
+}
+"""The demo's pull request: only Engineering keeps Asana."""
+DEPARTMENTS = ("Engineering", "Sales", "Marketing", "Engineering", "Finance")
+PEOPLE = 40
+"""The demo directory: this many people in the assigned group, across DEPARTMENTS."""
+
+
+def seed_people(tenant: LocalTenant) -> None:
+    """People in the demo group, as an admin's directory holds them: departments, one disabled
+    account, one guest, and a nested group whose member provisioning does not reach."""
+    emu = tenant.emulator
+    members = []
+    for n in range(PEOPLE):
+        members.append(
+            emu.add_user(
+                f"person{n:02d}@contoso.com",
+                f"Person {n:02d}",
+                department=DEPARTMENTS[n % len(DEPARTMENTS)],
+                account_enabled=n != 7,
+            )
+        )
+    members.append(
+        emu.add_user(
+            "kim_fabrikam.com#EXT#@contoso.com",
+            "Kim (guest)",
+            department="Sales",
+            user_type="Guest",
+        )
+    )
+    inner = emu.add_user("nested@contoso.com", "Nested Member", department="Engineering")
+    members.append(emu.add_group("Asana Users (nested)", members=[inner]))
+    emu.add_group_members(tenant.principal_ids[GROUP], members)
 
 
 class DemoFailed(Exception):
@@ -199,6 +238,31 @@ def run(demo: Demo) -> None:
         health(HEALTHY),
     )
 
+    def impact() -> str:
+        path = workspace.stack_file(STACK)  # what the pull request changes in the stack file
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        document["config"][f"{PROJECT}:userMappings"] = ENGINEERING_ONLY
+        path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+        command = [str(VENV / "bin" / "python"), "-m", "tools.impact", "--stack", STACK]
+        run = run_command(command, cwd=workspace.project, env=workspace.env, timeout=300)
+        _indent(run.stdout, limit=30)
+        if run.exit_code != 2:
+            _indent(run.stderr, limit=20)
+            raise DemoFailed(f"the impact preview exited {run.exit_code}, not 2 (someone affected)")
+        return run.stdout.splitlines()[0]
+
+    demo.step(
+        "A pull request narrows the scoping filter to Engineering: who loses Asana "
+        "(`make impact`, as the preview workflow comments it), before its `up`",
+        impact,
+    )
+    demo.step(
+        "pulumi up of the filter change; the next cycle disables those accounts in Asana",
+        lambda: _summary(
+            demo.pulumi("up", "--stack", STACK, "--yes", "--skip-preview", "--non-interactive")
+        ),
+    )
+
     def by_hand() -> str:
         portal.map_from_attribute("title", "department")(tenant, deployed[0])
         portal.revoke_asana_token(tenant, deployed[0])
@@ -288,7 +352,8 @@ def main() -> int:
     shutil.rmtree(DEMO_DIR, ignore_errors=True)
     print("\n[0] Starting the local tenant (Entra ID, Microsoft Graph, Asana SCIM) on 127.0.0.1")
     tenant = LocalTenant.start(groups=[GROUP], users=[USER])
-    print(f"    listening at {tenant.emulator.base_url}")
+    seed_people(tenant)
+    print(f"    listening at {tenant.emulator.base_url}; {PEOPLE + 2} people in {GROUP}")
     workspace = Workspace(DEMO_DIR, ca_bundle=tenant.ca_bundle)
     demo = Demo(tenant, workspace)
     try:
