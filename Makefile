@@ -57,11 +57,12 @@ demo: venv engine policies/venv/.installed ## a stack's whole life on the real C
 e2e: venv engine policies/venv/.installed ## the real-engine tests (pytest -m e2e tests/e2e)
 	$(BIN)/python -m pytest -m e2e tests/e2e
 
-bench: venv engine policies/venv/.installed ## the benchmarks (provider lifecycle, build, throttling, real engine)
+bench: venv engine policies/venv/.installed ## the benchmarks (provider lifecycle, build, throttling, real engine, impact)
 	$(BIN)/python -m benchmarks.provider_lifecycle
 	$(BIN)/python -m benchmarks.program_build
 	$(BIN)/python -m benchmarks.throttling
 	$(BIN)/python -m benchmarks.real_engine
+	$(BIN)/python -m benchmarks.impact
 
 preview: venv engine ## pulumi preview --diff of STACK (creates the stack if missing)
 	mkdir -p .pulumi-state
