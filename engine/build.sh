@@ -5,6 +5,10 @@
 # needs no Go). Otherwise the CLI is built from the Go module proxy with this folder's go.mod and
 # go.sum (checked against the Go checksum database), next to the project's own language host and
 # the two scripts in engine/bin. A second run with nothing changed only compares a fingerprint.
+#
+# A build prints one line per phase with its time (downloading modules, building pulumi, building
+# the language host). Go's own output (on a cold cache some 250 `go: downloading` lines) goes to
+# .tools/engine-build.log, which is printed, and named, only when a phase fails.
 set -euo pipefail
 engine_dir=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$engine_dir")
@@ -59,13 +63,45 @@ fi
 
 mkdir -p "$tools"
 rm -f "$stamp"
+log="$root/.tools/engine-build.log"
+: > "$log"
 started=$(date +%s)
+
+# One phase: "engine: <what> … <seconds> s" on one line (the first half printed as it starts), the
+# command's output appended to the log; on failure the whole log on stderr, and its name.
+phase() { # $1: what the line says; the rest: the command
+    local what=$1 began
+    shift
+    began=$(date +%s)
+    printf 'engine: %s … ' "$what"
+    printf '== %s: %s\n' "$what" "$*" >> "$log"
+    if "$@" >> "$log" 2>&1; then
+        echo "$(( $(date +%s) - began )) s"
+        return
+    fi
+    echo "failed after $(( $(date +%s) - began )) s"
+    {
+        echo "engine: the Go log of this build ($log):"
+        cat "$log"
+        echo "engine: $what failed; the log above is kept in $log"
+    } >&2
+    exit 1
+}
+
+# `go list -deps` loads every package the two builds compile, so it fetches (and checks against
+# go.sum) exactly the modules they need, and nothing is left to download while building.
+download_modules() {
+    go list -mod=readonly -deps "$@" > /dev/null
+}
+
 cd "$engine_dir"
+export CGO_ENABLED=0 # for the list too: cgo decides which files, so which imports, a package has
+cli=github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
 ldflags="-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$pinned"
-echo "engine: building the Pulumi CLI v$pinned from the Go module proxy (several minutes on a cold cache)"
-CGO_ENABLED=0 go build -mod=readonly -trimpath -ldflags "$ldflags" -o "$tools/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
-echo "engine: building the Python language host (engine/langhost)"
-CGO_ENABLED=0 go build -mod=readonly -trimpath -ldflags "$ldflags" -o "$tools/pulumi-language-python" ./langhost
+echo "engine: building the Pulumi CLI v$pinned from the Go module proxy (several minutes on a cold cache; Go's log: $log)"
+phase "downloading modules" download_modules "$cli" ./langhost
+phase "building pulumi" go build -mod=readonly -trimpath -ldflags "$ldflags" -o "$tools/pulumi" "$cli"
+phase "building the language host" go build -mod=readonly -trimpath -ldflags "$ldflags" -o "$tools/pulumi-language-python" ./langhost
 install -m 0755 "$engine_dir"/bin/* "$tools/"
 echo "$fingerprint" > "$stamp"
-echo "engine: built $tools/pulumi ($("$tools/pulumi" version)) in $(( $(date +%s) - started )) s"
+echo "engine: done: $tools/pulumi ($("$tools/pulumi" version)) in $(( $(date +%s) - started )) s"

@@ -1,5 +1,6 @@
-"""The Makefile's own help, and what `make engine` (so `make preview` and `make drift`) says when
-there is neither a Pulumi CLI nor a Go to build one."""
+"""The Makefile's own help, what `make engine` (so `make preview` and `make drift`) says when
+there is neither a Pulumi CLI nor a Go to build one, and what a build prints (one line per phase;
+Go's log only when a phase fails), with a stand-in for `go`."""
 
 from __future__ import annotations
 
@@ -93,12 +94,12 @@ def path_without_go_or_pulumi(tmp_path: Path) -> Path:
     return folder
 
 
-def run_build(engine: Path, path: Path) -> subprocess.CompletedProcess[str]:
+def run_build(engine: Path, path: Path, **env: str) -> subprocess.CompletedProcess[str]:
     bash = shutil.which("bash")
     assert bash is not None
     return subprocess.run(
         [bash, str(engine / "build.sh")],
-        env={"PATH": str(path), "HOME": str(engine.parent)},
+        env={"PATH": str(path), "HOME": str(engine.parent), **env},
         capture_output=True,
         text=True,
         timeout=30,
@@ -153,3 +154,95 @@ def test_a_go_older_than_go_mod_without_toolchain_download_says_how_to_get_one(t
 
     assert_says_how_to_get_an_engine(run, engine)
     assert "Go 1.22.0 is older than the go" in run.stderr and "GOTOOLCHAIN=local" in run.stderr
+
+
+# A stand-in for `go` that answers build.sh's questions, "downloads" one module and "builds" a
+# pulumi that prints the pinned version; FAKE_GO_FAILS names the phase that fails (list, or the
+# package a build is for), as a checksum mismatch or a compile error would.
+FAKE_GO = """#!/bin/sh
+case "$1" in
+  env) [ "$2" = GOVERSION ] && echo go{go}; [ "$2" = GOTOOLCHAIN ] && echo auto; exit 0 ;;
+  version) echo "go version go{go} linux/amd64"; exit 0 ;;
+  list)
+    echo "go: downloading example.com/module v1.0.0" >&2
+    [ "$FAKE_GO_FAILS" = list ] && {{ echo "example.com/module: checksum mismatch" >&2; exit 1; }}
+    exit 0 ;;
+  build)
+    for arg in "$@"; do [ "$previous" = -o ] && out=$arg; previous=$arg; done
+    [ "$FAKE_GO_FAILS" = "$arg" ] && {{ echo "$arg: undefined: broken" >&2; exit 1; }}
+    printf '#!/bin/sh\\necho v{pulumi}\\n' > "$out" && chmod 0755 "$out"
+    echo "built $arg" >> "$FAKE_GO_BUILDS" ;;
+esac
+"""
+PHASES = ("downloading modules", "building pulumi", "building the language host")
+FAILS = {
+    "downloading modules": "list",
+    "building pulumi": "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi",
+    "building the language host": "./langhost",
+}
+
+
+def path_with_a_fake_go(tmp_path: Path, engine: Path) -> Path:
+    """The basic tools, the few more a build runs, and the stand-in `go`."""
+    folder = path_without_go_or_pulumi(tmp_path)
+    for name in ("mkdir", "rm", "date", "install", "chmod"):
+        found = shutil.which(name)
+        assert found is not None, f"{name} is needed to run engine/build.sh"
+        (folder / name).symlink_to(found)
+    pulumi, go = pinned_versions(engine)
+    (folder / "go").write_text(FAKE_GO.format(go=go, pulumi=pulumi))
+    (folder / "go").chmod(0o755)
+    return folder
+
+
+def test_a_build_prints_one_line_per_phase_with_its_time_and_keeps_gos_output_in_a_log(
+    tmp_path: Path,
+):
+    engine = engine_copy(tmp_path)
+    path = path_with_a_fake_go(tmp_path, engine)
+    builds = tmp_path / "builds"
+    tools = engine.parent / ".tools"
+
+    first = run_build(engine, path, FAKE_GO_BUILDS=str(builds))
+    second = run_build(engine, path, FAKE_GO_BUILDS=str(builds))
+
+    assert first.returncode == 0 and first.stderr == "", first.stderr
+    header, *phases, done = first.stdout.splitlines()
+    assert header.startswith("engine: building the Pulumi CLI v")
+    assert f"Go's log: {tools / 'engine-build.log'}" in header
+    assert [re.sub(r"\d+ s$", "N s", line) for line in phases] == [
+        f"engine: {phase} … N s" for phase in PHASES
+    ]
+    pulumi, _ = pinned_versions(engine)
+    assert re.fullmatch(rf"engine: done: {tools}/bin/pulumi \(v{pulumi}\) in \d+ s", done)
+    assert "go: downloading" not in first.stdout
+    assert "go: downloading example.com/module v1.0.0" in (tools / "engine-build.log").read_text()
+    # Nothing changed: the second run builds nothing.
+    assert second.stdout == f"engine: {tools}/bin/pulumi is up to date (v{pulumi})\n"
+    assert builds.read_text().count("built ") == 2  # the CLI and the host, once each
+
+
+@pytest.mark.parametrize("failing", PHASES)
+def test_a_failed_phase_prints_the_whole_go_log_and_names_the_file_that_keeps_it(
+    tmp_path: Path, failing: str
+):
+    engine = engine_copy(tmp_path)
+    path = path_with_a_fake_go(tmp_path, engine)
+    log = engine.parent / ".tools" / "engine-build.log"
+
+    run = run_build(
+        engine, path, FAKE_GO_FAILS=FAILS[failing], FAKE_GO_BUILDS=str(tmp_path / "builds")
+    )
+
+    assert run.returncode == 1
+    *done, last = run.stdout.splitlines()[1:]
+    assert [line.rsplit(" … ", 1)[0] for line in done] == [
+        f"engine: {phase}" for phase in PHASES[: PHASES.index(failing)]
+    ]
+    assert re.fullmatch(rf"engine: {failing} … failed after \d+ s", last)
+    # The whole log, the first phase's download included, then where it is kept.
+    assert "go: downloading example.com/module v1.0.0" in run.stderr
+    assert ("checksum mismatch" if failing == PHASES[0] else "undefined: broken") in run.stderr
+    assert run.stderr.rstrip().endswith(f"engine: {failing} failed; the log above is kept in {log}")
+    assert log.read_text() in run.stderr
+    assert not (engine.parent / ".tools" / "bin" / ".engine-fingerprint").exists()  # builds again
