@@ -21,6 +21,11 @@ REDACTED = "[redacted]"
 _BEARER = re.compile(r"(?i)\b(bearer)(\s+|%20|\+)[^\s\"'<>&,;]+")
 # At most this many leaves of a structured secret value are collected (bounded work).
 _MAX_LEAVES = 10_000
+# How HTML escapers write the two quotes: Python's html.escape (&quot; &#x27;), Go's
+# html.EscapeString and Jinja's markupsafe (&#34; &#39;), PHP's htmlspecialchars (&quot; &#039;),
+# XML and HTML5's named reference (&apos;).
+_HTML_DOUBLE_QUOTES = ("&quot;", "&#34;", "&#034;")
+_HTML_APOSTROPHES = ("&#x27;", "&#39;", "&#039;", "&apos;")
 
 
 def digest(value: str) -> str:
@@ -33,8 +38,7 @@ def spellings(secret: str) -> list[str]:
     and Python-repr escaped."""
     forms = {
         secret,
-        html.escape(secret),
-        html.escape(secret, quote=False),
+        *_html_spellings(secret),
         quote(secret, safe=""),
         quote(secret),
         quote_plus(secret),
@@ -44,6 +48,17 @@ def spellings(secret: str) -> list[str]:
         json.dumps(secret)[1:-1].replace("/", "\\/"),
     }
     return sorted((form for form in forms if form), key=len, reverse=True)
+
+
+def _html_spellings(secret: str) -> set[str]:
+    """`secret` HTML-escaped: `&`, `<` and `>` always, the quotes in each escaper's spelling
+    or left as they are (a text node needs them unescaped)."""
+    text = html.escape(secret, quote=False)
+    forms = {text}
+    for double in _HTML_DOUBLE_QUOTES:
+        for apostrophe in _HTML_APOSTROPHES:
+            forms.add(text.replace('"', double).replace("'", apostrophe))
+    return forms
 
 
 def redact(text: str, secrets: Iterable[str]) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from providers.attribute_mappings import ProvisioningAttributeMappingsProvider
 from rules.schema_edit import object_mapping
 from tests.conftest import ASANA_TEMPLATE, CLIENT_ID, TENANT_ID, Tenant
 from tests.emulator import Emulator
+from tests.emulator.client import GraphTestClient
 from tests.engine import EngineResource, ProviderServer
 from tests.program import load_stack_file, run_program
 from tools import adopt
@@ -582,3 +584,46 @@ def test_a_malformed_graph_reply_is_a_one_line_error_naming_the_request(
     assert "answered with " in error and field in error
     assert len(error.strip().splitlines()) == 1
     assert not (tmp_path / "Pulumi.adopted.yaml").exists()
+
+
+PORTAL_ADMIN = "5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b"
+
+
+def test_the_active_certificate_is_adopted_when_it_is_not_the_first_of_several(
+    environment, tenant, tmp_path
+):
+    """A rotation done in the portal: a second certificate added and made active, so the
+    service principal holds two Verify keys and the active one is listed second. Graph names
+    the active one in hex (`preferredTokenSigningKeyThumbprint`) and each key in base64
+    (`customKeyIdentifier`, the SHA-1 digest's bytes; Learn, "Configure SAML-based single
+    sign-on", steps 4 and 5); the test pairs them itself, from Graph's own replies."""
+    emulator = environment
+    hand_configured(emulator, tenant, provisioning=False)
+    admin = GraphTestClient(emulator, TENANT_ID, PORTAL_ADMIN, "portal-admin-secret")
+    added = admin.post(
+        f"/v1.0/servicePrincipals/{SP}/addTokenSigningCertificate",
+        {"displayName": "CN=Asana SSO 2030"},
+    )
+    assert added.status_code == 200, added.text
+    thumbprint = added.json()["thumbprint"]
+    made_active = admin.patch(
+        f"/v1.0/servicePrincipals/{SP}", {"preferredTokenSigningKeyThumbprint": thumbprint}
+    )
+    assert made_active.status_code == 204, made_active.text
+    keys = admin.get(f"/v1.0/servicePrincipals/{SP}").json()["keyCredentials"]
+    verify_keys = [k for k in keys if k["usage"] == "Verify"]
+    digest_in_base64 = base64.b64encode(bytes.fromhex(thumbprint)).decode()
+    (active,) = [k for k in verify_keys if k["customKeyIdentifier"] == digest_in_base64]
+    assert len(verify_keys) == 2 and verify_keys[0] is not active, "the setup this test needs"
+
+    assert run_adopt(emulator, tmp_path, "--name", "Asana") == 0
+
+    config, _ = load_stack_file(tmp_path / "Pulumi.adopted.yaml")
+    assert config[f"{P}ssoCertificateName"] == "CN=Asana SSO 2030"
+    imports = json.loads((tmp_path / "import.json").read_text())
+    (certificate,) = [
+        e
+        for e in imports["resources"]
+        if e["type"].endswith(":ServicePrincipalTokenSigningCertificate")
+    ]
+    assert certificate["id"] == f"{SP}/tokenSigningCertificate/{active['keyId']}"

@@ -69,3 +69,26 @@ def test_string_leaves_are_the_values_of_a_structured_setting_not_its_keys():
     value = {"mappings": [{"target": "title", "constant": "s3cr3t"}], "mode": "merge"}
 
     assert set(string_leaves(value)) == {"title", "s3cr3t", "merge"}
+
+
+# A secret setting may hold any character; these five are the ones HTML escapes (HTML Standard,
+# "Escaping a string"; Python's html.escape, Go's html.EscapeString, Jinja's markupsafe).
+MARKUP_TOKEN = "s3cr&t<v>\"q'x"
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        # Python's html.escape (quote=True): &#x27; for the apostrophe
+        "s3cr&amp;t&lt;v&gt;&quot;q&#x27;x",
+        # html.escape(quote=False), as in a text node: quotes left as they are
+        "s3cr&amp;t&lt;v&gt;\"q'x",
+        # Go's html.EscapeString and Jinja/markupsafe: numeric references for both quotes
+        "s3cr&amp;t&lt;v&gt;&#34;q&#39;x",
+    ],
+    ids=["html.escape", "text node", "numeric quotes"],
+)
+def test_a_token_holding_markup_characters_is_removed_when_an_echo_escapes_them(spelling: str):
+    text = f"<td>X-Api-Key</td><td>{spelling}</td>"
+
+    assert redact(text, [MARKUP_TOKEN]) == f"<td>X-Api-Key</td><td>{REDACTED}</td>"
