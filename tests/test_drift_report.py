@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 from scripts import drift_report
 
@@ -286,3 +288,37 @@ def test_changes_the_json_alone_misses_are_counted_beside_those_it_names(tmp_pat
     assert "`asana-provisioning-job`" in report
     assert "change(s) the CLI reported could not be named" in report
     assert title.endswith("unnamed change(s)")
+
+
+WORKFLOW = Path(__file__).resolve().parent.parent / ".github" / "workflows" / "drift.yml"
+STACK_ISSUE = WORKFLOW.parent.parent / "actions" / "stack-issue" / "action.yml"
+
+
+def workflow_exit_codes() -> tuple[set[str], str]:
+    """What the drift workflow and its issue action take each exit status of the check to mean,
+    read from the files as written: the statuses the issue step runs on (a verdict) and the one
+    on which the action opens or updates the issue (drift)."""
+    steps = yaml.safe_load(WORKFLOW.read_text())["jobs"]["drift"]["steps"]
+    (check,) = [s for s in steps if s.get("id") == "report"]
+    assert "scripts.drift_check" in check["run"] and 'echo "status=$?"' in check["run"]
+    (issue,) = [s for s in steps if s.get("with", {}).get("label") == "drift"]
+    verdicts = set(re.findall(r"steps\.report\.outputs\.status == '(\d+)'", issue["if"]))
+    action = yaml.safe_load(STACK_ISSUE.read_text())
+    script = action["runs"]["steps"][0]["run"]
+    (opens,) = re.findall(r'if \[ "\$STATUS" = (\d+) \]; then', script)
+    return verdicts, opens
+
+
+def test_the_exit_statuses_are_the_ones_the_drift_workflow_acts_on(tmp_path: Path):
+    """Not the module's own constants: the workflow hard-codes the numbers, so the report's
+    statuses are compared with what drift.yml and the stack-issue action test for."""
+    verdicts, opens_issue = workflow_exit_codes()
+    (closes_issue,) = verdicts - {opens_issue}
+
+    drift, _, _ = run(tmp_path, "refresh_drift.json", 7)
+    clean, _, _ = run(tmp_path, "refresh_clean.json", 0)
+    failed, _, _ = run(tmp_path, "refresh_drift.json", 255)
+
+    assert str(drift) == opens_issue
+    assert str(clean) == closes_issue
+    assert str(failed) not in verdicts, "a failed check must touch no issue"
