@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 from components.settings import StackSettings, load_settings
 from tests.program import (
@@ -298,3 +300,55 @@ def test_mapping_changes_restart_only_a_job_the_stack_wants_running(status, rest
     declared = run.of_type(MAPPINGS)
     assert declared
     assert {resource.inputs["restart_on_change"] for resource in declared} == {restarts}
+
+
+PULUMI_YAML = Path(__file__).resolve().parent.parent / "Pulumi.yaml"
+# SyncNotificationSettings' fields and the setting each comes from (api-facts
+# graph-synchronization §1.6; the portal's Settings section of the Provisioning page).
+NOTIFICATION_FIELDS = {
+    "Enabled": "notifyOnFailure",
+    "Recipients": "notificationEmail",
+    "DeleteThresholdEnabled": "preventAccidentalDeletions",
+    "DeleteThresholdValue": "deletionThreshold",
+}
+# Each stack file as written, then with one setting changed, so that two settings that are
+# equal in the file (both stacks notify and prevent deletions) cannot stand in for each other.
+NOTIFICATION_VARIANTS: dict[str, dict[str, Any]] = {
+    "as written": {},
+    "no failure email": {"notifyOnFailure": False},
+    "deletions not prevented": {"preventAccidentalDeletions": False},
+    "threshold 7": {"deletionThreshold": 7},
+    "no recipient": {"notifyOnFailure": False, "notificationEmail": ""},
+}
+
+
+def notification_settings_as_written(path: Path, changes: dict[str, Any]) -> dict[str, Any]:
+    """What the stack file says (or Pulumi.yaml's declared default, which the CLI applies when
+    the file is silent), read from the YAML itself rather than through load_settings."""
+    written = yaml.safe_load(path.read_text())["config"]
+    declared = yaml.safe_load(PULUMI_YAML.read_text())["config"]
+
+    def value(name: str) -> Any:
+        if name in changes:
+            return changes[name]
+        return written.get(f"asana-provisioning:{name}", declared[name]["default"])
+
+    return {field: value(name) for field, name in NOTIFICATION_FIELDS.items()}
+
+
+@pytest.mark.parametrize("variant", NOTIFICATION_VARIANTS)
+@pytest.mark.parametrize("path", STACK_FILES, ids=[stack_name(p) for p in STACK_FILES])
+def test_the_notification_settings_reach_entra_as_the_stack_file_writes_them(
+    path: Path, variant: str
+):
+    changes = NOTIFICATION_VARIANTS[variant]
+    config, secret_keys = stack_config(path)
+    for name, value in changes.items():
+        config[f"asana-provisioning:{name}"] = json.dumps(value) if value != "" else ""
+
+    run = run_program(config, secret_keys, stack=stack_name(path))
+
+    assert run.error is None, run.error
+    credentials = {c["key"]: c["value"] for c in unwrap(run.one(SECRET).inputs["credentials"])}
+    expected = notification_settings_as_written(path, changes)
+    assert json.loads(credentials["SyncNotificationSettings"]) == expected
