@@ -7,6 +7,12 @@ workflow step without `shell:` under `bash -e`, a step with `shell: bash` under
 does not hold fails the test. Commands such as `gh` or `pulumi` are replaced by a stand-in that
 records its arguments and answers from a file, so that what a step would do to GitHub or the
 backend is observed, not performed.
+
+`evaluate`, `interpolate` and `condition` read GitHub's expression language as a whole job needs
+it (`tests/e2e/actions_runner.py` runs jobs step by step with them): contexts with nested
+properties, `==`/`!=` (strings compared ignoring case), `!`, `&&`, `||`, parentheses and the
+functions the workflows use, as documented in
+https://docs.github.com/en/actions/reference/evaluate-expressions-in-workflows-and-actions.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import re
 import subprocess
 import sys
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -135,3 +142,209 @@ def run_step(
             github_output=dict(line.split("=", 1) for line in lines if "=" in line),
             summary=summary.read_text(encoding="utf-8"),
         )
+
+
+class ExpressionError(AssertionError):
+    """An expression the evaluator cannot read, or a value the test did not give."""
+
+
+class Strict(dict):  # type: ignore[type-arg]
+    """A context whose every key must be given (vars, secrets, inputs): a name the test forgot
+    fails instead of reading as the empty string GitHub would give."""
+
+    def __missing__(self, key: str) -> Any:
+        raise ExpressionError(f"the test gives no value for {key!r}")
+
+
+_TOKEN = re.compile(
+    r"\s*(?:(?P<string>'(?:[^']|'')*')|(?P<number>-?\d+(?:\.\d+)?)"
+    r"|(?P<op>==|!=|&&|\|\||[!().,\[\]])|(?P<name>[A-Za-z_][\w-]*))"
+)
+STATUS_FUNCTIONS = ("success", "failure", "cancelled", "always")
+
+
+def _tokens(text: str) -> list[tuple[str, str]]:
+    found, position = [], 0
+    while position < len(text.rstrip()):
+        match = _TOKEN.match(text, position)
+        if match is None:
+            raise ExpressionError(f"cannot read {text[position:]!r} in {text!r}")
+        kind = match.lastgroup or ""
+        found.append((kind, match.group(kind)))
+        position = match.end()
+    return found
+
+
+def _text(value: Any) -> str:
+    """A value as GitHub writes it into a string."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict | list):
+        return json.dumps(value, indent=2)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _equal(left: Any, right: Any) -> bool:
+    if isinstance(left, str) and isinstance(right, str):
+        return left.casefold() == right.casefold()
+    if type(left) is not type(right) and None not in (left, right):
+        try:  # different types are compared as numbers
+            return float(_text(left) or 0) == float(_text(right) or 0)
+        except ValueError:
+            return False
+    return left == right
+
+
+class _Parser:
+    """Recursive descent over: or := and ('||' and)*; and := unary ('&&' unary)*;
+    unary := '!' unary | comparison; comparison := primary (('=='|'!=') primary)?;
+    primary := literal | '(' or ')' | name ('(' args ')')? ('.' name | '[' or ']')*."""
+
+    def __init__(self, text: str, context: Mapping[str, Any], functions: Mapping[str, Any]):
+        self.text, self.tokens, self.position = text, _tokens(text), 0
+        self.context, self.functions = context, functions
+
+    def peek(self) -> str | None:
+        return self.tokens[self.position][1] if self.position < len(self.tokens) else None
+
+    def take(self, expected: str | None = None) -> tuple[str, str]:
+        if self.position >= len(self.tokens):
+            raise ExpressionError(f"{self.text!r} ends too early")
+        token = self.tokens[self.position]
+        if expected is not None and token[1] != expected:
+            raise ExpressionError(f"expected {expected!r}, found {token[1]!r} in {self.text!r}")
+        self.position += 1
+        return token
+
+    def parse(self) -> Any:
+        value = self.either()
+        if self.position != len(self.tokens):
+            raise ExpressionError(f"unexpected {self.peek()!r} in {self.text!r}")
+        return value
+
+    def either(self) -> Any:
+        value = self.both()
+        while self.peek() == "||":
+            self.take()
+            right = self.both()
+            value = value or right
+        return value
+
+    def both(self) -> Any:
+        value = self.unary()
+        while self.peek() == "&&":
+            self.take()
+            right = self.unary()
+            value = value and right
+        return value
+
+    def unary(self) -> Any:
+        if self.peek() == "!":
+            self.take()
+            return not self.unary()
+        left = self.primary()
+        if self.peek() in ("==", "!="):
+            operator = self.take()[1]
+            equal = _equal(left, self.primary())
+            return equal if operator == "==" else not equal
+        return left
+
+    def primary(self) -> Any:
+        kind, text = self.take()
+        if kind == "string":
+            return text[1:-1].replace("''", "'")
+        if kind == "number":
+            return float(text)
+        if text == "(":
+            value = self.either()
+            self.take(")")
+            return value
+        if kind != "name":
+            raise ExpressionError(f"unexpected {text!r} in {self.text!r}")
+        if text in ("true", "false", "null"):
+            return {"true": True, "false": False, "null": None}[text]
+        if self.peek() == "(":
+            value = self.call(text)
+        elif text in self.context:
+            value = self.context[text]
+        else:
+            raise ExpressionError(f"the test gives no context {text!r} (in {self.text!r})")
+        while self.peek() in (".", "["):
+            if self.take()[1] == ".":
+                key: Any = self.take()[1]
+            else:
+                key = self.either()
+                self.take("]")
+            value = self.member(value, key)
+        return value
+
+    def member(self, value: Any, key: Any) -> Any:
+        if isinstance(value, Strict):
+            return value[key]
+        if isinstance(value, dict):
+            # GitHub matches property names ignoring case; a missing one is null.
+            found = [v for k, v in value.items() if str(k).casefold() == str(key).casefold()]
+            return found[0] if found else None
+        if isinstance(value, list) and isinstance(key, float):
+            return value[int(key)] if 0 <= key < len(value) else None
+        return None
+
+    def call(self, name: str) -> Any:
+        self.take("(")
+        args = []
+        while self.peek() != ")":
+            args.append(self.either())
+            if self.peek() == ",":
+                self.take()
+        self.take(")")
+        function = self.functions.get(name) or _FUNCTIONS.get(name.casefold())
+        if function is None:
+            raise ExpressionError(f"no function {name!r} here (in {self.text!r})")
+        return function(*args)
+
+
+_FUNCTIONS: dict[str, Any] = {
+    "fromjson": json.loads,
+    "tojson": lambda value: json.dumps(value, indent=2),
+    "contains": lambda haystack, needle: (
+        any(_equal(item, needle) for item in haystack)
+        if isinstance(haystack, list)
+        else _text(needle).casefold() in _text(haystack).casefold()
+    ),
+    "startswith": lambda text, prefix: _text(text).casefold().startswith(_text(prefix).casefold()),
+    "endswith": lambda text, suffix: _text(text).casefold().endswith(_text(suffix).casefold()),
+}
+
+
+def evaluate(
+    expression: str, context: Mapping[str, Any], functions: Mapping[str, Any] | None = None
+) -> Any:
+    """The value of one expression (the text inside `${{ }}`); `functions` adds the status
+    functions (`success()`, …) of the step being decided."""
+    return _Parser(expression, context, functions or {}).parse()
+
+
+def interpolate(value: Any, context: Mapping[str, Any]) -> str:
+    """A `with:`, `env:` or `run:` value with each `${{ … }}` replaced by its value's text."""
+    return re.sub(
+        r"\$\{\{(.*?)\}\}", lambda m: _text(evaluate(m.group(1), context)), str(value), flags=re.S
+    )
+
+
+def condition(
+    text: Any, context: Mapping[str, Any], status: Mapping[str, bool], default: str = "success()"
+) -> bool:
+    """Whether a step (or job) with `if: text` runs. `status` gives success, failure, cancelled
+    and always; an `if` that calls none of them is read as `success() && (text)`, and no `if`
+    at all as `success()`, as GitHub does."""
+    expression = default if text is None else str(text).strip()
+    if expression.startswith("${{") and expression.endswith("}}"):
+        expression = expression[3:-2]
+    if not re.search(rf"\b({'|'.join(STATUS_FUNCTIONS)})\s*\(", expression):
+        expression = f"success() && ({expression})"
+    functions = {name: (lambda value=status[name]: value) for name in STATUS_FUNCTIONS}
+    return bool(evaluate(expression, context, functions))
