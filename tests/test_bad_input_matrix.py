@@ -12,6 +12,8 @@ run and written to docs/reliability.md by `make docs` (tests/reporting.py).
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -23,6 +25,7 @@ from providers.attribute_mappings import ProvisioningAttributeMappingsProvider
 from providers.provisioning_template import ProvisioningTemplateProvider
 from tests.emulator import Emulator
 from tests.engine import EngineResource, ProviderServer, Secret
+from tests.network_guard import armed_in, attempts_in, guarded_env, refused_connections
 from tests.program import run_program
 from tests.reporting import record, table
 from tests.test_settings import SECRET_KEYS, VALID
@@ -164,8 +167,15 @@ SETTINGS_TABLE = table(
 )
 def test_a_malformed_setting_is_refused_naming_its_key(name: str, value_class: str, value: Any):
     key = f"asana-provisioning:{name}"
-    run = run_program({**VALID, key: value}, SECRET_KEYS)
+    with refused_connections() as attempts:
+        run = run_program({**VALID, key: value}, SECRET_KEYS)
 
+    assert attempts == [], f"{key} = {value!r:.80} opened a connection: {attempts}"
+    # No traceback: the language host prints a pulumi.RunError as its message alone and any
+    # other exception with its traceback (upstream sdk/python/cmd/pulumi-language-python-exec,
+    # `except pulumi.RunError as e: pulumi.log.error(str(e))`).
+    assert run.error is None or isinstance(run.error, pulumi.RunError), repr(run.error)
+    assert "Traceback" not in str(run.error)
     if (name, value_class) in ACCEPTED:
         assert run.error is None, run.error
         outcome = "accepted as plain data"
@@ -252,8 +262,16 @@ INPUTS_TABLE = table(
 
 
 @pytest.fixture(scope="module")
-def check_server() -> ProviderServer:
-    with ProviderServer() as server:
+def network_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the provider process records each connection it tries (tests/network_guard.py)."""
+    return tmp_path_factory.mktemp("network") / "attempts.log"
+
+
+@pytest.fixture(scope="module")
+def check_server(network_log: Path) -> Iterator[ProviderServer]:
+    """A provider process with default endpoints (Graph and Asana on the internet): any
+    request it tried would be refused and recorded by the network guard, wherever it went."""
+    with ProviderServer(env=guarded_env(network_log)) as server:
         server.configure({})
         yield server
 
@@ -264,7 +282,12 @@ def check_server() -> ProviderServer:
     ids=[f"{r}.{p}: {c}" for r, p, c in INPUT_CASES],
 )
 def test_a_malformed_input_fails_check_naming_the_property_without_a_request(
-    emulator: Emulator, check_server: ProviderServer, resource: str, prop: str, value_class: str
+    emulator: Emulator,
+    check_server: ProviderServer,
+    network_log: Path,
+    resource: str,
+    prop: str,
+    value_class: str,
 ):
     provider, valid = RESOURCES[resource]
     value = (
@@ -287,4 +310,7 @@ def test_a_malformed_input_fails_check_naming_the_property_without_a_request(
         assert PASSWORD not in str(checked.failures)
         outcome = "refused, names the property"
     assert emulator.requests == []
+    assert armed_in(network_log), "the network guard was not loaded in the provider process"
+    assert attempts_in(network_log) == []
+    assert "Traceback" not in check_server.stderr_text()
     record(INPUTS_TABLE, f"{resource}.{prop}", value_class, outcome)
