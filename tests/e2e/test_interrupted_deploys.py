@@ -298,3 +298,42 @@ def test_after_a_kill_a_bare_up_creates_a_second_app_which_is_why_up_is_guarded(
     assert tenant.emulator.count(service="graph", method="DELETE", path=rf"/applications/{orphan}$")
     assert [op.name for op in pending_operations(export(workspace))] == ["asana-app"]
     record.outcome = "second app created, as expected without the recovery"
+
+
+@pytest.mark.parametrize("point", [APP], ids=lambda point: point.resource, indirect=True)
+def test_refresh_import_pending_creates_of_the_pinned_cli_forgets_the_app_it_was_given(
+    point: KillPoint, stack: tuple[LocalTenant, Workspace], record: CaseRecord
+):
+    """Why `tools.recover` imports with `pulumi import --file` rather than the engine's own
+    `pulumi refresh --import-pending-creates URN ID`: with the pinned CLI the refresh turns the
+    pending create into a pending import and then drops it without importing (pulumi/pulumi
+    `pkg/backend/journal.go` keeps only pending creates). It exits 0, the state no longer
+    mentions the app, the guard finds nothing pending, and the next `up` would make a second
+    app."""
+    tenant, workspace = stack
+    record.resource += " (`pulumi refresh --import-pending-creates URN ID` instead)"
+    killed = kill_up_at(tenant, workspace, point)
+    (orphan,) = inventory(tenant).application_ids
+    record.seconds["killed up"] = killed.seconds
+    record.held = f"{killed.held.method} {killed.held.path} (landed)"
+    record.pending = [f"{op.kind} {op.name}" for op in killed.pending]
+    record.after_kill = _after_kill(tenant, killed)
+    workspace.pulumi("cancel", "--stack", STACK, "--yes")
+    plan = recover(workspace).stdout
+    (app,) = [op for op in killed.pending if op.name == "asana-app"]
+
+    refresh = workspace.pulumi(
+        "refresh", "--stack", STACK, "--yes", "--skip-preview", "--non-interactive",
+        "--import-pending-creates", app.urn, "--import-pending-creates", _import_id(plan, app.name),
+    )  # fmt: skip
+    record.seconds["refresh"] = refresh.seconds
+
+    state = _state_ids(workspace)
+    guard = recover(workspace)
+    record.verdicts = {"refresh": "exit 0; asana-app neither in state nor pending"}
+    record.after_recovery = inventory(tenant).describe()
+    assert pending_operations(export(workspace)) == []
+    assert app.urn not in state
+    assert inventory(tenant).application_ids == (orphan,)  # still in the tenant, owned by nobody
+    assert guard.exit_code == NOTHING_PENDING, guard.output
+    record.outcome = "the app forgotten, as the tool's docstring says"
