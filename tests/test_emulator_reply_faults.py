@@ -167,7 +167,7 @@ def test_a_held_write_lands_and_is_logged_before_its_reply_is_sent(
     graph: GraphTestClient, app_and_user: tuple[str, str]
 ):
     app, user = app_and_user
-    graph.emulator.inject(Fault.hold(1.0), method="POST", path=r"/owners/\$ref$")
+    graph.emulator.inject(Fault.hold(3.0), method="POST", path=r"/owners/\$ref$")
     started = time.monotonic()
 
     reply = _in_background(
@@ -181,7 +181,7 @@ def test_a_held_write_lands_and_is_logged_before_its_reply_is_sent(
     assert owners_while_held == [user]
     assert not answered_while_held
     assert reply.result(timeout=10).status_code == 204
-    assert time.monotonic() - started >= 0.9
+    assert time.monotonic() - started >= 2.9
 
 
 def test_a_client_that_gives_up_on_a_held_reply_leaves_its_write_once(
