@@ -1,0 +1,430 @@
+"""`make mutate`: mutation testing of rules/, providers/, clients/ and the adoption and
+drift-report logic, each against the fast unit tests that cover it; writes docs/mutation.md.
+
+    python -m tests.mutate                  # every group, then docs/mutation.md
+    python -m tests.mutate --group rules    # one group (the others' last results are kept)
+    python -m tests.mutate --group adoption-and-drift-report
+    python -m tests.mutate --report         # docs/mutation.md from the last results, no run
+
+The tool is mutmut (pinned in requirements-dev.txt). Each group runs in a work folder of its
+own, `.mutation/<group>/` (ignored by git): a copy of the committed tree (HEAD, so commit
+first), whose pyproject.toml gets a `[tool.mutmut]` section naming the group's modules and
+test files. mutmut keeps its results there, so a second run is incremental: it re-tests the
+mutants of functions whose source changed and keeps the other verdicts; this script also sends
+every mutant that was not killed back for another try, so a new test can kill it. One worker
+(`--max-children 1`): the machines have 2 cores, shared. tests/mutation_hits.py lets mutmut see
+what the providers run in their own process.
+
+Each group's score is killed / (mutants - those judged equivalent), a timeout counting as
+killed. The mutants judged equivalent (no test can tell them from the original) are listed,
+each with why, in docs/testing.md under "Mutants judged equivalent"; this script reads them
+from there. docs/mutation.md records the SHA-256 of every module it was computed on, and
+tests/test_mutation_results.py fails when a module has changed since: re-run `make mutate`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tarfile
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / ".mutation"
+REPORT = ROOT / "docs" / "mutation.md"
+EQUIVALENTS_DOC = ROOT / "docs" / "testing.md"
+EQUIVALENTS_HEADING = "### Mutants judged equivalent"
+SOURCES_MARKER = "mutation-sources:"
+
+
+@dataclass(frozen=True)
+class Group:
+    """Modules mutated together, and the unit test files that cover them (never e2e)."""
+
+    name: str
+    sources: tuple[str, ...]
+    tests: tuple[str, ...]
+    target: float
+
+
+GROUPS = (
+    Group(
+        "rules",
+        ("rules",),
+        (
+            "tests/test_bounds.py",
+            "tests/test_mapping_spec.py",
+            "tests/test_schema_edit.py",
+            "tests/test_schema_targets.py",
+            "tests/test_provisioning_scope.py",
+            "tests/test_redaction.py",
+            "tests/test_saml_rules.py",
+            "tests/test_urls.py",
+            "tests/test_settings.py",
+        ),
+        0.90,
+    ),
+    Group(
+        "providers",
+        ("providers",),
+        (
+            "tests/test_asana_token_provider.py",
+            "tests/test_attribute_mappings_provider.py",
+            "tests/test_provisioning_template_provider.py",
+            "tests/test_saml_signing_provider.py",
+            "tests/test_unmanaged_owners_provider.py",
+            "tests/test_instantiated_app_duplicates.py",
+            "tests/test_schema_lock.py",
+            "tests/test_inputs_fail_cleanly.py",
+        ),
+        0.90,
+    ),
+    Group(
+        "clients",
+        ("clients",),
+        (
+            "tests/test_http_clients.py",
+            "tests/test_request_deadlines.py",
+            "tests/test_unexpected_replies.py",
+            "tests/test_connection_settings.py",
+            "tests/test_attribute_mappings_provider.py",
+            "tests/test_impact.py",
+        ),
+        0.80,
+    ),
+    Group(
+        "adoption and drift report",
+        ("tools/adoption.py", "scripts/drift_report.py"),
+        ("tests/test_adopt.py", "tests/test_adoption_unit.py", "tests/test_drift_report.py"),
+        0.0,
+    ),
+)
+KILLED = {"killed", "timeout"}
+
+
+def slug(group: Group) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", group.name).strip("-")
+
+
+def modules_of(group: Group, root: Path = ROOT) -> list[str]:
+    """The group's .py files, relative to `root`, sorted."""
+    found: list[str] = []
+    for source in group.sources:
+        path = root / source
+        if path.is_dir():
+            found += [str(p.relative_to(root)) for p in path.rglob("*.py")]
+        elif path.is_file():
+            found.append(source)
+    return sorted(found)
+
+
+def source_hash(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+
+
+def sync_committed_tree(work: Path) -> None:
+    """Make `work` hold HEAD's files; a file is rewritten only when its bytes changed, so mutmut
+    (which compares modification times) regenerates only changed modules' mutants."""
+    archive = subprocess.run(
+        ["git", "archive", "--format=tar", "HEAD"], cwd=ROOT, capture_output=True, check=True
+    ).stdout
+    wanted: set[Path] = set()
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        for member in tar.getmembers():
+            if not member.isfile():
+                continue
+            target = work / member.name
+            wanted.add(target)
+            data = tar.extractfile(member).read()  # type: ignore[union-attr]
+            if target.is_file() and target.read_bytes() == data:
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+            target.chmod(member.mode)
+    for path in sorted(work.rglob("*"), reverse=True):
+        relative = path.relative_to(work)
+        if relative.parts[0] == "mutants" or "__pycache__" in relative.parts:
+            continue
+        if path.is_file() and path not in wanted:
+            path.unlink()
+
+
+def mutmut_section(group: Group, work: Path) -> str:
+    tops = sorted(
+        p.name
+        for p in work.iterdir()
+        if p.name not in {"mutants", "tests", "pyproject.toml", *group.sources}
+    )
+    config = {
+        "source_paths": list(group.sources),
+        "also_copy": tops,
+        "pytest_add_cli_args": ["-p", "no:cacheprovider", "-p", "tests.mutation_hits"],
+        "pytest_add_cli_args_test_selection": list(group.tests),
+        "use_git_change_detection": False,
+    }
+    lines = ["", "# Written by tests/mutate.py in this work folder only.", "[tool.mutmut]"]
+    lines += [f"{key} = {json.dumps(value)}" for key, value in config.items()]
+    return "\n".join(lines) + "\n"
+
+
+def write_if_changed(path: Path, text: str) -> None:
+    if not path.exists() or path.read_text() != text:
+        path.write_text(text)
+
+
+def meta_files(work: Path, group: Group) -> list[Path]:
+    return [work / "mutants" / f"{module}.meta" for module in modules_of(group, work)]
+
+
+def retry_unkilled(work: Path, group: Group) -> int:
+    """Send every mutant that was not killed back to be tested again (a test added since may
+    kill it); killed mutants keep their verdict while their function is unchanged."""
+    reset = 0
+    for meta in meta_files(work, group):
+        if not meta.exists():
+            continue
+        data = json.loads(meta.read_text())
+        for key, code in data["exit_code_by_key"].items():
+            if code is not None and code not in (1, 3):
+                data["exit_code_by_key"][key] = None
+                reset += 1
+        meta.write_text(json.dumps(data))
+    return reset
+
+
+def run_group(group: Group) -> float:
+    work = WORK / slug(group)
+    work.mkdir(parents=True, exist_ok=True)
+    print(f"== {group.name}: syncing {work.relative_to(ROOT)} with HEAD", flush=True)
+    sync_committed_tree(work)
+    write_if_changed(
+        work / "pyproject.toml", (ROOT / "pyproject.toml").read_text() + mutmut_section(group, work)
+    )
+    again = retry_unkilled(work, group)
+    if again:
+        print(f"== {group.name}: {again} mutant(s) not killed last time are tested again")
+    started = time.monotonic()
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    env.pop("MUTANT_UNDER_TEST", None)
+    mutmut = Path(sys.executable).parent / "mutmut"
+    command = [str(mutmut), "run", "--max-children", "1"]
+    print(f"== {group.name}: {' '.join(command)} ({len(group.tests)} test files)", flush=True)
+    result = subprocess.run(command, cwd=work, env=env, check=False)
+    seconds = time.monotonic() - started
+    print(f"== {group.name}: mutmut exited {result.returncode} after {seconds:.0f} s", flush=True)
+    if result.returncode != 0:
+        raise SystemExit(f"mutmut failed for {group.name}; see its output above")
+    timings = WORK / "timings.json"
+    recorded = json.loads(timings.read_text()) if timings.exists() else {}
+    recorded[group.name] = round(seconds)
+    timings.write_text(json.dumps(recorded, indent=1))
+    return seconds
+
+
+STATUS = {
+    1: "killed",
+    3: "killed",
+    0: "survived",
+    5: "no tests",
+    33: "no tests",
+    34: "skipped",
+    35: "suspicious",
+    36: "timeout",
+    24: "timeout",
+    -24: "timeout",
+    152: "timeout",
+    255: "timeout",
+    None: "not checked",
+}
+
+
+def status_of(code: int | None) -> str:
+    return STATUS.get(code, "suspicious" if code is not None else "not checked")
+
+
+def equivalents() -> dict[str, str]:
+    """Mutant name -> why, from the table in docs/testing.md."""
+    text = EQUIVALENTS_DOC.read_text()
+    if EQUIVALENTS_HEADING not in text:
+        return {}
+    section = text.split(EQUIVALENTS_HEADING, 1)[1].split("\n#", 1)[0]
+    found = {}
+    for line in section.splitlines():
+        match = re.match(r"\|\s*`([^`]+)`\s*\|\s*(.+?)\s*\|\s*$", line)
+        if match:
+            found[match.group(1)] = match.group(2)
+    return found
+
+
+DIFF_SCRIPT = """
+import json, sys
+from mutmut.mutation.diff_apply import get_diff_for_mutant
+out = {}
+for path, name in json.loads(sys.stdin.read()):
+    try:
+        diff = get_diff_for_mutant(name, path=path)
+    except Exception as error:  # the report still lists the mutant
+        diff = f"(no diff: {error})"
+    out[name] = [l for l in diff.splitlines() if l[:1] in "+-" and l[:3] not in ("+++", "---")]
+print(json.dumps(out))
+"""
+
+
+def diffs(work: Path, wanted: list[tuple[str, str]]) -> dict[str, list[str]]:
+    if not wanted:
+        return {}
+    result = subprocess.run(
+        [sys.executable, "-c", DIFF_SCRIPT],
+        cwd=work,
+        input=json.dumps(wanted),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return json.loads(result.stdout) if result.returncode == 0 else {}
+
+
+@dataclass
+class ModuleResult:
+    path: str
+    hash: str
+    counts: Counter
+    unkilled: dict[str, str]  # mutant name -> status
+
+
+def group_results(group: Group) -> list[ModuleResult] | None:
+    work = WORK / slug(group)
+    if not (work / "mutants").exists():
+        return None
+    results = []
+    for module in modules_of(group, work):
+        meta = work / "mutants" / f"{module}.meta"
+        codes = json.loads(meta.read_text())["exit_code_by_key"] if meta.exists() else {}
+        statuses = {name: status_of(code) for name, code in codes.items()}
+        results.append(
+            ModuleResult(
+                module,
+                source_hash(work / module),
+                Counter(statuses.values()),
+                {n: s for n, s in statuses.items() if s not in KILLED},
+            )
+        )
+    return results
+
+
+def score(results: list[ModuleResult], equivalent: dict[str, str]) -> tuple[int, int, int]:
+    """(killed, counted, equivalent): counted leaves the mutants judged equivalent out."""
+    total = sum(sum(r.counts.values()) for r in results)
+    killed = sum(r.counts["killed"] + r.counts["timeout"] for r in results)
+    judged = sum(1 for r in results for name in r.unkilled if name in equivalent)
+    return killed, total - judged, judged
+
+
+def percent(killed: int, counted: int) -> str:
+    return f"{100 * killed / counted:.1f}%" if counted else "n/a"
+
+
+def render() -> str:
+    equivalent = equivalents()
+    timings_path = WORK / "timings.json"
+    timings = json.loads(timings_path.read_text()) if timings_path.exists() else {}
+    lines = [
+        "# Mutation testing",
+        "",
+        "<!-- Generated by `make mutate` (python -m tests.mutate); do not edit by hand.",
+        "tests/test_mutation_results.py fails when a module below has changed since. -->",
+        "",
+        "Each group's modules are mutated by [mutmut](https://pypi.org/project/mutmut/) and every",
+        "mutant is run against the group's unit tests (only the tests that call the mutated",
+        "function). Score: mutants killed (a timeout counts) over all mutants but those judged",
+        "equivalent in [testing.md](testing.md#mutants-judged-equivalent). `make mutate` runs",
+        "outside `.ci/run` (it takes long); how it works is in `tests/mutate.py`.",
+        "",
+        "| group | target | mutants | killed | equivalent | not killed | score | last run |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    sources: dict[str, str] = {}
+    details: list[str] = []
+    for group in GROUPS:
+        results = group_results(group)
+        if results is None:
+            lines.append(f"| {group.name} | | | | | | not run | |")
+            continue
+        killed, counted, judged = score(results, equivalent)
+        total = counted + judged
+        target = f"{group.target:.0%}" if group.target else "none"
+        seconds = timings.get(group.name)
+        ran = f"{seconds} s" if seconds is not None else ""
+        lines.append(
+            f"| {group.name} | {target} | {total} | {killed} | {judged} | "
+            f"{counted - killed} | {percent(killed, counted)} | {ran} |"
+        )
+        details += [
+            "",
+            f"## {group.name}",
+            "",
+            "Tests: " + ", ".join(f"`{t}`" for t in group.tests) + ".",
+            "",
+            "| module | mutants | killed | not killed | score |",
+            "|---|---:|---:|---:|---:|",
+        ]
+        work = WORK / slug(group)
+        wanted = [(r.path, name) for r in results for name in r.unkilled]
+        shown = diffs(work, wanted)
+        survivors: list[str] = []
+        for r in results:
+            sources[r.path] = r.hash
+            mine_killed, mine_counted, _ = score([r], equivalent)
+            details.append(
+                f"| `{r.path}` | {sum(r.counts.values())} | {mine_killed} | "
+                f"{mine_counted - mine_killed} | {percent(mine_killed, mine_counted)} |"
+            )
+            for name, status in sorted(r.unkilled.items()):
+                if name in equivalent:
+                    continue
+                change = " / ".join(
+                    f"`{line.strip()[:90]}`" for line in shown.get(name, [])[:2]
+                ).replace("|", "\\|")
+                survivors.append(f"| `{name}` | {status} | {change} |")
+        if survivors:
+            details += ["", "Not killed:", "", "| mutant | status | change |", "|---|---|---|"]
+            details += survivors
+    lines += details
+    lines += [
+        "",
+        f"<!-- {SOURCES_MARKER} {json.dumps(sources, sort_keys=True)} -->",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.mutate", description=__doc__)
+    parser.add_argument("--group", choices=[slug(g) for g in GROUPS], action="append")
+    parser.add_argument("--report", action="store_true", help="only write docs/mutation.md")
+    args = parser.parse_args(argv)
+    if shutil.which("git") is None:
+        raise SystemExit("git is needed (the work folders hold the committed tree)")
+    if not args.report:
+        chosen = [g for g in GROUPS if not args.group or slug(g) in args.group]
+        started = time.monotonic()
+        for group in chosen:
+            run_group(group)
+        print(f"== all: {time.monotonic() - started:.0f} s", flush=True)
+    REPORT.write_text(render())
+    print(f"wrote {REPORT.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

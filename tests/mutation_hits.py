@@ -1,0 +1,49 @@
+"""A pytest plugin for `make mutate` (tests/mutate.py): lets mutmut see product code that runs
+in a child Python process.
+
+mutmut picks the tests to run against a mutant from the functions each test called, which it
+records in the test process only. Our providers run where the engine runs them, in a
+`python -m pulumi.dynamic` process (tests/engine.py), so without this every provider function
+would count as covered by no test. While mutmut collects its statistics, this plugin puts
+tests/mutation_site first on the PYTHONPATH of every child Python; there mutmut's record of a
+function call is appended to a file instead, and before mutmut files a test's calls away, the
+calls the children made during that test are added to them. Children see the mutant under
+test through MUTANT_UNDER_TEST, which they inherit, so mutants are killed there as here.
+Loaded only by tests/mutate.py (`-p tests.mutation_hits`); it does nothing in other runs.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+SITE = Path(__file__).resolve().parent / "mutation_site"
+HITS_VARIABLE = "MUTATION_CHILD_HITS"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if HITS_VARIABLE not in os.environ:
+        handle, name = tempfile.mkstemp(prefix="mutation-hits-", suffix=".txt")
+        os.close(handle)
+        os.environ[HITS_VARIABLE] = name
+    paths = [str(SITE), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+    os.environ["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: Any) -> None:
+    hits = Path(os.environ[HITS_VARIABLE])
+    try:
+        names = hits.read_text().split()
+    except OSError:
+        return
+    hits.write_text("")
+    if not names:
+        return
+    from mutmut.state import state  # only present under mutmut
+
+    state()._stats.update(names)

@@ -1,0 +1,85 @@
+"""tools.adoption without a tenant: Graph's replies as Learn documents them, in, and the stack
+settings and import ids out. Expected values are written from the documentation, not computed
+by the module under test."""
+
+from __future__ import annotations
+
+import base64
+
+from tools.adoption import LiveApp, adopt
+
+SP = "7c1d2e3f-4a5b-4c6d-8e9f-0a1b2c3d4e5f"
+APP = "2b3c4d5e-6f70-4812-9a3b-4c5d6e7f8091"
+OLD_THUMBPRINT = "0F1E2D3C4B5A69788796A5B4C3D2E1F00F1E2D3C"
+NEW_THUMBPRINT = "A1B2C3D4E5F60718293A4B5C6D7E8F9001122334"
+
+
+def key_credential(key_id: str, thumbprint: str, usage: str, name: str) -> dict:
+    """A keyCredential as Graph lists it: customKeyIdentifier is the SHA-1 digest's bytes in
+    base64 (Edm.Binary), the same certificate's Sign and Verify keys sharing it."""
+    return {
+        "keyId": key_id,
+        "customKeyIdentifier": base64.b64encode(bytes.fromhex(thumbprint)).decode(),
+        "displayName": name,
+        "usage": usage,
+        "type": "AsymmetricX509Cert" if usage == "Verify" else "X509CertAndPassword",
+    }
+
+
+def live_app(preferred: str) -> LiveApp:
+    keys = [
+        key_credential("11111111-0000-4000-8000-000000000001", OLD_THUMBPRINT, "Sign", "CN=Old"),
+        key_credential("11111111-0000-4000-8000-000000000002", OLD_THUMBPRINT, "Verify", "CN=Old"),
+        key_credential("22222222-0000-4000-8000-000000000001", NEW_THUMBPRINT, "Sign", "CN=New"),
+        key_credential("22222222-0000-4000-8000-000000000002", NEW_THUMBPRINT, "Verify", "CN=New"),
+    ]
+    return LiveApp(
+        service_principal={
+            "id": SP,
+            "displayName": "Asana",
+            "preferredSingleSignOnMode": "saml",
+            "loginUrl": "https://app.asana.com/a/contoso.com",
+            "preferredTokenSigningKeyThumbprint": preferred,
+            "keyCredentials": keys,
+        },
+        application={"id": APP, "applicationTemplateId": None},
+        assignments=[],
+        jobs=[],
+        templates=[],
+        secrets={},
+        job_schema=None,
+    )
+
+
+def certificate_import(adoption) -> dict:
+    (entry,) = [
+        e
+        for e in adoption.import_file["resources"]
+        if e["type"].endswith(":ServicePrincipalTokenSigningCertificate")
+    ]
+    return entry
+
+
+def test_the_active_certificate_is_the_one_the_hex_thumbprint_names_among_several():
+    adoption = adopt(live_app(NEW_THUMBPRINT), "adopted")
+
+    assert adoption.config["asana-provisioning:ssoCertificateName"] == "CN=New"
+    assert certificate_import(adoption)["id"] == (
+        f"{SP}/tokenSigningCertificate/22222222-0000-4000-8000-000000000002"
+    )
+
+
+def test_a_thumbprint_in_lower_case_names_the_same_certificate():
+    """Graph compares thumbprints without regard to case; the portal copies upper case."""
+    adoption = adopt(live_app(NEW_THUMBPRINT.lower()), "adopted")
+
+    assert adoption.config["asana-provisioning:ssoCertificateName"] == "CN=New"
+
+
+def test_the_first_certificate_is_kept_when_it_is_the_active_one():
+    adoption = adopt(live_app(OLD_THUMBPRINT), "adopted")
+
+    assert adoption.config["asana-provisioning:ssoCertificateName"] == "CN=Old"
+    assert certificate_import(adoption)["id"] == (
+        f"{SP}/tokenSigningCertificate/11111111-0000-4000-8000-000000000002"
+    )
