@@ -142,6 +142,10 @@ def _import_id(plan: str, name: str) -> str:
     return found.group(1)
 
 
+def _pending_names(workspace: Workspace) -> list[str]:
+    return [op.name for op in pending_operations(export(workspace))]
+
+
 def _state_ids(workspace: Workspace) -> dict[str, str]:
     resources = export(workspace)["deployment"]["resources"]
     return {resource["urn"]: resource.get("id", "") for resource in resources}
@@ -279,7 +283,7 @@ def test_after_a_kill_a_bare_up_creates_a_second_app_which_is_why_up_is_guarded(
     assert locked.exit_code == FAILED, locked.output
     assert f"pulumi cancel --stack {STACK} --yes" in locked.stderr
     assert len(lock_files(workspace)) == 1
-    assert [op.name for op in pending_operations(export(workspace))] == ["asana-app"]
+    assert "asana-app" in _pending_names(workspace)
 
     workspace.pulumi("cancel", "--stack", STACK, "--yes")
     guard = recover(workspace)
@@ -292,11 +296,11 @@ def test_after_a_kill_a_bare_up_creates_a_second_app_which_is_why_up_is_guarded(
     second = _outputs(workspace)["applicationObjectId"]
     record.verdicts = {"bare `pulumi up`": f"instantiated app {second} beside {orphan}"}
     record.after_recovery = inventory(tenant).describe()
-    assert "1 pending operations from previous deployment" in bare.output
+    assert re.search(r"\d+ pending operations from previous deployment", bare.output)
     assert tenant.emulator.count(service="graph", method="POST", path=INSTANTIATE) == 2
     assert second != orphan
     assert tenant.emulator.count(service="graph", method="DELETE", path=rf"/applications/{orphan}$")
-    assert [op.name for op in pending_operations(export(workspace))] == ["asana-app"]
+    assert "asana-app" in _pending_names(workspace)
     record.outcome = "second app created, as expected without the recovery"
 
 
@@ -308,8 +312,7 @@ def test_refresh_import_pending_creates_of_the_pinned_cli_forgets_the_app_it_was
     `pulumi refresh --import-pending-creates URN ID`: with the pinned CLI the refresh turns the
     pending create into a pending import and then drops it without importing (pulumi/pulumi
     `pkg/backend/journal.go` keeps only pending creates). It exits 0, the state no longer
-    mentions the app, the guard finds nothing pending, and the next `up` would make a second
-    app."""
+    mentions the app, the guard no longer sees it, and the next `up` would make a second app."""
     tenant, workspace = stack
     record.resource += " (`pulumi refresh --import-pending-creates URN ID` instead)"
     killed = kill_up_at(tenant, workspace, point)
@@ -332,8 +335,10 @@ def test_refresh_import_pending_creates_of_the_pinned_cli_forgets_the_app_it_was
     guard = recover(workspace)
     record.verdicts = {"refresh": "exit 0; asana-app neither in state nor pending"}
     record.after_recovery = inventory(tenant).describe()
-    assert pending_operations(export(workspace)) == []
+    # Other creates the kill interrupted (the token's, say) stay pending; the app's is gone.
+    assert app.urn not in {op.urn for op in pending_operations(export(workspace))}
     assert app.urn not in state
     assert inventory(tenant).application_ids == (orphan,)  # still in the tenant, owned by nobody
-    assert guard.exit_code == NOTHING_PENDING, guard.output
+    assert guard.exit_code in (NOTHING_PENDING, PENDING), guard.output
+    assert "asana-app" not in _verdicts(guard.stdout) and orphan not in guard.stdout
     record.outcome = "the app forgotten, as the tool's docstring says"
