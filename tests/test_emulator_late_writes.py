@@ -94,6 +94,27 @@ def test_a_late_write_never_answers_even_a_patient_client(
     assert user_mapping_enabled(graph, schema_url) is False
 
 
+def test_a_request_whose_token_graph_refuses_is_answered_at_once_and_the_next_is_held(
+    emulator: Emulator, graph: GraphTestClient, schema_url: str
+):
+    """Graph checks the token as a request arrives: a stale one is never held."""
+    body = edited(graph, schema_url)
+    emulator.inject(Fault.late(0.5), service="graph", method="PUT", path=SCHEMA_PATH)
+    stale = requests.put(
+        graph.emulator.base_url + schema_url,
+        json=body,
+        headers={"Authorization": "Bearer not-a-token-graph-issued"},
+        verify=graph.emulator.ca_bundle_path,
+        timeout=5,
+    )
+
+    assert stale.status_code == 401
+    assert emulator.pending_faults() == 1  # still queued for the next accepted write
+    with pytest.raises(requests.exceptions.ConnectionError):
+        put_schema(graph, schema_url, body, timeout=5)
+    assert user_mapping_enabled(graph, schema_url) is False
+
+
 class _Recording:
     """A service that records what it handled."""
 

@@ -87,8 +87,14 @@ class Dispatcher:
             return response
         backend = self._backends[service]
         logged_body = backend.loggable_body(request.body)
+        refused = self._refusal(backend, request)
         fault = self._faults.take(
-            service, request.method, request.path, request.query, request.body
+            service,
+            request.method,
+            request.path,
+            request.query,
+            request.body,
+            unless=lambda queued: queued.kind == "late" and refused is not None,
         )
         if fault is not None and fault.kind == "reset":
             self._record(ticket, service, request, logged_body, 0, fault)
@@ -125,6 +131,15 @@ class Dispatcher:
                 response = dataclasses.replace(response, trickle_seconds=fault.seconds)
         self._record(ticket, service, request, logged_body, response.status, fault)
         return response
+
+    def _refusal(self, backend: Backend, request: Request) -> Response | None:
+        """What a service that checks credentials as a request arrives (`refusal`, as Graph
+        has) answers one it does not accept; None when it accepts it or checks nothing."""
+        refusal = getattr(backend, "refusal", None)
+        if refusal is None:
+            return None
+        with self._state_lock:
+            return refusal(request)
 
     def _land_late(self, backend: Backend, request: Request, fault: Fault) -> None:
         """Hold the request `fault.seconds` (no reply), then act on it, unless the emulator

@@ -15,7 +15,9 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-FaultKind = Literal["status", "reset", "slow", "trickle", "reply", "reflect", "after", "hold"]
+FaultKind = Literal[
+    "status", "reset", "slow", "trickle", "reply", "reflect", "after", "hold", "late"
+]
 ReflectShape = Literal["html", "json"]
 LATE_MAX_SECONDS = 30.0
 """The longest a late write may be held: every wait in a test is bounded."""
@@ -113,8 +115,11 @@ class Fault:
 
         Unlike `slow`, which answers once it has acted (so a patient client learns the
         outcome), no reply is ever sent; unlike `after`, the write lands after the client gave
-        up, not before. At most `LATE_MAX_SECONDS`; a late write still held when the emulator
-        is reset or stopped (the test that sent it is over) never lands."""
+        up, not before; unlike `hold`, which lands at once and only holds the reply. Only a
+        request the service accepts is held: one whose credential it refuses is answered at
+        once (Graph checks the token as a request arrives), and the fault waits for the next.
+        At most `LATE_MAX_SECONDS`; a late write still held when the emulator is reset or
+        stopped (the test that sent it is over) never lands."""
         if not 0 < seconds <= LATE_MAX_SECONDS:
             raise ValueError(f"seconds must be more than 0 and at most {LATE_MAX_SECONDS:g}")
         return cls("late", seconds=seconds)
@@ -207,11 +212,16 @@ class FaultQueue:
         path: str,
         query: Mapping[str, str] | None = None,
         body: object = None,
+        *,
+        unless: Callable[[Fault], bool] | None = None,
     ) -> Fault | None:
-        """The fault to apply to this request, if any, consuming one of its uses."""
+        """The fault to apply to this request, if any, consuming one of its uses; when
+        `unless` holds for it, none applies and it stays queued for the next request."""
         with self._lock:
             for rule in self._rules:
                 if rule.matches(service, method, path, query or {}, body):
+                    if unless is not None and unless(rule.fault):
+                        return None
                     rule.remaining -= 1
                     if rule.remaining == 0:
                         self._rules.remove(rule)

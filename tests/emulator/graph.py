@@ -142,7 +142,9 @@ class Graph:
     def serves(self, path: str) -> bool:
         return path.startswith(PREFIXES)
 
-    def handle(self, request: Request) -> Response:
+    def refusal(self, request: Request) -> Response | None:
+        """The 401 for a request whose access token Graph does not accept (checked as it
+        arrives, before anything else), or None."""
         token = request.bearer_token()
         if token is None:
             return error(401, "InvalidAuthenticationToken", "Access token is empty.", request)
@@ -150,6 +152,12 @@ class Graph:
             return error(
                 401, "InvalidAuthenticationToken", "Access token validation failure.", request
             )
+        return None
+
+    def handle(self, request: Request) -> Response:
+        refused = self.refusal(request)
+        if refused is not None:
+            return refused
         match = self._router.resolve(request.method, request.path)
         if match is None:
             segment = request.path.rstrip("/").rsplit("/", 1)[-1]
