@@ -12,7 +12,14 @@ them (api-facts graph-synchronization §1.1, §1.2, §2).
   (landed), or stays the one read for `Writer.settle_seconds` (not landed: sent once more), or
   is something else (`UnconfirmedWrite`, naming the job). After a second send, the schema is
   watched as long again, so a first PUT that lands late while the job's lock is still held is
-  seen (harmless: the same document) or, if it undid anything, reported (`LostWrite`).
+  seen (harmless: the same document) or, if it undid anything, reported (`LostWrite`). Both
+  sends unanswered and unseen: `MayStillLand` (never "left as it was": either may land yet).
+* Writes in flight: a PUT whose reply was lost and that was never seen landing may land at any
+  later time (Graph documents no bound), replacing the whole document with the one it carried.
+  This process remembers such a copy per job until a read shows it landed (the document it
+  carried, under a version not seen before), and refuses to write anything else to that job
+  meanwhile (`WriteInFlight`): the copy would undo it after its resource reported success. The
+  same document may be written again (its landing would change nothing).
 * `parse_expression`: Graph's own parser (`POST .../schema/parseExpression`), so an expression
   source is written in the parsed form Graph stores, and an expression Graph cannot parse is
   refused before anything is written.
@@ -22,9 +29,10 @@ them (api-facts graph-synchronization §1.1, §1.2, §2).
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from clients.connection import GraphSettings
@@ -72,6 +80,11 @@ class Job:
     def schema_path(self) -> str:
         return self.path("schema")
 
+    @property
+    def key(self) -> tuple[str, str]:
+        """The job as `schema_lock` keys it (object ids compare case-insensitively)."""
+        return (self.service_principal_id.lower(), self.job_id)
+
 
 class LostWrite(Exception):
     """Read back after the PUT, the schema no longer held all of what was written."""
@@ -89,6 +102,16 @@ class LostWrite(Exception):
 class UnconfirmedWrite(Exception):
     """A PUT's reply was lost, and the schema read back is neither the one written nor the one
     read before it: another writer, or a write of ours that landed after all, changed it."""
+
+
+class MayStillLand(Exception):
+    """Neither send of a PUT was answered, and the schema stayed as read for the window after
+    each: nothing has landed yet, but either copy may still."""
+
+
+class WriteInFlight(Exception):
+    """A write of this job's schema made earlier in this process got no reply and has not been
+    seen landing; it may still land and would undo what is about to be written."""
 
 
 class ExpressionRejected(Exception):
@@ -112,32 +135,116 @@ def read_schema(graph: GraphClient, job: Job) -> Schema:
     return schema
 
 
+@dataclass
+class _InFlight:
+    """Copies of one document whose replies were lost and that were not seen landing."""
+
+    document: Schema
+    copies: int
+    seen: set[str] = field(default_factory=set)
+    """Versions already seen holding the document (ours, or a copy already counted)."""
+
+
+_in_flight: dict[tuple[str, str], _InFlight] = {}
+_in_flight_lock = threading.Lock()
+
+
+def _content(schema: Schema) -> Schema:
+    """The document without its `version`, which Graph sets itself on every write."""
+    return {key: value for key, value in schema.items() if key != "version"}
+
+
+def _observe(job: Job, live: Schema, *, ours: bool = False) -> None:
+    """Note a read of the job's schema: the document of a copy in flight under a version not
+    seen before is that copy landing (unless `ours`: the PUT just sent and answered)."""
+    with _in_flight_lock:
+        pending = _in_flight.get(job.key)
+        version = str(live.get("version"))
+        if pending is None or version in pending.seen or _content(live) != pending.document:
+            return
+        pending.seen.add(version)
+        if not ours:
+            pending.copies -= 1
+            if pending.copies <= 0:
+                del _in_flight[job.key]
+
+
+def _may_land_later(job: Job, document: Schema) -> None:
+    """A PUT of `document` got no reply and was not seen landing: it may still."""
+    with _in_flight_lock:
+        pending = _in_flight.get(job.key)
+        if pending is not None and pending.document == _content(document):
+            pending.copies += 1
+        else:
+            _in_flight[job.key] = _InFlight(_content(document), 1)
+
+
+def _refuse_while_in_flight(job: Job, schema: Schema) -> None:
+    """`WriteInFlight` unless every copy of ours that may still land carries `schema` too."""
+    with _in_flight_lock:
+        pending = _in_flight.get(job.key)
+        if pending is None or pending.document == _content(schema):
+            return
+        one = pending.copies == 1
+        copies = "a write" if one else f"{pending.copies} writes"
+    raise WriteInFlight(
+        f"{copies} of job {job.job_id}'s schema sent earlier by this deployment got no reply "
+        f"and {'has' if one else 'have'} not been seen landing; {'it' if one else 'they'} may "
+        "still land and would undo this change, so nothing was written"
+    )
+
+
 def write_checked(
     writer: Writer, job: Job, schema: Schema, before: Schema, lost_from: LostFrom
 ) -> Schema:
     """PUT `schema` (the job's schema was `before` when read), read it back, and return what
     is live; raise `LostWrite` when `lost_from(live)` names something of the write that is not
-    there. A lost reply is confirmed by reading, never answered by a blind second PUT."""
+    there. A lost reply is confirmed by reading, never answered by a blind second PUT; while
+    an earlier write of this job may still land, nothing else is written (`WriteInFlight`)."""
+    _observe(job, before)
+    _refuse_while_in_flight(job, schema)
+    unsettled = False  # a send of ours may still land
     for attempt in (1, 2):
         try:
             writer.once.put(job.schema_path, schema)
         except ServiceError as error:
             if not _reply_lost(error):
+                if unsettled:  # refused now, but the first send may still land
+                    raise MayStillLand(_unanswered(job, writer, error)) from None
                 raise  # Graph refused it: nothing was written
-            live = _settled(writer, job, before, lost_from, error)
+            try:
+                live = _settled(writer, job, before, lost_from, error)
+            except UnconfirmedWrite:
+                _may_land_later(job, schema)
+                raise
             if live is not None:
+                _observe(job, live, ours=True)
                 return live
+            if error.status not in _NOT_PROCESSED:  # Graph did not say it did not act
+                _may_land_later(job, schema)
+                unsettled = True
             if attempt == 2:
+                if unsettled:
+                    raise MayStillLand(_unanswered(job, writer, error)) from None
                 raise
             continue
         live = read_schema(writer.graph, job)
         lost = lost_from(live)
         if lost:
             raise LostWrite(lost, before.get("version"), live.get("version"))
+        _observe(job, live, ours=True)
         if attempt == 2:  # the first PUT did not land in the window; it may still
             _watch(writer, job, before, lost_from)
         return live
     raise AssertionError("unreachable")
+
+
+def _unanswered(job: Job, writer: Writer, error: ServiceError) -> str:
+    return (
+        f"the write of job {job.job_id}'s schema was sent twice without a usable reply (the "
+        f"last: {error}), and the schema stayed as it was read for {writer.settle_seconds:g} s "
+        "after a send that got none: nothing has landed yet, but it may still"
+    )
 
 
 def _reply_lost(error: ServiceError) -> bool:
@@ -174,17 +281,26 @@ def _settled(
 
 
 def _watch(writer: Writer, job: Job, before: Schema, lost_from: LostFrom) -> None:
-    """Keep reading for one more window while the job's lock is held: a first PUT that lands
-    now writes the same document (harmless); anything that undoes the write is `LostWrite`."""
+    """Keep reading for one more window while the job's lock is held, or until the first PUT
+    is seen landing (the same document, harmless); anything that undoes the write is
+    `LostWrite`."""
     deadline = time.monotonic() + writer.settle_seconds
     pause = FIRST_POLL_SECONDS
-    while (remaining := deadline - time.monotonic()) > 0:
+    while (remaining := deadline - time.monotonic()) > 0 and in_flight(job):
         time.sleep(min(pause, remaining))
         pause = min(pause * 2, MAX_POLL_SECONDS)
         live = read_schema(writer.graph, job)
         lost = lost_from(live)
         if lost:
             raise LostWrite(lost, before.get("version"), live.get("version"))
+        _observe(job, live)
+
+
+def in_flight(job: Job) -> int:
+    """How many copies of a write of the job's schema, sent by this process, may still land."""
+    with _in_flight_lock:
+        pending = _in_flight.get(job.key)
+        return 0 if pending is None else pending.copies
 
 
 def parse_expression(graph: GraphClient, job: Job, expression: str) -> dict[str, Any]:

@@ -61,6 +61,12 @@ _OTHER_WRITER = (
 )
 
 
+_RERUN = (
+    "Nothing was recorded for this resource: run the command again (`pulumi up` or "
+    "`pulumi destroy`); it reads the schema first and writes only what is not live"
+)
+
+
 class AttributeMappingError(Exception):
     """The mappings could not be applied; the message names them and the service's reason."""
 
@@ -198,6 +204,10 @@ class ProvisioningAttributeMappingsProvider(ConfiguredProvider):
                 raise AttributeMappingError(
                     f"destroying {managed.name}: {error}. {_OTHER_WRITER}"
                 ) from None
+            except (schema_io.MayStillLand, schema_io.WriteInFlight) as error:
+                raise AttributeMappingError(
+                    f"destroying {managed.name}: {error}. {_RERUN}"
+                ) from None
 
     def _converge(
         self, managed: _Managed, props: dict[str, Any], pending: bool = False
@@ -267,6 +277,14 @@ def _written(
         )
     except schema_io.UnconfirmedWrite as error:
         raise AttributeMappingError(f"{managed.name}: {error}. {_OTHER_WRITER}") from None
+    except schema_io.MayStillLand as error:
+        raise AttributeMappingError(
+            f"could not confirm {managed.name} ({'; '.join(pending)}): {error}. {_RERUN}"
+        ) from None
+    except schema_io.WriteInFlight as error:
+        raise AttributeMappingError(
+            f"did not change {managed.name} ({'; '.join(pending)}): {error}. {_RERUN}"
+        ) from None
     except schema_io.LostWrite as error:
         raise AttributeMappingError(
             f"{managed.name} were changed by another writer while being applied: "

@@ -14,7 +14,9 @@ moment. The check after each write (`schema_io.write_checked`) catches such a wr
 overwrote our change before we read it back; one that writes later still wins silently.
 Our own PUT whose reply was lost is settled while the lock is held (read back until it shows,
 or watched for a window after it is sent again), so a late landing of it cannot undo the
-other mapping's later edit within that window (`schema_io.write_checked`).
+other mapping's later edit within that window (`schema_io.write_checked`). One still unseen
+after that may land at any time: the process remembers it, and refuses to write anything else
+to that job until a read shows it landed (`schema_io.WriteInFlight`).
 """
 
 from __future__ import annotations

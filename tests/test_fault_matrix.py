@@ -5,131 +5,55 @@ with a clear error (the service, the status, the transport failure, or what was 
 reply we did not expect: not JSON, cut short, empty, a redirect) and the emulator's state is
 as before, or, when the service acted but its reply came after the timeout, exactly what the
 operation wanted (never a partial change). Either way, running it again without the fault
-converges. The outcomes are
-recorded as a table, printed at the end of the run and written to docs/reliability.md by
-`make docs` (tests/reporting.py).
+converges. A write whose reply never comes and which lands seconds later (`Fault.late`) never
+changes what its operation, or the rerun, reported. The outcomes are recorded as a table,
+printed at the end of the run and written to docs/reliability.md by `make docs`
+(tests/reporting.py); tests/test_fault_matrix_one_job.py and test_fault_matrix_token.py add the
+late writes on one job and the faults of the token endpoint.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import Any
 
 import pytest
 
-from providers.asana_token import AsanaServiceAccountTokenProvider
-from providers.attribute_mappings import ProvisioningAttributeMappingsProvider
-from providers.provisioning_template import ProvisioningTemplateProvider
-from tests.conftest import SERVICE_PRINCIPAL_ID, Tenant, server_environment, stack_config
+from tests.conftest import Tenant
 from tests.emulator import Emulator, Fault
-from tests.engine import EngineResource, ProviderError, ProviderServer, Secret
+from tests.engine import ProviderError, ProviderServer
+from tests.fault_subjects import (
+    CLEAR_WORDS,
+    LATE_SECONDS,
+    LATER_SECONDS,
+    MATRIX_BUDGET_SECONDS,
+    MATRIX_RETRIES,
+    MATRIX_TIMEOUT_SECONDS,
+    OPERATIONS,
+    SUBJECT_IDS,
+    SUBJECTS,
+    Subject,
+    inject_late,
+    live,
+    matrix_provider,
+    perform,
+    snapshot,
+    versions,
+    wait_for_landing,
+    writes,
+)
 from tests.reporting import record, table
 
 GRAPH_ERROR = {"error": {"code": "BadRequest", "message": "The request is invalid."}}
 ASANA_ERROR = {"errors": [{"message": "Bad request"}]}
 
 
-MATRIX_RETRIES = 1
-MATRIX_BUDGET_SECONDS = 4
-MATRIX_TIMEOUT_SECONDS = 1
-
-
 @pytest.fixture(scope="module")
 def matrix_server(emulator_session: Emulator, tenant: Tenant) -> Iterator[ProviderServer]:
-    """One provider process for the whole matrix: short timeouts, one retry, a small budget."""
-    with ProviderServer(env=server_environment(emulator_session)) as server:
-        server.configure(
-            stack_config(
-                emulator_session,
-                tenant,
-                httpTimeoutSeconds=str(MATRIX_TIMEOUT_SECONDS),
-                maxRetries=str(MATRIX_RETRIES),
-                retryBudgetSeconds=str(MATRIX_BUDGET_SECONDS),
-            )
-        )
+    """One provider process for the whole matrix."""
+    with matrix_provider(emulator_session, tenant) as server:
         yield server
 
 
-@dataclass(frozen=True)
-class Subject:
-    """How to put one provider through create, read, update and delete."""
-
-    name: str
-    service: str
-    make: Callable[[ProviderServer], EngineResource]
-    first: Callable[[Emulator, Tenant], dict[str, Any]]
-    second: Callable[[Emulator, Tenant], dict[str, Any]]
-
-
-def token_inputs(emulator: Emulator, token: str) -> dict[str, Any]:
-    return {"token": Secret(token), "scim_base_url": emulator.scim_base_url}
-
-
-def rotated(emulator: Emulator, tenant: Tenant) -> dict[str, Any]:
-    token = tenant.asana_token[:-3] + "abc"
-    emulator.add_scim_token(token)
-    return token_inputs(emulator, token)
-
-
-def two_templates(emulator: Emulator, tag: str) -> dict[str, Any]:
-    emulator.set_templates(
-        SERVICE_PRINCIPAL_ID,
-        [
-            {"id": "asana", "factoryTag": "asana", "schema": {}},
-            {"id": "asana.preview", "factoryTag": "asanapreview", "schema": {}},
-        ],
-    )
-    return {"service_principal_id": SERVICE_PRINCIPAL_ID, "factory_tag": tag}
-
-
-def mapping_inputs(emulator: Emulator, source: str) -> dict[str, Any]:
-    """The job to edit: the one job of the service principal, created on first use."""
-    jobs = emulator.jobs(SERVICE_PRINCIPAL_ID)
-    job = jobs[0]["id"] if jobs else emulator.create_job(SERVICE_PRINCIPAL_ID, "asana")
-    return {
-        "service_principal_id": SERVICE_PRINCIPAL_ID,
-        "job_id": job,
-        "kind": "user",
-        "source_object": "User",
-        "target_object": "User",
-        "mappings": [{"target": "title", "attribute": source}],
-    }
-
-
-SUBJECTS = [
-    Subject(
-        "AsanaServiceAccountToken",
-        "scim",
-        lambda server: EngineResource(
-            server,
-            AsanaServiceAccountTokenProvider(),
-            "asana:ServiceAccountToken",
-            "token",
-            secret_inputs=frozenset({"token"}),
-        ),
-        lambda emulator, tenant: token_inputs(emulator, tenant.asana_token),
-        rotated,
-    ),
-    Subject(
-        "ProvisioningTemplate",
-        "graph",
-        lambda server: EngineResource(
-            server, ProvisioningTemplateProvider(), "asana:ProvisioningTemplate", "tpl"
-        ),
-        lambda emulator, _tenant: two_templates(emulator, "asana"),
-        lambda emulator, _tenant: two_templates(emulator, "asanapreview"),
-    ),
-    Subject(
-        "ProvisioningAttributeMappings",
-        "graph",
-        lambda server: EngineResource(
-            server, ProvisioningAttributeMappingsProvider(), "asana:Mappings", "maps"
-        ),
-        lambda emulator, _tenant: mapping_inputs(emulator, "department"),
-        lambda emulator, _tenant: mapping_inputs(emulator, "jobTitle"),
-    ),
-]
 FAULTS: dict[str, Callable[[str], Fault]] = {
     "429 Retry-After 1": lambda _service: Fault.status(429, retry_after=1),
     "503": lambda _service: Fault.status(503),
@@ -149,12 +73,12 @@ FAULTS: dict[str, Callable[[str], Fault]] = {
     "200 empty body": lambda _service: Fault.reply(b""),
     "redirect to another host": lambda _service: Fault.redirect("https://attacker.invalid/x"),
 }
-OPERATIONS = ("create", "read", "update", "delete")
 TIMES = {"once": 1, "always": 20}
+LATE = "write lands late"
 TABLE = table(
     "Fault matrix (once: the first request of the operation fails; always: every request does)",
     module=__name__,
-    cases=len(SUBJECTS) * len(OPERATIONS) * len(FAULTS) * len(TIMES),
+    cases=len(SUBJECTS) * len(OPERATIONS) * (len(FAULTS) + 1) * len(TIMES),
     about=f"""
     Every operation of every dynamic provider, through the engine harness (the SDK's own
     provider server over gRPC), with each fault the local tenant injects: once (the operation's
@@ -165,53 +89,37 @@ TABLE = table(
     error while the live state is exactly the wanted one, never half of it. "Reply trickled
     past timeout": the service answers, but its body comes one byte every 0.5 s; the request
     is cut off at the {MATRIX_TIMEOUT_SECONDS} s deadline, which bounds each request as a
-    whole (connect, send and the entire reply), not each read. "No request made":
-    the operation sends nothing (deleting the token or the template lookup), so no fault can
-    reach it. The last four faults are replies we do not expect, served instead of the
-    service's answer (the service does not act): a 200 that is not JSON (an HTML page), JSON
-    cut short, an empty body and a redirect to another host; each ends in an error naming the
-    service, the request's path and what was wrong with the reply (a redirect is never
-    followed, so never reported as a rejected token).
+    whole (connect, send and the entire reply), not each read. It reaches every operation
+    through its first request (a read); a write's reply has no body to trickle (Graph answers
+    the schema PUT 204 No Content), so a write whose reply never comes is the last column's.
+    "No request made": the operation sends nothing (deleting the token or the template
+    lookup), so no fault can reach it. The next four faults are replies we do not expect,
+    served instead of the service's answer (the service does not act): a 200 that is not JSON
+    (an HTML page), JSON cut short, an empty body and a redirect to another host; each ends in
+    an error naming the service, the request's path and what was wrong with the reply (a
+    redirect is never followed, so never reported as a rejected token). "Write lands late":
+    the operation's first write (once) or every write (always: PUT, POST, PATCH or DELETE) is
+    held without any reply and lands {LATE_SECONDS:g} s after it came (a later send
+    {LATER_SECONDS:g} s after), after the client gave up and read the schema back, and after
+    the operation had ended (checked in every cell); once everything had landed, the live
+    state was still exactly what the operation, or its rerun, had reported, and a refresh
+    found no drift. "Ok, sent again": the first send got no reply and the schema stayed as
+    read for a timeout's length, so the same document was sent once more, confirmed by
+    reading it back, and watched for another timeout's length; the late first copy, the
+    same document, changed nothing. "Clear error, may still land; rerun ok": neither send
+    was answered nor seen landing, and the error says the write may still land (never that
+    nothing changed); the rerun, with both copies still held, wrote the same document, and
+    their landing changed nothing. "No write made": the operation only reads.
     """,
 )
 REPLY_FAULTS = ("200 not JSON", "200 truncated JSON", "200 empty body", "redirect to another host")
 SERVICE_NAMES = {"graph": "Microsoft Graph ", "scim": "Asana SCIM "}
-CLEAR_WORDS = (
-    "HTTP 4",
-    "HTTP 5",
-    "timed out",
-    "did not finish within",
-    "lost the connection",
-    "throttled",
-    "not JSON",
-    "stops short",
-    "empty body",
-    "a redirect to another host",
-)
-
-
-def snapshot(emulator: Emulator) -> Any:
-    jobs = emulator.jobs(SERVICE_PRINCIPAL_ID)
-    return [emulator.schema(SERVICE_PRINCIPAL_ID, job["id"]) for job in jobs], jobs
-
-
-def perform(
-    operation: str, resource: EngineResource, first: dict[str, Any], second: dict[str, Any]
-) -> None:
-    if operation == "create":
-        resource.up(first)
-    elif operation == "read":
-        resource.refresh()
-    elif operation == "update":
-        resource.up(second)
-    elif operation == "delete":
-        resource.destroy()
 
 
 @pytest.mark.parametrize("times", list(TIMES.values()), ids=list(TIMES))
 @pytest.mark.parametrize("fault", list(FAULTS))
 @pytest.mark.parametrize("operation", OPERATIONS)
-@pytest.mark.parametrize("subject", SUBJECTS, ids=[s.name for s in SUBJECTS])
+@pytest.mark.parametrize("subject", SUBJECTS, ids=SUBJECT_IDS)
 def test_an_operation_under_a_fault_succeeds_or_fails_cleanly_and_a_rerun_converges(
     emulator: Emulator,
     tenant: Tenant,
@@ -222,8 +130,7 @@ def test_an_operation_under_a_fault_succeeds_or_fails_cleanly_and_a_rerun_conver
     times: int,
 ):
     resource = subject.make(matrix_server)
-    first = subject.first(emulator, tenant)
-    second = subject.second(emulator, tenant) if operation == "update" else first
+    first, second = subject.inputs(emulator, tenant, operation)
     if operation != "create":
         resource.up(first)
     before_state = snapshot(emulator)
@@ -258,4 +165,66 @@ def test_an_operation_under_a_fault_succeeds_or_fails_cleanly_and_a_rerun_conver
     else:
         assert resource.id is not None and not resource.refresh().drift
     column = f"{fault} ({'once' if times == 1 else 'always'})"
+    record(TABLE, f"{subject.name} {operation}", column, outcome)
+
+
+@pytest.mark.parametrize("times", list(TIMES.values()), ids=list(TIMES))
+@pytest.mark.parametrize("operation", OPERATIONS)
+@pytest.mark.parametrize("subject", SUBJECTS, ids=SUBJECT_IDS)
+def test_a_write_landing_late_never_changes_what_its_operation_reported(
+    emulator: Emulator,
+    tenant: Tenant,
+    matrix_server: ProviderServer,
+    subject: Subject,
+    operation: str,
+    times: int,
+):
+    """The operation's first write (once) or every write (always) is held without a reply
+    and lands seconds later, after the client gave up and read the state back, and after the
+    operation ended. What the operation reported, or its rerun, is still true once it landed."""
+    resource = subject.make(matrix_server)
+    first, second = subject.inputs(emulator, tenant, operation)
+    if operation != "create":
+        resource.up(first)
+    before = live(emulator)
+    before_writes = writes(emulator, subject.service)
+    for method in ("PUT", "POST", "PATCH", "DELETE"):
+        inject_late(emulator, times, service=subject.service, method=method)
+
+    try:
+        perform(operation, resource, first, second)
+        failure = None
+    except ProviderError as error:
+        failure = error.details.strip().splitlines()[-1]
+        assert any(word in failure for word in CLEAR_WORDS), failure
+        assert tenant.asana_token not in error.details
+    held = emulator.late_writes_held()
+    sent = writes(emulator, subject.service) - before_writes + held
+    emulator.clear_faults()
+    column = f"{LATE} ({'once' if times == 1 else 'always'})"
+    if sent == 0:
+        assert failure is None and live(emulator) == before
+        record(TABLE, f"{subject.name} {operation}", column, "no write made")
+        return
+    assert held, "a late write landed before the operation ended"
+    assert sent == 2, f"{sent} writes: a write whose reply was lost is sent once more at most"
+    if failure is None:
+        assert held == 1
+        outcome = "ok, sent again"
+    else:
+        assert held == 2 and "may still" in failure and "left as it was" not in failure, failure
+        assert live(emulator) == before, "the failed operation changed something"
+        perform(operation, resource, first, second)  # the rerun, with the late writes held
+        assert emulator.late_writes_held(), "a late write landed before the rerun ended"
+        outcome = "clear error, may still land; rerun ok"
+    reported, reported_versions = live(emulator), versions(emulator)
+
+    wait_for_landing(emulator)
+
+    assert versions(emulator) != reported_versions, "the late write did not land"
+    assert live(emulator) == reported, "a late write changed what was reported"
+    if operation == "delete":
+        assert resource.id is None
+    else:
+        assert resource.id is not None and not resource.refresh().drift
     record(TABLE, f"{subject.name} {operation}", column, outcome)
