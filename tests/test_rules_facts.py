@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
+from rules import provisioning_scope as scope
+from rules import schema_edit
 from rules.header_values import header_value_problem
 from rules.moments import graph_moment
 from rules.tokens import MAX_TOKEN_LENGTH, token_problem
@@ -62,3 +64,584 @@ def test_a_token_is_refused_when_empty_or_too_long_and_kept_at_the_limit():
 )
 def test_graph_moments_are_rfc3339_date_times_with_a_time_zone(value, expected):
     assert graph_moment(value) == expected
+
+
+# --- rules/schema_edit.py: one object mapping of a synchronization schema, written as Graph's
+# own resources spell it (Learn: synchronization-attributemapping, -attributemappingsource,
+# -objectmapping, -filter; api-facts graph-synchronization §2). Every expected body below is
+# written out from those pages, field by field.
+
+ENTERPRISE_USER = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+USER_NAME = {
+    "defaultValue": None,
+    "exportMissingReferences": False,
+    "flowBehavior": "FlowWhenChanged",
+    "flowType": "Always",
+    "matchingPriority": 1,
+    "source": {
+        "expression": "[userPrincipalName]",
+        "name": "userPrincipalName",
+        "parameters": [],
+        "type": "Attribute",
+    },
+    "targetAttributeName": "userName",
+}
+TITLE = {
+    "defaultValue": None,
+    "exportMissingReferences": False,
+    "flowBehavior": "FlowWhenChanged",
+    "flowType": "Always",
+    "matchingPriority": 0,
+    "source": {
+        "expression": "[jobTitle]",
+        "name": "jobTitle",
+        "parameters": [],
+        "type": "Attribute",
+    },
+    "targetAttributeName": "title",
+}
+# What parseExpression returns for Join(" ", [givenName], [surname]) (Learn:
+# synchronization-synchronizationschema-parseexpression, parsedExpression).
+PARSED_JOIN = {
+    "expression": 'Join(" ", [givenName], [surname])',
+    "name": "Join",
+    "parameters": [
+        {"key": "separator", "value": {"expression": '" "', "name": " ", "parameters": [],
+                                        "type": "Constant"}},
+        {"key": "source", "value": {"expression": "[givenName]", "name": "givenName",
+                                     "parameters": [], "type": "Attribute"}},
+        {"key": "source", "value": {"expression": "[surname]", "name": "surname",
+                                     "parameters": [], "type": "Attribute"}},
+    ],
+    "type": "Function",
+}  # fmt: skip
+
+
+def schema_with(object_mapping: dict) -> dict:
+    return {
+        "id": "asana",
+        "version": "Date:2026-11-01",
+        "directories": [{"name": "Asana", "objects": []}],
+        "synchronizationRules": [
+            {
+                "name": "USER_OUTBOUND_USER",
+                "objectMappings": [
+                    {
+                        "name": "Provision groups",
+                        "sourceObjectName": "Group",
+                        "targetObjectName": "Group",
+                        "enabled": True,
+                        "flowTypes": "Add, Update, Delete",
+                        "attributeMappings": [],
+                    },
+                    object_mapping,
+                ],
+            }
+        ],
+    }
+
+
+def live_users(**changes) -> dict:
+    return {
+        "name": "Provision Microsoft Entra ID Users",
+        "sourceObjectName": "User",
+        "targetObjectName": "User",
+        "enabled": True,
+        "flowTypes": "Add, Update, Delete",
+        "attributeMappings": [dict(USER_NAME), dict(TITLE)],
+        "scope": None,
+        **changes,
+    }
+
+
+def desired(mode: str, mappings: list[dict], **extra) -> dict:
+    spec = {
+        "sourceObject": "User",
+        "targetObject": "User",
+        "mode": mode,
+        "enabled": True,
+        "actions": ["create", "update", "delete"],
+        "mappings": [
+            {"flowType": "Always", "matchingPriority": 0, **mapping} for mapping in mappings
+        ],
+    }
+    return {**spec, **extra}
+
+
+def test_new_mappings_are_written_as_graph_attribute_mappings_of_each_source_kind():
+    spec = desired(
+        "merge",
+        [
+            {"target": ENTERPRISE_USER + ":department", "attribute": "department"},
+            {"target": ENTERPRISE_USER + ":organization", "constant": "Contoso (dev)"},
+            {"target": "displayName", "expression": 'Join(" ", [givenName], [surname])',
+             "defaultValue": "unknown"},
+        ],
+    )  # fmt: skip
+    parsed = {'Join(" ", [givenName], [surname])': PARSED_JOIN}
+
+    result = schema_edit.apply(schema_with(live_users()), spec, "userName", parsed)
+
+    users = result["synchronizationRules"][0]["objectMappings"][1]
+    assert users["attributeMappings"] == [
+        USER_NAME,
+        TITLE,
+        {
+            "defaultValue": None,
+            "exportMissingReferences": False,
+            "flowBehavior": "FlowWhenChanged",
+            "flowType": "Always",
+            "matchingPriority": 0,
+            "source": {"expression": "[department]", "name": "department", "parameters": [],
+                       "type": "Attribute"},
+            "targetAttributeName": ENTERPRISE_USER + ":department",
+        },
+        {
+            "defaultValue": None,
+            "exportMissingReferences": False,
+            "flowBehavior": "FlowWhenChanged",
+            "flowType": "Always",
+            "matchingPriority": 0,
+            "source": {"expression": '"Contoso (dev)"', "name": "Contoso (dev)",
+                       "parameters": [], "type": "Constant"},
+            "targetAttributeName": ENTERPRISE_USER + ":organization",
+        },
+        {
+            "defaultValue": "unknown",
+            "exportMissingReferences": False,
+            "flowBehavior": "FlowWhenChanged",
+            "flowType": "Always",
+            "matchingPriority": 0,
+            "source": PARSED_JOIN,
+            "targetAttributeName": "displayName",
+        },
+    ]  # fmt: skip
+    assert users["flowTypes"] == "Add, Update, Delete"
+    assert (
+        result["synchronizationRules"][0]["objectMappings"][0]
+        == schema_with(live_users())["synchronizationRules"][0]["objectMappings"][0]
+    )
+    assert {k: v for k, v in result.items() if k != "synchronizationRules"} == {
+        "id": "asana",
+        "version": "Date:2026-11-01",
+        "directories": [{"name": "Asana", "objects": []}],
+    }
+
+
+def test_an_exact_spec_drops_what_it_does_not_list_and_rewrites_only_what_changed():
+    spec = desired(
+        "exact",
+        [
+            {"target": "userName", "attribute": "mail", "matchingPriority": 1},
+            {"target": "title", "attribute": "jobTitle", "flowType": "ObjectAddOnly"},
+        ],
+        actions=["create", "update"],
+        enabled=False,
+    )
+
+    result = schema_edit.apply(schema_with(live_users()), spec, "userName")
+
+    users = result["synchronizationRules"][0]["objectMappings"][1]
+    assert users["enabled"] is False
+    assert users["flowTypes"] == "Add, Update"
+    assert users["attributeMappings"] == [
+        {**USER_NAME, "source": {"expression": "[mail]", "name": "mail", "parameters": [],
+                                 "type": "Attribute"}},
+        {**TITLE, "flowType": "ObjectAddOnly"},
+    ]  # fmt: skip
+
+
+def test_a_scoping_filter_is_written_as_graph_filter_groups_named_in_order():
+    spec = desired(
+        "merge",
+        [],
+        scopingFilter=[
+            [{"attribute": "department", "operator": "EQUALS", "values": ["Engineering"]}],
+            [
+                {"attribute": "accountEnabled", "operator": "IS TRUE", "values": []},
+                {"attribute": "country", "operator": "NOT EQUALS", "values": ["FR", "DE"]},
+            ],
+        ],
+    )
+
+    result = schema_edit.apply(schema_with(live_users()), spec, "userName")
+
+    assert result["synchronizationRules"][0]["objectMappings"][1]["scope"] == {
+        "groups": [
+            {
+                "clauses": [
+                    {"operatorName": "EQUALS", "sourceOperandName": "department",
+                     "targetOperand": {"values": ["Engineering"]}},
+                ],
+                "name": "Scoping group 1",
+            },
+            {
+                "clauses": [
+                    {"operatorName": "IS TRUE", "sourceOperandName": "accountEnabled",
+                     "targetOperand": {"values": []}},
+                    {"operatorName": "NOT EQUALS", "sourceOperandName": "country",
+                     "targetOperand": {"values": ["FR", "DE"]}},
+                ],
+                "name": "Scoping group 2",
+            },
+        ]
+    }  # fmt: skip
+
+
+def test_the_live_spec_reads_graph_fields_back_in_the_stack_files_words():
+    live = live_users(
+        enabled=False,
+        flowTypes="Add,Update",
+        scope={"groups": [{"name": "Pilot", "clauses": [
+            {"operatorName": "EQUALS", "sourceOperandName": "department",
+             "targetOperand": {"values": ["Asana Pilot"]}}]}]},
+        attributeMappings=[
+            dict(USER_NAME),
+            {**TITLE, "flowType": "ObjectAddOnly", "defaultValue": "none"},
+            {**TITLE, "targetAttributeName": "locale",
+             "source": {"expression": '"en-GB"', "name": "en-GB", "parameters": [],
+                        "type": "Constant"}},
+            {**TITLE, "targetAttributeName": "displayName", "source": PARSED_JOIN},
+        ],
+    )  # fmt: skip
+    wanted = desired("exact", [], scopingFilter=[])
+    wanted["sourceObject"] = "urn:ietf:params:scim:schemas:core:2.0:User"  # the same object
+
+    assert schema_edit.live_spec(schema_with(live), wanted) == {
+        "sourceObject": "urn:ietf:params:scim:schemas:core:2.0:User",
+        "targetObject": "User",
+        "mode": "exact",
+        "enabled": False,
+        "actions": ["create", "update"],
+        "mappings": [
+            {"target": "userName", "attribute": "userPrincipalName", "flowType": "Always",
+             "matchingPriority": 1},
+            {"target": "title", "attribute": "jobTitle", "flowType": "ObjectAddOnly",
+             "matchingPriority": 0, "defaultValue": "none"},
+            {"target": "locale", "constant": "en-GB", "flowType": "Always", "matchingPriority": 0},
+            {"target": "displayName", "expression": 'Join(" ", [givenName], [surname])',
+             "flowType": "Always", "matchingPriority": 0},
+        ],
+        "scopingFilter": [
+            [{"attribute": "department", "operator": "EQUALS", "values": ["Asana Pilot"]}]
+        ],
+    }  # fmt: skip
+
+
+def test_a_merge_spec_reads_back_only_the_targets_it_manages_and_a_missing_mapping_is_on():
+    live = live_users()
+    del live["enabled"], live["flowTypes"]
+
+    spec = schema_edit.live_spec(
+        schema_with(live), desired("merge", [{"target": "TITLE", "attribute": "x"}])
+    )
+
+    assert spec["mappings"] == [
+        {"target": "title", "attribute": "jobTitle", "flowType": "Always", "matchingPriority": 0}
+    ]
+    assert (spec["enabled"], spec["actions"]) == (True, ["create", "update", "delete"])
+    assert "scopingFilter" not in spec
+
+
+@pytest.mark.parametrize(
+    ("matching", "other"), [(1.0, 0.0), (2**31 - 1, -(2**31))], ids=["doubles", "int32 ends"]
+)
+def test_matching_priority_is_written_as_graphs_int32(matching, other):
+    """attributeMapping.matchingPriority is Int32; the engine hands every number as a double."""
+    spec = desired(
+        "merge",
+        [{"target": "userName", "attribute": "mail"}, {"target": "title", "attribute": "mail"}],
+    )
+    spec["mappings"][0]["matchingPriority"] = matching
+    spec["mappings"][1]["matchingPriority"] = other
+
+    result = schema_edit.apply(schema_with(live_users()), spec, "userName")
+
+    written = result["synchronizationRules"][0]["objectMappings"][1]["attributeMappings"]
+    assert [m["matchingPriority"] for m in written] == [int(matching), int(other)]
+    assert [type(m["matchingPriority"]) for m in written] == [int, int]
+
+
+@pytest.mark.parametrize("priority", [1.5, 2**31, -(2**31) - 1])
+def test_a_matching_priority_that_is_no_int32_is_refused(priority):
+    spec = desired("merge", [{"target": "title", "attribute": "mail"}])
+    spec["mappings"][0]["matchingPriority"] = priority
+
+    with pytest.raises(schema_edit.SchemaEditError) as error:
+        schema_edit.apply(schema_with(live_users()), spec, "userName")
+
+    assert str(error.value) == f"matchingPriority {priority!r} is not a 32-bit whole number"
+
+
+def test_restoring_puts_back_each_managed_field_of_the_template_and_removes_one_it_lacks():
+    template = schema_with(live_users())
+    live = schema_with(
+        live_users(enabled=False, flowTypes="Add", scope={"groups": []},
+                   attributeMappings=[dict(USER_NAME)])
+    )  # fmt: skip
+    del template["synchronizationRules"][0]["objectMappings"][1]["scope"]
+
+    restored = schema_edit.restore_object_mapping(live, template, "User", "User")
+
+    users = restored["synchronizationRules"][0]["objectMappings"][1]
+    assert users["attributeMappings"] == [USER_NAME, TITLE]
+    assert (users["enabled"], users["flowTypes"], users["scope"]) == (
+        True,
+        "Add, Update, Delete",
+        None,
+    )
+    assert schema_edit.restore_differences(restored, template, "User", "User") == []
+
+
+def test_changes_name_each_difference_for_a_person_reading_the_diff():
+    live = {
+        "enabled": True,
+        "actions": ["create", "update", "delete"],
+        "mappings": [
+            {"target": "userName", "attribute": "userPrincipalName", "flowType": "Always",
+             "matchingPriority": 1},
+            {"target": "title", "attribute": "jobTitle", "flowType": "Always",
+             "matchingPriority": 0},
+        ],
+        "scopingFilter": [],
+    }  # fmt: skip
+    wanted = {
+        "mode": "exact",
+        "enabled": False,
+        "actions": ["create"],
+        "mappings": [
+            {"target": "USERNAME", "attribute": "userPrincipalName", "flowType": "Always",
+             "matchingPriority": 1},
+            {"target": "locale", "constant": "en", "flowType": "ObjectAddOnly",
+             "matchingPriority": 0, "defaultValue": "x"},
+        ],
+        "scopingFilter": [[{"attribute": "department", "operator": "EQUALS",
+                            "values": ["Sales"]}]],
+    }  # fmt: skip
+
+    assert schema_edit.changes(wanted, live) == [
+        "enabled: true -> false",
+        "actions: create, update, delete -> create",
+        'locale: not mapped -> "en" flowType ObjectAddOnly defaultValue x',
+        "title: [jobTitle] -> removed",
+        "scoping filter: none -> (department EQUALS ['Sales'])",
+    ]
+    assert schema_edit.changes({**wanted, "actions": []}, {**live, "actions": []})[1:2] == [
+        'locale: not mapped -> "en" flowType ObjectAddOnly defaultValue x'
+    ]
+
+
+# --- rules/provisioning_scope.py: who is in scope on each side and what the change does to
+# them (docs/impact.md; Learn: "How Application Provisioning works" (HOW), "Scoping users or
+# groups to be provisioned with scoping filters").
+
+
+def configuration(**changes) -> scope.Configuration:
+    base = {
+        "job": True,
+        "running": True,
+        "sync_all": False,
+        "skip_out_of_scope_deletions": False,
+        "users_mapped": True,
+        "user_filter": scope.ScopingFilter(),
+        "groups_mapped": True,
+        "group_filter": scope.ScopingFilter(),
+        "assigned_users": frozenset({"u1"}),
+        "assigned_groups": {"g1": "Asana Users"},
+    }
+    return scope.Configuration(**{**base, **changes})
+
+
+DEPARTMENT_IS_SALES = scope.compile_filter(
+    {"groups": [{"name": "Sales", "clauses": [
+        {"operatorName": "EQUALS", "sourceOperandName": "department",
+         "targetOperand": {"values": ["Sales"]}}]}]},
+    scope.operators_from_graph([{"name": "EQUALS", "supportedAttributeTypes": ["String"]}]),
+    {"department": scope.AttributeDef("department", "String")},
+)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("config", "group_id", "department", "expected"),
+    [
+        (configuration(job=False), "g1", "Sales", (False, "group provisioning is off")),
+        (configuration(groups_mapped=False), "g1", "Sales", (False, "group provisioning is off")),
+        (configuration(), "g2", "Sales", (False, "not assigned")),
+        (configuration(), "G1", "Sales", (True, "assigned")),
+        (configuration(sync_all=True), "g2", "Sales", (True, "scope is all")),
+        (
+            configuration(group_filter=DEPARTMENT_IS_SALES),
+            "g1",
+            "Finance",
+            (False, "filtered out by clause department EQUALS 'Sales'"),
+        ),
+        (configuration(group_filter=DEPARTMENT_IS_SALES), "g1", "Sales", (True, "assigned")),
+    ],
+    ids=["no job", "groups not mapped", "not assigned", "assigned", "sync all", "filtered",
+         "passes"],
+)  # fmt: skip
+def test_a_group_is_in_scope_when_assigned_or_all_and_it_passes_the_group_filter(
+    config, group_id, department, expected
+):
+    decision = scope.group_decision(config, group_id, {"department": department}.get)
+
+    assert (decision.verdict, decision.reason) == expected
+
+
+IN = scope.Decision(True, "assigned directly")
+OUT = scope.Decision(False, "not assigned")
+
+
+@pytest.mark.parametrize(
+    ("now", "after", "later", "expected"),
+    [
+        (IN, IN, configuration(), None),
+        (OUT, OUT, configuration(), None),
+        (OUT, IN, configuration(), (scope.GAINS, "newly assigned directly")),
+        (IN, OUT, configuration(), (scope.LOSES, "no longer assigned (was assigned directly)")),
+        # HOW: out of scope disables the account, unless SkipOutOfScopeDeletions is on
+        (
+            IN,
+            OUT,
+            configuration(skip_out_of_scope_deletions=True),
+            (scope.NO_LONGER_MAINTAINED,
+             "no longer assigned (was assigned directly); SkipOutOfScopeDeletions is on"),
+        ),
+        # Deleting the job leaves synchronized accounts as they are
+        (
+            IN,
+            scope.Decision(False, "no provisioning job"),
+            configuration(job=False),
+            (scope.NO_LONGER_MAINTAINED,
+             "provisioning removed from the stack (accounts are left as they are)"),
+        ),
+        (
+            IN,
+            scope.Decision(False, "the user mapping is turned off"),
+            configuration(users_mapped=False),
+            (scope.NO_LONGER_MAINTAINED, "the user mapping is turned off"),
+        ),
+        (
+            scope.Decision(None, "clause x cannot be told"),
+            IN,
+            configuration(),
+            (scope.CANNOT_TELL, "now: clause x cannot be told"),
+        ),
+        (
+            IN,
+            scope.Decision(None, "clause y cannot be told"),
+            configuration(),
+            (scope.CANNOT_TELL, "after the change: clause y cannot be told"),
+        ),
+    ],
+    ids=["stays in", "stays out", "gains", "loses", "skip deletions", "job deleted",
+         "mapping off", "undecided now", "undecided after"],
+)  # fmt: skip
+def test_what_the_change_does_to_one_person(now, after, later, expected):
+    result = scope.change(now, after, configuration(), later)
+
+    assert (None if result is None else (result.kind, result.reason)) == expected
+
+
+@pytest.mark.parametrize(
+    ("now", "after", "before", "later", "reason"),
+    [
+        (
+            OUT,
+            IN,
+            configuration(job=False),
+            configuration(),
+            "assigned directly (provisioning starts)",
+        ),
+        (
+            OUT,
+            scope.Decision(True, "scope is all users and groups"),
+            configuration(),
+            configuration(sync_all=True),
+            "scope changed to all users and groups",
+        ),
+        (
+            scope.Decision(False, "account disabled"),
+            scope.Decision(True, "assigned through group Asana Users"),
+            configuration(),
+            configuration(),
+            "newly assigned through group Asana Users",
+        ),
+        (
+            scope.Decision(False, "filtered out by clause department EQUALS 'Sales'"),
+            IN,
+            configuration(),
+            configuration(),
+            "passes the new scoping filter (assigned directly)",
+        ),
+        (
+            scope.Decision(False, "clause department EQUALS Sales"),
+            IN,
+            configuration(),
+            configuration(),
+            "passes the new scoping filter (assigned directly)",
+        ),
+        (
+            scope.Decision(False, "the user mapping is turned off"),
+            IN,
+            configuration(),
+            configuration(),
+            "assigned directly",
+        ),
+    ],
+    ids=["job created", "scope all", "enabled again", "filter", "clause", "mapping on"],
+)  # fmt: skip
+def test_why_someone_gains_asana(now, after, before, later, reason):
+    result = scope.change(now, after, before, later)
+
+    assert result is not None and (result.kind, result.reason) == (scope.GAINS, reason)
+
+
+def test_leaving_sync_all_names_the_scope_change():
+    result = scope.change(IN, OUT, configuration(sync_all=True), configuration())
+
+    assert result is not None
+    assert (result.kind, result.reason) == (
+        scope.LOSES,
+        "scope changed to assigned users and groups only",
+    )
+
+
+def test_source_attributes_come_from_the_directory_the_rule_reads():
+    schema = {
+        "directories": [
+            {"name": "Asana", "objects": [{"name": "User", "attributes": [{"name": "title"}]}]},
+            {"name": "Azure Active Directory", "objects": [
+                {"name": "Group", "attributes": [{"name": "displayName"}]},
+                {"name": "User", "attributes": [
+                    {"name": "department", "type": "String"},
+                    {"name": "proxyAddresses", "type": "String", "multivalued": True},
+                    {"name": "accountEnabled", "type": "Boolean"},
+                    {"type": "String"},
+                ]},
+            ]},
+        ]
+    }  # fmt: skip
+
+    found = scope.attributes_from_schema(schema, "azure active directory", "user")
+
+    assert found == {
+        "department": scope.AttributeDef("department", "String", False),
+        "proxyaddresses": scope.AttributeDef("proxyAddresses", "String", True),
+        "accountenabled": scope.AttributeDef("accountEnabled", "Boolean", False),
+    }
+    assert scope.attributes_from_schema(schema, None, "User") == {
+        "title": scope.AttributeDef("title", "String", False)
+    }
+    assert scope.attributes_from_schema(schema, "Elsewhere", "User") == {
+        "title": scope.AttributeDef("title", "String", False)
+    }
+    assert scope.attributes_from_schema(schema, None, "Device") == {}
+
+
+def test_a_filter_describes_itself_as_the_portal_lists_it():
+    assert scope.ScopingFilter().describe() == "none (everyone passes)"
+    assert DEPARTMENT_IS_SALES.describe() == "(department EQUALS 'Sales')"
+    assert scope.ScopingFilter(problem="experimental").describe() == (
+        "cannot be read (experimental)"
+    )
