@@ -3,14 +3,16 @@ from the documents, not computed by the code under test."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
+from rules import expressions, identifiers, mapping_spec, redaction, schema_edit, schema_targets
 from rules import provisioning_scope as scope
-from rules import schema_edit
 from rules.header_values import header_value_problem
 from rules.moments import graph_moment
+from rules.schema_edit import SchemaEditError
 from rules.tokens import MAX_TOKEN_LENGTH, token_problem
 
 
@@ -644,4 +646,124 @@ def test_a_filter_describes_itself_as_the_portal_lists_it():
     assert DEPARTMENT_IS_SALES.describe() == "(department EQUALS 'Sales')"
     assert scope.ScopingFilter(problem="experimental").describe() == (
         "cannot be read (experimental)"
+    )
+
+
+# --- small helpers, against the formats Graph documents
+
+
+def test_a_job_reference_is_a_job_id_or_the_azuread_resource_id_ending_in_one():
+    job = "asana.0a1b2c3d4e5f40718293a4b5c6d7e8f9.6f5e4d3c-2b1a-4098-8765-43210fedcba9"
+    resource = f"/servicePrincipals/9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a/synchronization/jobs/{job}"
+
+    assert identifiers.is_job_reference(job) and identifiers.is_job_reference(resource)
+    assert identifiers.job_id_of(resource) == job
+    assert identifiers.job_id_of(job) == job
+    assert not identifiers.is_job_reference("a job/with a slash")
+    assert not identifiers.is_job_reference(None)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a", True),
+        ("9F8E7D6C-5B4A-4392-8170-6F5E4D3C2B1A", True),
+        ("9f8e7d6c5b4a43928170-6f5e4d3c2b1a", False),
+        ("9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1", False),
+        (42, False),
+    ],
+)
+def test_a_guid_is_8_4_4_4_12_hex_digits(value, expected):
+    assert identifiers.is_guid(value) is expected
+
+
+def test_the_redaction_digest_is_twelve_hex_digits_of_sha256():
+    assert redaction.digest("s3cret") == hashlib.sha256(b"s3cret").hexdigest()[:12]
+
+
+def test_a_spec_crosses_the_engine_as_the_resources_properties_and_back_with_whole_numbers():
+    spec = {
+        "sourceObject": "User",
+        "targetObject": "User",
+        "mode": "merge",
+        "enabled": True,
+        "actions": ["create"],
+        "mappings": [{"target": "userName", "attribute": "mail", "matchingPriority": 1}],
+        "scopingFilter": [],
+    }
+    wire = {
+        "source_object": "User",
+        "target_object": "User",
+        "mode": "merge",
+        "enabled": True,
+        "actions": ["create"],
+        "mappings": [{"target": "userName", "attribute": "mail", "matchingPriority": 1}],
+        "scoping_filter": [],
+    }
+
+    assert mapping_spec.to_wire(spec) == wire
+    engine = {**wire, "mappings": [{**wire["mappings"][0], "matchingPriority": 1.0}, "odd"]}
+    back = mapping_spec.from_wire(engine)
+    assert back == {**spec, "mappings": [spec["mappings"][0], "odd"]}
+    assert type(back["mappings"][0]["matchingPriority"]) is int
+    assert mapping_spec.from_wire({"mappings": [{"matchingPriority": 1.5}]}) == {
+        "mappings": [{"matchingPriority": 1.5}]
+    }
+
+
+@pytest.mark.parametrize(
+    ("expression", "name"),
+    [
+        ('Join(" ", [givenName], [surname])', "Join"),
+        ('  Switch([IsSoftDeleted], , "False", "True")', "Switch"),
+        ("[mail]", None),
+        ('"constant"', None),
+        ("Join", None),
+    ],
+)
+def test_the_outer_function_of_an_expression(expression, name):
+    assert expressions.outer_function(expression) == name
+
+
+def test_the_target_attributes_are_those_of_the_target_directorys_object():
+    schema = {
+        "directories": [
+            {"name": "Azure Active Directory", "objects": [
+                {"name": "User", "attributes": [{"name": "mail"}]}]},
+            {"name": "Asana", "objects": [
+                {"name": "Group", "attributes": [{"name": "members"}]},
+                {"name": "urn:ietf:params:scim:schemas:core:2.0:User", "attributes": [
+                    {"name": "userName"}, {"name": "title"}, "not an attribute"]},
+            ]},
+        ],
+        "synchronizationRules": [{
+            "sourceDirectoryName": "Azure Active Directory",
+            "targetDirectoryName": "asana",
+            "objectMappings": [{"sourceObjectName": "User",
+                                "targetObjectName": "urn:ietf:params:scim:schemas:core:2.0:User"}],
+        }],
+    }  # fmt: skip
+
+    assert schema_targets.target_attributes(schema, "User", "User") == ["userName", "title"]
+    rule = schema["synchronizationRules"][0]
+    with pytest.raises(SchemaEditError) as no_directory:
+        schema_targets.target_attributes(
+            {**schema, "synchronizationRules": [{**rule, "targetDirectoryName": "Slack"}]},
+            "User",
+            "User",
+        )
+    assert str(no_directory.value) == (
+        "the job's schema does not describe its target directory 'Slack' (it describes: "
+        "Asana, Azure Active Directory), so the mapping targets cannot be checked"
+    )
+    other = {"sourceObjectName": "User", "targetObjectName": "Person"}
+    with pytest.raises(SchemaEditError) as no_object:
+        schema_targets.target_attributes(
+            {**schema, "synchronizationRules": [{**rule, "objectMappings": [other]}]},
+            "User",
+            "Person",
+        )
+    assert str(no_object.value) == (
+        "the target directory 'asana' in the job's schema has no object 'Person', so the "
+        "mapping targets cannot be checked"
     )
