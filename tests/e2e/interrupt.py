@@ -387,6 +387,8 @@ class Inventory:
     service_principal_ids: tuple[str, ...]
     """Their service principals."""
     jobs: int
+    job_states: tuple[str, ...]
+    """Each job's `schedule.state` (Active once started, Disabled as created, Paused)."""
     assignments: Counter[str]
     """Assignments to the service principal per principal id."""
     key_pairs: Counter[str]
@@ -412,12 +414,14 @@ def inventory(tenant: LocalTenant) -> Inventory:
     apps = [a for a in snapshot["applications"].values() if a.get("displayName") == APP_NAME]
     app_ids = {app["appId"] for app in apps}
     sps = [sp for sp in snapshot["servicePrincipals"].values() if sp.get("appId") in app_ids]
-    jobs = [(sp["id"], job["id"]) for sp in sps for job in tenant.emulator.jobs(sp["id"])]
+    found_jobs = [(sp["id"], job) for sp in sps for job in tenant.emulator.jobs(sp["id"])]
+    jobs = [(sp, job["id"]) for sp, job in found_jobs]
     owners = snapshot["owners"]
     return Inventory(
         application_ids=tuple(sorted(app["id"] for app in apps)),
         service_principal_ids=tuple(sorted(sp["id"] for sp in sps)),
         jobs=len(jobs),
+        job_states=tuple(job["schedule"]["state"] for _, job in found_jobs),
         assignments=Counter(
             assignment["principalId"]
             for sp in sps

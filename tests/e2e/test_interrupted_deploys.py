@@ -160,6 +160,7 @@ def _assert_one_of_each(tenant: LocalTenant, found: Inventory, sso: bool) -> Non
     assert len(found.application_ids) == 1, found
     assert len(found.service_principal_ids) == 1, found
     assert found.jobs == 1, found
+    assert found.job_states == ("Active",), found  # provisioningStatus "on": started
     assert found.assignments == Counter(
         {
             tenant.principal_ids["Asana Provisioning Test"]: 1,
