@@ -3,12 +3,23 @@ from the documents, not computed by the code under test."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import time
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from rules import expressions, identifiers, mapping_spec, redaction, schema_edit, schema_targets
+from rules import (
+    expressions,
+    identifiers,
+    mapping_spec,
+    pending,
+    redaction,
+    saml,
+    schema_edit,
+    schema_targets,
+)
 from rules import provisioning_scope as scope
 from rules.header_values import header_value_problem
 from rules.moments import graph_moment
@@ -767,3 +778,167 @@ def test_the_target_attributes_are_those_of_the_target_directorys_object():
         "the target directory 'asana' in the job's schema has no object 'Person', so the "
         "mapping targets cannot be checked"
     )
+
+
+# --- rules/redaction.py: each spelling a service may echo a secret in, written out by hand
+# (JSON: RFC 8259 section 7; Python's repr; percent-encoding: RFC 3986 section 2.1).
+
+ODD_SECRET = "a'b\"c\\d/e f\u00e9"
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        "a'b\\\"c\\\\d/e f\\u00e9",  # JSON (json.dumps escapes " \ and non-ASCII)
+        "a'b\\\"c\\\\d\\/e f\\u00e9",  # JSON with the optional \/ escape
+        "a\\'b\"c\\\\d/e f\u00e9",  # Python repr, single-quoted (the text holds a ")
+        "a%27b%22c%5Cd%2Fe%20f%C3%A9",  # percent-encoded, "/" included (a path segment)
+        "a%27b%22c%5Cd/e%20f%C3%A9",  # percent-encoded, "/" kept (a path)
+        "a%27b%22c%5Cd%2Fe+f%C3%A9",  # form-encoded: space as "+"
+    ],
+    ids=["json", "json with \\/", "repr", "percent", "percent path", "form"],
+)
+def test_each_escaped_spelling_of_a_secret_is_removed_whole(spelling: str):
+    assert redaction.redact(f"<{spelling}>", [ODD_SECRET]) == f"<{redaction.REDACTED}>"
+
+
+def test_a_secret_holding_only_an_apostrophe_is_removed_in_its_repr_spelling_too():
+    """repr picks double quotes for a text holding only an apostrophe and escapes it when
+    the text is quoted with single quotes, as in a repr of a larger value."""
+    assert redaction.redact("<it\\'s-secret>", ["it's-secret"]) == f"<{redaction.REDACTED}>"
+
+
+def test_the_leaves_of_a_structured_secret_are_collected_up_to_a_bound():
+    """At most 10,000 items of the value are visited, containers included: a list of 20,000
+    strings gives the first 9,999 the walk reaches."""
+    value = [f"leaf-{n:05d}" for n in range(20_000)]
+
+    leaves = redaction.string_leaves(value)
+
+    assert len(leaves) == 9_999
+    assert set(leaves) == {f"leaf-{n:05d}" for n in range(20_000 - 9_999, 20_000)}
+
+
+def test_a_custom_key_identifier_that_is_not_strict_base64_names_no_thumbprint():
+    """Edm.Binary is base64 (RFC 4648); a value with other characters is not one, even if a
+    lenient decoder would skip them and find 20 bytes."""
+    digest = bytes(range(20))
+    strict = base64.b64encode(digest).decode()
+
+    assert saml.thumbprint_of_key_identifier(strict) == digest.hex().upper()
+    assert saml.thumbprint_of_key_identifier("!" + strict) == ""
+    assert saml.thumbprint_of_key_identifier(None) == ""
+
+
+def test_certificate_dates_are_given_back_in_utc_whatever_the_machines_zone(monkeypatch):
+    monkeypatch.setenv("TZ", "Asia/Kolkata")
+    time.tzset()
+    try:
+        assert saml.utc_rfc3339("2029-01-31T02:00:00+02:00") == "2029-01-31T00:00:00Z"
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
+def test_days_until_counts_from_now_when_no_moment_is_given():
+    in_ten_days = (datetime.now(UTC) + timedelta(days=10)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    assert 9.9 < saml.days_until(in_ten_days) <= 10
+
+
+# --- rules/pending.py: Pulumi's state export and import file, as Pulumi documents them
+# (https://www.pulumi.com/docs/iac/guides/migration/import/#import-file-schema).
+
+STACK_URN = "urn:pulumi:dev::asana-provisioning::pulumi:pulumi:Stack::asana-provisioning-dev"
+COMPONENT_URN = (
+    "urn:pulumi:dev::asana-provisioning::asana-provisioning:index:AsanaEnterpriseApp::asana"
+)
+PROVIDER_URN = "urn:pulumi:dev::asana-provisioning::pulumi:providers:azuread::default_6_11_1"
+
+
+def test_the_import_file_names_parents_and_providers_through_the_name_table():
+    app = pending.PendingOperation(
+        "creating",
+        f"{COMPONENT_URN}$azuread:index/applicationFromTemplate:ApplicationFromTemplate::asana-app",
+        "azuread:index/applicationFromTemplate:ApplicationFromTemplate",
+        {},
+        parent=COMPONENT_URN,
+        provider=f"{PROVIDER_URN}::0f1e2d3c-4b5a-4697-8877-665544332211",
+    )
+    job = pending.PendingOperation(
+        "creating",
+        f"{COMPONENT_URN}$azuread:index/synchronizationJob:SynchronizationJob::asana-job",
+        "azuread:index/synchronizationJob:SynchronizationJob",
+        {},
+        parent=COMPONENT_URN,
+        provider=f"{PROVIDER_URN}::0f1e2d3c-4b5a-4697-8877-665544332211",
+    )
+    orphan = pending.PendingOperation("creating", f"{STACK_URN}::x", "random:index:Id", {})
+
+    assert pending.import_file([(app, "/app/1"), (job, "/job/2"), (orphan, "3")]) == {
+        "nameTable": {"parent0": COMPONENT_URN, "provider1": PROVIDER_URN},
+        "resources": [
+            {
+                "type": "azuread:index/applicationFromTemplate:ApplicationFromTemplate",
+                "name": "asana-app",
+                "id": "/app/1",
+                "parent": "parent0",
+                "provider": "provider1",
+            },
+            {
+                "type": "azuread:index/synchronizationJob:SynchronizationJob",
+                "name": "asana-job",
+                "id": "/job/2",
+                "parent": "parent0",
+                "provider": "provider1",
+            },
+            {"type": "random:index:Id", "name": "x", "id": "3"},
+        ],
+    }
+
+
+@pytest.mark.parametrize(
+    ("reference", "urn"),
+    [
+        (f"{PROVIDER_URN}::0f1e2d3c-4b5a-4697-8877-665544332211", PROVIDER_URN),
+        ("not-a-urn::id", "not-a-urn::id"),
+        ("", None),
+        (None, None),
+    ],
+    ids=["urn and id", "no urn", "empty", "none"],
+)
+def test_a_provider_reference_is_its_urn_and_its_id(reference, urn):
+    assert pending.provider_urn(reference) == urn
+
+
+def test_secret_inputs_of_a_pending_create_are_read_from_plaintext_and_marked_secret():
+    sig = pending.SECRET_SIGNATURE
+    export = {
+        "version": 3,
+        "deployment": {
+            "resources": [],
+            "pending_operations": [
+                {
+                    "type": "creating",
+                    "resource": {
+                        "urn": f"{STACK_URN}::t",
+                        "type": "pulumi-python:dynamic:Resource",
+                        "inputs": {
+                            "plain": "p",
+                            "shown": {sig: "1b47061264138c4ac30d75fd1eb44270",
+                                      "plaintext": "\"s\""},
+                            "hidden": {sig: "1b47061264138c4ac30d75fd1eb44270",
+                                       "ciphertext": "v1:abc"},
+                            "broken": {sig: "1b47061264138c4ac30d75fd1eb44270",
+                                       "plaintext": "{not json"},
+                        },
+                    },
+                }
+            ],
+        },
+    }  # fmt: skip
+
+    (operation,) = pending.pending_operations(export)
+
+    assert dict(operation.inputs) == {"plain": "p", "shown": "s", "hidden": None, "broken": None}
+    assert operation.secret_inputs == frozenset({"shown", "hidden", "broken"})
