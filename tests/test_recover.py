@@ -334,7 +334,10 @@ def test_apply_clears_creates_that_repeat_and_checks_that_nothing_is_left(tmp_pa
 
     assert status == recover.NOTHING_PENDING
     calls = (tmp_path / "calls").read_text().splitlines()
-    assert "refresh --stack dev --clear-pending-creates --yes --non-interactive" in calls
+    assert (
+        "refresh --stack dev --clear-pending-creates --yes --skip-preview --non-interactive"
+        in calls
+    )
     assert not any(call.startswith("import") for call in calls), "nothing to import"
     assert calls[-1].startswith("stack export"), "the state is read again after the refresh"
 
@@ -356,3 +359,43 @@ def test_a_state_without_pending_operations_needs_nothing(tmp_path: Path, capsys
 
     assert recover.main(["--stack", "dev", "--pulumi", str(pulumi)]) == recover.NOTHING_PENDING
     assert "nothing to recover" in capsys.readouterr().out
+
+
+def test_an_empty_checkpoint_attributes_file_a_kill_left_is_named_then_removed_with_apply(
+    tmp_path: Path, monkeypatch, capsys
+):
+    """The file backend writes `<stack>.json.attrs` by creating it, then encoding into it; a kill
+    in between leaves it empty and the CLI answers every command with "failed to load
+    checkpoint: EOF"."""
+    project = tmp_path / "project"
+    stacks = project / ".pulumi-state" / ".pulumi" / "stacks" / "asana-provisioning"
+    stacks.mkdir(parents=True)
+    (project / "Pulumi.yaml").write_text(
+        "name: asana-provisioning\nbackend:\n  url: file://./.pulumi-state\n", encoding="utf-8"
+    )
+    (stacks / "dev.json").write_text("{}", encoding="utf-8")
+    attrs = stacks / "dev.json.attrs"
+    attrs.write_bytes(b"")
+    script = tmp_path / "pulumi"
+    script.write_text(
+        f"""#!/bin/sh
+if [ -f {attrs} ] && [ ! -s {attrs} ]; then
+  echo "error: failed to load checkpoint: EOF" >&2; exit 255
+fi
+echo '{{"deployment": {{"resources": []}}}}'
+""",
+        encoding="utf-8",
+    )
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.chdir(project)
+    monkeypatch.delenv("PULUMI_BACKEND_URL", raising=False)
+
+    checked = recover.main(["--stack", "dev", "--pulumi", str(script)])
+    named = capsys.readouterr().err
+    applied = recover.main(["--stack", "dev", "--apply", "--pulumi", str(script)])
+
+    assert checked == recover.FAILED
+    assert str(attrs) in named and "--apply" in named
+    assert applied == recover.NOTHING_PENDING
+    assert not attrs.exists()
+    assert (stacks / "dev.json").exists(), "the checkpoint itself is never touched"

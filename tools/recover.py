@@ -40,9 +40,11 @@ import os
 import shlex
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 from clients.connection import ConfigError, resolve
 from clients.graph import GraphClient
@@ -89,9 +91,59 @@ def run_pulumi(pulumi: str, args: Sequence[str], *, show: bool) -> subprocess.Co
         raise CheckError(f"cannot run {pulumi}: {error.strerror}") from None
 
 
-def export_state(pulumi: str, stack: str) -> Any:
-    """The stack's checkpoint with secrets decrypted (never printed). Reading takes no lock."""
+def local_backend_folder(project: Path, env: Mapping[str, str]) -> Path | None:
+    """The folder of a `file://` state backend (PULUMI_BACKEND_URL when set and not empty, else
+    Pulumi.yaml's `backend.url`, a relative path taken from the project folder as the CLI takes
+    it from where it runs), or None for any other backend."""
+    url = env.get("PULUMI_BACKEND_URL") or ""
+    if not url:
+        try:
+            document = yaml.safe_load((project / "Pulumi.yaml").read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError):
+            return None
+        url = str(((document or {}).get("backend") or {}).get("url") or "")
+    if not url.startswith("file://"):
+        return None
+    folder = Path(url.removeprefix("file://").split("?", 1)[0])
+    return folder if folder.is_absolute() else project / folder
+
+
+def empty_checkpoint_attributes(stack: str, project: Path, env: Mapping[str, str]) -> list[Path]:
+    """Empty `.attrs` files beside the stack's checkpoint in a `file://` backend. The CLI's
+    file store (gocloud.dev fileblob) writes a checkpoint's attributes file by creating it and
+    then encoding into it, so a kill in between leaves it empty and every command on the stack
+    fails with "failed to load checkpoint: EOF". Without the file the store reads the
+    checkpoint with default attributes, so removing an empty one loses nothing."""
+    folder = local_backend_folder(project, env)
+    if folder is None:
+        return []
+    try:
+        project_name = str(yaml.safe_load((project / "Pulumi.yaml").read_text())["name"])
+    except (OSError, yaml.YAMLError, KeyError, TypeError):
+        return []
+    stacks = folder / ".pulumi" / "stacks" / project_name
+    candidates = [stacks / f"{stack}.json.attrs", stacks / f"{stack}.json.bak.attrs"]
+    return [path for path in candidates if path.is_file() and path.stat().st_size == 0]
+
+
+def export_state(pulumi: str, stack: str, *, repair: bool = False) -> Any:
+    """The stack's checkpoint with secrets decrypted (never printed). Reading takes no lock.
+    With `repair`, an empty attributes file a kill left is removed (see
+    `empty_checkpoint_attributes`) and the export tried once more; without, it is named."""
     run = run_pulumi(pulumi, ["stack", "export", "--stack", stack, "--show-secrets"], show=False)
+    if run.returncode != 0 and "failed to load checkpoint" in run.stderr:
+        empty = empty_checkpoint_attributes(stack, Path.cwd(), os.environ)
+        if empty and repair:
+            for path in empty:
+                progress(f"removing {path}: empty, as a kill while it was written leaves it")
+                path.unlink()
+            return export_state(pulumi, stack)
+        if empty:
+            raise CheckError(
+                'the state cannot be read ("failed to load checkpoint"): the kill left '
+                f"{', '.join(map(str, empty))} empty. Run this tool with --apply to remove it "
+                "(an empty attributes file holds nothing), or delete it by hand"
+            )
     if run.returncode != 0:
         tail = " ".join(run.stderr.strip().splitlines()[-3:])
         raise CheckError(f"`pulumi stack export` exited {run.returncode}: {tail}")
@@ -129,10 +181,18 @@ def commands(stack: str, import_path: Path | None) -> list[list[str]]:
     if import_path is not None:
         calls.append(
             ["import", "--stack", stack, "--file", str(import_path), "--yes",
-             "--generate-code=false", "--protect=false", "--non-interactive"]
+             "--generate-code=false", "--protect=false", "--skip-preview", "--non-interactive"]
         )  # fmt: skip
     calls.append(
-        ["refresh", "--stack", stack, "--clear-pending-creates", "--yes", "--non-interactive"]
+        [
+            "refresh",
+            "--stack",
+            stack,
+            "--clear-pending-creates",
+            "--yes",
+            "--skip-preview",
+            "--non-interactive",
+        ]
     )
     return calls
 
@@ -228,7 +288,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def recover(args: argparse.Namespace) -> int:
     progress(f"reading the state of stack {args.stack}")
-    export = export_state(args.pulumi, args.stack)
+    export = export_state(args.pulumi, args.stack, repair=args.apply)
     operations = pending_operations(export)
     if not operations:
         print(f"Stack {args.stack} has no pending operations: nothing to recover.")
