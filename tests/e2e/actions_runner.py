@@ -258,9 +258,11 @@ class _Job:
         extra_env: Mapping[str, str],
         cancel: threading.Event | None,
         label: str,
+        step_timeouts: Mapping[str, float],
     ) -> None:
         self.machine, self.workflow, self.job_id = machine, workflow, job_id
         self.context, self.cancel, self.label = context, cancel, label
+        self.step_timeouts, self.step_timeout, self.timed_out = step_timeouts, 0.0, False
         self.folder = machine.base / f"runner-{next(_RUNNERS)}-{workflow}-{job_id}"
         self.workspace, self.temp, self.home, self.tools = (
             self.folder / name for name in ("work", "temp", "home", "tools")
@@ -378,14 +380,14 @@ class _Job:
             with cache.lock(key):
                 if cache.restore(name.split(" / ")[-1], key, self.workspace):
                     return "success", 0, "(restored from this session's first run)", {}
-                result = self.execute(run, step.get("shell"), env)
+                result = self.execute(name, run, step.get("shell"), env)
                 if result[0] == "success":
                     cache.keep(name.split(" / ")[-1], key, self.workspace)
                 return result
-        return self.execute(run, step.get("shell"), env)
+        return self.execute(name, run, step.get("shell"), env)
 
     def execute(
-        self, run: str, shell: str | None, env: dict[str, str]
+        self, name: str, run: str, shell: str | None, env: dict[str, str]
     ) -> tuple[str, int | None, str, dict[str, str]]:
         number = next(self.scripts)
         script = self.temp / f"step-{number}.sh"
@@ -413,8 +415,12 @@ class _Job:
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
             )
+        self.timed_out = False
+        self.step_timeout = self.step_timeouts.get(name.split(" / ")[-1], STEP_TIMEOUT_SECONDS)
         cancelled = self.wait(process)
         text = log_path.read_text(encoding="utf-8", errors="replace")
+        if self.timed_out:
+            text += f"\n[the step ran past its {self.step_timeout:.0f} s and was ended]\n"
         outputs = _outputs_file(files["GITHUB_OUTPUT"])
         self.env_file.update(_outputs_file(files["GITHUB_ENV"]))
         added = files["GITHUB_PATH"].read_text(encoding="utf-8").splitlines()
@@ -431,7 +437,7 @@ class _Job:
 
     def wait(self, process: subprocess.Popen[bytes]) -> bool:
         """Wait for the step's process; True when the job was cancelled meanwhile."""
-        deadline = time.monotonic() + STEP_TIMEOUT_SECONDS
+        deadline = time.monotonic() + self.step_timeout
         while process.poll() is None:
             if self.cancel is not None and self.cancel.is_set() and not self.cancelled:
                 self.cancelled = True
@@ -448,10 +454,14 @@ class _Job:
                 process.wait(timeout=30)
                 return True
             if time.monotonic() > deadline:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(process.pid, signal.SIGKILL)
+                # As a step's `timeout-minutes` ends it: the tree goes, the step fails.
+                self.say(f"a step ran past {self.step_timeout:.0f} s; its process tree is killed")
+                self.timed_out = True
+                for pid in [process.pid, *_descendants(process.pid)]:
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(pid, signal.SIGKILL)
                 process.wait(timeout=30)
-                raise RunnerError(f"a step ran longer than {STEP_TIMEOUT_SECONDS:.0f} s")
+                return False
             time.sleep(0.1)
         return self.cancelled
 
@@ -594,13 +604,15 @@ def run_job(
     gh_answers: list[tuple[list[str], dict[str, Any]]] | None = None,
     cancel: threading.Event | None = None,
     label: str | None = None,
+    step_timeouts: Mapping[str, float] | None = None,
 ) -> JobRun:
     """Run job `job_id` of `.github/workflows/<workflow>.yml` at the origin's HEAD on a new
     runner. `vars` and `secrets` must name every value the job reads (the empty string for one
     that is not set); `extra_env` is the runner's environment for the job (see the tests for
     what each variable stands in for); `gh_answers` are (argument prefix, {"stdout", "exit"})
     pairs, the first matching prefix answers `gh`; setting `cancel` cancels the job as GitHub
-    does."""
+    does; a step running past its time limit (`step_timeouts`, by step name; 600 s unless
+    given) is ended and fails, as one past its `timeout-minutes`."""
     document = workflow_at_head(machine.origin, workflow)
     job = document["jobs"][job_id]
     sha = subprocess.run(
@@ -633,8 +645,9 @@ def run_job(
     }
     name = label or f"{workflow}/{job_id}"
     runner = _Job(
-        machine, workflow, job_id, context, gh_answers or [], extra_env or {}, cancel, name
-    )
+        machine, workflow, job_id, context, gh_answers or [], extra_env or {}, cancel, name,
+        step_timeouts or {},
+    )  # fmt: skip
     github["workspace"] = str(runner.workspace)
     env: dict[str, str] = {}
     for scope in (document, job):

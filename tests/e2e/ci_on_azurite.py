@@ -26,7 +26,6 @@ import re
 import secrets
 import ssl
 import subprocess
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -188,10 +187,11 @@ class CiOnAzurite:
         assert STACK in json.loads(listing.outputs["stacks"])
         return {"stacks": {"outputs": listing.outputs, "result": "success"}}
 
-    def deploy(self, cancel: threading.Event | None = None, label: str | None = None) -> JobRun:
+    def deploy(self, **kwargs: Any) -> JobRun:
+        """The deploy job of the dev stack (`kwargs`: run_job's cancel, label, step_timeouts)."""
         return self.job(
             "deploy", "deploy", self.tenant.client_secret, matrix={"stack": STACK},
-            needs=self.stacks("deploy"), cancel=cancel, label=label,
+            needs=self.stacks("deploy"), **kwargs,
         )  # fmt: skip
 
     def preview(self) -> JobRun:
@@ -237,4 +237,6 @@ class CiOnAzurite:
             **self.azurite.storage_env,
             **MACHINE_ENV,
         }
-        return run_command(["pulumi", *args], cwd=workspace, env=env, timeout=timeout)
+        run = run_command(["pulumi", *args], cwd=workspace, env=env, timeout=timeout)
+        assert run.exit_code == 0, f"pulumi {' '.join(args)} exited {run.exit_code}:\n{run.output}"
+        return run
