@@ -18,7 +18,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-MATRIX_MODULES = ("tests.test_fault_matrix", "tests.test_bad_input_matrix")
+MATRIX_MODULES = (
+    "tests.test_fault_matrix",
+    "tests.test_fault_matrix_one_job",
+    "tests.test_fault_matrix_token",
+    "tests.test_bad_input_matrix",
+)
 """The modules whose tables make docs/reliability.md, in the document's order."""
 
 HEADER = """\
