@@ -27,7 +27,8 @@ At the end of every job the processes it left (those carrying its RUNNER_TRACKIN
 reported and ended, as the runner's "Cleaning up orphan processes" does. The signals go to the
 entry process only (actions/runner `src/Sdk/ProcessInvoker.cs`, `kill(_proc.Id, signal)`): a
 `pulumi` the script started never sees the SIGINT, so a cancelled `run:` step is a hard kill of
-the CLI about 10 s later.
+the CLI about 10 s later. A step past its time limit (600 s unless the test gives another) is
+ended the same way and fails, as `timeout-minutes` ends one.
 """
 
 from __future__ import annotations
