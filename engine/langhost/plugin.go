@@ -44,6 +44,14 @@ func (h *languageHost) RunPlugin(
 	if err != nil {
 		return err
 	}
+	// A pack whose virtualenv is missing fails here with the toolchain's own message ("The
+	// 'virtualenv' option ... doesn't exist", with the commands that create it), as Run does for
+	// the program. Without this check the policy proxy below starts, the engine connects to it,
+	// and the pack's python never starts: `pulumi up --policy-pack` then sometimes hung until
+	// killed (seen on a runner without policies/venv, tests/e2e/test_workflows_on_azurite.py).
+	if err := tc.ValidateVenv(ctx); err != nil {
+		return err
+	}
 	dir := req.GetInfo().GetProgramDirectory()
 
 	var cmd *exec.Cmd
