@@ -209,9 +209,10 @@ def test_a_runner_without_the_policy_packs_environment_fails_the_deploy_before_a
     assert deploy.result == "failure", deploy.outline
     up = deploy.step("pulumi up")
     assert up.outcome == "failure", deploy.outline
-    # The CLI names no reason: the pack's analyzer never starts, and the CLI reports the
-    # refused connection to it, or waits for it until the step's time limit ends it.
-    assert "error: connection error" in up.log or "ran past its" in up.log, up.log[-3000:]
+    # The language host checks the pack's virtualenv before it starts the pack (before that
+    # check the CLI reported a refused connection to the analyzer, or hung until killed).
+    assert "doesn't exist" in up.log and "policies/venv" in up.log, up.log[-3000:]
+    assert "ran past its" not in up.log
     assert not (deploy.workspace / "policies" / "venv").exists()
     assert ci.apps() == []
 
