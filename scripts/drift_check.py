@@ -5,31 +5,38 @@ demo all run.
 
 It first looks for pending operations an interrupted deploy left in the state (`python -m
 tools.recover`, read only): with any, the check fails naming each. Then it runs `pulumi refresh
---preview-only --expect-no-changes --json` (nothing is written to the stack's state) with the
-engine's event log (`--event-log`, offered when PULUMI_DEBUG_COMMANDS is
-true), then writes the report (scripts/drift_report.py): the Markdown to `--markdown` or standard
-output, a one-line title to `--title`.
+--preview-only --expect-no-changes` (nothing is written to the stack's state) through Pulumi's
+Automation API (`Stack.preview_refresh` on the project in the current directory), which streams
+the engine's events to this process typed (EngineEvent), and writes the report built from them
+(scripts/drift_report.py): the Markdown to `--markdown` or standard output, a one-line title to
+`--title`. What the CLI prints goes to standard error as it runs.
 
 Exit status: 0 no drift, 2 drift, 1 the check failed.
 
 Supported CLIs: v3.106 and newer (the first with `refresh --preview-only`). From v3.226 the CLI
 exits 7 when it finds changes and 1 on failure; older ones exit 255 for both, so there a 255
-with a complete --json document counts as "changes found" and anything else as a failure.
+after the engine's summary event counts as "changes found" and anything else as a failure.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import re
-import signal
 import subprocess
 import sys
-import tempfile
-import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+from pulumi.automation import CommandError, EngineEvent
+
+from clients.pulumi_cli import (
+    DEFAULT_GRACE_SECONDS,
+    CliTimedOut,
+    CliUnavailable,
+    PulumiCli,
+    end_process_group,
+    open_stack,
+)
 from scripts.drift_report import (
     DRIFT,
     FAILURE,
@@ -53,7 +60,7 @@ LEGACY_CHANGES_FOUND = 255
 PENDING_FOUND = 2
 """`tools.recover`'s exit status when the state holds pending operations."""
 DEFAULT_TIMEOUT_SECONDS = 1800.0
-GRACE_SECONDS = 10.0
+GRACE_SECONDS = DEFAULT_GRACE_SECONDS
 """How long the CLI's process group gets after SIGINT, and again after SIGTERM, to end."""
 
 
@@ -61,18 +68,13 @@ class CheckError(Exception):
     """The check could not run (no CLI, an unsupported one, a timeout)."""
 
 
-def cli_version(pulumi: str, timeout: float) -> tuple[int, int]:
+def cli_version(cli: PulumiCli) -> tuple[int, int]:
     """(major, minor) of `pulumi version`, e.g. v3.276.0 -> (3, 276)."""
     try:
-        output = subprocess.run(
-            [pulumi, "version"], capture_output=True, text=True, timeout=timeout, check=True
-        ).stdout
-    except (OSError, subprocess.SubprocessError) as error:
-        raise CheckError(f"cannot run `{pulumi} version`: {error}") from None
-    found = re.match(r"v?(\d+)\.(\d+)", output.strip())
-    if found is None:
-        raise CheckError(f"`{pulumi} version` printed {output.strip()!r}, not a version")
-    return int(found.group(1)), int(found.group(2))
+        version = cli.version
+    except CliUnavailable as error:
+        raise CheckError(str(error)) from None
+    return version.major, version.minor
 
 
 def changes_found_codes(version: tuple[int, int]) -> tuple[int, ...]:
@@ -84,92 +86,70 @@ def changes_found_codes(version: tuple[int, int]) -> tuple[int, ...]:
     return (PULUMI_CHANGES_FOUND,) if version >= EXIT_7_SINCE else (LEGACY_CHANGES_FOUND,)
 
 
-def refresh(stack: str, pulumi: str, events: Path, timeout: float) -> tuple[int, str]:
-    """Run the refresh; Pulumi's progress and errors go to this process's standard error."""
-    command = [
-        pulumi, "refresh", "--stack", stack, "--preview-only", "--expect-no-changes", "--json",
-        "--non-interactive", "--event-log", str(events),
-    ]  # fmt: skip
-    environment = {**os.environ, "PULUMI_DEBUG_COMMANDS": "true"}
-    code, document, _ = run_in_group(command, "pulumi refresh", timeout, environment)
-    return code, document
+@dataclass(frozen=True)
+class Refreshed:
+    """What one `pulumi refresh --preview-only` said: its exit code, the engine's events (typed
+    by the Automation API) and what the CLI printed."""
+
+    code: int
+    events: list[EngineEvent]
+    printed: list[str]
+
+
+def refresh(stack: str, cli: PulumiCli) -> Refreshed:
+    """Run the refresh through the Automation API; the CLI's output goes to this process's
+    standard error as it comes. `--expect-no-changes` makes a CLI that finds changes exit 7,
+    which the API raises as a CommandError: the code comes from PulumiCli.last, since the
+    error keeps only its text."""
+    events: list[EngineEvent] = []
+    printed: list[str] = []
+
+    def show(line: str) -> None:
+        printed.append(line)
+        print(line, file=sys.stderr, flush=True)
+
+    try:
+        open_stack(stack, cli).preview_refresh(
+            expect_no_changes=True, on_event=events.append, on_output=show, on_error=show
+        )
+        code = 0
+    except CliTimedOut as error:
+        raise CheckError(f"`pulumi refresh` did not finish within {error.seconds:.0f} s") from None
+    except CliUnavailable as error:
+        raise CheckError(str(error)) from None
+    except CommandError:
+        code = cli.last.code if cli.last is not None else FAILURE
+    except RuntimeError:  # exit 0 without the engine's summary event: the API cannot tell
+        print("drift check: the refresh ended without the engine's summary", file=sys.stderr)
+        code = FAILURE
+    return Refreshed(code, events, printed)
 
 
 def run_in_group(
     command: list[str],
     what: str,
     timeout: float,
-    environment: dict[str, str] | None = None,
     stderr: int | TextIO = sys.stderr,
 ) -> tuple[int, str, str]:
     """Run `command` in its own process group (session), so that a timeout ends it together
-    with everything it started (the CLI's language host and plugins), which a kill of the
-    command alone would orphan. Its exit status, standard output and captured standard error
-    (empty unless `stderr` is subprocess.PIPE)."""
+    with everything it started, which a kill of the command alone would orphan. Its exit
+    status, standard output and captured standard error (empty unless `stderr` is
+    subprocess.PIPE)."""
     try:
         process = subprocess.Popen(
-            command,
-            stdout=subprocess.PIPE,
-            stderr=stderr,
-            text=True,
-            env=environment,
-            start_new_session=True,
+            command, stdout=subprocess.PIPE, stderr=stderr, text=True, start_new_session=True
         )
     except OSError as error:
         raise CheckError(f"cannot run {command[0]}: {error}") from None
     try:
         output, errors = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
-        end_process_group(process)
+        end_process_group(process, GRACE_SECONDS)
         raise CheckError(f"`{what}` did not finish within {timeout:.0f} s") from None
     except BaseException:  # Ctrl-C or a signal to the check: leave nothing behind either
-        end_process_group(process)
+        end_process_group(process, GRACE_SECONDS)
         raise
     return process.returncode, output, errors or ""
-
-
-def end_process_group(process: subprocess.Popen[str]) -> None:
-    """End the CLI's process group: SIGINT first (Pulumi cancels and stops its plugins), then
-    SIGTERM, each given GRACE_SECONDS for the whole group to be gone, then SIGKILL."""
-    group = process.pid  # start_new_session: the CLI leads its own group
-    for signal_number in (signal.SIGINT, signal.SIGTERM):
-        if not _signal_group(group, signal_number):
-            break
-        deadline = time.monotonic() + GRACE_SECONDS
-        while time.monotonic() < deadline and _group_alive(process, group):
-            time.sleep(0.05)
-        if not _group_alive(process, group):
-            break
-    _signal_group(group, signal.SIGKILL)
-    try:
-        process.communicate(timeout=GRACE_SECONDS)
-    except subprocess.TimeoutExpired:  # a process outside the group holds the pipe open
-        process.kill()
-        process.wait()
-
-
-def _signal_group(group: int, signal_number: int) -> bool:
-    """Send a signal to every process of the group; False when none is left."""
-    try:
-        os.killpg(group, signal_number)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # only zombies left, or a process that changed its user
-        return True
-    return True
-
-
-def _group_alive(process: subprocess.Popen[str], group: int) -> bool:
-    """Whether any process of the group still runs (the CLI is reaped here, so it is not
-    counted as a zombie; an orphaned plugin's zombie may count until its new parent reaps it)."""
-    process.poll()
-    try:
-        os.killpg(group, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def pending_operations_report(stack: str, pulumi: str, timeout: float) -> Report | None:
@@ -197,7 +177,8 @@ def pending_operations_report(stack: str, pulumi: str, timeout: float) -> Report
 
 
 def check(stack: str, pulumi: str, timeout: float, keep: Path | None) -> Report:
-    version = cli_version(pulumi, timeout)
+    cli = PulumiCli(pulumi, timeout=timeout, grace=GRACE_SECONDS)
+    version = cli_version(cli)
     codes = changes_found_codes(version)
     print(
         f"drift check: refreshing stack {stack} without writing state "
@@ -208,19 +189,18 @@ def check(stack: str, pulumi: str, timeout: float, keep: Path | None) -> Report:
     interrupted = pending_operations_report(stack, pulumi, timeout)
     if interrupted is not None:
         return interrupted
-    with tempfile.TemporaryDirectory(prefix="drift-") as scratch:
-        events = (keep or Path(scratch)) / "drift-events.jsonl"
-        code, document = refresh(stack, pulumi, events, timeout)
-        print(f"drift check: pulumi refresh exited {code}", file=sys.stderr, flush=True)
-        if keep is not None:
-            try:
-                (keep / "drift.json").write_text(document, encoding="utf-8")
-            except OSError as error:  # checked before the refresh; the report still follows
-                print(f"drift check: cannot keep drift.json: {error}", file=sys.stderr)
-        lines = events.read_text(encoding="utf-8").splitlines() if events.exists() else None
-    if code == LEGACY_CHANGES_FOUND and LEGACY_CHANGES_FOUND in codes and not document.strip():
-        code = FAILURE  # an old CLI's 255 without a document is a failure, not drift
-    return build_report(stack, document, code, events=lines, changes_found_codes=codes)
+    refreshed = refresh(stack, cli)
+    code = refreshed.code
+    print(f"drift check: pulumi refresh exited {code}", file=sys.stderr, flush=True)
+    if keep is not None:
+        try:
+            (keep / "refresh.log").write_text("\n".join(refreshed.printed) + "\n", encoding="utf-8")
+        except OSError as error:  # checked before the refresh; the report still follows
+            print(f"drift check: cannot keep refresh.log: {error}", file=sys.stderr)
+    finished = any(event.summary_event is not None for event in refreshed.events)
+    if code == LEGACY_CHANGES_FOUND and LEGACY_CHANGES_FOUND in codes and not finished:
+        code = FAILURE  # an old CLI's 255 before the engine's summary is a failure, not drift
+    return build_report(stack, None, code, events=refreshed.events, changes_found_codes=codes)
 
 
 EXIT_CODES = f"""\
@@ -242,8 +222,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_output_arguments(parser)
     parser.add_argument(
         "--keep", type=Path, metavar="FOLDER",
-        help="an existing folder to keep Pulumi's drift.json and the event log in "
-        "(default: a temporary one, deleted)",
+        help="an existing folder to keep what Pulumi printed during the refresh in (refresh.log)",
     )  # fmt: skip
     parser.add_argument(
         "--pulumi", default="pulumi", metavar="CLI",

@@ -1,15 +1,19 @@
-"""Turns `pulumi refresh --preview-only --json` (or `pulumi preview --json`) into a drift report.
+"""Turns what Pulumi said about a `pulumi refresh --preview-only` (or a `pulumi preview`) into a
+drift report: the engine's events, typed by Pulumi's Automation API (`pulumi.automation`
+EngineEvent), and/or the CLI's `--json` document.
 
     python -m scripts.drift_report --stack prod --input drift.json --pulumi-exit-code 7 \\
         --events drift-events.jsonl --markdown report.md --title title.txt
 
-`--events` is the engine's event log of the same run (`--event-log`, which the CLI offers when
-PULUMI_DEBUG_COMMANDS=true, as Pulumi's Automation API uses it). It is needed for our dynamic
-resources: a Python dynamic provider cannot return a detailed diff, and the CLI's --json document
-then keeps such a resource as an unchanged `refresh` step even when its live state changed (the
-CLI counts the update and exits 7, but shows old state as new). The event log carries the
-refreshed outputs of every resource, so each change is named from it; without it, the report
-reads the --json document alone.
+The drift check (scripts/drift_check.py) runs the refresh through the Automation API and hands
+this module the typed events it streamed. This command reads the same from files: `--input`,
+the CLI's --json output, and `--events`, the engine's event log of the same run (`--event-log`,
+offered when PULUMI_DEBUG_COMMANDS=true), each line read by the API's own EngineEvent.from_json.
+The events are needed for our dynamic resources: a Python dynamic provider cannot return a
+detailed diff, and the CLI's --json document then keeps such a resource as an unchanged
+`refresh` step even when its live state changed (the CLI counts the update and exits 7, but
+shows old state as new). The events carry the refreshed outputs of every resource, so each
+change is named from them; without them, the report reads the --json document alone.
 
 Exit status: 0 no drift, 2 drift, 1 the run failed (Pulumi exited with anything but 0 or 7, or
 its output is not a preview document). Secret values are never printed: anything Pulumi marks
@@ -23,10 +27,13 @@ import json
 import os
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
+
+from pulumi.automation import EngineEvent, OpType
+from pulumi.automation.events import StepEventStateMetadata
 
 NO_DRIFT, FAILURE, DRIFT = 0, 1, 2
 # `--expect-no-changes` found changes: exit code 7 since "[cli] Use distinct exit codes for
@@ -115,48 +122,65 @@ def _rank(operation: str) -> int:
     return _OPERATION_RANK.index(operation) if operation in _OPERATION_RANK else -1
 
 
-def drifted_from_events(lines: list[str]) -> list[Drifted]:
-    """Drifted resources from an engine event log: each refreshed resource whose outputs event
+def drifted_from_events(events: Iterable[EngineEvent]) -> list[Drifted]:
+    """Drifted resources from the engine's events: each refreshed resource whose outputs event
     turned its `refresh` into an update, delete or replace."""
     refreshed: set[str] = set()
     found: dict[str, Drifted] = {}
-    for line in lines:
-        if not line.strip():
+    for event in events:
+        if event.resource_pre_event is not None:
+            if event.resource_pre_event.metadata.op == OpType.REFRESH:
+                refreshed.add(event.resource_pre_event.metadata.urn)
             continue
-        event = json.loads(line)
-        if not isinstance(event, Mapping):
-            raise ReportError("not a Pulumi event log (a line is not an object)")
-        if "resourcePreEvent" in event:
-            metadata = event["resourcePreEvent"].get("metadata") or {}
-            if metadata.get("op") == "refresh":
-                refreshed.add(str(metadata.get("urn")))
-        elif "resOutputsEvent" in event:
-            metadata = event["resOutputsEvent"].get("metadata") or {}
-            urn, operation = str(metadata.get("urn", "")), str(metadata.get("op", ""))
-            if urn not in refreshed or operation in _NO_CHANGE_OPS | {"refresh"}:
-                continue
-            old, new = metadata.get("old") or {}, metadata.get("new") or {}
-            if operation == "delete":
-                new = {}
-            step = {"detailedDiff": _event_detailed_diff(metadata.get("detailedDiff"))}
-            changes = () if operation == "delete" else tuple(_changes(step, old, new))
-            if operation != "delete" and not changes:
-                continue
-            resource_type = str(metadata.get("type") or (new or old).get("type") or "")
-            found[urn] = Drifted(
-                _portal_name(resource_type, new or old), urn.rsplit("::", 1)[-1], operation, changes
-            )
+        if event.res_outputs_event is None:
+            continue
+        metadata = event.res_outputs_event.metadata
+        if metadata.urn not in refreshed or metadata.op in _NO_CHANGE_OPS | {OpType.REFRESH}:
+            continue
+        deleted = metadata.op == OpType.DELETE
+        old, new = _state(metadata.old), {} if deleted else _state(metadata.new)
+        step = {
+            "detailedDiff": {
+                path: {"kind": diff.diff_kind.value}
+                for path, diff in (metadata.detailed_diff or {}).items()
+            }
+        }
+        changes = () if deleted else tuple(_changes(step, old, new))
+        if not deleted and not changes:
+            continue
+        resource_type = metadata.type or str((new or old).get("type") or "")
+        found[metadata.urn] = Drifted(
+            _portal_name(resource_type, new or old),
+            metadata.urn.rsplit("::", 1)[-1],
+            metadata.op.value,
+            changes,
+        )
     return list(found.values())
 
 
-def _event_detailed_diff(value: Any) -> dict[str, Any]:
-    """The event log spells a property diff's kind `diffKind`; the --json document `kind`."""
-    if not isinstance(value, Mapping):
+def _state(metadata: StepEventStateMetadata | None) -> dict[str, Any]:
+    """A resource's state in an event, shaped as the --json document's oldState/newState."""
+    if metadata is None:
         return {}
     return {
-        path: {"kind": str((diff or {}).get("diffKind") or (diff or {}).get("kind") or "update")}
-        for path, diff in value.items()
+        "type": metadata.type,
+        "inputs": metadata.inputs or {},
+        "outputs": metadata.outputs or {},
     }
+
+
+def read_event_log(lines: Iterable[str]) -> list[EngineEvent]:
+    """An engine event log (`--event-log`, one JSON object a line), each line typed by the
+    Automation API's EngineEvent.from_json, as the API reads the events it streams."""
+    events = []
+    for line in lines:
+        if not line.strip():
+            continue
+        data = json.loads(line)
+        if not isinstance(data, dict):
+            raise ReportError("not a Pulumi event log (a line is not an object)")
+        events.append(EngineEvent.from_json(data))
+    return events
 
 
 def _type_of(urn: str) -> str:
@@ -312,12 +336,13 @@ def _code(text: str) -> str:
 @dataclass(frozen=True)
 class Unnamed:
     """Changes the CLI reported (its exit code or its change count) that neither the --json
-    document nor the event log names: drift all the same, never "no drift"."""
+    document nor the engine's events name: drift all the same, never "no drift"."""
 
     count: int
     exact: bool  # False: only the exit code said so, the number is a lower bound
     why: str
     events_read: bool = True
+    document_read: bool = True
 
     @property
     def count_text(self) -> str:
@@ -328,12 +353,15 @@ class Unnamed:
         return f"{self.count_text} change(s) the CLI reported could not be named"
 
     def explanation(self, stack: str) -> str:
-        missing = (
-            "neither its --json document nor the event log says"
-            if self.events_read
-            else "its --json document does not say (and no event log was read: --events names "
-            "the changes of dynamic resources)"
-        )
+        if not self.events_read:
+            missing = (
+                "its --json document does not say (and no event log was read: --events names "
+                "the changes of dynamic resources)"
+            )
+        elif self.document_read:
+            missing = "neither its --json document nor the event log says"
+        else:
+            missing = "the engine's events do not say"
         return (
             f"{self.sentence[0].upper()}{self.sentence[1:]} ({self.why}), but {missing} which "
             f"resources they are. See them with `pulumi refresh --preview-only --diff --stack "
@@ -342,17 +370,14 @@ class Unnamed:
 
 
 def reported_changes(
-    document: Mapping[str, Any], events: list[str] | None, kind: str
+    document: Mapping[str, Any], events: Iterable[EngineEvent] | None, kind: str
 ) -> int | None:
     """How many changed resources the CLI counted: the largest count in the document's
-    `changeSummary` and the event log's `summaryEvent` (None when neither has one). Unchanged
+    `changeSummary` and the engine's summary event (None when neither has one). Unchanged
     resources do not count, nor, in a preview, ones the program adds."""
     ignored = _NO_CHANGE_OPS | ({"create"} if kind == "preview" else set())
     summaries = [document.get("changeSummary")]
-    for line in events or []:
-        if '"summaryEvent"' in line:
-            event = json.loads(line)
-            summaries.append((event.get("summaryEvent") or {}).get("resourceChanges"))
+    summaries += [e.summary_event.resource_changes for e in events or [] if e.summary_event]
     counts = [
         sum(int(n) for op, n in summary.items() if op not in ignored and isinstance(n, int))
         for summary in summaries
@@ -386,17 +411,18 @@ class Report:
 
 def build_report(
     stack: str,
-    document_text: str,
+    document_text: str | None,
     pulumi_exit_code: int,
     *,
-    events: list[str] | None = None,
+    events: Sequence[EngineEvent] | None = None,
     kind: str = "refresh",
     changes_found_codes: tuple[int, ...] = (PULUMI_CHANGES_FOUND,),
 ) -> Report:
-    """The report for one run: NO_DRIFT, DRIFT, or FAILURE when Pulumi exited with anything but
-    0 or a "changes found" code, or its output is not a preview document."""
-    if pulumi_exit_code not in (0, *changes_found_codes):
-        return failed(stack, f"Pulumi exited with {pulumi_exit_code}; see the job log.")
+    """The report for one run, from the CLI's --json document (None: the events alone) and the
+    engine's typed events: NO_DRIFT, DRIFT, or FAILURE when Pulumi exited with anything but 0
+    or a "changes found" code, or its output is not a preview document."""
+    if exited := _exit_failure(stack, pulumi_exit_code, changes_found_codes):
+        return exited
     try:
         document = json.loads(document_text or "{}")
         drifted = drifted_resources(document, kind)
@@ -407,13 +433,22 @@ def build_report(
         return failed(stack, str(error))
     # What the CLI said changed is drift even where nothing names it: never "no drift".
     unnamed = _unnamed(len(drifted), counted, pulumi_exit_code, changes_found_codes)
-    if unnamed is not None and events is None:
-        unnamed = replace(unnamed, events_read=False)
+    if unnamed is not None:
+        unnamed = replace(
+            unnamed, events_read=events is not None, document_read=document_text is not None
+        )
     return Report(
         DRIFT if drifted or unnamed else NO_DRIFT,
         markdown(stack, drifted, kind, unnamed),
         title(stack, drifted, unnamed),
     )
+
+
+def _exit_failure(stack: str, code: int, changes_found_codes: tuple[int, ...]) -> Report | None:
+    """A failed report when Pulumi's exit code is neither 0 nor a "changes found" one."""
+    if code in (0, *changes_found_codes):
+        return None
+    return failed(stack, f"Pulumi exited with {code}; see the job log.")
 
 
 def failed(stack: str, why: str) -> Report:
@@ -538,15 +573,21 @@ def main(argv: list[str] | None = None) -> int:
         return refused(problems)
     try:
         document = args.input.read_text()
-        events = (
+        lines = (
             args.events.read_text().splitlines() if args.events and args.events.exists() else None
         )
     except OSError as error:
         report = failed(args.stack, str(error))
     else:
-        report = build_report(
-            args.stack, document, args.pulumi_exit_code, events=events, kind=args.kind
-        )
+        report = _exit_failure(args.stack, args.pulumi_exit_code, (PULUMI_CHANGES_FOUND,))
+        try:
+            events = read_event_log(lines) if lines is not None else None
+        except ValueError as error:
+            report = report or failed(args.stack, str(error))
+        else:
+            report = report or build_report(
+                args.stack, document, args.pulumi_exit_code, events=events, kind=args.kind
+            )
     return write(report, args.markdown, args.title)
 
 

@@ -103,6 +103,7 @@ GROUPS = (
             "tests/test_attribute_mappings_provider.py",
             "tests/test_impact.py",
             "tests/test_clients_offline.py",
+            "tests/test_pulumi_cli.py",
         ),
         0.80,
     ),

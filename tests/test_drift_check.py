@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import stat
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -46,25 +47,43 @@ def fake_pulumi(
     export: dict[str, Any] = NOTHING_PENDING,
 ) -> Path:
     """A `pulumi` that prints `version`, answers `stack export` with `export`, and for
-    `refresh` records its arguments and environment, writes the captured event log where
-    --event-log says and prints the captured --json document."""
-    document = (REAL / f"{fixture}.json") if fixture else None
+    `refresh` records its arguments and environment, sends the captured event log where
+    --event-log says as the CLI does (to the Automation API's gRPC server, `tcp://…`, or to a
+    file for a CLI of v3.205 or older) and exits `exit_code`. The Automation API puts
+    --non-interactive before every command."""
     events = (REAL / f"{fixture}.events.jsonl") if fixture else None
     exported = tmp_path / "export.json"
     exported.write_text(json.dumps(export), encoding="utf-8")
     script = tmp_path / "pulumi"
     script.write_text(
-        f"""#!/bin/sh
-if [ "$1" = version ]; then echo {version}; exit 0; fi
-if [ "$1" = stack ] && [ "$2" = export ]; then cat "{exported}"; exit 0; fi
-printf '%s\\n' "$@" > {tmp_path}/argv
-echo "PULUMI_DEBUG_COMMANDS=$PULUMI_DEBUG_COMMANDS" > {tmp_path}/env
-while [ $# -gt 0 ]; do
-  if [ "$1" = --event-log ] && [ -n "{events or ""}" ]; then cp "{events}" "$2"; fi
-  shift
-done
-{f'cat "{document}"' if document else "true"}
-exit {exit_code}
+        f"""#!{sys.executable}
+import os, sys
+args = sys.argv[1:]
+if args == ["version"]:
+    print("{version}")
+    sys.exit(0)
+if args[:1] == ["--non-interactive"]:
+    args = args[1:]
+if args[:2] == ["stack", "export"]:
+    print(open("{exported}").read())
+    sys.exit(0)
+with open("{tmp_path}/argv", "w") as argv:
+    argv.write("\\n".join(sys.argv[1:]) + "\\n")
+with open("{tmp_path}/env", "w") as env:
+    env.write("PULUMI_DEBUG_COMMANDS=" + os.environ.get("PULUMI_DEBUG_COMMANDS", "") + "\\n")
+lines = open("{events}").read().splitlines() if "{events or ""}" else []
+target = args[args.index("--event-log") + 1] if "--event-log" in args else None
+if target and lines and target.startswith("tcp://"):
+    import grpc
+    from pulumi.runtime.proto import events_pb2, events_pb2_grpc
+    with grpc.insecure_channel(target.removeprefix("tcp://")) as channel:
+        requests = [events_pb2.EventRequest(event=line) for line in lines]
+        events_pb2_grpc.EventsStub(channel).StreamEvents(iter(requests), timeout=30)
+elif target and lines:
+    with open(target, "a") as log:
+        log.write("\\n".join(lines) + "\\n")
+print("Previewing refresh (demo):")
+sys.exit({exit_code})
 """,
         encoding="utf-8",
     )
@@ -102,11 +121,15 @@ def test_an_interrupted_deploy_fails_the_check_naming_the_pending_create(tmp_pat
 
 
 def test_the_refresh_writes_no_state_and_logs_events(tmp_path: Path):
+    """The Automation API's preview_refresh: the events stream to the check's own gRPC server
+    (`--event-log tcp://…`), which the report is built from (no --json document is read)."""
     check(tmp_path, fake_pulumi(tmp_path, "v3.276.0", 0, "refresh_clean"))
 
     argv = (tmp_path / "argv").read_text().split()
-    assert argv[:3] == ["refresh", "--stack", "demo"]
-    assert {"--preview-only", "--expect-no-changes", "--json", "--event-log"} <= set(argv)
+    assert argv[:2] == ["--non-interactive", "refresh"]
+    assert argv[argv.index("--stack") + 1] == "demo"
+    assert {"--preview-only", "--expect-no-changes", "--event-log"} <= set(argv)
+    assert argv[argv.index("--event-log") + 1].startswith("tcp://127.0.0.1:")
     assert "--yes" not in argv and "--skip-preview" not in argv
     assert (tmp_path / "env").read_text().strip() == "PULUMI_DEBUG_COMMANDS=true"
 
@@ -159,6 +182,7 @@ def hanging_pulumi(tmp_path: Path) -> Path:
     script.write_text(
         f"""#!/bin/sh
 if [ "$1" = version ]; then echo v3.276.0; exit 0; fi
+if [ "$1" = --non-interactive ]; then shift; fi  # the Automation API puts it first
 if [ "$1" = stack ] && [ "$2" = export ]; then echo '{json.dumps(NOTHING_PENDING)}'; exit 0; fi
 sleep 300 &
 echo $! >> {tmp_path}/pids

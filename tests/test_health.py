@@ -2,7 +2,7 @@
 its logs, the failures a check must report as failures (403, throttling, an unreachable Graph,
 no outputs), and provision on demand.
 
-The Pulumi CLI is replaced by the stack's configuration and outputs (`pulumi_json`), so each
+The Pulumi CLI is replaced by the stack's configuration and outputs (`FakeCli`), so each
 test states exactly what the stack holds; `test_health_cli.py` runs the real CLI.
 """
 
@@ -18,8 +18,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pulumi.automation import CommandResult
 
 from clients.credentials import shared_credential
+from clients.pulumi_cli import PulumiCli
 from tests import health_sample
 from tests.conftest import CLIENT_ID, TENANT_ID, Tenant
 from tests.emulator import Emulator
@@ -90,17 +92,23 @@ def run_health(
     """Runs `python -m tools.health --stack dev ARGS` in-process, the CLI's answers taken from
     `stack`; checks that no secret reached any output."""
 
-    def pulumi_json(_pulumi: str, *args: str) -> Any:
-        if args[0] == "config":
-            assert "--show-secrets" in args
-            return json.loads(json.dumps(stack.config))
-        assert args[:2] == ("stack", "output")
-        if len(args) > 2 and not args[2].startswith("--"):  # one output, by name
-            assert "--show-secrets" in args
-            return stack.revealed.get(args[2], stack.outputs.get(args[2]))
-        return dict(stack.outputs)
+    class FakeCli(PulumiCli):
+        """The CLI the Automation API runs, answering from `stack`."""
 
-    monkeypatch.setattr(health, "pulumi_json", pulumi_json)
+        def run(self, args, cwd, additional_env, on_output=None, on_error=None):
+            if args[0] == "config":
+                assert "--show-secrets" in args
+                answer: Any = stack.config
+            else:
+                assert args[:2] == ["stack", "output"]
+                if len(args) > 2 and not args[2].startswith("--"):  # one output, by name
+                    assert "--show-secrets" in args
+                    answer = stack.revealed.get(args[2], stack.outputs.get(args[2]))
+                else:
+                    answer = dict(stack.outputs)
+            return CommandResult(stdout=json.dumps(answer), stderr="", code=0)
+
+    monkeypatch.setattr(health, "pulumi_cli", lambda pulumi: FakeCli(pulumi, timeout=1.0))
 
     def run(*args: str, now: datetime | None = None) -> Run:
         shared_credential.cache_clear()

@@ -283,16 +283,33 @@ def test_a_type_without_a_rule_stops_for_a_person():
 # The tool
 
 
+HISTORY = [
+    {
+        "kind": "refresh",
+        "startTime": "2026-01-01T00:00:00.000Z",
+        "message": "",
+        "environment": {},
+        "config": {},
+        "result": "succeeded",
+    }
+]
+"""`pulumi stack history --json` of a stack that was refreshed (the Automation API reads it
+after an import or a refresh)."""
+
+
 def fake_pulumi(tmp_path: Path, export: dict[str, Any]) -> Path:
     """A `pulumi` whose `stack export` prints `export` (as its state file holds it), whose
-    `refresh` empties the pending operations, and which records every call."""
+    `refresh` empties the pending operations, and which records every call (the Automation
+    API puts --non-interactive before each)."""
     state = tmp_path / "state.json"
     state.write_text(json.dumps(export), encoding="utf-8")
     script = tmp_path / "pulumi"
     script.write_text(
         f"""#!/bin/sh
 echo "$*" >> {tmp_path}/calls
+if [ "$1" = --non-interactive ]; then shift; fi
 if [ "$1" = stack ] && [ "$2" = export ]; then cat {state}; exit 0; fi
+if [ "$1" = stack ] && [ "$2" = history ]; then echo '{json.dumps(HISTORY)}'; exit 0; fi
 if [ "$1" = refresh ]; then echo '{{"deployment": {{"resources": []}}}}' > {state}; fi
 exit 0
 """,
@@ -300,6 +317,13 @@ exit 0
     )
     script.chmod(script.stat().st_mode | stat.S_IEXEC)
     return script
+
+
+def cli_calls(tmp_path: Path) -> list[str]:
+    """The recorded calls, each without the --non-interactive the API puts first (checked)."""
+    calls = (tmp_path / "calls").read_text().splitlines()
+    assert all(call.startswith("--non-interactive ") for call in calls), calls
+    return [call.removeprefix("--non-interactive ") for call in calls]
 
 
 def exported(*operations: tuple[str, str]) -> dict[str, Any]:
@@ -320,7 +344,7 @@ def test_apply_changes_nothing_when_a_person_must_decide(tmp_path: Path, capsys)
     status = recover.main(["--stack", "dev", "--apply", "--pulumi", str(pulumi)])
 
     assert status == recover.PENDING
-    calls = (tmp_path / "calls").read_text().splitlines()
+    calls = cli_calls(tmp_path)
     assert all(call.startswith("stack export") for call in calls)
     assert "A person must decide" in capsys.readouterr().out
 
@@ -333,11 +357,10 @@ def test_apply_clears_creates_that_repeat_and_checks_that_nothing_is_left(tmp_pa
     status = recover.main(["--stack", "dev", "--apply", "--pulumi", str(pulumi)])
 
     assert status == recover.NOTHING_PENDING
-    calls = (tmp_path / "calls").read_text().splitlines()
-    assert (
-        "refresh --stack dev --clear-pending-creates --yes --skip-preview --non-interactive"
-        in calls
-    )
+    calls = cli_calls(tmp_path)
+    (refresh,) = [call.split() for call in calls if call.startswith("refresh")]
+    assert {"--clear-pending-creates", "--yes", "--skip-preview"} <= set(refresh)
+    assert refresh[refresh.index("--stack") + 1] == "dev"
     assert not any(call.startswith("import") for call in calls), "nothing to import"
     assert calls[-1].startswith("stack export"), "the state is read again after the refresh"
 
@@ -351,7 +374,7 @@ def test_the_check_without_apply_prints_the_commands_and_changes_nothing(tmp_pat
 
     assert status == recover.PENDING
     assert "pulumi refresh --stack dev --clear-pending-creates" in capsys.readouterr().out
-    assert all(c.startswith("stack export") for c in (tmp_path / "calls").read_text().splitlines())
+    assert all(c.startswith("stack export") for c in cli_calls(tmp_path))
 
 
 def test_a_state_without_pending_operations_needs_nothing(tmp_path: Path, capsys):

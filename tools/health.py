@@ -5,13 +5,14 @@
                            [--provision-on-demand [USER_OR_GROUP]]
 
 Reads only, with the credentials and cloud settings the program uses (the stack's `azuread:*`
-and connection settings from `pulumi config --json --show-secrets`, kept in memory, then the
-`ARM_*` variables and azure-identity's default chain). Without `--object-id` the app and job
-come from `pulumi stack output`, and so does the SAML signing certificate of a stack with SSO
-(its `sso` output): checked also when the stack does not provision. The report goes to standard
-output; `--markdown` and `--title` write it for a job summary or an issue. Exit status: 0
-healthy (also with a warning, such as a certificate that expires soon), 2 unhealthy, 1 the check
-failed (docs/health.md has the rules and the permissions).
+and connection settings from `pulumi config --json --show-secrets`, read through Pulumi's
+Automation API and kept in memory, then the `ARM_*` variables and azure-identity's default
+chain). Without `--object-id` the app and job come from `pulumi stack output`, and so does the
+SAML signing certificate of a stack with SSO (its `sso` output): checked also when the stack
+does not provision. The report goes to standard output; `--markdown` and `--title` write it for
+a job summary or an issue. Exit status: 0 healthy (also with a warning, such as a certificate
+that expires soon), 2 unhealthy, 1 the check failed (docs/health.md has the rules and the
+permissions).
 
 `--provision-on-demand` provisions a user or group (default: the stack's `canaryUser`) as the
 portal's "Provision on demand" does, instead of the health check: 0 provisioned or already in
@@ -23,17 +24,19 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
+
+from pulumi.automation import CommandError, Stack
 
 from clients.connection import PROJECT, ConfigError, ConnectionSettings, resolve
 from clients.graph import GraphClient, synchronization_path
 from clients.http import ServiceError
+from clients.pulumi_cli import CliTimedOut, CliUnavailable, PulumiCli, open_stack, run_cli
 from components.settings import (
     HealthCheckSettings,
     SettingsError,
@@ -73,6 +76,7 @@ LOG_PAGE_SIZE = 100
 LOG_MAX_PAGES = 5
 """At most 500 log entries are read; the report says when the window held more."""
 PULUMI_TIMEOUT_SECONDS = 120.0
+"""How long one CLI call may take; the CLI and its plugins are ended then."""
 CANARY = object()
 """`--provision-on-demand` given without a value: the stack's canaryUser."""
 SECRET_CANARY = "the stack's canaryUser ([secret])"
@@ -83,6 +87,9 @@ LOG_PERMISSIONS = "AuditLog.Read.All (with Directory.Read.All, as Microsoft's pa
 ON_DEMAND_PERMISSIONS = (
     "Synchronization.ReadWrite.All (and User.Read.All or Group.Read.All to find the subject)"
 )
+
+
+T = TypeVar("T")
 
 
 class CheckError(Exception):
@@ -126,55 +133,60 @@ class Target:
     logs_page: str | None = None
 
 
-# ----- the stack, through the Pulumi CLI -----
+# ----- the stack, through Pulumi's Automation API -----
 
 
-def pulumi_json(pulumi: str, *args: str) -> Any:
-    """A `pulumi ... --json` document. Its output is never shown (it holds secrets); a failure
-    shows the CLI's error output, which does not."""
-    command = [pulumi, *args, "--json"]
+def pulumi_cli(pulumi: str) -> PulumiCli:
+    """The CLI the stack is read through (clients/pulumi_cli.py), each call bounded in time."""
+    return PulumiCli(pulumi, timeout=PULUMI_TIMEOUT_SECONDS)
+
+
+def read_stack(pulumi: str, stack: str, subcommand: str, read: Callable[[Stack], T]) -> T:
+    """`read` of the stack through the Automation API, what went wrong as a CheckError. What
+    the CLI printed on standard output is never shown (it holds secrets): a failure shows its
+    error output, which does not. (So never the API's CommandError text: it quotes both.)"""
+    cli = pulumi_cli(pulumi)
     try:
-        run = subprocess.run(
-            command, capture_output=True, text=True, timeout=PULUMI_TIMEOUT_SECONDS, check=False
-        )
-    except subprocess.TimeoutExpired:
+        return read(open_stack(stack, cli))
+    except CliTimedOut:
         limit = f"{PULUMI_TIMEOUT_SECONDS:.0f} s"
-        raise CheckError(f"`pulumi {args[0]}` did not answer in {limit}") from None
-    except OSError as error:
-        raise CheckError(f"cannot run {pulumi}: {error.strerror}") from None
-    if run.returncode != 0:
-        tail = " ".join(run.stderr.strip().splitlines()[-3:])
-        raise CheckError(f"`pulumi {' '.join(args[:2])}` exited {run.returncode}: {tail}")
-    try:
-        return json.loads(run.stdout or "null")
+        raise CheckError(f"`pulumi {subcommand}` did not answer in {limit}") from None
+    except CliUnavailable as error:
+        raise CheckError(str(error)) from None
+    except CommandError:
+        failure = cli.last.failure() if cli.last else f"`pulumi {subcommand}` failed"
+        raise CheckError(failure) from None
     except ValueError:
-        raise CheckError(f"`pulumi {args[0]}` printed something that is not JSON") from None
+        raise CheckError(f"`pulumi {subcommand}` printed something that is not JSON") from None
+    except (KeyError, TypeError, AttributeError):
+        raise CheckError(f"`pulumi {subcommand} --json` did not print an object") from None
 
 
 def stack_config(pulumi: str, stack: str) -> tuple[dict[str, Any], frozenset[str]]:
     """The stack's settings (structured ones as their JSON text, as the engine hands them to
-    the program) and the keys set as secrets."""
-    document = pulumi_json(pulumi, "config", "--show-secrets", "--stack", stack)
-    if not isinstance(document, dict):
-        raise CheckError("`pulumi config --json` did not print an object")
-    config: dict[str, Any] = {}
-    secret_keys = set()
-    for key, entry in document.items():
-        if not isinstance(entry, dict):
-            continue
-        value = entry.get("value")
-        if value is None and "objectValue" in entry:
-            value = json.dumps(entry["objectValue"])
-        if value is not None:
-            config[key] = value
-        if entry.get("secret"):
-            secret_keys.add(key)
-    return config, frozenset(secret_keys)
+    the program) and the keys set as secrets: the API's get_all_config, which is `pulumi
+    config --show-secrets --json`."""
+    values = read_stack(pulumi, stack, "config", lambda target: target.get_all_config())
+    config = {key: entry.value for key, entry in values.items() if entry.value is not None}
+    secret_keys = frozenset(key for key, entry in values.items() if entry.secret)
+    return config, secret_keys
+
+
+def stack_output_json(pulumi: str, stack: str, *args: str) -> Any:
+    """`pulumi stack output ARGS --json`, through the API's command. Not Stack.outputs(): that
+    reads every output with --show-secrets and flags only whole outputs as secret, so a secret
+    inside one (the `sso` output's certificateExpires, when the end date is set with --secret)
+    would be shown. The CLI's own --json masks it as "[secret]"."""
+
+    def read(target: Stack) -> Any:
+        return json.loads(run_cli(target, "stack", "output", *args, "--json").stdout or "null")
+
+    return read_stack(pulumi, stack, "stack output", read)
 
 
 def stack_outputs(pulumi: str, stack: str) -> dict[str, Any]:
     """`pulumi stack output --json`: secret values show as "[secret]"."""
-    outputs = pulumi_json(pulumi, "stack", "output", "--stack", stack)
+    outputs = stack_output_json(pulumi, stack)
     return outputs if isinstance(outputs, dict) else {}
 
 
@@ -187,7 +199,7 @@ def stack_certificate(pulumi: str, stack: str, outputs: Mapping[str, Any]) -> Ce
         return Certificate()
     expires = None
     if isinstance(output, dict) and output.get("certificateExpires") == SECRET_SHOWN:
-        revealed = pulumi_json(pulumi, "stack", "output", "sso", "--show-secrets", "--stack", stack)
+        revealed = stack_output_json(pulumi, stack, "sso", "--show-secrets")
         expires = revealed.get("certificateExpires") if isinstance(revealed, dict) else None
     try:
         return Certificate(parse_sso(output, expires))

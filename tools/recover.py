@@ -6,11 +6,11 @@ A `pulumi up` killed while the provider was creating an object (a cancelled CI j
 lost runner) leaves a *pending create* in the state: the object may exist in the tenant while
 the state does not record it, and the next `up` only warns and creates a second one (a second
 "Asana (dev)" app, a second provisioning job, an assignment Graph refuses as a duplicate). This
-tool reads the state (`pulumi stack export --show-secrets`, kept in memory; secret inputs are
-used for matching and shown as "[secret]"), looks up in the tenant, with the credentials the
-program uses, what each pending create was making (`tools.orphans`) and prints the plan:
-import the one object found, clear a create that did not land or that repeats without harm, or
-stop when more than one object matches.
+tool reads the state (`pulumi stack export --show-secrets`, through Pulumi's Automation API,
+kept in memory; secret inputs are used for matching and shown as "[secret]"), looks up in the
+tenant, with the credentials the program uses, what each pending create was making
+(`tools.orphans`) and prints the plan: import the one object found, clear a create that did not
+land or that repeats without harm, or stop when more than one object matches.
 
 Without --apply it changes nothing and prints the commands that carry out the plan:
 
@@ -18,8 +18,10 @@ Without --apply it changes nothing and prints the commands that carry out the pl
     pulumi refresh --stack S --clear-pending-creates --yes
 
 (the import file records each object found under the URN of the create that made it; the refresh
-then drops the pending operations). With --apply it runs them, then reads the state again and
-succeeds only when no pending operation is left. It does not use `refresh --import-pending-creates`:
+then drops the pending operations). With --apply it runs them through the Automation API
+(Stack.import_resources with the same resources and name table, Stack.refresh with
+clear_pending_creates), then reads the state again and succeeds only when no pending operation
+is left. It does not use `refresh --import-pending-creates`:
 with the pinned CLI (v3.276) that turns the operation into a pending import which the refresh
 then drops without importing anything (pulumi/pulumi `pkg/backend/journal.go` keeps only pending
 creates), which loses the object; docs/recovery.md shows it and tests/e2e proves it.
@@ -38,17 +40,18 @@ import argparse
 import json
 import os
 import shlex
-import subprocess
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import yaml
+from pulumi.automation import CommandError, ConcurrentUpdateError, Stack
 
 from clients.connection import ConfigError, resolve
 from clients.graph import GraphClient
 from clients.http import ServiceError
+from clients.pulumi_cli import CliTimedOut, CliUnavailable, PulumiCli, open_stack
 from rules.pending import (
     PendingOperation,
     StateUnreadable,
@@ -73,22 +76,22 @@ def progress(message: str) -> None:
     print(f"recover: {message}", file=sys.stderr, flush=True)
 
 
-def run_pulumi(pulumi: str, args: Sequence[str], *, show: bool) -> subprocess.CompletedProcess[str]:
-    """Run the CLI; its output is shown (`show`) or captured (an export holds secrets)."""
+def stack_call(cli: PulumiCli, stack: str, what: str, call: Callable[[Stack], Any]) -> Any:
+    """One operation on the stack through Pulumi's Automation API (clients/pulumi_cli.py); a CLI
+    that cannot run or did not finish in time is a CheckError. The API's CommandError (the CLI
+    failed) is the caller's, with the exit code and error output in `cli.last`."""
     try:
-        return subprocess.run(
-            [pulumi, *args],
-            capture_output=not show,
-            text=True,
-            timeout=PULUMI_TIMEOUT_SECONDS,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        raise CheckError(
-            f"`pulumi {args[0]}` did not finish in {PULUMI_TIMEOUT_SECONDS:.0f} s"
-        ) from None
-    except OSError as error:
-        raise CheckError(f"cannot run {pulumi}: {error.strerror}") from None
+        return call(open_stack(stack, cli))
+    except CliTimedOut:
+        limit = f"{PULUMI_TIMEOUT_SECONDS:.0f} s"
+        raise CheckError(f"`pulumi {what}` did not finish in {limit}") from None
+    except CliUnavailable as error:
+        raise CheckError(str(error)) from None
+
+
+def pulumi_cli(pulumi: str) -> PulumiCli:
+    """The CLI, each call bounded by PULUMI_TIMEOUT_SECONDS."""
+    return PulumiCli(pulumi, timeout=PULUMI_TIMEOUT_SECONDS)
 
 
 def local_backend_folder(project: Path, env: Mapping[str, str]) -> Path | None:
@@ -127,30 +130,33 @@ def empty_checkpoint_attributes(stack: str, project: Path, env: Mapping[str, str
 
 
 def export_state(pulumi: str, stack: str, *, repair: bool = False) -> Any:
-    """The stack's checkpoint with secrets decrypted (never printed). Reading takes no lock.
-    With `repair`, an empty attributes file a kill left is removed (see
-    `empty_checkpoint_attributes`) and the export tried once more; without, it is named."""
-    run = run_pulumi(pulumi, ["stack", "export", "--stack", stack, "--show-secrets"], show=False)
-    if run.returncode != 0 and "failed to load checkpoint" in run.stderr:
-        empty = empty_checkpoint_attributes(stack, Path.cwd(), os.environ)
-        if empty and repair:
-            for path in empty:
-                progress(f"removing {path}: empty, as a kill while it was written leaves it")
-                path.unlink()
-            return export_state(pulumi, stack)
-        if empty:
-            raise CheckError(
-                'the state cannot be read ("failed to load checkpoint"): the kill left '
-                f"{', '.join(map(str, empty))} empty. Run this tool with --apply to remove it "
-                "(an empty attributes file holds nothing), or delete it by hand"
-            )
-    if run.returncode != 0:
-        tail = " ".join(run.stderr.strip().splitlines()[-3:])
-        raise CheckError(f"`pulumi stack export` exited {run.returncode}: {tail}")
+    """The stack's checkpoint with secrets decrypted (never printed): the API's export_stack,
+    which is `pulumi stack export --show-secrets`. Reading takes no lock. With `repair`, an
+    empty attributes file a kill left is removed (see `empty_checkpoint_attributes`) and the
+    export tried once more; without, it is named."""
+    cli = pulumi_cli(pulumi)
     try:
-        return json.loads(run.stdout)
+        deployment = stack_call(cli, stack, "stack export", lambda target: target.export_stack())
+    except CommandError:  # never its text: it quotes the CLI's output, which holds secrets
+        errors = cli.last.result.stderr if cli.last else ""
+        if "failed to load checkpoint" in errors:
+            empty = empty_checkpoint_attributes(stack, Path.cwd(), os.environ)
+            if empty and repair:
+                for path in empty:
+                    progress(f"removing {path}: empty, as a kill while it was written leaves it")
+                    path.unlink()
+                return export_state(pulumi, stack)
+            if empty:
+                raise CheckError(
+                    'the state cannot be read ("failed to load checkpoint"): the kill left '
+                    f"{', '.join(map(str, empty))} empty. Run this tool with --apply to remove "
+                    "it (an empty attributes file holds nothing), or delete it by hand"
+                ) from None
+        failure = cli.last.failure() if cli.last else "`pulumi stack export` failed"
+        raise CheckError(failure) from None
     except ValueError:
         raise CheckError("`pulumi stack export` printed something that is not JSON") from None
+    return {"version": deployment.version, "deployment": deployment.deployment}
 
 
 def judge(
@@ -218,21 +224,55 @@ def render(stack: str, verdicts: list[Verdict], calls: list[list[str]], pulumi: 
     return "\n".join(lines) + "\n"
 
 
-def apply(stack: str, pulumi: str, calls: list[list[str]]) -> int:
-    for call in calls:
+def apply(stack: str, pulumi: str, calls: list[list[str]], imports: dict[str, Any] | None) -> int:
+    """Carry out the plan through the Automation API: Stack.import_resources (the same import
+    file, which the API writes to a file of its own for `pulumi import --file`), then
+    Stack.refresh(clear_pending_creates=True), then read the state again. What the CLI prints
+    goes to standard error, its output as it comes, its error output after each call."""
+
+    def show(line: str) -> None:
+        print(line, file=sys.stderr, flush=True)
+
+    steps: list[Callable[[Stack], Any]] = []
+    if imports is not None:
+        steps.append(
+            lambda target: target.import_resources(
+                resources=imports["resources"],
+                name_table=imports["nameTable"],
+                protect=False,
+                generate_code=False,
+                on_output=show,
+                show_secrets=False,
+            )
+        )
+    steps.append(
+        lambda target: target.refresh(
+            clear_pending_creates=True, on_output=show, show_secrets=False
+        )
+    )
+    for call, step in zip(calls, steps, strict=True):
         progress(f"running {shlex.join(['pulumi', *call])}")
-        run = run_pulumi(pulumi, call, show=False)
-        sys.stderr.write(run.stdout[-4000:] + run.stderr[-4000:])
-        if run.returncode != 0:
-            if "currently locked" in run.stderr + run.stdout:
-                progress(
-                    "the stack is locked by the interrupted run (or by one still running). When "
-                    "no deploy of it is running, remove the lock with "
-                    f"`pulumi cancel --stack {stack} --yes` and run this again"
-                )
-            else:
-                progress(f"`pulumi {call[0]}` exited {run.returncode}; nothing further was done")
-            return FAILED
+        cli = pulumi_cli(pulumi)
+        failure: CommandError | None = None
+        try:
+            stack_call(cli, stack, call[0], step)
+        except CommandError as error:
+            failure = error
+        sys.stderr.write(
+            "".join(f"{c.result.stderr[-4000:]}\n" for c in cli.calls if c.result.stderr)
+        )
+        if failure is None:
+            continue
+        if isinstance(failure, ConcurrentUpdateError):
+            progress(
+                "the stack is locked by the interrupted run (or by one still running). When no "
+                f"deploy of it is running, remove the lock with `pulumi cancel --stack {stack} "
+                "--yes` and run this again"
+            )
+        else:
+            code = cli.last.code if cli.last is not None else FAILED
+            progress(f"`pulumi {call[0]}` exited {code}; nothing further was done")
+        return FAILED
     left = pending_operations(export_state(pulumi, stack))
     if left:
         progress(f"{len(left)} pending operation(s) are still in the state: {left[0].urn}")
@@ -295,16 +335,17 @@ def recover(args: argparse.Namespace) -> int:
         return NOTHING_PENDING
     verdicts = judge(operations, export, args.pulumi, args.stack)
     imports = [(item.operation, item.import_id) for item in verdicts if item.import_id]
-    import_path = None
+    import_path = document = None
     if imports:
+        document = import_file(imports)
         import_path = args.import_file or DEFAULT_IMPORT_FOLDER / f"{args.stack}-import.json"
         import_path.parent.mkdir(parents=True, exist_ok=True)
-        import_path.write_text(json.dumps(import_file(imports), indent=2) + "\n", encoding="utf-8")
+        import_path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
     calls = commands(args.stack, import_path)
     sys.stdout.write(render(args.stack, verdicts, calls, "pulumi"))
     if any(item.action == "stop" for item in verdicts) or not args.apply:
         return PENDING
-    return apply(args.stack, args.pulumi, calls)
+    return apply(args.stack, args.pulumi, calls, document)
 
 
 if __name__ == "__main__":
