@@ -95,12 +95,16 @@ class PulumiCli(PulumiCommand):
         timeout: float,
         grace: float = DEFAULT_GRACE_SECONDS,
         version: VersionInfo | None = None,
+        environment: Mapping[str, str] | None = None,
     ) -> None:
+        """`environment`: what each call's environment starts from instead of this process's
+        (the e2e tests run the CLI in a closed one)."""
         # Not PulumiCommand.__init__: it runs `pulumi version` at once, without a time limit,
         # and refuses a CLI older than the API's minimum.
         self.command = command
         self.timeout = timeout
         self.grace = grace
+        self.environment = dict(environment) if environment is not None else None
         self._version = version
         self.calls: list[CliCall] = []
 
@@ -113,7 +117,7 @@ class PulumiCli(PulumiCommand):
     def version(self) -> VersionInfo:
         """The CLI's version, read once (`pulumi version`), within the time limit."""
         if self._version is None:
-            self._version = read_version(self.command, self.timeout)
+            self._version = read_version(self.command, self.timeout, self.environment)
         return self._version
 
     def run(
@@ -131,7 +135,8 @@ class PulumiCli(PulumiCommand):
         separator = args.index("--") if "--" in args else len(args)
         if "--non-interactive" not in args[:separator]:
             args.insert(0, "--non-interactive")
-        env = {**os.environ, **additional_env, "PULUMI_AUTOMATION_API": "true"}
+        base = os.environ if self.environment is None else self.environment
+        env = {**base, **additional_env, "PULUMI_AUTOMATION_API": "true"}
         if os.path.isabs(self.command):
             env["PATH"] = os.pathsep.join([os.path.dirname(self.command), env.get("PATH", "")])
         deadline = time.monotonic() + self.timeout
@@ -197,9 +202,12 @@ def _join(threads: Sequence[threading.Thread], seconds: float) -> bool:
     return not any(thread.is_alive() for thread in threads)
 
 
-def read_version(command: str, timeout: float) -> VersionInfo:
+def read_version(
+    command: str, timeout: float, environment: Mapping[str, str] | None = None
+) -> VersionInfo:
     """`pulumi version`, e.g. v3.276.0."""
-    env = {**os.environ, "PULUMI_SKIP_UPDATE_CHECK": "true"}
+    env = {**(os.environ if environment is None else environment)}
+    env["PULUMI_SKIP_UPDATE_CHECK"] = "true"
     try:
         output = subprocess.run(
             [command, "version"],
@@ -232,16 +240,18 @@ def open_stack(
     work_dir: Path | str | None = None,
     env_vars: Mapping[str, str] | None = None,
     pulumi_home: Path | str | None = None,
+    create: bool = False,
 ) -> Stack:
     """The existing stack `name` of the project in `work_dir` (default: the current directory),
-    driven through `cli`; `env_vars` are added to this process's environment for each call."""
+    driven through `cli`; `env_vars` are added to the environment of each call. With `create`,
+    a new stack (`pulumi stack init`, which also selects it)."""
     workspace = ProjectWorkspace(
         work_dir=str(work_dir or Path.cwd()),
         pulumi_home=str(pulumi_home) if pulumi_home is not None else None,
         env_vars=dict(env_vars or {}),
         pulumi_command=cli,
     )
-    return Stack.select(name, workspace)
+    return Stack.create(name, workspace) if create else Stack.select(name, workspace)
 
 
 def run_cli(

@@ -173,3 +173,27 @@ def test_a_command_error_is_the_apis_own(tmp_path: Path):
 
     with pytest.raises(CommandError):
         PulumiCli(str(pulumi), timeout=30).run(["about"], str(tmp_path), {})
+
+
+def test_a_closed_environment_replaces_this_processs(tmp_path: Path, monkeypatch):
+    """The e2e tests run the CLI with nothing of the caller's environment but what they pass."""
+    pulumi = recording_pulumi(tmp_path)
+    monkeypatch.setenv("PULUMI_BACKEND_URL", "azblob://the-callers")
+    closed = {"PATH": "/usr/bin:/bin", "PULUMI_BACKEND_URL": "file:///the-tests"}
+    cli = PulumiCli(str(pulumi), timeout=30, environment=closed)
+
+    run_cli(open_stack("dev", cli, work_dir=tmp_path), "stack", "output", "--json")
+    version = cli.version
+
+    output, read_version_ = calls(tmp_path)
+    assert output[0] == "--non-interactive stack output --json --stack dev"
+    assert output[2] == read_version_[2] == "file:///the-tests"
+    assert read_version_[0] == "version" and version.minor == 276
+
+
+def test_a_new_stack_is_created_with_stack_init(tmp_path: Path):
+    pulumi = recording_pulumi(tmp_path)
+
+    open_stack("demo", PulumiCli(str(pulumi), timeout=30), work_dir=tmp_path, create=True)
+
+    assert [args for args, *_ in calls(tmp_path)] == ["--non-interactive stack init demo"]
