@@ -942,3 +942,66 @@ def test_secret_inputs_of_a_pending_create_are_read_from_plaintext_and_marked_se
 
     assert dict(operation.inputs) == {"plain": "p", "shown": "s", "hidden": None, "broken": None}
     assert operation.secret_inputs == frozenset({"shown", "hidden", "broken"})
+
+
+def test_the_resources_a_state_export_records_are_read_with_their_urn_type_and_id():
+    export = {
+        "version": 3,
+        "deployment": {
+            "resources": [
+                {"urn": STACK_URN, "type": "pulumi:pulumi:Stack"},  # no id: not a cloud object
+                {"urn": f"{STACK_URN}::a", "type": "azuread:index/group:Group", "id": "g-1"},
+                {"urn": f"{STACK_URN}::b", "id": 42},
+                {"id": "no-urn"},
+                "not a resource",
+            ]
+        },
+    }
+
+    assert pending.state_resources(export) == [
+        pending.StateResource(f"{STACK_URN}::a", "azuread:index/group:Group", "g-1"),
+        pending.StateResource(f"{STACK_URN}::b", "", "42"),
+    ]
+    assert pending.state_resources({"version": 3, "deployment": {}}) == []
+
+
+def test_a_missing_object_mapping_names_the_ones_the_schema_has():
+    schema = schema_with(live_users())
+
+    with pytest.raises(SchemaEditError) as error:
+        schema_edit.object_mapping(schema, "Contact", "User")
+
+    assert str(error.value) == (
+        "the schema has no object mapping from Contact to User; it has: Group -> Group, "
+        "User -> User"
+    )
+    twice = schema_with(live_users())
+    twice["synchronizationRules"][0]["objectMappings"].append(live_users())
+    with pytest.raises(SchemaEditError) as error:
+        schema_edit.object_mapping(twice, "User", "User")
+    assert str(error.value).startswith("the schema has 2 object mapping from User to User;")
+    with pytest.raises(SchemaEditError) as error:
+        schema_edit.object_mapping({}, "User", "User")
+    assert str(error.value).endswith("it has: none")
+
+
+@pytest.mark.parametrize(
+    ("graph", "spec"),
+    [
+        (USER_NAME, {"target": "userName", "attribute": "userPrincipalName",
+                     "flowType": "Always", "matchingPriority": 1}),
+        ({"targetAttributeName": "locale", "source": {"type": "Constant", "name": "en"},
+          "flowType": "ObjectAddOnly", "defaultValue": "x"},
+         {"target": "locale", "constant": "en", "flowType": "ObjectAddOnly",
+          "matchingPriority": 0, "defaultValue": "x"}),
+        ({"targetAttributeName": "displayName", "source": PARSED_JOIN, "matchingPriority": None},
+         {"target": "displayName", "expression": 'Join(" ", [givenName], [surname])',
+          "flowType": "Always", "matchingPriority": 0}),
+        ({"targetAttributeName": "title", "source": {"name": "jobTitle"}},
+         {"target": "title", "attribute": "jobTitle", "flowType": "Always",
+          "matchingPriority": 0}),
+    ],
+    ids=["attribute", "constant", "expression", "type left out"],
+)  # fmt: skip
+def test_a_graph_attribute_mapping_in_the_stack_files_words(graph, spec):
+    assert schema_edit.canonical_mapping(graph) == spec
