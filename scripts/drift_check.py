@@ -158,6 +158,7 @@ def pending_operations_report(stack: str, pulumi: str, timeout: float) -> Report
     without --apply); None when there are none. A refresh would keep pending creates and
     report "no drift" while an object the state does not record exists."""
     print(f"drift check: looking for an interrupted deploy of {stack}", file=sys.stderr, flush=True)
+    # A process, not an import: scripts/ may not import tools/ (tests/test_layers.py).
     command = [sys.executable, "-m", "tools.recover", "--stack", stack, "--pulumi", pulumi]
     code, output, errors = run_in_group(
         command, "python -m tools.recover", timeout, stderr=subprocess.PIPE

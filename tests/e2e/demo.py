@@ -9,6 +9,11 @@ check exactly as the drift workflow runs it, the next cycle quarantining the job
 check saying so, the token rotated and `pulumi up` putting everything back, a clean drift check,
 a healthy cycle again, and destroy, which must leave the tenant as it was. Each step says what
 it does and how long it took; any unexpected outcome stops the demo with a non-zero exit.
+
+The stack is driven through Pulumi's Automation API (`tests/e2e/workspace.py`: `preview`, `up`,
+`destroy`), as a program driving Pulumi would: what the CLI prints is shown as it comes, each
+step's counts come from the API's typed summary and the policy pack's findings from its typed
+events. The drift and health checks run as the workflow and `make health` run them.
 """
 
 from __future__ import annotations
@@ -17,13 +22,15 @@ import json
 import shutil
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
+from pulumi.automation import CommandError, EngineEvent, Stack
 
+from clients.pulumi_cli import run_cli
 from rules.asana import SCIM_TENANT_URL
 from tests.e2e import portal
 from tests.e2e.drift import DRIFT, NO_DRIFT, run_drift_check
@@ -137,19 +144,20 @@ STANDIN_WARNING = "using pulumi-resource-azuread from $PATH"
 """The CLI's own note that it runs the stand-in; said once at the start instead of per line."""
 
 
+def _shown(line: str) -> bool:
+    """Whether a line of the CLI's output is worth showing: not a progress line, a heading
+    without content or the repeated stand-in note."""
+    stripped = line.strip()
+    if not stripped or stripped.startswith("@ ") or stripped == "Diagnostics:":
+        return False
+    if STANDIN_WARNING in line:
+        return False
+    return not (stripped.startswith("pulumi:pulumi:Stack (") or stripped.endswith("warnings"))
+
+
 def _readable(text: str) -> list[str]:
     """The CLI's output without progress lines and the repeated stand-in note."""
-    lines = []
-    for line in text.rstrip().splitlines():
-        stripped = line.strip()
-        if not stripped or stripped.startswith("@ ") or stripped == "Diagnostics:":
-            continue
-        if STANDIN_WARNING in line:
-            continue
-        if stripped.startswith("pulumi:pulumi:Stack (") or stripped.endswith("warnings"):
-            continue
-        lines.append(line)
-    return lines
+    return [line for line in text.rstrip().splitlines() if _shown(line)]
 
 
 def _indent(text: str, limit: int = 60) -> None:
@@ -158,6 +166,52 @@ def _indent(text: str, limit: int = 60) -> None:
         print(f"    | {line}")
     if len(lines) > limit:
         print(f"    | … ({len(lines) - limit} more lines)")
+
+
+class Live:
+    """What the CLI prints, shown as it comes (the Automation API's on_output), indented and
+    filtered as `_indent` does, up to `limit` lines; `close` says how many more there were."""
+
+    def __init__(self, limit: int = 60) -> None:
+        self.limit, self.count = limit, 0
+
+    def __call__(self, line: str) -> None:
+        if _shown(line):
+            self.count += 1
+            if self.count <= self.limit:
+                print(f"    | {line}", flush=True)
+
+    def close(self) -> None:
+        if self.count > self.limit:
+            print(f"    | … ({self.count - self.limit} more lines)", flush=True)
+
+
+DONE = {
+    "create": "created",
+    "update": "updated",
+    "delete": "deleted",
+    "replace": "replaced",
+    "same": "unchanged",
+}
+PLANNED = {"create": "to create", "update": "to update", "delete": "to delete"}
+
+
+def _summary(changes: Mapping[str, int] | None, words: Mapping[str, str] = DONE) -> str:
+    """The API's typed change summary (resource count per operation) in words, e.g.
+    "14 created, 1 unchanged"."""
+    words = {**DONE, **words}
+    counts = [f"{count} {words.get(str(op), str(op))}" for op, count in (changes or {}).items()]
+    return ", ".join(counts) or "no changes"
+
+
+def up(stack: Stack, **options: Any) -> str:
+    """`pulumi up` (--yes --skip-preview, as the API runs it), shown as it comes; its counts."""
+    live = Live()
+    try:
+        result = stack.up(on_output=live, show_secrets=False, **options)
+    finally:
+        live.close()
+    return _summary(result.summary.resource_changes)
 
 
 def run(demo: Demo) -> None:
@@ -175,27 +229,41 @@ def run(demo: Demo) -> None:
         ),
     )
 
+    stack = workspace.stack(STACK)
+
     def preview() -> str:
         config = local_policy_config(tenant, workspace.base / "policy-config.json")
-        run = demo.pulumi(
-            "preview", "--stack", STACK, "--non-interactive",
-            "--policy-pack", str(POLICY_PACK), "--policy-pack-config", str(config),
-        )  # fmt: skip
-        if "to create" not in run.stdout:
+        events: list[EngineEvent] = []
+        live = Live()
+        try:
+            result = stack.preview(
+                policy_packs=[str(POLICY_PACK)],
+                policy_pack_configs=[str(config)],
+                on_output=live,
+                on_event=events.append,
+            )
+        finally:
+            live.close()
+        if not result.change_summary.get("create"):
             raise DemoFailed("the preview shows nothing to create")
-        return "the policy pack (dev config, local SCIM URL allowed) passed; the plan is above"
+        findings = [event.policy_event for event in events if event.policy_event is not None]
+        advisory = f" ({len(findings)} advisory finding(s) above)" if findings else ""
+        return (
+            f"{_summary(result.change_summary, PLANNED)}; the policy pack (dev config, local "
+            f"SCIM URL allowed) passed{advisory}"
+        )
 
     demo.step("pulumi preview, with the policy pack (what `up` would do)", preview)
     demo.step(
         "pulumi up (creates the app, SSO, assignments and provisioning in the local tenant)",
-        lambda: _summary(
-            demo.pulumi("up", "--stack", STACK, "--yes", "--skip-preview", "--non-interactive")
-        ),
+        lambda: up(stack),
     )
 
     def outputs() -> str:
-        run = demo.pulumi("stack", "output", "--stack", STACK, "--json", show=False)
-        values = json.loads(run.stdout)
+        # What `pulumi stack output --json` prints, through the API's command: not
+        # Stack.outputs(), which reads every value with --show-secrets and flags only whole
+        # outputs as secret, so a secret inside one would be shown.
+        values = json.loads(run_cli(stack, "stack", "output", "--json").stdout)
         _indent(json.dumps(values, indent=2))
         deployed.append(portal.Deployed.from_outputs(values))
         return "secrets stay hidden: only the token's fingerprint is an output"
@@ -203,9 +271,7 @@ def run(demo: Demo) -> None:
     demo.step("pulumi stack output", outputs)
 
     def saml_sign_in() -> str:
-        sso = json.loads(
-            demo.pulumi("stack", "output", "sso", "--stack", STACK, "--json", show=False).stdout
-        )
+        sso = json.loads(run_cli(stack, "stack", "output", "sso", "--json").stdout)
         result = sign_in(sso, USER, ca_bundle=tenant.ca_bundle)
         if not result.accepted:
             raise DemoFailed(f"Asana's side refused the SAML response: {result.errors}")
@@ -258,9 +324,7 @@ def run(demo: Demo) -> None:
     )
     demo.step(
         "pulumi up of the filter change; the next cycle disables those accounts in Asana",
-        lambda: _summary(
-            demo.pulumi("up", "--stack", STACK, "--yes", "--skip-preview", "--non-interactive")
-        ),
+        lambda: up(stack),
     )
 
     def by_hand() -> str:
@@ -289,27 +353,28 @@ def run(demo: Demo) -> None:
 
     def put_back() -> str:
         tenant.rotate_asana_token()
+        # On standard input, not through Stack.set_config: the API passes the value on the
+        # command line, where `ps` shows it.
         demo.pulumi(
             "config", "set", "--secret", "--stack", STACK, f"{PROJECT}:asanaToken",
             show=False, stdin=tenant.asana_token,
         )  # fmt: skip
-        return _summary(
-            demo.pulumi(
-                "up", "--refresh", "--stack", STACK, "--yes", "--skip-preview", "--non-interactive"
-            )
-        )
+        return up(stack, refresh=True)
 
     demo.step("A new Asana token is set as a secret, and pulumi up puts everything back", put_back)
     demo.step("The drift check again: no drift", drift(NO_DRIFT))
     demo.step("A cycle with the new token: the health check is healthy again", health(HEALTHY))
 
     def destroy() -> str:
-        _summary(
-            demo.pulumi("destroy", "--stack", STACK, "--yes", "--skip-preview", "--non-interactive")
-        )
+        live = Live()
+        try:
+            result = stack.destroy(on_output=live, show_secrets=False)
+        finally:
+            live.close()
         if tenant.emulator.snapshot() != before:
             raise DemoFailed("destroy left the tenant different from before `up`")
-        return "the tenant is exactly as it was before `up`"
+        deleted = _summary(result.summary.resource_changes)
+        return f"{deleted}; the tenant is exactly as it was before `up`"
 
     demo.step("pulumi destroy", destroy)
 
@@ -327,19 +392,6 @@ def local_policy_config(tenant: LocalTenant, path: Path) -> Path:
     ]
     path.write_text(json.dumps(config, indent=2), encoding="utf-8")
     return path
-
-
-def _summary(run: CliRun) -> str:
-    """The counts under the CLI's "Resources:" heading, e.g. "+ 14 created, 1 unchanged"."""
-    lines = run.stdout.splitlines()
-    headings = [i for i, line in enumerate(lines) if line.strip() == "Resources:"]
-    start = headings[-1] if headings else len(lines)  # `up` prints its preview's first
-    counts = []
-    for line in lines[start + 1 :]:
-        if not line.strip():
-            break
-        counts.append(line.strip())
-    return ", ".join(counts) or "no changes"
 
 
 def main() -> int:
@@ -360,6 +412,14 @@ def main() -> int:
         run(demo)
     except (DemoFailed, CliFailed) as error:
         print(f"\nDEMO FAILED: {error}", file=sys.stderr)
+        return 1
+    except CommandError:  # never its text: it quotes all the CLI printed; the last call's end
+        failed = workspace.runs[-1]
+        command = next(arg for arg in failed.args if not arg.startswith("-"))
+        tail = "\n".join(failed.stderr.strip().splitlines()[-40:])
+        print(
+            f"\nDEMO FAILED: `pulumi {command}` exited {failed.exit_code}:\n{tail}", file=sys.stderr
+        )
         return 1
     finally:
         tenant.stop()

@@ -4,6 +4,11 @@
 `pulumi config set` rewrites that file (quoting booleans and numbers), so the CLI never runs in
 the repository itself: each workspace links the program's code, copies the stack files it needs
 and keeps its own state backend and plugin home.
+
+A workspace's stacks are driven through Pulumi's Automation API (`Workspace.stack`: `up`,
+`preview`, `destroy`, typed events and summaries), with the product's own PulumiCli
+(clients/pulumi_cli.py) in the workspace's closed environment; `Workspace.pulumi` runs any
+other command line as written. Both record each call in `runs`.
 """
 
 from __future__ import annotations
@@ -19,8 +24,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pulumi.automation import CommandResult, Stack
 
-from tests.e2e.engine import ROOT, cli_environment
+from clients.pulumi_cli import PulumiCli, open_stack
+from tests.e2e.engine import ROOT, cli_environment, engine_bin
 
 LINKED = (
     "__main__.py",
@@ -96,17 +103,26 @@ class Workspace:
             backend=self.state, home=self.home, ca_bundle=self.ca_bundle, extra=self.extra_env
         )
 
+    def stack(
+        self, name: str, *, create: bool = False, timeout: float = DEFAULT_TIMEOUT_SECONDS
+    ) -> Stack:
+        """The stack `name` through Pulumi's Automation API (`create`: `pulumi stack init` it),
+        each CLI call bounded by `timeout` and recorded in `runs`."""
+        return open_stack(name, RecordingCli(self, timeout), work_dir=self.project, create=create)
+
     def stack_file(self, stack: str) -> Path:
         return self.project / "stacks" / f"Pulumi.{stack}.yaml"
 
     def create_stack(
         self, stack: str, settings: Mapping[str, Any], secrets: Mapping[str, str]
     ) -> None:
-        """Write the stack file with `settings`, create the stack, then set each secret with
-        `pulumi config set --secret` (the value on standard input)."""
+        """Write the stack file with `settings`, create the stack (`pulumi stack init`, through
+        the Automation API), then set each secret with `pulumi config set --secret`, the value on
+        standard input: not the API's Stack.set_config, which passes the value on the command
+        line (where `ps` shows it)."""
         document = {"config": dict(settings)}
         self.stack_file(stack).write_text(yaml.safe_dump(document, sort_keys=False))
-        self.pulumi("stack", "init", stack)
+        self.stack(stack, create=True)
         for key, value in secrets.items():
             self.pulumi("config", "set", "--secret", "--stack", stack, key, stdin=value)
 
@@ -140,6 +156,27 @@ class Workspace:
         run = run_command(command, cwd=self.project, env={**self.env, **env}, timeout=timeout)
         self.runs.append(run)
         return run
+
+
+class RecordingCli(PulumiCli):
+    """The pinned CLI as the Automation API runs it, in the workspace's closed environment
+    (nothing of the caller's, as for `Workspace.pulumi`), each finished call recorded in the
+    workspace's `runs` (args as the API built them)."""
+
+    def __init__(self, workspace: Workspace, timeout: float) -> None:
+        super().__init__(str(engine_bin() / "pulumi"), timeout=timeout, environment=workspace.env)
+        self.runs = workspace.runs
+
+    def run(self, args, cwd, additional_env, on_output=None, on_error=None) -> CommandResult:
+        started, done = time.monotonic(), len(self.calls)
+        try:
+            return super().run(args, cwd, additional_env, on_output, on_error)
+        finally:
+            for call in self.calls[done:]:
+                result, seconds = call.result, time.monotonic() - started
+                self.runs.append(
+                    CliRun(call.args, result.code, result.stdout, result.stderr, seconds)
+                )
 
 
 def leftover_processes(home: Path) -> list[str]:
