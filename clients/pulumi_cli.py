@@ -75,14 +75,19 @@ class CliCall:
         return self.result.code
 
     def subcommand(self, words: int = 1) -> str:
-        """The first `words` arguments after the API's leading --non-interactive, e.g.
-        `config --show-secrets` of `--non-interactive config --show-secrets --json ...`."""
-        return " ".join([a for a in self.args if a != "--non-interactive"][:words])
+        return subcommand(self.args, words)
 
     def failure(self, words: int = 2, lines: int = 3) -> str:
-        """ "`pulumi config --show-secrets` exited 255: <its last error lines>"."""
+        """What failed, from the error output only, e.g. `pulumi config --show-secrets`
+        exited 255: error: no stack named dev found."""
         tail = " ".join(self.result.stderr.strip().splitlines()[-lines:])
         return f"`pulumi {self.subcommand(words)}` exited {self.code}: {tail}"
+
+
+def subcommand(args: Sequence[str], words: int = 1) -> str:
+    """The first `words` arguments after the API's leading --non-interactive, e.g.
+    `config --show-secrets` of `--non-interactive config --show-secrets --json ...`."""
+    return " ".join([arg for arg in args if arg != "--non-interactive"][:words])
 
 
 class PulumiCli(PulumiCommand):
@@ -166,8 +171,7 @@ class PulumiCli(PulumiCommand):
         except subprocess.TimeoutExpired:
             end_process_group(process, self.grace)
             _join(readers, self.grace)
-            subcommand = CliCall(tuple(args), CommandResult("", "", -1)).subcommand()
-            raise CliTimedOut(subcommand, self.timeout) from None
+            raise CliTimedOut(subcommand(args), self.timeout) from None
         except BaseException:  # Ctrl-C or a signal to us: leave nothing behind either
             end_process_group(process, self.grace)
             raise

@@ -2,8 +2,12 @@
 `python -m tests.e2e.capture_fixtures` (needs `make engine`).
 
 It deploys the demo stack, makes one change of every kind out of band, and saves what the drift
-workflow's refresh prints (`--json`) and logs (`--event-log`) under tests/fixtures/real/, with
-the CLI version beside them. Ports and ids differ per run; secrets are the CLI's own masks.
+workflow's refresh (`refresh --preview-only --expect-no-changes`) prints with `--json` and logs
+with `--event-log` under tests/fixtures/real/, with the CLI version beside them. Ports and ids
+differ per run; secrets are the CLI's own masks. The refresh runs here as a command line, not
+through the Automation API as the drift check runs it: the fixtures are the CLI's own bytes (the
+event log is what the API streams to the check, one JSON event a line), which the API's typed
+events cannot be written back into.
 
 `--only element` captures just `refresh_element_drift` (on a stack of its own): changes the
 azuread provider reports by element path, as the bridge does (`notificationEmailAddresses[0]`,
