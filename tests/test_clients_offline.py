@@ -9,7 +9,8 @@ import json
 import pytest
 import requests
 
-from clients.http import error_text
+from clients.directory import DirectoryReader
+from clients.http import ServiceError, error_text
 
 
 def reply(body: object, status: int = 400, reason: str = "Bad Request") -> requests.Response:
@@ -61,3 +62,169 @@ def test_the_error_text_is_the_services_own_message_in_its_documented_shape(body
 def test_a_body_that_is_not_json_is_quoted_as_text_and_an_empty_one_gives_the_reason():
     assert error_text(reply(b"<h1>Bad gateway</h1>", 502)) == "<h1>Bad gateway</h1>"
     assert error_text(reply(b"", 503, "Service Unavailable")) == "Service Unavailable"
+
+
+# --- clients/directory.py: the directory reads of the access impact preview, as Graph's
+# paging and advanced-query pages document them (https://learn.microsoft.com/graph/paging ,
+# https://learn.microsoft.com/graph/aad-advanced-queries: $count needs ConsistencyLevel:
+# eventual; https://learn.microsoft.com/graph/api/group-list-members).
+
+GRAPH = "https://graph.microsoft.com"
+
+
+class RecordingGraph:
+    """Stands in for GraphClient: answers each GET from `replies` (path -> reply, or an
+    exception to raise) and records (path, params, headers)."""
+
+    endpoint = GRAPH
+
+    def __init__(self, replies: dict[str, object]) -> None:
+        self.replies = replies
+        self.sent: list[tuple[str, dict | None, dict | None]] = []
+
+    def get(self, path: str, params=None, headers=None):
+        self.sent.append((path, params, headers))
+        reply = self.replies[path]
+        if isinstance(reply, Exception):
+            raise reply
+        return reply
+
+
+def test_a_counted_collection_asks_for_its_size_once_and_follows_next_links_with_the_header():
+    graph = RecordingGraph(
+        {
+            "/users": {
+                "@odata.count": 1500,
+                "value": [{"id": "u1"}],
+                "@odata.nextLink": f"{GRAPH}/v1.0/users?$skiptoken=abc",
+            },
+            "/users?$skiptoken=abc": {"value": [{"id": "u2"}]},
+        }
+    )
+    progress: list[str] = []
+    reader = DirectoryReader(graph, progress.append)
+
+    pages = list(reader.all_users(["id", "department"]))
+
+    assert pages == [[{"id": "u1"}], [{"id": "u2"}]]
+    assert graph.sent == [
+        (
+            "/users",
+            {"$select": "id,department", "$top": "999", "$count": "true"},
+            {"ConsistencyLevel": "eventual"},
+        ),
+        ("/users?$skiptoken=abc", None, {"ConsistencyLevel": "eventual"}),
+    ]
+    assert progress == ["reading every user: 1,500"]
+    assert reader.requests == 2
+
+
+def test_an_uncounted_collection_sends_no_count_and_no_header():
+    graph = RecordingGraph({"/groups": {"value": [{"id": "g1", "displayName": "Sales"}]}})
+    progress: list[str] = []
+
+    pages = list(DirectoryReader(graph, progress.append).all_groups(["department", "id"]))
+
+    assert pages == [[{"id": "g1", "displayName": "Sales"}]]
+    assert graph.sent == [
+        ("/groups", {"$select": "id,displayName,department", "$top": "999"}, None)
+    ]
+    assert progress == []
+
+
+def test_a_next_link_to_another_host_is_never_followed():
+    graph = RecordingGraph(
+        {"/users": {"value": [], "@odata.nextLink": "https://graph.contoso.example/v1.0/users"}}
+    )
+
+    with pytest.raises(ServiceError) as error:
+        list(DirectoryReader(graph).all_users(["id"]))
+
+    assert (error.value.method, error.value.path, error.value.status) == ("GET", "/users", None)
+    assert "returned a next page on another host" in str(error.value)
+    assert len(graph.sent) == 1
+
+
+def test_group_members_are_read_as_users_only_through_the_odata_cast():
+    graph = RecordingGraph(
+        {"/groups/a%2Fb/members/microsoft.graph.user": {"@odata.count": 0, "value": []}}
+    )
+    progress: list[str] = []
+
+    list(DirectoryReader(graph, progress.append).user_members("a/b", "Sales", ["id"]))
+
+    assert graph.sent[0][0] == "/groups/a%2Fb/members/microsoft.graph.user"
+    assert progress == ["reading the users in group Sales: 0"]
+
+
+def test_a_group_by_id_is_one_get_and_a_missing_one_is_none_found():
+    found = {"id": "g1", "displayName": "Sales"}
+    graph = RecordingGraph(
+        {
+            "/groups/g1": found,
+            "/groups/g2": ServiceError("Microsoft Graph", "GET", "/groups/g2", "gone", 404),
+            "/groups/g3": ServiceError("Microsoft Graph", "GET", "/groups/g3", "boom", 500),
+        }
+    )
+    reader = DirectoryReader(graph)
+
+    assert reader.group("g1", ["mail", "id"], by_id=True) == [found]
+    assert graph.sent[0] == ("/groups/g1", {"$select": "id,displayName,mail"}, None)
+    assert reader.group("g2", [], by_id=True) == []
+    with pytest.raises(ServiceError):
+        reader.group("g3", [], by_id=True)
+
+
+def test_a_group_by_name_is_an_odata_filter_with_quotes_doubled():
+    graph = RecordingGraph({"/groups": {"value": [{"id": "g1"}, {"id": "g2"}]}})
+
+    assert DirectoryReader(graph).group("O'Neil's team", [], by_id=False) == [
+        {"id": "g1"},
+        {"id": "g2"},
+    ]
+    assert graph.sent == [
+        (
+            "/groups",
+            {
+                "$filter": "displayName eq 'O''Neil''s team'",
+                "$select": "id,displayName",
+                "$top": "999",
+            },
+            None,
+        )
+    ]
+
+
+def test_a_user_is_read_by_id_or_principal_name_and_a_missing_one_is_none():
+    graph = RecordingGraph(
+        {
+            "/users/ada@contoso.com": {"id": "u1"},
+            "/users/nobody@contoso.com": ServiceError("Microsoft Graph", "GET", "/", "no", 404),
+            "/users/broken": ServiceError("Microsoft Graph", "GET", "/", "no", 503),
+        }
+    )
+    reader = DirectoryReader(graph)
+
+    assert reader.user("ada@contoso.com", ["id", "mail"]) == {"id": "u1"}
+    assert graph.sent[0] == ("/users/ada@contoso.com", {"$select": "id,mail"}, None)
+    assert reader.user("nobody@contoso.com", ["id"]) is None
+    with pytest.raises(ServiceError):
+        reader.user("broken", ["id"])
+
+
+def test_the_apps_assignments_are_read_whole_with_three_fields():
+    sp = "9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a"
+    path = f"/servicePrincipals/{sp}/appRoleAssignedTo"
+    graph = RecordingGraph(
+        {
+            path: {"value": [{"principalId": "a"}], "@odata.nextLink": f"{GRAPH}/v1.0{path}?p=2"},
+            f"{path}?p=2": {"value": [{"principalId": "b"}]},
+        }
+    )
+
+    assert DirectoryReader(graph).assignments(sp) == [{"principalId": "a"}, {"principalId": "b"}]
+    assert graph.sent[0] == (
+        path,
+        {"$select": "principalId,principalType,principalDisplayName", "$top": "999"},
+        None,
+    )
