@@ -9,6 +9,8 @@ import json
 import pytest
 import requests
 
+from clients import credentials
+from clients.connection import ConfigError, CredentialSpec
 from clients.directory import DirectoryReader
 from clients.http import ServiceError, error_text
 
@@ -228,3 +230,107 @@ def test_the_apps_assignments_are_read_whole_with_three_fields():
         {"$select": "principalId,principalType,principalDisplayName", "$top": "999"},
         None,
     )
+
+
+# --- clients/credentials.py: GitHub Actions' OIDC token for workload identity federation, as
+# GitHub documents the request (https://docs.github.com/actions/security-for-github-actions/
+# security-hardening-your-deployments/configuring-openid-connect-in-cloud-providers: GET
+# $ACTIONS_ID_TOKEN_REQUEST_URL&audience=..., `Authorization: bearer $ACTIONS_ID_TOKEN_
+# REQUEST_TOKEN`, reply {"value": "<jwt>"}) with Entra's audience api://AzureADTokenExchange.
+
+GITHUB_SPEC = CredentialSpec(
+    "oidc",
+    tenant_id="t",
+    client_id="c",
+    secret="request-token",
+    request_url="https://pipelines.actions.githubusercontent.com/x/idtoken?api-version=2.0",
+)
+
+
+def github_reply(status: int, body: bytes) -> requests.Response:
+    response = reply(body, status)
+    response._content = body
+    return response
+
+
+def test_the_github_oidc_token_is_asked_for_with_entras_audience_and_no_redirect(monkeypatch):
+    sent: list[tuple[str, dict]] = []
+
+    def get(url, **kwargs):
+        sent.append((url, kwargs))
+        return github_reply(200, b'{"value": "eyJ0eXAi.jwt.sig"}')
+
+    monkeypatch.setattr(credentials.requests, "get", get)
+
+    assert credentials._github_assertion(GITHUB_SPEC, (3.0, 7.0))() == "eyJ0eXAi.jwt.sig"
+    assert sent == [
+        (
+            GITHUB_SPEC.request_url,
+            {
+                "params": {"audience": "api://AzureADTokenExchange"},
+                "headers": {"Authorization": "bearer request-token"},
+                "timeout": (3.0, 7.0),
+                "allow_redirects": False,
+            },
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        (
+            github_reply(403, b"{}"),
+            "the GitHub OIDC token request failed with HTTP 403; the workflow needs "
+            "`permissions: id-token: write`",
+        ),
+        (
+            github_reply(200, b'{"count": 1}'),
+            "the GitHub OIDC token request answered HTTP 200 without a token (a JSON object "
+            'with "value" was expected)',
+        ),
+        (
+            github_reply(200, b"<html>"),
+            "the GitHub OIDC token request answered HTTP 200 without a token (a JSON object "
+            'with "value" was expected)',
+        ),
+        (
+            github_reply(200, b'["value"]'),
+            "the GitHub OIDC token request answered HTTP 200 without a token (a JSON object "
+            'with "value" was expected)',
+        ),
+        (
+            requests.ConnectionError("refused"),
+            "the GitHub OIDC token request got no response (ConnectionError)",
+        ),
+    ],
+    ids=["403", "no value", "not json", "not an object", "no response"],
+)
+def test_a_github_oidc_reply_without_a_token_is_a_clear_error(monkeypatch, answer, message):
+    def get(url, **kwargs):
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    monkeypatch.setattr(credentials.requests, "get", get)
+
+    with pytest.raises(ConfigError) as error:
+        credentials._github_assertion(GITHUB_SPEC, (1.0, 1.0))()
+
+    assert str(error.value) == message
+
+
+def test_a_static_assertion_is_the_token_given_or_the_files_text(tmp_path):
+    token_file = tmp_path / "token"
+    token_file.write_text("  eyJ.file.token\n", encoding="utf-8")
+
+    assert credentials._static_assertion(CredentialSpec("oidc", secret="eyJ.given"))() == (
+        "eyJ.given"
+    )
+    assert credentials._static_assertion(CredentialSpec("oidc", path=str(token_file)))() == (
+        "eyJ.file.token"
+    )
+    with pytest.raises(ConfigError) as error:
+        credentials._static_assertion(CredentialSpec("oidc", path=str(tmp_path / "none")))()
+    assert "azuread:oidcTokenFilePath" in str(error.value)
+    assert "ARM_OIDC_TOKEN_FILE_PATH" in str(error.value)
