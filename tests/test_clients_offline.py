@@ -239,7 +239,7 @@ def test_the_apps_assignments_are_read_whole_with_three_fields():
 # REQUEST_TOKEN`, reply {"value": "<jwt>"}) with Entra's audience api://AzureADTokenExchange.
 
 GITHUB_SPEC = CredentialSpec(
-    "oidc",
+    "github_oidc",
     tenant_id="t",
     client_id="c",
     secret="request-token",
@@ -324,13 +324,13 @@ def test_a_static_assertion_is_the_token_given_or_the_files_text(tmp_path):
     token_file = tmp_path / "token"
     token_file.write_text("  eyJ.file.token\n", encoding="utf-8")
 
-    assert credentials._static_assertion(CredentialSpec("oidc", secret="eyJ.given"))() == (
+    assert credentials._static_assertion(CredentialSpec("oidc_token", secret="eyJ.given"))() == (
         "eyJ.given"
     )
-    assert credentials._static_assertion(CredentialSpec("oidc", path=str(token_file)))() == (
+    assert credentials._static_assertion(CredentialSpec("oidc_token", path=str(token_file)))() == (
         "eyJ.file.token"
     )
     with pytest.raises(ConfigError) as error:
-        credentials._static_assertion(CredentialSpec("oidc", path=str(tmp_path / "none")))()
+        credentials._static_assertion(CredentialSpec("oidc_token", path=str(tmp_path / "none")))()
     assert "azuread:oidcTokenFilePath" in str(error.value)
     assert "ARM_OIDC_TOKEN_FILE_PATH" in str(error.value)
