@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from clients import credentials
-from clients.connection import ConfigError, CredentialSpec
+from clients.connection import ConfigError, CredentialSpec, resolve
 from clients.directory import DirectoryReader
 from clients.http import ServiceError, error_text
 
@@ -334,3 +334,54 @@ def test_a_static_assertion_is_the_token_given_or_the_files_text(tmp_path):
         credentials._static_assertion(CredentialSpec("oidc_token", path=str(tmp_path / "none")))()
     assert "azuread:oidcTokenFilePath" in str(error.value)
     assert "ARM_OIDC_TOKEN_FILE_PATH" in str(error.value)
+
+
+# --- clients/connection.py: where credentials come from, in the azuread provider's order
+# (its configuration reference: azuread:* settings, then the ARM_* variables).
+
+TENANT = {"azuread:tenantId": "72f988bf-86f1-41af-91ab-2d7cd011db47"}
+
+
+def test_a_client_secret_file_names_a_readable_file_or_is_a_clear_error(tmp_path):
+    secret_file = tmp_path / "secret"
+    secret_file.write_text("  s3cr3t~value \n", encoding="utf-8")
+    config = {**TENANT, "azuread:clientId": "c", "azuread:clientSecretFilePath": str(secret_file)}
+
+    spec = resolve(config, {}).graph.credential
+    assert (spec.kind, spec.secret) == ("client_secret", "s3cr3t~value")
+
+    with pytest.raises(ConfigError) as missing:
+        resolve({**config, "azuread:clientSecretFilePath": str(tmp_path / "nope")}, {})
+    assert str(missing.value) == (
+        "azuread:clientSecretFilePath (or ARM_CLIENT_SECRET_FILE_PATH) names no file that can "
+        "be read (No such file or directory); it must be the path of a file holding the value, "
+        "not the value itself"
+    )
+    latin1 = tmp_path / "latin1"
+    latin1.write_bytes("caf\u00e9".encode("latin-1"))
+    with pytest.raises(ConfigError) as not_utf8:
+        resolve({}, {**{"ARM_TENANT_ID": "t", "ARM_CLIENT_ID": "c"},
+                     "ARM_CLIENT_SECRET_FILE_PATH": str(latin1)})  # fmt: skip
+    assert "(or ARM_CLIENT_SECRET_FILE_PATH) names no file that can be read (not UTF-8 text)" in (
+        str(not_utf8.value)
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "oidc"), [("true", True), ("TRUE", True), ("1", True), ("false", False), ("0", False)]
+)
+def test_a_flag_is_true_false_1_or_0(value, oidc):
+    env = {"ARM_TENANT_ID": "t", "ARM_CLIENT_ID": "c", "ARM_USE_OIDC": value,
+           "ARM_OIDC_TOKEN": "eyJ.token"}  # fmt: skip
+
+    assert (resolve({}, env).graph.credential.kind == "oidc_token") is oidc
+
+
+def test_a_flag_of_another_value_is_refused_and_quoted_unless_it_may_be_a_secret():
+    with pytest.raises(ConfigError) as plain:
+        resolve({"azuread:useMsi": "yes"}, {})
+    assert str(plain.value) == "azuread:useMsi is 'yes'; allowed: true or false"
+
+    with pytest.raises(ConfigError) as hidden:
+        resolve({"azuread:useCli": "maybe"}, {}, secret_keys=frozenset({"azuread:useCli"}))
+    assert str(hidden.value) == "azuread:useCli set (value hidden); allowed: true or false"

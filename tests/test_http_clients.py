@@ -137,3 +137,35 @@ def test_untrusted_certificate_is_an_error_not_a_silent_downgrade(
     asana = AsanaScimClient(emulator.scim_base_url, tenant.asana_token, settings.asana_policy)
     with pytest.raises(ServiceError, match="TLS certificate was not trusted"):
         asana.check_token()
+
+
+def test_patch_and_delete_send_those_methods_to_the_path_given(emulator: Emulator, settings):
+    """servicePrincipal update (PATCH, 204) and synchronizationJob delete (DELETE, 204):
+    https://learn.microsoft.com/graph/api/serviceprincipal-update ,
+    https://learn.microsoft.com/graph/api/synchronization-synchronizationjob-delete ."""
+    enterprise_app = "3d4e5f60-7182-4394-a5b6-c7d8e9f0a1b2"
+    emulator.add_enterprise_app(
+        enterprise_app,
+        app_object_id="4e5f6071-8293-44a5-b6c7-d8e9f0a1b2c3",
+        app_id="5f607182-93a4-45b6-87d8-e9f0a1b2c3d4",
+        display_name="Asana",
+        application_template_id=None,
+        app_roles=[],
+    )
+    graph = GraphClient(settings.graph)
+    job = graph.post(synchronization_path(SERVICE_PRINCIPAL_ID, "jobs"), {"templateId": "asana"})
+    job_path = synchronization_path(SERVICE_PRINCIPAL_ID, "jobs", job["id"])
+    before = len(emulator.requests)
+
+    graph.patch(f"/servicePrincipals/{enterprise_app}", {"notes": "managed by Pulumi"})
+    graph.delete(job_path)
+
+    sent = [(r.method, r.path) for r in emulator.requests[before:] if r.service == "graph"]
+    assert sent == [
+        ("PATCH", f"/v1.0/servicePrincipals/{enterprise_app}"),
+        ("DELETE", f"/v1.0{job_path}"),
+    ]
+    assert graph.get(f"/servicePrincipals/{enterprise_app}")["notes"] == "managed by Pulumi"
+    with pytest.raises(ServiceError) as gone:
+        graph.get(job_path)
+    assert gone.value.status == 404
