@@ -66,9 +66,10 @@ bench: venv engine policies/venv/.installed ## the benchmarks (provider lifecycl
 
 # Mutation testing of rules/, providers/, clients/ and the adoption and drift-report logic, each
 # with the unit tests that cover it; writes docs/mutation.md (tests/test_mutation_results.py
-# fails when a module changed since). Long: not part of `make test` or .ci/run; incremental.
+# fails when a module changed since). Long: not part of `make test` or .ci/run; incremental;
+# MINUTES=20 stops each group after 20 minutes, and the next run goes on from there.
 mutate: venv ## mutation testing (mutmut) of rules, providers, clients, adoption, drift report; writes docs/mutation.md
-	$(BIN)/python -m tests.mutate
+	$(BIN)/python -m tests.mutate $(if $(MINUTES),--minutes $(MINUTES))
 
 preview: venv engine ## pulumi preview --diff of STACK (creates the stack if missing)
 	mkdir -p .pulumi-state

@@ -25,12 +25,14 @@ tests/test_mutation_results.py fails when a module has changed since: re-run `ma
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import io
 import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tarfile
@@ -120,6 +122,7 @@ GROUPS = (
     ),
 )
 KILLED = {"killed", "timeout"}
+NOT = "not checked"
 
 
 def slug(group: Group) -> str:
@@ -213,7 +216,27 @@ def retry_unkilled(work: Path, group: Group) -> int:
     return reset
 
 
-def run_group(group: Group) -> float:
+def run_mutmut(command: list[str], work: Path, env: dict[str, str], minutes: float | None) -> int:
+    """mutmut in a session of its own, stopped (it and every mutant it forked) after `minutes`:
+    each verdict is saved as it is reached, so a stopped run loses nothing and the next one
+    goes on with the mutants not checked yet."""
+    process = subprocess.Popen(command, cwd=work, env=env, start_new_session=True)
+    try:
+        return process.wait(timeout=None if minutes is None else minutes * 60)
+    except subprocess.TimeoutExpired:
+        print(f"== stopping after {minutes} min; the next run goes on from here", flush=True)
+        for sig, grace in ((signal.SIGTERM, 30), (signal.SIGKILL, 30)):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, sig)
+            try:
+                process.wait(timeout=grace)
+                break
+            except subprocess.TimeoutExpired:
+                continue
+        return 0
+
+
+def run_group(group: Group, minutes: float | None = None) -> float:
     work = WORK / slug(group)
     work.mkdir(parents=True, exist_ok=True)
     print(f"== {group.name}: syncing {work.relative_to(ROOT)} with HEAD", flush=True)
@@ -230,10 +253,10 @@ def run_group(group: Group) -> float:
     mutmut = Path(sys.executable).parent / "mutmut"
     command = [str(mutmut), "run", "--max-children", "1"]
     print(f"== {group.name}: {' '.join(command)} ({len(group.tests)} test files)", flush=True)
-    result = subprocess.run(command, cwd=work, env=env, check=False)
+    returncode = run_mutmut(command, work, env, minutes)
     seconds = time.monotonic() - started
-    print(f"== {group.name}: mutmut exited {result.returncode} after {seconds:.0f} s", flush=True)
-    if result.returncode != 0:
+    print(f"== {group.name}: mutmut exited {returncode} after {seconds:.0f} s", flush=True)
+    if returncode != 0:
         raise SystemExit(f"mutmut failed for {group.name}; see its output above")
     timings = WORK / "timings.json"
     recorded = json.loads(timings.read_text()) if timings.exists() else {}
@@ -333,12 +356,16 @@ def group_results(group: Group) -> list[ModuleResult] | None:
     return results
 
 
-def score(results: list[ModuleResult], equivalent: dict[str, str]) -> tuple[int, int, int]:
-    """(killed, counted, equivalent): counted leaves the mutants judged equivalent out."""
+def score(results: list[ModuleResult], equivalent: dict[str, str]) -> tuple[int, int, int, int]:
+    """(killed, counted, equivalent, not checked): counted is the mutants checked so far, less
+    those judged equivalent; a run stopped by --minutes leaves some not checked."""
     total = sum(sum(r.counts.values()) for r in results)
+    unchecked = sum(r.counts["not checked"] for r in results)
     killed = sum(r.counts["killed"] + r.counts["timeout"] for r in results)
-    judged = sum(1 for r in results for name in r.unkilled if name in equivalent)
-    return killed, total - judged, judged
+    judged = sum(
+        1 for r in results for name, s in r.unkilled.items() if name in equivalent and s != NOT
+    )
+    return killed, total - unchecked - judged, judged, unchecked
 
 
 def percent(killed: int, counted: int) -> str:
@@ -358,26 +385,28 @@ def render() -> str:
         "Each group's modules are mutated by [mutmut](https://pypi.org/project/mutmut/) and every",
         "mutant is run against the group's unit tests (only the tests that call the mutated",
         "function). Score: mutants killed (a timeout counts) over all mutants but those judged",
-        "equivalent in [testing.md](testing.md#mutants-judged-equivalent). `make mutate` runs",
-        "outside `.ci/run` (it takes long); how it works is in `tests/mutate.py`.",
+        "equivalent in [testing.md](testing.md#mutants-judged-equivalent), among those checked:",
+        "a run given `--minutes` stops there and the next run checks the rest. `make mutate`",
+        "runs outside `.ci/run` (it takes long); how it works is in `tests/mutate.py`.",
         "",
-        "| group | target | mutants | killed | equivalent | not killed | score | last run |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| group | target | mutants | not checked yet | killed | equivalent | not killed |"
+        " score | last run |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     sources: dict[str, str] = {}
     details: list[str] = []
     for group in GROUPS:
         results = group_results(group)
         if results is None:
-            lines.append(f"| {group.name} | | | | | | not run | |")
+            lines.append(f"| {group.name} | | | | | | | not run | |")
             continue
-        killed, counted, judged = score(results, equivalent)
-        total = counted + judged
+        killed, counted, judged, unchecked = score(results, equivalent)
+        total = counted + judged + unchecked
         target = f"{group.target:.0%}" if group.target else "none"
         seconds = timings.get(group.name)
         ran = f"{seconds} s" if seconds is not None else ""
         lines.append(
-            f"| {group.name} | {target} | {total} | {killed} | {judged} | "
+            f"| {group.name} | {target} | {total} | {unchecked} | {killed} | {judged} | "
             f"{counted - killed} | {percent(killed, counted)} | {ran} |"
         )
         details += [
@@ -386,22 +415,22 @@ def render() -> str:
             "",
             "Tests: " + ", ".join(f"`{t}`" for t in group.tests) + ".",
             "",
-            "| module | mutants | killed | not killed | score |",
-            "|---|---:|---:|---:|---:|",
+            "| module | mutants | not checked yet | killed | not killed | score |",
+            "|---|---:|---:|---:|---:|---:|",
         ]
         work = WORK / slug(group)
-        wanted = [(r.path, name) for r in results for name in r.unkilled]
+        wanted = [(r.path, n) for r in results for n, st in r.unkilled.items() if st != NOT]
         shown = diffs(work, wanted)
         survivors: list[str] = []
         for r in results:
             sources[r.path] = r.hash
-            mine_killed, mine_counted, _ = score([r], equivalent)
+            mine_killed, mine_counted, _, mine_unchecked = score([r], equivalent)
             details.append(
-                f"| `{r.path}` | {sum(r.counts.values())} | {mine_killed} | "
+                f"| `{r.path}` | {sum(r.counts.values())} | {mine_unchecked} | {mine_killed} | "
                 f"{mine_counted - mine_killed} | {percent(mine_killed, mine_counted)} |"
             )
             for name, status in sorted(r.unkilled.items()):
-                if name in equivalent:
+                if name in equivalent or status == NOT:
                     continue
                 change = " / ".join(
                     f"`{line.strip()[:90]}`" for line in shown.get(name, [])[:2]
@@ -423,6 +452,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.mutate", description=__doc__)
     parser.add_argument("--group", choices=[slug(g) for g in GROUPS], action="append")
     parser.add_argument("--report", action="store_true", help="only write docs/mutation.md")
+    parser.add_argument(
+        "--minutes",
+        type=float,
+        help="stop each group after this long; its mutants not checked yet are checked by the "
+        "next run (the report counts them apart)",
+    )
     args = parser.parse_args(argv)
     if shutil.which("git") is None:
         raise SystemExit("git is needed (the work folders hold the committed tree)")
@@ -430,7 +465,7 @@ def main(argv: list[str] | None = None) -> int:
         chosen = [g for g in GROUPS if not args.group or slug(g) in args.group]
         started = time.monotonic()
         for group in chosen:
-            run_group(group)
+            run_group(group, args.minutes)
         print(f"== all: {time.monotonic() - started:.0f} s", flush=True)
     REPORT.write_text(render())
     print(f"wrote {REPORT.relative_to(ROOT)}")
