@@ -9,7 +9,7 @@ import json
 import pytest
 import requests
 
-from clients import credentials
+from clients import credentials, schema_io
 from clients.connection import ConfigError, CredentialSpec, resolve
 from clients.directory import DirectoryReader
 from clients.http import ServiceError, error_text
@@ -385,3 +385,39 @@ def test_a_flag_of_another_value_is_refused_and_quoted_unless_it_may_be_a_secret
     with pytest.raises(ConfigError) as hidden:
         resolve({"azuread:useCli": "maybe"}, {}, secret_keys=frozenset({"azuread:useCli"}))
     assert str(hidden.value) == "azuread:useCli set (value hidden); allowed: true or false"
+
+
+# --- clients/schema_io.py: what parseExpression's `error` (a publicError: code, message;
+# https://learn.microsoft.com/graph/api/resources/parseexpressionresponse) becomes, and the
+# error a write lost to someone else's becomes.
+
+
+@pytest.mark.parametrize(
+    ("error", "text"),
+    [
+        ({"code": "InvalidExpression", "message": "Unknown function Joyn"},
+         "InvalidExpression: Unknown function Joyn"),
+        ({"message": "Unknown function Joyn"}, "Unknown function Joyn"),
+        ({"code": "InvalidExpression"}, "InvalidExpression"),
+        ({}, "Graph did not parse it and gave no reason"),
+        (None, "Graph did not parse it and gave no reason"),
+        ("a text", "Graph did not parse it and gave no reason"),
+    ],
+    ids=["code and message", "message", "code", "empty", "none", "not an object"],
+)  # fmt: skip
+def test_a_parse_error_is_graphs_code_and_message(error, text):
+    assert schema_io._parse_error(error) == text
+
+
+def test_a_lost_write_names_what_is_gone_and_both_schema_versions():
+    lost = schema_io.LostWrite(["title: [jobTitle]", "scoping filter"], "v1", "v2")
+
+    assert (lost.lost, lost.read_version, lost.live_version) == (
+        ["title: [jobTitle]", "scoping filter"],
+        "v1",
+        "v2",
+    )
+    assert str(lost) == (
+        "read back after the write, the job's schema no longer had title: [jobTitle]; "
+        "scoping filter (schema version v1 when read, v2 now)"
+    )
