@@ -9,7 +9,7 @@ import json
 import pytest
 import requests
 
-from clients import credentials, schema_io
+from clients import credentials, pulumi_cli, schema_io
 from clients.connection import ConfigError, CredentialSpec, resolve
 from clients.directory import DirectoryReader
 from clients.http import ServiceError, error_text
@@ -421,3 +421,44 @@ def test_a_lost_write_names_what_is_gone_and_both_schema_versions():
         "read back after the write, the job's schema no longer had title: [jobTitle]; "
         "scoping filter (schema version v1 when read, v2 now)"
     )
+
+
+# --- clients/pulumi_cli.py: `pulumi version` read from a stand-in CLI, with the update check
+# off (PULUMI_SKIP_UPDATE_CHECK, https://www.pulumi.com/docs/iac/cli/environment-variables/).
+
+
+def stand_in_cli(tmp_path, body: str):
+    cli = tmp_path / "pulumi"
+    cli.write_text("#!/bin/sh\n" + body + "\n")
+    cli.chmod(0o755)
+    return str(cli)
+
+
+def test_the_cli_version_is_read_with_the_update_check_off(tmp_path):
+    seen = tmp_path / "env"
+    cli = stand_in_cli(tmp_path, f'echo "$PULUMI_SKIP_UPDATE_CHECK $1" > {seen}\necho v3.276.0')
+
+    version = pulumi_cli.read_version(cli, 10, {"PATH": "/usr/bin:/bin"})
+
+    assert (version.major, version.minor, version.patch) == (3, 276, 0)
+    assert seen.read_text().split() == ["true", "version"]
+
+
+@pytest.mark.parametrize(
+    ("body", "start"),
+    [
+        ("echo broken >&2; exit 1", "cannot run `"),
+        ("sleep 5", "cannot run `"),
+        ("echo 'not a version'", "`"),
+    ],
+    ids=["fails", "hangs past the timeout", "prints no version"],
+)
+def test_a_cli_without_a_readable_version_is_unavailable(tmp_path, body, start):
+    cli = stand_in_cli(tmp_path, body)
+
+    with pytest.raises(pulumi_cli.CliUnavailable) as error:
+        pulumi_cli.read_version(cli, 1, {"PATH": "/usr/bin:/bin"})
+
+    assert str(error.value).startswith(start)
+    if body.startswith("echo 'not"):
+        assert str(error.value) == f"`{cli} version` printed 'not a version', not a version"
