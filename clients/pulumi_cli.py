@@ -4,9 +4,9 @@ commands (scripts/, tools/) and the e2e tests drive the Pulumi CLI.
 The API runs the CLI for each operation through a `PulumiCommand`. `PulumiCli` is that command
 with what the API lacks and our commands need:
 
-- a time limit per call that ends the CLI together with everything it started (its language
-  host and plugins, which share its process group): SIGINT first (Pulumi cancels and stops its
-  plugins), then SIGTERM, then SIGKILL. Upstream's `PulumiCommand.run` waits without a limit
+- a time limit per call that ends the CLI together with everything it started (its process
+  group, and its language host and plugins, which the CLI starts in process groups of their
+  own): SIGINT first (Pulumi cancels and stops its plugins), then SIGTERM, then SIGKILL. Upstream's `PulumiCommand.run` waits without a limit
   and runs the CLI in the caller's process group, so a timeout there would orphan the plugins;
 - the exit status and error output of each call (`PulumiCli.calls`, `.last`): upstream's
   `CommandError` keeps only its text, which quotes the CLI's standard output too (secrets, for
@@ -25,6 +25,7 @@ The backend is the CLI's own rule, as before: PULUMI_BACKEND_URL when set, else 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -276,24 +277,96 @@ def run_cli(
 
 
 def end_process_group(process: subprocess.Popen[Any], grace: float) -> None:
-    """End the process group `process` leads (started with start_new_session): SIGINT first
-    (Pulumi cancels and stops its plugins), then SIGTERM, each given `grace` seconds for the
-    whole group to be gone, then SIGKILL; the leader is reaped."""
+    """End the process group `process` leads (started with start_new_session) and every process
+    it started: SIGINT first (Pulumi cancels and stops its plugins), then SIGTERM, each given
+    `grace` seconds for all of them to be gone, then SIGKILL; the leader is reaped.
+
+    The group alone is not enough: the CLI starts each plugin (the language host, the
+    providers) in a process group of its own (pulumi sdk/go/common/util/cmdutil,
+    RegisterProcessGroup), so a plugin that outlives the CLI would keep running, orphaned. Its
+    descendants are therefore found from /proc (Linux) while the CLI still runs, and signalled
+    with the group."""
     group = process.pid
+    tree = _Tree.of(process.pid)
     for signal_number in (signal.SIGINT, signal.SIGTERM):
-        if not _signal_group(group, signal_number):
+        alive = _signal_group(group, signal_number)
+        if signal_number == signal.SIGTERM:
+            alive = tree.signal(signal_number) or alive
+        if not alive:
             break
         deadline = time.monotonic() + grace
-        while time.monotonic() < deadline and _group_alive(process, group):
+        while time.monotonic() < deadline and (_group_alive(process, group) or tree.alive()):
             time.sleep(0.05)
-        if not _group_alive(process, group):
+        if not (_group_alive(process, group) or tree.alive()):
             break
     _signal_group(group, signal.SIGKILL)
+    tree.signal(signal.SIGKILL)
     try:
         process.wait(timeout=grace)
     except subprocess.TimeoutExpired:  # cannot happen after SIGKILL, unless the kernel is stuck
         process.kill()
         process.wait(timeout=grace)
+
+
+class _Tree:
+    """The descendants of a process, each known by its pid and start time (so a pid the kernel
+    reuses after one ends is never signalled), from /proc; empty where there is no /proc."""
+
+    def __init__(self, members: dict[int, str]) -> None:
+        self._members = members
+
+    @classmethod
+    def of(cls, root: int) -> _Tree:
+        children: dict[int, list[int]] = {}
+        started: dict[int, str] = {}
+        for pid, (parent, start) in _processes().items():
+            children.setdefault(parent, []).append(pid)
+            started[pid] = start
+        members: dict[int, str] = {}
+        pending = list(children.get(root, []))
+        while pending and len(members) < 10_000:
+            pid = pending.pop()
+            if pid not in members:
+                members[pid] = started[pid]
+                pending.extend(children.get(pid, []))
+        return cls(members)
+
+    def _live(self) -> list[int]:
+        now = _processes()
+        return [pid for pid, start in self._members.items() if now.get(pid, (0, ""))[1] == start]
+
+    def alive(self) -> bool:
+        return bool(self._live())
+
+    def signal(self, signal_number: int) -> bool:
+        """Signal each member still running; whether any was."""
+        sent = False
+        for pid in self._live():
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal_number)
+                sent = True
+        return sent
+
+
+def _processes() -> dict[int, tuple[int, str]]:
+    """Each running process's parent and start time (fields 4 and 22 of /proc/PID/stat); a
+    zombie counts as gone."""
+    found = {}
+    try:
+        entries = list(Path("/proc").iterdir())
+    except OSError:
+        return found
+    for entry in entries:
+        if not entry.name.isdigit():
+            continue
+        try:
+            # the command name may hold spaces and parentheses: the fields follow its last ")"
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if len(fields) > 19 and fields[0] != "Z":
+            found[int(entry.name)] = (int(fields[1]), fields[19])
+    return found
 
 
 def _signal_group(group: int, signal_number: int) -> bool:

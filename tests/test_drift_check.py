@@ -174,10 +174,13 @@ def test_the_workflow_the_demo_and_make_drift_run_the_same_command():
     assert "-m scripts.drift_check --stack $(STACK)" in makefile
 
 
-def hanging_pulumi(tmp_path: Path) -> Path:
+def hanging_pulumi(tmp_path: Path, plugin_session: bool = False) -> Path:
     """A `pulumi` whose refresh hangs the way a stuck one does: it starts a "language host" and a
     "plugin" (the plugin ignoring SIGINT and SIGTERM, as a wedged one may), the plugin a
-    grandchild of its own, writes their process ids to `pids`, and waits forever."""
+    grandchild of its own, writes their process ids to `pids`, and waits forever. With
+    `plugin_session` the plugin runs in a session and process group of its own, as the real CLI
+    starts its plugins (pulumi cmdutil.RegisterProcessGroup), out of reach of a group kill."""
+    own = "setsid " if plugin_session else ""
     script = tmp_path / "pulumi"
     script.write_text(
         f"""#!/bin/sh
@@ -186,7 +189,7 @@ if [ "$1" = --non-interactive ]; then shift; fi  # the Automation API puts it fi
 if [ "$1" = stack ] && [ "$2" = export ]; then echo '{json.dumps(NOTHING_PENDING)}'; exit 0; fi
 sleep 300 &
 echo $! >> {tmp_path}/pids
-sh -c 'trap "" INT TERM; sleep 300 & echo $! >> {tmp_path}/pids; wait' &
+{own}sh -c 'trap "" INT TERM; sleep 300 & echo $! >> {tmp_path}/pids; wait' &
 echo $! >> {tmp_path}/pids
 echo $$ >> {tmp_path}/pids
 wait
@@ -206,9 +209,12 @@ def running(pid: int) -> bool:
     return state != "Z"
 
 
-def test_a_timeout_ends_the_cli_and_every_process_it_started(tmp_path: Path, monkeypatch):
+@pytest.mark.parametrize("plugin_session", [False, True], ids=["same-group", "own-session"])
+def test_a_timeout_ends_the_cli_and_every_process_it_started(
+    tmp_path: Path, monkeypatch, plugin_session: bool
+):
     monkeypatch.setattr(drift_check, "GRACE_SECONDS", 0.5)
-    pulumi = hanging_pulumi(tmp_path)
+    pulumi = hanging_pulumi(tmp_path, plugin_session)
     report = tmp_path / "report.md"
 
     status = drift_check.main(
