@@ -15,6 +15,7 @@ were secrets so nothing built from them shows a secret value. No I/O.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -170,3 +171,17 @@ def import_file(operations: Sequence[tuple[PendingOperation, str]]) -> dict[str,
             spec["provider"] = named(provider, "provider")
         resources.append(spec)
     return {"nameTable": table, "resources": resources}
+
+
+LOCK_LINE = re.compile(r"created by (?P<owner>\S+) \(pid (?P<pid>\d+)\) at (?P<since>\S+)")
+"""How Pulumi's self-managed backends name a lock's holder in the "currently locked" error
+(pulumi/pulumi pkg/backend/diy/lock.go, checkForLock)."""
+
+
+def lock_holders(error_text: str) -> list[str]:
+    """Each lock holder the CLI's "currently locked" error names, as "user@host (pid N) since
+    TIME", for a message that says who holds the stack before anyone removes the lock."""
+    return [
+        f"{match['owner']} (pid {match['pid']}) since {match['since']}"
+        for match in LOCK_LINE.finditer(error_text)
+    ]

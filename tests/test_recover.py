@@ -21,6 +21,7 @@ from rules.pending import (
     PendingOperation,
     StateResource,
     import_file,
+    lock_holders,
     pending_operations,
 )
 from tests.azuread_standin import ids as standin_ids
@@ -422,3 +423,15 @@ echo '{{"deployment": {{"resources": []}}}}'
     assert applied == recover.NOTHING_PENDING
     assert not attrs.exists()
     assert (stacks / "dev.json").exists(), "the checkpoint itself is never touched"
+
+
+def test_the_lock_holder_is_read_from_the_clis_own_words():
+    """The text of pulumi/pulumi pkg/backend/diy/lock.go's checkForLock, as the CLI prints it."""
+    error = (
+        "error: the stack is currently locked by 1 lock(s). Either wait for the other "
+        "process(es) to end or delete the lock file with `pulumi cancel`.\n"
+        "  azblob://state/.pulumi/locks/organization/asana-provisioning/dev/3f1c.json: created "
+        "by runner@fv-az123-456 (pid 4242) at 2026-12-03T06:37:12Z"
+    )
+
+    assert lock_holders(error) == ["runner@fv-az123-456 (pid 4242) since 2026-12-03T06:37:12Z"]

@@ -56,6 +56,7 @@ from rules.pending import (
     PendingOperation,
     StateUnreadable,
     import_file,
+    lock_holders,
     pending_operations,
     state_resources,
 )
@@ -264,10 +265,13 @@ def apply(stack: str, pulumi: str, calls: list[list[str]], imports: dict[str, An
         if failure is None:
             continue
         if isinstance(failure, ConcurrentUpdateError):
+            errors = "".join(c.result.stderr for c in cli.calls)
+            holders = ", ".join(lock_holders(errors)) or "an update Pulumi does not name"
             progress(
-                "the stack is locked by the interrupted run (or by one still running). When no "
-                f"deploy of it is running, remove the lock with `pulumi cancel --stack {stack} "
-                "--yes` and run this again"
+                f"the stack is locked by {holders}: a deploy still running, or the interrupted "
+                "one. Nothing was changed. Make sure no deploy of it is running (the Actions "
+                "tab, `ps` on that host); only then remove the lock with `pulumi cancel --stack "
+                f"{stack} --yes` and run this again (docs/recovery.md)"
             )
         else:
             code = cli.last.code if cli.last is not None else FAILED
