@@ -11,8 +11,14 @@ from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN
 
 from providers import inputs
-from providers.asana_token import fingerprint
+from providers.asana_token import AsanaServiceAccountToken, fingerprint
+from providers.attribute_mappings import ProvisioningAttributeMappings
+from providers.instantiated_app import InstantiatedAppDuplicates
+from providers.provisioning_template import ProvisioningTemplate
+from providers.saml_signing import SamlSigningCertificates
+from providers.unmanaged_owners import UnmanagedOwners
 from rules.urls import ALLOWED as URL_ALLOWED
+from tests.program import is_secret_value, run_program
 
 
 def test_the_token_fingerprint_is_twelve_hex_digits_of_its_sha256():
@@ -98,3 +104,90 @@ def test_failures_keeps_the_failures_in_order_and_drops_the_passes():
     first, second = CheckFailure("a", "x"), CheckFailure("b", "y")
 
     assert inputs.failures(None, first, None, second) == [first, second]
+
+
+# --- the dynamic resources as a program declares them: the properties each registers are
+# what state keeps and what the provider reads back, so their names are the state format
+# (docs/design.md's resource table; tests/fixtures' recorded state uses the same names).
+
+SP = "9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a"
+APP = "2b3c4d5e-6f70-4812-9a3b-4c5d6e7f8091"
+JOB = "asana.0a1b2c3d4e5f40718293a4b5c6d7e8f9.6f5e4d3c-2b1a-4098-8765-43210fedcba9"
+THUMBPRINT = "A1B2C3D4E5F60718293A4B5C6D7E8F9001122334"
+
+
+def declare_every_resource() -> None:
+    AsanaServiceAccountToken("token", token="2/1/2:abc", scim_base_url="https://x.example/scim")
+    ProvisioningTemplate("template", service_principal_id=SP, factory_tag="asana")
+    UnmanagedOwners("owners", application_object_id=APP, service_principal_id=SP)
+    InstantiatedAppDuplicates(
+        "duplicates", application_object_id=APP, template_id="t-1", display_name="Asana"
+    )
+    SamlSigningCertificates(
+        "signing",
+        service_principal_id=SP,
+        certificates=[{"display_name": "CN=Asana SSO", "thumbprint": THUMBPRINT}],
+        active_thumbprint=THUMBPRINT,
+    )
+    ProvisioningAttributeMappings(
+        "users",
+        service_principal_id=SP,
+        job_id=JOB,
+        kind="user",
+        spec={"sourceObject": "User", "targetObject": "User", "mode": "merge",
+              "enabled": True, "actions": ["create"], "mappings": [], "scopingFilter": []},
+        restart_on_change=True,
+    )  # fmt: skip
+
+
+def declared() -> dict[str, dict]:
+    run = run_program({}, set(), main=declare_every_resource)
+    assert run.error is None, run.error
+    return {
+        r.type.rsplit(":", 1)[1]: {k: v for k, v in r.inputs.items() if k != "__provider"}
+        for r in run.resources
+        if r.type.startswith("pulumi-python:dynamic/asana:")
+    }
+
+
+def test_each_dynamic_resource_registers_its_properties_under_their_state_names():
+    inputs = declared()
+
+    assert set(inputs) == {
+        "ServiceAccountToken",
+        "ProvisioningTemplate",
+        "UnmanagedOwners",
+        "InstantiatedAppDuplicates",
+        "SamlSigningCertificates",
+        "ProvisioningAttributeMappings",
+    }
+    token = inputs["ServiceAccountToken"]
+    assert is_secret_value(token["token"])
+    assert {k: v for k, v in token.items() if k != "token"} == {
+        "scim_base_url": "https://x.example/scim"
+    }
+    assert inputs["ProvisioningTemplate"] == {"service_principal_id": SP, "factory_tag": "asana"}
+    assert inputs["UnmanagedOwners"] == {"application_object_id": APP, "service_principal_id": SP}
+    assert inputs["InstantiatedAppDuplicates"] == {
+        "application_object_id": APP,
+        "template_id": "t-1",
+        "display_name": "Asana",
+    }
+    assert inputs["SamlSigningCertificates"] == {
+        "service_principal_id": SP,
+        "certificates": [{"display_name": "CN=Asana SSO", "thumbprint": THUMBPRINT}],
+        "active_thumbprint": THUMBPRINT,
+    }
+    assert inputs["ProvisioningAttributeMappings"] == {
+        "service_principal_id": SP,
+        "job_id": JOB,
+        "kind": "user",
+        "restart_on_change": True,
+        "source_object": "User",
+        "target_object": "User",
+        "mode": "merge",
+        "enabled": True,
+        "actions": ["create"],
+        "mappings": [],
+        "scoping_filter": [],
+    }
