@@ -13,10 +13,13 @@ from pulumi.runtime.rpc import UNKNOWN
 from providers import inputs
 from providers.asana_token import AsanaServiceAccountToken, fingerprint
 from providers.attribute_mappings import ProvisioningAttributeMappings
-from providers.instantiated_app import InstantiatedAppDuplicates
+from providers.instantiated_app import (
+    InstantiatedAppDuplicates,
+    InstantiatedAppDuplicatesProvider,
+)
 from providers.provisioning_template import ProvisioningTemplate
 from providers.saml_signing import SamlSigningCertificates
-from providers.unmanaged_owners import UnmanagedOwners
+from providers.unmanaged_owners import UnmanagedOwners, UnmanagedOwnersProvider
 from rules.urls import ALLOWED as URL_ALLOWED
 from tests.program import is_secret_value, run_program
 
@@ -191,3 +194,60 @@ def test_each_dynamic_resource_registers_its_properties_under_their_state_names(
         "mappings": [],
         "scoping_filter": [],
     }
+
+
+# --- check and diff of the two providers that only record or tidy: offline, no request.
+
+GUID_RULE = "(a GUID such as 00000000-0000-0000-0000-000000000000)"
+
+
+def reasons(result) -> list[tuple[str, str]]:
+    return [(f.property, f.reason) for f in result.failures]
+
+
+def test_the_owners_record_is_checked_for_two_object_ids():
+    provider = UnmanagedOwnersProvider()
+
+    assert (
+        reasons(provider.check({}, {"application_object_id": APP, "service_principal_id": SP}))
+        == []
+    )
+    assert reasons(
+        provider.check({}, {"application_object_id": "a", "service_principal_id": "b"})
+    ) == [
+        ("application_object_id", f"must be the application's id {GUID_RULE}"),
+        ("service_principal_id", f"must be the service principal's id {GUID_RULE}"),
+    ]
+
+
+def test_the_owners_record_is_replaced_for_another_app_and_updated_when_owners_moved():
+    provider = UnmanagedOwnersProvider()
+    owners = {"application_owners": ["u1"], "service_principal_owners": ["u2"]}
+    olds = {"application_object_id": APP, "service_principal_id": SP, **owners,
+            "owners_at_last_up": owners}  # fmt: skip
+    same = {"application_object_id": APP, "service_principal_id": SP}
+
+    unchanged = provider.diff(SP, olds, same)
+    assert (unchanged.changes, unchanged.replaces) == (False, [])
+    other_app = provider.diff(SP, olds, {**same, "application_object_id": "x"})
+    assert (other_app.changes, other_app.replaces) == (True, ["application_object_id"])
+    unknown = provider.diff(SP, olds, {**same, "service_principal_id": UNKNOWN})
+    assert unknown.replaces == ["service_principal_id"]
+    moved = provider.diff(SP, {**olds, "service_principal_owners": ["u3"]}, same)
+    assert (moved.changes, moved.replaces) == (True, [])
+
+
+def test_the_duplicates_tidy_up_is_checked_for_two_ids_and_changes_with_its_inputs():
+    provider = InstantiatedAppDuplicatesProvider()
+    news = {"application_object_id": APP, "template_id": SP, "display_name": "Asana"}
+
+    assert reasons(provider.check({}, news)) == []
+    assert reasons(
+        provider.check({}, {**news, "application_object_id": "a", "template_id": "t"})
+    ) == [
+        ("application_object_id", f"must be the application's id {GUID_RULE}"),
+        ("template_id", f"must be the gallery template id {GUID_RULE}"),
+    ]
+    assert provider.diff(APP, news, dict(news)).changes is False
+    assert provider.diff(APP, news, {**news, "display_name": "Asana (dev)"}).changes is True
+    assert provider.diff(APP, news, {**news, "template_id": UNKNOWN}).changes is True
