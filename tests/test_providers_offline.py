@@ -10,8 +10,14 @@ from pulumi.dynamic import CheckFailure
 from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN
 
+from clients.asana import TokenCheck
 from providers import inputs
-from providers.asana_token import AsanaServiceAccountToken, fingerprint
+from providers.asana_token import (
+    AsanaServiceAccountToken,
+    AsanaServiceAccountTokenProvider,
+    fingerprint,
+    rejection_advice,
+)
 from providers.attribute_mappings import ProvisioningAttributeMappings
 from providers.instantiated_app import (
     InstantiatedAppDuplicates,
@@ -251,3 +257,39 @@ def test_the_duplicates_tidy_up_is_checked_for_two_ids_and_changes_with_its_inpu
     assert provider.diff(APP, news, dict(news)).changes is False
     assert provider.diff(APP, news, {**news, "display_name": "Asana (dev)"}).changes is True
     assert provider.diff(APP, news, {**news, "template_id": UNKNOWN}).changes is True
+
+
+# --- the token resource: what Asana's refusal becomes, and when a change is planned.
+
+
+@pytest.mark.parametrize(
+    ("status", "reason"),
+    [
+        (403, "the token is valid but may not use SCIM"),
+        (401, "the token is invalid or revoked, or its service account was deleted"),
+    ],
+)
+def test_asanas_refusal_is_explained_with_the_way_to_a_token_that_works(status, reason):
+    advice = rejection_advice(TokenCheck(False, status, "Forbidden"))
+
+    assert advice == (
+        f"Asana rejected the service-account token (HTTP {status}: Forbidden); {reason}. "
+        "Create a new service account token in Asana's Admin Console (Apps > Service "
+        'accounts) with the "User provisioning (SCIM)" scope, then set it with '
+        "`pulumi config set --secret asanaToken <token>` and run `pulumi up` again."
+    )
+
+
+def test_the_token_changes_when_its_fingerprint_url_or_acceptance_changes_and_never_replaces():
+    provider = AsanaServiceAccountTokenProvider()
+    token = "2/1/2:abc"
+    olds = {"fingerprint": fingerprint(token), "scim_base_url": "u", "accepted": True}
+    news = {"token": token, "scim_base_url": "u"}
+
+    same = provider.diff("id", olds, news)
+    assert (same.changes, same.replaces, same.delete_before_replace) == (False, [], False)
+    assert provider.diff("id", olds, {**news, "token": token + "x"}).changes is True
+    assert provider.diff("id", olds, {**news, "token": UNKNOWN}).changes is True
+    assert provider.diff("id", olds, {**news, "token": None}).changes is True
+    assert provider.diff("id", olds, {**news, "scim_base_url": "v"}).changes is True
+    assert provider.diff("id", {**olds, "accepted": False}, news).changes is True
