@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 
+import pulumi
 import pytest
 from pulumi.dynamic import CheckFailure
 from pulumi.output import Unknown
@@ -125,20 +126,30 @@ JOB = "asana.0a1b2c3d4e5f40718293a4b5c6d7e8f9.6f5e4d3c-2b1a-4098-8765-43210fedcb
 THUMBPRINT = "A1B2C3D4E5F60718293A4B5C6D7E8F9001122334"
 
 
+DECLARED: list[pulumi.Resource] = []
+
+
 def declare_every_resource() -> None:
-    AsanaServiceAccountToken("token", token="2/1/2:abc", scim_base_url="https://x.example/scim")
-    ProvisioningTemplate("template", service_principal_id=SP, factory_tag="asana")
-    UnmanagedOwners("owners", application_object_id=APP, service_principal_id=SP)
-    InstantiatedAppDuplicates(
-        "duplicates", application_object_id=APP, template_id="t-1", display_name="Asana"
+    DECLARED.clear()
+    DECLARED.append(
+        AsanaServiceAccountToken("token", token="2/1/2:abc", scim_base_url="https://x.example/scim")
     )
-    SamlSigningCertificates(
-        "signing",
-        service_principal_id=SP,
-        certificates=[{"display_name": "CN=Asana SSO", "thumbprint": THUMBPRINT}],
-        active_thumbprint=THUMBPRINT,
+    DECLARED.append(ProvisioningTemplate("template", service_principal_id=SP, factory_tag="asana"))
+    DECLARED.append(UnmanagedOwners("owners", application_object_id=APP, service_principal_id=SP))
+    DECLARED.append(
+        InstantiatedAppDuplicates(
+            "duplicates", application_object_id=APP, template_id="t-1", display_name="Asana"
+        )
     )
-    ProvisioningAttributeMappings(
+    DECLARED.append(
+        SamlSigningCertificates(
+            "signing",
+            service_principal_id=SP,
+            certificates=[{"display_name": "CN=Asana SSO", "thumbprint": THUMBPRINT}],
+            active_thumbprint=THUMBPRINT,
+        )
+    )
+    DECLARED.append(ProvisioningAttributeMappings(
         "users",
         service_principal_id=SP,
         job_id=JOB,
@@ -146,7 +157,7 @@ def declare_every_resource() -> None:
         spec={"sourceObject": "User", "targetObject": "User", "mode": "merge",
               "enabled": True, "actions": ["create"], "mappings": [], "scopingFilter": []},
         restart_on_change=True,
-    )  # fmt: skip
+    ))  # fmt: skip
 
 
 def declared() -> dict[str, dict]:
@@ -293,3 +304,31 @@ def test_the_token_changes_when_its_fingerprint_url_or_acceptance_changes_and_ne
     assert provider.diff("id", olds, {**news, "token": None}).changes is True
     assert provider.diff("id", olds, {**news, "scim_base_url": "v"}).changes is True
     assert provider.diff("id", {**olds, "accepted": False}, news).changes is True
+
+
+# The outputs each resource offers the program (its class's annotations, as docs/design.md
+# lists the stack outputs built from them).
+OUTPUTS = {
+    "AsanaServiceAccountToken": {"token", "scim_base_url", "fingerprint", "validated_at",
+                                 "accepted"},
+    "ProvisioningTemplate": {"service_principal_id", "template_id", "factory_tag"},
+    "UnmanagedOwners": {"application_object_id", "service_principal_id", "application_owners",
+                        "service_principal_owners", "owners_at_last_up"},
+    "InstantiatedAppDuplicates": {"application_object_id", "template_id", "display_name",
+                                  "duplicates"},
+    "SamlSigningCertificates": {"service_principal_id", "certificates", "active_thumbprint"},
+    "ProvisioningAttributeMappings": {"service_principal_id", "job_id", "kind",
+                                      "restart_on_change", "source_object", "target_object",
+                                      "mode", "enabled", "actions", "mappings", "scoping_filter",
+                                      "managed_targets"},
+}  # fmt: skip
+
+
+def test_each_dynamic_resource_offers_its_outputs_to_the_program():
+    declared()
+
+    for resource in DECLARED:
+        for name in OUTPUTS[type(resource).__name__]:
+            assert isinstance(getattr(resource, name, None), pulumi.Output), (
+                f"{type(resource).__name__}.{name}"
+            )
