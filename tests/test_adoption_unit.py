@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import base64
 
-from tools.adoption import LiveApp, adopt
+import pytest
+
+from tools.adoption import AdoptionError, LiveApp, adopt
 
 SP = "7c1d2e3f-4a5b-4c6d-8e9f-0a1b2c3d4e5f"
 APP = "2b3c4d5e-6f70-4812-9a3b-4c5d6e7f8091"
@@ -83,3 +85,86 @@ def test_the_first_certificate_is_kept_when_it_is_the_active_one():
     assert certificate_import(adoption)["id"] == (
         f"{SP}/tokenSigningCertificate/11111111-0000-4000-8000-000000000002"
     )
+
+
+# --- provisioning settings read back from the synchronization secrets (api-facts
+# graph-synchronization §1.6: BaseAddress, SecretToken, SyncNotificationSettings as a JSON
+# string with Enabled, Recipients, DeleteThresholdEnabled, DeleteThresholdValue; SyncAll).
+
+P = "asana-provisioning:"
+JOB = {"id": "asana.0a1b", "templateId": "asana", "schedule": {"state": "Active"}}
+TEMPLATE = {"id": "asana", "factoryTag": "asana", "schema": {}}
+
+
+def provisioned(secrets: dict, job: dict | None = None) -> LiveApp:
+    live = live_app(NEW_THUMBPRINT)
+    return LiveApp(
+        service_principal={**live.service_principal, "preferredSingleSignOnMode": None},
+        application=live.application,
+        assignments=[],
+        jobs=[job or JOB],
+        templates=[TEMPLATE],
+        secrets=secrets,
+        job_schema=None,
+    )
+
+
+def test_the_notification_settings_and_scope_become_stack_settings():
+    secrets = {
+        "BaseAddress": "https://app.asana.com/api/1.0/scim/",
+        "SyncNotificationSettings": '{"Enabled": true, "Recipients": "ops@contoso.com", '
+        '"DeleteThresholdEnabled": false, "DeleteThresholdValue": 40}',
+        "SyncAll": "True",
+    }
+
+    config = adopt(provisioned(secrets), "adopted").config
+
+    assert {k: v for k, v in config.items() if k != f"{P}appDisplayName"} == {
+        f"{P}notificationEmail": "ops@contoso.com",
+        f"{P}notifyOnFailure": True,
+        f"{P}preventAccidentalDeletions": False,
+        f"{P}deletionThreshold": 40,
+        f"{P}provisioningScope": "all",
+    }
+
+
+def test_defaults_are_left_out_and_another_tenant_url_is_kept():
+    secrets = {
+        "BaseAddress": "https://scim.contoso.example/asana",
+        "SyncNotificationSettings": '{"Enabled": false, "DeleteThresholdEnabled": true, '
+        '"DeleteThresholdValue": 500}',
+        "SyncAll": "false",
+    }
+    paused = {**JOB, "schedule": {"state": "Paused"}}
+
+    config = adopt(provisioned(secrets, paused), "adopted").config
+
+    assert {k: v for k, v in config.items() if k != f"{P}appDisplayName"} == {
+        f"{P}scimTenantUrl": "https://scim.contoso.example/asana",
+        f"{P}provisioningStatus": "off",
+    }
+
+
+def test_unreadable_notification_settings_are_read_as_none():
+    config = adopt(provisioned({"SyncNotificationSettings": "{not json"}), "adopted").config
+
+    assert {k: v for k, v in config.items() if k != f"{P}appDisplayName"} == {}
+
+
+def test_a_job_on_another_template_cannot_be_adopted():
+    with pytest.raises(AdoptionError) as error:
+        adopt(provisioned({}, {**JOB, "templateId": "scim"}), "adopted")
+
+    assert str(error.value).startswith(
+        "the provisioning job uses template 'scim', not the Asana app's own template 'asana'"
+    )
+
+
+def test_two_jobs_cannot_be_adopted():
+    live = provisioned({})
+    two = LiveApp(**{**live.__dict__, "jobs": [JOB, {**JOB, "id": "asana.2"}]})
+
+    with pytest.raises(AdoptionError) as error:
+        adopt(two, "adopted")
+
+    assert str(error.value) == "the app has 2 provisioning jobs; this project runs one"
