@@ -183,3 +183,19 @@ def test_a_wrong_client_secret_fails_with_entras_error_and_not_the_secret(
     assert "AADSTS7000215" in failure.value.details
     assert tenant.client_secret not in failure.value.details
     assert graph_calls(emulator) == 0
+
+
+def test_a_new_factory_tag_is_an_update_that_looks_the_template_up_again(emulator, server):
+    resource = template_resource(server)
+    resource.up({"service_principal_id": SERVICE_PRINCIPAL_ID})
+    emulator.set_templates(
+        SERVICE_PRINCIPAL_ID, [ASANA_TEMPLATE, {"id": "scim", "factoryTag": "SCIM", "schema": {}}]
+    )
+    created = resource.id
+
+    diff = resource.up({"service_principal_id": SERVICE_PRINCIPAL_ID, "factory_tag": "scim"})
+
+    assert diff is not None and (diff.changes, diff.replaces) == (True, [])
+    assert resource.id == created
+    assert (resource.outputs["template_id"], resource.outputs["factory_tag"]) == ("scim", "SCIM")
+    assert emulator.count(service="graph", method="GET", path=TEMPLATES_PATH) == 2
