@@ -276,3 +276,40 @@ def test_the_active_certificate_is_never_a_duplicate():
     props = {"certificates": [{"key_id": "k", "thumbprint": "AA" * 20}]}
 
     assert duplicates(live, props) == set()
+
+
+def test_destroy_leaves_another_active_certificate_active_and_removes_only_the_stacks(
+    emulator, server, principal, add_certificate, graph
+):
+    """A certificate made active in the portal after `up` stays active: destroy clears the
+    preference only when it names one of the stack's own certificates."""
+    ours = add_certificate("CN=Asana SSO")
+    resource = signing(server)
+    resource.up(inputs(principal, [ours], ours))
+    theirs = add_certificate("CN=Made in the portal")
+    made_active = graph.patch(
+        f"/v1.0/servicePrincipals/{principal}",
+        {"preferredTokenSigningKeyThumbprint": theirs["thumbprint"]},
+    )
+    assert made_active.status_code == 204
+
+    resource.destroy()
+
+    found = live(emulator, principal)
+    assert found["preferredTokenSigningKeyThumbprint"] == theirs["thumbprint"]
+    assert {k["displayName"] for k in found["keyCredentials"]} == {"CN=Made in the portal"}
+
+
+def test_destroy_after_the_service_principal_is_gone_succeeds_with_one_read(
+    emulator, server, principal, add_certificate, graph
+):
+    first = add_certificate("CN=Asana SSO")
+    resource = signing(server)
+    resource.up(inputs(principal, [first], first))
+    assert graph.delete(f"/v1.0/servicePrincipals/{principal}").status_code == 204
+    before = len(emulator.requests)
+
+    resource.destroy()
+
+    sent = [(r.method, r.path) for r in emulator.requests[before:] if r.service == "graph"]
+    assert sent == [("GET", f"/v1.0/servicePrincipals/{principal}")]
