@@ -218,9 +218,8 @@ def _application_owner(graph: GraphClient, op: PendingOperation, owned: Owned) -
     owners = graph.get_all(f"/applications/{_quoted(app_id)}/owners", {"$select": "id"})
     import_id = azuread_ids.application_owner(app_id, owner)
     present = any(str(o.get("id", "")).lower() == owner.lower() for o in owners)
-    found = [(import_id, f"owner {op.shown('ownerObjectId')}")] if present else []
-    if import_id in owned:
-        found = []
+    unrecorded = present and import_id not in owned
+    found = [(import_id, f"owner {op.shown('ownerObjectId')}")] if unrecorded else []
     return _one(op, "owner", found, f"of application {app_id}")
 
 

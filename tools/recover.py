@@ -95,17 +95,13 @@ def pulumi_cli(pulumi: str) -> PulumiCli:
     return PulumiCli(pulumi, timeout=PULUMI_TIMEOUT_SECONDS)
 
 
-def local_backend_folder(project: Path, env: Mapping[str, str]) -> Path | None:
+def local_backend_folder(
+    project: Path, document: Mapping[str, Any], env: Mapping[str, str]
+) -> Path | None:
     """The folder of a `file://` state backend (PULUMI_BACKEND_URL when set and not empty, else
-    Pulumi.yaml's `backend.url`, a relative path taken from the project folder as the CLI takes
-    it from where it runs), or None for any other backend."""
-    url = env.get("PULUMI_BACKEND_URL") or ""
-    if not url:
-        try:
-            document = yaml.safe_load((project / "Pulumi.yaml").read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError):
-            return None
-        url = str(((document or {}).get("backend") or {}).get("url") or "")
+    the project document's `backend.url`, a relative path taken from the project folder as the
+    CLI takes it from where it runs), or None for any other backend."""
+    url = env.get("PULUMI_BACKEND_URL") or str((document.get("backend") or {}).get("url") or "")
     if not url.startswith("file://"):
         return None
     folder = Path(url.removeprefix("file://").split("?", 1)[0])
@@ -118,12 +114,13 @@ def empty_checkpoint_attributes(stack: str, project: Path, env: Mapping[str, str
     then encoding into it, so a kill in between leaves it empty and every command on the stack
     fails with "failed to load checkpoint: EOF". Without the file the store reads the
     checkpoint with default attributes, so removing an empty one loses nothing."""
-    folder = local_backend_folder(project, env)
-    if folder is None:
-        return []
     try:
-        project_name = str(yaml.safe_load((project / "Pulumi.yaml").read_text())["name"])
+        document = yaml.safe_load((project / "Pulumi.yaml").read_text(encoding="utf-8")) or {}
+        project_name = str(document["name"])
     except (OSError, yaml.YAMLError, KeyError, TypeError):
+        return []
+    folder = local_backend_folder(project, document, env)
+    if folder is None:
         return []
     stacks = folder / ".pulumi" / "stacks" / project_name
     candidates = [stacks / f"{stack}.json.attrs", stacks / f"{stack}.json.bak.attrs"]
