@@ -24,8 +24,13 @@ from providers.instantiated_app import (
     InstantiatedAppDuplicates,
     InstantiatedAppDuplicatesProvider,
 )
-from providers.provisioning_template import ProvisioningTemplate
-from providers.saml_signing import SamlSigningCertificates
+from providers.provisioning_template import (
+    ProvisioningTemplate,
+    ProvisioningTemplateProvider,
+    TemplateLookupError,
+    choose_template,
+)
+from providers.saml_signing import SamlSigningCertificates, SamlSigningCertificatesProvider
 from providers.unmanaged_owners import UnmanagedOwners, UnmanagedOwnersProvider
 from rules.urls import ALLOWED as URL_ALLOWED
 from tests.program import is_secret_value, run_program
@@ -332,3 +337,109 @@ def test_each_dynamic_resource_offers_its_outputs_to_the_program():
             assert isinstance(getattr(resource, name, None), pulumi.Output), (
                 f"{type(resource).__name__}.{name}"
             )
+
+
+# --- diff of the template lookup and the signing certificates: offline, as the engine asks
+# before any request (docs/design.md: check and diff make no request).
+
+
+def outcome(diff) -> tuple:
+    return (diff.changes, diff.replaces, diff.stables, diff.delete_before_replace)
+
+
+def test_the_template_lookup_is_replaced_for_another_principal_and_updated_for_a_new_tag():
+    provider = ProvisioningTemplateProvider()
+    olds = {"service_principal_id": SP, "factory_tag": "asana", "template_id": "asana"}
+
+    assert outcome(provider.diff("x", olds, {"service_principal_id": SP})) == (False, [], [], False)
+    assert outcome(
+        provider.diff("x", olds, {"service_principal_id": SP, "factory_tag": "ASANA"})
+    ) == (False, [], [], False)
+    assert outcome(
+        provider.diff("x", olds, {"service_principal_id": SP, "factory_tag": "scim"})
+    ) == (True, [], [], False)
+    assert outcome(
+        provider.diff("x", olds, {"service_principal_id": SP, "factory_tag": UNKNOWN})
+    ) == (True, [], [], False)
+    assert outcome(provider.diff("x", olds, {"service_principal_id": APP})) == (
+        True,
+        ["service_principal_id"],
+        [],
+        False,
+    )
+    assert outcome(provider.diff("x", olds, {"service_principal_id": UNKNOWN})) == (
+        True,
+        ["service_principal_id"],
+        [],
+        False,
+    )
+
+
+def test_the_signing_certificates_change_with_the_active_one_or_the_set_and_move_by_replacing():
+    provider = SamlSigningCertificatesProvider()
+    other = "B" * 40
+    olds = {
+        "service_principal_id": SP,
+        "active_thumbprint": THUMBPRINT,
+        "certificates": [{"display_name": "CN=Asana SSO", "thumbprint": THUMBPRINT}],
+    }
+    same = {
+        **olds,
+        "active_thumbprint": THUMBPRINT.lower(),
+        "certificates": [{"display_name": "CN=Asana SSO", "thumbprint": THUMBPRINT.lower()}],
+    }
+
+    assert outcome(provider.diff("x", olds, same)) == (False, [], [], False)
+    assert outcome(provider.diff("x", olds, {**olds, "active_thumbprint": other})) == (
+        True,
+        [],
+        [],
+        False,
+    )
+    two = [*olds["certificates"], {"display_name": "CN=Next", "thumbprint": other}]
+    assert outcome(provider.diff("x", olds, {**olds, "certificates": two})) == (True, [], [], False)
+    pending = [{"display_name": "CN=Next", "thumbprint": UNKNOWN}]
+    assert outcome(provider.diff("x", olds, {**olds, "certificates": pending})) == (
+        True,
+        [],
+        [],
+        False,
+    )
+    assert outcome(provider.diff("x", olds, {**olds, "service_principal_id": APP})) == (
+        True,
+        ["service_principal_id"],
+        [],
+        False,
+    )
+    assert outcome(provider.diff("x", olds, {**olds, "service_principal_id": UNKNOWN})) == (
+        True,
+        ["service_principal_id"],
+        [],
+        False,
+    )
+
+
+def test_choosing_the_template_names_what_the_principal_has_and_how_to_pick():
+    asana = {"id": "asana", "factoryTag": "Asana"}
+    scim = {"id": "scim", "factoryTag": "CustomSCIM"}
+
+    assert choose_template(SP, [asana, scim], "ASANA") is asana
+    assert choose_template(SP, [asana], None) is asana
+    with pytest.raises(TemplateLookupError) as none:
+        choose_template(SP, [scim], "asana", "Microsoft Graph GET /v1.0/x")
+    assert str(none.value) == (
+        f"Microsoft Graph GET /v1.0/x: service principal {SP} has no synchronization template "
+        "with factory tag 'asana' (it has: scim (factoryTag CustomSCIM)). Check that the "
+        "application was created from the Asana gallery template, which supports provisioning."
+    )
+    with pytest.raises(TemplateLookupError) as empty:
+        choose_template(SP, [], None)
+    assert str(empty.value).startswith(
+        f"service principal {SP} has no synchronization template (it has: none)."
+    )
+    with pytest.raises(TemplateLookupError) as several:
+        choose_template(SP, [asana, scim], None)
+    assert str(several.value) == (
+        f"service principal {SP} has 2 synchronization templates: asana (factoryTag Asana), "
+        "scim (factoryTag CustomSCIM). Set factory_tag to choose one."
+    )
