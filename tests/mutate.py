@@ -236,7 +236,7 @@ def run_mutmut(command: list[str], work: Path, env: dict[str, str], minutes: flo
         return 0
 
 
-def run_group(group: Group, minutes: float | None = None) -> float:
+def run_group(group: Group, minutes: float | None = None, retry: bool = True) -> float:
     work = WORK / slug(group)
     work.mkdir(parents=True, exist_ok=True)
     print(f"== {group.name}: syncing {work.relative_to(ROOT)} with HEAD", flush=True)
@@ -244,7 +244,7 @@ def run_group(group: Group, minutes: float | None = None) -> float:
     write_if_changed(
         work / "pyproject.toml", (ROOT / "pyproject.toml").read_text() + mutmut_section(group, work)
     )
-    again = retry_unkilled(work, group)
+    again = retry_unkilled(work, group) if retry else 0
     if again:
         print(f"== {group.name}: {again} mutant(s) not killed last time are tested again")
     started = time.monotonic()
@@ -458,6 +458,12 @@ def main(argv: list[str] | None = None) -> int:
         help="stop each group after this long; its mutants not checked yet are checked by the "
         "next run (the report counts them apart)",
     )
+    parser.add_argument(
+        "--keep-survivors",
+        action="store_true",
+        help="do not test again the mutants not killed last time (only changed functions and "
+        "mutants not checked yet run): a quick refresh after a small change",
+    )
     args = parser.parse_args(argv)
     if shutil.which("git") is None:
         raise SystemExit("git is needed (the work folders hold the committed tree)")
@@ -465,7 +471,7 @@ def main(argv: list[str] | None = None) -> int:
         chosen = [g for g in GROUPS if not args.group or slug(g) in args.group]
         started = time.monotonic()
         for group in chosen:
-            run_group(group, args.minutes)
+            run_group(group, args.minutes, retry=not args.keep_survivors)
         print(f"== all: {time.monotonic() - started:.0f} s", flush=True)
     REPORT.write_text(render())
     print(f"wrote {REPORT.relative_to(ROOT)}")
