@@ -6,8 +6,9 @@ with what the API lacks and our commands need:
 
 - a time limit per call that ends the CLI together with everything it started (its process
   group, and its language host and plugins, which the CLI starts in process groups of their
-  own): SIGINT first (Pulumi cancels and stops its plugins), then SIGTERM, then SIGKILL. Upstream's `PulumiCommand.run` waits without a limit
-  and runs the CLI in the caller's process group, so a timeout there would orphan the plugins;
+  own): SIGINT first (Pulumi cancels and stops its plugins), then SIGTERM, then SIGKILL.
+  Upstream's `PulumiCommand.run` waits without a limit and runs the CLI in the caller's process
+  group, so a timeout there would orphan the plugins;
 - the exit status and error output of each call (`PulumiCli.calls`, `.last`): upstream's
   `CommandError` keeps only its text, which quotes the CLI's standard output too (secrets, for
   `config --show-secrets`), and the drift check tells `--expect-no-changes`' 7 (changes) from
