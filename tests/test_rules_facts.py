@@ -731,6 +731,7 @@ def test_a_spec_crosses_the_engine_as_the_resources_properties_and_back_with_who
         ('"constant"', None),
         ("Join", None),
     ],
+    ids=["function call", "leading spaces", "attribute", "constant", "name alone"],
 )
 def test_the_outer_function_of_an_expression(expression, name):
     assert expressions.outer_function(expression) == name
