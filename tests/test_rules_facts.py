@@ -1006,3 +1006,92 @@ def test_a_missing_object_mapping_names_the_ones_the_schema_has():
 )  # fmt: skip
 def test_a_graph_attribute_mapping_in_the_stack_files_words(graph, spec):
     assert schema_edit.canonical_mapping(graph) == spec
+
+
+# --- scoping filters read from Graph: the tenant's filterOperators
+# (synchronization-synchronizationschema-filteroperators: filterOperatorSchema name and
+# supportedAttributeTypes) and each clause's problems.
+
+USER_ATTRIBUTES = {
+    "department": scope.AttributeDef("department", "String"),
+    "accountenabled": scope.AttributeDef("accountEnabled", "Boolean"),
+}
+
+
+def test_the_tenants_operators_are_read_by_name_or_id_with_their_types_lower_cased():
+    found = scope.operators_from_graph(
+        [
+            {"name": "EQUALS", "supportedAttributeTypes": ["String", "Integer"]},
+            {"id": "IS TRUE", "supportedAttributeTypes": ["Boolean"]},
+            {"name": "", "id": ""},
+            {"supportedAttributeTypes": ["String"]},
+        ]
+    )
+
+    assert found == {
+        "EQUALS": scope.OperatorDef("EQUALS", frozenset({"string", "integer"})),
+        "IS TRUE": scope.OperatorDef("IS TRUE", frozenset({"boolean"})),
+    }
+
+
+def clause_problem(operator, attribute, values, operators, attributes=USER_ATTRIBUTES):
+    raw = {"operatorName": operator, "sourceOperandName": attribute,
+           "targetOperand": {"values": values}}  # fmt: skip
+    return scope.compile_clause(raw, operators, attributes, "User").problem
+
+
+def test_a_clause_the_tenant_or_the_schema_cannot_support_says_why():
+    operators = scope.operators_from_graph(
+        [{"name": "EQUALS", "supportedAttributeTypes": ["String"]},
+         {"name": "IS TRUE", "supportedAttributeTypes": ["Boolean", "String"]}]
+    )  # fmt: skip
+
+    assert clause_problem("EQUALS", "department", ["x"], None) == (
+        "the tenant's list of filter operators could not be read"
+    )
+    assert clause_problem("REGEX MATCH", "department", ["x"], operators) == (
+        "the tenant does not list the operator 'REGEX MATCH' (it lists: EQUALS, IS TRUE)"
+    )
+    assert clause_problem("REGEX MATCH", "department", ["x"], {}) == (
+        "the tenant does not list the operator 'REGEX MATCH' (it lists: none)"
+    )
+    assert clause_problem("EQUALS", "department", ["x"], operators, None) == (
+        "the source object's attributes (the job schema) could not be read"
+    )
+    assert clause_problem("EQUALS", "accountEnabled", ["x"], operators) == (
+        "the tenant lists 'EQUALS' for string attributes, not for Boolean ('accountEnabled')"
+    )
+    assert clause_problem("IS TRUE", "department", [], operators) == (
+        "'IS TRUE' tests a Boolean; 'department' is a String"
+    )
+    assert clause_problem("EQUALS", "department", ["Sales"], operators) is None
+
+
+def test_a_filter_with_experimental_filter_sets_cannot_be_read_and_groups_are_named():
+    for sets in ({"inputFilterGroups": [{}]}, {"categoryFilterGroups": [{}]}):
+        problem = scope.compile_filter({"groups": [], **sets}, {}, {}).problem
+        assert problem == (
+            f"the filter uses {next(iter(sets))}, which Microsoft marks experimental and does "
+            "not document well enough to evaluate"
+        )
+    both = {"inputFilterGroups": [{}], "categoryFilterGroups": [{}]}
+    assert scope.compile_filter(both, {}, {}).problem.startswith(
+        "the filter uses inputFilterGroups and categoryFilterGroups, which"
+    )
+    named = scope.compile_filter(
+        {"groups": [{"name": "Pilot", "clauses": []}, {"clauses": []}]}, {}, {}
+    )
+    assert [g.name for g in named.groups] == ["Pilot", "group 2"]
+
+
+def test_graph_values_of_users_and_groups_including_extension_attributes():
+    user = {"id": "u1", "department": "Sales",
+            "onPremisesExtensionAttributes": {"extensionAttribute3": "contractor"}}  # fmt: skip
+
+    assert scope.graph_property("objectId") == "id"
+    assert scope.graph_property("department") == "department"
+    assert scope.graph_property("department", "Group") is None
+    assert scope.graph_value(user, "ExtensionAttribute3") == "contractor"
+    assert scope.graph_value(user, "extensionAttribute4") is None
+    assert scope.graph_value({"onPremisesExtensionAttributes": None}, "extensionAttribute3") is None
+    assert scope.graph_value({"id": "g1", "department": "x"}, "department", "Group") is None
