@@ -1095,3 +1095,72 @@ def test_graph_values_of_users_and_groups_including_extension_attributes():
     assert scope.graph_value(user, "extensionAttribute4") is None
     assert scope.graph_value({"onPremisesExtensionAttributes": None}, "extensionAttribute3") is None
     assert scope.graph_value({"id": "g1", "department": "x"}, "department", "Group") is None
+
+
+def test_a_new_filter_keeps_the_live_groups_names_and_the_experimental_filter_sets():
+    live_scope = {
+        "groups": [{"name": "Pilot", "clauses": []}],
+        "inputFilterGroups": [{"name": "kept", "clauses": []}],
+    }
+    spec = desired(
+        "merge",
+        [],
+        scopingFilter=[
+            [{"attribute": "department", "operator": "EQUALS", "values": ["A"]}],
+            [{"attribute": "department", "operator": "EQUALS", "values": ["B"]}],
+        ],
+    )
+
+    result = schema_edit.apply(schema_with(live_users(scope=live_scope)), spec, "userName")
+
+    written = result["synchronizationRules"][0]["objectMappings"][1]["scope"]
+    assert [g["name"] for g in written["groups"]] == ["Pilot", "Scoping group 2"]
+    assert written["inputFilterGroups"] == [{"name": "kept", "clauses": []}]
+    cleared = schema_edit.apply(
+        schema_with(live_users(scope=live_scope)),
+        desired("merge", [], scopingFilter=[]),
+        "userName",
+    )
+    kept = cleared["synchronizationRules"][0]["objectMappings"][1]["scope"]
+    assert kept == {"groups": [], "inputFilterGroups": [{"name": "kept", "clauses": []}]}
+    category = {"groups": [{"name": "Pilot", "clauses": []}], "categoryFilterGroups": [{}]}
+    emptied = schema_edit.apply(
+        schema_with(live_users(scope=category)), desired("merge", [], scopingFilter=[]), "userName"
+    )
+    assert emptied["synchronizationRules"][0]["objectMappings"][1]["scope"] == {
+        "groups": [],
+        "categoryFilterGroups": [{}],
+    }
+
+
+@pytest.mark.parametrize(
+    ("flow_types", "actions"),
+    [
+        ("Add, Update, Delete", ["create", "update", "delete"]),
+        ("Delete,Add", ["create", "delete"]),
+        ("", ["create", "update", "delete"]),
+        (None, ["create", "update", "delete"]),
+        ("Update, Frobnicate", ["update"]),
+    ],
+    ids=["all", "two unspaced", "empty", "missing", "unknown word"],
+)
+def test_graphs_flow_types_read_as_the_stack_files_actions(flow_types, actions):
+    live = live_users(flowTypes=flow_types)
+
+    spec = schema_edit.live_spec(schema_with(live), desired("merge", []))
+
+    assert spec["actions"] == actions
+
+
+def test_changes_describe_filters_and_empty_action_lists():
+    live = {"enabled": True, "actions": [], "mappings": [], "scopingFilter": [
+        [{"attribute": "a", "operator": "EQUALS", "values": ["1"]},
+         {"attribute": "b", "operator": "IS TRUE", "values": []}],
+        [{"attribute": "c", "operator": "EQUALS", "values": ["2"]}]]}  # fmt: skip
+    wanted = {"mode": "merge", "enabled": True, "actions": ["create"], "mappings": [],
+              "scopingFilter": []}  # fmt: skip
+
+    assert schema_edit.changes(wanted, live) == [
+        "actions: none -> create",
+        "scoping filter: (a EQUALS ['1'] AND b IS TRUE []) OR (c EQUALS ['2']) -> none",
+    ]
