@@ -169,3 +169,39 @@ def test_patch_and_delete_send_those_methods_to_the_path_given(emulator: Emulato
     with pytest.raises(ServiceError) as gone:
         graph.get(job_path)
     assert gone.value.status == 404
+
+
+def test_the_scim_probe_is_the_filter_and_headers_rfc_7644_describes(
+    emulator: Emulator, settings, tenant
+):
+    """A filtered GET of /Users (RFC 7644 section 3.4.2.2: `userName eq "..."`), accepted by
+    the token as a bearer credential; a base URL given with a trailing slash is the same
+    endpoint. (The local tenant records no request headers, so the Accept header is not
+    checked here.)"""
+    asana = AsanaScimClient(emulator.scim_base_url + "/", tenant.asana_token, settings.asana_policy)
+
+    assert asana.check_token().accepted
+
+    (request,) = emulator.requests
+    assert request.path == "/api/1.0/scim/Users"
+    assert request.query["filter"] == (
+        'userName eq "asana-provisioning-connection-check@example.invalid"'
+    )
+    assert (request.method, request.status) == ("GET", 200)
+
+
+def test_a_scim_base_url_that_is_not_https_is_refused_before_anything_is_sent(
+    emulator: Emulator, settings, tenant
+):
+    with pytest.raises(ServiceError) as refused:
+        AsanaScimClient(
+            "http://app.asana.com/api/1.0/scim", tenant.asana_token, settings.asana_policy
+        )
+
+    assert (refused.value.method, refused.value.path, refused.value.status) == (
+        "GET",
+        "/Users",
+        None,
+    )
+    assert "not sent: scim_base_url" in str(refused.value)
+    assert emulator.requests == []
