@@ -202,14 +202,15 @@ def meta_files(work: Path, group: Group) -> list[Path]:
 
 def retry_unkilled(work: Path, group: Group) -> int:
     """Send every mutant that was not killed back to be tested again (a test added since may
-    kill it); killed mutants keep their verdict while their function is unchanged."""
+    kill it); killed mutants (a timeout counts) keep their verdict while their function is
+    unchanged."""
     reset = 0
     for meta in meta_files(work, group):
         if not meta.exists():
             continue
         data = json.loads(meta.read_text())
         for key, code in data["exit_code_by_key"].items():
-            if code is not None and code not in (1, 3):
+            if code is not None and status_of(code) not in KILLED:
                 data["exit_code_by_key"][key] = None
                 reset += 1
         meta.write_text(json.dumps(data))
