@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from rules import (
+    azuread_ids,
     expressions,
     identifiers,
     mapping_spec,
@@ -1164,3 +1165,90 @@ def test_changes_describe_filters_and_empty_action_lists():
         "actions: none -> create",
         "scoping filter: (a EQUALS ['1'] AND b IS TRUE []) OR (c EQUALS ['2']) -> none",
     ]
+
+
+# --- the azuread provider's import ids, as its documentation's "Import" sections write them
+# (terraform-provider-azuread v3.9.0, docs/resources/*.md).
+
+APP_ID = "00000000-0000-0000-0000-000000000000"
+SP_ID = "11111111-1111-1111-1111-111111111111"
+
+
+def test_the_azuread_import_ids_have_the_documented_shapes():
+    assert azuread_ids.application_from_template("t", APP_ID, SP_ID) == (
+        f"/applicationTemplates/t/instantiate/{APP_ID}/{SP_ID}"
+    )
+    assert azuread_ids.service_principal(SP_ID) == f"/servicePrincipals/{SP_ID}"
+    assert azuread_ids.application(APP_ID) == f"/applications/{APP_ID}"
+    # base64 of "https://app.asana.com/", written out (RFC 4648 standard alphabet, padded)
+    assert azuread_ids.identifier_uri(APP_ID, "https://app.asana.com/") == (
+        f"/applications/{APP_ID}/identifierUris/aHR0cHM6Ly9hcHAuYXNhbmEuY29tLw=="
+    )
+    assert azuread_ids.redirect_uris(APP_ID, "Web") == f"/applications/{APP_ID}/redirectUris/Web"
+    assert azuread_ids.token_signing_certificate(SP_ID, "k") == (
+        f"{SP_ID}/tokenSigningCertificate/k"
+    )
+    assert (
+        azuread_ids.app_role_assignment(SP_ID, "a")
+        == f"/servicePrincipals/{SP_ID}/appRoleAssignedTo/a"
+    )
+    assert azuread_ids.application_owner(APP_ID, "o") == f"/applications/{APP_ID}/owners/o"
+    assert azuread_ids.synchronization_job(SP_ID, "j") == (
+        f"/servicePrincipals/{SP_ID}/synchronization/jobs/j"
+    )
+
+
+@pytest.mark.parametrize(
+    "reference",
+    [f"/servicePrincipals/{SP_ID}", f"/servicePrincipals/{SP_ID}/", SP_ID, f"/a/b/{SP_ID}"],
+    ids=["path", "trailing slash", "bare", "deeper"],
+)
+def test_an_object_id_is_the_last_segment_of_a_reference(reference):
+    assert azuread_ids.object_id_of(reference) == SP_ID
+
+
+def test_a_pending_operation_keeps_its_kind_type_parent_and_provider():
+    export = {"deployment": {"pending_operations": [
+        {"type": "creating", "resource": {
+            "urn": f"{STACK_URN}::x", "type": "azuread:index/group:Group",
+            "parent": COMPONENT_URN, "provider": f"{PROVIDER_URN}::id"}},
+        {"resource": {"urn": f"{STACK_URN}::y"}},
+    ]}}  # fmt: skip
+
+    first, second = pending.pending_operations(export)
+
+    assert (first.kind, first.type, first.parent, first.provider, first.is_create) == (
+        "creating",
+        "azuread:index/group:Group",
+        COMPONENT_URN,
+        f"{PROVIDER_URN}::id",
+        True,
+    )
+    assert (second.kind, second.type, second.parent, second.provider, second.name) == (
+        "",
+        "",
+        None,
+        None,
+        "y",
+    )
+
+
+@pytest.mark.parametrize(
+    ("export", "message"),
+    [
+        ({"deployment": {"pending_operations": [{"type": "creating"}]}},
+         "a pending operation has no resource URN"),
+        ({"deployment": {"pending_operations": ["creating"]}},
+         "a pending operation has no resource URN"),
+        ({"deployment": {"pending_operations": [{"resource": {"urn": 7}}]}},
+         "a pending operation has no resource URN"),
+        ({"version": 3}, "the stack export has no `deployment` object"),
+        ([], "the stack export has no `deployment` object"),
+    ],
+    ids=["no resource", "not an object", "urn not text", "no deployment", "not an object"],
+)  # fmt: skip
+def test_an_export_that_is_not_a_deployment_is_unreadable(export, message):
+    with pytest.raises(pending.StateUnreadable) as error:
+        pending.pending_operations(export)
+
+    assert str(error.value) == message
