@@ -9,10 +9,10 @@ import json
 import pytest
 import requests
 
-from clients import credentials, pulumi_cli, schema_io
+from clients import credentials, directory, pulumi_cli, schema_io
 from clients.connection import ConfigError, CredentialSpec, resolve
 from clients.directory import DirectoryReader
-from clients.http import ServiceError, error_text
+from clients.http import ServiceError, error_text, redirect_error
 
 
 def reply(body: object, status: int = 400, reason: str = "Bad Request") -> requests.Response:
@@ -462,3 +462,68 @@ def test_a_cli_without_a_readable_version_is_unavailable(tmp_path, body, start):
     assert str(error.value).startswith(start)
     if body.startswith("echo 'not"):
         assert str(error.value) == f"`{cli} version` printed 'not a version', not a version"
+
+
+def test_a_collection_past_the_page_bound_is_an_error_naming_the_request(monkeypatch):
+    monkeypatch.setattr(directory, "MAX_PAGES", 2)
+    loop = {"value": [], "@odata.nextLink": f"{GRAPH}/v1.0/users?next"}
+    graph = RecordingGraph({"/users": loop, "/users?next": loop})
+
+    with pytest.raises(ServiceError) as error:
+        list(DirectoryReader(graph).all_users(["id"]))
+
+    assert (error.value.service, error.value.method, error.value.path) == (
+        "Microsoft Graph",
+        "GET",
+        "/users",
+    )
+    assert "has more than 2 pages" in str(error.value)
+    assert len(graph.sent) == 3  # two pages handed on, the link of the second followed once
+
+
+def test_a_page_without_a_value_list_is_an_error_naming_the_full_path():
+    graph = RecordingGraph({"/users": {"items": []}})
+
+    with pytest.raises(ServiceError) as error:
+        list(DirectoryReader(graph).all_users(["id"]))
+
+    assert (error.value.method, error.value.path) == ("GET", "/v1.0/users")
+    assert "collection whose value is missing or not a list of objects" in str(error.value)
+
+
+# --- clients/http.py: a redirect (RFC 9110 section 15.4: a 3xx names its target in Location)
+# is never followed and is said to be one, naming only the target's scheme and host.
+
+NOT_FOLLOWED = (
+    "which is not followed: the request carries a credential; check the URL configured for "
+    "this service"
+)
+
+
+def redirect(location: str | None, status: int = 302) -> requests.Response:
+    response = reply(b"", status, "Found")
+    response.url = "https://app.asana.com/api/1.0/scim/Users?filter=x"
+    if location is not None:
+        response.headers["Location"] = location
+    return response
+
+
+@pytest.mark.parametrize(
+    ("location", "elsewhere"),
+    [
+        (
+            "https://login.contoso.example/sso?token=abc",
+            "to another host (https://login.contoso.example)",
+        ),
+        ("/api/1.0/scim/v2/Users", "within the same host"),
+        (None, "within the same host"),
+        ("http://[::1", "to another host (a malformed Location)"),
+    ],
+    ids=["another host", "same host", "no location", "malformed"],
+)
+def test_a_redirect_is_named_as_one_and_never_followed(location, elsewhere):
+    error = redirect_error("Asana SCIM", "GET", "/api/1.0/scim/Users", redirect(location, 307))
+
+    assert (error.method, error.path, error.status) == ("GET", "/api/1.0/scim/Users", 307)
+    assert error.detail == f"answered HTTP 307, a redirect {elsewhere}, {NOT_FOLLOWED}"
+    assert "token=abc" not in str(error)
