@@ -205,12 +205,14 @@ class AsanaEnterpriseApp(pulumi.ComponentResource):
     def __init__(
         self, name: str, settings: StackSettings, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        # What each assignment is (group or user), declared with the component, so policies
+        # What each assignment is (group or user), an output of the component, so policies
         # can tell before Graph reports a principal type (an assignment's `principalType` is
-        # known only after it is created); never a name or id, which may be secret. Policies
-        # see a component's registered outputs, so it is an output too.
+        # known only after it is created); never a name or id, which may be secret. Stack
+        # policies read a component's registered outputs (the engine's AnalyzeStack), so it is
+        # not an input too: the engine writes a component's inputs and outputs into every
+        # checkpoint, and a second copy cost one entry per assignment in each.
         self._principal_kinds = {assignment_name(name, p): p.kind for p in settings.principals}
-        super().__init__(COMPONENT_TYPE, name, {PRINCIPAL_KINDS: self._principal_kinds}, opts)
+        super().__init__(COMPONENT_TYPE, name, None, opts)
         self._name = name
         self._settings = settings
         self._invoke = pulumi.InvokeOptions(parent=self)
@@ -386,8 +388,12 @@ class AsanaEnterpriseApp(pulumi.ComponentResource):
             ),
         )
         self._existing = existing_principals(self._settings.principals, self._invoke)
-        return {
-            principal: azuread.AppRoleAssignment(
+        # A plain loop, not a comprehension: the SDK records every frame under the resource's
+        # constructor in the resource's state (`stackTrace`), which the engine writes again
+        # at every checkpoint; a comprehension's frame is one more per assignment.
+        assignments: dict[Principal, azuread.AppRoleAssignment] = {}
+        for principal in self._settings.principals:
+            assignments[principal] = azuread.AppRoleAssignment(
                 assignment_name(self._name, principal),
                 app_role_id=app_role_id,
                 principal_object_id=self._object_id(principal),
@@ -401,8 +407,7 @@ class AsanaEnterpriseApp(pulumi.ComponentResource):
                     ],
                 ),
             )
-            for principal in self._settings.principals
-        }
+        return assignments
 
     def _object_id(self, principal: Principal) -> pulumi.Input[str]:
         """The principal's object id, looked up in the directory; a secret (and looked up with

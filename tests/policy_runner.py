@@ -70,8 +70,11 @@ def policy_resources(registered: list[Registered]) -> list[PolicyResource]:
     for resource in registered:
         by_urn[resource.urn] = PolicyResource(
             resource.type,
-            # As the analyzer does: reading an unknown value raises UnknownValueError.
-            unknown_checking_proxy(unwrap(resource.inputs)),
+            # As the analyzer does: reading an unknown value raises UnknownValueError. A
+            # component's props are its registered outputs, as AnalyzeStack gives them.
+            unknown_checking_proxy(
+                unwrap(resource.inputs if resource.outputs is None else resource.outputs)
+            ),
             resource.urn,
             resource.name,
             options(resource),

@@ -8,6 +8,7 @@ secret inputs, and the stack's exported outputs.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import runpy
 import uuid
@@ -147,6 +148,8 @@ class Registered:
     property_dependencies: dict[str, tuple[str, ...]]
     inputs: dict[str, Any]
     secret_outputs: tuple[str, ...]
+    outputs: dict[str, Any] | None = None
+    """A component's registered outputs (`register_outputs`), once the program sent them."""
 
 
 class RecordingMonitor(mocks.MockMonitor):
@@ -172,6 +175,15 @@ class RecordingMonitor(mocks.MockMonitor):
                 )
             )
         return response
+
+    def RegisterResourceOutputs(self, request: Any) -> Any:
+        """A component's outputs, kept with its registration: stack policies read them (the
+        engine's AnalyzeStack gives a resource's outputs, not its inputs)."""
+        outputs = rpc.deserialize_properties(request.outputs)
+        for index, resource in enumerate(self.registered):
+            if resource.urn == request.urn:
+                self.registered[index] = dataclasses.replace(resource, outputs=outputs)
+        return super().RegisterResourceOutputs(request)
 
 
 @dataclass

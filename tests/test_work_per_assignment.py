@@ -1,0 +1,138 @@
+"""What one more assignment costs the program, counted under Pulumi's mocks, not timed.
+
+Under the real CLI the engine writes the whole state at every step (docs/testing.md, "Scale"),
+so every registration, invoke, output and dependency the program adds per assignment is paid
+again at each checkpoint. The program runs at two sizes and the difference, divided by the
+difference in assignments, must be exactly what one assignment needs: its own
+`AppRoleAssignment` (with the service principal as its dependency, through `appRoleId` and
+`resourceObjectId`), its id in the one `getGroups`/`getUsers` invoke, its entry in the stack's
+`assignedPrincipals` output and in the component's `principalKinds` output, and nothing else.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections import Counter
+from dataclasses import astuple, dataclass, fields
+from typing import Any, ClassVar
+
+import pulumi
+import pytest
+
+import tests.program as program
+from tests.program import AzureAdMocks, ProgramRun, run_program
+
+TOKEN_KEY = "asana-provisioning:asanaToken"
+COMPONENT = "asana-provisioning:index:AsanaEnterpriseApp"
+SMALL, LARGE = 10, 100
+
+
+@dataclass(frozen=True)
+class Work:
+    """Everything the program asks of the engine that could grow with the assignments."""
+
+    registrations: int
+    invokes: int
+    ids_looked_up: int
+    """Ids sent in invokes: each is one Graph GET in the provider (upstream getGroups)."""
+    dependency_references: int
+    """URNs in `dependencies` and `propertyDependencies`, over all registrations."""
+    stack_output_values: int
+    component_input_values: int
+    component_output_values: int
+
+    def __sub__(self, other: Work) -> Work:
+        return Work(*(a - b for a, b in zip(astuple(self), astuple(other), strict=True)))
+
+    def per(self, count: int) -> dict[str, float]:
+        return {f.name: getattr(self, f.name) / count for f in fields(self)}
+
+
+class CountingMocks(AzureAdMocks):
+    """The mocks, counting every invoke and the ids it carries."""
+
+    calls: ClassVar[Counter[str]] = Counter()
+    ids: ClassVar[int] = 0
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> Any:
+        CountingMocks.calls[args.token] += 1
+        CountingMocks.ids += len(args.args.get("objectIds") or [])
+        return super().call(args)
+
+
+@pytest.fixture(autouse=True)
+def counting(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(program, "AzureAdMocks", CountingMocks)
+
+
+def leaves(value: Any) -> int:
+    """Scalar values in a (nested) output or input."""
+    if isinstance(value, dict):
+        return sum(leaves(item) for item in value.values())
+    if isinstance(value, list | tuple):
+        return sum(leaves(item) for item in value)
+    return 1
+
+
+def principals(kind: str, count: int) -> list[str]:
+    return [str(uuid.uuid5(uuid.NAMESPACE_OID, f"{kind}-{n}")) for n in range(count)]
+
+
+def work_of(groups: int, users: int) -> Work:
+    CountingMocks.calls, CountingMocks.ids = Counter(), 0
+    config = {
+        "asana-provisioning:assignmentGroups": json.dumps(principals("group", groups)),
+        "asana-provisioning:assignmentUsers": json.dumps(principals("user", users)),
+        TOKEN_KEY: "2/1/2:work-per-assignment",
+    }
+    run: ProgramRun = run_program(config, {TOKEN_KEY})
+    assert run.error is None, run.error
+    component = run.one(COMPONENT)
+    return Work(
+        registrations=len(run.resources),
+        invokes=sum(CountingMocks.calls.values()),
+        ids_looked_up=CountingMocks.ids,
+        dependency_references=sum(
+            len(r.dependencies) + sum(len(urns) for urns in r.property_dependencies.values())
+            for r in run.resources
+        ),
+        stack_output_values=leaves(run.outputs),
+        component_input_values=leaves(component.inputs) if component.inputs else 0,
+        component_output_values=leaves(component.outputs or {}),
+    )
+
+
+ONE_ASSIGNMENT = {
+    "registrations": 1,  # its AppRoleAssignment
+    "invokes": 0,  # its id rides in the one getGroups / getUsers invoke for them all
+    "ids_looked_up": 1,
+    "dependency_references": 3,  # the service principal: dependencies, appRoleId, resourceObjectId
+    "stack_output_values": 3,  # assignedPrincipals: kind, reference, objectId
+    "component_input_values": 0,
+    "component_output_values": 1,  # principalKinds
+}
+
+
+@pytest.mark.parametrize(
+    ("kind", "sizes"),
+    [("group", ((SMALL, 0), (LARGE, 0))), ("user", ((0, SMALL), (0, LARGE)))],
+    ids=["groups by object id", "users by object id"],
+)
+def test_each_assignment_costs_one_registration_three_dependency_references_and_no_invoke(
+    kind: str, sizes: tuple[tuple[int, int], tuple[int, int]]
+):
+    small, large = (work_of(*size) for size in sizes)
+
+    assert (large - small).per(LARGE - SMALL) == ONE_ASSIGNMENT
+
+
+def test_the_principal_lookup_is_one_invoke_per_kind_whatever_the_number_of_principals():
+    work_of(LARGE, LARGE)
+
+    assert dict(CountingMocks.calls) == {
+        "azuread:index/getApplicationTemplate:getApplicationTemplate": 1,
+        "azuread:index/getApplication:getApplication": 1,
+        "azuread:index/getGroups:getGroups": 1,
+        "azuread:index/getUsers:getUsers": 1,
+    }
