@@ -1,117 +1,281 @@
-"""Wall time of the real Pulumi CLI against the local tenant (`make bench`, after `make engine`).
+"""Our program against a bare one on the real Pulumi CLI, at several sizes (`make bench`).
 
-1. The dev stack: `pulumi preview` and `pulumi up` of the shipped stacks/Pulumi.dev.yaml.
-2. Scale: a stack assigning 1,000 groups (by object id), next to a bare program that declares
-   the same 1,000 `azuread.AppRoleAssignment`s and nothing else, both against the same tenant in
-   the same run; the ratios say what our program costs on top of the assignments themselves.
+For each number of group assignments (by default 100, 1,000 and 5,000), in one run against one
+local tenant (the emulator, tests/e2e/tenant.py):
 
-The azuread provider is the stand-in (docs/engine.md), for both sides alike.
+- ours: a stack of this project assigning that many groups (by object id);
+- bare: `benchmarks/bare_assignments/`, the same `azuread.AppRoleAssignment`s to a service
+  principal that already exists, and nothing else.
+
+Each goes through `pulumi preview`, `pulumi up --skip-preview`, `pulumi refresh --preview-only
+--expect-no-changes`, the drift check and `pulumi destroy --skip-preview`. The drift check is
+ours as CI runs it (`python -m scripts.drift_check`); for bare, the same refresh, which is what
+ours runs inside: its Graph requests against the refresh of our own stack say what the check
+adds to the refresh of the same resources.
+Ours and bare alternate, the one going first swapping at each operation, so a change in the
+machine's load falls on both. For each run: wall time, CPU time of every process the CLI
+started (benchmarks/processes.py), the program's peak memory, the Graph requests the local
+tenant logged, and the load average before and after.
+
+    python -m benchmarks.real_engine [--sizes 100,1000] [--repeats 2] [--markdown docs/testing.md]
+                                     [--json results.json] [--profile DIR]
+
+`--markdown` rewrites only the scale section of that file (benchmarks/scale_report.py);
+`--profile` also records the CLI's CPU profile (`pulumi --profiling`, read with `go tool pprof
+-top`) and a py-spy profile of our program, into DIR (profiling slows the runs: the figures of a
+profiled run are not comparable).
+
+The engine writes the whole state at every step (its snapshot manager), so the time of up and
+destroy grows with the square of the number of resources, for both programs: 5,000 assignments
+take about 25 times as long as 1,000.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
+import os
+import sys
 import tempfile
-import time
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from benchmarks import scale_report
+from benchmarks.processes import Watched, watched_run
 from tests.e2e.engine import ROOT
-from tests.e2e.stacks import named_principals, shipped_settings
 from tests.e2e.tenant import PROJECT, LocalTenant
 from tests.e2e.workspace import Workspace
 
-ASSIGNMENTS = 1000
+DEFAULT_SIZES = (100, 1000, 5000)
 USER_ROLE = "18d14569-c3bd-439b-9a66-3a2aee01d14f"
 GALLERY_ASANA = "0f1d9c2e-7a4b-4c3e-9f1a-5b6d8e2c4a71"
+STACK = "scale"
+TIMEOUT_SECONDS = 4 * 3600.0
 
 
-def timed(workspace: Workspace, *args: str) -> float:
-    started = time.monotonic()
-    workspace.pulumi(*args, "--non-interactive", timeout=1800)
-    return time.monotonic() - started
+@dataclass
+class Side:
+    """One program (ours or bare) at one size: its workspace and the commands of each step."""
+
+    program: str
+    workspace: Workspace
+
+    def command(self, operation: str) -> list[str]:
+        stack = ("--stack", STACK, "--non-interactive")
+        if operation == "drift check" and self.program == "ours":
+            return [sys.executable, "-m", "scripts.drift_check", "--stack", STACK]
+        return {
+            "preview": ["pulumi", "preview", *stack],
+            "up": ["pulumi", "up", "--yes", "--skip-preview", *stack],
+            "refresh": ["pulumi", "refresh", "--preview-only", "--expect-no-changes", *stack],
+            "drift check": ["pulumi", "refresh", "--preview-only", "--expect-no-changes", *stack],
+            "destroy": ["pulumi", "destroy", "--yes", "--skip-preview", *stack],
+        }[operation]
 
 
-def preview_and_up(workspace: Workspace, stack: str) -> tuple[float, float]:
-    preview = timed(workspace, "preview", "--stack", stack)
-    up = timed(workspace, "up", "--stack", stack, "--yes", "--skip-preview")
-    return preview, up
+def group_ids(count: int) -> list[str]:
+    return [str(uuid.uuid5(uuid.NAMESPACE_OID, f"bench-group-{n}")) for n in range(count)]
 
 
-def resources_in_state(workspace: Workspace, stack: str) -> int:
-    """The resources `up` recorded, counted in the stack's state (the stack itself and the
-    provider instances left out), so the table says what was measured, not what was typed."""
-    exported = json.loads(workspace.pulumi("stack", "export", "--stack", stack).stdout)
-    return sum(
-        1
-        for resource in exported["deployment"].get("resources") or []
-        if not resource["type"].startswith("pulumi:providers:")
-        and resource["type"] != "pulumi:pulumi:Stack"
+def load_average() -> float:
+    return float(Path("/proc/loadavg").read_text().split()[0])
+
+
+def cli_version(workspace: Workspace) -> str:
+    return workspace.pulumi("version").stdout.strip()
+
+
+def ours_at(base: Path, tenant: LocalTenant, groups: list[str]) -> Side:
+    workspace = Workspace(base / "ours", ca_bundle=tenant.ca_bundle)
+    settings: dict[str, Any] = {
+        f"{PROJECT}:appDisplayName": f"Asana (scale {len(groups)})",
+        f"{PROJECT}:assignmentGroups": groups,
+        f"{PROJECT}:notificationEmail": "identity-ops@contoso.com",
+        **tenant.plain_settings(),
+    }
+    workspace.create_stack(STACK, settings, tenant.secret_settings())
+    return Side("ours", workspace)
+
+
+def bare_at(base: Path, tenant: LocalTenant, groups: list[str]) -> Side:
+    app = tenant.emulator.instantiate_gallery_app(GALLERY_ASANA, f"Asana (bare {len(groups)})")
+    workspace = Workspace(
+        base / "bare",
+        ca_bundle=tenant.ca_bundle,
+        source=ROOT / "benchmarks" / "bare_assignments",
+        linked=("__main__.py",),
     )
+    azuread = {k: v for k, v in tenant.plain_settings().items() if k.startswith("azuread:")}
+    settings = {
+        "bare-assignments:groupIds": groups,
+        "bare-assignments:resourceObjectId": app["servicePrincipal"]["id"],
+        "bare-assignments:appRoleId": USER_ROLE,
+        **azuread,
+    }
+    workspace.create_stack(STACK, settings, {"azuread:clientSecret": tenant.client_secret})
+    return Side("bare", workspace)
 
 
-def group_ids(tenant: LocalTenant, count: int) -> list[str]:
-    ids = [str(uuid.uuid5(uuid.NAMESPACE_OID, f"bench-group-{n}")) for n in range(count)]
-    for n, group_id in enumerate(ids):
-        tenant.emulator.add_group(f"Bench group {n}", group_id=group_id)
-    return ids
+def measure(
+    side: Side, operation: str, size: int, tenant: LocalTenant, profile: Path | None
+) -> dict[str, Any]:
+    """Run one step of one side, watched; fail on an unexpected exit code."""
+    command = side.command(operation)
+    program_profile = None
+    if profile is not None:
+        tag = f"{side.program}-{size}-{operation.replace(' ', '-')}"
+        if command[0] == "pulumi":
+            command = ["pulumi", "--profiling", str(profile / f"cli-{tag}"), *command[1:]]
+        program_profile = profile / f"program-{tag}.txt"
+    load_before = load_average()
+    before = tenant.emulator.count(service="graph")
+    run: Watched = watched_run(
+        command,
+        cwd=side.workspace.project,
+        env=side.workspace.env,
+        timeout=TIMEOUT_SECONDS,
+        profile=program_profile,
+    )
+    graph = tenant.emulator.count(service="graph") - before
+    if run.exit_code != 0:
+        tail = "\n".join((run.stdout + run.stderr).strip().splitlines()[-40:])
+        raise RuntimeError(f"{side.program} {operation} exited {run.exit_code}:\n{tail}")
+    processes = [{"role": p.role, "cpu_seconds": p.cpu_seconds} for p in run.processes]
+    result = {
+        "size": size,
+        "program": side.program,
+        "operation": operation,
+        "seconds": round(run.seconds, 2),
+        "cpu_seconds": round(run.tree_cpu_seconds, 2),
+        "cpu_by_process": scale_report.seconds_by_process(processes),
+        "program_peak_kib": run.peak_kib("program"),
+        "graph_requests": graph,
+        "load_average": [load_before, load_average()],
+    }
+    print(
+        f"  {side.program:4} {operation:11} {run.seconds:7.1f} s  CPU {run.tree_cpu_seconds:7.1f} s"
+        f"  Graph {graph:6}  program peak {run.peak_kib('program') / 1024:4.0f} MiB"
+        f"  load {result['load_average'][0]:.2f}",
+        flush=True,
+    )
+    return result
 
 
-def main() -> None:
-    base = Path(tempfile.mkdtemp(prefix="bench-"))
-    dev = shipped_settings(ROOT / "stacks" / "Pulumi.dev.yaml")
-    tenant = LocalTenant.start(*named_principals(dev))
+def run_size(
+    size: int,
+    sides: Sequence[Side],
+    tenant: LocalTenant,
+    flip: bool,
+    profile: Path | None,
+    operations: Sequence[str] = scale_report.OPERATIONS,
+) -> list[dict[str, Any]]:
+    results = []
+    for index, operation in enumerate(operations):
+        order = list(sides) if (index % 2 == 0) != flip else list(reversed(sides))
+        for side in order:
+            results.append(measure(side, operation, size, tenant, profile))
+    return results
+
+
+def parse_sizes(text: str) -> list[int]:
+    sizes = sorted({int(part) for part in text.split(",") if part.strip()})
+    if not sizes or sizes[0] < 1:
+        raise argparse.ArgumentTypeError("a comma-separated list of positive numbers")
+    return sizes
+
+
+def parse_operations(text: str) -> list[str]:
+    chosen = [part.strip() for part in text.split(",") if part.strip()]
+    unknown = [name for name in chosen if name not in scale_report.OPERATIONS]
+    if not chosen or unknown:
+        raise argparse.ArgumentTypeError(f"steps among {', '.join(scale_report.OPERATIONS)}")
+    return chosen
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.real_engine", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument(
+        "--sizes", type=parse_sizes, default=list(DEFAULT_SIZES),
+        help="numbers of group assignments (default: %(default)s)",
+    )  # fmt: skip
+    parser.add_argument("--repeats", type=int, default=1, help="runs of each size (default: 1)")
+    parser.add_argument(
+        "--operations", type=parse_operations, default=list(scale_report.OPERATIONS),
+        help="which steps, in order (default: %(default)s); refresh, drift check, destroy need up",
+    )  # fmt: skip
+    parser.add_argument(
+        "--markdown", type=Path, metavar="FILE",
+        help="rewrite the scale section of FILE (docs/testing.md) with the results",
+    )  # fmt: skip
+    parser.add_argument("--json", type=Path, metavar="FILE", help="write the measurements here")
+    parser.add_argument(
+        "--from-json", type=Path, metavar="FILE",
+        help="measure nothing: write the tables of an earlier --json FILE (with --markdown)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--profile", type=Path, metavar="DIR",
+        help="also profile the CLI (pprof) and our program (py-spy) into DIR",
+    )  # fmt: skip
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.from_json is not None:
+        data = json.loads(args.from_json.read_text(encoding="utf-8"))
+        return report(data, None, args.markdown)
+    if args.profile is not None:
+        args.profile.mkdir(parents=True, exist_ok=True)
+    base = Path(tempfile.mkdtemp(prefix="bench-scale-"))
+    started = datetime.now(UTC)
+    tenant = LocalTenant.start()
+    runs: list[dict[str, Any]] = []
     try:
-        print("Real engine: pulumi v3.276.0 (make engine), azuread stand-in, local tenant")
-        workspace = Workspace(base / "dev", ca_bundle=tenant.ca_bundle)
-        workspace.create_stack("dev", {**dev, **tenant.plain_settings()}, tenant.secret_settings())
-        dev_preview, dev_up = preview_and_up(workspace, "dev")
-        dev_resources = resources_in_state(workspace, "dev")
-
-        print(f"Seeding {ASSIGNMENTS} groups …", flush=True)
-        groups = group_ids(tenant, ASSIGNMENTS)
-        ours = Workspace(base / "ours", ca_bundle=tenant.ca_bundle)
-        settings: dict[str, Any] = {
-            f"{PROJECT}:appDisplayName": "Asana (scale)",
-            f"{PROJECT}:assignmentGroups": groups,
-            f"{PROJECT}:notificationEmail": "identity-ops@contoso.com",
-            **tenant.plain_settings(),
-        }
-        ours.create_stack("scale", settings, tenant.secret_settings())
-        print(f"Our program with {ASSIGNMENTS} group assignments …", flush=True)
-        our_preview, our_up = preview_and_up(ours, "scale")
-
-        app = tenant.emulator.instantiate_gallery_app(GALLERY_ASANA, "Asana (bare)")
-        bare = Workspace(
-            base / "bare",
-            ca_bundle=tenant.ca_bundle,
-            source=ROOT / "benchmarks" / "bare_assignments",
-            linked=("__main__.py",),
-        )
-        azuread = {k: v for k, v in tenant.plain_settings().items() if k.startswith("azuread:")}
-        bare_settings = {
-            "bare-assignments:groupIds": groups,
-            "bare-assignments:resourceObjectId": app["servicePrincipal"]["id"],
-            "bare-assignments:appRoleId": USER_ROLE,
-            **azuread,
-        }
-        secret = {"azuread:clientSecret": tenant.client_secret}
-        bare.create_stack("scale", bare_settings, secret)
-        print(f"Bare program with {ASSIGNMENTS} AppRoleAssignments …", flush=True)
-        bare_preview, bare_up = preview_and_up(bare, "scale")
+        groups = group_ids(max(args.sizes))
+        print(f"Seeding {len(groups):,} groups in the local tenant …", flush=True)
+        for n, group_id in enumerate(groups):
+            tenant.emulator.add_group(f"Bench group {n}", group_id=group_id)
+        version = ""
+        flip = False
+        for repeat in range(args.repeats):
+            for size in args.sizes:
+                folder = base / f"{size}-{repeat}"
+                sides = [
+                    ours_at(folder, tenant, groups[:size]),
+                    bare_at(folder, tenant, groups[:size]),
+                ]
+                version = version or cli_version(sides[0].workspace)
+                print(f"{size:,} assignments (run {repeat + 1} of {args.repeats}):", flush=True)
+                runs += run_size(size, sides, tenant, flip, args.profile, args.operations)
+                flip = not flip
     finally:
         tenant.stop()
+    data = {
+        "cli": version,
+        "cores": os.cpu_count(),
+        "repeats": args.repeats,
+        "measured": started.strftime("%Y-%m-%d"),
+        "runs": runs,
+    }
+    return report(data, args.json, args.markdown)
 
+
+def report(data: dict[str, Any], json_path: Path | None, markdown: Path | None) -> int:
     print()
-    print("| run | pulumi preview (s) | pulumi up (s) |")
-    print("|---|---:|---:|")
-    print(f"| dev stack ({dev_resources} resources) | {dev_preview:.1f} | {dev_up:.1f} |")
-    print(f"| our program, {ASSIGNMENTS} group assignments | {our_preview:.1f} | {our_up:.1f} |")
-    bare_row = f"| bare program, {ASSIGNMENTS} AppRoleAssignments | {bare_preview:.1f}"
-    print(f"{bare_row} | {bare_up:.1f} |")
-    print(f"| ratio ours / bare | {our_preview / bare_preview:.2f}x | {our_up / bare_up:.2f}x |")
+    print(scale_report.render(data))
+    if json_path is not None:
+        json_path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    if markdown is not None:
+        scale_report.rewrite(markdown, data)
+        print(f"wrote the scale section of {markdown}")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

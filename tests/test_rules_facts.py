@@ -798,7 +798,7 @@ ODD_SECRET = "a'b\"c\\d/e f\u00e9"
         "a%27b%22c%5Cd/e%20f%C3%A9",  # percent-encoded, "/" kept (a path)
         "a%27b%22c%5Cd%2Fe+f%C3%A9",  # form-encoded: space as "+"
     ],
-    ids=["json", "json with \\/", "repr", "percent", "percent path", "form"],
+    ids=["json", "json with escaped slash", "repr", "percent", "percent path", "form"],
 )
 def test_each_escaped_spelling_of_a_secret_is_removed_whole(spelling: str):
     assert redaction.redact(f"<{spelling}>", [ODD_SECRET]) == f"<{redaction.REDACTED}>"

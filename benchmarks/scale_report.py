@@ -1,0 +1,161 @@
+"""The scale section of docs/testing.md, written from what `benchmarks.real_engine` measured.
+
+The section holds the tables and, in an HTML comment, the measurements they were written from,
+so `tests/test_scale_report.py` can check that the section is exactly what `render` writes from
+its own data: the figures are never typed by hand, and a hand edit to a figure fails the test.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+BEGIN = "<!-- scale:begin: written by python -m benchmarks.real_engine --markdown; do not edit -->"
+END = "<!-- scale:end -->"
+DATA = re.compile(r"^<!-- scale-data: (?P<json>.*) -->$", re.MULTILINE)
+OPERATIONS = ("preview", "up", "refresh", "drift check", "destroy")
+PROCESSES = ("cli", "program", "azuread plugin", "dynamic providers")
+
+
+class SectionMissing(ValueError):
+    """The document has no scale section (or its markers are out of order)."""
+
+
+def _runs(data: Mapping[str, Any], size: int, program: str, operation: str) -> list[dict]:
+    return [
+        run
+        for run in data["runs"]
+        if run["size"] == size and run["program"] == program and run["operation"] == operation
+    ]
+
+
+def _mean(values: Iterable[float]) -> float:
+    values = list(values)
+    return sum(values) / len(values) if values else 0.0
+
+
+def _ratio(ours: float, bare: float) -> str:
+    return f"{ours / bare:.2f}x" if bare > 0 else "n/a"
+
+
+def _thousands(value: float) -> str:
+    return f"{value:,.0f}"
+
+
+def _mib(kib: float) -> str:
+    return f"{kib / 1024:.0f}" if kib else "-"
+
+
+def sizes(data: Mapping[str, Any]) -> list[int]:
+    return sorted({run["size"] for run in data["runs"]})
+
+
+def main_table(data: Mapping[str, Any]) -> list[str]:
+    lines = [
+        "| assignments | operation | ours (s) | bare (s) | time ours / bare | CPU ours / bare "
+        "| Graph requests ours / bare | program peak memory ours / bare (MiB) |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for size in sizes(data):
+        for operation in OPERATIONS:
+            ours, bare = (_runs(data, size, p, operation) for p in ("ours", "bare"))
+            if not ours or not bare:
+                continue
+            seconds = [_mean(r["seconds"] for r in runs) for runs in (ours, bare)]
+            cpu = [_mean(r["cpu_seconds"] for r in runs) for runs in (ours, bare)]
+            graph = [_mean(r["graph_requests"] for r in runs) for runs in (ours, bare)]
+            peak = [max(r["program_peak_kib"] for r in runs) for runs in (ours, bare)]
+            lines.append(
+                f"| {size:,} | {operation} | {seconds[0]:.1f} | {seconds[1]:.1f} "
+                f"| {_ratio(*seconds)} | {_ratio(*cpu)} "
+                f"| {_thousands(graph[0])} / {_thousands(graph[1])} "
+                f"| {_mib(peak[0])} / {_mib(peak[1])} |"
+            )
+    return lines
+
+
+def process_table(data: Mapping[str, Any]) -> list[str]:
+    """CPU seconds of each process at the largest size: where the time goes."""
+    size = max(sizes(data))
+    header = " | ".join(f"{name} ours / bare" for name in PROCESSES)
+    lines = [
+        f"| {size:,} assignments | {header} |",
+        "|---|" + "---:|" * len(PROCESSES),
+    ]
+    for operation in OPERATIONS:
+        ours, bare = (_runs(data, size, p, operation) for p in ("ours", "bare"))
+        if not ours or not bare:
+            continue
+        cells = []
+        for name in PROCESSES:
+            a, b = (
+                _mean(r["cpu_by_process"].get(name, 0.0) for r in runs) for runs in (ours, bare)
+            )
+            cells.append(f"{a:.1f} / {b:.1f}")
+        lines.append(f"| {operation} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def load_line(data: Mapping[str, Any]) -> str:
+    loads = [value for run in data["runs"] for value in run["load_average"]]
+    return (
+        f"Machine: {data['cores']} cores, shared; load average (1 min) over the runs "
+        f"{min(loads):.2f} to {max(loads):.2f}, mean {_mean(loads):.2f}. Pulumi "
+        f"{data['cli']}, the azuread stand-in for both programs, one local tenant; "
+        f"{data['repeats']} run(s) of each, ours and bare alternating "
+        f"(measured {data['measured']})."
+    )
+
+
+def render(data: Mapping[str, Any]) -> str:
+    """The whole section, markers included, from the measurements alone."""
+    parts = [
+        BEGIN,
+        "",
+        load_line(data),
+        "",
+        *main_table(data),
+        "",
+        "CPU seconds by process (the CLI is the engine; the program is `__main__.py` under the "
+        "language host; our providers are `pulumi.dynamic`):",
+        "",
+        *process_table(data),
+        "",
+        f"<!-- scale-data: {json.dumps(data, sort_keys=True, separators=(',', ':'))} -->",
+        END,
+    ]
+    return "\n".join(parts)
+
+
+def section(document: str) -> str:
+    """The scale section of `document`, markers included."""
+    start, end = document.find(BEGIN), document.find(END)
+    if start < 0 or end < start:
+        raise SectionMissing(f"no section between {BEGIN!r} and {END!r}")
+    return document[start : end + len(END)]
+
+
+def data_of(text: str) -> dict[str, Any]:
+    """The measurements a section was written from."""
+    found = DATA.search(section(text))
+    if found is None:
+        raise SectionMissing("the scale section has no scale-data comment")
+    return json.loads(found.group("json"))
+
+
+def rewrite(path: Path, data: Mapping[str, Any]) -> None:
+    """Replace the section of the document at `path` (only that) with one written from `data`."""
+    document = path.read_text(encoding="utf-8")
+    old = section(document)
+    path.write_text(document.replace(old, render(data), 1), encoding="utf-8")
+
+
+def seconds_by_process(processes: Sequence[Mapping[str, Any]]) -> dict[str, float]:
+    """CPU seconds per kind of process (several processes of one kind add up)."""
+    totals: dict[str, float] = {}
+    for process in processes:
+        totals[process["role"]] = totals.get(process["role"], 0.0) + process["cpu_seconds"]
+    return {name: round(value, 2) for name, value in sorted(totals.items())}

@@ -1,0 +1,120 @@
+"""The scale section of docs/testing.md is what `benchmarks.real_engine` wrote from its own
+measurements (no figure typed by hand), and the watcher that measures a CLI run sees what its
+processes cost."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from benchmarks import scale_report
+from benchmarks.processes import role, watched_run
+
+TESTING_MD = Path(__file__).resolve().parent.parent / "docs" / "testing.md"
+
+
+def run(program: str, operation: str, seconds: float, cpu: float, graph: int, **more) -> dict:
+    return {
+        "size": more.get("size", 1000),
+        "program": program,
+        "operation": operation,
+        "seconds": seconds,
+        "cpu_seconds": cpu,
+        "cpu_by_process": more.get("by_process", {"cli": cpu / 2, "program": cpu / 4}),
+        "program_peak_kib": more.get("peak", 0),
+        "graph_requests": graph,
+        "load_average": more.get("load", [1.0, 2.0]),
+    }
+
+
+DATA = {
+    "cli": "v3.276.0",
+    "cores": 2,
+    "repeats": 1,
+    "measured": "2026-12-03",
+    "runs": [
+        run("ours", "preview", 33.0, 30.0, 1001, peak=145408),
+        run("bare", "preview", 30.0, 24.0, 0, peak=120832),
+        run("ours", "up", 120.0, 100.0, 4036),
+        run("bare", "up", 100.0, 80.0, 3000, load=[3.5, 1.5]),
+    ],
+}
+
+
+def test_the_scale_section_of_testing_md_is_what_the_benchmark_wrote_from_its_measurements():
+    document = TESTING_MD.read_text(encoding="utf-8")
+
+    written = scale_report.section(document)
+
+    assert written == scale_report.render(scale_report.data_of(document))
+
+
+def test_each_row_gives_both_times_and_their_ratios_from_the_measurements():
+    text = scale_report.render(DATA)
+
+    assert "| 1,000 | preview | 33.0 | 30.0 | 1.10x | 1.25x | 1,001 / 0 | 142 / 118 |" in text
+    assert "| 1,000 | up | 120.0 | 100.0 | 1.20x | 1.25x | 4,036 / 3,000 | - / - |" in text
+    assert "load average (1 min) over the runs 1.00 to 3.50, mean 1.75" in text
+    assert "| preview | 15.0 / 12.0 | 7.5 / 6.0 | 0.0 / 0.0 | 0.0 / 0.0 |" in text
+
+
+def test_a_figure_typed_into_the_section_no_longer_matches_its_measurements():
+    document = "intro\n" + scale_report.render(DATA) + "\nafter\n"
+    typed = document.replace("| 1.20x |", "| 1.05x |")
+
+    assert scale_report.section(typed) != scale_report.render(scale_report.data_of(typed))
+
+
+def test_rewriting_replaces_the_section_and_nothing_else(tmp_path: Path):
+    path = tmp_path / "testing.md"
+    old = {**DATA, "runs": DATA["runs"][:2]}
+    path.write_text("# Tests\n\nbefore\n\n" + scale_report.render(old) + "\n\nafter\n")
+
+    scale_report.rewrite(path, DATA)
+
+    assert path.read_text() == "# Tests\n\nbefore\n\n" + scale_report.render(DATA) + "\n\nafter\n"
+
+
+def test_a_document_without_the_section_is_refused(tmp_path: Path):
+    path = tmp_path / "testing.md"
+    path.write_text("# Tests\n")
+
+    with pytest.raises(scale_report.SectionMissing):
+        scale_report.rewrite(path, DATA)
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        ("pulumi up --stack scale", "cli"),
+        ("/x/.tools/bin/pulumi-language-python 127.0.0.1:1", "language host"),
+        ("/x/python /x/pulumi-language-python-exec --monitor a __main__.py", "program"),
+        ("/x/.venv/bin/python -u -m tests.azuread_standin 127.0.0.1:1", "azuread plugin"),
+        ("/x/.venv/bin/python -u -m pulumi.dynamic 127.0.0.1:1", "dynamic providers"),
+        ("/x/.venv/bin/python -m scripts.drift_check --stack scale", "other"),
+    ],
+)
+def test_each_process_of_a_run_is_told_by_its_command_line(command: str, expected: str):
+    assert role(command) == expected
+
+
+def test_the_watcher_sees_the_cpu_time_and_peak_memory_of_the_processes_of_its_run(
+    tmp_path: Path,
+):
+    # Busy for about 0.4 s of CPU, holding about 60 MiB at its peak, then exits.
+    busy = (
+        "import time\nblock = bytearray(60 * 1024 * 1024)\nend = time.process_time() + 0.4\n"
+        "while time.process_time() < end:\n    pass\n"
+    )
+    env = {**os.environ, "PULUMI_HOME": str(tmp_path)}
+
+    watched = watched_run([sys.executable, "-c", busy], cwd=tmp_path, env=env, timeout=60)
+
+    assert watched.exit_code == 0
+    assert watched.tree_cpu_seconds >= 0.4
+    (process,) = watched.processes
+    assert process.cpu_seconds > 0
+    assert process.peak_kib >= 60 * 1024
