@@ -141,9 +141,6 @@ def measure(
         profile=program_profile,
     )
     graph = tenant.emulator.count(service="graph") - before
-    if run.exit_code != 0:
-        tail = "\n".join((run.stdout + run.stderr).strip().splitlines()[-40:])
-        raise RuntimeError(f"{side.program} {operation} exited {run.exit_code}:\n{tail}")
     processes = [{"role": p.role, "cpu_seconds": p.cpu_seconds} for p in run.processes]
     result = {
         "size": size,
@@ -156,6 +153,12 @@ def measure(
         "graph_requests": graph,
         "load_average": [load_before, load_average()],
     }
+    if run.exit_code != 0:
+        result["error"] = failure(run, side.workspace.base)
+        print(f"  {side.program:4} {operation:11} FAILED: {result['error']}", flush=True)
+        tail = "\n".join((run.stdout + run.stderr).strip().splitlines()[-20:])
+        print("    " + tail.replace("\n", "\n    "), flush=True)
+        return result
     print(
         f"  {side.program:4} {operation:11} {run.seconds:7.1f} s  CPU {run.tree_cpu_seconds:7.1f} s"
         f"  Graph {graph:6}  program peak {run.peak_kib('program') / 1024:4.0f} MiB"
@@ -163,6 +166,14 @@ def measure(
         flush=True,
     )
     return result
+
+
+def failure(run: Watched, base: Path) -> str:
+    """The CLI's own words for a failed run (its last `error:` line, the workspace's temporary
+    path taken out), so the table can say why a size could not be measured."""
+    lines = [line.strip() for line in (run.stdout + run.stderr).splitlines() if "error:" in line]
+    said = lines[-1].split("error:", 1)[1].strip() if lines else f"exit code {run.exit_code}"
+    return said.replace(str(base), "<workspace>")
 
 
 def run_size(
@@ -178,6 +189,8 @@ def run_size(
         order = list(sides) if (index % 2 == 0) != flip else list(reversed(sides))
         for side in order:
             results.append(measure(side, operation, size, tenant, profile))
+        if any("error" in result for result in results):
+            break  # the next steps need this one's stack
     return results
 
 

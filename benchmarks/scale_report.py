@@ -64,6 +64,12 @@ def main_table(data: Mapping[str, Any]) -> list[str]:
             ours, bare = (_runs(data, size, p, operation) for p in ("ours", "bare"))
             if not ours or not bare:
                 continue
+            if any("error" in r for r in ours + bare):
+                said = [
+                    "failed" if any("error" in r for r in runs) else "ok" for runs in (ours, bare)
+                ]
+                lines.append(f"| {size:,} | {operation} | {said[0]} | {said[1]} | | | | |")
+                continue
             seconds = [_mean(r["seconds"] for r in runs) for runs in (ours, bare)]
             cpu = [_mean(r["cpu_seconds"] for r in runs) for runs in (ours, bare)]
             graph = [_mean(r["graph_requests"] for r in runs) for runs in (ours, bare)]
@@ -77,9 +83,25 @@ def main_table(data: Mapping[str, Any]) -> list[str]:
     return lines
 
 
+def failures(data: Mapping[str, Any]) -> list[str]:
+    """Each failure, in the CLI's words (once, however many repeats failed the same way)."""
+    lines = [
+        f"- {run['size']:,} assignments, {run['program']}, {run['operation']}: {run['error']}"
+        for run in data["runs"]
+        if "error" in run
+    ]
+    return list(dict.fromkeys(lines))
+
+
+def measured_sizes(data: Mapping[str, Any]) -> list[int]:
+    """The sizes at which no run failed."""
+    failed = {run["size"] for run in data["runs"] if "error" in run}
+    return [size for size in sizes(data) if size not in failed]
+
+
 def process_table(data: Mapping[str, Any]) -> list[str]:
-    """CPU seconds of each process at the largest size: where the time goes."""
-    size = max(sizes(data))
+    """CPU seconds of each process at the largest size measured: where the time goes."""
+    size = max(measured_sizes(data))
     header = " | ".join(f"{name} ours / bare" for name in PROCESSES)
     lines = [
         f"| {size:,} assignments | {header} |",
@@ -119,6 +141,7 @@ def render(data: Mapping[str, Any]) -> str:
         "",
         *main_table(data),
         "",
+        *(["Runs that failed:", "", *failures(data), ""] if failures(data) else []),
         "CPU seconds by process (the CLI is the engine; the program is `__main__.py` under the "
         "language host; our providers are `pulumi.dynamic`):",
         "",

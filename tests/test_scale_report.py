@@ -118,3 +118,21 @@ def test_the_watcher_sees_the_cpu_time_and_peak_memory_of_the_processes_of_its_r
     (process,) = watched.processes
     assert process.cpu_seconds > 0
     assert process.peak_kib >= 60 * 1024
+
+
+def test_a_size_that_failed_is_shown_failed_with_the_clis_words_and_left_out_of_the_cpu_table():
+    failed = {"error": "fork/exec <workspace>/project/.venv/bin/python: argument list too long"}
+    data = {
+        **DATA,
+        "runs": [
+            *DATA["runs"],
+            {**run("ours", "preview", 0.1, 0.1, 0, size=5000), **failed},
+            {**run("bare", "preview", 0.1, 0.1, 0, size=5000), **failed},
+        ],
+    }
+
+    text = scale_report.render(data)
+
+    assert "| 5,000 | preview | failed | failed | | | | |" in text
+    assert f"- 5,000 assignments, ours, preview: {failed['error']}" in text
+    assert "| 1,000 assignments | cli ours / bare |" in text
