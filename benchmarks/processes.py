@@ -36,17 +36,19 @@ PY_SPY_RATE = 100
 
 
 def role(command: str) -> str:
-    """What a process of the run is, from its command line."""
+    """What a process of the run is, from its command line. The program and a policy pack run
+    under the language host's launcher (`pulumi-language-python-launch`), so what it starts
+    decides, before the host's own name."""
     if "pulumi-language-python-exec" in command:
         return "program"
+    if "pulumi.policy" in command:
+        return "policy pack"
     if "pulumi-language-python" in command:
         return "language host"
     if "tests.azuread_standin" in command:
         return "azuread plugin"
     if "pulumi.dynamic" in command:
         return "dynamic providers"
-    if "pulumi.policy" in command:
-        return "policy pack"
     if command.split(" ", 1)[0].endswith("pulumi"):
         return "cli"
     return "other"

@@ -92,6 +92,16 @@ def test_a_document_without_the_section_is_refused(tmp_path: Path):
         ("pulumi up --stack scale", "cli"),
         ("/x/.tools/bin/pulumi-language-python 127.0.0.1:1", "language host"),
         ("/x/python /x/pulumi-language-python-exec --monitor a __main__.py", "program"),
+        (
+            "/x/python /x/pulumi-language-python-launch --path /x/pulumi-language-python-exec "
+            "--monitor a .",
+            "program",
+        ),
+        (
+            "/x/python -u /x/pulumi-language-python-launch --module pulumi.policy 127.0.0.1:1 "
+            "/x/policies",
+            "policy pack",
+        ),
         ("/x/.venv/bin/python -u -m tests.azuread_standin 127.0.0.1:1", "azuread plugin"),
         ("/x/.venv/bin/python -u -m pulumi.dynamic 127.0.0.1:1", "dynamic providers"),
         ("/x/.venv/bin/python -m scripts.drift_check --stack scale", "other"),

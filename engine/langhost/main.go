@@ -16,6 +16,7 @@
 //   - main.go: the server, the runtime options of Pulumi.yaml, Handshake and Cancel;
 //   - run.go: Run, which starts the executor (bin/pulumi-language-python-exec);
 //   - plugin.go: RunPlugin, policy packs and Python plugins;
+//   - environment.go: PULUMI_CONFIG through a pipe, for a configuration of any size;
 //   - packages.go: GetRequiredPackages, InstallDependencies, About, GetProgramDependencies;
 //   - codegen.go: GenerateProgram, GenerateProject and GeneratePackage (`pulumi import`, `convert`).
 package main
@@ -66,16 +67,20 @@ func main() {
 	}
 	logging.InitLogging(false, 0, false)
 
-	// The executor sits next to this binary (upstream main.go, main: pythonDefaultExec).
+	// The executor sits next to this binary (upstream main.go, main: pythonDefaultExec), and so
+	// does our launcher (environment.go).
+	self, err := os.Executable()
+	if err != nil {
+		cmdutil.Exit(fmt.Errorf("could not determine this executable: %w", err))
+	}
 	if executor == "" {
-		self, err := os.Executable()
-		if err != nil {
-			cmdutil.Exit(fmt.Errorf("could not determine this executable: %w", err))
-		}
 		executor = filepath.Join(filepath.Dir(self), executorName)
 	}
-	if _, err := os.Stat(executor); err != nil {
-		cmdutil.Exit(fmt.Errorf("missing executor %s: %w", executor, err))
+	launcher := filepath.Join(filepath.Dir(self), launcherName)
+	for _, script := range []string{executor, launcher} {
+		if _, err := os.Stat(script); err != nil {
+			cmdutil.Exit(fmt.Errorf("missing %s: %w", script, err))
+		}
 	}
 
 	var engineAddress string
@@ -97,7 +102,7 @@ func main() {
 		}
 	}
 
-	host := newLanguageHost(executor, engineAddress, tracing, cancel)
+	host := newLanguageHost(executor, launcher, engineAddress, tracing, cancel)
 	handle, err := rpcutil.ServeWithOptions(rpcutil.ServeOptions{
 		Cancel: cancelled,
 		Init: func(server *grpc.Server) error {
@@ -119,6 +124,7 @@ type languageHost struct {
 	pulumirpc.UnimplementedLanguageRuntimeServer
 
 	executor      string
+	launcher      string
 	engineAddress string
 	tracing       string
 	// stop ends the server; the health check a Handshake starts calls it when the engine goes.
@@ -129,10 +135,11 @@ type languageHost struct {
 	cancel    context.CancelFunc
 }
 
-func newLanguageHost(executor, engineAddress, tracing string, stop func()) *languageHost {
+func newLanguageHost(executor, launcher, engineAddress, tracing string, stop func()) *languageHost {
 	cancelled, cancel := context.WithCancel(context.Background())
 	return &languageHost{
 		executor:      executor,
+		launcher:      launcher,
 		engineAddress: engineAddress,
 		tracing:       tracing,
 		stop:          stop,

@@ -70,7 +70,9 @@ func (h *languageHost) RunPlugin(
 			return err
 		}
 	case isPolicyPack:
-		args := append(append([]string{"-u", "-m", "pulumi.policy"}, req.GetArgs()...), dir)
+		// `python -u -m pulumi.policy`, through our launcher (environment.go).
+		launch := []string{"-u", h.launcher, "--module", "pulumi.policy"}
+		args := append(append(launch, req.GetArgs()...), dir)
 		if cmd, err = tc.Command(ctx, args...); err != nil {
 			return err
 		}
@@ -97,6 +99,7 @@ func (h *languageHost) RunPlugin(
 	defer closer.Close()
 
 	var proxy *sdk.PolicyProxy
+	var pipe *pipedEnvironment // the stack's configuration, for a policy pack
 	if isPolicyPack {
 		var packStdout io.Writer
 		proxy, packStdout, err = sdk.NewPolicyProxy(ctx, stdout)
@@ -108,17 +111,26 @@ func (h *languageHost) RunPlugin(
 		if err != nil {
 			return fmt.Errorf("could not get stack configuration: %w", err)
 		}
-		stackEnv, err := stackContext(config)
+		stackEnv, piped, err := stackContext(config)
 		if err != nil {
 			return err
 		}
 		cmd.Env = append(cmd.Env, stackEnv...)
+		if pipe, err = pipeEnvironment(cmd, piped); err != nil {
+			return err
+		}
 	}
 	cmd.Env = append(cmd.Env, req.GetEnv()...)
 	cmd.Stdout, cmd.Stderr = stdout, stderr
 
 	if err := cmd.Start(); err != nil {
+		if pipe != nil {
+			pipe.close()
+		}
 		return fmt.Errorf("problem executing plugin program (could not run language executor): %w", err)
+	}
+	if pipe != nil {
+		pipe.started()
 	}
 	if proxy != nil {
 		err = proxy.Attach(ctx, cmd)
@@ -144,10 +156,12 @@ func (h *languageHost) RunPlugin(
 }
 
 // stackContext is the environment a policy pack learns its stack from, each variable only when
-// the engine sent a value (upstream main.go, RunPlugin).
-func stackContext(config *pulumirpc.AnalyzerStackConfigureRequest) ([]string, error) {
+// the engine sent a value (upstream main.go, RunPlugin). PULUMI_CONFIG, of any size, is
+// returned apart, for the launcher's pipe.
+func stackContext(config *pulumirpc.AnalyzerStackConfigureRequest) ([]string, map[string]string, error) {
+	piped := map[string]string{}
 	if config == nil {
-		return nil, nil
+		return nil, piped, nil
 	}
 	var environment []string
 	add := func(name, value string) {
@@ -162,11 +176,11 @@ func stackContext(config *pulumirpc.AnalyzerStackConfigureRequest) ([]string, er
 	if config.GetConfig() != nil {
 		encoded, err := json.Marshal(config.GetConfig())
 		if err != nil {
-			return nil, fmt.Errorf("could not marshal stack configuration: %w", err)
+			return nil, nil, fmt.Errorf("could not marshal stack configuration: %w", err)
 		}
-		add("PULUMI_CONFIG", string(encoded))
+		piped["PULUMI_CONFIG"] = string(encoded)
 	}
-	return environment, nil
+	return environment, piped, nil
 }
 
 // usesPluginRunModule says whether the plugin is run through `pulumi.run.plugin`: it has no

@@ -20,8 +20,9 @@ import (
 )
 
 // Run runs the program: `python pulumi-language-python-exec --monitor … ENTRYPOINT ARGS…` in the
-// program's toolchain, with the stack's configuration in PULUMI_CONFIG (upstream main.go, Run).
-// The program gets SIGINT when the engine cancels, and SIGKILL cancelGrace later.
+// program's toolchain, with the stack's configuration in PULUMI_CONFIG (upstream main.go, Run),
+// which reaches it through our launcher's pipe (environment.go). The program gets SIGINT when
+// the engine cancels, and SIGKILL cancelGrace later.
 func (h *languageHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.RunResponse, error) {
 	if req.GetAttachDebugger() {
 		return &pulumirpc.RunResponse{Error: "this language host cannot attach a debugger (docs/engine.md)"}, nil
@@ -33,7 +34,7 @@ func (h *languageHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pul
 	if err := tc.ValidateVenv(ctx); err != nil {
 		return nil, err
 	}
-	environment, err := programEnvironment(req)
+	environment, piped, err := programEnvironment(req)
 	if err != nil {
 		return nil, err
 	}
@@ -42,7 +43,8 @@ func (h *languageHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pul
 	runCtx, stopRun := context.WithCancel(h.cancelled)
 	defer stopRun()
 	context.AfterFunc(ctx, stopRun)
-	cmd, err := tc.Command(runCtx, append([]string{h.executor}, h.executorArguments(req)...)...)
+	launch := []string{h.launcher, "--path", h.executor}
+	cmd, err := tc.Command(runCtx, append(launch, h.executorArguments(req)...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -57,12 +59,22 @@ func (h *languageHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pul
 		cmd.Env = os.Environ()
 	}
 	cmd.Env = append(cmd.Env, environment...)
+	pipe, err := pipeEnvironment(cmd, piped)
+	if err != nil {
+		return nil, err
+	}
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 
 	if err := typecheck(ctx, tc, options); err != nil {
+		pipe.close()
 		return nil, err
 	}
-	err = cmd.Run()
+	if err = cmd.Start(); err != nil {
+		pipe.close()
+	} else {
+		pipe.started()
+		err = cmd.Wait()
+	}
 	if err == nil {
 		return &pulumirpc.RunResponse{}, nil
 	}
@@ -118,15 +130,16 @@ func (h *languageHost) executorArguments(req *pulumirpc.RunRequest) []string {
 // programEnvironment is what the executor reads its configuration from: PULUMI_CONFIG only when
 // the stack has configuration (a stack without any gets no variable, never "null"), and
 // PULUMI_CONFIG_SECRET_KEYS always, "[]" when none (upstream main.go, constructConfig and
-// constructConfigSecretKeys).
-func programEnvironment(req *pulumirpc.RunRequest) ([]string, error) {
-	var environment []string
+// constructConfigSecretKeys). The first, of any size, goes through the launcher's pipe; the
+// second, a list of key names, in the environment.
+func programEnvironment(req *pulumirpc.RunRequest) ([]string, map[string]string, error) {
+	piped := map[string]string{}
 	if config := req.GetConfig(); config != nil {
 		encoded, err := json.Marshal(config)
 		if err != nil {
-			return nil, fmt.Errorf("failed to serialize configuration: %w", err)
+			return nil, nil, fmt.Errorf("failed to serialize configuration: %w", err)
 		}
-		environment = append(environment, "PULUMI_CONFIG="+string(encoded))
+		piped["PULUMI_CONFIG"] = string(encoded)
 	}
 	secretKeys := req.GetConfigSecretKeys()
 	if secretKeys == nil {
@@ -134,9 +147,9 @@ func programEnvironment(req *pulumirpc.RunRequest) ([]string, error) {
 	}
 	encoded, err := json.Marshal(secretKeys)
 	if err != nil {
-		return nil, fmt.Errorf("failed to serialize configuration secret keys: %w", err)
+		return nil, nil, fmt.Errorf("failed to serialize configuration secret keys: %w", err)
 	}
-	return append(environment, "PULUMI_CONFIG_SECRET_KEYS="+string(encoded)), nil
+	return []string{"PULUMI_CONFIG_SECRET_KEYS=" + string(encoded)}, piped, nil
 }
 
 // typecheck runs the `typechecker` runtime option (mypy or pyright) over the program before it

@@ -141,6 +141,36 @@ def test_the_program_runs_in_its_directory_with_a_thread_pool_of_four_per_parall
     assert (seen["stack"], seen["project"]) == (STACK, PROJECT)
 
 
+def test_a_configuration_larger_than_an_environment_string_may_be_reaches_program_and_pack(
+    probe: Probe, tmp_path: Path
+):
+    # Upstream's host puts the whole configuration in PULUMI_CONFIG (main.go, constructConfig;
+    # RunPlugin for packs), and Linux starts no process with one environment string over
+    # MAX_ARG_STRLEN, 32 pages (include/uapi/linux/binfmts.h): about 3,100 object ids in one
+    # list setting. Ours passes it through the launcher's pipe, so both see it whole, as
+    # PULUMI_CONFIG in their environment, and nothing they start inherits the pipe's variable.
+    ids = [f"{n:08x}-0000-4000-8000-{n:012x}" for n in range(5000)]
+    assert len(json.dumps(ids)) > 32 * 4096
+    with pytest.raises(OSError, match="Argument list too long"):
+        subprocess.run(["true"], env={"PULUMI_CONFIG": json.dumps(ids)}, check=False)
+    probe.workspace.pulumi("stack", "select", "--create", STACK)
+    stack_file = probe.project / f"Pulumi.{STACK}.yaml"
+    stack_file.write_text(
+        f"config:\n  {PROJECT}:greeting: {json.dumps(json.dumps(ids))}\n", encoding="utf-8"
+    )
+    pack = probe_pack(tmp_path)
+
+    probe.preview("--stack", STACK, "--policy-pack", str(pack))
+
+    [program] = probe.records("observe")
+    assert json.loads(program["greeting"]) == ids
+    assert json.loads(program["config_variable"]) == {f"{PROJECT}:greeting": json.dumps(ids)}
+    assert program["descriptor_variable"] is None
+    [policy_pack] = probe.records("policy_pack")
+    pack_config = json.loads(policy_pack["environment"]["PULUMI_CONFIG"])
+    assert pack_config == {f"{PROJECT}:greeting": json.dumps(ids)}
+
+
 def test_a_stack_without_configuration_runs_without_pulumi_config(probe: Probe):
     # Upstream main.go, constructConfig: no configuration, no PULUMI_CONFIG (never "null").
     probe.preview("--stack", STACK)

@@ -34,6 +34,7 @@ if MODE == "observe":
         stack=pulumi.get_stack(),
         project=pulumi.get_project(),
         config_variable=os.environ.get("PULUMI_CONFIG"),
+        descriptor_variable=os.environ.get("LANGHOST_ENVIRONMENT_FD"),
         greeting=pulumi.Config().get("greeting"),
     )
     pulumi.export("stack", pulumi.get_stack())
