@@ -689,6 +689,20 @@ def test_a_guid_is_8_4_4_4_12_hex_digits(value, expected):
     assert identifiers.is_guid(value) is expected
 
 
+def test_a_mapping_spec_read_back_without_a_matching_priority_is_left_as_it_is():
+    """State written before matchingPriority was filled in holds mappings without one."""
+    old = {"mappings": [{"target": "title", "attribute": "jobTitle"}]}
+
+    assert mapping_spec.from_wire(old) == {
+        "mappings": [{"target": "title", "attribute": "jobTitle"}]
+    }
+
+
+def test_a_mapping_without_a_source_reads_as_none_with_no_value():
+    """Only `attribute`, `constant` and `expression` name a source (the stack file's keys)."""
+    assert mapping_spec.source_of({"target": "title", "flowType": "Always"}) == ("none", "")
+
+
 def test_the_redaction_digest_is_twelve_hex_digits_of_sha256():
     assert redaction.digest("s3cret") == hashlib.sha256(b"s3cret").hexdigest()[:12]
 
@@ -731,11 +745,43 @@ def test_a_spec_crosses_the_engine_as_the_resources_properties_and_back_with_who
         ("[mail]", None),
         ('"constant"', None),
         ("Join", None),
+        ("Now(", "Now"),
     ],
-    ids=["function call", "leading spaces", "attribute", "constant", "name alone"],
-)
+    ids=["function call", "leading spaces", "attribute", "constant", "name alone",
+         "a call not yet closed"],
+)  # fmt: skip
 def test_the_outer_function_of_an_expression(expression, name):
+    """A call is a function name followed by its opening parenthesis; the arguments and the
+    closing parenthesis are `validate`'s concern, not this reading's."""
     assert expressions.outer_function(expression) == name
+
+
+def test_the_canonical_expression_drops_only_the_spaces_between_tokens():
+    """Spaces between tokens are insignificant (functions-for-customizing-application-data:
+    `Join(" ", [givenName], [surname])`); those inside a string constant are the value, and an
+    attribute keeps its square brackets, so the canonical form is still an expression."""
+    assert (
+        expressions.canonical('Join(" ",  [givenName] , [surname])')
+        == 'Join(" ",[givenName],[surname])'
+    )
+    switch = ' Switch([IsSoftDeleted], , "False", "True", "True", "False")'
+    assert expressions.canonical(switch) == 'Switch([IsSoftDeleted],,"False","True","True","False")'
+
+
+@pytest.mark.parametrize(
+    ("value", "literal"),
+    [
+        ("Sales", "'Sales'"),
+        ("O'Brien's team", "'O''Brien''s team'"),
+        ("''", "''''''"),  # each of the two quotes doubled, inside the enclosing pair
+    ],
+    ids=["plain", "apostrophes", "only apostrophes"],
+)
+def test_an_odata_string_literal_doubles_each_single_quote(value, literal):
+    """OData ABNF: string = SQUOTE *( SQUOTE-in-string / pchar-no-SQUOTE ) SQUOTE, where
+    SQUOTE-in-string = SQUOTE SQUOTE (https://learn.microsoft.com/graph/filter-query-parameter:
+    "escape single quotes by doubling them")."""
+    assert identifiers.odata_string(value) == literal
 
 
 def test_the_target_attributes_are_those_of_the_target_directorys_object():
@@ -808,6 +854,15 @@ def test_a_secret_holding_only_an_apostrophe_is_removed_in_its_repr_spelling_too
     """repr picks double quotes for a text holding only an apostrophe and escapes it when
     the text is quoted with single quotes, as in a repr of a larger value."""
     assert redaction.redact("<it\\'s-secret>", ["it's-secret"]) == f"<{redaction.REDACTED}>"
+
+
+def test_a_secret_in_its_double_quoted_repr_is_removed_whole():
+    """repr writes a text holding an apostrophe (and no double quote) between double quotes,
+    the apostrophe as it is and a control character as \\x01; JSON would write \\u0001."""
+    secret = "it's\x01-secret"
+    message = 'refused "it\'s\\x01-secret"'  # what f"refused {secret!r}" prints
+
+    assert redaction.redact(message, [secret]) == f'refused "{redaction.REDACTED}"'
 
 
 def test_the_leaves_of_a_structured_secret_are_collected_up_to_a_bound():

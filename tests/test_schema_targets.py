@@ -60,3 +60,31 @@ def test_a_schema_without_its_target_directory_cannot_be_checked_and_says_so():
 
     with pytest.raises(SchemaEditError, match="does not describe its target directory"):
         schema_targets.check_targets(schema, spec("user", "title"))
+
+
+def test_every_missing_target_is_named_and_the_attributes_are_listed_whatever_their_case():
+    """An admin may add attributes in the portal's schema editor, capitalised as they like; the
+    list a reader looks a name up in is alphabetical regardless of case."""
+    schema = asana_template_schema()
+    asana = next(d for d in schema["directories"] if d["name"] == "Asana")
+    group_object = asana["objects"][1]
+    group_object["attributes"] = [{"name": "id"}, {"name": "Office"}, {"name": "externalId"}]
+
+    with pytest.raises(SchemaEditError) as failure:
+        schema_targets.check_targets(schema, {"sourceObject": "Group", "targetObject": "Group",
+            "mappings": [{"target": "displayName"}, {"target": "members"}]})  # fmt: skip
+
+    assert str(failure.value) == (
+        "mappings[0].target 'displayName', mappings[1].target 'members' is not an attribute of "
+        "urn:ietf:params:scim:schemas:core:2.0:Group in the job's schema; its attributes are: "
+        "externalId, id, Office"
+    )
+
+
+def test_a_schema_describing_no_directory_says_it_describes_none():
+    schema = {**asana_template_schema(), "directories": []}
+
+    with pytest.raises(SchemaEditError) as failure:
+        schema_targets.target_attributes(schema, "User", "User")
+
+    assert "(it describes: none)" in str(failure.value)

@@ -425,9 +425,14 @@ def test_a_display_name_with_an_emoji_sequence_or_any_script_is_accepted(name: s
          "outside an emoji sequence, at character 4)"),
         ("👩\u200d Engineers", "(U+200D ZERO WIDTH JOINER, outside an emoji sequence, at "
          "character 2)"),
+        ("Engineers 👩\u200d", "(U+200D ZERO WIDTH JOINER, outside an emoji sequence, at "
+         "character 12)"),
+        ("\u200d👩 Engineers", "(U+200D ZERO WIDTH JOINER, outside an emoji sequence, at "
+         "character 1)"),
     ],
     ids=["empty", "blank", "too long", "too long in UTF-16 units", "a tab", "a bidi override",
-         "a joiner between letters", "a joiner after an emoji"],
+         "a joiner between letters", "a joiner after an emoji", "a joiner at the end",
+         "a joiner at the start"],
 )  # fmt: skip
 def test_a_refused_display_name_names_the_rule_it_breaks(name: str, problem: str):
     with pytest.raises(SettingsError) as refused:

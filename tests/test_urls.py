@@ -196,6 +196,24 @@ def test_a_url_that_passes_is_connected_to_exactly_as_checked(url: str):
     assert sent.rstrip("/") == url.rstrip("/")
 
 
+def test_a_url_with_backslashes_names_the_host_requests_would_connect_to():
+    """urllib3's parse_url (what requests connects with) ends the host at the first backslash
+    and reads no user name before it: the URL goes to attacker.example."""
+    problem = url_problem("https://attacker.example\\@app.asana.com\\scim") or ""
+
+    assert "has a backslash" in problem
+    assert problem.endswith("(requests would connect to attacker.example)")
+
+
+def test_a_backslash_url_with_a_password_before_the_backslash_names_no_part_of_it():
+    """A URL holding a user name or password is never shown back, not even its host."""
+    problem = url_problem(f"https://admin:{PASSWORD}@a.example\\b") or ""
+
+    assert "has a backslash" in problem
+    assert "connect to" not in problem and "a.example" not in problem
+    assert PASSWORD not in problem
+
+
 def test_graph_root_and_origin_rules():
     assert url_problem("https://graph.contoso.example/", GRAPH_ROOT) is None
     assert url_problem("https://graph.contoso.example/custom/root", GRAPH_ROOT) is None
