@@ -3,10 +3,10 @@
 Each case ends one of two ways: the operation succeeds within the retry budget, or it fails
 with a clear error (the service, the status, the transport failure, or what was wrong with a
 reply we did not expect: not JSON, cut short, empty, a redirect) and the emulator's state is
-as before, or, when the service acted but its reply came after the timeout, exactly what the
-operation wanted (never a partial change). Either way, running it again without the fault
-converges. A write whose reply never comes and which lands seconds later (`Fault.late`) never
-changes what its operation, or the rerun, reported. The outcomes are recorded as a table,
+as before. Either way, running it again without the fault converges. A write that landed but
+whose reply came after the timeout (`Fault.hold`) is confirmed by reading the state back,
+never sent again. A write whose reply never comes and which lands seconds later (`Fault.late`)
+never changes what its operation, or the rerun, reported. The outcomes are recorded as a table,
 printed at the end of the run and written to docs/reliability.md by `make docs`
 (tests/reporting.py); tests/test_fault_matrix_one_job.py and test_fault_matrix_token.py add the
 late writes on one job and the faults of the token endpoint.
@@ -31,6 +31,7 @@ from tests.fault_subjects import (
     OPERATIONS,
     SUBJECT_IDS,
     SUBJECTS,
+    WRITES,
     Subject,
     inject_late,
     live,
@@ -74,30 +75,39 @@ FAULTS: dict[str, Callable[[str], Fault]] = {
     "redirect to another host": lambda _service: Fault.redirect("https://attacker.invalid/x"),
 }
 TIMES = {"once": 1, "always": 20}
+LANDED = "write landed, reply after timeout"
+HELD_REPLY_SECONDS = MATRIX_TIMEOUT_SECONDS + 1.0
+"""How long a landed write's reply is held: past the client's timeout, whatever the load."""
 LATE = "write lands late"
 TABLE = table(
     "Fault matrix (once: the first request of the operation fails; always: every request does)",
     module=__name__,
-    cases=len(SUBJECTS) * len(OPERATIONS) * (len(FAULTS) + 1) * len(TIMES),
+    cases=len(SUBJECTS) * len(OPERATIONS) * (len(FAULTS) + 2) * len(TIMES),
     about=f"""
     Every operation of every dynamic provider, through the engine harness (the SDK's own
     provider server over gRPC), with each fault the local tenant injects: once (the operation's
     first request) and always (every request; {MATRIX_RETRIES} retry and a
     {MATRIX_BUDGET_SECONDS} s retry budget, to keep the run short). Every cell was also checked
-    to converge when run again without the fault. "Change applied whole": the service acted
-    and its reply came after the {MATRIX_TIMEOUT_SECONDS} s timeout, so the client reports an
-    error while the live state is exactly the wanted one, never half of it. "Reply trickled
+    to converge when run again without the fault. Every "clear error, nothing changed" cell
+    was checked to have left the live state exactly as it was before. "Reply trickled
     past timeout": the service answers, but its body comes one byte every 0.5 s; the request
     is cut off at the {MATRIX_TIMEOUT_SECONDS} s deadline, which bounds each request as a
     whole (connect, send and the entire reply), not each read. It reaches every operation
     through its first request (a read); a write's reply has no body to trickle (Graph answers
-    the schema PUT 204 No Content), so a write whose reply never comes is the last column's.
+    the schema PUT 204 No Content), so a write whose reply comes late is the last two
+    columns'.
     "No request made": the operation sends nothing (deleting the token or the template
     lookup), so no fault can reach it. The next four faults are replies we do not expect,
     served instead of the service's answer (the service does not act): a 200 that is not JSON
     (an HTML page), JSON cut short, an empty body and a redirect to another host; each ends in
     an error naming the service, the request's path and what was wrong with the reply (a
-    redirect is never followed, so never reported as a rejected token). "Write lands late":
+    redirect is never followed, so never reported as a rejected token). "Write landed, reply
+    after timeout": the operation's first write (once) or every write (always: PUT, POST,
+    PATCH or DELETE) lands at once, and its reply is held {HELD_REPLY_SECONDS:g} s, past the
+    {MATRIX_TIMEOUT_SECONDS} s timeout. "Ok, confirmed by reading back": the client, not
+    knowing whether the write landed, read the state back, found its change there whole and
+    reported success without sending the write again (one write in the request log), and a
+    refresh found no drift. "Write lands late":
     the operation's first write (once) or every write (always: PUT, POST, PATCH or DELETE) is
     held without any reply and lands {LATE_SECONDS:g} s after it came (a later send
     {LATER_SECONDS:g} s after), after the client gave up and read the schema back, and after
@@ -146,26 +156,68 @@ def test_an_operation_under_a_fault_succeeds_or_fails_cleanly_and_a_rerun_conver
         if fault in REPLY_FAULTS:  # named with the service and the request's path
             assert SERVICE_NAMES[subject.service] in message and " /" in message, message
         assert tenant.asana_token not in error.details
+        assert snapshot(emulator) == before_state, "a failed operation changed something"
         outcome = "clear error, nothing changed"
-        if snapshot(emulator) != before_state:
-            # The service acted, then the reply came too late: the change is whole, not partial.
-            outcome = "clear error, change applied whole"
     sent = emulator.count(service=subject.service) - before_requests
     if sent == 0:
         outcome = "no request made"
 
     emulator.clear_faults()
-    after_error = snapshot(emulator)
     if outcome.startswith("clear error"):
         perform(operation, resource, first, second)
-        if outcome.endswith("applied whole"):
-            assert snapshot(emulator) == after_error, "the failed run left a partial change"
     if operation == "delete":
         assert resource.id is None
     else:
         assert resource.id is not None and not resource.refresh().drift
     column = f"{fault} ({'once' if times == 1 else 'always'})"
     record(TABLE, f"{subject.name} {operation}", column, outcome)
+
+
+@pytest.mark.parametrize("times", list(TIMES.values()), ids=list(TIMES))
+@pytest.mark.parametrize("operation", OPERATIONS)
+@pytest.mark.parametrize("subject", SUBJECTS, ids=SUBJECT_IDS)
+def test_a_write_that_landed_but_answered_too_late_is_confirmed_by_reading_never_sent_again(
+    emulator: Emulator,
+    tenant: Tenant,
+    matrix_server: ProviderServer,
+    subject: Subject,
+    operation: str,
+    times: int,
+):
+    """The operation's first write (once) or every write (always) lands at once and its reply
+    comes after the client's timeout. The client cannot tell a write that landed from one
+    that did not by its reply, so it must read: it finds its change live, whole, and reports
+    success; sending it again blind, or reporting an error for a change that is live, fails."""
+    resource = subject.make(matrix_server)
+    first, second = subject.inputs(emulator, tenant, operation)
+    if operation != "create":
+        resource.up(first)
+    before = live(emulator)
+    before_writes = writes(emulator, subject.service)
+    logged = len(emulator.requests)
+    for method in WRITES:
+        emulator.inject(
+            Fault.hold(HELD_REPLY_SECONDS), service=subject.service, method=method, times=times
+        )
+
+    perform(operation, resource, first, second)  # a ProviderError fails the case
+
+    sent = writes(emulator, subject.service) - before_writes
+    held = [request for request in emulator.requests[logged:] if request.fault == "hold"]
+    emulator.clear_faults()
+    column = f"{LANDED} ({'once' if times == 1 else 'always'})"
+    if sent == 0:
+        assert live(emulator) == before
+        record(TABLE, f"{subject.name} {operation}", column, "no write made")
+        return
+    assert len(held) == 1, f"{len(held)} writes held: the fault did not reach the write"
+    assert sent == 1, f"{sent} writes: a write that had landed was sent again"
+    assert live(emulator) != before, "the operation's change is not live"
+    if operation == "delete":
+        assert resource.id is None
+    else:
+        assert resource.id is not None and not resource.refresh().drift
+    record(TABLE, f"{subject.name} {operation}", column, "ok, confirmed by reading back")
 
 
 @pytest.mark.parametrize("times", list(TIMES.values()), ids=list(TIMES))
