@@ -142,8 +142,13 @@ def test_a_next_link_to_another_host_is_never_followed():
     with pytest.raises(ServiceError) as error:
         list(DirectoryReader(graph).all_users(["id"]))
 
-    assert (error.value.method, error.value.path, error.value.status) == ("GET", "/users", None)
-    assert "returned a next page on another host" in str(error.value)
+    assert (error.value.service, error.value.method, error.value.path, error.value.status) == (
+        "Microsoft Graph",
+        "GET",
+        "/users",
+        None,
+    )
+    assert error.value.detail == "returned a next page on another host"
     assert len(graph.sent) == 1
 
 
@@ -230,6 +235,116 @@ def test_the_apps_assignments_are_read_whole_with_three_fields():
         {"$select": "principalId,principalType,principalDisplayName", "$top": "999"},
         None,
     )
+
+
+SP = "9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a"
+JOB = "Asana.e8e2b6c4d1f14a5c9b0d3e7f2a1c6b48.5f1e7a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b"
+SYNC = f"/servicePrincipals/{SP}/synchronization"
+
+
+def test_the_job_and_its_schema_are_read_at_the_paths_graph_documents():
+    """GET /servicePrincipals/{id}/synchronization/jobs/{jobId} and .../jobs/{jobId}/schema
+    (https://learn.microsoft.com/graph/api/synchronization-synchronizationjob-get ,
+    https://learn.microsoft.com/graph/api/synchronization-synchronizationschema-get)."""
+    job = {"id": JOB, "templateId": "asana"}
+    schema = {"id": JOB, "version": "Date:2026-12-03T10:00:00Z"}
+    graph = RecordingGraph({f"{SYNC}/jobs/{JOB}": job, f"{SYNC}/jobs/{JOB}/schema": schema})
+    reader = DirectoryReader(graph)
+
+    assert reader.job(SP, JOB) == job
+    assert reader.schema(SP, JOB) == schema
+    assert [path for path, _, _ in graph.sent] == [
+        f"{SYNC}/jobs/{JOB}",
+        f"{SYNC}/jobs/{JOB}/schema",
+    ]
+
+
+def test_filter_operators_and_secrets_are_read_as_the_collections_graph_documents():
+    """filterOperators: a filterOperatorSchema collection
+    (https://learn.microsoft.com/graph/api/synchronization-synchronizationschema-filteroperators);
+    secrets: key/value pairs (https://learn.microsoft.com/entra/identity/hybrid/cloud-sync/
+    how-to-inbound-synch-ms-graph), a masked one read back as "*"."""
+    equals = {"name": "EQUALS", "arity": "Binary", "multivaluedComparisonType": "All"}
+    graph = RecordingGraph(
+        {
+            f"{SYNC}/jobs/{JOB}/schema/filterOperators": {"value": [equals]},
+            f"{SYNC}/secrets": {
+                "value": [
+                    {"key": "SyncAll", "value": "false"},
+                    {"key": "SecretToken", "value": "*"},
+                    {"value": "a pair without a key"},
+                ]
+            },
+        }
+    )
+    reader = DirectoryReader(graph)
+
+    assert reader.filter_operators(SP, JOB) == [equals]
+    assert reader.secrets(SP) == {"SyncAll": "false", "SecretToken": "*"}
+
+
+@pytest.mark.parametrize(
+    ("read", "path"),
+    [
+        (lambda r: r.filter_operators(SP, JOB), f"{SYNC}/jobs/{JOB}/schema/filterOperators"),
+        (lambda r: r.secrets(SP), f"{SYNC}/secrets"),
+    ],
+    ids=["filter operators", "secrets"],
+)
+def test_a_collection_reply_without_a_value_list_names_the_get_and_its_full_path(read, path):
+    graph = RecordingGraph({path: {"value": {"key": "SyncAll"}}})
+
+    with pytest.raises(ServiceError) as error:
+        read(DirectoryReader(graph))
+
+    assert (error.value.service, error.value.method, error.value.path) == (
+        "Microsoft Graph",
+        "GET",
+        f"/v1.0{path}",
+    )
+    assert error.value.detail == (
+        "answered with a collection whose value is missing or not a list of objects"
+    )
+
+
+def test_an_id_is_sent_as_one_path_segment_whatever_it_holds():
+    """RFC 3986 section 3.3: a "/" inside a segment must be percent-encoded, or it would
+    split the id into two segments and read another resource."""
+    graph = RecordingGraph(
+        {
+            "/servicePrincipals/a%2Fb/appRoleAssignedTo": {"value": []},
+            "/groups/c%2Fd": {"id": "c/d", "displayName": "Sales"},
+        }
+    )
+    reader = DirectoryReader(graph)
+
+    assert reader.assignments("a/b") == []
+    assert reader.group("c/d", [], by_id=True) == [{"id": "c/d", "displayName": "Sales"}]
+    assert [path for path, _, _ in graph.sent] == [
+        "/servicePrincipals/a%2Fb/appRoleAssignedTo",
+        "/groups/c%2Fd",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("read", "path", "line"),
+    [
+        (lambda r: r.all_groups(["id"]), "/groups", "reading every group: 2"),
+        (lambda r: iter([r.assignments(SP)]), f"/servicePrincipals/{SP}/appRoleAssignedTo",
+         "reading the app's assignments: 2"),
+        (lambda r: iter([r.group("Sales", [], by_id=False)]), "/groups", "reading groups: 2"),
+    ],
+    ids=["every group", "assignments", "groups by name"],
+)  # fmt: skip
+def test_a_size_graph_gives_unasked_is_shown_under_the_name_of_what_is_read(read, path, line):
+    """These reads ask for no `$count`; should Graph send `@odata.count` anyway, the progress
+    line still names the collection being read."""
+    graph = RecordingGraph({path: {"@odata.count": 2, "value": [{"id": "x"}, {"id": "y"}]}})
+    progress: list[str] = []
+
+    list(read(DirectoryReader(graph, progress.append)))
+
+    assert progress == [line]
 
 
 # --- clients/credentials.py: GitHub Actions' OIDC token for workload identity federation, as
