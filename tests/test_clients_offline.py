@@ -5,6 +5,7 @@ under test."""
 from __future__ import annotations
 
 import json
+import locale
 
 import pytest
 import requests
@@ -415,11 +416,16 @@ def test_the_github_oidc_token_is_asked_for_with_entras_audience_and_no_redirect
             'with "value" was expected)',
         ),
         (
+            github_reply(200, b'{"value": 42}'),
+            "the GitHub OIDC token request answered HTTP 200 without a token (a JSON object "
+            'with "value" was expected)',
+        ),
+        (
             requests.ConnectionError("refused"),
             "the GitHub OIDC token request got no response (ConnectionError)",
         ),
     ],
-    ids=["403", "no value", "not json", "not an object", "no response"],
+    ids=["403", "no value", "not json", "not an object", "value not a string", "no response"],
 )
 def test_a_github_oidc_reply_without_a_token_is_a_clear_error(monkeypatch, answer, message):
     def get(url, **kwargs):
@@ -447,8 +453,38 @@ def test_a_static_assertion_is_the_token_given_or_the_files_text(tmp_path):
     )
     with pytest.raises(ConfigError) as error:
         credentials._static_assertion(CredentialSpec("oidc_token", path=str(tmp_path / "none")))()
-    assert "azuread:oidcTokenFilePath" in str(error.value)
-    assert "ARM_OIDC_TOKEN_FILE_PATH" in str(error.value)
+    assert str(error.value) == (
+        "azuread:oidcTokenFilePath (or ARM_OIDC_TOKEN_FILE_PATH) names no file that can be read "
+        "(No such file or directory); it must be the path of a file holding the value, not the "
+        "value itself"
+    )
+
+
+@pytest.fixture
+def ascii_locale():
+    """The process's character type set to the C locale, whose encoding is ASCII (as a
+    runner with another locale than UTF-8 would have it), then put back."""
+    before = locale.setlocale(locale.LC_CTYPE)
+    locale.setlocale(locale.LC_CTYPE, "C")
+    try:
+        yield
+    finally:
+        locale.setlocale(locale.LC_CTYPE, before)
+
+
+def test_credential_files_are_read_as_utf8_whatever_the_locale(tmp_path, ascii_locale):
+    """A file setting holds UTF-8 text (anything else is refused as "not UTF-8 text"), so the
+    value read is the one written, not its bytes decoded in the locale's encoding."""
+    token_file = tmp_path / "token"
+    token_file.write_bytes("eyJ.t\u00f6ken\n".encode())
+    secret_file = tmp_path / "secret"
+    secret_file.write_bytes("s3cr\u00e9t~value\n".encode())
+
+    assert credentials._static_assertion(CredentialSpec("oidc_token", path=str(token_file)))() == (
+        "eyJ.t\u00f6ken"
+    )
+    config = {**TENANT, "azuread:clientId": "c", "azuread:clientSecretFilePath": str(secret_file)}
+    assert resolve(config, {}).graph.credential.secret == "s3cr\u00e9t~value"
 
 
 # --- clients/connection.py: where credentials come from, in the azuread provider's order

@@ -154,3 +154,50 @@ def test_the_config_snapshot_keeps_only_the_settings_providers_use():
     stack = {"azuread:tenantId": "t", "asana-provisioning:asanaToken": "secret", "aws:region": "x"}
 
     assert snapshot_config(stack.get) == {"azuread:tenantId": "t"}
+
+
+GITHUB_ACTIONS = {
+    "ARM_USE_OIDC": "true",
+    "ARM_TENANT_ID": "t",
+    "ARM_CLIENT_ID": "c",
+    "ACTIONS_ID_TOKEN_REQUEST_URL": "https://token.actions.example/?x=1",
+    "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "request-token",
+}
+
+
+def test_a_request_token_a_header_cannot_carry_is_refused_without_quoting_it():
+    """The request token goes in an Authorization header, whose value must be visible ASCII
+    (RFC 9110 section 5.5); a copy cut short with an ellipsis is the usual culprit."""
+    truncated = "eyJhbGciOiJSUzI1NiIsInR5cCI6\u2026"
+
+    with pytest.raises(ConfigError) as error:
+        resolve({}, {**GITHUB_ACTIONS, "ACTIONS_ID_TOKEN_REQUEST_TOKEN": truncated})
+
+    assert str(error.value).startswith("azuread:oidcRequestToken (value hidden) has U+2026")
+    assert "eyJ" not in str(error.value)
+
+
+def test_a_bad_credential_url_is_refused_without_quoting_it():
+    """The token request URL is a credential setting: an error names it and hides its value,
+    even when the value itself looks harmless."""
+    plain_http = "http://token.actions.example/?x=1"
+
+    with pytest.raises(ConfigError) as error:
+        resolve({}, {**GITHUB_ACTIONS, "ACTIONS_ID_TOKEN_REQUEST_URL": plain_http})
+
+    assert str(error.value).startswith("azuread:oidcRequestUrl set (value hidden); allowed:")
+    assert "token.actions.example" not in str(error.value)
+
+
+def test_a_url_carrying_a_password_is_refused_without_quoting_it_whatever_its_key():
+    """graphEndpoint is no credential setting, but a URL with userinfo (RFC 3986 section
+    3.2.1) holds one: the error hides it."""
+    with_password = "https://admin:hunter2@graph.contoso.example"
+
+    with pytest.raises(ConfigError) as error:
+        resolve({"asana-provisioning:graphEndpoint": with_password}, {})
+
+    assert str(error.value).startswith(
+        "asana-provisioning:graphEndpoint set (value hidden); allowed:"
+    )
+    assert "hunter2" not in str(error.value)
