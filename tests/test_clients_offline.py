@@ -669,8 +669,9 @@ def redirect(location: str | None, status: int = 302) -> requests.Response:
         ("/api/1.0/scim/v2/Users", "within the same host"),
         (None, "within the same host"),
         ("http://[::1", "to another host (a malformed Location)"),
+        ("about:blank", "to another host (nowhere)"),
     ],
-    ids=["another host", "same host", "no location", "malformed"],
+    ids=["another host", "same host", "no location", "malformed", "no host"],
 )
 def test_a_redirect_is_named_as_one_and_never_followed(location, elsewhere):
     error = redirect_error("Asana SCIM", "GET", "/api/1.0/scim/Users", redirect(location, 307))

@@ -171,6 +171,27 @@ def test_patch_and_delete_send_those_methods_to_the_path_given(emulator: Emulato
     assert gone.value.status == 404
 
 
+def test_a_failed_patch_or_delete_names_the_method_as_http_spells_it(emulator, settings):
+    """Method names are case-sensitive and the standard ones are upper case (RFC 9110
+    section 9.1): an error names the request exactly as it went out."""
+    graph = GraphClient(settings.graph)
+    missing = "00000000-0000-0000-0000-000000000000"
+
+    with pytest.raises(ServiceError) as patched:
+        graph.patch(f"/servicePrincipals/{missing}", {"notes": "managed by Pulumi"})
+    with pytest.raises(ServiceError) as deleted:
+        graph.delete(synchronization_path(missing, "jobs", "Asana.0"))
+
+    assert (patched.value.method, patched.value.status) == ("PATCH", 404)
+    assert str(patched.value).startswith(
+        f"Microsoft Graph PATCH /v1.0/servicePrincipals/{missing} "
+    )
+    assert (deleted.value.method, deleted.value.status) == ("DELETE", 404)
+    assert str(deleted.value).startswith(
+        f"Microsoft Graph DELETE /v1.0/servicePrincipals/{missing}"
+    )
+
+
 def test_the_scim_probe_is_the_filter_and_headers_rfc_7644_describes(
     emulator: Emulator, settings, tenant
 ):
