@@ -56,6 +56,17 @@ def test_drift_is_reported_per_resource_under_its_portal_name(tmp_path: Path):
     )
 
 
+def test_a_drift_report_says_to_put_the_stack_back_with_up_refresh_not_a_plain_up(
+    tmp_path: Path,
+):
+    """A plain `pulumi up` compares the program with the recorded state and sees nothing to do
+    after a portal change (docs/engine.md, "What the real engine found", item 2)."""
+    _, report, _ = run(tmp_path, "refresh_drift.json", 7)
+
+    assert "`pulumi up --refresh --stack prod`" in report
+    assert "without `--refresh`, `up` compares with the recorded state" in report
+
+
 def test_secrets_are_shown_as_secret_and_never_in_plain_text(tmp_path: Path):
     _, report, title = run(tmp_path, "refresh_drift.json", 7)
 
