@@ -574,6 +574,20 @@ def test_a_lost_write_names_what_is_gone_and_both_schema_versions():
     )
 
 
+def test_a_write_unanswered_twice_says_nothing_has_landed_yet_but_it_may_still():
+    """docs/mappings.md: when the second PUT gets no reply either, the `up` fails saying that
+    nothing has landed yet but the write may still (never that the schema was left as it was)."""
+    job = schema_io.Job("9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a", "Asana.1")
+    writer = schema_io.Writer(graph=None, once=None, settle_seconds=60.0)
+    lost = ServiceError("Microsoft Graph", "PUT", "/v1.0/x/schema", "got no response", None)
+
+    text = schema_io._unanswered(job, writer, lost)
+
+    assert text.startswith("the write of job Asana.1's schema was sent twice without a usable")
+    assert "stayed as it was read for 60 s" in text
+    assert text.endswith("after a send that got none: nothing has landed yet, but it may still")
+
+
 # --- clients/pulumi_cli.py: `pulumi version` read from a stand-in CLI, with the update check
 # off (PULUMI_SKIP_UPDATE_CHECK, https://www.pulumi.com/docs/iac/cli/environment-variables/).
 
