@@ -645,7 +645,7 @@ def _gain_reason(
         return f"{after.reason} (provisioning starts)"
     if later.sync_all and not before.sync_all:
         return "scope changed to all users and groups"
-    if now.reason in ("not assigned", "account disabled") or "no longer" in now.reason:
+    if now.reason in ("not assigned", "account disabled"):
         return f"newly {after.reason}" if after.reason.startswith("assigned") else after.reason
     if now.reason.startswith("filtered out") or now.reason.startswith("clause"):
         return f"passes the new scoping filter ({after.reason})"

@@ -611,6 +611,38 @@ def test_why_someone_gains_asana(now, after, before, later, reason):
     assert result is not None and (result.kind, result.reason) == (scope.GAINS, reason)
 
 
+@pytest.mark.parametrize(
+    ("now", "after", "before", "later", "reason"),
+    [
+        (
+            scope.Decision(False, "account disabled"),
+            scope.Decision(True, "scope is all users and groups"),
+            configuration(sync_all=True),
+            configuration(sync_all=True),
+            "scope is all users and groups",
+        ),
+        (
+            scope.Decision(
+                False, "filtered out by clause extensionAttribute1 NOT EQUALS 'no longer employed'"
+            ),
+            IN,
+            configuration(),
+            configuration(),
+            "passes the new scoping filter (assigned directly)",
+        ),
+    ],
+    ids=["enabled again under sync all", "a clause whose value says no longer"],
+)
+def test_newly_is_said_only_of_an_assignment_and_only_after_an_unassigned_or_disabled_account(
+    now, after, before, later, reason
+):
+    """Someone who was assigned all along but filtered out is not "newly assigned", whatever
+    words the clause that filtered them out holds; under Sync all nobody is "newly" anything."""
+    result = scope.change(now, after, before, later)
+
+    assert result is not None and (result.kind, result.reason) == (scope.GAINS, reason)
+
+
 def test_leaving_sync_all_names_the_scope_change():
     result = scope.change(IN, OUT, configuration(sync_all=True), configuration())
 
