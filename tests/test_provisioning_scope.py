@@ -107,8 +107,13 @@ DOCUMENTED = [
     ("department", "EQUALS", ("Sales", "Legal"), "Sales", None),
     ("department", "EQUALS", ("Sales", "Legal"), "HR", False),
     ("department", "NOT EQUALS", ("Sales", "Legal"), "HR", True),
-    # a Boolean compared with text: its spelling is undocumented
+    # a Boolean compared with text: its spelling is undocumented, either way round
     ("accountEnabled", "EQUALS", ("True",), True, None),
+    ("accountEnabled", "EQUALS", ("true",), True, None),
+    ("accountEnabled", "EQUALS", ("False",), False, None),
+    # a Boolean value of an attribute the schema types as text: .NET's Boolean.ToString
+    # spelling, "True" (https://learn.microsoft.com/dotnet/api/system.boolean.tostring)
+    ("mail", "EQUALS", ("True",), True, True),
     # extension attributes are ordinary strings
     ("extensionAttribute1", "EQUALS", ("Contractor",), "Contractor", True),
 ]
@@ -133,6 +138,7 @@ NEVER_TOLD = [
     (clause("department", "&", "x"), "can be read several ways"),
     (clause("department", "!&", "x"), "can be read several ways"),
     (clause("department", "IS TRUE"), "tests a Boolean"),
+    (clause("department", "IS FALSE"), "tests a Boolean"),
     (clause("department", "Greater_Than", "3"), "must be integers"),
     (clause("department", "EQUALS"), "needs a value"),
 ]
@@ -171,6 +177,104 @@ def test_the_tenant_s_supported_attribute_types_are_honoured():
     compiled = compile_clause(clause("department", "EQUALS", "x"), tenant, ATTRIBUTES)
 
     assert "not for String" in (compiled.problem or "")
+
+
+def test_every_attribute_type_the_tenant_lists_for_an_operator_is_named():
+    tenant = operators_from_graph(
+        [{"name": "EQUALS", "supportedAttributeTypes": ["Integer", "Boolean"]}]
+    )
+
+    compiled = compile_clause(clause("department", "EQUALS", "x"), tenant, ATTRIBUTES)
+
+    assert compiled.problem == (
+        "the tenant lists 'EQUALS' for boolean, integer attributes, not for String ('department')"
+    )
+
+
+def test_a_group_filter_reads_the_groups_own_properties():
+    """A group's description is a Graph group property (Graph v1.0 group resource); a user
+    has none."""
+    attributes = {"description": AttributeDef("description", "String")}
+    raw = {"groups": [{"name": "g", "clauses": [clause("description", "EQUALS", "Asana")]}]}
+
+    group_filter = compile_filter(raw, OPERATORS, attributes, "Group")
+    user_filter = compile_filter(raw, OPERATORS, attributes, "User")
+
+    assert group_filter.evaluate(lambda name: "Asana") == (True, None)
+    assert user_filter.evaluate(lambda name: "Asana")[0] is None
+    assert "cannot read 'description'" in (user_filter.clauses[0].problem or "")
+
+
+def test_a_clause_missing_its_operator_or_attribute_is_shown_as_written_and_never_told():
+    no_operator = {"sourceOperandName": "department", "targetOperand": {"values": ["Sales"]}}
+    no_attribute = {"operatorName": "EQUALS", "targetOperand": {"values": ["Sales"]}}
+
+    without_operator = compile_clause(no_operator, OPERATORS, ATTRIBUTES)
+    without_attribute = compile_clause(no_attribute, OPERATORS, ATTRIBUTES)
+
+    assert without_operator.text.split() == ["department", "'Sales'"]
+    assert without_operator.holds("Sales") is None
+    assert "does not list the operator ''" in (without_operator.problem or "")
+    assert without_attribute.text == "EQUALS 'Sales'"
+    assert without_attribute.holds("Sales") is None
+    assert "'' is not an attribute" in (without_attribute.problem or "")
+
+
+REGEX_SILENCE = (
+    "Microsoft documents neither the regex dialect nor whether a pattern must match the whole "
+    "value (azure-docs#73627); the tool tries both"
+)
+VALUES_SILENCE = (
+    "Microsoft does not say whether several values in one clause mean any or all of them"
+)
+BOOLEAN_SILENCE = "Microsoft does not say how a Boolean compares with text ('True' or 'true')"
+UNREADABLE_PATTERN = "a pattern Python's re cannot read is never decided"
+
+
+def test_each_silence_a_clause_depends_on_is_noted_once():
+    def notes(*args: str) -> tuple[str, ...]:
+        return compile_clause(clause(*args), OPERATORS, ATTRIBUTES).notes
+
+    assert notes("department", "EQUALS", "Sales", "Legal") == (VALUES_SILENCE,)
+    assert notes("accountEnabled", "EQUALS", "True") == (BOOLEAN_SILENCE,)
+    assert notes("department", "REGEX MATCH", "^Sal") == (REGEX_SILENCE,)
+    assert notes("department", "REGEX MATCH", "(Sal") == (REGEX_SILENCE, UNREADABLE_PATTERN)
+
+
+def test_a_clause_that_cannot_be_told_says_why_in_the_filter_s_reason():
+    ends_with = scope([clause("mail", "ENDS_WITH", "@contoso.com")])
+    unreadable = scope([clause("department", "REGEX MATCH", "(Sal")])
+    unsupported = scope([UNKNOWN])
+
+    assert ends_with.evaluate(lambda name: "ada@Contoso.com") == (
+        None,
+        "clause mail ENDS_WITH '@contoso.com' cannot be told: "
+        "Microsoft does not say whether ENDS_WITH ignores case",
+    )
+    assert unreadable.evaluate(lambda name: "Sales") == (
+        None,
+        f"clause department REGEX MATCH '(Sal' cannot be told: {REGEX_SILENCE}; "
+        f"{UNREADABLE_PATTERN}",
+    )
+    assert unsupported.evaluate(lambda name: "Member") == (
+        None,
+        "clause userType EQUALS 'Member' cannot be told: userType is not supported in scoping "
+        "filters (KNOWN, 'Unsupported scoping filters')",
+    )
+
+
+def test_a_filter_names_every_attribute_it_reads_even_one_it_cannot_tell():
+    assert scope([UNKNOWN, SALES], [ENABLED]).attributes == {
+        "userType",
+        "department",
+        "accountEnabled",
+    }
+
+
+def test_a_filter_is_described_as_its_groups_ored_and_their_clauses_anded():
+    assert scope([SALES, ENABLED], [LEGAL]).describe() == (
+        "(department EQUALS 'Sales' AND accountEnabled IS TRUE) OR (department EQUALS 'Legal')"
+    )
 
 
 def test_unreadable_operator_list_or_schema_means_cannot_tell():
@@ -301,6 +405,28 @@ USERS = [
         "the user mapping is turned off",
     ),
 ]
+
+
+def test_a_user_in_two_assigned_groups_is_assigned_through_both():
+    teams = {"g-staff": "All Staff", "g-sales": "Sales Team"}
+
+    decision = user_decision(
+        config(assigned_groups=teams), "u1", True, ["g-staff", "g-sales"], lambda name: None
+    )
+
+    assert decision == Decision(True, "assigned through group All Staff, Sales Team")
+
+
+def test_an_assigned_user_the_filter_leaves_out_or_cannot_tell_gets_the_filter_s_reason():
+    filtered = config(assigned_users=frozenset({"u1"}), user_filter=scope([SALES]))
+    undecided = config(assigned_users=frozenset({"u1"}), user_filter=scope([UNKNOWN]))
+
+    out = user_decision(filtered, "u1", True, [], {"department": "HR"}.get)
+    unknown = user_decision(undecided, "u1", True, [], {"department": "HR"}.get)
+
+    assert out == Decision(False, "filtered out by clause department EQUALS 'Sales'")
+    assert unknown.verdict is None
+    assert unknown.reason.startswith("clause userType EQUALS 'Member' cannot be told")
 
 
 @pytest.mark.parametrize(("configuration", "user", "enabled", "groups", "verdict", "why"), USERS)
