@@ -356,3 +356,121 @@ def test_restoring_one_object_mapping_leaves_the_other_and_the_rest_alone(schema
     group = schema_edit.object_mapping(restored, "Group", "Group")
     assert group["metadata"] == schema_edit.object_mapping(changed, "Group", "Group")["metadata"]
     assert restored["x-future-field"] == {"kept": True}
+
+
+def live_title(schema: dict[str, Any]) -> dict[str, Any]:
+    return next(
+        m for m in user_mapping(schema)["attributeMappings"] if m["targetAttributeName"] == "title"
+    )
+
+
+def test_a_second_matching_attribute_the_spec_sets_to_zero_stops_matching(schema):
+    """Asana matches users on userName alone; a live title that also matches (priority 2) is
+    written back to 0 when the spec says so, and the change says what it was."""
+    live_title(schema)["matchingPriority"] = 2
+    spec = user_spec(mappings=[{"target": "title", "attribute": "jobTitle", "matchingPriority": 0}])
+
+    changed = schema_edit.apply(schema, spec, "userName")
+
+    assert live_title(changed)["matchingPriority"] == 0
+    assert schema_edit.changes(spec, schema_edit.live_spec(schema, spec)) == [
+        "title: [jobTitle] matchingPriority 2 -> [jobTitle]"
+    ]
+
+
+def test_a_default_value_alone_is_a_change_and_is_written(schema):
+    """attributeMapping.defaultValue: the value used when the source is null."""
+    spec = user_spec(
+        mappings=[{"target": "title", "attribute": "jobTitle", "defaultValue": "Staff"}]
+    )
+
+    changed = schema_edit.apply(schema, spec, "userName")
+
+    assert live_title(changed)["defaultValue"] == "Staff"
+    live_title(changed)["defaultValue"] = None
+    assert changed == schema
+    assert schema_edit.changes(spec, schema_edit.live_spec(schema, spec)) == [
+        "title: [jobTitle] -> [jobTitle] defaultValue Staff"
+    ]
+
+
+def test_a_change_to_an_expression_shows_the_expression(schema):
+    spec = user_spec(mappings=[{"target": "title", "expression": "ToUpper([jobTitle])"}])
+
+    assert schema_edit.changes(spec, schema_edit.live_spec(schema, spec)) == [
+        "title: [jobTitle] -> ToUpper([jobTitle])"
+    ]
+
+
+def test_an_unchanged_scoping_filter_is_no_change(schema):
+    sales = [[{"attribute": "department", "operator": "EQUALS", "values": ["Sales"]}]]
+    filtered = schema_edit.apply(schema, user_spec(scopingFilter=sales), "userName")
+
+    for spec in (user_spec(scopingFilter=sales), user_spec(scopingFilter=[])):
+        live = filtered if spec["scopingFilter"] else schema
+        assert schema_edit.changes(spec, schema_edit.live_spec(live, spec)) == []
+
+
+def test_actions_missing_from_the_live_flow_types_are_added(schema):
+    """objectMapping.flowTypes "Add, Update" (no Delete): the spec's three actions write all
+    three back."""
+    user_mapping(schema)["flowTypes"] = "Add, Update"
+
+    changed = schema_edit.apply(schema, user_spec(), "userName")
+
+    assert user_mapping(changed)["flowTypes"] == "Add, Update, Delete"
+
+
+def test_a_disabled_object_mapping_is_enabled_and_an_absent_switch_left_absent(schema):
+    """An objectMapping without `enabled` is enabled (its default); enabling it writes nothing."""
+    user_mapping(schema)["enabled"] = False
+    enabled = schema_edit.apply(schema, user_spec(enabled=True), "userName")
+    del user_mapping(schema)["enabled"]
+    absent = schema_edit.apply(schema, user_spec(enabled=True), "userName")
+
+    assert user_mapping(enabled)["enabled"] is True
+    assert absent == schema
+
+
+def test_a_mapping_left_matching_on_nothing_is_refused(schema):
+    user_name = next(
+        m
+        for m in user_mapping(schema)["attributeMappings"]
+        if m["targetAttributeName"] == "userName"
+    )
+    user_name["matchingPriority"] = 0
+
+    with pytest.raises(schema_edit.SchemaEditError) as refused:
+        schema_edit.apply(schema, user_spec(), "userName")
+
+    assert str(refused.value) == (
+        "the User -> User mapping would match on nothing; Asana can only match on userName"
+    )
+
+
+def test_the_written_schema_shares_nothing_with_the_parser_answers_or_the_template(schema):
+    """Both come back as copies: changing the result later changes neither input."""
+    spec = user_spec(mappings=[{"target": "title", "expression": 'Coalesce([jobTitle], "Staff")'}])
+    parsed = parsed_by_graph(schema, spec)
+    answers = copy.deepcopy(parsed)
+    template = asana_template_schema()
+    template_copy = copy.deepcopy(template)
+
+    changed = schema_edit.apply(schema, spec, "userName", parsed)
+    live_title(changed)["source"]["parameters"].clear()
+    restored = schema_edit.restore_object_mapping(changed, template, "User", "User")
+    user_mapping(restored)["attributeMappings"][0]["source"]["name"] = "changed later"
+
+    assert parsed == answers
+    assert template == template_copy
+
+
+def test_a_restored_field_the_live_mapping_lacks_is_taken_from_the_template(schema):
+    del user_mapping(schema)["scope"]
+    template = asana_template_schema()
+    template_mapping = schema_edit.object_mapping(template, "User", "User")
+    template_mapping["scope"] = {"groups": [{"name": "Scoping group 1", "clauses": []}]}
+
+    restored = schema_edit.restore_object_mapping(schema, template, "User", "User")
+
+    assert user_mapping(restored)["scope"] == template_mapping["scope"]
