@@ -313,3 +313,46 @@ def test_destroy_after_the_service_principal_is_gone_succeeds_with_one_read(
 
     sent = [(r.method, r.path) for r in emulator.requests[before:] if r.service == "graph"]
     assert sent == [("GET", f"/v1.0/servicePrincipals/{principal}")]
+
+
+def test_the_certificates_of_a_deleted_service_principal_read_as_gone(
+    emulator, server, principal, add_certificate
+):
+    """Graph answers 404 for a deleted service principal; Pulumi's contract for a resource that
+    no longer exists is a read with no id (pulumi.dynamic.ReadResult), so refresh drops it from
+    state instead of failing."""
+    first = add_certificate("CN=Asana SSO")
+    resource = signing(server)
+    resource.up(inputs(principal, [first], first))
+    emulator.remove_service_principal(principal)
+
+    refreshed = resource.refresh()
+
+    assert refreshed.deleted and resource.id is None
+
+
+def test_a_refresh_records_the_portals_choice_as_the_inputs_and_the_next_up_still_restores_ours(
+    emulator, server, graph, principal, add_certificate
+):
+    """Read returns the live values as the inputs too (pulumi.dynamic.ReadResult: "the input
+    properties to use for subsequent diffs ... ensuring subsequent diffs compare against the
+    refreshed state"): once a refresh has recorded the portal's certificate, a second refresh
+    finds nothing new, and the next up, diffing the stack's declaration against that state,
+    makes the declared certificate active again."""
+    ours, portal = add_certificate("CN=Asana SSO"), add_certificate("CN=Made in the portal")
+    resource = signing(server)
+    declared = inputs(principal, [ours], ours)
+    resource.up(declared)
+    graph.patch(
+        f"/v1.0/servicePrincipals/{principal}",
+        {"preferredTokenSigningKeyThumbprint": portal["thumbprint"]},
+    )
+    assert resource.refresh().drift
+
+    assert resource.refresh().drift is False
+    assert {k: v for k, v in resource.inputs.items() if k != "__provider"} == {
+        **declared,
+        "active_thumbprint": portal["thumbprint"],
+    }
+    assert resource.up(declared).changes is True
+    assert live(emulator, principal)["preferredTokenSigningKeyThumbprint"] == ours["thumbprint"]
