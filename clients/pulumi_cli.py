@@ -145,7 +145,9 @@ class PulumiCli(PulumiCommand):
         base = os.environ if self.environment is None else self.environment
         env = {**base, **additional_env, "PULUMI_AUTOMATION_API": "true"}
         if os.path.isabs(self.command):
-            env["PATH"] = os.pathsep.join([os.path.dirname(self.command), env.get("PATH", "")])
+            # No empty entry when PATH is unset or empty: that would be the current directory.
+            folders = [os.path.dirname(self.command), env.get("PATH", "")]
+            env["PATH"] = os.pathsep.join(folder for folder in folders if folder)
         deadline = time.monotonic() + self.timeout
         try:
             process = subprocess.Popen(
