@@ -146,8 +146,8 @@ class PulumiCli(PulumiCommand):
         env = {**base, **additional_env, "PULUMI_AUTOMATION_API": "true"}
         if os.path.isabs(self.command):
             # No empty entry when PATH is unset or empty: that would be the current directory.
-            folders = [os.path.dirname(self.command), env.get("PATH", "")]
-            env["PATH"] = os.pathsep.join(folder for folder in folders if folder)
+            folder, path = os.path.dirname(self.command), env.get("PATH")
+            env["PATH"] = os.pathsep.join([folder, path]) if path else folder
         deadline = time.monotonic() + self.timeout
         try:
             process = subprocess.Popen(
