@@ -1,15 +1,16 @@
-"""Every operation of every dynamic provider under every fault the emulator can inject.
+"""Every operation of every dynamic provider under every fault the emulator can inject, but the
+error page echoing the request's headers (`Fault.reflect`: tests/test_secrets_never_leak.py).
 
-Each case ends one of two ways: the operation succeeds within the retry budget, or it fails
-with a clear error (the service, the status, the transport failure, or what was wrong with a
-reply we did not expect: not JSON, cut short, empty, a redirect) and the emulator's state is
-as before. Either way, running it again without the fault converges. A write that landed but
-whose reply came after the timeout (`Fault.hold`) is confirmed by reading the state back,
-never sent again. A write whose reply never comes and which lands seconds later (`Fault.late`)
-never changes what its operation, or the rerun, reported. The outcomes are recorded as a table,
-printed at the end of the run and written to docs/reliability.md by `make docs`
-(tests/reporting.py); tests/test_fault_matrix_one_job.py and test_fault_matrix_token.py add the
-late writes on one job and the faults of the token endpoint.
+Each case ends one of two ways: the operation succeeds within the retry budget, or it fails with
+a clear error (the service, the status, the transport failure, or what was wrong with a reply we
+did not expect: not JSON, cut short, empty, a redirect) and the emulator's state is as before.
+Either way, running it again without the fault converges. A write that landed but whose reply
+came after the timeout (`Fault.hold`) or never (`Fault.after`) is confirmed by reading the state
+back, never sent again. A write whose reply never comes and which lands seconds later
+(`Fault.late`) never changes what its operation, or the rerun, reported. The outcomes are
+recorded as a table, printed at the end of the run and written to docs/reliability.md by `make
+docs` (tests/reporting.py); tests/test_fault_matrix_one_job.py and test_fault_matrix_token.py
+add the late writes on one job and the faults of the token endpoint.
 """
 
 from __future__ import annotations
@@ -75,51 +76,55 @@ FAULTS: dict[str, Callable[[str], Fault]] = {
     "redirect to another host": lambda _service: Fault.redirect("https://attacker.invalid/x"),
 }
 TIMES = {"once": 1, "always": 20}
-LANDED = "write landed, reply after timeout"
 HELD_REPLY_SECONDS = MATRIX_TIMEOUT_SECONDS + 1.0
 """How long a landed write's reply is held: past the client's timeout, whatever the load."""
+LANDED: dict[str, Callable[[], Fault]] = {
+    "write landed, reply after timeout": lambda: Fault.hold(HELD_REPLY_SECONDS),
+    "write landed, connection dropped": lambda: Fault.after(None),
+}
+"""The service acts on the write, then its reply comes too late or never."""
 LATE = "write lands late"
 TABLE = table(
     "Fault matrix (once: the first request of the operation fails; always: every request does)",
     module=__name__,
-    cases=len(SUBJECTS) * len(OPERATIONS) * (len(FAULTS) + 2) * len(TIMES),
+    cases=len(SUBJECTS) * len(OPERATIONS) * (len(FAULTS) + len(LANDED) + 1) * len(TIMES),
     about=f"""
     Every operation of every dynamic provider, through the engine harness (the SDK's own
-    provider server over gRPC), with each fault the local tenant injects: once (the operation's
-    first request) and always (every request; {MATRIX_RETRIES} retry and a
-    {MATRIX_BUDGET_SECONDS} s retry budget, to keep the run short). Every cell was also checked
-    to converge when run again without the fault. Every "clear error, nothing changed" cell
-    was checked to have left the live state exactly as it was before. "Reply trickled
-    past timeout": the service answers, but its body comes one byte every 0.5 s; the request
-    is cut off at the {MATRIX_TIMEOUT_SECONDS} s deadline, which bounds each request as a
-    whole (connect, send and the entire reply), not each read. It reaches every operation
-    through its first request (a read); a write's reply has no body to trickle (Graph answers
-    the schema PUT 204 No Content), so a write whose reply comes late is the last two
-    columns'.
-    "No request made": the operation sends nothing (deleting the token or the template
-    lookup), so no fault can reach it. The next four faults are replies we do not expect,
-    served instead of the service's answer (the service does not act): a 200 that is not JSON
-    (an HTML page), JSON cut short, an empty body and a redirect to another host; each ends in
-    an error naming the service, the request's path and what was wrong with the reply (a
+    provider server over gRPC), with each fault the local tenant injects (but the error page
+    echoing a request's headers, which is the secret-leak scan's,
+    tests/test_secrets_never_leak.py): once (the operation's first request) and always (every
+    request; {MATRIX_RETRIES} retry and a {MATRIX_BUDGET_SECONDS} s retry budget, to keep the
+    run short). Every cell was also checked to converge when run again without the fault. Every
+    "clear error, nothing changed" cell was checked to have left the live state exactly as it
+    was before. "Reply trickled past timeout": the service answers, but its body comes one byte
+    every 0.5 s; the request is cut off at the {MATRIX_TIMEOUT_SECONDS} s deadline, which bounds
+    each request as a whole (connect, send and the entire reply), not each read. It reaches
+    every operation through its first request (a read); a write's reply has no body to trickle
+    (Graph answers the schema PUT 204 No Content), so a write whose reply comes late is the last
+    two columns'. "No request made": the operation sends nothing (deleting the token or the
+    template lookup), so no fault can reach it. The next four faults are replies we do not
+    expect, served instead of the service's answer (the service does not act): a 200 that is not
+    JSON (an HTML page), JSON cut short, an empty body and a redirect to another host; each ends
+    in an error naming the service, the request's path and what was wrong with the reply (a
     redirect is never followed, so never reported as a rejected token). "Write landed, reply
-    after timeout": the operation's first write (once) or every write (always: PUT, POST,
-    PATCH or DELETE) lands at once, and its reply is held {HELD_REPLY_SECONDS:g} s, past the
-    {MATRIX_TIMEOUT_SECONDS} s timeout. "Ok, confirmed by reading back": the client, not
-    knowing whether the write landed, read the state back, found its change there whole and
-    reported success without sending the write again (one write in the request log), and a
-    refresh found no drift. "Write lands late":
-    the operation's first write (once) or every write (always: PUT, POST, PATCH or DELETE) is
-    held without any reply and lands {LATE_SECONDS:g} s after it came (a later send
-    {LATER_SECONDS:g} s after), after the client gave up and read the schema back, and after
-    the operation had ended (checked in every cell); once everything had landed, the live
-    state was still exactly what the operation, or its rerun, had reported, and a refresh
-    found no drift. "Ok, sent again": the first send got no reply and the schema stayed as
-    read for a timeout's length, so the same document was sent once more, confirmed by
-    reading it back, and watched for another timeout's length; the late first copy, the
-    same document, changed nothing. "Clear error, may still land; rerun ok": neither send
-    was answered nor seen landing, and the error says the write may still land (never that
-    nothing changed); the rerun, with both copies still held, wrote the same document, and
-    their landing changed nothing. "No write made": the operation only reads.
+    after timeout": the operation's first write (once) or every write (always: PUT, POST, PATCH
+    or DELETE) lands at once, and its reply is held {HELD_REPLY_SECONDS:g} s, past the
+    {MATRIX_TIMEOUT_SECONDS} s timeout; "write landed, connection dropped": the same, but once
+    it has acted the service drops the connection without a reply. "Ok, confirmed by reading
+    back": the client, not knowing whether the write landed, read the state back, found its
+    change there whole and reported success without sending the write again (one write in the
+    request log), and a refresh found no drift. "Write lands late": the operation's first write
+    (once) or every write (always: PUT, POST, PATCH or DELETE) is held without any reply and
+    lands {LATE_SECONDS:g} s after it came (a later send {LATER_SECONDS:g} s after), after the
+    client gave up and read the schema back, and after the operation had ended (checked in every
+    cell); once everything had landed, the live state was still exactly what the operation, or
+    its rerun, had reported, and a refresh found no drift. "Ok, sent again": the first send got
+    no reply and the schema stayed as read for a timeout's length, so the same document was sent
+    once more, confirmed by reading it back, and watched for another timeout's length; the late
+    first copy, the same document, changed nothing. "Clear error, may still land; rerun ok":
+    neither send was answered nor seen landing, and the error says the write may still land
+    (never that nothing changed); the rerun, with both copies still held, wrote the same
+    document, and their landing changed nothing. "No write made": the operation only reads.
     """,
 )
 REPLY_FAULTS = ("200 not JSON", "200 truncated JSON", "200 empty body", "redirect to another host")
@@ -174,6 +179,7 @@ def test_an_operation_under_a_fault_succeeds_or_fails_cleanly_and_a_rerun_conver
 
 
 @pytest.mark.parametrize("times", list(TIMES.values()), ids=list(TIMES))
+@pytest.mark.parametrize("fault", list(LANDED))
 @pytest.mark.parametrize("operation", OPERATIONS)
 @pytest.mark.parametrize("subject", SUBJECTS, ids=SUBJECT_IDS)
 def test_a_write_that_landed_but_answered_too_late_is_confirmed_by_reading_never_sent_again(
@@ -182,10 +188,11 @@ def test_a_write_that_landed_but_answered_too_late_is_confirmed_by_reading_never
     matrix_server: ProviderServer,
     subject: Subject,
     operation: str,
+    fault: str,
     times: int,
 ):
     """The operation's first write (once) or every write (always) lands at once and its reply
-    comes after the client's timeout. The client cannot tell a write that landed from one
+    comes after the client's timeout, or never. The client cannot tell a write that landed from one
     that did not by its reply, so it must read: it finds its change live, whole, and reports
     success; sending it again blind, or reporting an error for a change that is live, fails."""
     resource = subject.make(matrix_server)
@@ -195,22 +202,21 @@ def test_a_write_that_landed_but_answered_too_late_is_confirmed_by_reading_never
     before = live(emulator)
     before_writes = writes(emulator, subject.service)
     logged = len(emulator.requests)
+    kind = LANDED[fault]().kind
     for method in WRITES:
-        emulator.inject(
-            Fault.hold(HELD_REPLY_SECONDS), service=subject.service, method=method, times=times
-        )
+        emulator.inject(LANDED[fault](), service=subject.service, method=method, times=times)
 
     perform(operation, resource, first, second)  # a ProviderError fails the case
 
     sent = writes(emulator, subject.service) - before_writes
-    held = [request for request in emulator.requests[logged:] if request.fault == "hold"]
+    held = [request for request in emulator.requests[logged:] if request.fault == kind]
     emulator.clear_faults()
-    column = f"{LANDED} ({'once' if times == 1 else 'always'})"
+    column = f"{fault} ({'once' if times == 1 else 'always'})"
     if sent == 0:
         assert live(emulator) == before
         record(TABLE, f"{subject.name} {operation}", column, "no write made")
         return
-    assert len(held) == 1, f"{len(held)} writes held: the fault did not reach the write"
+    assert len(held) == 1, f"{len(held)} writes met the fault: it did not reach the write"
     assert sent == 1, f"{sent} writes: a write that had landed was sent again"
     assert live(emulator) != before, "the operation's change is not live"
     if operation == "delete":
