@@ -443,3 +443,15 @@ def test_choosing_the_template_names_what_the_principal_has_and_how_to_pick():
         f"service principal {SP} has 2 synchronization templates: asana (factoryTag Asana), "
         "scim (factoryTag CustomSCIM). Set factory_tag to choose one."
     )
+
+
+@pytest.mark.parametrize("tag", ["asana", "None", "XXXX"], ids=["asana", "None", "XXXX"])
+def test_a_factory_tag_asked_for_where_the_template_had_none_is_a_change(tag):
+    """A template without a factoryTag leaves none in state; any tag the stack then asks for,
+    whatever its spelling, must be looked up (an update)."""
+    provider = ProvisioningTemplateProvider()
+    olds = {"service_principal_id": SP, "template_id": "custom"}
+
+    diff = provider.diff("x", olds, {"service_principal_id": SP, "factory_tag": tag})
+
+    assert (diff.changes, diff.replaces) == (True, [])

@@ -199,3 +199,21 @@ def test_a_new_factory_tag_is_an_update_that_looks_the_template_up_again(emulato
     assert resource.id == created
     assert (resource.outputs["template_id"], resource.outputs["factory_tag"]) == ("scim", "SCIM")
     assert emulator.count(service="graph", method="GET", path=TEMPLATES_PATH) == 2
+
+
+def test_refresh_keeps_the_recorded_template_while_the_principal_still_has_it(
+    emulator: Emulator, server
+):
+    """A second template of the same factory tag appearing beside ours (a newer version of
+    the gallery's) changes nothing: the job was made from the recorded template, which is
+    still there, so refresh neither reports another one nor fails on the now ambiguous tag."""
+    resource = template_resource(server)
+    resource.up({"service_principal_id": SERVICE_PRINCIPAL_ID})
+    emulator.set_templates(
+        SERVICE_PRINCIPAL_ID, [{**ASANA_TEMPLATE, "id": "asana.v2"}, ASANA_TEMPLATE]
+    )
+
+    refreshed = resource.refresh()
+
+    assert refreshed.drift is False
+    assert resource.outputs["template_id"] == "asana"
