@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -502,3 +504,109 @@ def test_a_restart_owed_to_a_job_no_longer_to_be_restarted_is_dropped(
 
     assert emulator.restarts(SERVICE_PRINCIPAL_ID, job) == []
     assert "restart_pending" not in resource.outputs
+
+
+def test_destroying_when_the_jobs_template_is_gone_names_the_mappings_and_the_templates(
+    emulator: Emulator, server, job
+):
+    """What destroy restores comes from the job's template; when the principal no longer
+    offers it, the error says which resource could not be destroyed and what is offered."""
+    resource = mappings_resource(server)
+    resource.up(inputs(job))
+    emulator.set_templates(SERVICE_PRINCIPAL_ID, [{**ASANA_TEMPLATE, "id": "asana.v2"}])
+
+    with pytest.raises(ProviderError) as failure:
+        resource.destroy()
+
+    assert (
+        failure.value.details.strip()
+        .splitlines()[-1]
+        .endswith(
+            f"destroying the User -> User attribute mappings of job {job}: job {job} was made from "
+            "template 'asana', which the service principal no longer offers (it offers: asana.v2)"
+        )
+    )
+    assert resource.id is not None
+
+
+def test_destroying_when_the_template_lacks_the_object_mapping_names_the_mappings(
+    emulator: Emulator, server, job
+):
+    resource = mappings_resource(server)
+    resource.up(inputs(job))
+    template = copy.deepcopy(ASANA_TEMPLATE)
+    for rule in template["schema"]["synchronizationRules"]:
+        rule["objectMappings"] = [
+            m for m in rule["objectMappings"] if m.get("sourceObjectName") != "User"
+        ]
+    emulator.set_templates(SERVICE_PRINCIPAL_ID, [template])
+
+    with pytest.raises(ProviderError) as failure:
+        resource.destroy()
+
+    last = failure.value.details.strip().splitlines()[-1]
+    assert f"destroying the User -> User attribute mappings of job {job}: " in last
+    assert "no object mapping from User to User" in last
+    assert resource.id is not None
+
+
+def test_a_restore_overwritten_before_it_is_verified_fails_destroy_naming_the_other_writer(
+    emulator: Emulator, server, job
+):
+    """Another writer our lock cannot see (the portal, a second stack) saves the stack's
+    mappings back between destroy's PUT and its check: destroy fails, and the resource stays
+    in state for the next destroy."""
+    resource = mappings_resource(server)
+    resource.up(inputs(job))
+    ours = emulator.schema(SERVICE_PRINCIPAL_ID, job)
+    emulator.inject(Fault.slow(0), service="graph", method="GET", path=SCHEMA, times=1)
+    emulator.inject(Fault.slow(1.0), service="graph", method="GET", path=SCHEMA, times=1)
+    errors: list[BaseException] = []
+
+    def destroy() -> None:
+        try:
+            resource.destroy()
+        except ProviderError as error:
+            errors.append(error)
+
+    sent = puts(emulator)
+    destroyer = threading.Thread(target=destroy)
+    destroyer.start()
+    deadline = time.monotonic() + 10
+    while puts(emulator) == sent and destroyer.is_alive():
+        assert time.monotonic() < deadline, "destroy's PUT never came"
+        time.sleep(0.02)
+    emulator.edit_schema(
+        SERVICE_PRINCIPAL_ID,
+        job,
+        lambda schema: schema.update(synchronizationRules=ours["synchronizationRules"]),
+    )
+    destroyer.join(timeout=30)
+
+    assert len(errors) == 1, errors
+    last = errors[0].details.strip().splitlines()[-1]
+    assert f"destroying the User -> User attribute mappings of job {job}: " in last
+    assert "read back after the write, the job's schema no longer had " in last
+    assert "the other writer was outside this deployment" in last
+    assert last.endswith("nothing was recorded for this resource: run `pulumi up` again")
+    assert resource.id is not None
+
+
+def test_a_restore_sent_twice_without_a_reply_fails_destroy_saying_it_may_still_land(
+    emulator: Emulator, start_server: StartServer, job
+):
+    """Two sends of the restore, each answered 500 (Graph may have acted), and the schema as
+    read for the whole window after each: the write may still land, so destroy fails saying
+    so and to run it again."""
+    resource = mappings_resource(start_server(httpTimeoutSeconds="1"))
+    resource.up(inputs(job))
+    emulator.inject(Fault.status(500), service="graph", method="PUT", path=SCHEMA, times=2)
+
+    with pytest.raises(ProviderError) as failure:
+        resource.destroy()
+
+    last = failure.value.details.strip().splitlines()[-1]
+    assert f"destroying the User -> User attribute mappings of job {job}: " in last
+    assert "nothing has landed yet, but it may still" in last
+    assert "run the command again (`pulumi up` or `pulumi destroy`)" in last
+    assert resource.id is not None
