@@ -730,11 +730,6 @@ def test_a_mapping_spec_read_back_without_a_matching_priority_is_left_as_it_is()
     }
 
 
-def test_a_mapping_without_a_source_reads_as_none_with_no_value():
-    """Only `attribute`, `constant` and `expression` name a source (the stack file's keys)."""
-    assert mapping_spec.source_of({"target": "title", "flowType": "Always"}) == ("none", "")
-
-
 def test_the_redaction_digest_is_twelve_hex_digits_of_sha256():
     assert redaction.digest("s3cret") == hashlib.sha256(b"s3cret").hexdigest()[:12]
 
