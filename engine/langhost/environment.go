@@ -8,8 +8,9 @@ import (
 )
 
 const (
-	// launcherName is the script that receives pipedEnvironment's variables and then runs the
-	// executor or the policy pack's module in its own process (bin/pulumi-language-python-launch).
+	// launcherName is the script that starts a policy pack once it has read pipedEnvironment's
+	// variables (bin/pulumi-language-python-launch); the executor reads them itself
+	// (bin/langhost_environment.py).
 	launcherName = "pulumi-language-python-launch"
 	// environmentDescriptorVariable names, in the child's environment, the descriptor of the
 	// pipe the variables come through.
@@ -21,8 +22,8 @@ const (
 // in one variable, PULUMI_CONFIG (upstream main.go, constructConfig; the PolicyProxy's stack
 // configuration for policy packs), and Linux refuses to start a process with any single
 // environment string over 128 KiB (MAX_ARG_STRLEN, E2BIG: "argument list too long"), which a
-// list setting of about 3,100 object ids reaches. The launcher sets them in its own
-// environment (putenv has no such limit), so the program or pack sees what upstream's host
+// list setting of about 3,100 object ids reaches. The executor or launcher sets them in its
+// own environment (putenv has no such limit), so the program or pack sees what upstream's host
 // would have given it.
 type pipedEnvironment struct {
 	payload []byte

@@ -21,7 +21,7 @@ import (
 
 // Run runs the program: `python pulumi-language-python-exec --monitor … ENTRYPOINT ARGS…` in the
 // program's toolchain, with the stack's configuration in PULUMI_CONFIG (upstream main.go, Run),
-// which reaches it through our launcher's pipe (environment.go). The program gets SIGINT when
+// which reaches it through a pipe (environment.go). The program gets SIGINT when
 // the engine cancels, and SIGKILL cancelGrace later.
 func (h *languageHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.RunResponse, error) {
 	if req.GetAttachDebugger() {
@@ -43,8 +43,7 @@ func (h *languageHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pul
 	runCtx, stopRun := context.WithCancel(h.cancelled)
 	defer stopRun()
 	context.AfterFunc(ctx, stopRun)
-	launch := []string{h.launcher, "--path", h.executor}
-	cmd, err := tc.Command(runCtx, append(launch, h.executorArguments(req)...)...)
+	cmd, err := tc.Command(runCtx, append([]string{h.executor}, h.executorArguments(req)...)...)
 	if err != nil {
 		return nil, err
 	}
