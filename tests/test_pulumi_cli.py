@@ -675,3 +675,23 @@ def test_a_plugin_that_has_ended_is_not_waited_for_when_nobody_reaps_it(started)
                 os.waitpid(pid, 0)  # the orphan adopted here, if it was
     assert cli.signals("plugin") == ["SIGTERM", "SIGTERM-done"]
     assert elapsed < 2 + 1.5, f"{elapsed:.1f} s: waited on after the plugin had ended"
+
+
+def test_a_call_returns_at_its_time_limit_even_when_an_escaped_process_holds_its_output(
+    tmp_path: Path,
+):
+    """The output of a CLI that has exited is read until the time limit, then for the grace
+    period at most; a process out of reach (it left the CLI's session and tree) that still
+    holds it does not hold the call longer."""
+    holder = tmp_path / "holder.pid"
+    pulumi = stand_in(tmp_path, f"( setsid sh -c 'echo $$ > {holder}; exec sleep 20' & )\necho ok")
+    started = time.monotonic()
+    try:
+        result = PulumiCli(str(pulumi), timeout=1, grace=0.1).run(["about"], str(tmp_path), {})
+        elapsed = time.monotonic() - started
+    finally:
+        with contextlib.suppress(OSError, ValueError):
+            os.kill(int(holder.read_text()), signal.SIGKILL)
+
+    assert result.stdout == "ok"
+    assert elapsed < 1 + 1.5, f"{elapsed:.1f} s for a 1 s limit and a 0.1 s grace"
