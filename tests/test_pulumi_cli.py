@@ -467,14 +467,21 @@ def test_the_cli_never_waits_for_input_it_reads_end_of_file(tmp_path: Path):
     so a prompt fails at once instead of waiting until the time limit."""
     pulumi = stand_in(tmp_path, 'if read -r line; then echo "read $line"; else echo none; fi')
     reader, writer = os.pipe()
-    ours = os.dup(0)
+    try:
+        ours: int | None = os.dup(0)
+    except OSError:  # no standard input at all
+        ours = None
     os.dup2(reader, 0)
     try:
         result = PulumiCli(str(pulumi), timeout=10, grace=0.5).run(["login"], str(tmp_path), {})
     finally:
-        os.dup2(ours, 0)
-        for descriptor in (ours, reader, writer):
-            os.close(descriptor)
+        if ours is None:
+            os.close(0)
+        else:
+            os.dup2(ours, 0)
+            os.close(ours)
+        os.close(reader)
+        os.close(writer)
 
     assert result.stdout == "none"
 
