@@ -217,6 +217,25 @@ def retry_unkilled(work: Path, group: Group) -> int:
     return reset
 
 
+def refresh_test_map(work: Path, group: Group) -> bool:
+    """Forget mutmut's map of which test calls which function when a test file of the group has
+    changed since it was made. mutmut 3 collects the map again only for test names it has not
+    seen, so a test that starts calling another function (a helper of an existing test, a
+    new assertion) would stay unknown there, and that function's mutants would be reported
+    "no tests" instead of being run. Returns whether it was forgotten."""
+    fingerprint = hashlib.sha256()
+    for test in group.tests:
+        fingerprint.update(test.encode() + b"\0" + (work / test).read_bytes())
+    recorded = work / "mutants" / "tests.sha256"  # outside mutants/, the sync removes it
+    stats = work / "mutants" / "mutmut-stats.json"
+    if recorded.exists() and recorded.read_text() == fingerprint.hexdigest():
+        return False
+    stats.unlink(missing_ok=True)
+    recorded.parent.mkdir(parents=True, exist_ok=True)
+    recorded.write_text(fingerprint.hexdigest())
+    return True
+
+
 def run_mutmut(command: list[str], work: Path, env: dict[str, str], minutes: float | None) -> int:
     """mutmut in a session of its own, stopped (it and every mutant it forked) after `minutes`:
     each verdict is saved as it is reached, so a stopped run loses nothing and the next one
@@ -245,6 +264,8 @@ def run_group(group: Group, minutes: float | None = None, retry: bool = True) ->
     write_if_changed(
         work / "pyproject.toml", (ROOT / "pyproject.toml").read_text() + mutmut_section(group, work)
     )
+    if refresh_test_map(work, group):
+        print(f"== {group.name}: its tests changed; mutmut maps which test calls what again")
     again = retry_unkilled(work, group) if retry else 0
     if again:
         print(f"== {group.name}: {again} mutant(s) not killed last time are tested again")
