@@ -333,3 +333,712 @@ def test_the_exit_statuses_are_the_ones_the_drift_workflow_acts_on(tmp_path: Pat
     assert str(drift) == opens_issue
     assert str(clean) == closes_issue
     assert str(failed) not in verdicts, "a failed check must touch no issue"
+
+
+# The engine's events as the CLI's --event-log writes them, one JSON object a line, in the wire
+# format the Automation API reads (`EngineEvent.from_json`, pulumi/automation/events.py:
+# resourcePreEvent / resOutputsEvent carry a StepEventMetadata: op, urn, type, old, new,
+# detailedDiff of PropertyDiff {diffKind, inputDiff}).
+APP = "asana-provisioning:index:AsanaEnterpriseApp"
+MAPPINGS = "asana-provisioning:index:ProvisioningAttributeMappings"
+SERVICE_PRINCIPAL = "azuread:index/servicePrincipal:ServicePrincipal"
+JOB = "azuread:index/synchronizationJob:SynchronizationJob"
+
+
+def urn_of(resource_type: str, name: str, parent: str = APP) -> str:
+    """A URN as Pulumi writes it: urn:pulumi:<stack>::<project>::<parent types $ type>::<name>."""
+    return f"urn:pulumi:demo::asana-provisioning::{parent}${resource_type}::{name}"
+
+
+def state_of(resource_type: str, urn: str, inputs=None, outputs=None) -> dict:
+    return {"type": resource_type, "urn": urn, "inputs": inputs, "outputs": outputs}
+
+
+def refreshed(
+    resource_type: str,
+    name: str,
+    op: str,
+    old: dict | None,
+    new: dict | None,
+    detailed_diff: dict[str, str] | None = None,
+    metadata_type: str | None = None,
+    refresh_first: bool = True,
+) -> list[str]:
+    """The event log lines of one refreshed resource: the refresh's pre event, then the outputs
+    event whose op says what the refresh found (update, delete, same, ...)."""
+    urn = urn_of(resource_type, name)
+    step_type = resource_type if metadata_type is None else metadata_type
+    lines = []
+    if refresh_first:
+        pre = {"op": "refresh", "urn": urn, "type": step_type, "provider": ""}
+        lines.append(json.dumps({"sequence": 1, "resourcePreEvent": {"metadata": pre}}))
+    metadata = {
+        "op": op,
+        "urn": urn,
+        "type": step_type,
+        "provider": "",
+        "old": state_of(resource_type, urn, **old) if old is not None else None,
+        "new": state_of(resource_type, urn, **new) if new is not None else None,
+        "detailedDiff": {
+            path: {"diffKind": kind, "inputDiff": False}
+            for path, kind in (detailed_diff or {}).items()
+        },
+    }
+    lines.append(json.dumps({"sequence": 2, "resOutputsEvent": {"metadata": metadata}}))
+    return lines
+
+
+def summary_line(**changes: int) -> str:
+    summary = {"maybeCorrupt": False, "durationSeconds": 1, "resourceChanges": changes}
+    return json.dumps({"sequence": 99, "summaryEvent": summary})
+
+
+def from_events(*lines: str, document: str | None = None, exit_code: int = 7, **kwargs):
+    """The report built from the given event log lines (and, if given, a --json document)."""
+    events = drift_report.read_event_log(lines)
+    return drift_report.build_report("demo", document, exit_code, events=events, **kwargs)
+
+
+def test_a_deleted_resource_is_named_from_its_recorded_state_and_lists_no_properties():
+    """A refresh that finds the resource gone: the outputs event's op is `delete` and it has no
+    new state (StepEventMetadata.new is None); the report names the resource from the old one."""
+    lines = refreshed(
+        MAPPINGS,
+        "asana-user-attribute-mappings",
+        "delete",
+        old={"inputs": {"kind": "user"}, "outputs": {"kind": "user", "mappings": ["a"]}},
+        new=None,
+        metadata_type="",
+    )
+
+    report = from_events(*lines)
+
+    assert report.status == drift_report.DRIFT
+    assert (
+        "### Attribute mappings: Synchronize users (`asana-user-attribute-mappings`, delete)\n\n"
+        "The resource is gone or was replaced.\n" in report.markdown
+    )
+    assert "| property |" not in report.markdown
+
+
+def test_a_resource_whose_event_has_no_type_is_named_from_its_state_type():
+    lines = refreshed(
+        SERVICE_PRINCIPAL,
+        "asana-service-principal",
+        "update",
+        old={"outputs": {"notes": "before"}},
+        new={"outputs": {"notes": "after"}},
+        detailed_diff={"notes": "update"},
+        metadata_type="",
+    )
+
+    report = from_events(*lines)
+
+    assert (
+        "### Enterprise application: Properties and single sign-on (`asana-service-principal`, "
+        "update)" in report.markdown
+    )
+    assert "| `notes` | `before` | `after` |" in report.markdown
+
+
+def test_an_update_the_refresh_did_not_start_is_not_drift():
+    """Only resources the refresh read can have drifted: an outputs event without a refresh pre
+    event for its URN (another operation's step) names nothing."""
+    lines = refreshed(
+        JOB,
+        "asana-provisioning-job",
+        "update",
+        old={"outputs": {"enabled": True}},
+        new={"outputs": {"enabled": False}},
+        detailed_diff={"enabled": "update"},
+        refresh_first=False,
+    )
+
+    report = from_events(*lines, exit_code=0)
+
+    assert report.status == drift_report.NO_DRIFT
+    assert "asana-provisioning-job" not in report.markdown
+
+
+@pytest.mark.parametrize("op", ["same", "refresh"], ids=["same", "refresh"])
+def test_a_refreshed_resource_the_engine_found_unchanged_is_not_drift(op):
+    lines = refreshed(
+        JOB,
+        "asana-provisioning-job",
+        op,
+        old={"outputs": {"enabled": True}},
+        new={"outputs": {"enabled": False}},
+    )
+
+    report = from_events(*lines, exit_code=0)
+
+    assert report.status == drift_report.NO_DRIFT
+    assert report.title == "No drift in demo"
+
+
+def test_an_update_of_bookkeeping_alone_is_not_drift_and_does_not_hide_the_next_resource():
+    bookkeeping = refreshed(
+        JOB,
+        "asana-provisioning-job",
+        "update",
+        old={"outputs": {"__meta": "{}", "enabled": True}},
+        new={"outputs": {"__meta": '{"schema_version": "1"}', "enabled": True}},
+        detailed_diff={"__meta": "update"},
+    )
+    paused = refreshed(
+        SERVICE_PRINCIPAL,
+        "asana-service-principal",
+        "update",
+        old={"outputs": {"accountEnabled": True}},
+        new={"outputs": {"accountEnabled": False}},
+        detailed_diff={"accountEnabled": "update"},
+    )
+
+    report = from_events(*bookkeeping, *paused)
+
+    assert "asana-provisioning-job" not in report.markdown
+    assert "(`asana-service-principal`, update)" in report.markdown
+    assert "| `accountEnabled` | `true` | `false` |" in report.markdown
+    assert "## Drift in stack `demo`: 1 resource(s) changed outside Pulumi" in report.markdown
+
+
+def test_an_element_the_event_says_was_added_has_no_recorded_value_even_where_the_index_was_used():
+    """DiffKind ADD: the element was added. In a set the index is the element's place on the
+    new side only: the state's element at that index is another one, not its recorded value."""
+    lines = refreshed(
+        SERVICE_PRINCIPAL,
+        "asana-service-principal",
+        "update",
+        old={"outputs": {"notificationEmailAddresses": ["a@contoso.com", "c@contoso.com"]}},
+        new={
+            "outputs": {
+                "notificationEmailAddresses": ["a@contoso.com", "b@contoso.com", "c@contoso.com"]
+            }
+        },
+        detailed_diff={"notificationEmailAddresses[1]": "add"},
+    )
+
+    report = from_events(*lines)
+
+    assert "| `notificationEmailAddresses[1]` | (none) | `b@contoso.com` |" in report.markdown
+
+
+def test_a_property_only_in_the_inputs_of_an_event_state_is_shown_from_the_inputs():
+    lines = refreshed(
+        JOB,
+        "asana-provisioning-job",
+        "update",
+        old={"inputs": {"templateId": "asana"}, "outputs": {}},
+        new={"inputs": {"templateId": "asana2"}, "outputs": {}},
+        detailed_diff={"templateId": "update"},
+    )
+
+    report = from_events(*lines)
+
+    assert "| `templateId` | `asana` | `asana2` |" in report.markdown
+
+
+def test_the_engines_summary_count_is_drift_beyond_what_the_events_name():
+    """SummaryEvent.resource_changes counts changed resources; more than the events name is
+    drift that cannot be named, counted exactly."""
+    lines = refreshed(
+        JOB,
+        "asana-provisioning-job",
+        "update",
+        old={"outputs": {"enabled": True}},
+        new={"outputs": {"enabled": False}},
+        detailed_diff={"enabled": "update"},
+    )
+
+    report = from_events(*lines, summary_line(same=5, update=3), document='{"steps": []}')
+
+    assert "2 change(s) the CLI reported could not be named" in report.markdown
+    assert "at least" not in report.markdown
+    assert "Pulumi exited 7 and counted 3" in report.markdown
+    assert "neither its --json document nor the event log says" in report.markdown
+    assert report.title.endswith("; 2 unnamed change(s)")
+
+
+def test_changes_only_the_exit_code_reports_are_a_lower_bound_and_say_what_was_not_read():
+    clean = (REAL / "refresh_clean.json").read_text()
+
+    without_events = drift_report.build_report("demo", clean, 7)
+    from_events_alone = from_events(document=None, exit_code=7)
+
+    for report in (without_events, from_events_alone):
+        assert report.status == drift_report.DRIFT
+        assert report.markdown.startswith(
+            "## Drift in stack `demo`: at least 1 change(s) the CLI reported could not be named\n"
+        )
+        assert (
+            "At least 1 change(s) the CLI reported could not be named (Pulumi exited 7: changes "
+            "found), but " in report.markdown
+        )
+        assert "`pulumi refresh --preview-only --diff --stack demo`" in report.markdown
+        assert report.title == "Drift in demo: at least 1 unnamed change(s)"
+    assert "no event log was read" in without_events.markdown
+    assert "the engine's events do not say" in from_events_alone.markdown
+    assert "no event log was read" not in from_events_alone.markdown
+
+
+def test_a_count_without_the_exit_code_says_only_what_pulumi_counted():
+    clean = json.loads((REAL / "refresh_clean.json").read_text())
+    clean["changeSummary"] = {"same": 12, "update": 2}
+
+    report = drift_report.build_report("demo", json.dumps(clean), 0)
+
+    assert "2 change(s) the CLI reported could not be named (Pulumi counted 2)" in report.markdown
+    assert "exited" not in report.markdown
+
+
+def one_step(step: dict, kind: str = "refresh") -> drift_report.Drifted:
+    """The one drifted resource of a --json document holding `step`."""
+    (drifted,) = drift_report.drifted_resources({"steps": [step]}, kind)
+    return drifted
+
+
+def sp_step(old: dict, new: dict, **fields) -> dict:
+    """A service principal's step in a --json document (oldState/newState as the CLI writes)."""
+    urn = urn_of(SERVICE_PRINCIPAL, "asana-service-principal")
+    return {
+        "op": "update",
+        "urn": urn,
+        "oldState": state_of(SERVICE_PRINCIPAL, urn, outputs=old),
+        "newState": state_of(SERVICE_PRINCIPAL, urn, outputs=new),
+        **fields,
+    }
+
+
+@pytest.mark.parametrize("reasons", ["diffReasons", "replaceReasons"], ids=["diff", "replace"])
+def test_without_a_detailed_diff_the_steps_reasons_name_the_changed_properties(reasons):
+    """A step without `detailedDiff` still lists the properties that differ (`diffReasons`) or
+    force a replacement (`replaceReasons`); other outputs that differ are not named."""
+    step = sp_step(
+        {"appRoleAssignmentRequired": True, "objectId": "1"},
+        {"appRoleAssignmentRequired": False, "objectId": "2"},
+        **{reasons: ["appRoleAssignmentRequired"]},
+    )
+
+    drifted = one_step(step)
+
+    assert drifted.changes == (drift_report.Change("appRoleAssignmentRequired", "true", "false"),)
+
+
+def test_without_a_diff_or_reasons_every_differing_output_is_named_including_an_added_one():
+    drifted = one_step(sp_step({"notes": "a"}, {"notes": "b", "loginUrl": "https://x.example"}))
+
+    assert drifted.changes == (
+        drift_report.Change("loginUrl", "(none)", "https://x.example"),
+        drift_report.Change("notes", "a", "b"),
+    )
+
+
+def test_bookkeeping_listed_first_does_not_hide_the_properties_after_it():
+    step = sp_step(
+        {"__meta": "1", "notes": "a"},
+        {"__meta": "2", "notes": "b"},
+        detailedDiff={"__meta": {"kind": "update"}, "notes": {"kind": "update"}},
+    )
+
+    assert one_step(step).changes == (drift_report.Change("notes", "a", "b"),)
+
+
+def test_a_property_going_to_its_zero_value_shows_the_live_value_not_none():
+    """Terraform calls a property set to its zero value "deleted", but the live value is false."""
+    step = sp_step(
+        {"accountEnabled": True},
+        {"accountEnabled": False},
+        detailedDiff={"accountEnabled": {"kind": "delete"}},
+    )
+
+    assert one_step(step).changes == (drift_report.Change("accountEnabled", "true", "false"),)
+
+
+def test_a_quoted_property_path_segment_is_read_as_one_key():
+    """Pulumi quotes a key that holds a dot: `tags["team.name"]`."""
+    step = sp_step(
+        {"tags": {"team.name": "identity"}},
+        {"tags": {"team.name": "security"}},
+        detailedDiff={'tags["team.name"]': {"kind": "update"}},
+    )
+
+    assert one_step(step).changes == (
+        drift_report.Change('tags["team.name"]', "identity", "security"),
+    )
+
+
+def test_a_credential_nested_in_a_changed_object_is_masked():
+    step = sp_step(
+        {"connection": {"url": "https://a.example", "token": LEAKED}},
+        {"connection": {"url": "https://b.example", "clientSecret": LEAKED}},
+        detailedDiff={"connection": {"kind": "update"}},
+    )
+
+    (change,) = one_step(step).changes
+
+    assert json.loads(change.before) == {"url": "https://a.example", "token": "[secret]"}
+    assert json.loads(change.after) == {"url": "https://b.example", "clientSecret": "[secret]"}
+
+
+def test_both_sides_of_an_object_list_its_keys_in_the_same_order():
+    step = sp_step(
+        {"info": {"termsOfServiceUrl": "t", "marketingUrl": "m"}},
+        {"info": {"marketingUrl": "m2", "termsOfServiceUrl": "t"}},
+        detailedDiff={"info": {"kind": "update"}},
+    )
+
+    (change,) = one_step(step).changes
+
+    assert list(json.loads(change.before)) == list(json.loads(change.after))
+
+
+def test_a_long_value_is_cut_to_the_limit_with_an_ellipsis_and_a_value_at_the_limit_is_whole():
+    limit = drift_report._MAX_VALUE
+    whole, long = "w" * limit, "abcdefghij" * limit
+    step = sp_step(
+        {"notes": whole},
+        {"notes": long},
+        detailedDiff={"notes": {"kind": "update"}},
+    )
+
+    (change,) = one_step(step).changes
+
+    assert change.before == whole
+    assert len(change.after) == limit
+    assert change.after == long[: limit - 1] + "…"
+
+
+def test_a_table_cell_escapes_pipes_and_keeps_to_one_line():
+    """A GitHub Markdown table row is one line; a `|` inside a cell must be escaped as `\\|`."""
+    step = sp_step(
+        {"notes": "a | b\nc"},
+        {"notes": "d"},
+        detailedDiff={"notes": {"kind": "update"}},
+    )
+    drifted = drift_report.drifted_resources({"steps": [step]})
+
+    report = drift_report.markdown("demo", drifted, "refresh")
+
+    assert "| `notes` | `a \\| b c` | `d` |" in report
+
+
+@pytest.mark.parametrize(
+    ("state", "expected"),
+    [
+        ({"inputs": {"kind": "group"}, "outputs": {}}, "Attribute mappings: Synchronize groups"),
+        ({"inputs": {}, "outputs": {"kind": "user"}}, "Attribute mappings: Synchronize users"),
+        ({"inputs": {}, "outputs": {"mappings": []}}, "Attribute mappings"),
+    ],
+    ids=["kind in inputs", "kind in outputs", "no kind"],
+)
+def test_attribute_mappings_are_named_by_the_object_they_synchronize(state, expected):
+    urn = urn_of(MAPPINGS, "asana-mappings")
+    old = {"type": MAPPINGS, **state, "outputs": {**state["outputs"], "n": 1}}
+    new = {"type": MAPPINGS, **state, "outputs": {**state["outputs"], "n": 2}}
+    step = {"op": "update", "urn": urn, "oldState": old, "newState": new}
+
+    assert one_step(step).portal_name == expected
+
+
+def test_a_deleted_mapping_resource_in_a_document_is_named_from_its_recorded_state():
+    urn = urn_of(MAPPINGS, "asana-group-attribute-mappings")
+    step = {"op": "delete", "urn": urn, "oldState": state_of(MAPPINGS, urn, {"kind": "group"})}
+
+    drifted = one_step(step)
+
+    assert drifted.portal_name == "Attribute mappings: Synchronize groups"
+    assert drifted.resource == "asana-group-attribute-mappings"
+
+
+def test_a_resource_type_the_portal_has_no_name_for_is_shown_by_its_type_token():
+    random_type = "random:index/randomId:RandomId"
+    urn = urn_of(random_type, "suffix")
+    step = {
+        "op": "update",
+        "urn": urn,
+        "oldState": state_of(random_type, urn, outputs={"hex": "aa"}),
+        "newState": state_of(random_type, urn, outputs={"hex": "bb"}),
+    }
+
+    assert one_step(step).portal_name == random_type
+
+
+def test_without_a_type_in_its_states_a_resource_is_named_from_its_urn():
+    """The URN's type part lists the parents' types then the resource's, joined by `$`
+    (urn:pulumi:<stack>::<project>::<parent type>$<type>::<name>)."""
+    random_type = "random:index/randomId:RandomId"
+    nested = f"{APP}$asana-provisioning:index:Part"
+    for resource_type, parent in ((SERVICE_PRINCIPAL, APP), (random_type, nested)):
+        urn = urn_of(resource_type, "r", parent=parent)
+        step = {
+            "op": "update",
+            "urn": urn,
+            "oldState": {"outputs": {"notes": "a"}},
+            "newState": {"outputs": {"notes": "b"}},
+        }
+
+        expected = drift_report.PORTAL_NAMES.get(resource_type.rsplit(":", 1)[-1], random_type)
+        assert one_step(step).portal_name == expected
+
+
+def test_a_resource_refreshed_then_updated_in_one_document_is_reported_once():
+    """`pulumi preview --refresh` lists a refresh step and then the program's step for the same
+    resource."""
+    urn = urn_of(SERVICE_PRINCIPAL, "asana-service-principal")
+    old = state_of(SERVICE_PRINCIPAL, urn, outputs={"notes": "a"})
+    new = state_of(SERVICE_PRINCIPAL, urn, outputs={"notes": "b"})
+    steps = [
+        {"op": "refresh", "urn": urn, "oldState": old, "newState": new},
+        {"op": "update", "urn": urn, "oldState": new, "newState": old},
+    ]
+
+    drifted = drift_report.drifted_resources({"steps": steps})
+
+    assert [d.resource for d in drifted] == ["asana-service-principal"]
+
+
+@pytest.mark.parametrize(
+    "document",
+    ["[]", '{"steps": "none"}', '"steps"'],
+    ids=["a list", "steps not a list", "a string"],
+)
+def test_json_that_is_not_a_preview_document_is_a_failed_check_naming_why(document):
+    report = drift_report.build_report("prod", document, 0)
+
+    assert report.status == drift_report.FAILURE
+    assert report.title == "Drift check failed for prod"
+    assert report.markdown == (
+        "## Drift check failed for stack `prod`\n\n"
+        "not a Pulumi --json preview document (no steps list)\n"
+    )
+
+
+def test_a_pulumi_failure_is_a_failed_check_for_that_stack():
+    report = drift_report.build_report("prod", "{}", 255)
+
+    assert report.status == drift_report.FAILURE
+    assert report.title == "Drift check failed for prod"
+    assert "## Drift check failed for stack `prod`" in report.markdown
+
+
+def test_a_planned_create_is_not_counted_as_a_change_in_a_preview():
+    """In a preview, what the program adds is planned, not drift: neither its step nor the
+    change summary's `create` count is drift."""
+    document = {"steps": [], "changeSummary": {"create": 2, "same": 11}}
+
+    report = drift_report.build_report("prod", json.dumps(document), 0, kind="preview")
+
+    assert report.status == drift_report.NO_DRIFT
+
+
+def test_a_refresh_report_compares_the_recorded_state_with_the_live_one_by_default():
+    step = sp_step({"notes": "a"}, {"notes": "b"}, detailedDiff={"notes": {"kind": "update"}})
+
+    report = drift_report.build_report("prod", json.dumps({"steps": [step]}), 7)
+
+    assert "| property | recorded in state | live in Entra/Asana |\n|---|---|---|\n" in (
+        report.markdown
+    )
+
+
+def cli(tmp_path: Path, *arguments: str, exit_code: str = "7") -> tuple[int, str, str]:
+    """main() on the real drift fixture with extra arguments; the status, report and title."""
+    report, title = tmp_path / "report.md", tmp_path / "title.txt"
+    status = drift_report.main(
+        [
+            "--stack", "prod", "--pulumi-exit-code", exit_code,
+            "--markdown", str(report), "--title", str(title), *arguments,
+        ]
+    )  # fmt: skip
+    return status, report.read_text(), title.read_text()
+
+
+def test_an_input_that_cannot_be_read_is_a_failed_check_naming_the_file(tmp_path: Path):
+    missing = tmp_path / "no-such-refresh.json"
+
+    status, report, title = cli(tmp_path, "--input", str(missing))
+
+    assert status == drift_report.FAILURE
+    assert report.startswith("## Drift check failed for stack `prod`\n\n")
+    assert str(missing) in report
+    assert title == "Drift check failed for prod\n"
+
+
+def test_an_event_log_line_that_is_not_an_object_is_a_failed_check(tmp_path: Path):
+    events = tmp_path / "events.jsonl"
+    events.write_text('{"sequence": 0}\n[1, 2]\n')
+
+    status, report, _ = cli(
+        tmp_path, "--input", str(REAL / "refresh_drift.json"), "--events", str(events)
+    )
+
+    assert status == drift_report.FAILURE
+    assert report == (
+        "## Drift check failed for stack `prod`\n\n"
+        "not a Pulumi event log (a line is not an object)\n"
+    )
+
+
+def test_with_a_bad_event_log_a_pulumi_failure_is_still_reported_as_pulumis(tmp_path: Path):
+    events = tmp_path / "events.jsonl"
+    events.write_text("[]\n")
+
+    status, report, _ = cli(
+        tmp_path, "--input", str(REAL / "refresh_drift.json"), "--events", str(events),
+        exit_code="255",
+    )  # fmt: skip
+
+    assert status == drift_report.FAILURE
+    assert "Pulumi exited with 255" in report
+
+
+def test_a_blank_line_in_the_event_log_does_not_end_it(tmp_path: Path):
+    lines = (REAL / "refresh_drift.events.jsonl").read_text().splitlines()
+    events = tmp_path / "events.jsonl"
+    events.write_text(lines[0] + "\n\n" + "\n".join(lines[1:]) + "\n")
+
+    status, report, _ = cli(
+        tmp_path, "--input", str(REAL / "refresh_drift.json"), "--events", str(events)
+    )
+
+    assert status == drift_report.DRIFT
+    assert "| `accepted` | `true` | `false` |" in report
+
+
+def test_without_markdown_the_report_goes_to_standard_output(tmp_path: Path, capsys):
+    status = drift_report.main(
+        ["--stack", "prod", "--input", str(FIXTURES / "refresh_clean.json"),
+         "--pulumi-exit-code", "0"]
+    )  # fmt: skip
+
+    assert status == drift_report.NO_DRIFT
+    assert capsys.readouterr().out.startswith("## No drift in stack `prod`")
+
+
+def test_a_report_that_cannot_be_written_after_all_is_a_failure_on_standard_error(
+    tmp_path: Path, capsys
+):
+    report = drift_report.Report(drift_report.DRIFT, "## Drift\n", "Drift in prod: x")
+    gone = tmp_path / "gone" / "report.md"
+
+    status = drift_report.write(report, gone, None)
+
+    assert status == drift_report.FAILURE
+    captured = capsys.readouterr()
+    assert captured.err.startswith("error: cannot write the report: ")
+    assert str(gone) in captured.err
+    assert captured.out == ""
+
+
+def test_the_report_and_title_are_written_as_utf8(tmp_path: Path):
+    report = drift_report.Report(drift_report.DRIFT, "## Drift … `ä`\n", "Drift in prod: ä…")
+    markdown, title = tmp_path / "report.md", tmp_path / "title.txt"
+
+    drift_report.write(report, markdown, title)
+
+    assert markdown.read_bytes() == "## Drift … `ä`\n".encode()
+    assert title.read_bytes() == "Drift in prod: ä…\n".encode()
+
+
+def test_an_unwritable_title_path_is_refused_by_name(tmp_path: Path, capsys):
+    title = tmp_path / "missing" / "title.txt"
+
+    status = drift_report.main(
+        ["--stack", "prod", "--input", str(FIXTURES / "refresh_clean.json"),
+         "--pulumi-exit-code", "0", "--title", str(title)]
+    )  # fmt: skip
+
+    assert status == drift_report.FAILURE
+    assert f"error: --title {title}: the folder {title.parent} does not exist" in (
+        capsys.readouterr().err
+    )
+
+
+def test_a_folder_to_keep_output_in_must_be_an_existing_folder(tmp_path: Path):
+    a_file = tmp_path / "file.txt"
+    a_file.write_text("x")
+
+    assert drift_report.folder_problem("--keep", None) is None
+    assert drift_report.folder_problem("--keep", tmp_path) is None
+    assert drift_report.folder_problem("--keep", a_file) == (
+        f"--keep {a_file}: not an existing folder"
+    )
+    assert drift_report.folder_problem("--keep", tmp_path / "missing") == (
+        f"--keep {tmp_path / 'missing'}: not an existing folder"
+    )
+
+
+@pytest.mark.parametrize(
+    "missing",
+    ["--stack", "--input", "--pulumi-exit-code"],
+    ids=["stack", "input", "exit code"],
+)
+def test_each_required_option_is_required(tmp_path: Path, missing, capsys):
+    given = {
+        "--stack": "prod",
+        "--input": str(FIXTURES / "refresh_clean.json"),
+        "--pulumi-exit-code": "0",
+    }
+    arguments = [part for flag, value in given.items() if flag != missing for part in (flag, value)]
+
+    with pytest.raises(SystemExit) as exited:
+        drift_report.main([*arguments, "--markdown", str(tmp_path / "r.md")])
+
+    assert exited.value.code != 0
+    assert missing in capsys.readouterr().err
+    assert not (tmp_path / "r.md").exists()
+
+
+def test_kind_is_refresh_or_preview_only(tmp_path: Path, capsys):
+    with pytest.raises(SystemExit):
+        drift_report.main(
+            ["--stack", "prod", "--input", str(FIXTURES / "refresh_clean.json"),
+             "--pulumi-exit-code", "0", "--kind", "up", "--markdown", str(tmp_path / "r.md")]
+        )  # fmt: skip
+
+    assert "--kind" in capsys.readouterr().err
+    assert not (tmp_path / "r.md").exists()
+
+
+def test_the_default_kind_is_a_refresh(tmp_path: Path):
+    report = tmp_path / "r.md"
+
+    drift_report.main(
+        ["--stack", "prod", "--input", str(FIXTURES / "refresh_drift.json"),
+         "--pulumi-exit-code", "7", "--markdown", str(report)]
+    )  # fmt: skip
+
+    assert "| property | recorded in state | live in Entra/Asana |" in report.read_text()
+
+
+def test_the_help_shows_the_command_its_options_and_the_exit_statuses_once(capsys):
+    """The usage is the command docs/drift.md runs; the exit statuses are the ones the drift
+    workflow acts on (drift.yml, the stack-issue action)."""
+    with pytest.raises(SystemExit):
+        drift_report.main(["--help"])
+    text = capsys.readouterr().out
+
+    assert text.startswith("usage: python -m scripts.drift_report ")
+    for option in ("--input FILE", "--pulumi-exit-code CODE", "--events FILE",
+                   "--markdown FILE", "--title FILE"):  # fmt: skip
+        assert option in text
+    verdicts, opens_issue = workflow_exit_codes()
+    (closes_issue,) = verdicts - {opens_issue}
+    assert text.lower().count("exit status:") == 1
+    assert f"\n  {closes_issue}  no drift" in text and f"\n  {opens_issue}  drift" in text
+    assert "--preview-only" in text.split("exit status:")[0]
+
+
+def test_a_long_title_is_cut_with_an_ellipsis_to_fit_an_issue_title():
+    """GitHub issue titles are limited (the stack-issue action cuts at 250 with the prefix)."""
+    drifted = [
+        drift_report.Drifted(f"Portal blade number {n:03}", f"r{n}", "update", ())
+        for n in range(40)
+    ]
+
+    title = drift_report.title("prod", drifted)
+
+    assert len(title) <= 200
+    assert title.endswith("…")
+    full = "Drift in prod: " + "; ".join(d.portal_name for d in drifted)
+    assert full.startswith(title[:-1])
