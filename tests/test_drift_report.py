@@ -555,7 +555,10 @@ def test_the_engines_summary_count_is_drift_beyond_what_the_events_name():
     assert "2 change(s) the CLI reported could not be named" in report.markdown
     assert "at least" not in report.markdown
     assert "Pulumi exited 7 and counted 3" in report.markdown
-    assert "neither its --json document nor the event log says" in report.markdown
+    assert (
+        "(Pulumi exited 7 and counted 3), but neither its --json document nor the event log "
+        "says which resources they are. " in report.markdown
+    )
     assert report.title.endswith("; 2 unnamed change(s)")
 
 
@@ -1042,3 +1045,135 @@ def test_a_long_title_is_cut_with_an_ellipsis_to_fit_an_issue_title():
     assert title.endswith("…")
     full = "Drift in prod: " + "; ".join(d.portal_name for d in drifted)
     assert full.startswith(title[:-1])
+
+
+ASSIGNMENT = "azuread:index/appRoleAssignment:AppRoleAssignment"
+PUT_BACK = (
+    "To put the stack's version back: `pulumi up --refresh --stack prod` (without `--refresh`, "
+    "`up` compares with the recorded state and sees nothing to do). To keep the change instead, "
+    "edit `stacks/Pulumi.prod.yaml` to match and open a pull request.\n"
+)
+
+
+def test_the_whole_report_reads_heading_explanation_sections_and_what_to_do():
+    """The report as a reader sees it in the issue: each block (heading, paragraph, table)
+    set apart by a blank line, as Markdown needs; a table's header row followed by its
+    delimiter row; the fix docs/drift.md gives (put the stack back with `up --refresh`, or
+    copy the change into the stack file and open a pull request)."""
+    assignment_urn = urn_of(ASSIGNMENT, "asana-user-x")
+    document = {
+        "steps": [
+            sp_step({"notes": "a"}, {"notes": "b"}, detailedDiff={"notes": {"kind": "update"}}),
+            {
+                "op": "delete",
+                "urn": assignment_urn,
+                "oldState": state_of(ASSIGNMENT, assignment_urn, outputs={"appRoleId": "r1"}),
+            },
+        ],
+        "changeSummary": {"same": 10, "update": 2, "delete": 1},
+    }
+
+    report = drift_report.build_report("prod", json.dumps(document), 7)
+
+    assert report.markdown == (
+        "## Drift in stack `prod`: 2 resource(s) changed outside Pulumi\n"
+        "\n"
+        "1 change(s) the CLI reported could not be named (Pulumi exited 7 and counted 3), but "
+        "its --json document does not say (and no event log was read: --events names the "
+        "changes of dynamic resources) which resources they are. See them with "
+        "`pulumi refresh --preview-only --diff --stack prod`.\n"
+        "\n"
+        "### Enterprise application: Properties and single sign-on "
+        "(`asana-service-principal`, update)\n"
+        "\n"
+        "| property | recorded in state | live in Entra/Asana |\n"
+        "|---|---|---|\n"
+        "| `notes` | `a` | `b` |\n"
+        "\n"
+        "### Users and groups (`asana-user-x`, delete)\n"
+        "\n"
+        "| property | recorded in state | live in Entra/Asana |\n"
+        "|---|---|---|\n"
+        "| `appRoleId` | `r1` | (none) |\n"
+        "\n" + PUT_BACK
+    )
+    assert report.title == (
+        "Drift in prod: Enterprise application: Properties and single sign-on; "
+        "Users and groups; 1 unnamed change(s)"
+    )
+
+
+def test_the_whole_report_of_a_resource_gone_and_changes_only_the_events_count():
+    lines = refreshed(
+        ASSIGNMENT,
+        "asana-user-x",
+        "delete",
+        old={"outputs": {"appRoleId": "r1"}},
+        new=None,
+    )
+
+    report = from_events(*lines, summary_line(same=9, delete=2), document=None)
+
+    assert report.markdown == (
+        "## Drift in stack `demo`: 1 resource(s) changed outside Pulumi\n"
+        "\n"
+        "1 change(s) the CLI reported could not be named (Pulumi exited 7 and counted 2), but "
+        "the engine's events do not say which resources they are. See them with "
+        "`pulumi refresh --preview-only --diff --stack demo`.\n"
+        "\n"
+        "### Users and groups (`asana-user-x`, delete)\n"
+        "\n"
+        "The resource is gone or was replaced.\n"
+        "\n" + PUT_BACK.replace("prod", "demo")
+    )
+
+
+def test_the_document_names_what_the_event_log_does_not():
+    """The event log's view of a resource wins; a resource only the --json document names is
+    reported all the same."""
+    document = {
+        "steps": [
+            sp_step({"notes": "a"}, {"notes": "b"}, detailedDiff={"notes": {"kind": "update"}})
+        ]
+    }
+    lines = refreshed(
+        JOB,
+        "asana-provisioning-job",
+        "update",
+        old={"outputs": {"enabled": True}},
+        new={"outputs": {"enabled": False}},
+        detailed_diff={"enabled": "update"},
+    )
+
+    report = from_events(*lines, document=json.dumps(document))
+
+    assert "(`asana-provisioning-job`, update)" in report.markdown
+    assert "(`asana-service-principal`, update)" in report.markdown
+    assert "## Drift in stack `demo`: 2 resource(s) changed outside Pulumi" in report.markdown
+
+
+_SIG_KEY, _SIG = "4dabf18193072939515e22adb298388d", "1b47061264138c4ac30d75fd1eb44270"
+
+
+def test_a_property_under_a_secret_object_is_masked():
+    """Pulumi marks a secret with its signature key (`4dabf18193072939515e22adb298388d`); what
+    lies under it is secret too."""
+    envelope = {_SIG_KEY: _SIG, "ciphertext": LEAKED}
+    step = sp_step(
+        {"connection": envelope},
+        {"connection": {"password": "plain"}},
+        detailedDiff={"connection.password": {"kind": "update"}},
+    )
+
+    assert one_step(step).changes == (
+        drift_report.Change("connection.password", "[secret]", "plain"),
+    )
+
+
+def test_every_option_says_in_the_help_what_it_is_for():
+    parser = drift_report.build_parser()
+
+    for action in parser._actions:
+        assert action.help, f"{action.option_strings} has no help"
+    description = parser.format_help().split("options:", 1)[0]
+    assert "EngineEvent" in description  # docs/drift.md: the event log is read by the API's type
