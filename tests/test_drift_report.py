@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -1177,3 +1180,67 @@ def test_every_option_says_in_the_help_what_it_is_for():
         assert action.help, f"{action.option_strings} has no help"
     description = parser.format_help().split("options:", 1)[0]
     assert "EngineEvent" in description  # docs/drift.md: the event log is read by the API's type
+
+
+def test_a_resource_refreshed_then_replaced_is_reported_with_what_the_refresh_found():
+    """In one document, the refresh step holds the drift (recorded against live); the replace
+    after it is what `up` would do about it."""
+    urn = urn_of(ASSIGNMENT, "asana-user-x")
+    recorded = state_of(ASSIGNMENT, urn, outputs={"appRoleId": "r1"})
+    live = state_of(ASSIGNMENT, urn, outputs={"appRoleId": "r2"})
+    steps = [
+        {"op": "refresh", "urn": urn, "oldState": recorded, "newState": live},
+        {"op": "replace", "urn": urn, "oldState": live, "newState": recorded},
+    ]
+
+    (drifted,) = drift_report.drifted_resources({"steps": steps})
+
+    assert drifted.operation == "refresh"
+    assert drifted.changes == (drift_report.Change("appRoleId", "r1", "r2"),)
+
+
+# The command run by importing the module (as scripts.drift_check does), from the project root.
+IMPORTED_MAIN = "import sys; from scripts import drift_report; sys.exit(drift_report.main())"
+
+
+def test_the_report_files_are_utf8_whatever_the_locale(tmp_path: Path):
+    """A runner whose locale is plain ASCII (POSIX, no UTF-8 mode) still gets the report and
+    its title, which hold non-ASCII characters (a value; the ellipsis of a cut title), written
+    as UTF-8."""
+    steps = []
+    for short in drift_report.PORTAL_NAMES:  # every kind of resource drifted: a long title
+        resource_type = f"azuread:index/{short[0].lower()}{short[1:]}:{short}"
+        urn = urn_of(resource_type, short.lower())
+        steps.append(
+            {
+                "op": "update",
+                "urn": urn,
+                "oldState": state_of(resource_type, urn, outputs={"notes": "Zoë"}),
+                "newState": state_of(resource_type, urn, outputs={"notes": "Zoé"}),
+                "detailedDiff": {"notes": {"kind": "update"}},
+            }
+        )
+    document = tmp_path / "refresh.json"
+    document.write_text(json.dumps({"steps": steps}))
+    report, title = tmp_path / "report.md", tmp_path / "title.txt"
+    environment = {
+        **os.environ,
+        "LC_ALL": "POSIX",
+        "LANG": "POSIX",
+        "PYTHONUTF8": "0",
+        "PYTHONCOERCECLOCALE": "0",
+    }
+
+    finished = subprocess.run(
+        [sys.executable, "-c", IMPORTED_MAIN, "--stack", "prod", "--input",
+         str(document), "--pulumi-exit-code", "7", "--markdown", str(report),
+         "--title", str(title)],
+        env=environment, capture_output=True, text=True, timeout=120, check=False,
+        cwd=Path(drift_report.__file__).resolve().parent.parent,
+    )  # fmt: skip
+
+    assert finished.returncode == drift_report.DRIFT, finished.stderr
+    assert "| `notes` | `Zoë` | `Zoé` |" in report.read_bytes().decode("utf-8")
+    title_text = title.read_bytes().decode("utf-8")
+    assert title_text.startswith("Drift in prod: Enterprise application; ")
+    assert title_text.endswith("…\n")
