@@ -1244,3 +1244,20 @@ def test_the_report_files_are_utf8_whatever_the_locale(tmp_path: Path):
     title_text = title.read_bytes().decode("utf-8")
     assert title_text.startswith("Drift in prod: Enterprise application; ")
     assert title_text.endswith("…\n")
+
+
+def test_a_resource_whose_type_was_renamed_is_named_by_its_new_type():
+    """A type renamed in the program with an alias: the step's old state still has the old
+    type, the URN and the new state the new one; the portal calls it by what it is now."""
+    new_type = "asana-provisioning:index:ServiceAccountToken"
+    urn = urn_of(new_type, "asana-token")
+    step = {
+        "op": "update",
+        "urn": urn,
+        "oldState": state_of("asana-provisioning:index:AsanaToken", urn, outputs={"n": 1}),
+        "newState": state_of(new_type, urn, outputs={"n": 2}),
+    }
+
+    assert one_step(step, kind="preview").portal_name == (
+        "Provisioning: Secret token (Test connection)"
+    )
