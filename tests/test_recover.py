@@ -435,3 +435,19 @@ def test_the_lock_holder_is_read_from_the_clis_own_words():
     )
 
     assert lock_holders(error) == ["runner@fv-az123-456 (pid 4242) since 2026-12-03T06:37:12Z"]
+
+
+def test_an_input_that_is_not_text_is_shown_as_the_json_the_state_holds():
+    # The state records inputs as JSON (`pulumi stack export`): a report names a list or a
+    # missing input in that spelling, a secret one never.
+    op = interrupted(
+        "azuread:index/applicationRedirectUris:ApplicationRedirectUris",
+        "asana-reply-urls",
+        {"redirectUris": ["https://app.asana.com/-/saml/consume"], "type": "Web"},
+    )
+    secret = PendingOperation(**{**vars(op), "secret_inputs": frozenset({"type"})})
+
+    assert op.shown("redirectUris") == '["https://app.asana.com/-/saml/consume"]'
+    assert op.shown("applicationId") == "null"
+    assert op.shown("type") == "Web"
+    assert secret.shown("type") == "[secret]"
