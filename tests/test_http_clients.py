@@ -224,5 +224,137 @@ def test_a_scim_base_url_that_is_not_https_is_refused_before_anything_is_sent(
         "/Users",
         None,
     )
-    assert "not sent: scim_base_url" in str(refused.value)
+    assert str(refused.value).startswith("Asana SCIM GET /Users not sent: scim_base_url ")
     assert emulator.requests == []
+
+
+SCIM_USERS_PATH = "/api/1.0/scim/Users"
+LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
+NOT_A_LIST = (
+    f"Asana SCIM GET {SCIM_USERS_PATH} answered HTTP 200 without a SCIM ListResponse; "
+    "check that scim_base_url is the SCIM base URL"
+)
+
+
+def test_the_scim_probe_asks_for_scim_json(emulator: Emulator, settings, tenant):
+    """RFC 7644 section 8.1: a SCIM client asks for `application/scim+json` (and plain JSON,
+    which some services answer with). A gateway page that echoes the request's headers shows
+    what went out; field names and media types are compared case-insensitively (RFC 9110
+    sections 5.1 and 8.3.1)."""
+    emulator.inject(Fault.reflect(400, shape="json"), service="scim")
+    asana = AsanaScimClient(emulator.scim_base_url, tenant.asana_token, settings.asana_policy)
+
+    with pytest.raises(ServiceError) as refused:
+        asana.check_token()
+
+    assert str(refused.value).startswith(f"Asana SCIM GET {SCIM_USERS_PATH} failed with HTTP 400: ")
+    assert "accept: application/scim+json, application/json" in str(refused.value).lower()
+    assert tenant.asana_token not in str(refused.value)
+
+
+def test_a_throttled_scim_probe_says_it_was_given_up_within_the_budget(
+    emulator: Emulator, settings, tenant
+):
+    """A 429 on every attempt (RFC 6585 section 4) is not a rejected token: the error names the
+    request and says the retries were given up within the stack's 8 s budget."""
+    emulator.inject(Fault.status(429, retry_after=0), service="scim", times=10)
+    asana = AsanaScimClient(emulator.scim_base_url, tenant.asana_token, settings.asana_policy)
+
+    with pytest.raises(ServiceError) as throttled:
+        asana.check_token()
+
+    assert (throttled.value.service, throttled.value.method, throttled.value.path) == (
+        "Asana SCIM",
+        "GET",
+        SCIM_USERS_PATH,
+    )
+    assert throttled.value.status == 429
+    assert str(throttled.value).startswith(f"Asana SCIM GET {SCIM_USERS_PATH} was throttled ")
+    assert "within the 8 s retry budget" in str(throttled.value)
+
+
+def test_an_empty_list_response_without_resources_accepts_the_token(
+    emulator: Emulator, settings, tenant
+):
+    """RFC 7644 section 3.4.2: `totalResults` is required, `Resources` only when there are
+    results; the probe's filter matches nobody, so a ListResponse may leave it out."""
+    empty = {"schemas": [LIST_RESPONSE], "totalResults": 0, "startIndex": 1, "itemsPerPage": 0}
+    emulator.inject(Fault.status(200, body=empty), service="scim")
+    asana = AsanaScimClient(emulator.scim_base_url, tenant.asana_token, settings.asana_policy)
+
+    check = asana.check_token()
+
+    assert (check.accepted, check.status, check.message) == (True, 200, "")
+
+
+def test_a_list_response_that_leaves_out_total_results_still_shows_a_scim_endpoint(
+    emulator: Emulator, settings, tenant
+):
+    """The check only tells a SCIM endpoint from some other page (RFC 7644 section 3.4.2 names
+    `Resources` as the list's members, a key no Asana REST or HTML reply has): a list that
+    slips on `totalResults` is still the SCIM base URL."""
+    listed = {"schemas": [LIST_RESPONSE], "Resources": [], "startIndex": 1, "itemsPerPage": 0}
+    emulator.inject(Fault.status(200, body=listed), service="scim")
+    asana = AsanaScimClient(emulator.scim_base_url, tenant.asana_token, settings.asana_policy)
+
+    assert asana.check_token().accepted
+
+
+NOT_LIST_REPLIES = {
+    # Asana's REST API (https://developers.asana.com/reference/getusers) wraps lists in "data":
+    # what a base URL of /api/1.0 without /scim answers.
+    "asana rest list": b'{"data": []}',
+    "empty object": b"{}",
+    "json string": b'"totalResults Resources"',
+    "json number": b"1",
+}
+
+
+@pytest.mark.parametrize("body", list(NOT_LIST_REPLIES), ids=list(NOT_LIST_REPLIES))
+def test_a_200_that_is_not_a_list_response_points_at_the_base_url(
+    emulator: Emulator, settings, tenant, body: str
+):
+    """A 200 without `totalResults` or `Resources` (RFC 7644 section 3.4.2) did not come from
+    a SCIM /Users endpoint: the error says so and names the setting to check."""
+    emulator.inject(Fault.reply(NOT_LIST_REPLIES[body]), service="scim")
+    asana = AsanaScimClient(emulator.scim_base_url, tenant.asana_token, settings.asana_policy)
+
+    with pytest.raises(ServiceError) as wrong:
+        asana.check_token()
+
+    assert str(wrong.value) == NOT_A_LIST
+    assert wrong.value.status == 200
+
+
+def test_a_rejected_token_is_never_shown_in_asanas_error_text(emulator: Emulator, settings, tenant):
+    """A SCIM error (RFC 7644 section 3.12) whose detail quotes the token: the token check
+    reports the rejection with the token taken out."""
+    error = {
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"],
+        "detail": f"token {tenant.asana_token} is not valid",
+        "status": "401",
+    }
+    emulator.inject(Fault.status(401, body=error), service="scim")
+    asana = AsanaScimClient(emulator.scim_base_url, tenant.asana_token, settings.asana_policy)
+
+    check = asana.check_token()
+
+    assert (check.accepted, check.status) == (False, 401)
+    assert check.message == "token [redacted] is not valid"
+
+
+def test_only_a_trailing_slash_is_dropped_from_the_scim_base_url(
+    emulator: Emulator, settings, tenant
+):
+    """The base URL is kept as given (RFC 3986: the path is opaque to the client), only a
+    trailing "/" dropped before "/Users" is added: a base path that ends in another character
+    is asked for as it is."""
+    asana = AsanaScimClient(
+        emulator.scim_base_url + "X//", tenant.asana_token, settings.asana_policy
+    )
+
+    with pytest.raises(ServiceError):
+        asana.check_token()
+
+    (request,) = emulator.requests
+    assert request.path == "/api/1.0/scimX/Users"
