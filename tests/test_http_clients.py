@@ -358,3 +358,79 @@ def test_only_a_trailing_slash_is_dropped_from_the_scim_base_url(
 
     (request,) = emulator.requests
     assert request.path == "/api/1.0/scimX/Users"
+
+
+def test_get_all_sends_the_query_on_the_first_page_and_follows_next_links(
+    emulator: Emulator, settings
+):
+    """Graph paging (https://learn.microsoft.com/graph/paging): the first request carries the
+    caller's query options; each later page is the `@odata.nextLink` URL as given, which
+    already holds them. Every item of every page is returned, in order."""
+    base = f"{emulator.graph_url}/v1.0"
+    pages = [
+        {"value": [{"id": "a"}], "@odata.nextLink": f"{base}/servicePrincipals?$skiptoken=p2"},
+        {"value": [{"id": "b"}, {"id": "c"}]},
+    ]
+    for page in pages:
+        emulator.inject(Fault.status(200, body=page), service="graph", path=r"/servicePrincipals$")
+
+    items = GraphClient(settings.graph).get_all("/servicePrincipals", {"$select": "id"})
+
+    assert [item["id"] for item in items] == ["a", "b", "c"]
+    sent = [(r.method, r.path, r.query) for r in emulator.requests if r.service == "graph"]
+    assert sent == [
+        ("GET", "/v1.0/servicePrincipals", {"$select": "id"}),
+        ("GET", "/v1.0/servicePrincipals", {"$skiptoken": "p2"}),
+    ]
+
+
+def test_get_all_refuses_a_collection_longer_than_its_page_bound(
+    emulator: Emulator, settings, monkeypatch: pytest.MonkeyPatch
+):
+    """Every read is bounded: a collection whose next links go on past the page bound is an
+    error naming the request, not an endless loop (bound lowered here to keep the test fast)."""
+    monkeypatch.setattr("clients.graph.MAX_PAGES", 3)
+    link = f"{emulator.graph_url}/v1.0/servicePrincipals?$skiptoken=more"
+    endless = {"value": [{"id": "a"}], "@odata.nextLink": link}
+    emulator.inject(Fault.status(200, body=endless), service="graph", times=3)
+
+    with pytest.raises(ServiceError) as bounded:
+        GraphClient(settings.graph).get_all("/servicePrincipals")
+
+    error = bounded.value
+    assert (error.service, error.method, error.status) == ("Microsoft Graph", "GET", None)
+    assert error.path.endswith("/servicePrincipals")
+    assert str(error) == f"Microsoft Graph GET {error.path} has more than 3 pages"
+    assert len([r for r in emulator.requests if r.service == "graph"]) == 3
+
+
+def test_a_collection_without_a_value_list_names_the_request(emulator: Emulator, settings):
+    """A Graph collection reply carries its items in `value` (OData JSON format 4.01,
+    section 12): a reply without that list is an error naming the GET as sent."""
+    emulator.inject(Fault.status(200, body={"value": "a"}), service="graph")
+
+    with pytest.raises(ServiceError) as wrong:
+        GraphClient(settings.graph).get_all("/servicePrincipals")
+
+    assert str(wrong.value) == (
+        "Microsoft Graph GET /v1.0/servicePrincipals answered with a collection whose value "
+        "is missing or not a list of objects"
+    )
+
+
+def test_failed_get_all_and_post_name_the_method_as_http_spells_it(emulator, settings):
+    """Standard method names are upper case (RFC 9110 section 9.1): an error names the request
+    exactly as it went out."""
+    graph = GraphClient(settings.graph)
+    missing = "00000000-0000-0000-0000-000000000000"
+
+    with pytest.raises(ServiceError) as listed:
+        graph.get_all(synchronization_path(missing, "jobs"))
+    with pytest.raises(ServiceError) as posted:
+        graph.post(synchronization_path(missing, "jobs"), {"templateId": "asana"})
+
+    jobs_path = f"/v1.0/servicePrincipals/{missing}/synchronization/jobs"
+    assert (listed.value.method, listed.value.status) == ("GET", 404)
+    assert str(listed.value).startswith(f"Microsoft Graph GET {jobs_path} ")
+    assert (posted.value.method, posted.value.status) == ("POST", 404)
+    assert str(posted.value).startswith(f"Microsoft Graph POST {jobs_path} ")
