@@ -217,3 +217,52 @@ def test_refresh_keeps_the_recorded_template_while_the_principal_still_has_it(
 
     assert refreshed.drift is False
     assert resource.outputs["template_id"] == "asana"
+
+
+def test_refresh_after_the_recorded_template_is_replaced_finds_the_one_of_its_factory_tag(
+    emulator: Emulator, server
+):
+    """The recorded template is gone; of the principal's templates the one of the recorded
+    factory tag is the job's now, the other tag's template not."""
+    resource = template_resource(server)
+    resource.up({"service_principal_id": SERVICE_PRINCIPAL_ID})
+    emulator.set_templates(
+        SERVICE_PRINCIPAL_ID,
+        [{**ASANA_TEMPLATE, "id": "asana.v2"}, {"id": "scim", "factoryTag": "scim", "schema": {}}],
+    )
+
+    refreshed = resource.refresh()
+
+    assert refreshed.changed_outputs["template_id"] == ("asana", "asana.v2")
+    assert resource.outputs["factory_tag"] == "asana"
+
+
+def test_a_principal_left_with_only_another_factory_tags_template_reads_the_lookup_as_gone(
+    emulator: Emulator, server
+):
+    """No template of the recorded factory tag is left: Pulumi's contract for a resource that
+    no longer exists is a read with no id (pulumi.dynamic.ReadResult), so refresh drops it."""
+    resource = template_resource(server)
+    resource.up({"service_principal_id": SERVICE_PRINCIPAL_ID})
+    emulator.set_templates(
+        SERVICE_PRINCIPAL_ID, [{"id": "scim", "factoryTag": "scim", "schema": {}}]
+    )
+
+    refreshed = resource.refresh()
+
+    assert refreshed.deleted and resource.id is None
+
+
+def test_a_template_without_a_factory_tag_is_never_the_one_a_tag_asks_for(
+    emulator: Emulator, server
+):
+    """Graph may list a template with no factoryTag; asking for the factory tag "none" finds no
+    template rather than that one."""
+    emulator.set_templates(SERVICE_PRINCIPAL_ID, [{"id": "untagged", "schema": {}}])
+
+    with pytest.raises(ProviderError) as failure:
+        template_resource(server).up(
+            {"service_principal_id": SERVICE_PRINCIPAL_ID, "factory_tag": "none"}
+        )
+
+    assert "has no synchronization template with factory tag 'none'" in failure.value.details

@@ -194,8 +194,14 @@ def test_a_certificate_gone_from_the_principal_is_named_rather_than_made_active(
     first = add_certificate("CN=Asana SSO")
     gone = {"key_id": first["key_id"], "thumbprint": "AB" * 20}
 
-    with pytest.raises(ProviderError, match="no signing key of thumbprint"):
+    with pytest.raises(ProviderError) as failure:
         signing(server).up(inputs(principal, [gone], gone))
+
+    assert (
+        f"Microsoft Graph GET /v1.0/servicePrincipals/{principal} lists no signing key of "
+        f"thumbprint {gone['thumbprint']}: the certificate to make active is not on the service "
+        "principal (removed in the portal?); run `pulumi up --refresh` to re-create it"
+    ) in failure.value.details
 
 
 @pytest.mark.parametrize(
@@ -204,6 +210,8 @@ def test_a_certificate_gone_from_the_principal_is_named_rather_than_made_active(
         ({"service_principal_id": "asana"}, "service_principal_id"),
         ({"certificates": [{"key_id": "x", "thumbprint": "not hex"}]}, "certificates"),
         ({"active_thumbprint": "CD" * 20}, "active_thumbprint"),
+        ({"certificates": []}, "certificates"),
+        ({"certificates": ["AB" * 20]}, "certificates"),  # thumbprints, not certificate objects
     ],
 )
 def test_check_names_the_input_that_cannot_work(emulator, server, news, prop):
@@ -252,11 +260,14 @@ def key_pair(thumbprint: str, name: str, started: str) -> dict[str, str]:
     ("other", "is_duplicate"),
     [
         (key_pair("BB" * 20, "CN=Asana SSO", "2026-12-03T10:14:00Z"), True),
+        (key_pair("BB" * 20, "CN=Asana SSO", "2026-12-03T10:15:00Z"), True),  # 15 minutes on
         (key_pair("BB" * 20, "CN=Asana SSO", "2026-12-03T09:46:00Z"), True),
         (key_pair("BB" * 20, "CN=Asana SSO", "2026-12-03T10:16:00Z"), False),  # 16 minutes on
         (key_pair("BB" * 20, "CN=Asana SSO", "2026-11-03T10:00:00Z"), False),  # made long ago
         (key_pair("BB" * 20, "CN=Portal", "2026-12-03T10:00:00Z"), False),  # another subject
         (key_pair("BB" * 20, "CN=Asana SSO", "not a date"), False),
+        # a verification key alone (usage Verify) is no key pair addTokenSigningCertificate made
+        ({**key_pair("BB" * 20, "CN=Asana SSO", "2026-12-03T10:01:00Z"), "usage": "Verify"}, False),
     ],
 )
 def test_only_a_same_subject_key_pair_made_within_fifteen_minutes_is_a_duplicate(
@@ -356,3 +367,254 @@ def test_a_refresh_records_the_portals_choice_as_the_inputs_and_the_next_up_stil
     }
     assert resource.up(declared).changes is True
     assert live(emulator, principal)["preferredTokenSigningKeyThumbprint"] == ours["thumbprint"]
+
+
+SIGNING_PROPERTIES = {"preferredTokenSigningKeyThumbprint", "keyCredentials", "passwordCredentials"}
+
+
+def principal_path(principal: str) -> str:
+    return rf"/v1.0/servicePrincipals/{principal}$"
+
+
+def graph_sent(emulator: Emulator, since: int) -> list[str]:
+    return [r.method for r in emulator.requests[since:] if r.service == "graph"]
+
+
+@pytest.mark.parametrize(
+    "lost_reply",
+    [Fault.after(500), Fault.after(504), Fault.after(None)],
+    ids=["answered-500", "answered-504", "connection-dropped"],
+)
+def test_a_patch_that_landed_but_whose_reply_was_lost_is_confirmed_by_reading_back(
+    emulator, server, principal, add_certificate, lost_reply
+):
+    """Graph acted but the reply was a 5xx or never came: the read back shows the change, so
+    up succeeds, and the PATCH is never sent a second time blind."""
+    first = add_certificate("CN=Asana SSO")
+    emulator.inject(lost_reply, method="PATCH", path=principal_path(principal))
+    resource = signing(server)
+
+    resource.up(inputs(principal, [first], first))
+
+    assert live(emulator, principal)["preferredTokenSigningKeyThumbprint"] == first["thumbprint"]
+    assert resource.outputs["active_thumbprint"] == first["thumbprint"]
+    assert emulator.count(service="graph", method="PATCH") == 1
+
+
+def test_the_principal_is_read_for_its_signing_properties_only(
+    emulator, server, principal, add_certificate
+):
+    first = add_certificate("CN=Asana SSO")
+    before = len(emulator.requests)
+
+    signing(server).up(inputs(principal, [first], first))
+
+    reads = [r for r in emulator.requests[before:] if r.service == "graph" and r.method == "GET"]
+    assert len(reads) == 2  # before the PATCH, and to confirm it
+    assert all(set(r.query["$select"].split(",")) == SIGNING_PROPERTIES for r in reads)
+
+
+def test_a_preview_while_a_new_certificate_is_not_created_yet_shows_an_update(
+    emulator, server, principal, add_certificate
+):
+    """The next certificate's entry is unknown until the azuread resource creates it: the
+    list may then differ from the one in state, so preview shows an update."""
+    first = add_certificate("CN=Asana SSO")
+    resource = signing(server)
+    resource.up(inputs(principal, [first], first))
+
+    _, diff = resource.preview(inputs(principal, [first, UNKNOWN], first))
+
+    assert diff is not None and (diff.changes, diff.replaces) == (True, [])
+
+
+@pytest.fixture
+def rotated(
+    server: ProviderServer, principal: str, add_certificate: Callable[[str], Certificate]
+) -> tuple[EngineResource, Certificate, Certificate]:
+    """A rotation at phase 2: the old and the new certificate declared, the new one active."""
+    old = add_certificate("CN=Asana SSO")
+    resource = signing(server)
+    resource.up(inputs(principal, [old], old))
+    new = add_certificate("CN=Asana SSO 2029")
+    resource.up(inputs(principal, [old, new], new))
+    return resource, old, new
+
+
+def remove_in_the_portal(
+    graph: GraphTestClient, principal: str, thumbprint: str, properties: list[str]
+) -> None:
+    """Removes the certificate's credentials of these properties, as a portal edit would."""
+    identifier = key_identifier_of_thumbprint(thumbprint)
+    found = graph.get(
+        f"/v1.0/servicePrincipals/{principal}", **{"$select": ",".join(properties)}
+    ).json()
+    body = {
+        name: [c for c in found[name] if c["customKeyIdentifier"] != identifier]
+        for name in properties
+    }
+    assert graph.patch(f"/v1.0/servicePrincipals/{principal}", body).status_code == 204
+
+
+@pytest.mark.parametrize(
+    "removed_before", ["passwordCredentials", "keyCredentials"], ids=["password-gone", "keys-gone"]
+)
+def test_a_retired_certificate_partly_removed_in_the_portal_loses_the_rest(
+    emulator, server, graph, principal, rotated, removed_before
+):
+    resource, old, new = rotated
+    remove_in_the_portal(graph, principal, old["thumbprint"], [removed_before])
+
+    resource.up(inputs(principal, [new], new))
+
+    assert set(key_identifiers(emulator, principal)) == {
+        key_identifier_of_thumbprint(new["thumbprint"])
+    }
+
+
+def test_a_retired_certificate_already_removed_in_the_portal_is_left_without_a_patch(
+    emulator, server, graph, principal, rotated
+):
+    resource, old, new = rotated
+    remove_in_the_portal(
+        graph, principal, old["thumbprint"], ["keyCredentials", "passwordCredentials"]
+    )
+    before = len(emulator.requests)
+
+    resource.up(inputs(principal, [new], new))
+
+    assert graph_sent(emulator, before) == ["GET"]
+    assert resource.outputs["active_thumbprint"] == new["thumbprint"]
+
+
+@pytest.mark.parametrize(
+    "removed_before",
+    [[], ["passwordCredentials"], ["keyCredentials"]],
+    ids=["all-left", "only-keys-left", "only-password-left"],
+)
+def test_a_removal_graph_answered_but_did_not_make_is_an_error_naming_the_request(
+    emulator, server, graph, principal, rotated, removed_before
+):
+    """Whatever was left of the retired certificate, a PATCH answered with success after
+    which the principal still lists any of its credentials did not work."""
+    resource, old, new = rotated
+    if removed_before:
+        remove_in_the_portal(graph, principal, old["thumbprint"], removed_before)
+    emulator.inject(Fault.status(200, body={}), method="PATCH", path=principal_path(principal))
+
+    with pytest.raises(ProviderError) as failure:
+        resource.up(inputs(principal, [new], new))
+
+    assert (
+        f"Microsoft Graph PATCH /v1.0/servicePrincipals/{principal} answered success, but "
+        "reading the service principal back does not show the change "
+        "(keyCredentials, passwordCredentials)"
+    ) in failure.value.details
+    assert key_identifier_of_thumbprint(old["thumbprint"]) in key_identifiers(emulator, principal)
+
+
+def test_destroy_stops_when_clearing_the_preference_did_not_land(
+    emulator, server, principal, add_certificate
+):
+    """The active certificate's key pair is removed only once Entra no longer signs with it."""
+    first = add_certificate("CN=Asana SSO")
+    resource = signing(server)
+    resource.up(inputs(principal, [first], first))
+    emulator.inject(Fault.status(200, body={}), method="PATCH", path=principal_path(principal))
+
+    with pytest.raises(ProviderError) as failure:
+        resource.destroy()
+
+    assert (
+        f"Microsoft Graph PATCH /v1.0/servicePrincipals/{principal} answered success, but "
+        "reading the service principal back does not show the change "
+        "(preferredTokenSigningKeyThumbprint)"
+    ) in failure.value.details
+    found = live(emulator, principal)
+    assert found["preferredTokenSigningKeyThumbprint"] == first["thumbprint"]
+    assert len(found["keyCredentials"]) == 2  # its Sign and Verify keys
+
+
+def test_destroy_reads_the_principal_once_and_once_after_each_patch(
+    emulator, server, principal, add_certificate
+):
+    first = add_certificate("CN=Asana SSO")
+    resource = signing(server)
+    resource.up(inputs(principal, [first], first))
+    before = len(emulator.requests)
+
+    resource.destroy()
+
+    # read; clear the preference, confirm; remove the key pair, confirm
+    assert graph_sent(emulator, before) == ["GET", "PATCH", "GET", "PATCH", "GET"]
+
+
+def test_a_certificate_whose_signing_key_was_removed_is_named_rather_than_made_active(
+    emulator, server, graph, principal, add_certificate
+):
+    """Entra signs with the Sign key of the preferred thumbprint; its Verify key alone cannot
+    sign (https://learn.microsoft.com/graph/api/resources/keycredential, `usage`)."""
+    first = add_certificate("CN=Asana SSO")
+    keys = graph.get(f"/v1.0/servicePrincipals/{principal}", **{"$select": "keyCredentials"})
+    verify_only = [k for k in keys.json()["keyCredentials"] if k["usage"] != "Sign"]
+    assert (
+        graph.patch(
+            f"/v1.0/servicePrincipals/{principal}", {"keyCredentials": verify_only}
+        ).status_code
+        == 204
+    )
+
+    with pytest.raises(ProviderError) as failure:
+        signing(server).up(inputs(principal, [first], first))
+
+    assert f"lists no signing key of thumbprint {first['thumbprint']}" in failure.value.details
+    assert emulator.count(service="graph", method="PATCH") == 1  # ours above, none from up
+
+
+def test_declaring_the_next_certificate_leaves_the_active_one_alone_with_one_read(
+    emulator, server, principal, add_certificate
+):
+    first = add_certificate("CN=Asana SSO")
+    resource = signing(server)
+    resource.up(inputs(principal, [first], first))
+    following = add_certificate("CN=Asana SSO 2029")
+    before = len(emulator.requests)
+
+    resource.up(inputs(principal, [first, following], first))
+
+    assert graph_sent(emulator, before) == ["GET"]
+    assert live(emulator, principal)["preferredTokenSigningKeyThumbprint"] == first["thumbprint"]
+
+
+@pytest.mark.parametrize(
+    "pending",
+    [{"certificates": UNKNOWN}, {"active_thumbprint": UNKNOWN}],
+    ids=["certificates-unknown", "active-unknown"],
+)
+def test_a_preview_defers_the_certificate_checks_while_either_input_is_unknown(
+    emulator, server, pending
+):
+    """Which certificate is active can only be checked against the list once both are known;
+    the other still known input alone is no failure."""
+    known = {
+        "service_principal_id": "5b0f6c2e-7d41-4c8a-9e3b-2a6d1f0c8e47",
+        "certificates": [{"key_id": "k", "thumbprint": "AB" * 20}],
+        "active_thumbprint": "CD" * 20,
+    }
+    checked, _ = signing(server).preview({**known, **pending})
+
+    assert checked.failures == []
+
+
+def test_a_thumbprint_that_is_not_hex_is_told_to_be_the_sha1_in_hex(emulator, server):
+    checked, _ = signing(server).preview(
+        {
+            "service_principal_id": "5b0f6c2e-7d41-4c8a-9e3b-2a6d1f0c8e47",
+            "certificates": [{"key_id": "k", "thumbprint": "not hex"}],
+            "active_thumbprint": "AB" * 20,
+        }
+    )
+
+    assert [reason for _, reason in checked.failures] == [
+        "must give each certificate's hex SHA-1 thumbprint"
+    ]
