@@ -265,4 +265,38 @@ def test_a_template_without_a_factory_tag_is_never_the_one_a_tag_asks_for(
             {"service_principal_id": SERVICE_PRINCIPAL_ID, "factory_tag": "none"}
         )
 
-    assert "has no synchronization template with factory tag 'none'" in failure.value.details
+    assert (
+        f"Microsoft Graph GET /v1.0/servicePrincipals/{SERVICE_PRINCIPAL_ID}/synchronization/"
+        f"templates: service principal {SERVICE_PRINCIPAL_ID} has no synchronization template "
+        "with factory tag 'none'"
+    ) in failure.value.details
+
+
+@pytest.mark.parametrize(
+    ("reply", "detail"),
+    [
+        (
+            {"value": [{**ASANA_TEMPLATE, "id": ""}]},
+            "answered with a template without an id",
+        ),
+        (
+            {"value": {"id": "asana"}},
+            "answered with a collection whose value is missing or not a list of objects",
+        ),
+    ],
+    ids=["template-with-empty-id", "value-not-a-list"],
+)
+def test_a_templates_reply_of_another_shape_is_an_error_naming_the_request(
+    emulator: Emulator, server, reply, detail
+):
+    """A listTemplates reply is a collection of synchronizationTemplate objects, each with an id
+    (https://learn.microsoft.com/graph/api/synchronization-synchronization-list-templates)."""
+    emulator.inject(Fault.status(200, body=reply), service="graph", path=TEMPLATES_PATH)
+
+    with pytest.raises(ProviderError) as failure:
+        template_resource(server).up({"service_principal_id": SERVICE_PRINCIPAL_ID})
+
+    assert (
+        f"Microsoft Graph GET /v1.0/servicePrincipals/{SERVICE_PRINCIPAL_ID}/synchronization/"
+        f"templates {detail}"
+    ) in failure.value.details
