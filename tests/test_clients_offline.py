@@ -693,3 +693,169 @@ def test_a_redirect_is_named_as_one_and_never_followed(location, elsewhere):
     assert (error.method, error.path, error.status) == ("GET", "/api/1.0/scim/Users", 307)
     assert error.detail == f"answered HTTP 307, a redirect {elsewhere}, {NOT_FOLLOWED}"
     assert "token=abc" not in str(error)
+
+
+# --- clients/schema_io.py: parseExpression's answer (a parseExpressionResponse:
+# parsingSucceeded, parsedExpression, error; https://learn.microsoft.com/graph/api/
+# synchronization-synchronizationschema-parseexpression) is used only when parsing succeeded
+# with a parsed expression.
+
+
+class ParsingGraph:
+    """POST .../schema/parseExpression answering `answer` (None: a reply without a body)."""
+
+    def __init__(self, answer: object) -> None:
+        self.answer = answer
+        self.sent: list[tuple[str, object]] = []
+
+    def post(self, path: str, body=None):
+        self.sent.append((path, body))
+        return self.answer
+
+
+PARSED = {"type": "Attribute", "name": "mail", "parameters": []}
+PARSE_JOB = schema_io.Job("9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a", "Asana.1")
+
+
+def test_a_parsed_expression_is_graphs_parsed_expression_from_the_jobs_schema():
+    graph = ParsingGraph({"parsingSucceeded": True, "parsedExpression": PARSED, "error": None})
+
+    assert schema_io.parse_expression(graph, PARSE_JOB, "[mail]") == PARSED
+    assert graph.sent == [
+        (
+            "/servicePrincipals/9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a/synchronization/jobs/"
+            "Asana.1/schema/parseExpression",
+            {"expression": "[mail]"},
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    ("answer", "text"),
+    [
+        (None, "Graph did not parse it and gave no reason"),
+        (["parsingSucceeded"], "Graph did not parse it and gave no reason"),
+        (
+            {
+                "parsingSucceeded": False,
+                "parsedExpression": PARSED,
+                "error": {"code": "InvalidExpression", "message": "Unknown function Joyn"},
+            },
+            "InvalidExpression: Unknown function Joyn",
+        ),
+        ({"parsingSucceeded": True, "parsedExpression": None},
+         "Graph did not parse it and gave no reason"),
+    ],
+    ids=["no body", "not an object", "not succeeded", "nothing parsed"],
+)  # fmt: skip
+def test_a_parse_that_did_not_succeed_with_an_expression_is_rejected(answer, text):
+    with pytest.raises(schema_io.ExpressionRejected) as rejected:
+        schema_io.parse_expression(ParsingGraph(answer), PARSE_JOB, "Joyn([mail])")
+
+    assert str(rejected.value) == text
+
+
+# --- clients/schema_io.py: after a PUT whose reply was lost did not land within the window
+# and a second PUT did (docs/mappings.md), the schema is watched for one more window while the
+# first copy may still land: each read backs off (0.25 s doubling), and a read that no longer
+# holds the write is `LostWrite`. Time is a stand-in clock here.
+
+WATCH_JOB = schema_io.Job("0a1b2c3d-4e5f-4607-8819-2a3b4c5d6e7f", "Asana.2")
+TITLE = {"source": {"type": "Attribute", "name": "jobTitle"}, "targetAttributeName": "title"}
+
+
+def job_schema(version: str, *mappings: dict) -> dict:
+    rule = {"objectMappings": [{"name": "User", "attributeMappings": list(mappings)}]}
+    return {"version": version, "synchronizationRules": [rule]}
+
+
+BEFORE, WRITTEN = job_schema("v1"), job_schema("", TITLE)
+
+
+class SchemaEndpoint:
+    """GET/PUT of one job's schema: each PUT's outcome scripted (an error raised, or None),
+    and the reads after the n-th PUT from `reads[n]` (its last repeated)."""
+
+    def __init__(self, puts: list, reads: dict[int, list]) -> None:
+        self.puts, self.reads, self.put_count, self.read_counts = puts, reads, 0, {}
+
+    def put(self, path: str, body) -> None:
+        outcome = self.puts[self.put_count]
+        self.put_count += 1
+        if outcome is not None:
+            raise outcome
+
+    def get(self, path: str, params=None, headers=None):
+        n = self.read_counts.get(self.put_count, 0)
+        self.read_counts[self.put_count] = n + 1
+        script = self.reads[self.put_count]
+        return script[min(n, len(script) - 1)]
+
+
+@pytest.fixture
+def stand_in_clock(monkeypatch) -> list[float]:
+    """schema_io's clock and sleep: each sleep moves the clock on; the sleeps are returned."""
+    now, slept = [100.0], []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds
+
+    monkeypatch.setattr(schema_io.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(schema_io.time, "sleep", sleep)
+    monkeypatch.setattr(schema_io, "_in_flight", {})
+    return slept
+
+
+def write_after_a_lost_reply(watch_reads: list) -> dict:
+    """The first PUT gets a 500 and the schema stays as read for the 2 s window; the second
+    PUT is answered and read back; then `watch_reads` are what the watch reads."""
+    lost_reply = ServiceError("Microsoft Graph", "PUT", "/v1.0/x/schema", "failed", 500)
+    endpoint = SchemaEndpoint(
+        [lost_reply, None], {1: [BEFORE], 2: [job_schema("v2", TITLE), *watch_reads]}
+    )
+    writer = schema_io.Writer(graph=endpoint, once=endpoint, settle_seconds=2.0)
+
+    def lost_from(live: dict) -> list[str]:
+        mappings = live["synchronizationRules"][0]["objectMappings"][0]["attributeMappings"]
+        return [] if TITLE in mappings else ["title: [jobTitle]"]
+
+    return schema_io.write_checked(writer, WATCH_JOB, WRITTEN, BEFORE, lost_from)
+
+
+WINDOW_SLEEPS = [0.25, 0.5, 1.0, 0.25]  # 2 s: backing off, the last cut to what is left
+
+
+def test_a_write_undone_in_the_watch_window_is_a_lost_write(stand_in_clock):
+    undone = job_schema("v4")
+    kept = job_schema("v2", TITLE)
+
+    with pytest.raises(schema_io.LostWrite) as lost:
+        write_after_a_lost_reply([kept, kept, kept, undone])
+
+    assert (lost.value.lost, lost.value.read_version, lost.value.live_version) == (
+        ["title: [jobTitle]"],
+        "v1",
+        "v4",
+    )
+    assert stand_in_clock == WINDOW_SLEEPS + WINDOW_SLEEPS
+
+
+def test_the_watch_ends_when_the_first_copy_is_seen_landing(stand_in_clock):
+    """The first PUT's document under a new version is that copy landing: nothing of ours is
+    left in flight, so a later change is someone else's and not watched for."""
+    kept, landed = job_schema("v2", TITLE), job_schema("v3", TITLE)
+
+    live = write_after_a_lost_reply([kept, landed, job_schema("v4")])
+
+    assert live == kept
+    assert stand_in_clock == [*WINDOW_SLEEPS, 0.25, 0.5]
+
+
+def test_the_watch_lasts_one_window_and_no_longer(stand_in_clock):
+    kept = job_schema("v2", TITLE)
+
+    live = write_after_a_lost_reply([kept, kept, kept, kept, job_schema("v4")])
+
+    assert live == kept
+    assert stand_in_clock == WINDOW_SLEEPS + WINDOW_SLEEPS
