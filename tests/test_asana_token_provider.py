@@ -247,3 +247,54 @@ def test_refresh_during_an_outage_is_an_error_not_drift(
 
     assert "kept failing (HTTP 500)" in failure.value.details
     assert resource.outputs == outputs_before
+
+
+def test_a_token_accepted_again_at_the_next_refresh_drops_the_recorded_rejection(
+    emulator: Emulator, server: ProviderServer, tenant: Tenant
+):
+    """Read reports what Asana answers now; its inputs are the token and base URL it checked
+    (pulumi.dynamic.ReadResult: "the input properties to use for subsequent diffs")."""
+    resource = token_resource(server)
+    resource.up(inputs(emulator, tenant.asana_token))
+    emulator.revoke_scim_token(tenant.asana_token)
+    assert resource.refresh().drift and "HTTP 401" in resource.outputs["rejection"]
+    emulator.add_scim_token(tenant.asana_token)
+
+    resource.refresh()
+
+    assert resource.outputs["accepted"] is True
+    assert "rejection" not in resource.outputs
+    assert {k: v for k, v in resource.inputs.items() if k != "__provider"} == {
+        "token": Secret(tenant.asana_token),  # still a secret
+        "scim_base_url": emulator.scim_base_url,
+    }
+
+
+@pytest.mark.parametrize("token", [None, ""], ids=["no-token", "empty-token"])
+def test_a_state_without_a_token_reads_as_gone(
+    emulator: Emulator, server: ProviderServer, tenant: Tenant, token
+):
+    """A state holding no token (edited by hand) has nothing to check: read answers with no
+    id, Pulumi's contract for a resource that no longer exists (pulumi.dynamic.ReadResult)."""
+    resource = token_resource(server)
+    resource.up(inputs(emulator, tenant.asana_token))
+    resource.outputs = {**resource.outputs, "token": token}
+    before = scim_calls(emulator)
+
+    refreshed = resource.refresh()
+
+    assert refreshed.deleted and resource.id is None
+    assert scim_calls(emulator) == before
+
+
+def test_a_refresh_records_the_fingerprint_a_state_lacks(
+    emulator: Emulator, server: ProviderServer, tenant: Tenant
+):
+    resource = token_resource(server)
+    resource.up(inputs(emulator, tenant.asana_token))
+    recorded = resource.outputs["fingerprint"]
+    resource.outputs = {k: v for k, v in resource.outputs.items() if k != "fingerprint"}
+
+    resource.refresh()
+
+    assert resource.outputs["fingerprint"] == recorded
