@@ -9,11 +9,13 @@ import locale
 
 import pytest
 import requests
+from urllib3.response import HTTPResponse
+from urllib3.util.retry import RequestHistory
 
 from clients import credentials, directory, pulumi_cli, schema_io
 from clients.connection import ConfigError, CredentialSpec, resolve
 from clients.directory import DirectoryReader
-from clients.http import ServiceError, error_text, redirect_error
+from clients.http import BoundedRetry, ServiceError, error_text, redirect_error
 
 
 def reply(body: object, status: int = 400, reason: str = "Bad Request") -> requests.Response:
@@ -859,3 +861,34 @@ def test_the_watch_lasts_one_window_and_no_longer(stand_in_clock):
 
     assert live == kept
     assert stand_in_clock == WINDOW_SLEEPS + WINDOW_SLEEPS
+
+
+# --- clients/http.py: the retry budget is checked against the wait urllib3's `Retry.sleep`
+# will do (https://urllib3.readthedocs.io/en/stable/reference/urllib3.util.html: Retry-After
+# only when respect_retry_after_header is set and there is a response, else the backoff,
+# backoff_factor * 2 ** (consecutive errors - 1)).
+
+
+@pytest.mark.parametrize(
+    ("respect", "retry_after", "expected"),
+    [(True, "7", 7.0), (False, "7", 1.0), (True, None, 1.0)],
+    ids=["retry-after respected", "retry-after not respected", "no response"],
+)
+def test_the_planned_wait_is_the_sleep_urllib3_will_do(monkeypatch, respect, retry_after, expected):
+    failed = RequestHistory("GET", "/x", None, 503, None)
+    retry = BoundedRetry(
+        total=5, backoff_factor=0.5, respect_retry_after_header=respect, history=(failed, failed)
+    )
+    response = (
+        None
+        if retry_after is None
+        else HTTPResponse(body=b"", headers={"Retry-After": retry_after}, status=503)
+    )
+    slept: list[float] = []
+    monkeypatch.setattr("urllib3.util.retry.time.sleep", slept.append)
+
+    planned = retry.planned_wait(response)
+    retry.sleep(response)
+
+    assert planned == expected
+    assert slept == [expected]
