@@ -42,6 +42,7 @@ from scripts.drift_report import (
     FAILURE,
     NO_DRIFT,
     PULUMI_CHANGES_FOUND,
+    CheckArgumentParser,
     Report,
     add_output_arguments,
     build_report,
@@ -213,7 +214,7 @@ exit status:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = CheckArgumentParser(
         prog="python -m scripts.drift_check",
         description=__doc__.split("\n\nExit status:", 1)[0],
         epilog=EXIT_CODES,

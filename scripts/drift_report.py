@@ -30,7 +30,7 @@ import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from pulumi.automation import EngineEvent, OpType
 from pulumi.automation.events import StepEventStateMetadata
@@ -515,6 +515,15 @@ def refused(problems: list[str]) -> int:
     return FAILURE
 
 
+class CheckArgumentParser(argparse.ArgumentParser):
+    """argparse ends a run given wrong options with status 2, which is DRIFT here: a workflow
+    reading the status would report drift for a typo. A usage error is a failed check."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(FAILURE, f"{self.prog}: error: {message}\n")
+
+
 EXIT_CODES = f"""\
 exit status:
   {NO_DRIFT}  no drift: what Pulumi read matches the state
@@ -524,7 +533,7 @@ exit status:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = CheckArgumentParser(
         prog="python -m scripts.drift_report",
         description=__doc__.split("\n\nExit status:", 1)[0],
         epilog=EXIT_CODES,

@@ -338,6 +338,26 @@ def test_the_exit_statuses_are_the_ones_the_drift_workflow_acts_on(tmp_path: Pat
     assert str(failed) not in verdicts, "a failed check must touch no issue"
 
 
+@pytest.mark.parametrize(
+    "argv",
+    [["--stack"], ["--stakc", "prod"], [], ["--stack", "prod", "--timeout", "soon"]],
+    ids=["an option without its value", "a misspelt option", "none", "a timeout not a number"],
+)
+def test_wrong_options_to_the_check_the_workflow_runs_touch_no_issue(argv, capsys):
+    """argparse exits 2 on a usage error, the status drift.yml takes for drift: the check must
+    end a typo in its options as a failure, never as a verdict."""
+    from scripts import drift_check
+
+    verdicts, _ = workflow_exit_codes()
+
+    with pytest.raises(SystemExit) as ended:
+        drift_check.main(argv)
+
+    assert str(ended.value.code) not in verdicts
+    assert ended.value.code != 0
+    assert "usage: python -m scripts.drift_check" in capsys.readouterr().err
+
+
 # The engine's events as the CLI's --event-log writes them, one JSON object a line, in the wire
 # format the Automation API reads (`EngineEvent.from_json`, pulumi/automation/events.py:
 # resourcePreEvent / resOutputsEvent carry a StepEventMetadata: op, urn, type, old, new,
