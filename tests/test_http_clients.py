@@ -434,3 +434,50 @@ def test_failed_get_all_and_post_name_the_method_as_http_spells_it(emulator, set
     assert str(listed.value).startswith(f"Microsoft Graph GET {jobs_path} ")
     assert (posted.value.method, posted.value.status) == ("POST", 404)
     assert str(posted.value).startswith(f"Microsoft Graph POST {jobs_path} ")
+
+
+def test_a_next_link_to_another_host_is_never_followed(emulator: Emulator, settings):
+    """`@odata.nextLink` is followed only within the Graph endpoint: the request carries our
+    token, and a link elsewhere would hand it to that host."""
+    away = {"value": [{"id": "a"}], "@odata.nextLink": "https://attacker.invalid/v1.0/x?$skip=1"}
+    emulator.inject(Fault.status(200, body=away), service="graph")
+
+    with pytest.raises(ServiceError) as refused:
+        GraphClient(settings.graph).get_all("/servicePrincipals")
+
+    error = refused.value
+    assert (error.service, error.method, error.status) == ("Microsoft Graph", "GET", None)
+    assert str(error) == f"Microsoft Graph GET {error.path} returned a next page on another host"
+    assert error.path.endswith("/servicePrincipals")
+    assert len([r for r in emulator.requests if r.service == "graph"]) == 1
+
+
+def test_a_later_page_without_a_value_list_names_the_get_as_sent(emulator: Emulator, settings):
+    """Every page of a collection carries its items in `value`; a later page without them is
+    an error naming the collection's GET as sent (upper case, RFC 9110 section 9.1)."""
+    link = f"{emulator.graph_url}/v1.0/servicePrincipals?$skiptoken=p2"
+    pages = [{"value": [{"id": "a"}], "@odata.nextLink": link}, {"value": "b"}]
+    for page in pages:
+        emulator.inject(Fault.status(200, body=page), service="graph")
+
+    with pytest.raises(ServiceError) as wrong:
+        GraphClient(settings.graph).get_all("/servicePrincipals")
+
+    assert str(wrong.value) == (
+        "Microsoft Graph GET /v1.0/servicePrincipals answered with a collection whose value "
+        "is missing or not a list of objects"
+    )
+    assert [r.method for r in emulator.requests if r.service == "graph"] == ["GET", "GET"]
+
+
+def test_a_later_page_that_fails_names_its_get_as_http_spells_it(emulator: Emulator, settings):
+    link = f"{emulator.graph_url}/v1.0/servicePrincipals?$skiptoken=p2"
+    first = {"value": [{"id": "a"}], "@odata.nextLink": link}
+    emulator.inject(Fault.status(200, body=first), service="graph")
+    emulator.inject(Fault.status(404), service="graph")
+
+    with pytest.raises(ServiceError) as failed:
+        GraphClient(settings.graph).get_all("/servicePrincipals")
+
+    assert (failed.value.method, failed.value.status) == ("GET", 404)
+    assert str(failed.value).startswith("Microsoft Graph GET /v1.0/servicePrincipals ")
