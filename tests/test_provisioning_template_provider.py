@@ -300,3 +300,23 @@ def test_a_templates_reply_of_another_shape_is_an_error_naming_the_request(
         f"Microsoft Graph GET /v1.0/servicePrincipals/{SERVICE_PRINCIPAL_ID}/synchronization/"
         f"templates {detail}"
     ) in failure.value.details
+
+
+def test_an_empty_factory_tag_means_none_asked_for(emulator: Emulator, server):
+    """A stack setting left empty asks for no particular template: the input is dropped."""
+    checked, _ = template_resource(server).preview(
+        {"service_principal_id": SERVICE_PRINCIPAL_ID, "factory_tag": ""}
+    )
+
+    assert checked.failures == []
+    assert "factory_tag" not in checked.inputs
+
+
+def test_a_factory_tag_with_spaces_is_told_what_a_factory_tag_must_be(emulator: Emulator, server):
+    checked, _ = template_resource(server).preview(
+        {"service_principal_id": SERVICE_PRINCIPAL_ID, "factory_tag": "asana scim"}
+    )
+
+    assert [reason for _, reason in checked.failures] == [
+        "must be a factory tag of visible ASCII characters (no spaces, controls or '…')"
+    ]
