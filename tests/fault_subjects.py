@@ -77,6 +77,17 @@ class Subject:
         first = self.first(emulator, tenant)
         return first, self.second(emulator, tenant) if operation == "update" else first
 
+    def arrange(
+        self, server: ProviderServer, emulator: Emulator, tenant: Tenant, operation: str
+    ) -> tuple[EngineResource, dict[str, Any], dict[str, Any]]:
+        """The resource as the operation finds it (made, unless the operation makes it), the
+        inputs it was made with, and those the operation applies."""
+        resource = self.make(server)
+        first, second = self.inputs(emulator, tenant, operation)
+        if operation != "create":
+            resource.up(first)
+        return resource, first, second
+
 
 def token_inputs(emulator: Emulator, token: str) -> dict[str, Any]:
     return {"token": Secret(token), "scim_base_url": emulator.scim_base_url}

@@ -144,10 +144,7 @@ def test_an_operation_under_a_fault_succeeds_or_fails_cleanly_and_a_rerun_conver
     fault: str,
     times: int,
 ):
-    resource = subject.make(matrix_server)
-    first, second = subject.inputs(emulator, tenant, operation)
-    if operation != "create":
-        resource.up(first)
+    resource, first, second = subject.arrange(matrix_server, emulator, tenant, operation)
     before_state = snapshot(emulator)
     before_requests = emulator.count(service=subject.service)
     emulator.inject(FAULTS[fault](subject.service), service=subject.service, times=times)
@@ -195,10 +192,7 @@ def test_a_write_that_landed_but_answered_too_late_is_confirmed_by_reading_never
     comes after the client's timeout, or never. The client cannot tell a write that landed from one
     that did not by its reply, so it must read: it finds its change live, whole, and reports
     success; sending it again blind, or reporting an error for a change that is live, fails."""
-    resource = subject.make(matrix_server)
-    first, second = subject.inputs(emulator, tenant, operation)
-    if operation != "create":
-        resource.up(first)
+    resource, first, second = subject.arrange(matrix_server, emulator, tenant, operation)
     before = live(emulator)
     before_writes = writes(emulator, subject.service)
     logged = len(emulator.requests)
@@ -240,10 +234,7 @@ def test_a_write_landing_late_never_changes_what_its_operation_reported(
     """The operation's first write (once) or every write (always) is held without a reply
     and lands seconds later, after the client gave up and read the state back, and after the
     operation ended. What the operation reported, or its rerun, is still true once it landed."""
-    resource = subject.make(matrix_server)
-    first, second = subject.inputs(emulator, tenant, operation)
-    if operation != "create":
-        resource.up(first)
+    resource, first, second = subject.arrange(matrix_server, emulator, tenant, operation)
     before = live(emulator)
     before_writes = writes(emulator, subject.service)
     for method in ("PUT", "POST", "PATCH", "DELETE"):

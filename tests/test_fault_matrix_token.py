@@ -84,10 +84,7 @@ def test_a_fault_on_the_token_endpoint_ends_the_operation_cleanly_and_a_rerun_co
     operation: str,
     fault: str,
 ):
-    resource = subject.make(matrix_server)
-    first, second = subject.inputs(emulator, tenant, operation)
-    if operation != "create":
-        resource.up(first)
+    resource, first, second = subject.arrange(matrix_server, emulator, tenant, operation)
     before_state = snapshot(emulator)
     before_requests = len(emulator.requests)
     # Graph no longer accepts the token the process holds: the provider asks for a new one.
