@@ -354,8 +354,10 @@ def test_wrong_options_to_the_check_the_workflow_runs_touch_no_issue(argv, capsy
         drift_check.main(argv)
 
     assert str(ended.value.code) not in verdicts
-    assert ended.value.code != 0
-    assert "usage: python -m scripts.drift_check" in capsys.readouterr().err
+    assert ended.value.code == 1  # docs/drift.md: 1, the check failed
+    err = capsys.readouterr().err
+    assert err.startswith("usage: python -m scripts.drift_check")
+    assert "\npython -m scripts.drift_check: error: " in err  # and what was wrong
 
 
 # The engine's events as the CLI's --event-log writes them, one JSON object a line, in the wire
