@@ -191,6 +191,20 @@ def perform(
         resource.destroy()
 
 
+def assert_converged(operation: str, resource: EngineResource) -> None:
+    """The operation's end state: a deleted resource is gone; any other exists and a refresh
+    finds it as recorded."""
+    if operation == "delete":
+        assert resource.id is None
+    else:
+        assert resource.id is not None and not resource.refresh().drift
+
+
+def matrix_column(fault: str, times: int) -> str:
+    """The matrix column of a fault injected once (times 1) or on every request."""
+    return f"{fault} ({'once' if times == 1 else 'always'})"
+
+
 def writes(emulator: Emulator, service: str) -> int:
     """How many writes (PUT, POST, PATCH, DELETE) `service` has answered or dropped."""
     return sum(emulator.count(service=service, method=method) for method in WRITES)

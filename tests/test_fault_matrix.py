@@ -34,8 +34,10 @@ from tests.fault_subjects import (
     SUBJECTS,
     WRITES,
     Subject,
+    assert_converged,
     inject_late,
     live,
+    matrix_column,
     matrix_provider,
     perform,
     snapshot,
@@ -167,11 +169,8 @@ def test_an_operation_under_a_fault_succeeds_or_fails_cleanly_and_a_rerun_conver
     emulator.clear_faults()
     if outcome.startswith("clear error"):
         perform(operation, resource, first, second)
-    if operation == "delete":
-        assert resource.id is None
-    else:
-        assert resource.id is not None and not resource.refresh().drift
-    column = f"{fault} ({'once' if times == 1 else 'always'})"
+    assert_converged(operation, resource)
+    column = matrix_column(fault, times)
     record(TABLE, f"{subject.name} {operation}", column, outcome)
 
 
@@ -205,7 +204,7 @@ def test_a_write_that_landed_but_answered_too_late_is_confirmed_by_reading_never
     sent = writes(emulator, subject.service) - before_writes
     held = [request for request in emulator.requests[logged:] if request.fault == kind]
     emulator.clear_faults()
-    column = f"{fault} ({'once' if times == 1 else 'always'})"
+    column = matrix_column(fault, times)
     if sent == 0:
         assert live(emulator) == before
         record(TABLE, f"{subject.name} {operation}", column, "no write made")
@@ -213,10 +212,7 @@ def test_a_write_that_landed_but_answered_too_late_is_confirmed_by_reading_never
     assert len(held) == 1, f"{len(held)} writes met the fault: it did not reach the write"
     assert sent == 1, f"{sent} writes: a write that had landed was sent again"
     assert live(emulator) != before, "the operation's change is not live"
-    if operation == "delete":
-        assert resource.id is None
-    else:
-        assert resource.id is not None and not resource.refresh().drift
+    assert_converged(operation, resource)
     record(TABLE, f"{subject.name} {operation}", column, "ok, confirmed by reading back")
 
 
@@ -250,7 +246,7 @@ def test_a_write_landing_late_never_changes_what_its_operation_reported(
     held = emulator.late_writes_held()
     sent = writes(emulator, subject.service) - before_writes + held
     emulator.clear_faults()
-    column = f"{LATE} ({'once' if times == 1 else 'always'})"
+    column = matrix_column(LATE, times)
     if sent == 0:
         assert failure is None and live(emulator) == before
         record(TABLE, f"{subject.name} {operation}", column, "no write made")
@@ -272,8 +268,5 @@ def test_a_write_landing_late_never_changes_what_its_operation_reported(
 
     assert versions(emulator) != reported_versions, "the late write did not land"
     assert live(emulator) == reported, "a late write changed what was reported"
-    if operation == "delete":
-        assert resource.id is None
-    else:
-        assert resource.id is not None and not resource.refresh().drift
+    assert_converged(operation, resource)
     record(TABLE, f"{subject.name} {operation}", column, outcome)

@@ -25,6 +25,7 @@ from tests.fault_subjects import (
     SUBJECT_IDS,
     SUBJECTS,
     Subject,
+    assert_converged,
     matrix_provider,
     perform,
     snapshot,
@@ -108,8 +109,5 @@ def test_a_fault_on_the_token_endpoint_ends_the_operation_cleanly_and_a_rerun_co
     emulator.clear_faults()
     if outcome.startswith("clear error"):
         perform(operation, resource, first, second)
-    if operation == "delete":
-        assert resource.id is None
-    else:
-        assert resource.id is not None and not resource.refresh().drift
+    assert_converged(operation, resource)
     record(TABLE, f"{subject.name} {operation}", fault, outcome)
