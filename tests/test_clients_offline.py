@@ -863,6 +863,130 @@ def test_the_watch_lasts_one_window_and_no_longer(stand_in_clock):
     assert stand_in_clock == WINDOW_SLEEPS + WINDOW_SLEEPS
 
 
+# --- clients/schema_io.py: two sends of one write, neither answered nor seen landing, are two
+# copies that may still land (docs/mappings.md "Writes whose reply is lost"; reliability.md,
+# "both sends land late"). Until a read has shown each of them landing (the written document
+# under a schema version not seen before), nothing else is written to the job: the other copy
+# would undo it.
+
+OTHER_TITLE = {
+    "source": {"type": "Attribute", "name": "department"},
+    "targetAttributeName": "title",
+}
+
+
+def title_kept(live: dict) -> list[str]:
+    mappings = live["synchronizationRules"][0]["objectMappings"][0]["attributeMappings"]
+    return [] if TITLE in mappings else ["title: [jobTitle]"]
+
+
+def both_sends_unanswered() -> None:
+    """Each PUT answered 500 (Graph may have acted) and the schema as read for each window."""
+    lost_reply = ServiceError("Microsoft Graph", "PUT", "/v1.0/x/schema", "failed", 500)
+    endpoint = SchemaEndpoint([lost_reply, lost_reply], {1: [BEFORE], 2: [BEFORE]})
+    writer = schema_io.Writer(graph=endpoint, once=endpoint, settle_seconds=2.0)
+
+    with pytest.raises(schema_io.MayStillLand):
+        schema_io.write_checked(writer, WATCH_JOB, WRITTEN, BEFORE, title_kept)
+    assert endpoint.put_count == 2
+
+
+def write_another_mapping(read: dict) -> SchemaEndpoint:
+    """The other mapping's write of the job, `read` being the schema it read first."""
+    endpoint = SchemaEndpoint([None], {1: [job_schema("v9", OTHER_TITLE)]})
+    writer = schema_io.Writer(graph=endpoint, once=endpoint, settle_seconds=2.0)
+
+    def other_kept(live: dict) -> list[str]:
+        mappings = live["synchronizationRules"][0]["objectMappings"][0]["attributeMappings"]
+        return [] if OTHER_TITLE in mappings else ["title: [department]"]
+
+    schema_io.write_checked(writer, WATCH_JOB, job_schema("", OTHER_TITLE), read, other_kept)
+    return endpoint
+
+
+def test_two_unanswered_sends_are_two_copies_in_flight_and_refuse_another_write(stand_in_clock):
+    both_sends_unanswered()
+
+    assert schema_io.in_flight(WATCH_JOB) == 2
+    with pytest.raises(schema_io.WriteInFlight) as refused:
+        write_another_mapping(BEFORE)
+
+    assert str(refused.value) == (
+        "2 writes of job Asana.2's schema sent earlier by this deployment got no reply and have "
+        "not been seen landing; they may still land and would undo this change, so nothing was "
+        "written"
+    )
+
+
+def test_another_write_waits_until_both_unanswered_copies_are_seen_landing(stand_in_clock):
+    """The first copy seen landing leaves the second in flight: the other mapping is still
+    refused (sending nothing); once the second is seen too, it is written."""
+    both_sends_unanswered()
+    first_landed, second_landed = job_schema("v2", TITLE), job_schema("v3", TITLE)
+
+    with pytest.raises(schema_io.WriteInFlight) as refused:
+        write_another_mapping(first_landed)
+    assert str(refused.value).startswith(
+        "a write of job Asana.2's schema sent earlier by this deployment got no reply and has "
+        "not been seen landing; it may still land"
+    )
+    assert schema_io.in_flight(WATCH_JOB) == 1
+    with pytest.raises(schema_io.WriteInFlight):
+        write_another_mapping(first_landed)  # the same copy read again is not the second
+
+    endpoint = write_another_mapping(second_landed)
+
+    assert endpoint.put_count == 1
+    assert schema_io.in_flight(WATCH_JOB) == 0
+
+
+# --- clients/schema_io.py: the schema a destroy restores from is the one of the job's template
+# (its `templateId`) among the service principal's templates (GET .../synchronization/templates,
+# https://learn.microsoft.com/graph/api/synchronization-synchronization-list-templates); a
+# template gone is an error naming the template and each one still offered.
+
+TEMPLATE_JOB = schema_io.Job("9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a", "Asana.1")
+
+
+class TemplatesGraph:
+    """GET of the job (made from template `asana`) and of the principal's templates."""
+
+    def __init__(self, templates: list) -> None:
+        self.templates = templates
+
+    def get(self, path: str, params=None, headers=None):
+        return {"id": "Asana.1", "templateId": "asana"}
+
+    def get_all(self, path: str, params=None) -> list:
+        return self.templates
+
+
+@pytest.mark.parametrize(
+    ("templates", "offered"),
+    [
+        ([{"id": "scim", "schema": {}}, {"id": "asana.v2", "schema": {}}], "asana.v2, scim"),
+        ([], "none"),
+    ],
+    ids=["others offered", "none offered"],
+)
+def test_a_template_no_longer_offered_names_each_template_offered(templates, offered):
+    with pytest.raises(schema_io.TemplateNotFound) as missing:
+        schema_io.template_schema(TemplatesGraph(templates), TEMPLATE_JOB)
+
+    assert str(missing.value) == (
+        "job Asana.1 was made from template 'asana', which the service principal no longer "
+        f"offers (it offers: {offered})"
+    )
+
+
+def test_a_template_listed_without_its_schema_restores_from_an_empty_one():
+    """`schema` is a relationship of synchronizationTemplate; a template listed with it null
+    gives an empty schema (destroy then names the object mapping it lacks), not a crash."""
+    templates = [{"id": "asana", "factoryTag": "asana", "schema": None}]
+
+    assert schema_io.template_schema(TemplatesGraph(templates), TEMPLATE_JOB) == {}
+
+
 # --- clients/http.py: the retry budget is checked against the wait urllib3's `Retry.sleep`
 # will do (https://urllib3.readthedocs.io/en/stable/reference/urllib3.util.html: Retry-After
 # only when respect_retry_after_header is set and there is a response, else the backoff,
