@@ -51,7 +51,9 @@ def choose_template(
     candidates = [
         template
         for template in templates
-        if factory_tag is None or str(template.get("factoryTag", "")).lower() == factory_tag.lower()
+        # factoryTag is nullable (Graph v1.0 metadata): a null tag is no tag, not the text "None"
+        if factory_tag is None
+        or str(template.get("factoryTag") or "").lower() == factory_tag.lower()
     ]
     if len(candidates) == 1:
         return candidates[0]

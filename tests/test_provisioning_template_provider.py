@@ -253,22 +253,30 @@ def test_a_principal_left_with_only_another_factory_tags_template_reads_the_look
     assert refreshed.deleted and resource.id is None
 
 
+@pytest.mark.parametrize(
+    "untagged",
+    [{"id": "untagged", "schema": {}}, {"id": "untagged", "factoryTag": None, "schema": {}}],
+    ids=["factoryTag-absent", "factoryTag-null"],
+)
+@pytest.mark.parametrize("tag", ["none", "None", "null", "xxxx"], ids=lambda tag: tag)
 def test_a_template_without_a_factory_tag_is_never_the_one_a_tag_asks_for(
-    emulator: Emulator, server
+    emulator: Emulator, server, untagged, tag
 ):
-    """Graph may list a template with no factoryTag; asking for the factory tag "none" finds no
-    template rather than that one."""
-    emulator.set_templates(SERVICE_PRINCIPAL_ID, [{"id": "untagged", "schema": {}}])
+    """Graph's synchronizationTemplate.factoryTag is nullable (the v1.0 metadata: `String`,
+    nullable), so a template may come with `"factoryTag": null` or without the property. Such a
+    template has no factory tag, so no tag asked for finds it, whatever the user typed: not
+    "none" or "null" (what a missing tag reads as once turned into text), nor a placeholder."""
+    emulator.set_templates(SERVICE_PRINCIPAL_ID, [untagged])
 
     with pytest.raises(ProviderError) as failure:
         template_resource(server).up(
-            {"service_principal_id": SERVICE_PRINCIPAL_ID, "factory_tag": "none"}
+            {"service_principal_id": SERVICE_PRINCIPAL_ID, "factory_tag": tag}
         )
 
     assert (
         f"Microsoft Graph GET /v1.0/servicePrincipals/{SERVICE_PRINCIPAL_ID}/synchronization/"
         f"templates: service principal {SERVICE_PRINCIPAL_ID} has no synchronization template "
-        "with factory tag 'none'"
+        f"with factory tag {tag!r}"
     ) in failure.value.details
 
 
