@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import time
 
 import pytest
@@ -483,3 +484,150 @@ def test_a_later_page_that_fails_names_its_get_as_http_spells_it(emulator: Emula
     assert str(failed.value).startswith(
         "Microsoft Graph GET /v1.0/servicePrincipals?$skiptoken=p2 "
     )
+
+
+# Requests that get no response: each failure provoked for real against a local socket, and
+# the error worded as docs/configuration.md ("Requests that get no response") tells the user,
+# with its cause and what to do about it.
+NO_REPLY_TIMEOUT = 2
+NO_REPLY_FAULTS = 5  # more than the attempts made: what is left shows how many were taken
+SCIM_USERS = "/api/1.0/scim/Users"
+
+
+def one_retry(emulator: Emulator, tenant: Tenant) -> ConnectionSettings:
+    """A stack with maxRetries 1: a request is tried at most twice."""
+    config = {
+        "azuread:tenantId": TENANT_ID,
+        "azuread:clientId": CLIENT_ID,
+        "azuread:clientSecret": tenant.client_secret,
+        "asana-provisioning:graphEndpoint": emulator.graph_url,
+        "asana-provisioning:authorityHost": emulator.authority_host,
+        "asana-provisioning:httpTimeoutSeconds": str(NO_REPLY_TIMEOUT),
+        "asana-provisioning:maxRetries": "1",
+        "asana-provisioning:retryBudgetSeconds": "8",
+    }
+    return resolve(config, {})
+
+
+def scim_probe_error(base_url: str, token: str, settings: ConnectionSettings) -> str:
+    asana = AsanaScimClient(base_url, token, settings.asana_policy)
+    with pytest.raises(ServiceError) as failure:
+        asana.check_token()
+    assert failure.value.status is None  # no reply, so no status
+    return str(failure.value)
+
+
+def test_an_untrusted_certificate_says_so_and_names_requests_ca_bundle(
+    emulator: Emulator, tenant: Tenant, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+
+    message = scim_probe_error(
+        emulator.scim_base_url, tenant.asana_token, one_retry(emulator, tenant)
+    )
+
+    assert message.startswith(
+        f"Asana SCIM GET {SCIM_USERS} got no response: the TLS certificate was not trusted "
+        "(set REQUESTS_CA_BUNDLE for a private CA); gave up after at most "
+    )
+    assert emulator.count() == 0  # the handshake failed: nothing was sent
+    assert tenant.asana_token not in message
+
+
+def test_a_service_that_never_answers_is_said_to_have_timed_out_after_every_attempt(
+    trust_emulator: Emulator, tenant: Tenant
+):
+    settings = one_retry(trust_emulator, tenant)
+    trust_emulator.inject(Fault.slow(NO_REPLY_TIMEOUT + 3), service="scim", times=NO_REPLY_FAULTS)
+
+    message = scim_probe_error(trust_emulator.scim_base_url, tenant.asana_token, settings)
+
+    attempts = NO_REPLY_FAULTS - trust_emulator.pending_faults()
+    assert attempts == 2  # maxRetries 1: the first try and one retry of a GET
+    assert message == (
+        f"Asana SCIM GET {SCIM_USERS} got no response: timed out (read timeout "
+        f"{NO_REPLY_TIMEOUT} s); gave up after at most {attempts} attempts"
+    )
+
+
+def test_a_post_that_gets_no_answer_is_said_to_have_timed_out_and_is_not_sent_again(
+    trust_emulator: Emulator, tenant: Tenant
+):
+    graph = GraphClient(one_retry(trust_emulator, tenant).graph)
+    trust_emulator.inject(
+        Fault.slow(NO_REPLY_TIMEOUT + 3), service="graph", method="POST", times=NO_REPLY_FAULTS
+    )
+
+    with pytest.raises(ServiceError) as failure:
+        graph.post(synchronization_path(SERVICE_PRINCIPAL_ID, "jobs"), {"templateId": "asana"})
+
+    assert NO_REPLY_FAULTS - trust_emulator.pending_faults() == 1
+    assert (
+        f"got no response: timed out (read timeout {NO_REPLY_TIMEOUT} s); gave up after at most "
+        in str(failure.value)
+    )
+
+
+def test_a_connection_reset_on_every_attempt_is_named_a_lost_connection(
+    trust_emulator: Emulator, tenant: Tenant
+):
+    settings = one_retry(trust_emulator, tenant)
+    trust_emulator.inject(Fault.reset(), service="scim", times=NO_REPLY_FAULTS)
+
+    message = scim_probe_error(trust_emulator.scim_base_url, tenant.asana_token, settings)
+
+    attempts = NO_REPLY_FAULTS - trust_emulator.pending_faults()
+    assert attempts == trust_emulator.count(service="scim") == 2
+    assert message == (
+        f"Asana SCIM GET {SCIM_USERS} got no response: lost the connection (reset or refused); "
+        f"gave up after at most {attempts} attempts"
+    )
+
+
+def test_a_refused_connection_is_named_a_lost_connection(trust_emulator: Emulator, tenant: Tenant):
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()  # nothing listens there now: the kernel refuses the connection
+
+    message = scim_probe_error(
+        f"https://127.0.0.1:{port}/api/1.0/scim",
+        tenant.asana_token,
+        one_retry(trust_emulator, tenant),
+    )
+
+    assert message.startswith(
+        f"Asana SCIM GET {SCIM_USERS} got no response: lost the connection (reset or refused); "
+    )
+
+
+def test_a_reply_past_the_deadline_says_the_timeout_bounds_the_whole_request(
+    trust_emulator: Emulator, tenant: Tenant
+):
+    settings = one_retry(trust_emulator, tenant)
+    trust_emulator.inject(Fault.trickle(0.5), service="scim", times=NO_REPLY_FAULTS)
+
+    message = scim_probe_error(trust_emulator.scim_base_url, tenant.asana_token, settings)
+
+    assert message == (
+        f"Asana SCIM GET {SCIM_USERS} did not finish within {NO_REPLY_TIMEOUT} s and was cut "
+        "off (httpTimeoutSeconds bounds each request as a whole: connect, send and the entire "
+        "reply)"
+    )
+
+
+def test_a_request_requests_refuses_to_send_is_named_by_its_exception_alone(
+    trust_emulator: Emulator, tenant: Tenant
+):
+    """`requests` refuses a header value with a line break (RFC 9110 section 5.5) and quotes
+    it in its message: only the exception's name may be shown, never the token."""
+    token = f"{tenant.asana_token}\n"  # pasted with its line break
+
+    message = scim_probe_error(
+        trust_emulator.scim_base_url, token, one_retry(trust_emulator, tenant)
+    )
+
+    assert message.startswith(f"Asana SCIM GET {SCIM_USERS} got no response: InvalidHeader; ")
+    assert tenant.asana_token not in message
+    assert trust_emulator.count() == 0
