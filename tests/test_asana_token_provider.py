@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from urllib.parse import urlsplit
+
 import pytest
 
 from providers.asana_token import AsanaServiceAccountTokenProvider, fingerprint
 from rules.asana import SCIM_TENANT_URL
-from tests.conftest import Tenant
+from tests.conftest import Tenant, server_environment, stack_config
 from tests.emulator import Emulator, Fault
 from tests.engine import UNKNOWN, EngineResource, ProviderError, ProviderServer, Secret
+from tests.intercepting_proxy import InterceptingProxy
 
 SCIM_USERS = r"/api/1.0/scim/Users$"
 
@@ -300,3 +304,52 @@ def test_a_refresh_records_the_fingerprint_a_state_lacks(
     resource.refresh()
 
     assert resource.outputs["fingerprint"] == recorded
+
+
+# Asana's documented SCIM base URL (docs/api-facts.md, https://developers.asana.com/docs/scim).
+ASANA_SCIM_BASE_URL = "https://app.asana.com/api/1.0/scim"
+
+
+def test_a_token_read_by_id_without_a_base_url_is_checked_at_asanas_url_and_records_it(
+    emulator: Emulator, tenant: Tenant, tmp_path: Path
+):
+    """A token resource read by id (`ResourceOptions(id=...)`) from a program that gives no
+    `scim_base_url`: the engine's ReadStep sends the program's properties as both state and
+    inputs (pulumi `pkg/resource/deploy/step.go`), and the SDK leaves out those that are None
+    (`pulumi/runtime/rpc.py`, `serialize_properties`), so the dynamic provider's read gets the
+    token alone. It checks the token at Asana's documented URL, through the standard proxy
+    settings (here a local proxy answering for app.asana.com from the emulator), and records
+    that URL in the outputs and the inputs, as create records the URL it checked."""
+    emulator_url = urlsplit(emulator.base_url)
+    upstream = (emulator_url.hostname or "", emulator_url.port or 443)
+    with InterceptingProxy("app.asana.com", upstream, emulator.ca_bundle_path) as proxy:
+        bundle = tmp_path / "ca.pem"
+        bundle.write_text(Path(emulator.ca_bundle_path).read_text() + proxy.ca_pem)
+        env = {
+            key: value
+            for key, value in server_environment(emulator).items()
+            if not key.lower().endswith("_proxy")
+        }
+        env.update(
+            HTTPS_PROXY=proxy.url,
+            NO_PROXY="127.0.0.1,localhost",
+            REQUESTS_CA_BUNDLE=str(bundle),
+            SSL_CERT_FILE=str(bundle),
+        )
+        with ProviderServer(env=env) as server:
+            server.configure(stack_config(emulator, tenant))
+            resource = token_resource(server)
+            resource.id = "asana-service-account-token-0f1e2d3c4b5a69788796a5b4c3d2e1f0"
+            declared = resource._with_provider({"token": Secret(tenant.asana_token)})
+            resource.inputs, resource.outputs = dict(declared), dict(declared)
+            before = scim_calls(emulator)
+
+            refreshed = resource.refresh()
+
+    assert not refreshed.deleted
+    assert proxy.requested == ["CONNECT app.asana.com:443"]
+    assert scim_calls(emulator) == before + 1
+    assert resource.outputs["scim_base_url"] == ASANA_SCIM_BASE_URL
+    assert resource.outputs["accepted"] is True
+    assert resource.outputs["fingerprint"] == fingerprint(tenant.asana_token)
+    assert resource.inputs["scim_base_url"] == ASANA_SCIM_BASE_URL
