@@ -5,8 +5,12 @@ from __future__ import annotations
 import json
 import os
 import re
+import select
+import shutil
 import subprocess
 import sys
+import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -996,6 +1000,88 @@ def test_a_folder_to_keep_output_in_must_be_an_existing_folder(tmp_path: Path):
     )
 
 
+# `nobody` and `nogroup` on Debian and Ubuntu (the runners' systems): a user that owns nothing.
+NOBODY = 65534
+
+
+def as_nobody(check: Callable[[], str | None]) -> str | None:
+    """What `check()` answers in a forked child that has given up root for uid and gid 65534:
+    root passes every permission test (os.access), the user a workflow runs as does not."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns into pytest
+        status = 1
+        try:
+            os.close(read_end)
+            os.setgroups([])
+            os.setgid(NOBODY)
+            os.setuid(NOBODY)
+            os.write(write_end, json.dumps(check()).encode())
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(write_end)
+    with os.fdopen(read_end) as answer:
+        ready, _, _ = select.select([answer], [], [], 30)
+        text = answer.read() if ready else ""
+    _, status = os.waitpid(pid, 0)
+    assert ready and os.waitstatus_to_exitcode(status) == 0, "the child gave no answer"
+    return json.loads(text)
+
+
+@pytest.fixture
+def shared_folder() -> Iterator[Path]:
+    """A folder every user may enter and read (pytest's tmp_path is its owner's alone)."""
+    folder = Path(tempfile.mkdtemp(prefix="drift-report-"))
+    folder.chmod(0o755)
+    yield folder
+    shutil.rmtree(folder)
+
+
+def test_a_folder_to_keep_output_in_that_the_user_cannot_write_into_is_refused(
+    shared_folder: Path,
+):
+    """docs/drift.md: --keep is checked before the refresh starts. A folder others may only
+    enter and read (0755) is fine for its owner and refused for anyone else."""
+    keep = shared_folder / "keep"
+    keep.mkdir()
+    keep.chmod(0o755)
+    refused = f"--keep {keep}: not writable"
+
+    assert drift_report.folder_problem("--keep", keep) is None  # its owner may write into it
+    if os.geteuid() == 0:
+        assert as_nobody(lambda: drift_report.folder_problem("--keep", keep)) == refused
+    else:
+        keep.chmod(0o500)  # now its owner may not either
+        if os.access(keep, os.W_OK):
+            pytest.skip("this user writes where the mode forbids it (a capability)")
+        assert drift_report.folder_problem("--keep", keep) == refused
+
+
+def test_a_report_file_the_user_cannot_write_is_refused_even_in_a_folder_it_can_write(
+    shared_folder: Path,
+):
+    """An earlier report.md left in the runner's workspace by another user (a step run as root
+    in a container, say): the file is what would be written, not its folder."""
+    workspace = shared_folder / "workspace"
+    workspace.mkdir()
+    report = workspace / "report.md"
+    report.write_text("## an earlier report\n")
+    report.chmod(0o644)
+    refused = f"--markdown {report}: not writable"
+
+    if os.geteuid() == 0:
+        os.chown(workspace, NOBODY, NOBODY)  # nobody's folder, root's file in it
+        assert drift_report.file_problem("--markdown", report) is None  # root owns the file
+        assert as_nobody(lambda: drift_report.file_problem("--markdown", report)) == refused
+    else:
+        report.chmod(0o444)
+        if os.access(report, os.W_OK):
+            pytest.skip("this user writes where the mode forbids it (a capability)")
+        assert os.access(workspace, os.W_OK)
+        assert drift_report.file_problem("--markdown", report) == refused
+
+
 @pytest.mark.parametrize(
     "missing",
     ["--stack", "--input", "--pulumi-exit-code"],
@@ -1070,6 +1156,32 @@ def test_a_long_title_is_cut_with_an_ellipsis_to_fit_an_issue_title():
     assert title.endswith("…")
     full = "Drift in prod: " + "; ".join(d.portal_name for d in drifted)
     assert full.startswith(title[:-1])
+
+
+DRIFT_DOC = Path(__file__).resolve().parent.parent / "docs" / "drift.md"
+
+
+def test_a_title_of_the_documented_length_is_whole_and_one_longer_is_cut_to_it():
+    """docs/drift.md gives the title's length; it must stay under the stack-issue action's own
+    cut (`${title:0:N}`), which would drop the `…` that says the title was cut."""
+    doc = " ".join(DRIFT_DOC.read_text().split())
+    (limit,) = {int(n) for n in re.findall(r"cut to (\d+) characters, the last one `…`", doc)}
+    (action_cut,) = set(re.findall(r"\$\{title:0:(\d+)\}", STACK_ISSUE.read_text()))
+    assert limit < int(action_cut)
+    prefix = "Drift in prod: "
+
+    def title_of_length(length: int) -> tuple[str, str]:
+        name = "Users and groups " * 20
+        portal_name = name[: length - len(prefix)]
+        drifted = [drift_report.Drifted(portal_name, "r", "update", ())]
+        return prefix + portal_name, drift_report.title("prod", drifted)
+
+    full, title = title_of_length(limit)
+    assert title == full and len(title) == limit
+
+    full, title = title_of_length(limit + 1)
+    assert len(title) == limit
+    assert title == full[: limit - 1] + "…"
 
 
 ASSIGNMENT = "azuread:index/appRoleAssignment:AppRoleAssignment"
