@@ -618,3 +618,26 @@ def test_a_thumbprint_that_is_not_hex_is_told_to_be_the_sha1_in_hex(emulator, se
     assert [reason for _, reason in checked.failures] == [
         "must give each certificate's hex SHA-1 thumbprint"
     ]
+
+
+def test_a_principal_id_holding_a_slash_is_sent_as_one_path_segment(
+    emulator, server, principal, add_certificate
+):
+    """A resource read by id (`ResourceOptions(id=...)`) gets the program's properties without
+    `check` (the engine's ReadStep calls none), so its service principal id may hold anything,
+    e.g. a ProvisioningTemplate's id, `<principal>/<template>`. It is still one object id: sent
+    as one path segment, its `/` percent-encoded (RFC 3986 sections 2.2 and 3.3), so Graph
+    looks up that id and finds no object, never the principal's template path."""
+    first = add_certificate("CN=Asana SSO")
+    mixed_up = f"{principal}/{ASANA_TEMPLATE_ID}"
+    resource = signing(server)
+    resource.id = mixed_up
+    declared = resource._with_provider(inputs(mixed_up, [first], first))
+    resource.inputs, resource.outputs = dict(declared), dict(declared)
+    before = len(emulator.requests)
+
+    refreshed = resource.refresh()
+
+    sent = [(r.method, r.path) for r in emulator.requests[before:] if r.service == "graph"]
+    assert sent == [("GET", f"/v1.0/servicePrincipals/{principal}%2F{ASANA_TEMPLATE_ID}")]
+    assert refreshed.deleted
