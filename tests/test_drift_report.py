@@ -1316,6 +1316,43 @@ def test_every_option_says_in_the_help_what_it_is_for():
     assert "EngineEvent" in description  # docs/drift.md: the event log is read by the API's type
 
 
+def option_help(option: str) -> str:
+    (action,) = [a for a in drift_report.build_parser()._actions if option in a.option_strings]
+    return action.help
+
+
+# What docs/drift.md says each option is, in its words (backticks and line breaks aside).
+DOCUMENTED_AS = {
+    "--stack": ["stack"],
+    "--input": ["--json"],
+    "--pulumi-exit-code": ["--expect-no-changes", "failure"],
+    "--events": ["event log of the same run", "--event-log", "dynamic", "--json document"],
+    "--markdown": ["report"],
+    "--title": ["one-line", "issue"],
+}
+
+
+@pytest.mark.parametrize("option", sorted(DOCUMENTED_AS), ids=sorted(DOCUMENTED_AS))
+def test_the_help_describes_each_option_as_docs_drift_md_does(option: str):
+    doc = " ".join(DRIFT_DOC.read_text().replace("`", "").split())
+    help_text = option_help(option).replace("`", "")
+
+    for words in DOCUMENTED_AS[option]:
+        assert words in doc, f"docs/drift.md no longer says {words!r}"
+        assert words in help_text, f"the help of {option} does not say {words!r}"
+
+
+def test_the_help_of_kind_names_the_pulumi_command_of_each_kind():
+    """`--kind refresh` reads `pulumi refresh --preview-only` (what docs/drift.md runs), `--kind
+    preview` a `pulumi preview`: each choice is the Pulumi command's name."""
+    (kind,) = [a for a in drift_report.build_parser()._actions if "--kind" in a.option_strings]
+
+    assert "pulumi refresh --preview-only" in " ".join(DRIFT_DOC.read_text().split())
+    assert "pulumi refresh --preview-only" in kind.help
+    for choice in kind.choices:
+        assert f"`pulumi {choice}" in kind.help
+
+
 def test_a_resource_refreshed_then_replaced_is_reported_with_what_the_refresh_found():
     """In one document, the refresh step holds the drift (recorded against live); the replace
     after it is what `up` would do about it."""
