@@ -1370,6 +1370,25 @@ def test_a_resource_refreshed_then_replaced_is_reported_with_what_the_refresh_fo
     assert drifted.changes == (drift_report.Change("appRoleId", "r1", "r2"),)
 
 
+def test_drift_a_refresh_found_is_reported_not_the_update_that_would_undo_it():
+    """`pulumi preview --refresh --json`: once the refresh's outputs event shows drift, the CLI
+    puts that `update` (recorded against live) in place of the refresh step, and the program's
+    own `update` of the same resource (live back to the program's) follows it
+    (ShowPreviewDigest, pulumi pkg/backend/display/json.go): two steps of one rank."""
+    urn = urn_of(SERVICE_PRINCIPAL, "asana-service-principal")
+    recorded = state_of(SERVICE_PRINCIPAL, urn, outputs={"notes": "ours"})
+    live = state_of(SERVICE_PRINCIPAL, urn, outputs={"notes": "edited in the portal"})
+    diff = {"notes": {"kind": "update", "inputDiff": False}}
+    steps = [
+        {"op": "update", "urn": urn, "oldState": recorded, "newState": live, "detailedDiff": diff},
+        {"op": "update", "urn": urn, "oldState": live, "newState": recorded, "detailedDiff": diff},
+    ]
+
+    (drifted,) = drift_report.drifted_resources({"steps": steps}, "preview")
+
+    assert drifted.changes == (drift_report.Change("notes", "ours", "edited in the portal"),)
+
+
 # The command run by importing the module (as scripts.drift_check does), from the project root.
 IMPORTED_MAIN = "import sys; from scripts import drift_report; sys.exit(drift_report.main())"
 
