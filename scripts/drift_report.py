@@ -110,9 +110,7 @@ def drifted_resources(document: Mapping[str, Any], kind: str = "refresh") -> lis
         changes = tuple(_changes(step, old, new))
         if operation == "refresh" and not changes:
             continue
-        item = Drifted(
-            _portal_name(resource_type, new or old), urn.rsplit("::", 1)[-1], operation, changes
-        )
+        item = Drifted(_portal_name(resource_type, new or old), _name_of(urn), operation, changes)
         if urn not in found or _rank(operation) < _rank(found[urn].operation):
             found[urn] = item
     return list(found.values())
@@ -151,7 +149,7 @@ def drifted_from_events(events: Iterable[EngineEvent]) -> list[Drifted]:
         resource_type = metadata.type or str((new or old).get("type") or "")
         found[metadata.urn] = Drifted(
             _portal_name(resource_type, new or old),
-            metadata.urn.rsplit("::", 1)[-1],
+            _name_of(metadata.urn),
             metadata.op.value,
             changes,
         )
@@ -186,6 +184,12 @@ def read_event_log(lines: Iterable[str]) -> list[EngineEvent]:
 def _type_of(urn: str) -> str:
     parts = urn.split("::")
     return parts[2].rsplit("$", 1)[-1] if len(parts) > 2 else ""
+
+
+def _name_of(urn: str) -> str:
+    """A URN's name part: everything after its third `::`, as Pulumi reads it (URN.Name in
+    sdk/go/common/resource/urn/urn.go), since a name may hold `::` itself."""
+    return urn.split("::", 3)[-1]
 
 
 def _portal_name(resource_type: str, state: Mapping[str, Any]) -> str:

@@ -813,6 +813,37 @@ def test_without_a_type_in_its_states_a_resource_is_named_from_its_urn():
         assert one_step(step).portal_name == expected
 
 
+@pytest.mark.parametrize(
+    "name",
+    ["a-name-with::a-name-separator", "a-name-with::many::name::separators"],
+    ids=["one separator", "many separators"],
+)
+def test_a_resource_name_holding_the_urns_separator_is_shown_whole(name: str):
+    """Pulumi reads a URN's name as everything after its third `::` (URN.Name in
+    sdk/go/common/resource/urn/urn.go; these names are from its urn_test.go): a name may hold
+    `::` itself, in the --json document and in the event log alike."""
+    urn = urn_of(SERVICE_PRINCIPAL, name)
+    step = {
+        "op": "update",
+        "urn": urn,
+        "oldState": state_of(SERVICE_PRINCIPAL, urn, outputs={"notes": "a"}),
+        "newState": state_of(SERVICE_PRINCIPAL, urn, outputs={"notes": "b"}),
+    }
+    lines = refreshed(
+        SERVICE_PRINCIPAL,
+        name,
+        "update",
+        old={"outputs": {"notes": "a"}},
+        new={"outputs": {"notes": "b"}},
+        detailed_diff={"notes": "update"},
+    )
+
+    (from_events,) = drift_report.drifted_from_events(drift_report.read_event_log(lines))
+
+    assert one_step(step).resource == name
+    assert from_events.resource == name
+
+
 def test_a_resource_refreshed_then_updated_in_one_document_is_reported_once():
     """`pulumi preview --refresh` lists a refresh step and then the program's step for the same
     resource."""
