@@ -610,3 +610,70 @@ def test_a_restore_sent_twice_without_a_reply_fails_destroy_saying_it_may_still_
     assert "nothing has landed yet, but it may still" in last
     assert "run the command again (`pulumi up` or `pulumi destroy`)" in last
     assert resource.id is not None
+
+
+def test_a_managed_mapping_deleted_in_the_portal_and_put_back_is_read_again(
+    emulator: Emulator, server, job
+):
+    """A merge manages the targets it was given, not the ones a refresh last found live: after
+    a refresh saw `title` deleted in the portal, putting it back there is seen by the next
+    refresh, and the stack is in step again without an up."""
+    resource = mappings_resource(server)
+    resource.up(inputs(job))
+    applied = emulator.schema(SERVICE_PRINCIPAL_ID, job)
+    emulator.edit_schema(SERVICE_PRINCIPAL_ID, job, delete_title)
+    assert resource.refresh().drift
+
+    def put_back(schema: dict[str, Any]) -> None:
+        schema.update(copy.deepcopy(applied))
+
+    emulator.edit_schema(SERVICE_PRINCIPAL_ID, job, put_back)
+    refreshed = resource.refresh()
+
+    assert set(refreshed.changed_outputs) == {"mappings"}
+    assert "title" in {m["target"] for m in resource.outputs["mappings"]}
+    assert refreshed.diff is not None and not refreshed.diff.changes
+
+
+def test_a_refresh_records_the_live_mappings_as_the_inputs(emulator: Emulator, server, job):
+    """Read returns the live spec as the inputs too (pulumi.dynamic.ReadResult: "the input
+    properties to use for subsequent diffs"; docs/api-facts.md pulumi §1), so after a refresh
+    that saw `title` deleted in the portal the state's inputs no longer list it; what only read
+    needs (the managed targets) stays out of them."""
+    resource = mappings_resource(server)
+    resource.up(inputs(job))
+    emulator.edit_schema(SERVICE_PRINCIPAL_ID, job, delete_title)
+
+    resource.refresh()
+
+    assert sorted(m["target"] for m in resource.inputs["mappings"]) == sorted(
+        ["active", ORGANIZATION]
+    )
+    assert "managed_targets" not in resource.inputs
+    assert resource.inputs["scoping_filter"] == SALES
+
+
+def test_a_refresh_after_the_object_mapping_is_gone_names_the_resource_and_what_is_left(
+    emulator: Emulator, server, job
+):
+    """Graph's schema may lose the User -> User object mapping (a schema PUT by another
+    tool); read cannot report the mappings of an object mapping that is not there, and says
+    which resource it was reading and which object mappings the schema has."""
+    resource = mappings_resource(server)
+    resource.up(inputs(job))
+
+    def drop_users(schema: dict[str, Any]) -> None:
+        for rule in schema["synchronizationRules"]:
+            rule["objectMappings"] = [
+                m for m in rule["objectMappings"] if m["sourceObjectName"] != "User"
+            ]
+
+    emulator.edit_schema(SERVICE_PRINCIPAL_ID, job, drop_users)
+
+    with pytest.raises(ProviderError) as failure:
+        resource.refresh()
+
+    assert (
+        f"reading the User -> User attribute mappings of job {job}: the schema has no object "
+        "mapping from User to User"
+    ) in failure.value.details
