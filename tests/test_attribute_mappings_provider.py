@@ -432,6 +432,21 @@ def puts(emulator: Emulator) -> int:
     return emulator.count(service="graph", method="PUT")
 
 
+def test_a_put_graph_did_not_act_on_is_sent_twice_in_all_never_retried_by_the_transport(
+    emulator: Emulator, start_server: StartServer, job
+):
+    """docs/mappings.md: the schema PUT is never repeated blind, even where every other request
+    is retried (maxRetries 2 here); a 503 (Graph did not act) is confirmed by one read and sent
+    once more, so Graph sees two PUTs in all."""
+    resource = mappings_resource(start_server(maxRetries="2"))
+    emulator.inject(Fault.status(503), service="graph", method="PUT", path=SCHEMA, times=5)
+
+    with pytest.raises(ProviderError):
+        resource.up(inputs(job))
+
+    assert puts(emulator) == 2
+
+
 def test_a_put_whose_reply_is_lost_is_confirmed_by_reading_and_never_sent_again(
     emulator: Emulator, server, job
 ):
