@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from clients.connection import ConfigError, resolve, snapshot_config
 
@@ -201,3 +202,68 @@ def test_a_url_carrying_a_password_is_refused_without_quoting_it_whatever_its_ke
         "asana-provisioning:graphEndpoint set (value hidden); allowed:"
     )
     assert "hunter2" not in str(error.value)
+
+
+def pulumi_yaml_default(key: str) -> object:
+    """A setting's default as Pulumi.yaml declares it (the engine's own default)."""
+    project = yaml.safe_load((Path(__file__).parent.parent / "Pulumi.yaml").read_text())
+    return project["config"][key]["default"]
+
+
+def test_unset_timeouts_and_retries_are_the_defaults_pulumi_yaml_declares():
+    policy = resolve({}, {}).graph.policy
+
+    assert (policy.read_timeout, policy.max_retries, policy.retry_budget_seconds) == (
+        pulumi_yaml_default("httpTimeoutSeconds"),
+        pulumi_yaml_default("maxRetries"),
+        pulumi_yaml_default("retryBudgetSeconds"),
+    )
+
+
+# (setting, lowest and highest value allowed): docs/configuration.md, "Requests that get no
+# response".
+HTTP_BOUNDS = [
+    ("httpTimeoutSeconds", 1, 600),
+    ("maxRetries", 0, 20),
+    ("retryBudgetSeconds", 0, 3600),
+]
+
+
+@pytest.mark.parametrize(("key", "low", "high"), HTTP_BOUNDS, ids=[b[0] for b in HTTP_BOUNDS])
+def test_http_limits_are_accepted_at_their_bounds_and_refused_one_past(key, low, high):
+    def policy_with(value: int):
+        return resolve({f"asana-provisioning:{key}": str(value)}, {}).graph.policy
+
+    attribute = {"httpTimeoutSeconds": "read_timeout", "maxRetries": "max_retries"}.get(
+        key, "retry_budget_seconds"
+    )
+    assert getattr(policy_with(low), attribute) == low
+    assert getattr(policy_with(high), attribute) == high
+    for outside in (low - 1, high + 1):
+        with pytest.raises(ConfigError) as refused:
+            policy_with(outside)
+        assert str(refused.value) == (
+            f"asana-provisioning:{key} is '{outside}'; allowed: a number from {low} to {high}"
+        )
+
+
+# The azuread provider's `environment` names: terraform-provider-azuread v3.9.0,
+# internal/provider/provider.go ("global (also public), usgovernmentl4 (also usgovernment),
+# usgovernmentl5 (also dod), and china").
+AZUREAD_ENVIRONMENTS = "china, dod, global, public, usgovernment, usgovernmentl4, usgovernmentl5"
+
+
+def test_an_unknown_environment_is_quoted_with_the_names_the_azuread_provider_knows():
+    with pytest.raises(ConfigError) as refused:
+        resolve({"azuread:environment": "mars"}, {})
+
+    assert str(refused.value) == (f"azuread:environment is 'mars'; allowed: {AZUREAD_ENVIRONMENTS}")
+
+
+def test_an_unknown_environment_set_as_secret_is_not_quoted():
+    with pytest.raises(ConfigError) as refused:
+        resolve({"azuread:environment": "mars"}, {}, frozenset({"azuread:environment"}))
+
+    assert str(refused.value) == (
+        f"azuread:environment set (value hidden); allowed: {AZUREAD_ENVIRONMENTS}"
+    )
