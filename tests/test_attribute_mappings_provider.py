@@ -692,3 +692,28 @@ def test_a_refresh_after_the_object_mapping_is_gone_names_the_resource_and_what_
         f"reading the User -> User attribute mappings of job {job}: the schema has no object "
         "mapping from User to User"
     ) in failure.value.details
+
+
+def test_mappings_moved_to_another_job_are_replaced_there_and_the_old_job_gets_its_template_back(
+    emulator: Emulator, server, job
+):
+    """The resource's id names the job and the object mapping (`{job}/User/User`), and an
+    update keeps the id (Pulumi's Update answers no new id), so mappings moved to another job
+    (as when the provisioning job is replaced, docs/adopt.md) are a replacement: created on the
+    new job, and deleting the old resource puts the old job's part back as its template has it.
+    The same spec on another job is no reason to skip that."""
+    resource = mappings_resource(server)
+    resource.up(inputs(job))
+    other_job = emulator.create_job(SERVICE_PRINCIPAL_ID, "asana")
+
+    diff = resource.up(inputs(other_job))
+
+    assert diff is not None and diff.changes and diff.replaces == ["job_id"]
+    assert resource.id == f"{other_job}/User/User"
+    moved = {
+        m["targetAttributeName"] for m in user_mapping(emulator, other_job)["attributeMappings"]
+    }
+    assert ORGANIZATION in moved
+    assert strip_version(emulator.schema(SERVICE_PRINCIPAL_ID, job)) == strip_version(
+        ASANA_TEMPLATE["schema"]
+    )
