@@ -987,6 +987,55 @@ def test_a_template_listed_without_its_schema_restores_from_an_empty_one():
     assert schema_io.template_schema(TemplatesGraph(templates), TEMPLATE_JOB) == {}
 
 
+# --- clients/schema_io.py: a job's schema is `GET /servicePrincipals/{id}/synchronization/jobs/
+# {jobId}/schema` (https://learn.microsoft.com/graph/api/synchronization-synchronizationschema-get);
+# every job schema Graph serves holds its template's object mappings, so one without any is a
+# reply we cannot use, named with the request that returned it.
+
+
+class OneSchemaGraph:
+    """GET answering `schema` whatever the path; the paths asked for are kept."""
+
+    def __init__(self, schema: object) -> None:
+        self.schema, self.asked = schema, []
+
+    def get(self, path: str, params=None, headers=None):
+        self.asked.append(path)
+        return self.schema
+
+
+def test_a_jobs_schema_is_read_from_the_jobs_schema_path():
+    schema = {"version": "v1", "synchronizationRules": [{}, {"objectMappings": [{"name": "U"}]}]}
+    graph = OneSchemaGraph(schema)
+
+    assert schema_io.read_schema(graph, PARSE_JOB) == schema
+    assert graph.asked == [
+        "/servicePrincipals/9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a/synchronization/jobs/Asana.1/schema"
+    ]
+
+
+@pytest.mark.parametrize(
+    "schema",
+    [
+        {"version": "v1"},
+        {"synchronizationRules": None},
+        {"synchronizationRules": []},
+        {"synchronizationRules": [{"objectMappings": []}, {"name": "rule"}]},
+        {"synchronizationRules": ["objectMappings"]},
+    ],
+    ids=["no rules", "rules null", "rules empty", "rules without mappings", "rule not an object"],
+)
+def test_a_schema_without_object_mappings_is_a_reply_we_cannot_use(schema):
+    with pytest.raises(ServiceError) as unusable:
+        schema_io.read_schema(OneSchemaGraph(schema), PARSE_JOB)
+
+    assert str(unusable.value) == (
+        "Microsoft Graph GET /v1.0/servicePrincipals/9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a/"
+        "synchronization/jobs/Asana.1/schema answered with a schema that has no object mappings"
+    )
+    assert unusable.value.status is None
+
+
 # --- clients/http.py: the retry budget is checked against the wait urllib3's `Retry.sleep`
 # will do (https://urllib3.readthedocs.io/en/stable/reference/urllib3.util.html: Retry-After
 # only when respect_retry_after_header is set and there is a response, else the backoff,
