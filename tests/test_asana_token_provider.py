@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -353,3 +354,60 @@ def test_a_token_read_by_id_without_a_base_url_is_checked_at_asanas_url_and_reco
     assert resource.outputs["accepted"] is True
     assert resource.outputs["fingerprint"] == fingerprint(tenant.asana_token)
     assert resource.inputs["scim_base_url"] == ASANA_SCIM_BASE_URL
+
+
+@pytest.mark.parametrize(
+    ("given", "kept"),
+    [
+        ("https://app.asana.com/api/1.0/scim/", ASANA_SCIM_BASE_URL),
+        ("https://app.asana.com/api/1.0/scim//", ASANA_SCIM_BASE_URL),
+        ("https://scim.example.com/tenants/X/", "https://scim.example.com/tenants/X"),
+        ("https://scim.example.com/tenants/X", "https://scim.example.com/tenants/X"),
+    ],
+    ids=["one-slash", "two-slashes", "path-ending-in-X-with-slash", "path-ending-in-X"],
+)
+def test_check_drops_only_the_trailing_slashes_of_a_base_url(
+    emulator: Emulator, server, tenant: Tenant, given: str, kept: str
+):
+    """The client appends `/Users` to the base URL, so trailing `/`s are dropped at check:
+    `.../scim/` and `.../scim` are one base URL. Every other character is part of the URL and
+    stays. All offline."""
+    checked, _ = token_resource(server).preview(
+        {"token": Secret(tenant.asana_token), "scim_base_url": given}
+    )
+
+    assert checked.failures == []
+    assert checked.inputs["scim_base_url"] == kept
+    assert emulator.requests == []
+
+
+@pytest.mark.parametrize("token", [42, ["a", "b"]], ids=["number", "list"])
+def test_check_refuses_a_token_that_is_not_text_naming_the_property_and_the_way_to_set_it(
+    emulator: Emulator, server, token
+):
+    checked, _ = token_resource(server).preview({"token": token})
+
+    assert checked.failures == [
+        (
+            "token",
+            "must be an Asana service-account token (text); copy the token again and set it "
+            "with `pulumi config set --secret asanaToken <token>`",
+        )
+    ]
+    assert emulator.requests == []
+
+
+def test_validated_at_is_the_moment_asana_accepted_the_token_in_utc(
+    emulator: Emulator, server: ProviderServer, tenant: Tenant
+):
+    """An ISO 8601 moment with its UTC offset (RFC 3339 section 5.6), to the second: a time
+    without an offset would read differently on every runner's time zone."""
+    before = datetime.now(UTC).replace(microsecond=0)
+    resource = token_resource(server)
+
+    resource.up(inputs(emulator, tenant.asana_token))
+
+    validated = datetime.fromisoformat(resource.outputs["validated_at"])
+    assert validated.utcoffset() == timedelta(0)
+    assert before <= validated <= datetime.now(UTC)
+    assert validated.microsecond == 0
