@@ -267,3 +267,35 @@ def test_an_unknown_environment_set_as_secret_is_not_quoted():
     assert str(refused.value) == (
         f"azuread:environment set (value hidden); allowed: {AZUREAD_ENVIRONMENTS}"
     )
+
+
+@pytest.mark.parametrize(
+    ("environment", "portal", "saml_issuer"),
+    [
+        ("global", "https://entra.microsoft.com", "https://sts.windows.net/"),
+        ("china", "https://portal.azure.cn", "https://sts.chinacloudapi.cn/"),
+    ],
+    ids=["global", "china"],
+)
+def test_the_national_cloud_also_names_its_portal_and_saml_issuer(environment, portal, saml_issuer):
+    """Entra's SAML issuer is `<prefix><tenant id>/`, the entityID of the tenant's federation
+    metadata: https://learn.microsoft.com/entra/identity-platform/federation-metadata ."""
+    cloud = resolve({"azuread:environment": environment}, {}).cloud
+
+    assert (cloud.portal, cloud.saml_issuer) == (portal, saml_issuer)
+
+
+def test_asana_requests_get_the_same_http_limits_as_graph_requests():
+    """httpTimeoutSeconds bounds "each provider request" (docs/configuration.md), the SCIM
+    token check's as well as Graph's."""
+    settings = resolve(
+        {
+            "asana-provisioning:httpTimeoutSeconds": "7",
+            "asana-provisioning:maxRetries": "2",
+            "asana-provisioning:retryBudgetSeconds": "9",
+        },
+        {},
+    )
+
+    policy = settings.asana_policy
+    assert (policy.read_timeout, policy.max_retries, policy.retry_budget_seconds) == (7, 2, 9)

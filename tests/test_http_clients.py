@@ -631,3 +631,28 @@ def test_a_request_requests_refuses_to_send_is_named_by_its_exception_alone(
     assert message.startswith(f"Asana SCIM GET {SCIM_USERS} got no response: InvalidHeader; ")
     assert tenant.asana_token not in message
     assert trust_emulator.count() == 0
+
+
+# BoundedRetry is a urllib3 `Retry` (https://urllib3.readthedocs.io/en/stable/reference/urllib3.util.html):
+# it takes Retry's arguments as Retry does, and `new()`, "a new Retry object with the same
+# settings, overriding those given", keeps the retry budget and when retrying started.
+
+
+def test_a_bounded_retry_takes_retrys_own_arguments_positionally_too():
+    from urllib3.util.retry import Retry
+
+    from clients.http import BoundedRetry
+
+    assert (BoundedRetry(2).total, BoundedRetry(2, 3).connect) == (2, 3)
+    assert (Retry(2).total, Retry(2, 3).connect) == (2, 3)
+
+
+def test_a_copy_of_a_bounded_retry_keeps_its_budget_and_its_start():
+    from clients.http import BoundedRetry
+
+    retry = BoundedRetry(total=3, budget_seconds=7, started_at=12.5)
+
+    copy = retry.new(total=2)
+
+    assert (copy.total, copy.budget_seconds, copy.started_at) == (2, 7, 12.5)
+    assert type(copy) is BoundedRetry
