@@ -68,6 +68,16 @@ def test_unknowns_are_found_nested_in_lists_dicts_and_tuples():
     assert not inputs.is_unknown("known")
 
 
+def test_the_search_for_unknowns_is_bounded_and_past_the_bound_the_input_is_checked():
+    """Like every loop here, the search is bounded in count: it looks at `_MAX_WALK` values at
+    most, the outer value included. Past that the input counts as known, so check still runs:
+    at `up` every value is known anyway, and no input escapes its check by being large."""
+    limit = inputs._MAX_WALK
+    # a list's items are looked at from its end: its first item is value number len(list) + 1
+    assert inputs.contains_unknown([UNKNOWN, *[0] * (limit - 2)])  # value number `limit`
+    assert not inputs.contains_unknown([UNKNOWN, *[0] * (limit - 1)])  # number `limit + 1`
+
+
 def test_a_service_principal_id_must_be_a_guid():
     assert inputs.failure_for_service_principal("9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a") is None
     assert failure(inputs.failure_for_service_principal("sp-1")) == (
