@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import errno
 import json
 import os
 import shlex
@@ -24,6 +25,7 @@ import pytest
 from pulumi.automation import CommandError, StackNotFoundError
 from semver import VersionInfo
 
+from clients import pulumi_cli
 from clients.pulumi_cli import (
     CliTimedOut,
     CliUnavailable,
@@ -402,6 +404,45 @@ def test_a_wedged_plugin_is_killed_whatever_its_name_and_however_it_grows(starte
 
     assert cli.signals("plugin") == ["SIGTERM"]
     assert gone([pids["plugin"]])
+
+
+class _PolledProcess:
+    """The group's leader as `_group_alive` sees it: only polled (reaped if it has ended)."""
+
+    def __init__(self) -> None:
+        self.polls = 0
+
+    def poll(self) -> None:
+        self.polls += 1
+
+
+@pytest.mark.parametrize(
+    ("errno_name", "running"),
+    [("EPERM", True), ("ESRCH", False), (None, True)],
+    ids=["not permitted", "no such group", "sent"],
+)
+def test_a_group_we_may_not_signal_still_runs_and_one_the_kernel_cannot_find_is_gone(
+    monkeypatch, errno_name, running
+):
+    """kill(2) on a process group: EPERM is "no permission to send the signal to any of the
+    target processes" (they exist: another user's, after a setuid), ESRCH "the process or
+    process group does not exist"; no error, the signal was sent. Only ESRCH means nothing of
+    the group is left."""
+    sent: list[tuple[int, int]] = []
+
+    def killpg(group: int, number: int) -> None:
+        sent.append((group, number))
+        if errno_name is not None:
+            code = getattr(errno, errno_name)
+            raise OSError(code, os.strerror(code))
+
+    monkeypatch.setattr(pulumi_cli.os, "killpg", killpg)
+    leader = _PolledProcess()
+
+    assert pulumi_cli._group_alive(leader, 4242) is running
+    assert pulumi_cli._signal_group(4242, signal.SIGTERM) is running
+    assert sent == [(4242, 0), (4242, signal.SIGTERM)]
+    assert leader.polls == 1
 
 
 # --- One call: its arguments, environment, streams, time limit ------------------------------
