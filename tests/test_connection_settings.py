@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from clients.connection import ConfigError, resolve, snapshot_config
+from clients.connection import ConfigError, CredentialSpec, resolve, snapshot_config
 
 TENANT = {"azuread:tenantId": "t-1", "azuread:clientId": "c-1"}
 
@@ -299,3 +299,131 @@ def test_asana_requests_get_the_same_http_limits_as_graph_requests():
 
     policy = settings.asana_policy
     assert (policy.read_timeout, policy.max_retries, policy.retry_budget_seconds) == (7, 2, 9)
+
+
+# Each credential setting and the variable the azuread provider reads when it is unset
+# (terraform-provider-azuread v3.9.0, internal/provider/provider.go, `EnvDefaultFunc`).
+ARM_VARIABLE = {
+    "azuread:tenantId": "ARM_TENANT_ID",
+    "azuread:clientId": "ARM_CLIENT_ID",
+    "azuread:clientIdFilePath": "ARM_CLIENT_ID_FILE_PATH",
+    "azuread:clientSecret": "ARM_CLIENT_SECRET",
+    "azuread:clientSecretFilePath": "ARM_CLIENT_SECRET_FILE_PATH",
+    "azuread:clientCertificatePath": "ARM_CLIENT_CERTIFICATE_PATH",
+    "azuread:clientCertificatePassword": "ARM_CLIENT_CERTIFICATE_PASSWORD",
+    "azuread:useOidc": "ARM_USE_OIDC",
+    "azuread:oidcToken": "ARM_OIDC_TOKEN",
+    "azuread:oidcTokenFilePath": "ARM_OIDC_TOKEN_FILE_PATH",
+    "azuread:oidcRequestToken": "ARM_OIDC_REQUEST_TOKEN",
+    "azuread:oidcRequestUrl": "ARM_OIDC_REQUEST_URL",
+    "azuread:useMsi": "ARM_USE_MSI",
+    "azuread:useCli": "ARM_USE_CLI",
+}
+REQUEST_URL = "https://token.actions.example/?x=1"
+# (stack settings, with {file:...} for a file holding the text; the credential they make)
+CREDENTIALS = {
+    "client secret": (
+        {"azuread:tenantId": "t", "azuread:clientId": "c", "azuread:clientSecret": "s"},
+        CredentialSpec("client_secret", "t", "c", "s"),
+    ),
+    "client id and secret from files": (
+        {
+            "azuread:tenantId": "t",
+            "azuread:clientIdFilePath": "{file:c}",
+            "azuread:clientSecretFilePath": "{file:s}",
+        },
+        CredentialSpec("client_secret", "t", "c", "s"),
+    ),
+    "certificate": (
+        {
+            "azuread:tenantId": "t",
+            "azuread:clientId": "c",
+            "azuread:clientCertificatePath": "/c.pfx",
+            "azuread:clientCertificatePassword": "pw",
+        },
+        CredentialSpec("client_certificate", "t", "c", "pw", "/c.pfx"),
+    ),
+    "oidc token": (
+        {
+            "azuread:tenantId": "t",
+            "azuread:clientId": "c",
+            "azuread:useOidc": "true",
+            "azuread:oidcToken": "jwt",
+        },
+        CredentialSpec("oidc_token", "t", "c", "jwt", None),
+    ),
+    "oidc token file": (
+        {
+            "azuread:tenantId": "t",
+            "azuread:clientId": "c",
+            "azuread:useOidc": "true",
+            "azuread:oidcTokenFilePath": "/run/token",
+        },
+        CredentialSpec("oidc_token", "t", "c", None, "/run/token"),
+    ),
+    "github oidc": (
+        {
+            "azuread:tenantId": "t",
+            "azuread:clientId": "c",
+            "azuread:useOidc": "true",
+            "azuread:oidcRequestToken": "rt",
+            "azuread:oidcRequestUrl": REQUEST_URL,
+        },
+        CredentialSpec("github_oidc", "t", "c", "rt", None, REQUEST_URL),
+    ),
+    "managed identity": (
+        {"azuread:tenantId": "t", "azuread:clientId": "c", "azuread:useMsi": "true"},
+        CredentialSpec("managed_identity", "t", "c"),
+    ),
+    "azure cli": (
+        {"azuread:tenantId": "t", "azuread:useCli": "true"},
+        CredentialSpec("azure_cli", "t"),
+    ),
+    "default chain": (
+        {"azuread:tenantId": "t", "azuread:clientId": "c"},
+        CredentialSpec("default_chain", "t", "c"),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(CREDENTIALS), ids=list(CREDENTIALS))
+def test_each_credential_is_the_same_from_stack_settings_or_their_arm_variables(
+    case: str, tmp_path: Path
+):
+    settings, expected = CREDENTIALS[case]
+
+    def value(text: str) -> str:
+        if text.startswith("{file:"):
+            path = tmp_path / f"file-{len(list(tmp_path.iterdir()))}"
+            path.write_text(text[len("{file:") : -1] + "\n")
+            return str(path)
+        return text
+
+    config = {key: value(text) for key, text in settings.items()}
+    env = {ARM_VARIABLE[key]: text for key, text in config.items()}
+
+    assert resolve(config, {}).graph.credential == expected
+    assert resolve({}, env).graph.credential == expected
+
+
+TENANT_ID_ALLOWED = "allowed: a tenant id (a GUID) or domain: letters, digits, '.' and '-'"
+
+
+def test_a_tenant_id_azure_identity_would_refuse_is_refused_at_once():
+    """azure-identity accepts letters, digits, '.' and '-' in a tenant id (its
+    `validate_tenant_id`); anything else would fail only at the first request."""
+    with pytest.raises(ConfigError) as refused:
+        resolve({"azuread:tenantId": "contoso/onmicrosoft.com"}, {})
+
+    assert str(refused.value) == (
+        f"azuread:tenantId (or ARM_TENANT_ID) is 'contoso/onmicrosoft.com'; {TENANT_ID_ALLOWED}"
+    )
+
+
+def test_a_refused_tenant_id_set_as_secret_is_not_quoted():
+    with pytest.raises(ConfigError) as refused:
+        resolve({"azuread:tenantId": "contoso/x"}, {}, frozenset({"azuread:tenantId"}))
+
+    assert str(refused.value) == (
+        f"azuread:tenantId (or ARM_TENANT_ID) set (value hidden); {TENANT_ID_ALLOWED}"
+    )
