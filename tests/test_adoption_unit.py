@@ -5,10 +5,12 @@ by the module under test."""
 from __future__ import annotations
 
 import base64
+import re
 
 import pytest
 
-from tools.adoption import AdoptionError, LiveApp, adopt
+from tools.adopt import build_parser
+from tools.adoption import AdoptionError, LiveApp, adopt, choose_service_principal
 
 SP = "7c1d2e3f-4a5b-4c6d-8e9f-0a1b2c3d4e5f"
 APP = "2b3c4d5e-6f70-4812-9a3b-4c5d6e7f8091"
@@ -168,3 +170,46 @@ def test_two_jobs_cannot_be_adopted():
         adopt(two, "adopted")
 
     assert str(error.value) == "the app has 2 provisioning jobs; this project runs one"
+
+
+# --- choosing the enterprise application: Graph's servicePrincipal `id` (the object id),
+# `appId` and `displayName`, the Name, Object ID and Application ID the Entra admin center's
+# Enterprise applications list shows.
+
+OTHER_SP = "7c1d2e3f-4a5b-4c6d-8e9f-0a1b2c3d4e60"
+APP_IDS = ("a1b2c3d4-e5f6-4789-8abc-def012345678", "a1b2c3d4-e5f6-4789-8abc-def012345679")
+
+
+def options_of_adopt() -> set[str]:
+    return {s for action in build_parser()._actions for s in action.option_strings}
+
+
+def test_several_apps_of_one_name_are_listed_one_a_line_by_name_object_id_and_app_id():
+    candidates = [
+        {"id": SP, "appId": APP_IDS[0], "displayName": "Asana"},
+        {"id": OTHER_SP, "appId": APP_IDS[1], "displayName": "Asana"},
+    ]
+
+    with pytest.raises(AdoptionError) as refused:
+        choose_service_principal(candidates, "Asana")
+
+    heading, *rows = str(refused.value).splitlines()
+    assert heading.startswith("2 enterprise applications are named 'Asana'")
+    named = set(re.findall(r"--[\w-]+", heading))
+    assert named == {"--object-id"} and named <= options_of_adopt()
+    listed = [re.fullmatch(r"  - (.+) \(object id (\S+), app id (\S+)\)", row) for row in rows]
+    assert [m.groups() if m else row for m, row in zip(listed, rows, strict=True)] == [
+        ("Asana", SP, APP_IDS[0]),
+        ("Asana", OTHER_SP, APP_IDS[1]),
+    ]
+
+
+def test_no_app_of_that_name_says_where_the_portal_lists_them_and_the_option_to_use_instead():
+    with pytest.raises(AdoptionError) as refused:
+        choose_service_principal([], "Asana")
+
+    message = str(refused.value)
+    assert message.startswith("no enterprise application named or with object id 'Asana'")
+    assert "Entra admin center > Enterprise applications" in message  # the portal's words
+    named = set(re.findall(r"--[\w-]+", message))
+    assert named == {"--object-id"} and named <= options_of_adopt()
