@@ -987,6 +987,54 @@ def test_a_template_listed_without_its_schema_restores_from_an_empty_one():
     assert schema_io.template_schema(TemplatesGraph(templates), TEMPLATE_JOB) == {}
 
 
+# --- clients/schema_io.py: after a PUT whose reply was lost, the schema is read until it shows
+# the write, or stays as read for the window (httpTimeoutSeconds; for 429 and 503, which say
+# Graph did not act, one read), or is anything else (docs/mappings.md).
+
+
+def test_a_put_graph_did_not_act_on_is_confirmed_by_one_read_then_sent_again(stand_in_clock):
+    """503: one read finds the schema as read, at once (no pause), and the write is sent again;
+    no copy of it is in flight after, so nothing is watched for either."""
+    not_acted = ServiceError("Microsoft Graph", "PUT", "/v1.0/x/schema", "unavailable", 503)
+    written = job_schema("v2", TITLE)
+    endpoint = SchemaEndpoint([not_acted, None], {1: [BEFORE], 2: [written]})
+    writer = schema_io.Writer(graph=endpoint, once=endpoint, settle_seconds=2.0)
+
+    live = schema_io.write_checked(writer, WATCH_JOB, WRITTEN, BEFORE, title_kept)
+
+    assert live == written
+    assert (endpoint.put_count, endpoint.read_counts) == (2, {1: 1, 2: 1})
+    assert stand_in_clock == []
+    assert schema_io.in_flight(WATCH_JOB) == 0
+
+
+def test_a_lost_reply_followed_by_someone_elses_schema_names_both_versions_and_what_is_gone(
+    stand_in_clock,
+):
+    """Neither the schema written nor the one read before: the write may yet land, so it is
+    counted in flight, and the error names the job, both versions and what is not there."""
+    lost_reply = ServiceError("Microsoft Graph", "PUT", "/v1.0/x/schema", "failed", 500)
+    endpoint = SchemaEndpoint([lost_reply], {1: [BEFORE, job_schema("v7", OTHER_TITLE)]})
+    writer = schema_io.Writer(graph=endpoint, once=endpoint, settle_seconds=2.0)
+
+    def title_and_filter_kept(live: dict) -> list[str]:
+        """The write also set a scoping filter, which this stand-in finds gone with the title."""
+        return ["title: [jobTitle]", "scoping filter"] if title_kept(live) else []
+
+    with pytest.raises(schema_io.UnconfirmedWrite) as unconfirmed:
+        schema_io.write_checked(writer, WATCH_JOB, WRITTEN, BEFORE, title_and_filter_kept)
+
+    assert str(unconfirmed.value) == (
+        "the reply to the write of job Asana.2's schema was lost (Microsoft Graph PUT "
+        "/v1.0/x/schema failed), and the schema read back is neither the one written nor the "
+        "one before it (version v1 then, v7 now; it no longer has title: [jobTitle]; scoping "
+        "filter)"
+    )
+    assert stand_in_clock == [0.25]
+    assert endpoint.put_count == 1
+    assert schema_io.in_flight(WATCH_JOB) == 1
+
+
 # --- clients/schema_io.py: a job's schema is `GET /servicePrincipals/{id}/synchronization/jobs/
 # {jobId}/schema` (https://learn.microsoft.com/graph/api/synchronization-synchronizationschema-get);
 # every job schema Graph serves holds its template's object mappings, so one without any is a
