@@ -717,3 +717,36 @@ def test_mappings_moved_to_another_job_are_replaced_there_and_the_old_job_gets_i
     assert strip_version(emulator.schema(SERVICE_PRINCIPAL_ID, job)) == strip_version(
         ASANA_TEMPLATE["schema"]
     )
+
+
+def test_switching_restart_on_change_alone_is_an_update_the_next_write_obeys(
+    emulator: Emulator, server, job
+):
+    """The switch is part of the resource's inputs: turning it on with the mappings unchanged
+    is an update that records it (and writes nothing, so restarts nothing); the next write then
+    restarts the job."""
+    resource = mappings_resource(server)
+    resource.up(inputs(job))
+
+    diff = resource.up(inputs(job, restart_on_change=True))
+
+    assert diff is not None and diff.changes and diff.replaces == []
+    assert resource.outputs["restart_on_change"] is True
+    assert (puts(emulator), emulator.restarts(SERVICE_PRINCIPAL_ID, job)) == (1, [])
+    resource.up(inputs(job, restart_on_change=True, scoping_filter=[]))
+    assert (puts(emulator), emulator.restarts(SERVICE_PRINCIPAL_ID, job)) == (2, [{}])
+
+
+def test_a_preview_while_the_mappings_are_not_known_yet_shows_an_update(
+    emulator: Emulator, server, job
+):
+    """Mappings computed from another resource's output are unknown at a preview
+    (pulumi.output.Unknown): nothing can be compared yet, so the preview shows an update, which
+    `up` decides with the known values."""
+    resource = mappings_resource(server)
+    resource.up(inputs(job))
+
+    checked, diff = resource.preview(inputs(job, mappings=UNKNOWN))
+
+    assert checked.failures == []
+    assert diff is not None and diff.changes and diff.replaces == []
