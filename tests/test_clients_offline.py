@@ -880,15 +880,16 @@ def title_kept(live: dict) -> list[str]:
     return [] if TITLE in mappings else ["title: [jobTitle]"]
 
 
-def both_sends_unanswered() -> None:
+def both_sends_unanswered() -> schema_io.MayStillLand:
     """Each PUT answered 500 (Graph may have acted) and the schema as read for each window."""
     lost_reply = ServiceError("Microsoft Graph", "PUT", "/v1.0/x/schema", "failed", 500)
     endpoint = SchemaEndpoint([lost_reply, lost_reply], {1: [BEFORE], 2: [BEFORE]})
     writer = schema_io.Writer(graph=endpoint, once=endpoint, settle_seconds=2.0)
 
-    with pytest.raises(schema_io.MayStillLand):
+    with pytest.raises(schema_io.MayStillLand) as unanswered:
         schema_io.write_checked(writer, WATCH_JOB, WRITTEN, BEFORE, title_kept)
     assert endpoint.put_count == 2
+    return unanswered.value
 
 
 def write_another_mapping(read: dict) -> SchemaEndpoint:
@@ -905,8 +906,13 @@ def write_another_mapping(read: dict) -> SchemaEndpoint:
 
 
 def test_two_unanswered_sends_are_two_copies_in_flight_and_refuse_another_write(stand_in_clock):
-    both_sends_unanswered()
+    unanswered = both_sends_unanswered()
 
+    assert str(unanswered) == (
+        "the write of job Asana.2's schema was sent twice without a usable reply (the last: "
+        "Microsoft Graph PUT /v1.0/x/schema failed), and the schema stayed as it was read for "
+        "2 s after a send that got none: nothing has landed yet, but it may still"
+    )
     assert schema_io.in_flight(WATCH_JOB) == 2
     with pytest.raises(schema_io.WriteInFlight) as refused:
         write_another_mapping(BEFORE)
@@ -1033,6 +1039,128 @@ def test_a_lost_reply_followed_by_someone_elses_schema_names_both_versions_and_w
     assert stand_in_clock == [0.25]
     assert endpoint.put_count == 1
     assert schema_io.in_flight(WATCH_JOB) == 1
+
+
+class RecordingSchemaEndpoint(SchemaEndpoint):
+    """A SchemaEndpoint that keeps the path and body of each PUT."""
+
+    def __init__(self, puts: list, reads: dict[int, list]) -> None:
+        super().__init__(puts, reads)
+        self.sent: list[tuple[str, object]] = []
+
+    def put(self, path: str, body) -> None:
+        self.sent.append((path, body))
+        super().put(path, body)
+
+
+def write_once(puts: list, reads: dict[int, list]) -> tuple[RecordingSchemaEndpoint, object]:
+    """`write_checked` of WRITTEN over BEFORE: what was sent, and what it returned or raised."""
+    endpoint = RecordingSchemaEndpoint(puts, reads)
+    writer = schema_io.Writer(graph=endpoint, once=endpoint, settle_seconds=2.0)
+    try:
+        return endpoint, schema_io.write_checked(writer, WATCH_JOB, WRITTEN, BEFORE, title_kept)
+    except Exception as error:  # the outcome under test
+        return endpoint, error
+
+
+def test_the_whole_schema_is_put_to_the_jobs_schema_path(stand_in_clock):
+    """PUT /servicePrincipals/{id}/synchronization/jobs/{jobId}/schema, "fully replaces the
+    current schema with the one provided" (https://learn.microsoft.com/graph/api/
+    synchronization-synchronizationschema-update)."""
+    written = job_schema("v2", TITLE)
+
+    endpoint, live = write_once([None], {1: [written]})
+
+    assert live == written
+    assert endpoint.sent == [
+        (
+            "/servicePrincipals/0a1b2c3d-4e5f-4607-8819-2a3b4c5d6e7f/synchronization/jobs/"
+            "Asana.2/schema",
+            WRITTEN,
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    "status",
+    [400, 409],
+    ids=["400", "409"],
+)
+def test_a_put_graph_refuses_fails_with_its_error_and_leaves_nothing_in_flight(
+    stand_in_clock, status
+):
+    """A 4xx other than 408 and 429 is Graph refusing the write: nothing landed, nothing is
+    read or sent again, and the error is Graph's."""
+    refused = ServiceError("Microsoft Graph", "PUT", "/v1.0/x/schema", "refused", status)
+
+    endpoint, outcome = write_once([refused], {1: [BEFORE]})
+
+    assert outcome is refused
+    assert (endpoint.put_count, endpoint.read_counts) == (1, {})
+    assert schema_io.in_flight(WATCH_JOB) == 0
+
+
+def test_two_puts_graph_did_not_act_on_fail_with_its_error_and_leave_nothing_in_flight(
+    stand_in_clock,
+):
+    """503 twice: Graph said each time it did not act, so nothing may land later."""
+    not_acted = ServiceError("Microsoft Graph", "PUT", "/v1.0/x/schema", "unavailable", 503)
+
+    endpoint, outcome = write_once([not_acted, not_acted], {1: [BEFORE], 2: [BEFORE]})
+
+    assert outcome is not_acted
+    assert endpoint.put_count == 2
+    assert schema_io.in_flight(WATCH_JOB) == 0
+
+
+def test_a_second_send_refused_after_an_unanswered_first_says_the_first_may_still_land(
+    stand_in_clock,
+):
+    refused = ServiceError("Microsoft Graph", "PUT", "/v1.0/x/schema", "refused", 400)
+    lost_reply = ServiceError("Microsoft Graph", "PUT", "/v1.0/x/schema", "failed", 500)
+
+    endpoint, outcome = write_once([lost_reply, refused], {1: [BEFORE]})
+
+    assert isinstance(outcome, schema_io.MayStillLand)
+    assert str(outcome) == (
+        "the write of job Asana.2's schema was sent twice without a usable reply (the last: "
+        "Microsoft Graph PUT /v1.0/x/schema refused), and the schema stayed as it was read for "
+        "2 s after a send that got none: nothing has landed yet, but it may still"
+    )
+    assert endpoint.put_count == 2
+    assert schema_io.in_flight(WATCH_JOB) == 1
+
+
+def test_a_write_undone_before_it_is_read_back_is_a_lost_write(stand_in_clock):
+    """Answered, but the read back lacks the write (another writer saved an older document):
+    `LostWrite` names what is gone and both versions."""
+    endpoint, outcome = write_once([None], {1: [job_schema("v3")]})
+
+    assert endpoint.put_count == 1
+    assert isinstance(outcome, schema_io.LostWrite)
+    assert (outcome.lost, outcome.read_version, outcome.live_version) == (
+        ["title: [jobTitle]"],
+        "v1",
+        "v3",
+    )
+
+
+def test_a_rerun_seeing_its_own_write_land_does_not_count_an_earlier_copy_landed(
+    stand_in_clock,
+):
+    """The same document may be written again while earlier copies are in flight; what the
+    rerun's own PUT wrote (answered, or its reply lost and then seen landing) is not one of
+    them, so both earlier copies are still counted."""
+    both_sends_unanswered()
+    lost_reply = ServiceError("Microsoft Graph", "PUT", "/v1.0/x/schema", "failed", 500)
+
+    _, landed = write_once([lost_reply], {1: [job_schema("v5", TITLE)]})
+    assert landed == job_schema("v5", TITLE)
+    assert schema_io.in_flight(WATCH_JOB) == 2
+
+    _, answered = write_once([None], {1: [job_schema("v6", TITLE)]})
+    assert answered == job_schema("v6", TITLE)
+    assert schema_io.in_flight(WATCH_JOB) == 2
 
 
 # --- clients/schema_io.py: a job's schema is `GET /servicePrincipals/{id}/synchronization/jobs/
