@@ -656,3 +656,33 @@ def test_a_copy_of_a_bounded_retry_keeps_its_budget_and_its_start():
 
     assert (copy.total, copy.budget_seconds, copy.started_at) == (2, 7, 12.5)
     assert type(copy) is BoundedRetry
+
+
+def test_a_token_request_that_is_refused_names_the_authority_path_it_went_to(
+    trust_emulator: Emulator, tenant: Tenant
+):
+    """The first request for a token reads the tenant's OpenID Connect metadata at
+    `{authority}/{tenant}/v2.0/.well-known/openid-configuration`
+    (https://learn.microsoft.com/entra/identity-platform/v2-protocols-oidc); when the authority
+    refuses every connection, the error names that path, and never the client secret."""
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()
+    config = {
+        "azuread:tenantId": TENANT_ID,
+        "azuread:clientId": CLIENT_ID,
+        "azuread:clientSecret": tenant.client_secret,
+        "asana-provisioning:graphEndpoint": trust_emulator.graph_url,
+        "asana-provisioning:authorityHost": f"https://127.0.0.1:{port}",
+        "asana-provisioning:maxRetries": "1",
+    }
+
+    with pytest.raises(ServiceError) as failure:
+        GraphClient(resolve(config, {}).graph).get(TEMPLATES)
+
+    message = str(failure.value)
+    assert message.startswith(f"Microsoft Graph GET /v1.0{TEMPLATES} could not get a token for ")
+    assert f"/{TENANT_ID}/v2.0/.well-known/openid-configuration" in message
+    assert tenant.client_secret not in message
+    assert trust_emulator.count(service="graph") == 0
