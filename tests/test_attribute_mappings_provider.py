@@ -742,11 +742,13 @@ def test_a_preview_while_the_mappings_are_not_known_yet_shows_an_update(
 ):
     """Mappings computed from another resource's output are unknown at a preview
     (pulumi.output.Unknown): nothing can be compared yet, so the preview shows an update, which
-    `up` decides with the known values."""
+    `up` decides with the known values; the rest of the spec, given as the stack's settings
+    give it, is unchanged."""
+    spec = {"mode": "merge", "enabled": True, "actions": ["create", "update", "delete"]}
     resource = mappings_resource(server)
-    resource.up(inputs(job))
+    resource.up(inputs(job, **spec))
 
-    checked, diff = resource.preview(inputs(job, mappings=UNKNOWN))
+    checked, diff = resource.preview(inputs(job, **spec, mappings=UNKNOWN))
 
     assert checked.failures == []
     assert diff is not None and diff.changes and diff.replaces == []
