@@ -427,3 +427,21 @@ def test_a_refused_tenant_id_set_as_secret_is_not_quoted():
     assert str(refused.value) == (
         f"azuread:tenantId (or ARM_TENANT_ID) set (value hidden); {TENANT_ID_ALLOWED}"
     )
+
+
+@pytest.mark.parametrize(
+    "half",
+    [
+        {"ACTIONS_ID_TOKEN_REQUEST_URL": REQUEST_URL},
+        {"ACTIONS_ID_TOKEN_REQUEST_TOKEN": "request-token"},
+    ],
+    ids=["request url only", "request token only"],
+)
+def test_half_of_github_actions_oidc_is_no_oidc_token(half):
+    """GitHub gives a job both ACTIONS_ID_TOKEN_REQUEST_URL and ..._TOKEN with `id-token:
+    write` (https://docs.github.com/actions/security-for-github-actions/security-hardening-your-deployments/about-security-hardening-with-openid-connect);
+    one without the other cannot fetch a token."""
+    with pytest.raises(ConfigError) as refused:
+        resolve({**TENANT, "azuread:useOidc": "true"}, half)
+
+    assert str(refused.value).startswith("azuread:useOidc is true but no OIDC token was found")
