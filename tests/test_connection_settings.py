@@ -444,4 +444,7 @@ def test_half_of_github_actions_oidc_is_no_oidc_token(half):
     with pytest.raises(ConfigError) as refused:
         resolve({**TENANT, "azuread:useOidc": "true"}, half)
 
-    assert str(refused.value).startswith("azuread:useOidc is true but no OIDC token was found")
+    assert str(refused.value) == (
+        "azuread:useOidc is true but no OIDC token was found: set azuread:oidcToken, "
+        "azuread:oidcTokenFilePath, or run in GitHub Actions with `id-token: write`"
+    )
