@@ -709,6 +709,9 @@ def test_mappings_moved_to_another_job_are_replaced_there_and_the_old_job_gets_i
     diff = resource.up(inputs(other_job))
 
     assert diff is not None and diff.changes and diff.replaces == ["job_id"]
+    # deleted first: the old resource's delete puts the template's part back, which must never
+    # land after the new resource's write where both name the same object mapping
+    assert diff.delete_before_replace is True
     assert resource.id == f"{other_job}/User/User"
     moved = {
         m["targetAttributeName"] for m in user_mapping(emulator, other_job)["attributeMappings"]
