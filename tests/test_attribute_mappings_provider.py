@@ -755,3 +755,81 @@ def test_a_preview_while_the_mappings_are_not_known_yet_shows_an_update(
 
     assert checked.failures == []
     assert diff is not None and diff.changes and diff.replaces == []
+
+
+def after_a_put(emulator: Emulator) -> Callable[[Any, Any], bool]:
+    """A fault filter that matches only once a schema PUT has reached Graph."""
+    return lambda _query, _body: puts(emulator) > 0
+
+
+def test_a_write_whose_check_read_fails_says_it_was_written_and_to_run_up_again(
+    emulator: Emulator, start_server: StartServer, job
+):
+    resource = mappings_resource(start_server(maxRetries="1"))
+    emulator.inject(
+        Fault.status(503),
+        service="graph",
+        method="GET",
+        path=SCHEMA,
+        times=5,
+        where=after_a_put(emulator),
+    )
+
+    with pytest.raises(ProviderError) as failure:
+        resource.up(inputs(job))
+
+    message = failure.value.details.strip().splitlines()[-1]
+    assert (
+        f"the User -> User attribute mappings of job {job}: the change (title: [jobTitle] -> "
+        "[department]"
+    ) in message
+    assert "was written, but reading it back to check it failed" in message
+    assert message.endswith("run `pulumi up` again")
+    assert puts(emulator) == 1 and resource.id is None
+
+
+def test_a_write_graph_answered_but_did_not_make_names_the_other_writer_and_records_nothing(
+    emulator: Emulator, server, job
+):
+    """Graph answers the PUT with 204 but the schema read back lacks the change: something
+    else wrote the job's schema in between, which this provider never does to itself."""
+    resource = mappings_resource(server)
+    emulator.inject(Fault.reply(b"", code=204), service="graph", method="PUT", path=SCHEMA)
+
+    with pytest.raises(ProviderError) as failure:
+        resource.up(inputs(job))
+
+    message = failure.value.details.strip().splitlines()[-1]
+    assert (
+        f"the User -> User attribute mappings of job {job} were changed by another writer while "
+        "being applied: "
+    ) in message
+    assert "This provider serializes its own changes to a job's schema" in message
+    assert message.endswith("run `pulumi up` again")
+    assert puts(emulator) == 1 and resource.id is None
+
+
+def test_a_write_sent_twice_without_a_reply_may_still_land_and_holds_back_the_next_write(
+    emulator: Emulator, server, job
+):
+    """Two sends both unanswered (500, not acted on), the schema unchanged in each wait: the
+    error says the write may still land and to run the command again; a new write of the same
+    job in this process is then refused rather than raced with the late one."""
+    resource = mappings_resource(server)
+    emulator.inject(Fault.status(500), service="graph", method="PUT", path=SCHEMA, times=2)
+
+    with pytest.raises(ProviderError) as first:
+        resource.up(inputs(job))
+    with pytest.raises(ProviderError) as second:
+        resource.up(inputs(job, scoping_filter=[]))
+
+    unanswered = first.value.details.strip().splitlines()[-1]
+    assert (
+        f"could not confirm the User -> User attribute mappings of job {job} (title: "
+    ) in unanswered
+    assert "nothing has landed yet, but it may still" in unanswered
+    assert unanswered.endswith("it reads the schema first and writes only what is not live")
+    held = second.value.details.strip().splitlines()[-1]
+    assert f"did not change the User -> User attribute mappings of job {job} (" in held
+    assert held.endswith("it reads the schema first and writes only what is not live")
+    assert puts(emulator) == 2 and resource.id is None
