@@ -448,3 +448,29 @@ def test_half_of_github_actions_oidc_is_no_oidc_token(half):
         "azuread:useOidc is true but no OIDC token was found: set azuread:oidcToken, "
         "azuread:oidcTokenFilePath, or run in GitHub Actions with `id-token: write`"
     )
+
+
+def test_empty_custom_endpoints_mean_the_named_clouds_own():
+    """An empty graphEndpoint or authorityHost is accepted as unset (docs/reliability.md, bad
+    input: "empty": accepted as plain data)."""
+    settings = resolve(
+        {
+            "azuread:environment": "china",
+            "asana-provisioning:graphEndpoint": "",
+            "asana-provisioning:authorityHost": "",
+        },
+        {},
+    )
+
+    assert (settings.graph.endpoint, settings.graph.authority_host) == (
+        "https://microsoftgraph.chinacloudapi.cn",
+        "https://login.chinacloudapi.cn",
+    )
+
+
+def test_only_trailing_slashes_are_dropped_from_a_custom_graph_endpoint():
+    """`/v1.0` is added to the endpoint as given: its own path (a gateway's, say) is kept whole,
+    whatever letter it ends with."""
+    settings = resolve({"asana-provisioning:graphEndpoint": "https://gateway.example/graphX/"}, {})
+
+    assert settings.graph.endpoint == "https://gateway.example/graphX"
