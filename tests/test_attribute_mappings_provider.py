@@ -346,7 +346,7 @@ def test_a_failed_put_leaves_the_schema_as_it_was_and_names_the_change(
 
     message = failure.value.details
     assert "the User -> User attribute mappings of job" in message
-    assert "title: [jobTitle] -> [department]" in message
+    assert "title: [jobTitle] -> [department]; " in message  # each change, "; " between
     assert "the live schema was left as it was" in message
     if fault.code == 400:
         assert "BadRequest: Attribute 'mail' is not defined." in message
@@ -757,6 +757,12 @@ def test_a_preview_while_the_mappings_are_not_known_yet_shows_an_update(
     assert diff is not None and diff.changes and diff.replaces == []
 
 
+# What inputs(job) changes on a fresh job, as the errors list it (schema_edit.changes).
+TITLE_CHANGE = "title: [jobTitle] -> [department]"
+ORGANIZATION_CHANGE = f'{ORGANIZATION}: "Contoso" -> "Contoso (dev)"'
+FILTER_CHANGE = "scoping filter: none -> (department EQUALS ['Sales'])"
+
+
 def after_a_put(emulator: Emulator) -> Callable[[Any, Any], bool]:
     """A fault filter that matches only once a schema PUT has reached Graph."""
     return lambda _query, _body: puts(emulator) > 0
@@ -780,8 +786,8 @@ def test_a_write_whose_check_read_fails_says_it_was_written_and_to_run_up_again(
 
     message = failure.value.details.strip().splitlines()[-1]
     assert (
-        f"the User -> User attribute mappings of job {job}: the change (title: [jobTitle] -> "
-        "[department]"
+        f"the User -> User attribute mappings of job {job}: the change ({TITLE_CHANGE}; "
+        f"{ORGANIZATION_CHANGE}; {FILTER_CHANGE}) was written"
     ) in message
     assert "was written, but reading it back to check it failed" in message
     assert message.endswith("run `pulumi up` again")
@@ -825,11 +831,15 @@ def test_a_write_sent_twice_without_a_reply_may_still_land_and_holds_back_the_ne
 
     unanswered = first.value.details.strip().splitlines()[-1]
     assert (
-        f"could not confirm the User -> User attribute mappings of job {job} (title: "
+        f"could not confirm the User -> User attribute mappings of job {job} ({TITLE_CHANGE}; "
+        f"{ORGANIZATION_CHANGE}; {FILTER_CHANGE}): "
     ) in unanswered
     assert "nothing has landed yet, but it may still" in unanswered
     assert unanswered.endswith("it reads the schema first and writes only what is not live")
     held = second.value.details.strip().splitlines()[-1]
-    assert f"did not change the User -> User attribute mappings of job {job} (" in held
+    assert (
+        f"did not change the User -> User attribute mappings of job {job} ({TITLE_CHANGE}; "
+        f"{ORGANIZATION_CHANGE}): "
+    ) in held
     assert held.endswith("it reads the schema first and writes only what is not live")
     assert puts(emulator) == 2 and resource.id is None
