@@ -686,3 +686,23 @@ def test_a_token_request_that_is_refused_names_the_authority_path_it_went_to(
     assert f"/{TENANT_ID}/v2.0/.well-known/openid-configuration" in message
     assert tenant.client_secret not in message
     assert trust_emulator.count(service="graph") == 0
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b'["quota exceeded"]', b'"quota exceeded"', b'{"message": "quota exceeded"}'],
+    ids=["a list", "a string", "an object of no known shape"],
+)
+def test_an_error_body_in_no_known_shape_is_quoted_as_the_json_it_is(body: bytes):
+    """Graph, OAuth 2.0, Asana and SCIM errors have shapes of their own (tests/
+    test_clients_offline.py); a JSON body in none of them is shown as it came, not dropped."""
+    import requests
+
+    from clients.http import error_text
+
+    response = requests.Response()
+    response.status_code = 400
+    response.reason = "Bad Request"
+    response._content = body
+
+    assert error_text(response) == body.decode()
