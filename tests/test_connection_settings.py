@@ -474,3 +474,16 @@ def test_only_trailing_slashes_are_dropped_from_a_custom_graph_endpoint():
     settings = resolve({"asana-provisioning:graphEndpoint": "https://gateway.example/graphX/"}, {})
 
     assert settings.graph.endpoint == "https://gateway.example/graphX"
+
+
+def test_a_limit_out_of_range_set_as_secret_is_not_quoted():
+    with pytest.raises(ConfigError) as refused:
+        resolve(
+            {"asana-provisioning:maxRetries": "99"},
+            {},
+            frozenset({"asana-provisioning:maxRetries"}),
+        )
+
+    assert str(refused.value) == (
+        "asana-provisioning:maxRetries set (value hidden); allowed: a number from 0 to 20"
+    )

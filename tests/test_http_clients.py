@@ -706,3 +706,22 @@ def test_an_error_body_in_no_known_shape_is_quoted_as_the_json_it_is(body: bytes
     response._content = body
 
     assert error_text(response) == body.decode()
+
+
+def test_a_graph_error_without_a_message_is_named_by_its_code_alone():
+    """Graph's error resource carries `code` and `message` (https://learn.microsoft.com/graph/errors);
+    one that leaves the message out is named by its code, with no stand-in word for what is
+    missing."""
+    import requests
+
+    from clients.http import error_text
+
+    response = requests.Response()
+    response.status_code = 400
+    response.reason = "Bad Request"
+    response._content = b'{"error": {"code": "Request_BadRequest"}}'
+
+    text = error_text(response)
+
+    assert text.rstrip(":") == "Request_BadRequest"
+    assert "None" not in text
