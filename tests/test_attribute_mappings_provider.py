@@ -843,3 +843,35 @@ def test_a_write_sent_twice_without_a_reply_may_still_land_and_holds_back_the_ne
     ) in held
     assert held.endswith("it reads the schema first and writes only what is not live")
     assert puts(emulator) == 2 and resource.id is None
+
+
+def test_a_write_whose_reply_was_lost_while_another_writer_changed_the_schema_records_nothing(
+    emulator: Emulator, server, job
+):
+    """The PUT's reply is lost (a 500, not acted on) and meanwhile the job's schema was changed
+    elsewhere (users disabled in the portal): what is read back is neither the schema written
+    nor the one read, so the write cannot be confirmed; the error names the resource and the
+    other writer, and nothing is sent again."""
+    resource = mappings_resource(server)
+
+    def portal_edit_meanwhile(_query: Any, _body: Any) -> bool:
+        emulator.edit_schema(SERVICE_PRINCIPAL_ID, job, disable_users)
+        return True
+
+    emulator.inject(
+        Fault.status(500),
+        service="graph",
+        method="PUT",
+        path=SCHEMA,
+        where=portal_edit_meanwhile,
+    )
+
+    with pytest.raises(ProviderError) as failure:
+        resource.up(inputs(job))
+
+    message = failure.value.details.strip().splitlines()[-1]
+    assert f"the User -> User attribute mappings of job {job}: the reply to the write" in message
+    assert "the schema read back is neither the one written nor the one before it" in message
+    assert "This provider serializes its own changes to a job's schema" in message
+    assert message.endswith("run `pulumi up` again")
+    assert puts(emulator) == 1 and resource.id is None
