@@ -875,3 +875,53 @@ def test_a_write_whose_reply_was_lost_while_another_writer_changed_the_schema_re
     assert "This provider serializes its own changes to a job's schema" in message
     assert message.endswith("run `pulumi up` again")
     assert puts(emulator) == 1 and resource.id is None
+
+
+@pytest.mark.parametrize(
+    ("change", "failures"),
+    [
+        ({"kind": "admin"}, [("kind", "is 'admin'; allowed: user or group")]),
+        ({"kind": ["user"]}, [("kind", "is ['user']; allowed: user or group")]),
+        ({"restart_on_change": "yes"}, [("restart_on_change", "must be true or false")]),
+        (
+            {
+                "service_principal_id": "asana",
+                "mappings": [{"target": "title", "expression": "Capitalize([jobTitle])"}],
+            },
+            ["service_principal_id", "mappings[0].expression"],
+        ),
+    ],
+    ids=["kind-not-user-or-group", "kind-not-text", "restart-not-a-bool", "principal-and-mapping"],
+)
+def test_check_names_every_input_that_cannot_work_offline(
+    emulator: Emulator, server, job, change: dict[str, Any], failures: list
+):
+    """Each failure names its property; a bad principal and a bad mapping are both reported,
+    not the first alone. No request is made."""
+    checked, _ = mappings_resource(server).preview(inputs(job, **change))
+
+    if all(isinstance(failure, str) for failure in failures):
+        assert [prop for prop, _ in checked.failures] == failures
+    else:
+        assert checked.failures == failures
+    assert emulator.requests == []
+
+
+def test_restart_on_change_restarts_nothing_when_create_adopts_a_schema_that_already_matches(
+    emulator: Emulator, server, job
+):
+    """A restart follows a write only (as the portal restarts after a save): a new resource
+    whose mappings are already live writes nothing, so it restarts nothing."""
+    mappings_resource(server).up(inputs(job))
+    adopted = EngineResource(
+        server=server,
+        provider=ProvisioningAttributeMappingsProvider(),
+        type_token="asana:ProvisioningAttributeMappings",
+        name="asana-user-mappings-again",
+    )
+
+    adopted.up(inputs(job, restart_on_change=True))
+
+    assert puts(emulator) == 1
+    assert emulator.restarts(SERVICE_PRINCIPAL_ID, job) == []
+    assert "restart_pending" not in adopted.outputs
