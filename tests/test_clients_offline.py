@@ -998,10 +998,13 @@ def test_a_template_listed_without_its_schema_restores_from_an_empty_one():
 # Graph did not act, one read), or is anything else (docs/mappings.md).
 
 
-def test_a_put_graph_did_not_act_on_is_confirmed_by_one_read_then_sent_again(stand_in_clock):
-    """503: one read finds the schema as read, at once (no pause), and the write is sent again;
-    no copy of it is in flight after, so nothing is watched for either."""
-    not_acted = ServiceError("Microsoft Graph", "PUT", "/v1.0/x/schema", "unavailable", 503)
+@pytest.mark.parametrize("status", [429, 503], ids=["429", "503"])
+def test_a_put_graph_did_not_act_on_is_confirmed_by_one_read_then_sent_again(
+    stand_in_clock, status
+):
+    """429 or 503: one read finds the schema as read, at once (no pause), and the write is sent
+    again; no copy of it is in flight after, so nothing is watched for either."""
+    not_acted = ServiceError("Microsoft Graph", "PUT", "/v1.0/x/schema", "not acted on", status)
     written = job_schema("v2", TITLE)
     endpoint = SchemaEndpoint([not_acted, None], {1: [BEFORE], 2: [written]})
     writer = schema_io.Writer(graph=endpoint, once=endpoint, settle_seconds=2.0)
@@ -1012,6 +1015,25 @@ def test_a_put_graph_did_not_act_on_is_confirmed_by_one_read_then_sent_again(sta
     assert (endpoint.put_count, endpoint.read_counts) == (2, {1: 1, 2: 1})
     assert stand_in_clock == []
     assert schema_io.in_flight(WATCH_JOB) == 0
+
+
+def test_a_put_answered_408_is_read_for_the_whole_window_as_one_that_may_have_landed(
+    stand_in_clock,
+):
+    """408 Request Timeout is no refusal (docs/mappings.md: a 4xx other than 408 and 429 is):
+    the schema is read for the whole window, the write sent again, and then watched for as long
+    while the first copy may still land."""
+    timed_out = ServiceError("Microsoft Graph", "PUT", "/v1.0/x/schema", "timed out", 408)
+    written = job_schema("v2", TITLE)
+    endpoint = SchemaEndpoint([timed_out, None], {1: [BEFORE], 2: [written]})
+    writer = schema_io.Writer(graph=endpoint, once=endpoint, settle_seconds=2.0)
+
+    live = schema_io.write_checked(writer, WATCH_JOB, WRITTEN, BEFORE, title_kept)
+
+    assert live == written
+    assert endpoint.put_count == 2
+    assert stand_in_clock == WINDOW_SLEEPS + WINDOW_SLEEPS
+    assert schema_io.in_flight(WATCH_JOB) == 1
 
 
 def test_a_lost_reply_followed_by_someone_elses_schema_names_both_versions_and_what_is_gone(
