@@ -85,3 +85,59 @@ def test_destroying_attribute_mappings_waits_for_the_lock_of_the_jobs_schema(mon
         holder.join(timeout=10)
     destroyer.join(timeout=10)
     assert reads == [job]
+
+
+def test_creating_attribute_mappings_waits_for_the_lock_of_its_jobs_schema(monkeypatch):
+    """Create is a read-modify-write of the job's schema: while another edit of that job
+    holds the job's lock, create reads nothing; it reads once the lock is free."""
+    principal, job = "9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a", "asana.0a1b2c3d.6f5e4d3c"
+    reads: list[str] = []
+
+    def read_schema(_graph, read_job):
+        reads.append(read_job.job_id)  # then answer as Graph does for a job already gone
+        raise ServiceError("Microsoft Graph", "GET", f"/v1.0/.../jobs/{job}/schema", "404", 404)
+
+    monkeypatch.setattr(schema_io, "read_schema", read_schema)
+    provider = ProvisioningAttributeMappingsProvider()
+    provider.configure(
+        SimpleNamespace(
+            config={
+                "azuread:tenantId": "0d5c6c3a-7f4b-4e2a-9b1c-2d3e4f5a6b7c",
+                "azuread:clientId": "1e2f3a4b-5c6d-4e7f-8a9b-0c1d2e3f4a5b",
+                "azuread:clientSecret": "not-used",
+            }
+        )
+    )
+    props = {"service_principal_id": principal, "job_id": job, "kind": "user",
+             "source_object": "User", "target_object": "User", "mode": "merge",
+             "enabled": True, "actions": ["create", "update", "delete"], "mappings": [],
+             "restart_on_change": False}  # fmt: skip
+    outcome: list[BaseException] = []
+
+    def create() -> None:
+        try:
+            provider.create(props)
+        except ServiceError as error:
+            outcome.append(error)
+
+    entered, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with job_schema_lock(principal, job):
+            entered.set()
+            release.wait(timeout=10)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    creator = threading.Thread(target=create)
+    try:
+        assert entered.wait(timeout=10)
+        creator.start()
+        creator.join(timeout=0.5)
+        assert reads == []  # waiting for the lock
+    finally:
+        release.set()
+        holder.join(timeout=10)
+    creator.join(timeout=10)
+    assert reads == [job]
+    assert [error.status for error in outcome] == [404]
