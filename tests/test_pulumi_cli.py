@@ -445,6 +445,92 @@ def test_a_group_we_may_not_signal_still_runs_and_one_the_kernel_cannot_find_is_
     assert leader.polls == 1
 
 
+def test_tree_members_that_ended_or_changed_user_are_passed_over_and_the_rest_signalled(
+    monkeypatch,
+):
+    """A member may end between reading /proc and kill(2) (ESRCH), or be another user's by then
+    (EPERM, after a setuid): neither stops the others being signalled, and neither counts as
+    signalled."""
+    members = {101: "500", 102: "600", 103: "700"}
+    monkeypatch.setattr(pulumi_cli, "_processes", lambda: {p: (1, s) for p, s in members.items()})
+    sent: list[int] = []
+
+    def kill(pid: int, number: int) -> None:
+        sent.append(pid)
+        if pid == 101:
+            raise ProcessLookupError(errno.ESRCH, os.strerror(errno.ESRCH))
+        if pid == 102:
+            raise PermissionError(errno.EPERM, os.strerror(errno.EPERM))
+
+    monkeypatch.setattr(pulumi_cli.os, "kill", kill)
+
+    assert pulumi_cli._Tree(dict(members)).signal(signal.SIGTERM) is True
+    assert sorted(sent) == [101, 102, 103]
+    sent.clear()
+    assert pulumi_cli._Tree({101: "500", 102: "600"}).signal(signal.SIGTERM) is False
+    assert sorted(sent) == [101, 102]
+
+
+class _ProcEntry:
+    """/proc/PID as `_processes` reads it: its name, and its stat file (None: it vanished)."""
+
+    def __init__(self, name: str, stat: str | None) -> None:
+        self.name, self.stat = name, stat
+
+    def __truediv__(self, child: str) -> _ProcEntry:
+        assert child == "stat"
+        return self
+
+    def read_text(self) -> str:
+        if self.stat is None:
+            raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT))
+        return self.stat
+
+
+def _stat(pid: int, name: str, state: str, parent: int, start: int) -> str:
+    """A /proc/PID/stat line (proc(5)): pid, (comm), state (field 3), ppid (field 4), ...,
+    starttime (field 22), and the fields after it."""
+    middle = f"{pid} {pid} 0 -1 4194560 100 0 0 0 5 3 0 0 20 0 4 0"
+    return f"{pid} ({name}) {state} {parent} {middle} {start} 1000000 500 18446744073709551615\n"
+
+
+def test_a_process_that_vanished_or_whose_stat_cannot_be_read_is_skipped_not_the_rest(
+    monkeypatch,
+):
+    """Processes come and go while /proc is read (proc(5)): an entry whose stat is gone or has
+    no ")" is skipped, a zombie counts as gone, and every other process is still read."""
+    entries = [
+        _ProcEntry("self", None),
+        _ProcEntry("200", None),
+        _ProcEntry("201", "201 no command name"),
+        _ProcEntry("202", _stat(202, "defunct", "Z", 1, 90)),
+        _ProcEntry("203", _stat(203, "pulumi) (x", "S", 1, 123456)),
+        _ProcEntry("204", _stat(204, "plugin", "R", 203, 123999)),
+    ]
+
+    class _Proc:
+        def __init__(self, path: str) -> None:
+            assert path == "/proc"
+
+        def iterdir(self):
+            return iter(entries)
+
+    monkeypatch.setattr(pulumi_cli, "Path", _Proc)
+
+    assert pulumi_cli._processes() == {203: (1, "123456"), 204: (203, "123999")}
+
+
+def test_a_process_tree_is_read_to_a_bounded_number_of_members(monkeypatch):
+    """The walk of the descendants is bounded (every loop here is): 10,000 members at most,
+    however many processes the table holds."""
+    table = {pid: (1, str(pid)) for pid in range(2, 10_010)}
+    monkeypatch.setattr(pulumi_cli, "_processes", lambda: table)
+
+    tree = pulumi_cli._Tree.of(1)
+
+    assert len(tree._members) == 10_000
+
+
 # --- One call: its arguments, environment, streams, time limit ------------------------------
 
 
