@@ -925,3 +925,35 @@ def test_restart_on_change_restarts_nothing_when_create_adopts_a_schema_that_alr
     assert puts(emulator) == 1
     assert emulator.restarts(SERVICE_PRINCIPAL_ID, job) == []
     assert "restart_pending" not in adopted.outputs
+
+
+def test_a_second_matching_attribute_set_in_the_portal_is_refused_before_any_write(
+    emulator: Emulator, server, job
+):
+    """Asana matches users on userName alone (docs/api-facts.md: the only filterable user
+    attribute of Asana's SCIM API; docs/mappings.md). A merge
+    leaves unmanaged mappings as they are, so one given a matching precedence in the portal
+    would make the schema match on two attributes: the up names them and writes nothing."""
+    other = next(
+        m["targetAttributeName"]
+        for m in user_mapping(emulator, job)["attributeMappings"]
+        if m["targetAttributeName"] not in {"userName", "title", "active", ORGANIZATION}
+    )
+
+    def match_on_other(schema: dict[str, Any]) -> None:
+        for mapping in object_mapping(schema, "User", "User")["attributeMappings"]:
+            if mapping["targetAttributeName"] == other:
+                mapping["matchingPriority"] = 2
+
+    emulator.edit_schema(SERVICE_PRINCIPAL_ID, job, match_on_other)
+    resource = mappings_resource(server)
+
+    with pytest.raises(ProviderError) as failure:
+        resource.up(inputs(job))
+
+    message = failure.value.details.strip().splitlines()[-1]
+    assert (
+        f"the User -> User attribute mappings of job {job}: the User -> User mapping would match "
+        f"on userName, {other}; Asana can only match on userName"
+    ) in message
+    assert puts(emulator) == 0 and resource.id is None
