@@ -75,6 +75,73 @@ def test_a_put_is_retried_after_a_transient_server_error(emulator: Emulator, set
     assert emulator.count(service="graph", method="PUT") == 2
 
 
+# --- GraphClient: a query and request headers as given (h13). `$count=true` on a directory
+# collection needs `ConsistencyLevel: eventual`
+# (https://learn.microsoft.com/graph/aad-advanced-queries); a 401 for a token Graph no longer
+# accepts is answered by authenticating afresh once and sending the same request again.
+
+COUNTED_USERS = {"$count": "true", "$top": "1", "$select": "id"}
+EVENTUAL = {"ConsistencyLevel": "eventual"}
+EXPIRED = {"error": {"code": "InvalidAuthenticationToken", "message": "Access token has expired"}}
+
+
+def test_a_get_sends_the_query_and_the_request_headers_it_is_given(emulator: Emulator, settings):
+    graph = GraphClient(settings.graph)
+
+    counted = graph.get("/users", params=COUNTED_USERS, headers=EVENTUAL)
+    plain = graph.get("/users", params=COUNTED_USERS)
+
+    assert isinstance(counted.get("@odata.count"), int)
+    assert "@odata.count" not in plain
+    assert [r.query for r in emulator.requests if r.service == "graph"] == [COUNTED_USERS] * 2
+
+
+def test_a_token_graph_no_longer_accepts_is_replaced_and_the_same_get_sent_again(
+    emulator: Emulator, settings
+):
+    graph = GraphClient(settings.graph)
+    emulator.inject(Fault.status(401, body=EXPIRED), service="graph", method="GET")
+
+    counted = graph.get("/users", params=COUNTED_USERS, headers=EVENTUAL)
+
+    assert isinstance(counted.get("@odata.count"), int)
+    sent = [
+        (r.method, r.path, r.query, r.status) for r in emulator.requests if r.service == "graph"
+    ]
+    assert sent == [
+        ("GET", "/v1.0/users", COUNTED_USERS, 401),
+        ("GET", "/v1.0/users", COUNTED_USERS, 200),
+    ]
+
+
+def test_a_token_graph_no_longer_accepts_is_replaced_and_the_same_put_sent_again(
+    emulator: Emulator, settings
+):
+    graph = GraphClient(settings.graph)
+    job = graph.post(synchronization_path(SERVICE_PRINCIPAL_ID, "jobs"), {"templateId": "asana"})
+    schema_path = synchronization_path(SERVICE_PRINCIPAL_ID, "jobs", job["id"], "schema")
+    schema = {"synchronizationRules": [], "directories": []}
+    emulator.inject(Fault.status(401, body=EXPIRED), service="graph", method="PUT")
+
+    graph.put(schema_path, schema)
+
+    puts = [(r.path, r.body, r.status) for r in emulator.requests if r.method == "PUT"]
+    assert puts == [(f"/v1.0{schema_path}", schema, 401), (f"/v1.0{schema_path}", schema, 204)]
+
+
+def test_a_second_401_after_a_fresh_token_is_graphs_answer_and_nothing_more_is_sent(
+    emulator: Emulator, settings
+):
+    emulator.inject(Fault.status(401, body=EXPIRED), service="graph", method="GET", times=3)
+
+    with pytest.raises(ServiceError) as failure:
+        GraphClient(settings.graph).get(TEMPLATES)
+
+    assert failure.value.status == 401
+    assert "InvalidAuthenticationToken: Access token has expired" in str(failure.value)
+    assert emulator.count(service="graph") == 2
+
+
 def test_graph_errors_carry_status_code_text_and_path_but_no_credentials(
     emulator: Emulator, settings, tenant: Tenant
 ):
