@@ -9,6 +9,7 @@ import re
 
 import pytest
 
+from components.settings import SettingsError, load_settings
 from tools.adopt import build_parser
 from tools.adoption import AdoptionError, LiveApp, adopt, choose_service_principal
 
@@ -213,3 +214,88 @@ def test_no_app_of_that_name_says_where_the_portal_lists_them_and_the_option_to_
     assert "Entra admin center > Enterprise applications" in message  # the portal's words
     named = set(re.findall(r"--[\w-]+", message))
     assert named == {"--object-id"} and named <= options_of_adopt()
+
+
+# --- single sign-on: the servicePrincipal's preferredSingleSignOnMode and loginUrl, the
+# application's identifierUris and web.redirectUris (Graph's application and servicePrincipal
+# resources); Asana's own Entity ID and reply URL are the stack's defaults.
+
+ASANA_IDENTIFIER = "https://app.asana.com/"
+ASANA_REPLY_URL = "https://app.asana.com/-/saml/consume"
+
+
+def with_sso(identifiers: list[str], replies: list[str], **service_principal) -> LiveApp:
+    live = live_app(NEW_THUMBPRINT)
+    return LiveApp(
+        **{
+            **live.__dict__,
+            "service_principal": {**live.service_principal, **service_principal},
+            "application": {
+                **live.application,
+                "identifierUris": identifiers,
+                "web": {"redirectUris": replies},
+            },
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("identifiers", "replies"),
+    [
+        ([ASANA_IDENTIFIER, "https://asana.contoso.example/"], [ASANA_REPLY_URL]),
+        ([ASANA_IDENTIFIER], [ASANA_REPLY_URL, "https://asana.contoso.example/saml"]),
+    ],
+    ids=["two identifier URIs", "two reply URLs"],
+)
+def test_several_identifier_uris_or_reply_urls_cannot_be_adopted(identifiers, replies):
+    """docs/adopt.md: not adoptable, with a clear message (the stack manages one of each)."""
+    with pytest.raises(AdoptionError) as refused:
+        adopt(with_sso(identifiers, replies), "adopted")
+
+    message = str(refused.value)
+    assert f"{len(identifiers)} identifier URIs and {len(replies)} reply URLs" in message
+    assert "Remove the extra ones in the portal" in message
+
+
+def test_an_identifier_and_reply_url_other_than_asanas_are_kept_and_asanas_own_left_out():
+    """The stack reproduces what is live; a setting that holds its default is left out."""
+    own = adopt(with_sso([ASANA_IDENTIFIER], [ASANA_REPLY_URL]), "adopted").config
+    other = adopt(
+        with_sso(["https://asana.contoso.example/"], ["https://asana.contoso.example/saml"]),
+        "adopted",
+    ).config
+
+    assert f"{P}ssoIdentifier" not in own and f"{P}ssoReplyUrl" not in own
+    assert other[f"{P}ssoIdentifier"] == "https://asana.contoso.example/"
+    assert other[f"{P}ssoReplyUrl"] == "https://asana.contoso.example/saml"
+
+
+def test_a_saml_app_without_a_sign_on_url_gives_a_stack_that_asks_for_one():
+    """Graph's loginUrl is null until one is set; the stack must then say the setting is
+    missing, not hold a made-up URL."""
+    adoption = adopt(with_sso([], [], loginUrl=None), "adopted")
+
+    with pytest.raises(SettingsError) as refused:
+        load_settings(adoption.config, set())
+
+    assert [p.split(";")[0] for p in refused.value.problems] == [f"{P}ssoSignOnUrl not set"]
+
+
+def test_a_saml_app_without_a_signing_certificate_sets_no_certificate_name():
+    adoption = adopt(with_sso([], [], keyCredentials=[]), "adopted")
+
+    assert adoption.config[f"{P}ssoEnabled"] is True
+    assert f"{P}ssoCertificateName" not in adoption.config
+
+
+def test_what_single_sign_on_was_found_is_said_in_one_note_headed_by_it():
+    """tools.adopt prints the notes, one a line, each headed by the part of the setup."""
+    saml = adopt(with_sso([], []), "adopted")
+    other = adopt(with_sso([], [], preferredSingleSignOnMode="password"), "adopted")
+
+    (saml_note,) = [n for n in saml.notes if n.startswith("single sign-on: ")]
+    assert saml_note.startswith("single sign-on: SAML")
+    assert saml_note.endswith("https://app.asana.com/a/contoso.com")
+    (other_note,) = [n for n in other.notes if n.startswith("single sign-on: ")]
+    assert "not SAML" in other_note
+    assert not [k for k in other.config if k.startswith(f"{P}sso")]
