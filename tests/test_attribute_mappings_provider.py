@@ -957,3 +957,19 @@ def test_a_second_matching_attribute_set_in_the_portal_is_refused_before_any_wri
         f"on userName, {other}; Asana can only match on userName"
     ) in message
     assert puts(emulator) == 0 and resource.id is None
+
+
+def test_a_state_without_the_restart_switch_reads_as_not_restarting(
+    emulator: Emulator, server, job
+):
+    """A state lacking `restart_on_change` (edited by hand) is read with the switch off, its
+    default (the resource's and check's), so the refresh finds the stack in step with a
+    program that leaves it off."""
+    resource = mappings_resource(server)
+    resource.up(inputs(job))
+    resource.outputs = {k: v for k, v in resource.outputs.items() if k != "restart_on_change"}
+
+    refreshed = resource.refresh()
+
+    assert resource.outputs["restart_on_change"] is False
+    assert refreshed.diff is not None and not refreshed.diff.changes
