@@ -138,8 +138,24 @@ def test_a_second_401_after_a_fresh_token_is_graphs_answer_and_nothing_more_is_s
         GraphClient(settings.graph).get(TEMPLATES)
 
     assert failure.value.status == 401
+    assert str(failure.value).startswith(f"Microsoft Graph GET /v1.0{TEMPLATES} ")
     assert "InvalidAuthenticationToken: Access token has expired" in str(failure.value)
     assert emulator.count(service="graph") == 2
+
+
+def test_a_refused_put_names_the_method_as_http_spells_it(emulator: Emulator, settings):
+    graph = GraphClient(settings.graph)
+    job = graph.post(synchronization_path(SERVICE_PRINCIPAL_ID, "jobs"), {"templateId": "asana"})
+    schema_path = synchronization_path(SERVICE_PRINCIPAL_ID, "jobs", job["id"], "schema")
+    refused = {"error": {"code": "BadRequest", "message": "Attribute 'x' is not defined."}}
+    emulator.inject(Fault.status(400, body=refused), service="graph", method="PUT")
+
+    with pytest.raises(ServiceError) as failure:
+        graph.put(schema_path, {"synchronizationRules": [], "directories": []})
+
+    assert (failure.value.method, failure.value.status) == ("PUT", 400)
+    assert str(failure.value).startswith(f"Microsoft Graph PUT /v1.0{schema_path} ")
+    assert str(failure.value).endswith("BadRequest: Attribute 'x' is not defined.")
 
 
 def test_graph_errors_carry_status_code_text_and_path_but_no_credentials(
