@@ -767,14 +767,20 @@ def test_a_token_request_that_is_refused_names_the_authority_path_it_went_to(
     message = str(failure.value)
     assert message.startswith(f"Microsoft Graph GET /v1.0{TEMPLATES} could not get a token for ")
     assert f"/{TENANT_ID}/v2.0/.well-known/openid-configuration" in message
+    assert f"host='127.0.0.1', port={port}" in message  # the authority that refused
     assert tenant.client_secret not in message
     assert trust_emulator.count(service="graph") == 0
 
 
 @pytest.mark.parametrize(
     "body",
-    [b'["quota exceeded"]', b'"quota exceeded"', b'{"message": "quota exceeded"}'],
-    ids=["a list", "a string", "an object of no known shape"],
+    [
+        b'["quota exceeded"]',
+        b'"quota exceeded"',
+        b'{"message": "quota exceeded"}',
+        b'{"errors": "quota exceeded"}',
+    ],
+    ids=["a list", "a string", "an object of no known shape", "errors that are not a list"],
 )
 def test_an_error_body_in_no_known_shape_is_quoted_as_the_json_it_is(body: bytes):
     """Graph, OAuth 2.0, Asana and SCIM errors have shapes of their own (tests/
@@ -808,3 +814,95 @@ def test_a_graph_error_without_a_message_is_named_by_its_code_alone():
 
     assert text.rstrip(":") == "Request_BadRequest"
     assert "None" not in text
+
+
+def error_reply(body: bytes, reason: str | None = "Bad Request"):
+    import requests
+
+    response = requests.Response()
+    response.status_code = 400
+    response.reason = reason
+    response._content = body
+    return response
+
+
+def test_an_oauth2_error_description_is_quoted_whole_whatever_it_ends_with():
+    """RFC 6749 section 5.2: `error` and a human-readable `error_description`, quoted as given."""
+    from clients.http import error_text
+
+    body = b'{"error": "invalid_request", "error_description": "AADSTS90002: Tenant CONTOSO-X"}'
+
+    assert error_text(error_reply(body)) == "invalid_request: AADSTS90002: Tenant CONTOSO-X"
+
+
+def test_an_asana_error_without_a_message_is_shown_by_what_it_does_carry():
+    """Asana's error objects carry `message`, and may carry `help` and `phrase`
+    (https://developers.asana.com/docs/errors): one without a message is still shown."""
+    from clients.http import error_text
+
+    body = b'{"errors": [{"phrase": "6 sad squid snuggle softly"}]}'
+
+    text = error_text(error_reply(body))
+
+    assert "6 sad squid snuggle softly" in text
+    assert "None" not in text
+
+
+def test_an_empty_error_reply_without_a_reason_phrase_adds_no_words():
+    """HTTP/2 carries no reason phrase (RFC 9113 section 8.3.1): an empty error body then
+    leaves nothing to quote, and nothing is made up."""
+    from clients.http import error_text
+
+    assert error_text(error_reply(b"", reason=None)) == ""
+
+
+def test_the_retry_budget_bounds_the_total_wait_of_all_retries(trust_emulator: Emulator, tenant):
+    """retryBudgetSeconds is the "longest total wait on retries" (docs/configuration.md): with
+    every reply asking to wait 1 s and retries to spare, the request is given up once the
+    next wait would take the time spent past the 3 s budget, not after each wait alone."""
+    config = {
+        "azuread:tenantId": TENANT_ID,
+        "azuread:clientId": CLIENT_ID,
+        "azuread:clientSecret": tenant.client_secret,
+        "asana-provisioning:graphEndpoint": trust_emulator.graph_url,
+        "asana-provisioning:authorityHost": trust_emulator.authority_host,
+        "asana-provisioning:maxRetries": "10",
+        "asana-provisioning:retryBudgetSeconds": "3",
+    }
+    scim = AsanaScimClient(
+        trust_emulator.scim_base_url, tenant.asana_token, resolve(config, {}).asana_policy
+    )
+    trust_emulator.inject(Fault.status(429, retry_after=1), service="scim", times=20)
+    started = time.monotonic()
+
+    with pytest.raises(ServiceError) as throttled:
+        scim.check_token()
+
+    assert time.monotonic() - started < 3 + 1.5
+    assert (
+        trust_emulator.count(service="scim") == 3
+    )  # at 0, 1 and 2 s; a third wait would end past 3 s
+    assert "was given up after 3 attempt(s) within the 3 s retry budget" in str(throttled.value)
+
+
+def test_a_413_with_retry_after_is_tried_again_after_the_wait(emulator: Emulator, settings):
+    """RFC 9110 section 15.5.14: a server that sends 413 with Retry-After says the condition is
+    temporary and the client may try again after that time (urllib3 retries 413, 429 and 503
+    when Retry-After is given)."""
+    emulator.inject(Fault.status(413, retry_after=1), service="graph")
+
+    body = GraphClient(settings.graph).get(TEMPLATES)
+
+    assert [t["id"] for t in body["value"]] == ["asana"]
+    assert emulator.count(service="graph") == 2
+
+
+def test_token_requests_are_given_the_stacks_timeout_even_past_azure_cores_default():
+    """azure-core's RequestsTransport reads for at most 300 s unless told otherwise; our token
+    requests get httpTimeoutSeconds, which may be up to 600."""
+    from clients.credentials import bounded_transport
+    from clients.http import HttpPolicy
+
+    transport = bounded_transport(HttpPolicy(read_timeout=450))["transport"]
+
+    assert transport.connection_config.read_timeout == 450
