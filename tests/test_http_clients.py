@@ -158,6 +158,37 @@ def test_a_refused_put_names_the_method_as_http_spells_it(emulator: Emulator, se
     assert str(failure.value).endswith("BadRequest: Attribute 'x' is not defined.")
 
 
+def test_a_throttled_graph_get_says_it_was_given_up_within_the_budget(emulator: Emulator, settings):
+    """A 429 on every attempt (RFC 6585 section 4): the error names the request and says the
+    retries were given up within the stack's 8 s budget."""
+    emulator.inject(Fault.status(429, retry_after=0), service="graph", times=10)
+
+    with pytest.raises(ServiceError) as throttled:
+        GraphClient(settings.graph).get(TEMPLATES)
+
+    assert throttled.value.status == 429
+    assert str(throttled.value).startswith(f"Microsoft Graph GET /v1.0{TEMPLATES} was throttled ")
+    assert "within the 8 s retry budget" in str(throttled.value)
+
+
+def test_a_post_answered_with_a_body_that_is_not_json_names_the_post(emulator: Emulator, settings):
+    """Any reply with a body must be JSON; a proxy's page in its place is named as what it is,
+    with the request it answered."""
+    jobs = synchronization_path(SERVICE_PRINCIPAL_ID, "jobs")
+    page = Fault.reply(b"<html>proxy</html>", content_type="text/html")
+    emulator.inject(page, service="graph", method="POST")
+
+    with pytest.raises(ServiceError) as error:
+        GraphClient(settings.graph).post(jobs, {"templateId": "asana"})
+
+    assert (error.value.service, error.value.method, error.value.path) == (
+        "Microsoft Graph",
+        "POST",
+        f"/v1.0{jobs}",
+    )
+    assert "answered HTTP 200 with a body that is not JSON (text/html" in str(error.value)
+
+
 def test_graph_errors_carry_status_code_text_and_path_but_no_credentials(
     emulator: Emulator, settings, tenant: Tenant
 ):
@@ -767,7 +798,8 @@ def test_a_token_request_that_is_refused_names_the_authority_path_it_went_to(
     message = str(failure.value)
     assert message.startswith(f"Microsoft Graph GET /v1.0{TEMPLATES} could not get a token for ")
     assert f"/{TENANT_ID}/v2.0/.well-known/openid-configuration" in message
-    assert f"host='127.0.0.1', port={port}" in message  # the authority that refused
+    # urllib3 names the connection pool (the authority's host and port) that gave up
+    assert f"HTTPSConnectionPool(host='127.0.0.1', port={port}): Max retries exceeded" in message
     assert tenant.client_secret not in message
     assert trust_emulator.count(service="graph") == 0
 
