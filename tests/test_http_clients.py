@@ -10,7 +10,7 @@ import pytest
 from clients.asana import AsanaScimClient
 from clients.connection import ConnectionSettings, resolve
 from clients.graph import GraphClient, synchronization_path
-from clients.http import ServiceError
+from clients.http import ServiceError, shared_session
 from tests.conftest import CLIENT_ID, SERVICE_PRINCIPAL_ID, TENANT_ID, Tenant
 from tests.emulator import Emulator, Fault
 
@@ -699,6 +699,27 @@ def test_a_connection_reset_on_every_attempt_is_named_a_lost_connection(
     )
 
 
+def test_a_graph_get_reset_on_every_attempt_names_graph_the_get_and_its_path(
+    trust_emulator: Emulator, tenant: Tenant
+):
+    settings = one_retry(trust_emulator, tenant)
+    trust_emulator.inject(Fault.reset(), service="graph", times=NO_REPLY_FAULTS)
+
+    with pytest.raises(ServiceError) as failure:
+        GraphClient(settings.graph).get(TEMPLATES)
+
+    error = failure.value
+    assert (error.service, error.method, error.path, error.status) == (
+        "Microsoft Graph",
+        "GET",
+        f"/v1.0{TEMPLATES}",
+        None,
+    )
+    assert str(error).startswith(
+        f"Microsoft Graph GET /v1.0{TEMPLATES} got no response: lost the connection"
+    )
+
+
 def test_a_refused_connection_is_named_a_lost_connection(trust_emulator: Emulator, tenant: Tenant):
     closed = socket.socket()
     closed.bind(("127.0.0.1", 0))
@@ -901,6 +922,7 @@ def test_the_retry_budget_bounds_the_total_wait_of_all_retries(trust_emulator: E
         "asana-provisioning:maxRetries": "10",
         "asana-provisioning:retryBudgetSeconds": "3",
     }
+    shared_session.cache_clear()  # this client's session is built here, under this policy
     scim = AsanaScimClient(
         trust_emulator.scim_base_url, tenant.asana_token, resolve(config, {}).asana_policy
     )
@@ -938,3 +960,48 @@ def test_token_requests_are_given_the_stacks_timeout_even_past_azure_cores_defau
     transport = bounded_transport(HttpPolicy(read_timeout=450))["transport"]
 
     assert transport.connection_config.read_timeout == 450
+
+
+def test_a_failed_tls_handshake_is_not_tried_again(tenant: Tenant):
+    """A TLS failure (here a server that answers a ClientHello with plain text) is not one
+    asking again can mend, unlike a dropped connection: one connection, however many retries
+    the stack allows."""
+    import threading
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    listener.settimeout(0.2)
+    accepted: list[socket.socket] = []
+    stop = threading.Event()
+
+    def serve() -> None:
+        deadline = time.monotonic() + 20
+        while not stop.is_set() and time.monotonic() < deadline:
+            try:
+                connection, _ = listener.accept()
+            except TimeoutError:
+                continue
+            accepted.append(connection)
+            connection.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+            connection.close()
+
+    server = threading.Thread(target=serve, daemon=True)
+    server.start()
+    policy = resolve({"asana-provisioning:maxRetries": "3"}, {}).asana_policy
+    try:
+        shared_session.cache_clear()  # this client's session is built here, under this policy
+        scim = AsanaScimClient(
+            f"https://127.0.0.1:{listener.getsockname()[1]}/api/1.0/scim",
+            tenant.asana_token,
+            policy,
+        )
+        with pytest.raises(ServiceError) as failed:
+            scim.check_token()
+    finally:
+        stop.set()
+        server.join(timeout=5)
+        listener.close()
+
+    assert "got no response" in str(failed.value)
+    assert len(accepted) == 1
