@@ -668,6 +668,7 @@ def test_a_service_that_never_answers_is_said_to_have_timed_out_after_every_atte
 def test_a_post_that_gets_no_answer_is_said_to_have_timed_out_and_is_not_sent_again(
     trust_emulator: Emulator, tenant: Tenant
 ):
+    shared_session.cache_clear()  # this client's session is built here, under this policy
     graph = GraphClient(one_retry(trust_emulator, tenant).graph)
     trust_emulator.inject(
         Fault.slow(NO_REPLY_TIMEOUT + 3), service="graph", method="POST", times=NO_REPLY_FAULTS
@@ -1005,3 +1006,21 @@ def test_a_failed_tls_handshake_is_not_tried_again(tenant: Tenant):
 
     assert "got no response" in str(failed.value)
     assert len(accepted) == 1
+
+
+@pytest.mark.parametrize("status", [500, 502, 504], ids=["500", "502", "504"])
+def test_a_get_answered_with_a_transient_server_error_is_tried_again(
+    trust_emulator: Emulator, tenant: Tenant, status: int
+):
+    """500, 502 and 504 say nothing of whether the request was acted on (RFC 9110 sections
+    15.6.1, 15.6.3, 15.6.5), so only a request safe to repeat is tried again: a GET is."""
+    shared_session.cache_clear()  # this client's session is built here, under this policy
+    scim = AsanaScimClient(
+        trust_emulator.scim_base_url,
+        tenant.asana_token,
+        one_retry(trust_emulator, tenant).asana_policy,
+    )
+    trust_emulator.inject(Fault.status(status), service="scim")
+
+    assert scim.check_token().accepted
+    assert trust_emulator.count(service="scim") == 2
