@@ -15,6 +15,7 @@ from urllib3.util.retry import RequestHistory
 from clients import credentials, directory, pulumi_cli, schema_io
 from clients.connection import ConfigError, CredentialSpec, resolve
 from clients.directory import DirectoryReader
+from clients.graph import synchronization_path
 from clients.http import BoundedRetry, ServiceError, error_text, redirect_error
 
 
@@ -1232,6 +1233,16 @@ def test_a_schema_without_object_mappings_is_a_reply_we_cannot_use(schema):
         "synchronization/jobs/Asana.1/schema answered with a schema that has no object mappings"
     )
     assert unusable.value.status is None
+
+
+# --- clients/graph.py: each segment of a synchronization path is one path segment (RFC 3986
+# section 3.3): a "/" or "?" inside an id is percent-encoded, never a delimiter.
+
+
+def test_every_segment_of_a_synchronization_path_is_escaped_whole():
+    assert synchronization_path("a/b", "jobs", "Asana.1?x", "schema") == (
+        "/servicePrincipals/a%2Fb/synchronization/jobs/Asana.1%3Fx/schema"
+    )
 
 
 # --- clients/http.py: the retry budget is checked against the wait urllib3's `Retry.sleep`
