@@ -9,13 +9,14 @@ import locale
 
 import pytest
 import requests
+from azure.core.exceptions import ClientAuthenticationError
 from urllib3.response import HTTPResponse
 from urllib3.util.retry import RequestHistory
 
 from clients import credentials, directory, pulumi_cli, schema_io
 from clients.connection import ConfigError, CredentialSpec, resolve
 from clients.directory import DirectoryReader
-from clients.graph import synchronization_path
+from clients.graph import GraphClient, synchronization_path
 from clients.http import BoundedRetry, ServiceError, error_text, redirect_error
 
 
@@ -1243,6 +1244,62 @@ def test_every_segment_of_a_synchronization_path_is_escaped_whole():
     assert synchronization_path("a/b", "jobs", "Asana.1?x", "schema") == (
         "/servicePrincipals/a%2Fb/synchronization/jobs/Asana.1%3Fx/schema"
     )
+
+
+# --- clients/graph.py: a token the authority refuses is an error naming the request and the
+# authority's own message (azure-identity's ClientAuthenticationError), with the client secret
+# taken out of it (a token endpoint may echo what it was sent); nothing is sent to Graph.
+
+
+class RefusingCredential:
+    """An azure-identity credential whose token request the authority refused."""
+
+    def __init__(self, message: str) -> None:
+        self.message, self.scopes = message, []
+
+    def get_token(self, *scopes: str):
+        self.scopes.extend(scopes)
+        raise ClientAuthenticationError(message=self.message)
+
+
+def refused_token_error(config: dict, message: str) -> tuple[ServiceError, list[str]]:
+    graph = GraphClient(resolve(config, {}).graph)
+    graph._credential = credential = RefusingCredential(message)
+    with pytest.raises(ServiceError) as refused:
+        graph.get("/servicePrincipals")
+    return refused.value, credential.scopes
+
+
+def test_a_refused_token_names_the_request_and_never_the_client_secret():
+    config = {**TENANT, "azuread:clientId": "c", "azuread:clientSecret": "s3cret~Value42"}
+
+    error, scopes = refused_token_error(
+        config, "AADSTS7000215: Invalid client secret provided (s3cret~Value42)."
+    )
+
+    assert scopes == ["https://graph.microsoft.com/.default"]
+    assert (error.service, error.method, error.path, error.status) == (
+        "Microsoft Graph",
+        "GET",
+        "/v1.0/servicePrincipals",
+        None,
+    )
+    assert str(error) == (
+        "Microsoft Graph GET /v1.0/servicePrincipals could not get a token for "
+        "https://graph.microsoft.com/.default: AADSTS7000215: Invalid client secret provided "
+        "([redacted])."
+    )
+
+
+def test_without_a_client_secret_the_authoritys_message_is_quoted_whole():
+    """Managed identity has no secret: nothing is taken out, even a client id left as the
+    documentation's placeholder."""
+    config = {**TENANT, "azuread:clientId": "XXXX", "azuread:useMsi": "true"}
+    message = "AADSTS700016: Application with identifier 'XXXX' was not found in the directory."
+
+    error, _ = refused_token_error(config, message)
+
+    assert str(error).endswith(f"/.default: {message}")
 
 
 # --- clients/http.py: the retry budget is checked against the wait urllib3's `Retry.sleep`
