@@ -1024,3 +1024,50 @@ def test_a_get_answered_with_a_transient_server_error_is_tried_again(
 
     assert scim.check_token().accepted
     assert trust_emulator.count(service="scim") == 2
+
+
+def test_retries_without_retry_after_wait_longer_each_time(trust_emulator: Emulator, tenant):
+    """With no Retry-After to follow, urllib3 backs off exponentially between retries (0 s,
+    then 1 s, 2 s, ... with our factor of 0.5): three failures cost at least 3 s of waiting."""
+    shared_session.cache_clear()  # this client's session is built here, under this policy
+    config = {"asana-provisioning:maxRetries": "3", "asana-provisioning:retryBudgetSeconds": "20"}
+    scim = AsanaScimClient(
+        trust_emulator.scim_base_url, tenant.asana_token, resolve(config, {}).asana_policy
+    )
+    trust_emulator.inject(Fault.status(502), service="scim", times=3)
+    started = time.monotonic()
+
+    assert scim.check_token().accepted
+    assert time.monotonic() - started >= 3
+    assert trust_emulator.count(service="scim") == 4
+
+
+def test_max_retries_bounds_all_retries_together_whatever_failed(
+    trust_emulator: Emulator, tenant: Tenant
+):
+    """maxRetries is the number of retries of a request (docs/configuration.md), however its
+    attempts failed: with 1, a reset then a 502 is two attempts, and the 502 is reported."""
+    shared_session.cache_clear()  # this client's session is built here, under this policy
+    scim = AsanaScimClient(
+        trust_emulator.scim_base_url,
+        tenant.asana_token,
+        one_retry(trust_emulator, tenant).asana_policy,
+    )
+    trust_emulator.inject(Fault.reset(), service="scim")
+    trust_emulator.inject(Fault.status(502), service="scim")
+
+    with pytest.raises(ServiceError) as failed:
+        scim.check_token()
+
+    assert failed.value.status == 502
+    assert trust_emulator.count(service="scim") == 2
+
+
+def test_a_200_whose_json_is_not_an_object_keeps_its_status(emulator: Emulator, settings):
+    emulator.inject(Fault.reply(b'["asana"]'), service="graph")
+
+    with pytest.raises(ServiceError) as wrong:
+        GraphClient(settings.graph).get(TEMPLATES)
+
+    assert wrong.value.status == 200
+    assert str(wrong.value).endswith("answered HTTP 200 with JSON that is not an object (a list)")
