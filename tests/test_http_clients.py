@@ -1071,3 +1071,21 @@ def test_a_200_whose_json_is_not_an_object_keeps_its_status(emulator: Emulator, 
 
     assert wrong.value.status == 200
     assert str(wrong.value).endswith("answered HTTP 200 with JSON that is not an object (a list)")
+
+
+def test_closing_one_credentials_transport_leaves_the_shared_token_session_open():
+    """The token session is shared by this process's credentials: azure-identity closes a
+    credential's transport on `with credential:` exit or `close()`, and that must neither close
+    the session for the others nor leave this credential unable to ask again."""
+    from clients.credentials import bounded_transport
+    from clients.http import HttpPolicy
+
+    policy = HttpPolicy(read_timeout=7)
+    transport = bounded_transport(policy)["transport"]
+    session = transport.session
+
+    with transport:
+        pass
+    with transport:  # azure-core refuses to reopen a transport whose own session it closed
+        assert transport.session is session
+    assert bounded_transport(policy)["transport"].session is session
