@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import base64
 import re
+from types import SimpleNamespace
 
 import pytest
 
+from components.asana_app import choose_app_role
 from components.settings import SettingsError, load_settings
 from tools.adopt import build_parser
 from tools.adoption import AdoptionError, LiveApp, adopt, choose_service_principal
@@ -299,3 +301,181 @@ def test_what_single_sign_on_was_found_is_said_in_one_note_headed_by_it():
     (other_note,) = [n for n in other.notes if n.startswith("single sign-on: ")]
     assert "not SAML" in other_note
     assert not [k for k in other.config if k.startswith(f"{P}sso")]
+
+
+# --- assignments: Graph's appRoleAssignment (`id`, `principalId`, `principalType` User, Group
+# or ServicePrincipal, `appRoleId`) and the service principal's appRoles (`id`, `displayName`,
+# `value`). An app without app roles assigns the default role, id 00000000-0000-0000-0000-
+# 000000000000, which appRoles does not list.
+
+USER_ROLE = {"id": "b1a2c3d4-0000-4000-8000-000000000001", "displayName": "User", "value": "user"}
+ADMIN_ROLE = {
+    "id": "b1a2c3d4-0000-4000-8000-000000000002",
+    "displayName": "Administrator",
+    "value": "Admin",
+}
+DEFAULT_ACCESS = "00000000-0000-0000-0000-000000000000"
+
+
+def assignment(n: int, principal_type: str, role: str) -> dict:
+    return {
+        "id": f"assignment-{n}",
+        "principalId": f"c0ffee00-0000-4000-8000-00000000000{n}",
+        "principalType": principal_type,
+        "appRoleId": role,
+    }
+
+
+def assigned(assignments: list[dict], roles: list[dict]) -> LiveApp:
+    live = live_app(NEW_THUMBPRINT)
+    service_principal = {**live.service_principal, "appRoles": roles}
+    return LiveApp(
+        **{**live.__dict__, "service_principal": service_principal, "assignments": assignments}
+    )
+
+
+def test_an_assignment_to_a_service_principal_cannot_be_adopted():
+    """docs/adopt.md: assignments to service principals are not adoptable."""
+    live = assigned(
+        [
+            assignment(1, "User", USER_ROLE["id"]),
+            assignment(2, "ServicePrincipal", USER_ROLE["id"]),
+        ],
+        [USER_ROLE],
+    )
+
+    with pytest.raises(AdoptionError) as refused:
+        adopt(live, "adopted")
+
+    message = str(refused.value)
+    assert message.startswith("1 assignments are to service principals")
+    assert "groups and users only" in message
+
+
+def test_assignments_with_several_app_roles_are_refused_naming_each_role_and_its_count():
+    """docs/adopt.md: mixed app roles are not adoptable; the roles are named as the portal's
+    Users and groups list shows them (display name), the most used first."""
+    live = assigned(
+        [
+            assignment(1, "User", USER_ROLE["id"]),
+            assignment(2, "Group", ADMIN_ROLE["id"]),
+            assignment(3, "User", USER_ROLE["id"]),
+        ],
+        [USER_ROLE, ADMIN_ROLE],
+    )
+
+    with pytest.raises(AdoptionError) as refused:
+        adopt(live, "adopted")
+
+    message = str(refused.value)
+    assert message.startswith("the assignments use several app roles (User: 2, Administrator: 1)")
+    assert "Align them in the portal" in message
+
+
+def role_resolves_to(roles: list[dict], wanted: str) -> str:
+    """The role id the program gives assignments for the setting `wanted` (choose_app_role)."""
+    objects = [SimpleNamespace(id=r["id"], display_name=r.get("displayName"), value=r.get("value"))
+               for r in roles]  # fmt: skip
+    return choose_app_role(objects, wanted)
+
+
+@pytest.mark.parametrize(
+    ("roles", "role_id", "expected"),
+    [
+        ([USER_ROLE, ADMIN_ROLE], ADMIN_ROLE["id"], "Administrator"),
+        ([USER_ROLE, {**ADMIN_ROLE, "displayName": None}], ADMIN_ROLE["id"], "Admin"),
+        ([], DEFAULT_ACCESS, DEFAULT_ACCESS),
+    ],
+    ids=["by display name", "by value without a display name", "the default role by id"],
+)
+def test_the_one_app_role_of_every_assignment_is_adopted_by_the_name_the_program_reads(
+    roles, role_id, expected
+):
+    """docs/configuration.md: assignmentAppRole is a role's display name, value or id; the
+    adopted one is the portal's name for it when there is one, and gives the same role."""
+    live = assigned([assignment(1, "Group", role_id), assignment(2, "User", role_id)], roles)
+
+    adoption = adopt(live, "adopted")
+
+    assert adoption.config[f"{P}assignmentAppRole"] == expected
+    assert role_resolves_to(roles, expected) == role_id
+    assert adoption.config[f"{P}assignmentGroups"] == [live.assignments[0]["principalId"]]
+    assert adoption.config[f"{P}assignmentUsers"] == [live.assignments[1]["principalId"]]
+    (note,) = [n for n in adoption.notes if n.startswith("assignments: ")]
+    assert note == "assignments: 1 group(s), 1 user(s)"
+
+
+def test_the_default_app_role_is_left_out_of_the_stack():
+    live = assigned([assignment(1, "User", USER_ROLE["id"])], [USER_ROLE, ADMIN_ROLE])
+
+    assert f"{P}assignmentAppRole" not in adopt(live, "adopted").config
+
+
+# --- provisioning: the job's templateId against the Asana app's own template.
+
+
+def test_a_job_without_the_asana_template_on_offer_is_refused_naming_the_service_principal():
+    live = provisioned({})
+    no_template = LiveApp(**{**live.__dict__, "templates": []})
+
+    with pytest.raises(AdoptionError) as refused:
+        adopt(no_template, "adopted")
+
+    message = str(refused.value)
+    assert f"service principal {SP} has no synchronization template" in message
+    assert "Asana gallery template" in message
+
+
+def test_a_job_on_another_template_is_refused_saying_how_to_recreate_it():
+    with pytest.raises(AdoptionError) as refused:
+        adopt(provisioned({}, {**JOB, "templateId": "scim"}), "adopted")
+
+    message = str(refused.value)
+    assert "Recreate provisioning from the Asana template in the portal" in message
+    assert "`pulumi up`" in message
+
+
+def test_what_provisioning_was_found_is_said_in_one_note_headed_by_it():
+    without = adopt(live_app(NEW_THUMBPRINT), "adopted")
+    with_job = adopt(provisioned({}), "adopted")
+
+    (note,) = [n for n in without.notes if n.startswith("provisioning: ")]
+    assert "no provisioning job" in note and "SSO and assignments only" in note
+    (note,) = [n for n in with_job.notes if n.startswith("provisioning: ")]
+    assert JOB["id"] in note and "(Active)" in note
+    assert note.endswith(f"template {TEMPLATE['id']}")
+
+
+# --- the app itself: the servicePrincipal's displayName and the application's
+# applicationTemplateId (the gallery template it was instantiated from, null for an app
+# registered by hand).
+
+
+def test_the_apps_name_and_gallery_template_are_the_live_ones():
+    live = live_app(NEW_THUMBPRINT)
+    gallery = "a0b1c2d3-e4f5-4607-8819-2a3b4c5d6e7f"
+    renamed = LiveApp(
+        **{
+            **live.__dict__,
+            "service_principal": {**live.service_principal, "displayName": "Asana (Contoso)"},
+            "application": {**live.application, "applicationTemplateId": gallery},
+        }
+    )
+
+    config = adopt(renamed, "adopted").config
+    by_hand = adopt(live, "adopted").config
+
+    assert config[f"{P}appDisplayName"] == "Asana (Contoso)"
+    assert config[f"{P}galleryTemplateId"] == gallery
+    assert f"{P}galleryTemplateId" not in by_hand
+
+
+def test_without_a_preferred_thumbprint_the_first_verify_key_is_the_certificate():
+    """preferredTokenSigningKeyThumbprint can be null (Graph servicePrincipal); the certificate
+    is then the first Verify key listed (keyCredentials order), never a Sign key."""
+    adoption = adopt(with_sso([], [], preferredTokenSigningKeyThumbprint=None), "adopted")
+
+    assert adoption.config[f"{P}ssoCertificateName"] == "CN=Old"
+    assert certificate_import(adoption)["id"] == (
+        f"{SP}/tokenSigningCertificate/11111111-0000-4000-8000-000000000002"
+    )
