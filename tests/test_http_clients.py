@@ -1089,3 +1089,26 @@ def test_closing_one_credentials_transport_leaves_the_shared_token_session_open(
     with transport:  # azure-core refuses to reopen a transport whose own session it closed
         assert transport.session is session
     assert bounded_transport(policy)["transport"].session is session
+
+
+def test_a_200_that_is_not_json_keeps_its_status(emulator: Emulator, settings):
+    emulator.inject(Fault.reply(b"<html></html>", content_type="text/html"), service="graph")
+
+    with pytest.raises(ServiceError) as wrong:
+        GraphClient(settings.graph).get(TEMPLATES)
+
+    assert wrong.value.status == 200
+
+
+def test_the_backoff_between_retries_never_exceeds_the_policys_bound():
+    """Exponential backoff doubles with each failure in a row; the session's retries stop
+    doubling at the policy's `backoff_max`, however many failures came before."""
+    from urllib3.util.retry import RequestHistory
+
+    from clients.http import HttpPolicy, build_session
+
+    policy = HttpPolicy(max_retries=20, backoff_max=7.0)
+    retry = build_session(policy).get_adapter("https://graph.example/").max_retries
+    failures = tuple(RequestHistory("GET", "/x", None, 502, None) for _ in range(12))
+
+    assert retry.new(history=failures).planned_wait(None) == 7.0
