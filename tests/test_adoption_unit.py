@@ -13,7 +13,7 @@ import pytest
 from components.asana_app import choose_app_role
 from components.settings import SettingsError, load_settings
 from tools.adopt import build_parser
-from tools.adoption import AdoptionError, LiveApp, adopt, choose_service_principal
+from tools.adoption import AdoptionError, LiveApp, _compact, adopt, choose_service_principal
 
 SP = "7c1d2e3f-4a5b-4c6d-8e9f-0a1b2c3d4e5f"
 APP = "2b3c4d5e-6f70-4812-9a3b-4c5d6e7f8091"
@@ -479,3 +479,17 @@ def test_without_a_preferred_thumbprint_the_first_verify_key_is_the_certificate(
     assert certificate_import(adoption)["id"] == (
         f"{SP}/tokenSigningCertificate/11111111-0000-4000-8000-000000000002"
     )
+
+
+# --- a mapping as written into the stack: Graph's attributeMapping defaults (flowType
+# "Always", matchingPriority 0: not a matching attribute) are left out, anything else kept.
+
+
+def test_a_mapping_is_written_without_the_fields_that_hold_graphs_defaults():
+    defaults = {"target": "userName", "source": "userPrincipalName", "flowType": "Always",
+                "matchingPriority": 0}  # fmt: skip
+    others = {"target": "emails[type eq \"work\"].value", "source": "mail",
+              "flowType": "ObjectAddOnly", "matchingPriority": 1}  # fmt: skip
+
+    assert _compact(defaults) == {"target": "userName", "source": "userPrincipalName"}
+    assert _compact(others) == others
