@@ -1112,3 +1112,35 @@ def test_the_backoff_between_retries_never_exceeds_the_policys_bound():
     failures = tuple(RequestHistory("GET", "/x", None, 502, None) for _ in range(12))
 
     assert retry.new(history=failures).planned_wait(None) == 7.0
+
+
+def test_json_nested_deeper_than_python_reads_is_named_as_such(emulator: Emulator, settings):
+    emulator.inject(Fault.reply(b"[" * 100_000 + b"]" * 100_000), service="graph")
+
+    with pytest.raises(ServiceError) as wrong:
+        GraphClient(settings.graph).get(TEMPLATES)
+
+    assert "answered HTTP 200 with JSON nested too deep to read (application/json," in str(
+        wrong.value
+    )
+
+
+def test_a_streamed_request_returns_before_its_body_is_read(trust_emulator: Emulator, tenant):
+    """`stream=True` (requests' documented way to read a body oneself) is kept: the session
+    hands back the reply at its headers, and the body trickles in as the caller reads it."""
+    from clients.http import HttpPolicy, build_session
+
+    trust_emulator.inject(Fault.trickle(0.2), service="scim")
+    session = build_session(HttpPolicy(read_timeout=30))
+    started = time.monotonic()
+
+    response = session.get(
+        trust_emulator.scim_base_url + "/Users",
+        headers={"Authorization": f"Bearer {tenant.asana_token}"},
+        stream=True,
+    )
+
+    assert time.monotonic() - started < 2  # the whole body would take far longer
+    assert response.status_code == 200
+    assert not response._content_consumed
+    response.close()
