@@ -5,6 +5,7 @@ by the module under test."""
 from __future__ import annotations
 
 import base64
+import copy
 import re
 from types import SimpleNamespace
 
@@ -493,3 +494,46 @@ def test_a_mapping_is_written_without_the_fields_that_hold_graphs_defaults():
 
     assert _compact(defaults) == {"target": "userName", "source": "userPrincipalName"}
     assert _compact(others) == others
+
+
+def test_mappings_changed_in_the_portal_are_written_as_the_smallest_difference_from_the_template():
+    """docs/adopt.md: `exact` when some were removed; docs/configuration.md names the settings
+    userMappings and groupMappings."""
+    from tests.conftest import ASANA_TEMPLATE
+
+    schema = copy.deepcopy(ASANA_TEMPLATE["schema"])
+    (rule,) = schema["synchronizationRules"]
+    users, groups = (
+        next(o for o in rule["objectMappings"] if o["sourceObjectName"] == name)
+        for name in ("User", "Group")
+    )
+    removed = users["attributeMappings"].pop()
+    groups["enabled"] = False
+    live = provisioned({})
+    changed = LiveApp(**{**live.__dict__, "templates": [ASANA_TEMPLATE], "job_schema": schema})
+
+    adoption = adopt(changed, "adopted")
+
+    user_spec = adoption.config[f"{P}userMappings"]
+    assert user_spec["mode"] == "exact"
+    targets = {m["target"] for m in user_spec["mappings"]}
+    assert removed["targetAttributeName"] not in targets
+    assert len(targets) == len(users["attributeMappings"])
+    assert adoption.config[f"{P}groupMappings"] == {"enabled": False}
+    assert f"user mappings: {len(targets)} set in the stack" in adoption.notes
+
+
+def test_group_mappings_changed_alone_are_written_and_the_users_left_to_the_template():
+    from tests.conftest import ASANA_TEMPLATE
+
+    schema = copy.deepcopy(ASANA_TEMPLATE["schema"])
+    (rule,) = schema["synchronizationRules"]
+    (groups,) = [o for o in rule["objectMappings"] if o["sourceObjectName"] == "Group"]
+    groups["enabled"] = False
+    live = provisioned({})
+    changed = LiveApp(**{**live.__dict__, "templates": [ASANA_TEMPLATE], "job_schema": schema})
+
+    config = adopt(changed, "adopted").config
+
+    assert f"{P}userMappings" not in config
+    assert config[f"{P}groupMappings"] == {"enabled": False}
