@@ -1482,3 +1482,19 @@ def test_a_resource_whose_type_was_renamed_is_named_by_its_new_type():
     assert one_step(step, kind="preview").portal_name == (
         "Provisioning: Secret token (Test connection)"
     )
+
+
+def test_docs_drift_md_shows_the_report_help_as_the_command_prints_it(monkeypatch, capsys):
+    """docs/drift.md prints the command's whole `--help` for a reader who has no checkout at
+    hand; every option's wording there is what the command says (at 100 columns, the width the
+    docs block was printed at)."""
+    doc = DRIFT_DOC.read_text()
+    block = doc.split("<!-- drift-report-help:begin -->\n```text\n", 1)[1]
+    documented = block.split("```\n<!-- drift-report-help:end -->", 1)[0]
+    monkeypatch.setenv("COLUMNS", "100")
+
+    with pytest.raises(SystemExit) as ended:
+        drift_report.main(["--help"])
+
+    assert ended.value.code == 0
+    assert capsys.readouterr().out == documented
