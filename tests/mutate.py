@@ -219,6 +219,29 @@ def retry_unkilled(work: Path, group: Group) -> int:
     return reset
 
 
+def recheck_timeouts(work: Path, group: Group) -> int:
+    """Send every timeout back to be tested again when the group's time limit has changed since
+    it was reached. mutmut does this itself only when it finds its previous settings, which
+    `refresh_test_map` removes together with the test map."""
+    recorded = work / "mutants" / "timeout-multiplier.txt"
+    limit = repr(group.timeout_multiplier)
+    if recorded.exists() and recorded.read_text() == limit:
+        return 0
+    reset = 0
+    for meta in meta_files(work, group):
+        if not meta.exists():
+            continue
+        data = json.loads(meta.read_text())
+        for key, code in data["exit_code_by_key"].items():
+            if code is not None and status_of(code) == "timeout":
+                data["exit_code_by_key"][key] = None
+                reset += 1
+        meta.write_text(json.dumps(data))
+    recorded.parent.mkdir(parents=True, exist_ok=True)
+    recorded.write_text(limit)
+    return reset
+
+
 def refresh_test_map(work: Path, group: Group) -> bool:
     """Forget mutmut's map of which test calls which function when a test file of the group has
     changed since it was made. mutmut 3 collects the map again only for test names it has not
@@ -268,6 +291,9 @@ def run_group(group: Group, minutes: float | None = None, retry: bool = True) ->
     )
     if refresh_test_map(work, group):
         print(f"== {group.name}: its tests changed; mutmut maps which test calls what again")
+    timeouts = recheck_timeouts(work, group)
+    if timeouts:
+        print(f"== {group.name}: its time limit changed; {timeouts} timeout(s) are tested again")
     again = retry_unkilled(work, group) if retry else 0
     if again:
         print(f"== {group.name}: {again} mutant(s) not killed last time are tested again")
