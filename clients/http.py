@@ -20,6 +20,7 @@ from __future__ import annotations
 import functools
 import json
 import socket
+import ssl
 import time
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
@@ -433,12 +434,34 @@ def json_object(service: str, method: str, path: str, response: requests.Respons
     return body
 
 
+def _certificate_refused(error: BaseException) -> bool:
+    """Whether a TLS failure was our check of the server's certificate (OpenSSL's
+    CERTIFICATE_VERIFY_FAILED, raised by Python as ssl.SSLCertVerificationError), rather than a
+    handshake that failed otherwise (a server that does not speak TLS, no common protocol):
+    only the first is mended by trusting a CA. requests and urllib3 wrap the ssl error in
+    their own; it is found in the wrapped exceptions' arguments and causes."""
+    seen: set[int] = set()
+    pending: list[object] = [error]
+    while pending and len(seen) < 32:
+        current = pending.pop()
+        if not isinstance(current, BaseException) or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, ssl.SSLCertVerificationError):
+            return True
+        pending += [*current.args, getattr(current, "reason", None), current.__cause__]
+        pending.append(current.__context__)
+    return False
+
+
 def transport_error(
     service: str, method: str, path: str, error: requests.RequestException, policy: HttpPolicy
 ) -> ServiceError:
     """The error for a request that got no usable response (timeouts, resets, TLS)."""
-    if isinstance(error, requests.exceptions.SSLError):
+    if isinstance(error, requests.exceptions.SSLError) and _certificate_refused(error):
         cause = "the TLS certificate was not trusted (set REQUESTS_CA_BUNDLE for a private CA)"
+    elif isinstance(error, requests.exceptions.SSLError):
+        cause = "the TLS handshake failed (is the URL that of an HTTPS service?)"
     elif isinstance(error, DeadlineExceeded):
         detail = (
             f"did not finish within {error.seconds:g} s and was cut off (httpTimeoutSeconds "
