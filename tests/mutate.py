@@ -38,6 +38,7 @@ import sys
 import tarfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -206,13 +207,18 @@ def retry_unkilled(work: Path, group: Group) -> int:
     """Send every mutant that was not killed back to be tested again (a test added since may
     kill it); killed mutants (a timeout counts) keep their verdict while their function is
     unchanged."""
+    return reset_verdicts(work, group, lambda status: status not in KILLED)
+
+
+def reset_verdicts(work: Path, group: Group, wanted: Callable[[str], bool]) -> int:
+    """Forget each verdict whose status is `wanted`, so mutmut tests that mutant again."""
     reset = 0
     for meta in meta_files(work, group):
         if not meta.exists():
             continue
         data = json.loads(meta.read_text())
         for key, code in data["exit_code_by_key"].items():
-            if code is not None and status_of(code) not in KILLED:
+            if code is not None and wanted(status_of(code)):
                 data["exit_code_by_key"][key] = None
                 reset += 1
         meta.write_text(json.dumps(data))
@@ -227,16 +233,7 @@ def recheck_timeouts(work: Path, group: Group) -> int:
     limit = repr(group.timeout_multiplier)
     if recorded.exists() and recorded.read_text() == limit:
         return 0
-    reset = 0
-    for meta in meta_files(work, group):
-        if not meta.exists():
-            continue
-        data = json.loads(meta.read_text())
-        for key, code in data["exit_code_by_key"].items():
-            if code is not None and status_of(code) == "timeout":
-                data["exit_code_by_key"][key] = None
-                reset += 1
-        meta.write_text(json.dumps(data))
+    reset = reset_verdicts(work, group, lambda status: status == "timeout")
     recorded.parent.mkdir(parents=True, exist_ok=True)
     recorded.write_text(limit)
     return reset

@@ -17,19 +17,26 @@ from tests.emulator import Emulator, Fault
 TEMPLATES = synchronization_path(SERVICE_PRINCIPAL_ID, "templates")
 
 
-@pytest.fixture
-def settings(trust_emulator: Emulator, tenant: Tenant) -> ConnectionSettings:
+def emulator_settings(
+    emulator: Emulator, tenant: Tenant, timeout: int = 2, max_retries: int = 3
+) -> ConnectionSettings:
+    """A stack pointed at the local tenant, with the HTTP limits a test needs."""
     config = {
         "azuread:tenantId": TENANT_ID,
         "azuread:clientId": CLIENT_ID,
         "azuread:clientSecret": tenant.client_secret,
-        "asana-provisioning:graphEndpoint": trust_emulator.graph_url,
-        "asana-provisioning:authorityHost": trust_emulator.authority_host,
-        "asana-provisioning:httpTimeoutSeconds": "2",
-        "asana-provisioning:maxRetries": "3",
+        "asana-provisioning:graphEndpoint": emulator.graph_url,
+        "asana-provisioning:authorityHost": emulator.authority_host,
+        "asana-provisioning:httpTimeoutSeconds": str(timeout),
+        "asana-provisioning:maxRetries": str(max_retries),
         "asana-provisioning:retryBudgetSeconds": "8",
     }
     return resolve(config, {})
+
+
+@pytest.fixture
+def settings(trust_emulator: Emulator, tenant: Tenant) -> ConnectionSettings:
+    return emulator_settings(trust_emulator, tenant)
 
 
 def test_graph_client_waits_as_long_as_retry_after_asks(emulator: Emulator, settings):
@@ -610,17 +617,7 @@ SCIM_USERS = "/api/1.0/scim/Users"
 
 def one_retry(emulator: Emulator, tenant: Tenant) -> ConnectionSettings:
     """A stack with maxRetries 1: a request is tried at most twice."""
-    config = {
-        "azuread:tenantId": TENANT_ID,
-        "azuread:clientId": CLIENT_ID,
-        "azuread:clientSecret": tenant.client_secret,
-        "asana-provisioning:graphEndpoint": emulator.graph_url,
-        "asana-provisioning:authorityHost": emulator.authority_host,
-        "asana-provisioning:httpTimeoutSeconds": str(NO_REPLY_TIMEOUT),
-        "asana-provisioning:maxRetries": "1",
-        "asana-provisioning:retryBudgetSeconds": "8",
-    }
-    return resolve(config, {})
+    return emulator_settings(emulator, tenant, timeout=NO_REPLY_TIMEOUT, max_retries=1)
 
 
 def scim_probe_error(base_url: str, token: str, settings: ConnectionSettings) -> str:

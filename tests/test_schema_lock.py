@@ -14,6 +14,22 @@ from providers.attribute_mappings import ProvisioningAttributeMappingsProvider
 from providers.schema_lock import SchemaBusy, job_schema_lock
 
 
+def configured_provider() -> ProvisioningAttributeMappingsProvider:
+    """The provider as the engine configures it; no request leaves (its schema reads are
+    replaced in each test)."""
+    provider = ProvisioningAttributeMappingsProvider()
+    provider.configure(
+        SimpleNamespace(
+            config={
+                "azuread:tenantId": "0d5c6c3a-7f4b-4e2a-9b1c-2d3e4f5a6b7c",
+                "azuread:clientId": "1e2f3a4b-5c6d-4e7f-8a9b-0c1d2e3f4a5b",
+                "azuread:clientSecret": "not-used",
+            }
+        )
+    )
+    return provider
+
+
 def test_one_jobs_edits_wait_for_each_other_and_other_jobs_do_not():
     entered = threading.Event()
     release = threading.Event()
@@ -53,16 +69,7 @@ def test_destroying_attribute_mappings_waits_for_the_lock_of_the_jobs_schema(mon
         raise ServiceError("Microsoft Graph", "GET", f"/v1.0/.../jobs/{job}", "HTTP 404", 404)
 
     monkeypatch.setattr(schema_io, "template_schema", template_schema)
-    provider = ProvisioningAttributeMappingsProvider()
-    provider.configure(
-        SimpleNamespace(
-            config={
-                "azuread:tenantId": "0d5c6c3a-7f4b-4e2a-9b1c-2d3e4f5a6b7c",
-                "azuread:clientId": "1e2f3a4b-5c6d-4e7f-8a9b-0c1d2e3f4a5b",
-                "azuread:clientSecret": "not-used",
-            }
-        )
-    )
+    provider = configured_provider()
     props = {"service_principal_id": principal, "job_id": job, "kind": "user",
              "source_object": "User", "target_object": "User", "mappings": []}  # fmt: skip
     entered, release = threading.Event(), threading.Event()
@@ -98,16 +105,7 @@ def test_creating_attribute_mappings_waits_for_the_lock_of_its_jobs_schema(monke
         raise ServiceError("Microsoft Graph", "GET", f"/v1.0/.../jobs/{job}/schema", "404", 404)
 
     monkeypatch.setattr(schema_io, "read_schema", read_schema)
-    provider = ProvisioningAttributeMappingsProvider()
-    provider.configure(
-        SimpleNamespace(
-            config={
-                "azuread:tenantId": "0d5c6c3a-7f4b-4e2a-9b1c-2d3e4f5a6b7c",
-                "azuread:clientId": "1e2f3a4b-5c6d-4e7f-8a9b-0c1d2e3f4a5b",
-                "azuread:clientSecret": "not-used",
-            }
-        )
-    )
+    provider = configured_provider()
     props = {"service_principal_id": principal, "job_id": job, "kind": "user",
              "source_object": "User", "target_object": "User", "mode": "merge",
              "enabled": True, "actions": ["create", "update", "delete"], "mappings": [],
