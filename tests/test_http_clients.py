@@ -18,7 +18,7 @@ TEMPLATES = synchronization_path(SERVICE_PRINCIPAL_ID, "templates")
 
 
 def emulator_settings(
-    emulator: Emulator, tenant: Tenant, timeout: int = 2, max_retries: int = 3
+    emulator: Emulator, tenant: Tenant, timeout: int = 2, max_retries: int = 3, budget: int = 8
 ) -> ConnectionSettings:
     """A stack pointed at the local tenant, with the HTTP limits a test needs."""
     config = {
@@ -29,7 +29,7 @@ def emulator_settings(
         "asana-provisioning:authorityHost": emulator.authority_host,
         "asana-provisioning:httpTimeoutSeconds": str(timeout),
         "asana-provisioning:maxRetries": str(max_retries),
-        "asana-provisioning:retryBudgetSeconds": "8",
+        "asana-provisioning:retryBudgetSeconds": str(budget),
     }
     return resolve(config, {})
 
@@ -911,19 +911,9 @@ def test_the_retry_budget_bounds_the_total_wait_of_all_retries(trust_emulator: E
     """retryBudgetSeconds is the "longest total wait on retries" (docs/configuration.md): with
     every reply asking to wait 1 s and retries to spare, the request is given up once the
     next wait would take the time spent past the 3 s budget, not after each wait alone."""
-    config = {
-        "azuread:tenantId": TENANT_ID,
-        "azuread:clientId": CLIENT_ID,
-        "azuread:clientSecret": tenant.client_secret,
-        "asana-provisioning:graphEndpoint": trust_emulator.graph_url,
-        "asana-provisioning:authorityHost": trust_emulator.authority_host,
-        "asana-provisioning:maxRetries": "10",
-        "asana-provisioning:retryBudgetSeconds": "3",
-    }
+    settings = emulator_settings(trust_emulator, tenant, max_retries=10, budget=3)
     shared_session.cache_clear()  # this client's session is built here, under this policy
-    scim = AsanaScimClient(
-        trust_emulator.scim_base_url, tenant.asana_token, resolve(config, {}).asana_policy
-    )
+    scim = AsanaScimClient(trust_emulator.scim_base_url, tenant.asana_token, settings.asana_policy)
     trust_emulator.inject(Fault.status(429, retry_after=1), service="scim", times=20)
     started = time.monotonic()
 
