@@ -20,6 +20,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from rules.urns import resource_name
+
 SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d"
 """The key that marks a secret value in Pulumi's state (sdk/go/common/resource/sig)."""
 CREATING = "creating"
@@ -53,8 +55,8 @@ class PendingOperation:
 
     @property
     def name(self) -> str:
-        """The resource's name: the URN's last `::` part."""
-        return self.urn.rsplit("::", 1)[-1]
+        """The resource's name, as the engine reads it from the URN."""
+        return resource_name(self.urn)
 
     @property
     def is_create(self) -> bool:

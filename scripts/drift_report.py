@@ -35,6 +35,8 @@ from typing import Any, NoReturn
 from pulumi.automation import EngineEvent, OpType
 from pulumi.automation.events import StepEventStateMetadata
 
+from rules.urns import resource_name
+
 NO_DRIFT, FAILURE, DRIFT = 0, 1, 2
 # `--expect-no-changes` found changes: exit code 7 since "[cli] Use distinct exit codes for
 # different types of error", https://github.com/pulumi/pulumi/pull/22205 (older CLIs exit 255,
@@ -110,7 +112,9 @@ def drifted_resources(document: Mapping[str, Any], kind: str = "refresh") -> lis
         changes = tuple(_changes(step, old, new))
         if operation == "refresh" and not changes:
             continue
-        item = Drifted(_portal_name(resource_type, new or old), _name_of(urn), operation, changes)
+        item = Drifted(
+            _portal_name(resource_type, new or old), resource_name(urn), operation, changes
+        )
         if urn not in found or _rank(operation) < _rank(found[urn].operation):
             found[urn] = item
     return list(found.values())
@@ -149,7 +153,7 @@ def drifted_from_events(events: Iterable[EngineEvent]) -> list[Drifted]:
         resource_type = metadata.type or str((new or old).get("type") or "")
         found[metadata.urn] = Drifted(
             _portal_name(resource_type, new or old),
-            _name_of(metadata.urn),
+            resource_name(metadata.urn),
             metadata.op.value,
             changes,
         )
@@ -184,12 +188,6 @@ def read_event_log(lines: Iterable[str]) -> list[EngineEvent]:
 def _type_of(urn: str) -> str:
     parts = urn.split("::")
     return parts[2].rsplit("$", 1)[-1] if len(parts) > 2 else ""
-
-
-def _name_of(urn: str) -> str:
-    """A URN's name part: everything after its third `::`, as Pulumi reads it (URN.Name in
-    sdk/go/common/resource/urn/urn.go), since a name may hold `::` itself."""
-    return urn.split("::", 3)[-1]
 
 
 def _portal_name(resource_type: str, state: Mapping[str, Any]) -> str:

@@ -205,20 +205,30 @@ def meta_files(work: Path, group: Group) -> list[Path]:
 
 def retry_unkilled(work: Path, group: Group) -> int:
     """Send every mutant that was not killed back to be tested again (a test added since may
-    kill it); killed mutants (a timeout counts) keep their verdict while their function is
-    unchanged."""
-    return reset_verdicts(work, group, lambda status: status not in KILLED)
+    kill it), but those judged equivalent: no test can kill them, and each would run all its
+    tests again for nothing. Killed mutants (a timeout counts) keep their verdict while their
+    function is unchanged; mutmut tests a changed function's mutants again by itself."""
+    judged = equivalents()
+    return reset_verdicts(
+        work, group, lambda status: status not in KILLED, keep=lambda key: key in judged
+    )
 
 
-def reset_verdicts(work: Path, group: Group, wanted: Callable[[str], bool]) -> int:
-    """Forget each verdict whose status is `wanted`, so mutmut tests that mutant again."""
+def reset_verdicts(
+    work: Path,
+    group: Group,
+    wanted: Callable[[str], bool],
+    keep: Callable[[str], bool] = lambda _key: False,
+) -> int:
+    """Forget each verdict whose status is `wanted` (unless `keep` holds for its mutant), so
+    mutmut tests that mutant again."""
     reset = 0
     for meta in meta_files(work, group):
         if not meta.exists():
             continue
         data = json.loads(meta.read_text())
         for key, code in data["exit_code_by_key"].items():
-            if code is not None and wanted(status_of(code)):
+            if code is not None and wanted(status_of(code)) and not keep(key):
                 data["exit_code_by_key"][key] = None
                 reset += 1
         meta.write_text(json.dumps(data))

@@ -1,4 +1,5 @@
-"""`make mutate` checks a timeout again when the time limit it was reached under has changed.
+"""`make mutate` checks a timeout again when the time limit it was reached under has changed,
+and a survivor again unless it was judged equivalent.
 
 A timeout counts as killed; one reached under a lower limit may be a survivor that only ran
 slowly (tests/mutate.py says why), so a changed limit must not keep it. mutmut resets timeouts
@@ -11,7 +12,8 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
-from tests.mutate import GROUPS, STATUS, Group, recheck_timeouts
+from tests import mutate
+from tests.mutate import GROUPS, STATUS, Group, recheck_timeouts, retry_unkilled
 
 
 def code_of(status: str) -> int:
@@ -52,3 +54,19 @@ def test_timeouts_are_tested_again_when_the_time_limit_changes_and_only_then(tmp
 
     raised = replace(group, timeout_multiplier=group.timeout_multiplier * 2)
     assert recheck_timeouts(tmp_path, raised) == 1
+
+
+def test_survivors_are_tested_again_but_not_those_judged_equivalent(tmp_path: Path, monkeypatch):
+    """A survivor runs all its tests; one judged equivalent in docs/testing.md cannot be killed,
+    so running it again would only cost time."""
+    group, meta = seeded(tmp_path)
+    verdicts = json.loads(meta.read_text())["exit_code_by_key"]
+    verdicts["rules.bounds.x_a__mutmut_5"] = code_of("survived")
+    meta.write_text(json.dumps({"exit_code_by_key": verdicts}))
+    monkeypatch.setattr(mutate, "equivalents", lambda: {"rules.bounds.x_a__mutmut_5": "why"})
+
+    assert retry_unkilled(tmp_path, group) == 1
+    after = json.loads(meta.read_text())["exit_code_by_key"]
+    assert after["rules.bounds.x_a__mutmut_3"] is None
+    assert after["rules.bounds.x_a__mutmut_5"] == code_of("survived")
+    assert after["rules.bounds.x_a__mutmut_1"] == code_of("timeout")

@@ -130,6 +130,19 @@ def test_the_import_file_names_parent_and_provider_by_urn_without_the_provider_i
     assert document["nameTable"][spec["provider"]] == PROVIDER
 
 
+@pytest.mark.parametrize("name", ["team::a", "asana::app::prod"])
+def test_a_name_holding_the_urn_separator_is_imported_whole_so_the_program_finds_it(name: str):
+    """The engine reads a URN's name as everything after its third `::` (URN.Name in pulumi's
+    sdk/go/common/resource/urn/urn.go); an import under a shorter name would be a second
+    resource, and the program would create the first again."""
+    op = interrupted(APP_TYPE, name, {"templateId": "t", "displayName": "Asana"})
+
+    (spec,) = import_file([(op, "/applicationTemplates/t/instantiate/a/s")])["resources"]
+
+    assert spec["name"] == name
+    assert op.urn.endswith(f"ApplicationFromTemplate::{name}")
+
+
 # The ids we import by are the ids the provider parses (the stand-in follows upstream's parsers)
 
 

@@ -118,6 +118,27 @@ def test_a_certificate_made_active_in_the_portal_is_drift_and_up_puts_it_back(
     assert resource.refresh().drift is False
 
 
+def test_a_preference_cleared_in_the_portal_reads_as_no_active_certificate_and_up_restores_it(
+    emulator, server, graph, principal, add_certificate
+):
+    """Graph gives `preferredTokenSigningKeyThumbprint` as null when no certificate is preferred
+    (servicePrincipal resource type, Microsoft Graph v1.0); refresh records that as "", the
+    thumbprint of no certificate, so the drift names the change and up sets ours again."""
+    ours = add_certificate("CN=Asana SSO")
+    resource = signing(server)
+    resource.up(inputs(principal, [ours], ours))
+
+    graph.patch(
+        f"/v1.0/servicePrincipals/{principal}", {"preferredTokenSigningKeyThumbprint": None}
+    )
+    refreshed = resource.refresh()
+
+    assert live(emulator, principal)["preferredTokenSigningKeyThumbprint"] is None
+    assert refreshed.changed_outputs["active_thumbprint"] == (ours["thumbprint"], "")
+    assert resource.up(inputs(principal, [ours], ours)).changes is True
+    assert live(emulator, principal)["preferredTokenSigningKeyThumbprint"] == ours["thumbprint"]
+
+
 def test_a_rotation_switches_then_removes_only_the_old_certificates_own_key_pair(
     emulator, server, principal, add_certificate
 ):
@@ -204,17 +225,33 @@ def test_a_certificate_gone_from_the_principal_is_named_rather_than_made_active(
     ) in failure.value.details
 
 
+LIST_THEM = "must list the stack's signing certificates"
+HEX_SHA1 = "must give each certificate's hex SHA-1 thumbprint"
+
+
 @pytest.mark.parametrize(
-    ("news", "prop"),
+    ("news", "prop", "reason"),
     [
-        ({"service_principal_id": "asana"}, "service_principal_id"),
-        ({"certificates": [{"key_id": "x", "thumbprint": "not hex"}]}, "certificates"),
-        ({"active_thumbprint": "CD" * 20}, "active_thumbprint"),
-        ({"certificates": []}, "certificates"),
-        ({"certificates": ["AB" * 20]}, "certificates"),  # thumbprints, not certificate objects
+        (
+            {"service_principal_id": "asana"},
+            "service_principal_id",
+            "must be the object id of the Asana service principal (a GUID such as "
+            "00000000-0000-0000-0000-000000000000)",
+        ),
+        ({"certificates": [{"key_id": "x", "thumbprint": "not hex"}]}, "certificates", HEX_SHA1),
+        (
+            {"active_thumbprint": "CD" * 20},
+            "active_thumbprint",
+            "must be the thumbprint of one of the declared certificates",
+        ),
+        ({"certificates": []}, "certificates", LIST_THEM),
+        ({"certificates": None}, "certificates", LIST_THEM),
+        ({"certificates": ["AB" * 20]}, "certificates", HEX_SHA1),  # thumbprints, not objects
     ],
 )
-def test_check_names_the_input_that_cannot_work(emulator, server, news, prop):
+def test_check_names_the_input_that_cannot_work_and_what_it_must_be(
+    emulator, server, news, prop, reason
+):
     valid = {
         "service_principal_id": "5b0f6c2e-7d41-4c8a-9e3b-2a6d1f0c8e47",
         "certificates": [{"key_id": "k", "thumbprint": "AB" * 20}],
@@ -222,7 +259,8 @@ def test_check_names_the_input_that_cannot_work(emulator, server, news, prop):
     }
     checked, _ = signing(server).preview({**valid, **news})
 
-    assert [p for p, _ in checked.failures] == [prop]
+    ((named, told),) = checked.failures
+    assert (named, told) == (prop, reason)
     assert emulator.requests == []
 
 
