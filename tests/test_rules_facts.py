@@ -940,10 +940,19 @@ COMPONENT_URN = (
 PROVIDER_URN = "urn:pulumi:dev::asana-provisioning::pulumi:providers:azuread::default_6_11_1"
 
 
+def child_urn(resource_type: str, name: str) -> str:
+    """A child of the component, as the engine writes its URN (urn.go: the parent's type, `$`,
+    the child's type, then the name)."""
+    return (
+        "urn:pulumi:dev::asana-provisioning::asana-provisioning:index:AsanaEnterpriseApp"
+        f"${resource_type}::{name}"
+    )
+
+
 def test_the_import_file_names_parents_and_providers_through_the_name_table():
     app = pending.PendingOperation(
         "creating",
-        f"{COMPONENT_URN}$azuread:index/applicationFromTemplate:ApplicationFromTemplate::asana-app",
+        child_urn("azuread:index/applicationFromTemplate:ApplicationFromTemplate", "asana-app"),
         "azuread:index/applicationFromTemplate:ApplicationFromTemplate",
         {},
         parent=COMPONENT_URN,
@@ -951,13 +960,15 @@ def test_the_import_file_names_parents_and_providers_through_the_name_table():
     )
     job = pending.PendingOperation(
         "creating",
-        f"{COMPONENT_URN}$azuread:index/synchronizationJob:SynchronizationJob::asana-job",
+        child_urn("azuread:index/synchronizationJob:SynchronizationJob", "asana-job"),
         "azuread:index/synchronizationJob:SynchronizationJob",
         {},
         parent=COMPONENT_URN,
         provider=f"{PROVIDER_URN}::0f1e2d3c-4b5a-4697-8877-665544332211",
     )
-    orphan = pending.PendingOperation("creating", f"{STACK_URN}::x", "random:index:Id", {})
+    orphan = pending.PendingOperation(
+        "creating", "urn:pulumi:dev::asana-provisioning::random:index:Id::x", "random:index:Id", {}
+    )
 
     assert pending.import_file([(app, "/app/1"), (job, "/job/2"), (orphan, "3")]) == {
         "nameTable": {"parent0": COMPONENT_URN, "provider1": PROVIDER_URN},
@@ -1292,9 +1303,9 @@ def test_an_object_id_is_the_last_segment_of_a_reference(reference):
 def test_a_pending_operation_keeps_its_kind_type_parent_and_provider():
     export = {"deployment": {"pending_operations": [
         {"type": "creating", "resource": {
-            "urn": f"{STACK_URN}::x", "type": "azuread:index/group:Group",
+            "urn": child_urn("azuread:index/group:Group", "x"), "type": "azuread:index/group:Group",
             "parent": COMPONENT_URN, "provider": f"{PROVIDER_URN}::id"}},
-        {"resource": {"urn": f"{STACK_URN}::y"}},
+        {"resource": {"urn": child_urn("azuread:index/group:Group", "y")}},
     ]}}  # fmt: skip
 
     first, second = pending.pending_operations(export)
