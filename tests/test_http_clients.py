@@ -697,6 +697,30 @@ def test_a_connection_reset_on_every_attempt_is_named_a_lost_connection(
     )
 
 
+@pytest.mark.parametrize(
+    ("fault", "cause"),
+    [
+        (Fault.slow(NO_REPLY_TIMEOUT + 3), f"timed out (read timeout {NO_REPLY_TIMEOUT} s)"),
+        (Fault.reset(), "lost the connection (reset or refused)"),
+    ],
+)
+def test_a_failure_whose_retry_the_budget_leaves_no_time_for_keeps_its_own_cause(
+    trust_emulator: Emulator, tenant: Tenant, fault: Fault, cause: str
+):
+    """With retries left but `retryBudgetSeconds` 0, the first failure is the last attempt, and
+    the error is still worded by that failure, as docs/configuration.md lists the causes
+    ("Requests that get no response"), not by the budget that stopped the retries."""
+    settings = emulator_settings(trust_emulator, tenant, timeout=NO_REPLY_TIMEOUT, budget=0)
+    trust_emulator.inject(fault, service="scim", times=NO_REPLY_FAULTS)
+
+    message = scim_probe_error(trust_emulator.scim_base_url, tenant.asana_token, settings)
+
+    assert NO_REPLY_FAULTS - trust_emulator.pending_faults() == 1
+    assert message == (
+        f"Asana SCIM GET {SCIM_USERS} got no response: {cause}; gave up after at most 4 attempts"
+    )
+
+
 def test_a_graph_get_reset_on_every_attempt_names_graph_the_get_and_its_path(
     trust_emulator: Emulator, tenant: Tenant
 ):
@@ -789,6 +813,32 @@ def test_a_copy_of_a_bounded_retry_keeps_its_budget_and_its_start():
 
     assert (copy.total, copy.budget_seconds, copy.started_at) == (2, 7, 12.5)
     assert type(copy) is BoundedRetry
+
+
+@pytest.mark.parametrize(("budget", "retried"), [(2.0, True), (1.5, False)])
+def test_a_retry_whose_wait_ends_at_the_budget_is_within_it(
+    monkeypatch: pytest.MonkeyPatch, budget: float, retried: bool
+):
+    """ "Retried within a budget": a wait that ends exactly when the budget does is still
+    within it; one that ends after it is not. The clock is held still, so the 2 s the reply's
+    Retry-After asks for is the whole of the time the retry would take."""
+    from urllib3 import HTTPResponse
+    from urllib3.exceptions import MaxRetryError
+
+    from clients.http import BoundedRetry, RetryBudgetExceeded
+
+    monkeypatch.setattr("clients.http.time.monotonic", lambda: 100.0)
+    retry = BoundedRetry(
+        total=3, status_forcelist={503}, respect_retry_after_header=True, budget_seconds=budget
+    )
+    throttled = HTTPResponse(status=503, headers={"Retry-After": "2"})
+
+    if retried:
+        assert retry.increment("GET", "/users", response=throttled).total == 2
+    else:
+        with pytest.raises(MaxRetryError) as given_up:
+            retry.increment("GET", "/users", response=throttled)
+        assert isinstance(given_up.value.reason, RetryBudgetExceeded)
 
 
 def test_a_token_request_that_is_refused_names_the_authority_path_it_went_to(
