@@ -12,8 +12,11 @@ first), whose pyproject.toml gets a `[tool.mutmut]` section naming the group's m
 test files. mutmut keeps its results there, so a second run is incremental: it re-tests the
 mutants of functions whose source changed and keeps the other verdicts; this script also sends
 every mutant that was not killed back for another try, so a new test can kill it. One worker
-(`--max-children 1`): the machines have 2 cores, shared. tests/mutation_hits.py lets mutmut see
-what the providers run in their own process.
+by default (`--max-children 1`): the machines have 2 cores, shared. Many tests of clients/ and
+providers/ mostly wait (for a deadline, a Retry-After, a provider process), so there
+`--max-children 2` checks about twice as many mutants in the same time; each worker runs its
+own pytest, and the tests share no files. tests/mutation_hits.py lets mutmut see what the
+providers run in their own process.
 
 Each group's score is killed / (mutants - those judged equivalent), a timeout counting as
 killed. The mutants judged equivalent (no test can tell them from the original) are listed,
@@ -288,7 +291,9 @@ def run_mutmut(command: list[str], work: Path, env: dict[str, str], minutes: flo
         return 0
 
 
-def run_group(group: Group, minutes: float | None = None, retry: bool = True) -> float:
+def run_group(
+    group: Group, minutes: float | None = None, retry: bool = True, children: int = 1
+) -> float:
     work = WORK / slug(group)
     work.mkdir(parents=True, exist_ok=True)
     print(f"== {group.name}: syncing {work.relative_to(ROOT)} with HEAD", flush=True)
@@ -308,7 +313,7 @@ def run_group(group: Group, minutes: float | None = None, retry: bool = True) ->
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     env.pop("MUTANT_UNDER_TEST", None)
     mutmut = Path(sys.executable).parent / "mutmut"
-    command = [str(mutmut), "run", "--max-children", "1"]
+    command = [str(mutmut), "run", "--max-children", str(children)]
     print(f"== {group.name}: {' '.join(command)} ({len(group.tests)} test files)", flush=True)
     returncode = run_mutmut(command, work, env, minutes)
     seconds = time.monotonic() - started
@@ -521,6 +526,14 @@ def main(argv: list[str] | None = None) -> int:
         help="do not test again the mutants not killed last time (only changed functions and "
         "mutants not checked yet run): a quick refresh after a small change",
     )
+    parser.add_argument(
+        "--max-children",
+        type=int,
+        default=1,
+        choices=range(1, 9),
+        metavar="N",
+        help="mutants tested at once per group (1 to 8; default 1)",
+    )
     args = parser.parse_args(argv)
     if shutil.which("git") is None:
         raise SystemExit("git is needed (the work folders hold the committed tree)")
@@ -528,7 +541,9 @@ def main(argv: list[str] | None = None) -> int:
         chosen = [g for g in GROUPS if not args.group or slug(g) in args.group]
         started = time.monotonic()
         for group in chosen:
-            run_group(group, args.minutes, retry=not args.keep_survivors)
+            run_group(
+                group, args.minutes, retry=not args.keep_survivors, children=args.max_children
+            )
         print(f"== all: {time.monotonic() - started:.0f} s", flush=True)
     REPORT.write_text(render())
     print(f"wrote {REPORT.relative_to(ROOT)}")
