@@ -69,7 +69,7 @@ bench: venv engine policies/venv/.installed ## the benchmarks (provider lifecycl
 # fails when a module changed since). Long: not part of `make test` or .ci/run; incremental;
 # MINUTES=20 stops each group after 20 minutes, and the next run goes on from there.
 mutate: venv ## mutation testing (mutmut) of rules, providers, clients, adoption, drift report; writes docs/mutation.md
-	$(BIN)/python -m tests.mutate $(if $(MINUTES),--minutes $(MINUTES))
+	$(BIN)/python -m tests.mutate $(if $(MINUTES),--minutes $(MINUTES)) $(if $(CHILDREN),--max-children $(CHILDREN))
 
 preview: venv engine ## pulumi preview --diff of STACK (creates the stack if missing)
 	mkdir -p .pulumi-state
