@@ -17,7 +17,14 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 from urllib.parse import quote
 
-from clients.graph import API_VERSION, SERVICE, GraphClient, collection_items, synchronization_path
+from clients.graph import (
+    API_VERSION,
+    GraphClient,
+    collection_items,
+    next_page_path,
+    synchronization_path,
+    too_many_pages,
+)
 from clients.http import ServiceError
 
 PAGE_SIZE = 999
@@ -59,17 +66,13 @@ class DirectoryReader:
         total = page.get("@odata.count")
         if isinstance(total, int):
             self._progress(f"reading {what}: {total:,}")
-        base = f"{self._graph.endpoint}/{API_VERSION}"
         for _ in range(MAX_PAGES):
             yield collection_items(page, "GET", f"/{API_VERSION}{path}")
-            link = page.get("@odata.nextLink")
-            if not link:
+            following = next_page_path(page, self._graph.endpoint, path)
+            if following is None:
                 return
-            if not str(link).startswith(base + "/"):
-                elsewhere = "returned a next page on another host"
-                raise ServiceError(SERVICE, "GET", path, elsewhere, None)
-            page = self.get(str(link)[len(base) :], None, headers)
-        raise ServiceError(SERVICE, "GET", path, f"has more than {MAX_PAGES} pages", None)
+            page = self.get(following, None, headers)
+        raise too_many_pages(path, MAX_PAGES)
 
     # ----- the app and its job -----
 

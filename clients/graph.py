@@ -59,7 +59,7 @@ class GraphClient(SessionClient):
         a link elsewhere would carry our token off)."""
         items, more = self.get_pages(path, params, MAX_PAGES)
         if more:
-            raise ServiceError(SERVICE, "GET", path, f"has more than {MAX_PAGES} pages", None)
+            raise too_many_pages(path, MAX_PAGES)
         return items
 
     def get_pages(
@@ -69,16 +69,11 @@ class GraphClient(SessionClient):
         left unread (for reads that must stay bounded, such as a log)."""
         page = self._send("GET", path, params=params)
         items = collection_items(page, "GET", f"/{API_VERSION}{path}")
-        base = f"{self._settings.endpoint}/{API_VERSION}"
         for _ in range(max_pages - 1):
-            link = page.get("@odata.nextLink")
-            if not link:
+            following = next_page_path(page, self.endpoint, path)
+            if following is None:
                 return items, False
-            if not str(link).startswith(base + "/"):
-                raise ServiceError(
-                    SERVICE, "GET", path, "returned a next page on another host", None
-                )
-            page = self._send("GET", str(link)[len(base) :])
+            page = self._send("GET", following)
             items.extend(collection_items(page, "GET", f"/{API_VERSION}{path}"))
         return items, bool(page.get("@odata.nextLink"))
 
@@ -162,6 +157,28 @@ def collection_items(page: dict[str, Any], method: str, full_path: str) -> list[
         detail = "answered with a collection whose value is missing or not a list of objects"
         raise ServiceError(SERVICE, method, full_path, detail, None)
     return list(items)
+
+
+def next_page_path(page: dict[str, Any], endpoint: str, path: str) -> str | None:
+    """The path of a collection's next page under `endpoint`'s API version, or None on its last
+    page. `@odata.nextLink` is followed on the same endpoint only: the request carries our
+    token, and a link elsewhere would hand it to that host, so such a link is an error naming
+    the collection's GET as it was sent."""
+    link = page.get("@odata.nextLink")
+    if not link:
+        return None
+    base = f"{endpoint}/{API_VERSION}"
+    if not str(link).startswith(base + "/"):
+        detail = "returned a next page on another host"
+        raise ServiceError(SERVICE, "GET", f"/{API_VERSION}{path}", detail, None)
+    return str(link)[len(base) :]
+
+
+def too_many_pages(path: str, max_pages: int) -> ServiceError:
+    """The error for a collection still going on after `max_pages` pages: every read is
+    bounded, so an endless chain of next links ends here instead of in a loop."""
+    detail = f"has more than {max_pages} pages"
+    return ServiceError(SERVICE, "GET", f"/{API_VERSION}{path}", detail, None)
 
 
 def synchronization_path(service_principal_id: str, *parts: str) -> str:

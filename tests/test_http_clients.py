@@ -521,8 +521,7 @@ def test_get_all_refuses_a_collection_longer_than_its_page_bound(
 
     error = bounded.value
     assert (error.service, error.method, error.status) == ("Microsoft Graph", "GET", None)
-    assert error.path.endswith("/servicePrincipals")
-    assert str(error) == f"Microsoft Graph GET {error.path} has more than 3 pages"
+    assert str(error) == "Microsoft Graph GET /v1.0/servicePrincipals has more than 3 pages"
     assert len([r for r in emulator.requests if r.service == "graph"]) == 3
 
 
@@ -569,8 +568,9 @@ def test_a_next_link_to_another_host_is_never_followed(emulator: Emulator, setti
 
     error = refused.value
     assert (error.service, error.method, error.status) == ("Microsoft Graph", "GET", None)
-    assert str(error) == f"Microsoft Graph GET {error.path} returned a next page on another host"
-    assert error.path.endswith("/servicePrincipals")
+    assert str(error) == (
+        "Microsoft Graph GET /v1.0/servicePrincipals returned a next page on another host"
+    )
     assert len([r for r in emulator.requests if r.service == "graph"]) == 1
 
 
