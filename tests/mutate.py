@@ -40,6 +40,7 @@ import subprocess
 import sys
 import tarfile
 import time
+import tomllib
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -48,6 +49,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / ".mutation"
 REPORT = ROOT / "docs" / "mutation.md"
+PYTEST_TIMEOUT_SECONDS = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["pytest"][
+    "ini_options"
+]["timeout"]
+"""pytest-timeout's limit on one test (pyproject.toml): a test it ends has hung."""
 EQUIVALENTS_DOC = ROOT / "docs" / "testing.md"
 EQUIVALENTS_HEADING = "### Mutants judged equivalent"
 SOURCES_MARKER = "mutation-sources:"
@@ -222,31 +227,44 @@ def reset_verdicts(
     group: Group,
     wanted: Callable[[str], bool],
     keep: Callable[[str], bool] = lambda _key: False,
+    hung: bool = False,
 ) -> int:
-    """Forget each verdict whose status is `wanted` (unless `keep` holds for its mutant), so
-    mutmut tests that mutant again."""
+    """Forget each verdict whose status is `wanted` (unless `keep` holds for its mutant), and
+    with `hung` each "killed" that pytest-timeout ended, so mutmut tests that mutant again."""
     reset = 0
     for meta in meta_files(work, group):
         if not meta.exists():
             continue
         data = json.loads(meta.read_text())
+        durations = data.get("durations_by_key", {})
         for key, code in data["exit_code_by_key"].items():
-            if code is not None and wanted(status_of(code)) and not keep(key):
+            if code is None or keep(key):
+                continue
+            ended_by_pytest_timeout = (durations.get(key) or 0) >= PYTEST_TIMEOUT_SECONDS - 1
+            if wanted(status_of(code)) or (hung and ended_by_pytest_timeout):
                 data["exit_code_by_key"][key] = None
                 reset += 1
         meta.write_text(json.dumps(data))
     return reset
 
 
+HARNESS = "a fresh asyncio loop per session"
+"""What a change of tests/mutation_hits.py may alter: each hang is checked again when this
+changes. A hang under the harness of before (a forked session inheriting a loop whose executor
+had lost its threads) said nothing about the mutant."""
+
+
 def recheck_timeouts(work: Path, group: Group) -> int:
     """Send every timeout back to be tested again when the group's time limit has changed since
-    it was reached. mutmut does this itself only when it finds its previous settings, which
+    it was reached, and every hang too (a timeout, or a test pytest-timeout ended) when the
+    harness has. mutmut does the first itself only when it finds its previous settings, which
     `refresh_test_map` removes together with the test map."""
     recorded = work / "mutants" / "timeout-multiplier.txt"
-    limit = repr(group.timeout_multiplier)
+    limit = f"{group.timeout_multiplier!r}; {HARNESS}"
     if recorded.exists() and recorded.read_text() == limit:
         return 0
-    reset = reset_verdicts(work, group, lambda status: status == "timeout")
+    harness_changed = not recorded.exists() or not recorded.read_text().endswith(f"; {HARNESS}")
+    reset = reset_verdicts(work, group, lambda status: status == "timeout", hung=harness_changed)
     recorded.parent.mkdir(parents=True, exist_ok=True)
     recorded.write_text(limit)
     return reset

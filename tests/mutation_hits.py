@@ -9,11 +9,21 @@ tests/mutation_site first on the PYTHONPATH of every child Python; there mutmut'
 function call is appended to a file instead, and before mutmut files a test's calls away, the
 calls the children made during that test are added to them. Children see the mutant under
 test through MUTANT_UNDER_TEST, which they inherit, so mutants are killed there as here.
-Loaded only by tests/mutate.py (`-p tests.mutation_hits`); it does nothing in other runs.
+
+It also gives each test session an asyncio loop of its own. mutmut forks every mutant's pytest
+from its main process, which has already run the tests in-process (for its statistics); the
+fork inherits that process's loop, whose default executor believes its worker threads are
+still there, though a fork keeps only the thread that forked. Pulumi's runtime (mocks included)
+hands its calls to that executor (`run_in_executor`), so a test running a program under mocks
+waited forever, and pytest-timeout's failure after 120 s counted the mutant as killed whatever
+it changed. A new loop has a new executor.
+
+Loaded only by tests/mutate.py (`-p tests.mutation_hits`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import tempfile
 from pathlib import Path
@@ -26,6 +36,7 @@ HITS_VARIABLE = "MUTATION_CHILD_HITS"
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    asyncio.set_event_loop(asyncio.new_event_loop())
     if HITS_VARIABLE not in os.environ:
         handle, name = tempfile.mkstemp(prefix="mutation-hits-", suffix=".txt")
         os.close(handle)

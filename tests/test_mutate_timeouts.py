@@ -9,6 +9,9 @@ itself only when it finds its previous settings, which a change of the group's t
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -70,3 +73,54 @@ def test_survivors_are_tested_again_but_not_those_judged_equivalent(tmp_path: Pa
     assert after["rules.bounds.x_a__mutmut_3"] is None
     assert after["rules.bounds.x_a__mutmut_5"] == code_of("survived")
     assert after["rules.bounds.x_a__mutmut_1"] == code_of("timeout")
+
+
+def test_a_change_of_harness_checks_again_every_hang_and_nothing_else(tmp_path: Path):
+    """A hang may have come from the harness rather than the mutant (tests/mutation_hits.py
+    says which): after a change of harness, timeouts and the tests pytest-timeout ended are
+    tested again, while a failure within the limit stays a kill."""
+    group, meta = seeded(tmp_path)
+    data = json.loads(meta.read_text())
+    data["exit_code_by_key"]["rules.bounds.x_a__mutmut_5"] = code_of("killed")
+    data["durations_by_key"] = {
+        "rules.bounds.x_a__mutmut_2": 0.4,
+        "rules.bounds.x_a__mutmut_5": mutate.PYTEST_TIMEOUT_SECONDS + 0.2,
+    }
+    meta.write_text(json.dumps(data))
+    recorded = tmp_path / "mutants" / "timeout-multiplier.txt"
+    recorded.write_text(f"{group.timeout_multiplier!r}; the harness of before")
+
+    assert recheck_timeouts(tmp_path, group) == 2
+    after = json.loads(meta.read_text())["exit_code_by_key"]
+    assert (after["rules.bounds.x_a__mutmut_1"], after["rules.bounds.x_a__mutmut_5"]) == (
+        None,
+        None,
+    )
+    assert after["rules.bounds.x_a__mutmut_2"] == code_of("killed")
+    assert recheck_timeouts(tmp_path, group) == 0
+
+
+def test_a_session_forked_from_one_that_ran_a_program_under_mocks_does_not_hang(tmp_path: Path):
+    """mutmut forks each mutant's pytest from a process that ran the tests already; with
+    tests/mutation_hits.py loaded, such a session still runs a program under Pulumi's mocks
+    (which hands its calls to the loop's executor) instead of waiting for threads the fork
+    left behind."""
+    script = tmp_path / "fork.py"
+    script.write_text(
+        "import os, sys, pytest\n"
+        "args = ['-q', '-p', 'no:cacheprovider', '-p', 'tests.mutation_hits', '--timeout', '60',\n"
+        "        'tests/test_inputs_fail_cleanly.py', '-k', 'ellipsis and not delete']\n"
+        "assert pytest.main(args) == 0\n"
+        "pid = os.fork()\n"
+        "if pid == 0:\n"
+        "    os._exit(int(pytest.main(args)))\n"
+        "sys.exit(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(mutate.ROOT)}
+    env.pop("MUTATION_CHILD_HITS", None)
+
+    done = subprocess.run(
+        [sys.executable, str(script)], cwd=mutate.ROOT, env=env, capture_output=True, timeout=240
+    )
+
+    assert done.returncode == 0, done.stdout.decode()[-2000:]
