@@ -537,3 +537,51 @@ def test_group_mappings_changed_alone_are_written_and_the_users_left_to_the_temp
 
     assert f"{P}userMappings" not in config
     assert config[f"{P}groupMappings"] == {"enabled": False}
+
+
+def test_mappings_of_an_object_the_template_does_not_map_are_all_written():
+    """A template whose schema lacks the User -> User object mapping is read as mapping nothing
+    (enabled, every action, no attribute mappings): each live attributeMapping (Graph's
+    synchronizationSchema: targetAttributeName, source {type, name}, flowType,
+    matchingPriority) is then a difference, written in the stack's words (docs/configuration.md
+    userMappings), and the object that is live nowhere (Group) is left out."""
+    live_schema = {
+        "synchronizationRules": [
+            {
+                "objectMappings": [
+                    {
+                        "sourceObjectName": "User",
+                        "targetObjectName": "User",
+                        "enabled": True,
+                        "flowTypes": "Add,Update,Delete",
+                        "attributeMappings": [
+                            {
+                                "targetAttributeName": "userName",
+                                "source": {"type": "Attribute", "name": "userPrincipalName"},
+                                "flowType": "Always",
+                                "matchingPriority": 1,
+                            },
+                            {
+                                "targetAttributeName": "title",
+                                "source": {"type": "Attribute", "name": "jobTitle"},
+                                "flowType": "Always",
+                                "matchingPriority": 0,
+                            },
+                        ],
+                    }
+                ]
+            }
+        ]
+    }
+    live = provisioned({})
+    untemplated = LiveApp(**{**live.__dict__, "templates": [TEMPLATE], "job_schema": live_schema})
+
+    config = adopt(untemplated, "adopted").config
+
+    assert config[f"{P}userMappings"] == {
+        "mappings": [
+            {"target": "userName", "attribute": "userPrincipalName", "matchingPriority": 1},
+            {"target": "title", "attribute": "jobTitle"},
+        ]
+    }
+    assert f"{P}groupMappings" not in config
