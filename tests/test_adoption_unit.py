@@ -585,3 +585,21 @@ def test_mappings_of_an_object_the_template_does_not_map_are_all_written():
         ]
     }
     assert f"{P}groupMappings" not in config
+
+
+def test_target_object_actions_narrowed_in_the_portal_are_written_in_the_stacks_words():
+    """Graph's objectMapping flowTypes "Add,Update" (no Delete) is the portal's Target Object
+    Actions without Delete: docs/mappings.md writes it `actions: [create, update]`."""
+    from tests.conftest import ASANA_TEMPLATE
+
+    schema = copy.deepcopy(ASANA_TEMPLATE["schema"])
+    (rule,) = schema["synchronizationRules"]
+    (users,) = [o for o in rule["objectMappings"] if o["sourceObjectName"] == "User"]
+    users["flowTypes"] = "Add,Update"
+    live = provisioned({})
+    changed = LiveApp(**{**live.__dict__, "templates": [ASANA_TEMPLATE], "job_schema": schema})
+
+    config = adopt(changed, "adopted").config
+
+    assert config[f"{P}userMappings"] == {"actions": ["create", "update"]}
+    assert f"{P}groupMappings" not in config
