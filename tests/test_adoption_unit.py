@@ -603,3 +603,54 @@ def test_target_object_actions_narrowed_in_the_portal_are_written_in_the_stacks_
 
     assert config[f"{P}userMappings"] == {"actions": ["create", "update"]}
     assert f"{P}groupMappings" not in config
+
+
+ENGINEERING_ONLY = {
+    "groups": [{"name": "Engineering only", "clauses": [{
+        "operatorName": "EQUALS", "sourceOperandName": "department",
+        "targetOperand": {"values": ["Engineering"]}}]}]
+}  # fmt: skip
+"""A Graph objectMapping `scope` (filter): groups of clauses, each an operatorName, a
+sourceOperandName and a targetOperand's values."""
+
+
+def schemas_with_user_edit(edit_template, edit_live) -> LiveApp:
+    """The Asana template and a job schema copied from it, each edited on its User mapping."""
+    from tests.conftest import ASANA_TEMPLATE
+
+    template = copy.deepcopy(ASANA_TEMPLATE)
+    schema = copy.deepcopy(ASANA_TEMPLATE["schema"])
+    for document, edit in ((template["schema"], edit_template), (schema, edit_live)):
+        (rule,) = document["synchronizationRules"]
+        (users,) = [o for o in rule["objectMappings"] if o["sourceObjectName"] == "User"]
+        edit(users)
+    live = provisioned({})
+    return LiveApp(**{**live.__dict__, "templates": [template], "job_schema": schema})
+
+
+def test_a_scoping_filter_the_template_already_has_is_not_a_difference():
+    """The stack reproduces what is live as the smallest difference from the template: a
+    filter the template sets and the job keeps is left to the template."""
+
+    def engineering_only(users: dict) -> None:
+        users["scope"] = copy.deepcopy(ENGINEERING_ONLY)
+
+    config = adopt(schemas_with_user_edit(engineering_only, engineering_only), "adopted").config
+
+    assert f"{P}userMappings" not in config
+
+
+def test_a_mapping_changed_in_the_portal_is_written_alone_and_the_rest_left_to_the_template():
+    """docs/adopt.md: mappings only changed (none removed) are written as the difference; the
+    Asana template maps title from jobTitle (flowType Always, not matching), the job from
+    department."""
+
+    def title_from_department(users: dict) -> None:
+        (title,) = [m for m in users["attributeMappings"] if m["targetAttributeName"] == "title"]
+        title["source"] = {"type": "Attribute", "name": "department", "parameters": []}
+
+    config = adopt(schemas_with_user_edit(lambda _: None, title_from_department), "adopted").config
+
+    assert config[f"{P}userMappings"] == {
+        "mappings": [{"target": "title", "attribute": "department"}]
+    }
