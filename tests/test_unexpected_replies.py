@@ -226,3 +226,97 @@ def test_a_reply_cut_off_on_the_wire_is_named():
 
     assert str(error).startswith(f"Asana SCIM GET {SCIM_USERS_PATH} got no response: the reply")
     assert "cut off before its end" in str(error)
+
+
+# A successful reply as requests hands it over: built by its HTTPAdapter from the bytes and
+# headers urllib3 read off the wire (so the headers are requests' case-insensitive dict).
+REPLY_PATH = f"/v1.0{TEMPLATES}"
+# A Graph collection reply (https://learn.microsoft.com/en-us/graph/paging): strings, objects
+# and arrays only, so that every cut of it ends inside a string or where more was due.
+COLLECTION = b'{"value": [{"id": "asana", "factoryTag": "asana"}]}'
+
+
+def wire_reply(body: bytes, *, content_type: str | None = "application/json", status: int = 200):
+    import io
+
+    import requests
+    from requests.adapters import HTTPAdapter
+    from urllib3.response import HTTPResponse
+
+    headers = {"Content-Length": str(len(body))}
+    if content_type is not None:
+        headers["Content-Type"] = content_type
+    raw = HTTPResponse(body=io.BytesIO(body), headers=headers, status=status, preload_content=False)
+    request = requests.Request("GET", f"https://graph.example{REPLY_PATH}").prepare()
+    return HTTPAdapter().build_response(request, raw)
+
+
+def unusable_reply(body: bytes, **reply: object) -> ServiceError:
+    from clients.http import json_object
+
+    with pytest.raises(ServiceError) as error:
+        json_object("Microsoft Graph", "GET", REPLY_PATH, wire_reply(body, **reply))
+    return error.value
+
+
+def test_an_empty_reply_is_an_error_that_keeps_the_status_the_service_answered():
+    """An empty 200 where a document was due is the service's answer, not a lost request: the
+    error carries its HTTP status (None is kept for requests that got no response)."""
+    error = unusable_reply(b"", status=200)
+
+    assert str(error) == (
+        f"Microsoft Graph GET {REPLY_PATH} answered HTTP 200 with an empty body where a JSON "
+        "document was expected"
+    )
+    assert error.status == 200
+
+
+def test_an_empty_reply_where_none_is_required_is_no_document():
+    from clients.http import json_reply
+
+    reply = wire_reply(b"", status=204)  # RFC 9110 section 15.3.5: 204 No Content
+
+    assert json_reply("Microsoft Graph", "PATCH", REPLY_PATH, reply, required=False) is None
+
+
+def test_a_reply_that_is_not_utf8_is_named_with_its_type_and_size():
+    """RFC 8259 section 8.1: JSON exchanged between systems is UTF-8. A Latin-1 body (what a
+    misconfigured gateway might send) is named as such, never shown."""
+    body = '{"value": [{"displayName": "Zoë"}]}'.encode("latin-1")
+
+    error = unusable_reply(body)
+
+    assert str(error) == (
+        f"Microsoft Graph GET {REPLY_PATH} answered HTTP 200 with a body that is not UTF-8 text "
+        f"(application/json, {len(body)} bytes)"
+    )
+    assert error.status == 200
+
+
+def test_a_reply_without_a_content_type_says_it_had_none():
+    """RFC 9110 section 8.3: content should come with a Content-Type, but may not; the error
+    then says there was none instead of naming a type."""
+    body = b"<html><body>Service unavailable</body></html>"
+
+    error = unusable_reply(body, content_type=None)
+
+    assert str(error) == (
+        f"Microsoft Graph GET {REPLY_PATH} answered HTTP 200 with a body that is not JSON "
+        f"(no content type, {len(body)} bytes)"
+    )
+
+
+def test_every_cut_of_a_collection_reply_is_named_as_stopping_short():
+    """A reply cut off anywhere (a proxy that dropped the rest, a Content-Length that lied) is
+    "JSON that stops short (cut off?)", wherever the cut falls: inside a string, after a name,
+    after a colon, after a complete member or element."""
+    assert json.loads(COLLECTION)["value"][0]["id"] == "asana"  # the whole reply is fine
+    for end in range(1, len(COLLECTION)):
+        cut = COLLECTION[:end]
+
+        error = unusable_reply(cut)
+
+        assert str(error) == (
+            f"Microsoft Graph GET {REPLY_PATH} answered HTTP 200 with JSON that stops short "
+            f"(cut off?) (application/json, {end} bytes)"
+        ), cut
