@@ -250,6 +250,29 @@ def test_scim_client_redacts_a_token_the_service_echoes_back(emulator, settings,
     assert tenant.asana_token not in str(failure.value)
 
 
+def test_graph_client_redacts_its_access_token_when_graph_echoes_it_bare(emulator, settings):
+    """An error text that quotes the access token on its own (a debug page listing the token
+    it rejected, not after `Bearer`) still never shows it: the token the request carried is
+    taken out of Graph's error message (the Graph error shape,
+    https://learn.microsoft.com/en-us/graph/errors)."""
+    from clients.credentials import shared_credential
+
+    graph = GraphClient(settings.graph)
+    graph.get(TEMPLATES)  # the client now holds a token, cached by azure-identity
+    token = shared_credential(settings.graph).get_token(settings.graph.scope).token
+    echo = {"error": {"code": "BadRequest", "message": f"token {token} is not for this API"}}
+    emulator.inject(Fault.status(400, body=echo), service="graph")
+
+    with pytest.raises(ServiceError) as failure:
+        graph.get(TEMPLATES)
+
+    assert str(failure.value) == (
+        f"Microsoft Graph GET /v1.0{TEMPLATES} failed with HTTP 400: "
+        "BadRequest: token [redacted] is not for this API"
+    )
+    assert failure.value.status == 400
+
+
 def test_untrusted_certificate_is_an_error_not_a_silent_downgrade(
     emulator: Emulator, settings, monkeypatch: pytest.MonkeyPatch, tenant: Tenant
 ):
