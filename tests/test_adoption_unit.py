@@ -11,8 +11,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from components.asana_app import choose_app_role
-from components.settings import SettingsError, load_settings
+from components.asana_app import assignment_name, certificate_name, choose_app_role
+from components.settings import Principal, SettingsError, SigningCertificate, load_settings
 from tools.adopt import build_parser
 from tools.adoption import AdoptionError, LiveApp, _compact, adopt, choose_service_principal
 
@@ -654,3 +654,80 @@ def test_a_mapping_changed_in_the_portal_is_written_alone_and_the_rest_left_to_t
     assert config[f"{P}userMappings"] == {
         "mappings": [{"target": "title", "attribute": "department"}]
     }
+
+
+# --- the import file: Pulumi's import file schema (a `nameTable` of name -> URN for parents,
+# and `resources` of type, name, id, parent:
+# https://www.pulumi.com/docs/iac/guides/migration/import/#import-file-schema), each id in the
+# import format terraform-provider-azuread documents (docs/resources/*.md "Import"), and each
+# name the one AsanaEnterpriseApp declares (components.asana_app).
+
+GALLERY = "a0b1c2d3-e4f5-4607-8819-2a3b4c5d6e7f"
+GROUP_ID = "c0ffee00-0000-4000-8000-000000000001"
+USER_ID = "c0ffee00-0000-4000-8000-000000000002"
+
+
+def test_the_import_file_lists_each_live_resource_by_type_name_id_and_parent():
+    live = with_sso(["https://asana.contoso.example/"], ["https://asana.contoso.example/saml"])
+    everything = LiveApp(
+        **{
+            **live.__dict__,
+            "application": {**live.application, "applicationTemplateId": GALLERY},
+            "assignments": [
+                {
+                    "id": "Grp-assignment-A",
+                    "principalId": GROUP_ID,
+                    "principalType": "Group",
+                    "appRoleId": DEFAULT_ACCESS,
+                },
+                {
+                    "id": "Usr-assignment-B",
+                    "principalId": USER_ID,
+                    "principalType": "User",
+                    "appRoleId": DEFAULT_ACCESS,
+                },
+            ],
+            "jobs": [JOB],
+            "templates": [TEMPLATE],
+        }
+    )
+    certificate = certificate_name("asana", SigningCertificate("CN=New", None), secret=False)
+
+    import_file = adopt(everything, "adopted").import_file
+
+    component = (
+        "urn:pulumi:adopted::asana-provisioning::asana-provisioning:index:AsanaEnterpriseApp"
+    )
+    assert import_file["nameTable"] == {"asana": f"{component}::asana"}
+    assert import_file["resources"] == [
+        {"type": "azuread:index/applicationFromTemplate:ApplicationFromTemplate",
+         "name": "asana-app",
+         "id": f"/applicationTemplates/{GALLERY}/instantiate/{APP}/{SP}", "parent": "asana"},
+        {"type": "azuread:index/servicePrincipal:ServicePrincipal",
+         "name": "asana-service-principal", "id": f"/servicePrincipals/{SP}", "parent": "asana"},
+        {"type": "azuread:index/applicationIdentifierUri:ApplicationIdentifierUri",
+         "name": "asana-saml-identifier",
+         # base64 (RFC 4648 §4) of https://asana.contoso.example/
+         "id": f"/applications/{APP}/identifierUris/aHR0cHM6Ly9hc2FuYS5jb250b3NvLmV4YW1wbGUv",
+         "parent": "asana"},
+        {"type": "azuread:index/applicationRedirectUris:ApplicationRedirectUris",
+         "name": "asana-saml-reply-url", "id": f"/applications/{APP}/redirectUris/Web",
+         "parent": "asana"},
+        {"type": "azuread:index/servicePrincipalTokenSigningCertificate:"
+                 "ServicePrincipalTokenSigningCertificate",
+         "name": certificate,
+         "id": f"{SP}/tokenSigningCertificate/22222222-0000-4000-8000-000000000002",
+         "parent": "asana"},
+        {"type": "azuread:index/appRoleAssignment:AppRoleAssignment",
+         "name": assignment_name("asana", Principal("group", GROUP_ID)),
+         "id": f"/servicePrincipals/{SP}/appRoleAssignedTo/Grp-assignment-A", "parent": "asana"},
+        {"type": "azuread:index/appRoleAssignment:AppRoleAssignment",
+         "name": assignment_name("asana", Principal("user", USER_ID)),
+         "id": f"/servicePrincipals/{SP}/appRoleAssignedTo/Usr-assignment-B", "parent": "asana"},
+        {"type": "azuread:index/synchronizationJob:SynchronizationJob",
+         "name": "asana-provisioning-job",
+         "id": f"/servicePrincipals/{SP}/synchronization/jobs/{JOB['id']}", "parent": "asana"},
+    ]  # fmt: skip
+    assert certificate.startswith("asana-saml-signing-certificate-cn-new-")
+    assert assignment_name("asana", Principal("group", GROUP_ID)) == f"asana-group-{GROUP_ID}"
+    assert assignment_name("asana", Principal("user", USER_ID)) == f"asana-user-{USER_ID}"
