@@ -1209,3 +1209,71 @@ def test_a_streamed_request_returns_before_its_body_is_read(trust_emulator: Emul
     assert response.status_code == 200
     assert not response._content_consumed
     response.close()
+
+
+GATEWAY_DOWN = {"error": {"code": "BadGateway", "message": "The upstream service is down."}}
+
+
+def test_a_get_failing_on_every_attempt_says_it_kept_failing_and_how_often(
+    trust_emulator: Emulator, tenant: Tenant
+):
+    """A GET is idempotent (RFC 9110 section 9.2.2), so a 502 is tried again; with maxRetries 1
+    and a 502 each time, the error says the request kept failing, after 2 attempts within the
+    8 s budget, and quotes Graph's error (https://learn.microsoft.com/en-us/graph/errors). No
+    reply asked to wait, so no wait is named."""
+    shared_session.cache_clear()  # this client's session is built here, under this policy
+    settings = emulator_settings(trust_emulator, tenant, max_retries=1, budget=8)
+    trust_emulator.inject(Fault.status(502, body=GATEWAY_DOWN), service="graph", times=2)
+
+    with pytest.raises(ServiceError) as failed:
+        GraphClient(settings.graph).get(TEMPLATES)
+
+    assert str(failed.value) == (
+        f"Microsoft Graph GET /v1.0{TEMPLATES} kept failing (HTTP 502) and was given up after "
+        "2 attempt(s) within the 8 s retry budget: BadGateway: The upstream service is down."
+    )
+    assert failed.value.status == 502
+    assert trust_emulator.count(service="graph") == 2
+
+
+def test_a_post_answered_500_once_is_not_said_to_have_been_retried(
+    trust_emulator: Emulator, tenant: Tenant
+):
+    """A POST is not idempotent (RFC 9110 section 9.2.2): a 500 may follow a write that landed,
+    so it is not sent again, and the error is the service's answer to one attempt, not
+    "kept failing"."""
+    shared_session.cache_clear()  # this client's session is built here, under this policy
+    settings = emulator_settings(trust_emulator, tenant, max_retries=3, budget=8)
+    error = {"error": {"code": "InternalServerError", "message": "Something went wrong."}}
+    trust_emulator.inject(Fault.status(500, body=error), service="graph", method="POST")
+    jobs = synchronization_path(SERVICE_PRINCIPAL_ID, "jobs")
+
+    with pytest.raises(ServiceError) as failed:
+        GraphClient(settings.graph).post(jobs, {"templateId": "asana"})
+
+    assert str(failed.value) == (
+        f"Microsoft Graph POST /v1.0{jobs} failed with HTTP 500: "
+        "InternalServerError: Something went wrong."
+    )
+    assert trust_emulator.count(service="graph", method="POST") == 1
+
+
+def test_a_refusal_after_a_dropped_connection_is_the_services_answer_not_kept_failing(
+    trust_emulator: Emulator, tenant: Tenant
+):
+    """A GET whose first attempt lost its connection is sent again (maxRetries 1); a 400 to
+    the second is Graph refusing the request, said as such: nothing "kept failing"."""
+    shared_session.cache_clear()  # this client's session is built here, under this policy
+    settings = emulator_settings(trust_emulator, tenant, max_retries=1, budget=8)
+    refusal = {"error": {"code": "BadRequest", "message": "Invalid filter clause."}}
+    trust_emulator.inject(Fault.reset(), service="graph")
+    trust_emulator.inject(Fault.status(400, body=refusal), service="graph")
+
+    with pytest.raises(ServiceError) as refused:
+        GraphClient(settings.graph).get(TEMPLATES)
+
+    assert str(refused.value) == (
+        f"Microsoft Graph GET /v1.0{TEMPLATES} failed with HTTP 400: "
+        "BadRequest: Invalid filter clause."
+    )
+    assert trust_emulator.count(service="graph") == 2
