@@ -731,3 +731,35 @@ def test_the_import_file_lists_each_live_resource_by_type_name_id_and_parent():
     assert certificate.startswith("asana-saml-signing-certificate-cn-new-")
     assert assignment_name("asana", Principal("group", GROUP_ID)) == f"asana-group-{GROUP_ID}"
     assert assignment_name("asana", Principal("user", USER_ID)) == f"asana-user-{USER_ID}"
+
+
+def _scope(filter_: dict | None):
+    def edit(users: dict) -> None:
+        if filter_ is not None:
+            users["scope"] = copy.deepcopy(filter_)
+
+    return edit
+
+
+@pytest.mark.parametrize(
+    ("template_scope", "live_scope", "expected"),
+    [
+        (
+            None,
+            ENGINEERING_ONLY,
+            [[{"attribute": "department", "operator": "EQUALS", "values": ["Engineering"]}]],
+        ),
+        (ENGINEERING_ONLY, None, []),
+    ],
+    ids=["a filter added in the portal", "the template's filter removed in the portal"],
+)
+def test_a_scoping_filter_changed_in_the_portal_is_written_in_the_stacks_words(
+    template_scope, live_scope, expected
+):
+    """docs/mappings.md: scopingFilter is an OR of groups, each an AND of clauses (attribute,
+    operator, values); `scopingFilter: []` removes the template's filter."""
+    live = schemas_with_user_edit(_scope(template_scope), _scope(live_scope))
+
+    config = adopt(live, "adopted").config
+
+    assert config[f"{P}userMappings"] == {"scopingFilter": expected}
