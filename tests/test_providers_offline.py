@@ -3,8 +3,10 @@ with expected values written from it, not computed by the code under test."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 
+import dill
 import pulumi
 import pytest
 from pulumi.dynamic import CheckFailure
@@ -19,7 +21,10 @@ from providers.asana_token import (
     fingerprint,
     rejection_advice,
 )
-from providers.attribute_mappings import ProvisioningAttributeMappings
+from providers.attribute_mappings import (
+    ProvisioningAttributeMappings,
+    ProvisioningAttributeMappingsProvider,
+)
 from providers.instantiated_app import (
     InstantiatedAppDuplicates,
     InstantiatedAppDuplicatesProvider,
@@ -33,6 +38,7 @@ from providers.provisioning_template import (
 from providers.saml_signing import SamlSigningCertificates, SamlSigningCertificatesProvider
 from providers.unmanaged_owners import UnmanagedOwners, UnmanagedOwnersProvider
 from rules.urls import ALLOWED as URL_ALLOWED
+from rules.urls import GRAPH_ROOT, ORIGIN
 from tests.program import is_secret_value, run_program
 
 
@@ -125,6 +131,18 @@ def test_an_https_url_is_judged_by_the_same_rule_as_the_settings():
     assert found[1].startswith(f"must be {URL_ALLOWED}; this one ")
 
 
+def test_an_https_url_is_held_to_the_rule_its_caller_names():
+    """rules/urls.py: an origin (azure-identity's authority host) is scheme and host only, and
+    Graph's root carries no API version; the same URLs pass as service base URLs."""
+    authority = "https://login.microsoftonline.com/common"
+    graph = "https://graph.microsoft.com/v1.0"
+
+    assert inputs.failure_for_https_url("u", authority) is None
+    assert inputs.failure_for_https_url("u", graph) is None
+    assert failure(inputs.failure_for_https_url("u", authority, ORIGIN)) is not None
+    assert failure(inputs.failure_for_https_url("u", graph, GRAPH_ROOT)) is not None
+
+
 def test_failures_keeps_the_failures_in_order_and_drops_the_passes():
     first, second = CheckFailure("a", "x"), CheckFailure("b", "y")
 
@@ -144,16 +162,26 @@ THUMBPRINT = "A1B2C3D4E5F60718293A4B5C6D7E8F9001122334"
 DECLARED: list[pulumi.Resource] = []
 
 
-def declare_every_resource() -> None:
+def declare_every_resource(opts: pulumi.ResourceOptions | None = None) -> None:
     DECLARED.clear()
     DECLARED.append(
-        AsanaServiceAccountToken("token", token="2/1/2:abc", scim_base_url="https://x.example/scim")
+        AsanaServiceAccountToken(
+            "token", token="2/1/2:abc", scim_base_url="https://x.example/scim", opts=opts
+        )
     )
-    DECLARED.append(ProvisioningTemplate("template", service_principal_id=SP, factory_tag="asana"))
-    DECLARED.append(UnmanagedOwners("owners", application_object_id=APP, service_principal_id=SP))
+    DECLARED.append(
+        ProvisioningTemplate("template", service_principal_id=SP, factory_tag="asana", opts=opts)
+    )
+    DECLARED.append(
+        UnmanagedOwners("owners", application_object_id=APP, service_principal_id=SP, opts=opts)
+    )
     DECLARED.append(
         InstantiatedAppDuplicates(
-            "duplicates", application_object_id=APP, template_id="t-1", display_name="Asana"
+            "duplicates",
+            application_object_id=APP,
+            template_id="t-1",
+            display_name="Asana",
+            opts=opts,
         )
     )
     DECLARED.append(
@@ -162,6 +190,7 @@ def declare_every_resource() -> None:
             service_principal_id=SP,
             certificates=[{"display_name": "CN=Asana SSO", "thumbprint": THUMBPRINT}],
             active_thumbprint=THUMBPRINT,
+            opts=opts,
         )
     )
     DECLARED.append(ProvisioningAttributeMappings(
@@ -172,7 +201,14 @@ def declare_every_resource() -> None:
         spec={"sourceObject": "User", "targetObject": "User", "mode": "merge",
               "enabled": True, "actions": ["create"], "mappings": [], "scopingFilter": []},
         restart_on_change=True,
+        opts=opts,
     ))  # fmt: skip
+
+
+def declare_every_resource_in_a_component() -> None:
+    """The same resources, each given options (a parent) the way a component gives them."""
+    holder = pulumi.ComponentResource("asana:test:Holder", "holder")
+    declare_every_resource(pulumi.ResourceOptions(parent=holder))
 
 
 def declared() -> dict[str, dict]:
@@ -197,7 +233,7 @@ def test_each_dynamic_resource_registers_its_properties_under_their_state_names(
         "ProvisioningAttributeMappings",
     }
     token = inputs["ServiceAccountToken"]
-    assert is_secret_value(token["token"])
+    assert is_secret_value(token["token"]) and token["token"]["value"] == "2/1/2:abc"
     assert {k: v for k, v in token.items() if k != "token"} == {
         "scim_base_url": "https://x.example/scim"
     }
@@ -226,6 +262,79 @@ def test_each_dynamic_resource_registers_its_properties_under_their_state_names(
         "mappings": [],
         "scoping_filter": [],
     }
+
+
+PROVIDERS = {
+    "ServiceAccountToken": AsanaServiceAccountTokenProvider,
+    "ProvisioningTemplate": ProvisioningTemplateProvider,
+    "UnmanagedOwners": UnmanagedOwnersProvider,
+    "InstantiatedAppDuplicates": InstantiatedAppDuplicatesProvider,
+    "SamlSigningCertificates": SamlSigningCertificatesProvider,
+    "ProvisioningAttributeMappings": ProvisioningAttributeMappingsProvider,
+}
+
+
+def test_each_dynamic_resource_carries_its_own_provider_for_the_engine_to_run():
+    """Pulumi's dynamic providers (https://www.pulumi.com/docs/iac/concepts/resources/dynamic-providers/):
+    the engine runs a dynamic resource's create/read/update with the provider object the program
+    serialized (dill, base64) into the reserved `__provider` input; a missing or wrong one
+    leaves the engine nothing, or the wrong code, to run."""
+    run = run_program({}, set(), main=declare_every_resource)
+    assert run.error is None, run.error
+    carried = {}
+    for resource in run.resources:
+        if resource.type.startswith("pulumi-python:dynamic/asana:"):
+            serialized = resource.inputs["__provider"]
+            assert is_secret_value(serialized)  # the SDK keeps it secret: it may capture config
+            carried[resource.type.rsplit(":", 1)[1]] = dill.loads(
+                base64.b64decode(serialized["value"])
+            )
+
+    assert set(carried) == set(PROVIDERS)
+    for name, provider in carried.items():
+        assert type(provider) is PROVIDERS[name], name
+
+
+def test_the_options_a_resource_is_given_apply_to_it_and_the_token_stays_secret():
+    """A component passes `opts` (its parent) to each resource; Pulumi registers the resource
+    with them (the parent is part of its URN and of `pulumi stack` trees). The token's own
+    option, `additional_secret_outputs=["token"]`, must survive the merge with the caller's:
+    it is what keeps the `token` output encrypted in state."""
+    alone = run_program({}, set(), main=declare_every_resource)
+    held = run_program({}, set(), main=declare_every_resource_in_a_component)
+    assert alone.error is None and held.error is None, (alone.error, held.error)
+
+    holder = held.one("asana:test:Holder").urn
+    dynamic = [r for r in held.resources if r.type.startswith("pulumi-python:dynamic/asana:")]
+    assert {r.type.rsplit(":", 1)[1] for r in dynamic} == set(PROVIDERS)
+    for resource in dynamic:
+        assert resource.parent == holder, resource.type
+        assert "::asana:test:Holder$pulumi-python:dynamic/asana:" in resource.urn, resource.urn
+    for run in (alone, held):
+        token = run.one("pulumi-python:dynamic/asana:ServiceAccountToken")
+        assert token.secret_outputs == ("token",)
+        others = [r for r in run.resources if r.type.startswith("pulumi-python:dynamic/asana:")]
+        assert all(r.secret_outputs == () for r in others if r is not token)
+
+
+def test_mappings_restart_the_job_only_when_asked():
+    """docs/configuration.md: `restartOnMappingChange` defaults to `false`; a mappings resource
+    declared without `restart_on_change` registers it off."""
+
+    def declare() -> None:
+        ProvisioningAttributeMappings(
+            "groups",
+            service_principal_id=SP,
+            job_id=JOB,
+            kind="group",
+            spec={"sourceObject": "Group", "targetObject": "Group", "mode": "merge",
+                  "enabled": True, "actions": ["create"], "mappings": [], "scopingFilter": []},
+        )  # fmt: skip
+
+    run = run_program({}, set(), main=declare)
+    assert run.error is None, run.error
+    mappings = run.one("pulumi-python:dynamic/asana:ProvisioningAttributeMappings")
+    assert mappings.inputs["restart_on_change"] is False
 
 
 # --- check and diff of the two providers that only record or tidy: offline, no request.
@@ -286,6 +395,32 @@ def test_the_duplicates_tidy_up_is_checked_for_two_ids_and_changes_with_its_inpu
 
 
 # --- the token resource: what Asana's refusal becomes, and when a change is planned.
+
+
+ASANA_SCIM = "https://app.asana.com/api/1.0/scim"  # docs/configuration.md: scimTenantUrl's default
+
+
+@pytest.mark.parametrize("url", [None, ""], ids=["not-given", "empty"])
+def test_a_token_without_a_base_url_is_checked_at_asanas_scim_url(url):
+    """docs/configuration.md: `scimTenantUrl` defaults to Asana's SCIM base URL; an empty one
+    is the default too, not a URL refused for being empty."""
+    result = AsanaServiceAccountTokenProvider().check(
+        {}, {"token": "2/1204123412341234/5506550655065506:0123456789abcdef", "scim_base_url": url}
+    )
+
+    assert reasons(result) == []
+    assert result.inputs["scim_base_url"] == ASANA_SCIM
+
+
+@pytest.mark.parametrize("token", [Unknown(), UNKNOWN], ids=["unknown", "unknown-sentinel"])
+def test_a_token_not_known_yet_passes_check_at_a_first_preview(token):
+    """A token that comes from another resource is unknown at a first preview; check judges it
+    once it is known (at `up`), so it refuses nothing now."""
+    result = AsanaServiceAccountTokenProvider().check(
+        {}, {"token": token, "scim_base_url": ASANA_SCIM}
+    )
+
+    assert reasons(result) == []
 
 
 @pytest.mark.parametrize(
