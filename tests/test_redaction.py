@@ -92,3 +92,12 @@ def test_a_token_holding_markup_characters_is_removed_when_an_echo_escapes_them(
     text = f"<td>X-Api-Key</td><td>{spelling}</td>"
 
     assert redact(text, [MARKUP_TOKEN]) == f"<td>X-Api-Key</td><td>{REDACTED}</td>"
+
+
+def test_a_secret_that_holds_another_secret_is_removed_whole():
+    """The longer secret goes first: replacing the shorter one inside it first would leave the
+    rest of the longer one ("my-") in the text."""
+    text = "echo: my-s3cret-value"
+
+    assert redact(text, ["s3cret-value", "my-s3cret-value"]) == f"echo: {REDACTED}"
+    assert redact(text, ["my-s3cret-value", "s3cret-value"]) == f"echo: {REDACTED}"
