@@ -763,3 +763,46 @@ def test_a_scoping_filter_changed_in_the_portal_is_written_in_the_stacks_words(
     config = adopt(live, "adopted").config
 
     assert config[f"{P}userMappings"] == {"scopingFilter": expected}
+
+
+def test_live_mappings_the_stack_cannot_hold_are_refused_naming_each_by_its_setting_path():
+    """docs/mappings.md: name.givenName and externalId are refused as targets (Entra's Asana
+    mapping dropped them). A job mapping them cannot be adopted; the refusal names the
+    object and each problem as `<path> <why>`, one after another, separated by "; "."""
+
+    def maps_dropped_targets(users: dict) -> None:
+        users["attributeMappings"] += [
+            {"targetAttributeName": "name.givenName", "flowType": "Always",
+             "source": {"type": "Attribute", "name": "givenName"}, "matchingPriority": 0},
+            {"targetAttributeName": "externalId", "flowType": "Always",
+             "source": {"type": "Attribute", "name": "objectId"}, "matchingPriority": 0},
+        ]  # fmt: skip
+
+    with pytest.raises(AdoptionError) as refused:
+        adopt(schemas_with_user_edit(lambda _: None, maps_dropped_targets), "adopted")
+
+    message = str(refused.value)
+    assert message.startswith("the live user mappings cannot be expressed here: ")
+    problems = message.removeprefix("the live user mappings cannot be expressed here: ")
+    assert re.fullmatch(
+        r"mappings\[\d+\]\.target is 'name\.givenName'.*"
+        r"; mappings\[\d+\]\.target is 'externalId'.*",
+        problems,
+    )
+
+
+@pytest.mark.parametrize(
+    ("base_address", "kept"),
+    [
+        ("https://app.asana.com/api/1.0/scim/", None),
+        ("https://app.asana.com/api/1.0/scim/X", "https://app.asana.com/api/1.0/scim/X"),
+    ],
+    ids=["asanas own with a trailing slash", "a longer path under asanas"],
+)
+def test_only_a_trailing_slash_is_forgiven_when_the_tenant_url_is_asanas_own(base_address, kept):
+    """Microsoft's Asana provisioning tutorial gives the Tenant URL
+    https://app.asana.com/api/1.0/scim: with a trailing slash it is the same URL (left to the
+    default), any other path is another one, kept as scimTenantUrl."""
+    config = adopt(provisioned({"BaseAddress": base_address}), "adopted").config
+
+    assert config.get(f"{P}scimTenantUrl") == kept
