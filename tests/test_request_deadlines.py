@@ -197,3 +197,61 @@ def test_a_throttled_token_endpoint_within_the_budget_is_retried(
     assert error is None
     assert 1 <= elapsed < 1 + SLACK + 1
     assert emulator.count(service="token", path=TOKEN_PATH) == 2
+
+
+class _TimeoutSeen(requests.adapters.HTTPAdapter):
+    """An adapter that notes the timeout a request was handed to send with, and sends nothing."""
+
+    seen: object = None
+
+    def send(self, request: requests.PreparedRequest, **kwargs: object) -> requests.Response:
+        self.seen = kwargs["timeout"]
+        raise requests.exceptions.ConnectionError("not sent")
+
+
+@pytest.mark.parametrize(
+    ("given", "connect", "whole"),
+    [
+        (None, 10.0, 60.0),
+        (5, 5.0, 5.0),
+        (2.5, 2.5, 2.5),
+        ((3, 30), 3.0, 30.0),
+        ((3, None), 3.0, 60.0),
+        ((None, 30), 10.0, 30.0),
+        ((30, 5), 5.0, 5.0),
+        ((120, 600), 10.0, 60.0),
+    ],
+    ids=[
+        "none",
+        "one int",
+        "one float",
+        "both shorter",
+        "connect only",
+        "read only",
+        "connect past the whole",
+        "both longer",
+    ],
+)
+def test_a_callers_timeout_may_shorten_the_policys_never_lengthen_it(given, connect, whole):
+    """requests' `timeout` is one number for connect and read, or a (connect, read) tuple,
+    None meaning no limit (https://requests.readthedocs.io/en/latest/user/advanced/#timeouts).
+    The session keeps the shorter of the caller's and the policy's (10 s connect, 60 s whole
+    request, docs/configuration.md httpTimeoutSeconds); connecting is part of the whole, so it
+    never gets longer than the whole."""
+    from urllib3.util.timeout import Timeout
+
+    from clients.http import DeadlineSession, HttpPolicy
+
+    session = DeadlineSession(HttpPolicy(connect_timeout=10.0, read_timeout=60.0))
+    adapter = _TimeoutSeen()
+    session.mount("https://", adapter)
+
+    with pytest.raises(requests.exceptions.ConnectionError):
+        session.get("https://graph.example/v1.0/servicePrincipals", timeout=given)
+
+    assert isinstance(adapter.seen, Timeout)
+    assert (adapter.seen.connect_timeout, adapter.seen.read_timeout, adapter.seen.total) == (
+        connect,
+        whole,
+        whole,
+    )
