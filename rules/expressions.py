@@ -3,8 +3,12 @@
 Syntax per Microsoft's "Reference for writing expressions for attribute mappings": attributes in
 square brackets, string constants in double quotes, functions called by name with arguments in
 parentheses (an argument may be left empty, as in `Switch([IsSoftDeleted], , "False", ...)`).
-The syntax is case-sensitive. We check what can be checked without the service: balanced
-brackets, parentheses and quotes, and function names from the documented list.
+The syntax is case-sensitive. A value may be compared with another by `=`, `<>`, `>`, `>=`, `<`
+or `<=` (the IIF section: `IIF([country]="USA",[country],[department])`; CBool's example
+`CBool([attribute1] = [attribute2])`); there is no AND or OR. Numbers may be written in hex as
+`&HF7` (BitAnd's example) and InStr's compare type is the bare name `vbTextCompare` or
+`vbBinaryCompare`. We check what can be checked without the service: balanced brackets,
+parentheses and quotes, and function names from the documented list.
 """
 
 from __future__ import annotations
@@ -60,9 +64,12 @@ FUNCTIONS = frozenset(
         "Word",
     }
 )
+CONSTANTS = frozenset({"vbTextCompare", "vbBinaryCompare"})
+"""Bare names that are values: InStr's compareType ("Can be vbTextCompare or vbBinaryCompare")."""
 MAX_LENGTH = 4096
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_NUMBER = re.compile(r"-?\d+(\.\d+)?")
+_NUMBER = re.compile(r"-?\d+(\.\d+)?|&H[0-9A-Fa-f]+")
+_COMPARISON = re.compile(r"<>|>=|<=|=|>|<")
 
 
 class ExpressionError(ValueError):
@@ -71,7 +78,7 @@ class ExpressionError(ValueError):
 
 @dataclass(frozen=True)
 class Token:
-    kind: str  # "attribute", "string", "number", "name", "(", ")", ","
+    kind: str  # "attribute", "string", "number", "name", "comparison", "(", ")", ","
     text: str
     at: int
 
@@ -108,6 +115,9 @@ def tokenize(expression: str) -> list[Token]:
         elif match := _NUMBER.match(expression, i):
             tokens.append(Token("number", match.group(), i))
             i = match.end()
+        elif match := _COMPARISON.match(expression, i):
+            tokens.append(Token("comparison", match.group(), i))
+            i = match.end()
         elif match := _IDENTIFIER.match(expression, i):
             tokens.append(Token("name", match.group(), i))
             i = match.end()
@@ -129,7 +139,16 @@ def validate(expression: str) -> None:
 
 
 def _value(tokens: list[Token], i: int) -> int:
-    """Parses one value starting at `i`; returns the index after it."""
+    """Parses one value starting at `i`, or two compared (`[a] = "b"`); returns the index after
+    it. A comparison is not chained: there is nothing to join two of them with."""
+    i = _operand(tokens, i)
+    if i < len(tokens) and tokens[i].kind == "comparison":
+        return _operand(tokens, i + 1)
+    return i
+
+
+def _operand(tokens: list[Token], i: int) -> int:
+    """Parses one attribute, constant or function call starting at `i`."""
     if i >= len(tokens):
         raise ExpressionError("the expression ends where a value was expected")
     token = tokens[i]
@@ -137,7 +156,10 @@ def _value(tokens: list[Token], i: int) -> int:
         return i + 1
     if token.kind != "name":
         raise ExpressionError(f"a value was expected at character {token.at + 1}")
-    if i + 1 >= len(tokens) or tokens[i + 1].kind != "(":
+    calls = i + 1 < len(tokens) and tokens[i + 1].kind == "("
+    if token.text in CONSTANTS and not calls:
+        return i + 1
+    if not calls:
         raise ExpressionError(
             f"{token.text!r} at character {token.at + 1} is neither a function call, an "
             '[attribute] nor a "string"'

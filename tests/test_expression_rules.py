@@ -36,6 +36,18 @@ DOCUMENTED = {
         'Replace([telephoneNumber], , "\\\\+(?<isdCode>\\\\d* )(?<phoneNumber>\\\\d{10})", , '
         '"${phoneNumber}", , )'
     ),
+    "iif_comparison": 'IIF([country]="USA",[country],[department])',
+    "iif_nested_for_and": 'IIF([country]="USA",IIF([state]="CA","True","False"),"False")',
+    "cbool_comparison": "CBool([attribute1] = [attribute2])",
+    "datediff_compared_in_switch": (
+        'Switch([a], "x", "1", IIF(DateDiff("d", Now(), CDate([StatusHireDate])) > 5, "y", "z"))'
+    ),
+    "every_comparison_operator": (
+        'IIF([a]<>"x", IIF([n]>=1, IIF([n]<=2, IIF([n]<3, "a", "b"), "c"), "d"), "e")'
+    ),
+    "bitand_hex_numbers": "BitAnd(&HF, &HF7)",
+    "instr_binary_compare": 'InStr("repEated","e",3,vbBinaryCompare)',
+    "instr_text_compare": 'InStr([mail], "@", 1, vbTextCompare)',
     "selectuniquevalue_over_lines": """SelectUniqueValue(
         Join("@", NormalizeDiacritics(StripSpaces(Join(".",  [PreferredFirstName], [PreferredLastName]))), "contoso.com"),
         Join("@", NormalizeDiacritics(StripSpaces(Join(".",  Mid([PreferredFirstName], 1, 1), [PreferredLastName]))), "contoso.com")
@@ -153,6 +165,33 @@ REFUSED = [
         "ToLower",
         "the call to ToLower at character {at} is not closed",
     ),
+    (
+        "chained_comparison",
+        'IIF([a] = [b] = [c], "x", "y")',
+        "= [c]",
+        "',' or ')' was expected at character {at}",
+    ),
+    (
+        "comparison_without_right_side",
+        'IIF([a] =, "x", "y")',
+        ', "x"',
+        "a value was expected at character {at}",
+    ),
+    ("comparison_first", "=[a]", "=", "a value was expected at character {at}"),
+    (
+        "compare_type_called",
+        'InStr([a], "b", 1, vbTextCompare())',
+        None,
+        "'vbTextCompare' is not one of Entra's expression functions (names are case-sensitive)",
+    ),
+    (
+        "compare_type_wrong_case",
+        'InStr([a], "b", 1, vbtextcompare)',
+        "vbtextcompare",
+        "'vbtextcompare' at character {at} is neither a function call, an [attribute] nor a "
+        '"string"',
+    ),
+    ("hex_without_digits", "BitAnd(&H, 1)", "&", "unexpected '&' at character {at}"),
     (
         "missing_comma",
         'Append([mail] ".test")',
