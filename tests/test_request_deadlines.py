@@ -181,6 +181,12 @@ def test_a_throttled_token_endpoint_asking_for_more_than_the_budget_fails_at_onc
     message = str(error)
     assert "could not get a token" in message
     assert "throttled (HTTP 429) and was given up after 1 attempt(s)" in message
+    # The client credentials grant is a POST to /{tenant}/oauth2/v2.0/token
+    # (https://learn.microsoft.com/en-us/entra/identity-platform/v2-oauth2-client-creds-grant-flow).
+    assert (
+        f"POST /{TENANT_ID}/oauth2/v2.0/token was throttled (HTTP 429) and was given up after "
+        "1 attempt(s) within the 5 s retry budget; the last reply asked to wait 8 s"
+    ) in message
     assert "5 s retry budget; the last reply asked to wait 8 s" in message
     assert tenant.client_secret not in message
     assert emulator.count(service="graph") == 0
