@@ -74,6 +74,23 @@ def test_a_graph_reply_trickled_past_the_deadline_is_cut_off_at_it(
     assert emulator.count(service="graph", path="/templates$") == 2  # not retried
 
 
+def test_a_reply_whose_next_byte_is_due_after_the_deadline_is_cut_off_at_the_deadline(
+    emulator: Emulator, settings, tenant: Tenant
+):
+    """docs/configuration.md: "a reply trickling in a byte at a time is cut off at that
+    deadline, however often a byte comes". With a byte every 6 s and a 2 s deadline, the wait
+    for the next byte itself ends at the deadline, not when the byte comes."""
+    graph = GraphClient(settings.graph)
+    graph.get(TEMPLATES)  # the token is cached: only the Graph reply trickles
+    emulator.inject(Fault.trickle(TIMEOUT * 3), service="graph")
+
+    elapsed, error = timed(lambda: graph.get(TEMPLATES))
+
+    assert error is not None
+    assert TIMEOUT - 0.1 <= elapsed <= TIMEOUT + SLACK
+    assert f"did not finish within {TIMEOUT} s" in str(error)
+
+
 def test_an_asana_scim_reply_trickled_past_the_deadline_is_cut_off_at_it(
     emulator: Emulator, settings, tenant: Tenant
 ):
