@@ -1277,3 +1277,35 @@ def test_a_refusal_after_a_dropped_connection_is_the_services_answer_not_kept_fa
         "BadRequest: Invalid filter clause."
     )
     assert trust_emulator.count(service="graph") == 2
+
+
+def test_a_gzip_coded_reply_is_read_as_the_document_it_codes():
+    """requests asks for `Accept-Encoding: gzip, deflate` by default, so a service may send its
+    JSON gzip-coded (RFC 9110 section 8.4.1.3); the body read within the deadline is the
+    decoded document. The raw reply is made as requests' adapter has urllib3 make it: not
+    preloaded, not decoded."""
+    import gzip
+    import io
+    import json
+
+    import requests
+    from requests.adapters import HTTPAdapter
+    from urllib3.response import HTTPResponse
+
+    from clients.http import read_within
+
+    document = {"value": [{"id": "asana", "factoryTag": "asana"}]}
+    coded = gzip.compress(json.dumps(document).encode())
+    raw = HTTPResponse(
+        body=io.BytesIO(coded),
+        headers={"Content-Type": "application/json", "Content-Encoding": "gzip"},
+        status=200,
+        preload_content=False,
+        decode_content=False,
+    )
+    request = requests.Request("GET", f"https://graph.example/v1.0{TEMPLATES}").prepare()
+    response = HTTPAdapter().build_response(request, raw)
+
+    read_within(response, time.monotonic() + 5, 5)
+
+    assert response.json() == document
