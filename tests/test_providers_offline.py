@@ -293,6 +293,9 @@ def test_each_dynamic_resource_carries_its_own_provider_for_the_engine_to_run():
     assert set(carried) == set(PROVIDERS)
     for name, provider in carried.items():
         assert type(provider) is PROVIDERS[name], name
+        # providers/base.py: what goes into state carries an empty configuration, never the
+        # settings (credentials among them) it is given in the provider process
+        assert provider._config == {}, name
 
 
 def test_the_options_a_resource_is_given_apply_to_it_and_the_token_stays_secret():
