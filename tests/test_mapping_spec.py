@@ -257,3 +257,418 @@ def test_the_offline_target_list_is_microsofts_current_asana_table():
     for target in ('emails[type eq "work"].value', "preferredLanguage"):
         _, problems = normalize({"mappings": [{"target": target, "attribute": "mail"}]}, "user")
         assert [path for path, _ in problems] == ["mappings[0].target"], target
+
+
+def _user_name(priority: Any) -> dict[str, Any]:
+    return {"target": "userName", "attribute": "userPrincipalName", "matchingPriority": priority}
+
+
+def _to_lower_of_length(length: int) -> str:
+    """`ToLower([jobTitle])` padded with spaces to `length` characters."""
+    return "ToLower(" + " " * (length - len("ToLower([jobTitle])")) + "[jobTitle])"
+
+
+def _clause(**fields: Any) -> dict[str, Any]:
+    return {"scopingFilter": [[{"attribute": "department", "operator": "EQUALS", **fields}]]}
+
+
+MAPPING_KEYS = "attribute, constant, defaultValue, expression, flowType, matchingPriority, target"
+SETTINGS = "actions, enabled, mappings, mode, scopingFilter, sourceObject, targetObject"
+WHOLE = "must be a whole number from 0 to 100"
+CLAUSE_SHAPE = "must be an object with attribute, operator and values"
+
+# (rule broken, spec, kind, every problem normalize reports: the path as the stack file spells it
+# in docs/mappings.md, and the whole message a user reads after `userMappings.`)
+EXACTLY: list[tuple[str, Any, str, list[tuple[str, str]]]] = [
+    (
+        "not an object",
+        ["title"],
+        "user",
+        [("", "must be an object with mappings, mode, enabled, actions, scopingFilter")],
+    ),
+    (
+        "unknown setting",
+        {"mapping": []},
+        "user",
+        [("mapping", f"is not a mapping setting; known: {SETTINGS}")],
+    ),
+    (
+        "empty source object",
+        {"sourceObject": ""},
+        "user",
+        [("sourceObject", "must be an object name such as User or Group")],
+    ),
+    (
+        "source object not text",
+        {"sourceObject": 42},
+        "user",
+        [("sourceObject", "must be an object name such as User or Group")],
+    ),
+    (
+        "target object starting with a digit",
+        {"targetObject": "2User"},
+        "user",
+        [("targetObject", "must be an object name such as User or Group")],
+    ),
+    (
+        "target object not text",
+        {"targetObject": ["User"]},
+        "group",
+        [("targetObject", "must be an object name such as User or Group")],
+    ),
+    (
+        "no actions",
+        {"actions": []},
+        "user",
+        [("actions", "must be a non-empty list of: create, update, delete")],
+    ),
+    (
+        "mappings not a list",
+        {"mappings": {"title": "jobTitle"}},
+        "user",
+        [("mappings", "must be a list of attribute mappings")],
+    ),
+    (
+        "mapping not an object",
+        {"mappings": ["title"]},
+        "user",
+        [("mappings[0]", "must be an object with target and a source")],
+    ),
+    (
+        "unknown mapping field",
+        {"mappings": [{"target": "title", "attribute": "jobTitle", "flow": "Always"}]},
+        "user",
+        [("mappings[0].flow", f"is not known; known: {MAPPING_KEYS}")],
+    ),
+    (
+        "mapping without a source",
+        {"mappings": [{"target": "title"}]},
+        "user",
+        [("mappings[0]", "needs exactly one source: attribute, constant or expression")],
+    ),
+    (
+        "empty target",
+        {"mappings": [{"target": "", "attribute": "jobTitle"}]},
+        "user",
+        [("mappings[0].target", "must name an Asana attribute")],
+    ),
+    (
+        "target not text",
+        {"mappings": [{"target": 7, "attribute": "jobTitle"}]},
+        "user",
+        [("mappings[0].target", "must name an Asana attribute")],
+    ),
+    (
+        "user target on a team",
+        {"mappings": [{"target": "title", "attribute": "jobTitle"}]},
+        "group",
+        [
+            (
+                "mappings[0].target",
+                "is 'title', which Asana does not accept; allowed: displayName, members",
+            )
+        ],
+    ),
+    (
+        "matching priority true",
+        {"mappings": [_user_name(True)]},
+        "user",
+        [("mappings[0].matchingPriority", WHOLE)],
+    ),
+    (
+        "matching priority a fraction",
+        {"mappings": [_user_name(1.5)]},
+        "user",
+        [("mappings[0].matchingPriority", WHOLE)],
+    ),
+    (
+        "matching priority words",
+        {"mappings": [_user_name("first")]},
+        "user",
+        [("mappings[0].matchingPriority", WHOLE)],
+    ),
+    (
+        "matching priority above 100",
+        {"mappings": [_user_name(101)]},
+        "user",
+        [("mappings[0].matchingPriority", WHOLE)],
+    ),
+    (
+        "matching priority 100 is a number but not userName's",
+        {"mappings": [_user_name(100)]},
+        "user",
+        [("mappings[0].matchingPriority", "must be 1 for userName")],
+    ),
+    (
+        "default value not text",
+        {"mappings": [{"target": "title", "attribute": "jobTitle", "defaultValue": 5}]},
+        "user",
+        [("mappings[0].defaultValue", "must be text of at most 1024 characters")],
+    ),
+    (
+        "default value too long",
+        {"mappings": [{"target": "title", "attribute": "jobTitle", "defaultValue": "x" * 1025}]},
+        "user",
+        [("mappings[0].defaultValue", "must be text of at most 1024 characters")],
+    ),
+    (
+        "attribute not text",
+        {"mappings": [{"target": "title", "attribute": 5}]},
+        "user",
+        [("mappings[0].attribute", "must be text")],
+    ),
+    (
+        "expression longer than 4096 characters",
+        {"mappings": [{"target": "title", "expression": _to_lower_of_length(4097)}]},
+        "user",
+        [("mappings[0].expression", "must be text")],
+    ),
+    (
+        "constant with a backslash",
+        {"mappings": [{"target": "title", "constant": "Sales\\EMEA"}]},
+        "user",
+        [("mappings[0].constant", "must be text without double quotes or backslashes")],
+    ),
+    (
+        "constant too long",
+        {"mappings": [{"target": "title", "constant": "x" * 1025}]},
+        "user",
+        [("mappings[0].constant", "must be text without double quotes or backslashes")],
+    ),
+    (
+        "clause with an unknown field",
+        _clause(values=["Sales"], negate=True),
+        "user",
+        [("scopingFilter[0][0]", CLAUSE_SHAPE)],
+    ),
+    (
+        "clause not an object",
+        {"scopingFilter": [[5]]},
+        "user",
+        [("scopingFilter[0][0]", CLAUSE_SHAPE)],
+    ),
+    (
+        "clause attribute with a space",
+        _clause(attribute="job title", values=["Sales"]),
+        "user",
+        [("scopingFilter[0][0].attribute", "must be an Entra attribute name")],
+    ),
+    (
+        "clause values one text",
+        _clause(values="Sales"),
+        "user",
+        [("scopingFilter[0][0].values", "must be a list of text values")],
+    ),
+    (
+        "clause value a number",
+        _clause(values=[5]),
+        "user",
+        [("scopingFilter[0][0].values", "must be a list of text values")],
+    ),
+    (
+        "clause value too long",
+        _clause(values=["x" * 1025]),
+        "user",
+        [("scopingFilter[0][0].values", "must be a list of text values")],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("raw", "kind", "expected"),
+    [case[1:] for case in EXACTLY],
+    ids=[case[0] for case in EXACTLY],
+)
+def test_a_bad_setting_gets_exactly_one_message_naming_its_path(
+    raw: Any, kind: str, expected: list[tuple[str, str]]
+):
+    _, problems = normalize(raw, kind)
+
+    assert problems == expected
+
+
+# (limit, spec for users at it): each limit is inclusive, as its message says ("at most").
+AT_THE_LIMIT: list[tuple[str, dict[str, Any]]] = [
+    (
+        "default value of 1024 characters",
+        {"mappings": [{"target": "title", "attribute": "jobTitle", "defaultValue": "x" * 1024}]},
+    ),
+    ("constant of 1024 characters", {"mappings": [{"target": "title", "constant": "x" * 1024}]}),
+    (
+        "expression of 4096 characters",
+        {"mappings": [{"target": "title", "expression": _to_lower_of_length(4096)}]},
+    ),
+    (
+        "50 filter groups",
+        {
+            "scopingFilter": [
+                [{"attribute": "department", "operator": "EQUALS", "values": [f"D{n}"]}]
+                for n in range(50)
+            ]
+        },
+    ),
+    (
+        "50 clauses in a group",
+        {
+            "scopingFilter": [
+                [
+                    {"attribute": "department", "operator": "NOT EQUALS", "values": [f"D{n}"]}
+                    for n in range(50)
+                ]
+            ]
+        },
+    ),
+    ("100 values", _clause(values=[f"D{n}" for n in range(100)])),
+    ("filter value of 1024 characters", _clause(values=["x" * 1024])),
+]
+
+
+@pytest.mark.parametrize(
+    "raw", [case[1] for case in AT_THE_LIMIT], ids=[case[0] for case in AT_THE_LIMIT]
+)
+def test_a_value_at_its_limit_is_accepted_as_written(raw: dict[str, Any]):
+    spec, problems = normalize(raw, "user")
+
+    assert problems == []
+    if "scopingFilter" in raw:
+        assert spec["scopingFilter"] == raw["scopingFilter"]
+    for mapping, written in zip(spec["mappings"], raw.get("mappings", []), strict=True):
+        assert {key: mapping[key] for key in written} == written
+
+
+@pytest.mark.parametrize(
+    ("text", "enabled"),
+    [("true", True), ("True", True), ("TRUE", True), ("false", False), ("False", False)],
+    ids=["true", "True", "TRUE", "false", "False"],
+)
+def test_enabled_given_as_text_reads_as_the_boolean_it_spells(text: str, enabled: bool):
+    """`pulumi config set` stores text; YAML writers spell booleans in any case."""
+    spec, problems = normalize({"enabled": text}, "user")
+
+    assert problems == []
+    assert spec["enabled"] is enabled
+
+
+def test_a_refused_setting_reads_as_its_documented_default():
+    """docs/mappings.md: mode merge, enabled true, all three actions, objects User (or Group)."""
+    spec, problems = normalize(
+        {
+            "sourceObject": "",
+            "targetObject": 3,
+            "mode": "replace",
+            "enabled": "yes",
+            "actions": "create",
+        },
+        "group",
+    )
+
+    assert [path for path, _ in problems] == [
+        "sourceObject",
+        "targetObject",
+        "mode",
+        "enabled",
+        "actions",
+    ]
+    assert spec == {
+        "sourceObject": "Group",
+        "targetObject": "Group",
+        "mode": "merge",
+        "enabled": True,
+        "actions": ["create", "update", "delete"],
+        "mappings": [],
+    }
+
+
+def test_a_matching_priority_given_as_text_is_the_int32_graph_stores():
+    spec, problems = normalize({"mappings": [_user_name("1")]}, "user")
+
+    assert problems == []
+    assert spec["mappings"][0]["matchingPriority"] == 1
+    assert type(spec["mappings"][0]["matchingPriority"]) is int
+
+
+def test_one_bad_mapping_does_not_stop_the_others_being_checked():
+    spec, problems = normalize(
+        {
+            "mappings": [
+                "title",
+                {"target": "title", "attribute": "jobTitle"},
+                {"target": "title", "attribute": "department"},
+                {"target": "active", "expression": "Capitalize([IsSoftDeleted])"},
+                {"target": ORGANIZATION, "constant": "Contoso"},
+            ]
+        },
+        "user",
+    )
+
+    assert [path for path, _ in problems] == [
+        "mappings[0]",
+        "mappings[2].target",
+        "mappings[3].expression",
+    ]
+    assert [m["target"] for m in spec["mappings"]] == ["title", ORGANIZATION]
+
+
+def test_a_refused_mapping_is_left_out_and_does_not_claim_its_target():
+    spec, problems = normalize(
+        {
+            "mappings": [
+                {"target": "title", "attribute": "job title"},
+                {"target": "title", "attribute": "jobTitle"},
+            ]
+        },
+        "user",
+    )
+
+    assert [path for path, _ in problems] == ["mappings[0].attribute"]
+    assert [(m["target"], m["attribute"]) for m in spec["mappings"]] == [("title", "jobTitle")]
+
+
+def test_one_bad_filter_group_does_not_stop_the_others_being_checked():
+    spec, problems = normalize(
+        {
+            "scopingFilter": [
+                [],
+                [{"attribute": "job title", "operator": "IS NOT NULL"}],
+                [{"attribute": "department", "operator": "EQUALS", "values": ["Sales"]}],
+            ]
+        },
+        "user",
+    )
+
+    assert [path for path, _ in problems] == ["scopingFilter[0]", "scopingFilter[1][0].attribute"]
+    assert spec["scopingFilter"][-1] == [
+        {"attribute": "department", "operator": "EQUALS", "values": ["Sales"]}
+    ]
+
+
+def test_a_unary_operator_needs_no_values_key():
+    """filterOperators: IS TRUE and the other unary operators take no value."""
+    spec, problems = normalize(
+        {"scopingFilter": [[{"attribute": "accountEnabled", "operator": "IS TRUE"}]]}, "user"
+    )
+
+    assert problems == []
+    assert spec["scopingFilter"] == [
+        [{"attribute": "accountEnabled", "operator": "IS TRUE", "values": []}]
+    ]
+
+
+def test_an_expression_that_is_a_lone_number_keeps_the_number():
+    spec, problems = normalize({"mappings": [{"target": "title", "expression": "42"}]}, "user")
+
+    assert problems == []
+    mapping = spec["mappings"][0]
+    assert mapping.get("expression", mapping.get("constant")) == "42"
+
+
+def test_two_hundred_mappings_are_each_checked_and_more_are_refused_whole():
+    title = {"target": "title", "attribute": "jobTitle"}
+
+    _, at_the_limit = normalize({"mappings": [title] * 200}, "user")
+    _, over = normalize({"mappings": [title] * 201}, "user")
+
+    assert at_the_limit == [
+        (f"mappings[{n}].target", "maps 'title' a second time") for n in range(1, 200)
+    ]
+    assert over == [("mappings", "has 201 entries; at most 200")]
