@@ -18,7 +18,7 @@ from clients.connection import ConfigError, resolve
 from clients.http import HttpPolicy, ServiceError
 from components.settings import SettingsError, load_settings
 from providers.asana_token import AsanaServiceAccountTokenProvider
-from rules.urls import GRAPH_ROOT, ORIGIN, url_problem
+from rules.urls import GRAPH_ROOT, MAX_URL_LENGTH, ORIGIN, has_userinfo, url_problem
 from tests.conftest import Tenant
 from tests.emulator import Emulator
 from tests.test_settings import SECRET_KEYS, VALID
@@ -158,6 +158,11 @@ def test_connection_settings_use_the_same_validator_and_never_echo_a_password(
         "https://[::1]:8443/x",
         "https://app.asana.com/a/contoso.com",
         "https://app.asana.com/-/saml/consume",
+        "https://a.example:1/",  # the lowest TCP port (RFC 9293: 16 bits, 0 is not a port)
+        "https://a.example:65535/",  # the highest
+        "https://[fe80::a]:8443/x",  # an IPv6 literal with hex letters (RFC 3986 3.2.2)
+        "https://a.example/~user",  # `~` is unreserved (RFC 3986 2.3), sent as written
+        "https://a.example/INBOX",  # a path ending in a capital X, sent as written
     ],
 )
 def test_a_plain_https_url_is_accepted(url: str):
@@ -220,3 +225,161 @@ def test_graph_root_and_origin_rules():
     assert "API version" in (url_problem("https://g.example/v2", GRAPH_ROOT) or "")
     assert url_problem("https://login.contoso.example", ORIGIN) is None
     assert "scheme and host only" in (url_problem("https://l.example/x", ORIGIN) or "")
+
+
+def test_a_url_of_the_maximum_length_is_accepted_and_one_character_more_is_refused():
+    longest = "https://a.example/" + "a" * (MAX_URL_LENGTH - len("https://a.example/"))
+
+    assert len(longest) == MAX_URL_LENGTH == 2048
+    assert url_problem(longest) is None
+    assert url_problem(longest + "a") == "is over 2048 characters"
+
+
+# Each refusal, as it completes "must be an https:// URL; this one ...": it says which rule the
+# value breaks, so the user knows what to change.
+REFUSALS = {
+    "empty": ("", "is empty"),
+    "none": (None, "is not text"),
+    "a number": (443, "is not text"),
+    "bytes": (b"https://a.example/", "is not text"),
+    "user and password": (
+        "https://admin:" + PASSWORD + "@a.example/",
+        "carries a user name or password before its host (never put credentials in a URL)",
+    ),
+    # RFC 3986 3.2.3 allows any digits; a TCP port has 16 bits, and urllib3 refuses more.
+    "port over 65535": ("https://a.example:65536/", "is not a well-formed URL (https://host/path)"),
+    "port 0": ("https://a.example:0/", "has no valid port"),
+    "no scheme": ("app.asana.com/api/1.0/scim", "uses no scheme instead of https://"),
+    "http": ("http://app.asana.com/", "uses http scheme instead of https://"),
+    "empty authority": ("https:///scim", "has no host"),
+    "query": (
+        "https://a.example/scim?x=1",
+        "has a query (?) or fragment (#); give the base URL only",
+    ),
+    "fragment": (
+        "https://a.example/scim#x",
+        "has a query (?) or fragment (#); give the base URL only",
+    ),
+    # RFC 6874: a zone id is 1*(unreserved / pct-encoded); "%5B" decodes to "[", no zone name.
+    "bad IPv6 zone": ("https://[fe80::1%25%5B]/", "has a malformed IPv6 host"),
+    "underscore in host": (
+        "https://a_b.example/",
+        "has a host that is not a plain DNS name (letters, digits, '-' and '.')",
+    ),
+    "punycode host": (
+        "https://xn--pp-6kc.asana.com/",
+        "has an IDNA (punycode, xn--) host name, which can spell a look-alike of another host; "
+        "use the plain ASCII name",
+    ),
+    # RFC 3986 2.3 and 6.2.2.2: %2E is ".", so "%2E%2E" is the ".." segment.
+    "encoded dot dot": ("https://a.example/%2E%2E/x", "has a '.' or '..' path segment"),
+    "encoded dot": ("https://a.example/x/%2e", "has a '.' or '..' path segment"),
+    "uppercase host": (
+        "https://A.example/",
+        "would be sent as https://a.example/; write it in that form",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(REFUSALS))
+def test_each_refusal_names_the_rule_the_url_breaks(case: str):
+    value, expected = REFUSALS[case]
+
+    assert url_problem(value) == expected
+
+
+def test_an_origin_with_a_path_and_a_graph_root_with_a_version_say_what_to_give():
+    assert url_problem("https://login.contoso.example/tenant", ORIGIN) == (
+        "has a path; give scheme and host only, e.g. https://login.microsoftonline.com"
+    )
+    assert url_problem("https://graph.contoso.example/v1.0", GRAPH_ROOT) == (
+        "has an API version such as /v1.0 in its path, which the client adds itself "
+        "(it would be doubled)"
+    )
+
+
+CONTROL = "has whitespace or a control character"
+NOT_ASCII = "has a character that is not plain ASCII"
+LOOKALIKE = ", which can spell a look-alike of another host"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("https://a.example/\x7f", CONTROL),  # DEL, the C0 set's last control (RFC 20)
+        ("https://a.example/\x01", CONTROL),
+        ("https://a.example/x\u00a0y", CONTROL),  # no-break space is whitespace, not a letter
+        ("https://a.example/\x80", f"{NOT_ASCII} (U+0080)"),  # first code point past ASCII
+        ("https://\u0430pp.asana.com/", f"{NOT_ASCII} (U+0430){LOOKALIKE}"),  # Cyrillic a
+        ("https://app.asana.com\u0430/x", f"{NOT_ASCII} (U+0430){LOOKALIKE}"),
+        ("://\u00e4.example/", f"{NOT_ASCII} (U+00E4){LOOKALIKE}"),
+        ("https://app.asana.com/caf\u00e9", f"{NOT_ASCII} (U+00E9)"),  # in the path
+        ("https://?\u00e4", f"{NOT_ASCII} (U+00E4)"),  # empty authority, in the query
+        ("/\u00e4", f"{NOT_ASCII} (U+00E4)"),  # no authority at all (RFC 3986 4.2)
+        # The authority is the one after the first "://"; a later one is inside the query.
+        ("https://a.example/x?u=https://b\u00e4.example", f"{NOT_ASCII} (U+00E4)"),
+    ],
+    ids=[
+        "del",
+        "c0-control",
+        "no-break-space",
+        "u0080",
+        "host-start",
+        "host-end",
+        "host-no-scheme",
+        "path",
+        "query-empty-authority",
+        "relative-path",
+        "second-url-in-query",
+    ],
+)
+def test_a_character_outside_printable_ascii_is_named_and_said_to_be_in_the_host_only_there(
+    value: str, expected: str
+):
+    assert url_problem(value) == expected
+
+
+def test_a_backslash_url_with_a_password_says_only_that_it_has_a_backslash():
+    problem = url_problem(f"https://admin:{PASSWORD}@a.example\\b")
+
+    assert problem == "has a backslash, which URL parsers read differently"
+
+
+@pytest.mark.parametrize("zone", ["eth0", "X"])
+def test_an_ipv6_zone_the_parsers_read_differently_is_refused_naming_the_host_requests_uses(
+    zone: str,
+):
+    """RFC 6874: in a URI the zone's `%` is written `%25`. urllib3 decodes it (zone `eth0`);
+    urllib.parse keeps it (zone `25eth0`): two readings of one host."""
+    problem = url_problem(f"https://[fe80::1%25{zone}]/")
+
+    assert problem == (
+        f"is read with different hosts by different URL parsers ([fe80::1%{zone}] for requests)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "holds"),
+    [
+        ("https://user@a.example/", True),
+        ("https://user@[a.example/", True),  # @ before the host, even if the host is broken
+        # urllib.parse reads `attacker.example\` as user name (WHATWG reads `\` as `/`).
+        ("https://attacker.example\\@app.asana.com/", True),
+        ("https://[a.example/", False),
+        ("https://a.example/people/user@example.com", False),  # @ in the path (RFC 3986 3.3)
+        ("https://a.example/?next=https://user@b.example", False),  # @ in the query
+        ("mailto:user@example.com", False),  # no authority: the @ is in the path
+    ],
+    ids=[
+        "userinfo",
+        "userinfo-broken-host",
+        "backslash-before-at",
+        "broken-host",
+        "at-in-path",
+        "url-in-query",
+        "no-authority",
+    ],
+)
+def test_userinfo_is_only_what_comes_before_the_host(value: str, holds: bool):
+    """RFC 3986 3.2.1: userinfo sits in the authority, ended by the first `/`, `?` or `#`."""
+    assert has_userinfo(value) is holds
