@@ -1309,3 +1309,24 @@ def test_a_gzip_coded_reply_is_read_as_the_document_it_codes():
     read_within(response, time.monotonic() + 5, 5)
 
     assert response.json() == document
+
+
+def test_a_deadline_session_hands_back_a_throttled_reply_unless_asked_to_raise(
+    trust_emulator: Emulator, tenant: Tenant
+):
+    """Only the token session is built to raise a reply whose retries were given up (for
+    azure-identity, which would report it without saying why); any other `DeadlineSession`
+    hands the 429 back (RFC 6585 section 4), for its caller to report with the request."""
+    from clients.http import DeadlineSession, HttpPolicy, RetriesGivenUp
+
+    url = trust_emulator.scim_base_url + "/Users"
+    auth = {"Authorization": f"Bearer {tenant.asana_token}"}
+    trust_emulator.inject(Fault.status(429, retry_after=30), service="scim", times=2)
+
+    plain = DeadlineSession(HttpPolicy(max_retries=0)).get(url, headers=auth)
+    with pytest.raises(RetriesGivenUp) as given_up:
+        DeadlineSession(HttpPolicy(max_retries=0), raise_given_up=True).get(url, headers=auth)
+
+    assert plain.status_code == 429
+    assert str(given_up.value).startswith("GET /api/1.0/scim/Users was throttled (HTTP 429)")
+    assert trust_emulator.count(service="scim") == 2
