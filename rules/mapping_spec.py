@@ -279,7 +279,11 @@ def _source(kind: str, value: Any, path: str, problems: list[Problem]) -> dict[s
     if len(tokens) == 1 and tokens[0].kind == "attribute":  # `[jobTitle]` is just an attribute
         return {"attribute": tokens[0].text}
     if len(tokens) == 1 and tokens[0].kind == "string":
-        return {"constant": tokens[0].text[1:-1]}
+        text = tokens[0].text[1:-1]
+        if "\\" not in text and len(text) <= MAX_TEXT:  # a constant as `constant` would take it
+            return {"constant": text}
+        # An escaped `\"` or `\\`, or text longer than a constant may be, stays the expression
+        # it was written as: its escapes are Entra's to read, not ours to keep as written.
     return {"expression": value.strip()}
 
 

@@ -654,6 +654,25 @@ def test_a_unary_operator_needs_no_values_key():
     ]
 
 
+@pytest.mark.parametrize(
+    "expression",
+    ['"Sales\\\\EMEA"', '"Contoso \\"EMEA\\""', '"' + "x" * 2000 + '"'],
+    ids=["escaped backslash", "escaped quotes", "longer than a constant"],
+)
+def test_a_string_expression_a_constant_could_not_hold_stays_an_expression(expression: str):
+    """Microsoft's expression reference escapes a quote in a string constant with a backslash
+    (`"Company name: \\"Contoso\\""`): such a string means its unescaped text, so storing it
+    as a constant with its backslashes would change the value; it stays the expression, which
+    Entra reads. So does a string longer than a `constant` setting may be."""
+    spec, problems = normalize(
+        {"mappings": [{"target": "title", "expression": expression}]}, "user"
+    )
+
+    assert problems == []
+    assert spec["mappings"][0].get("expression") == expression
+    assert "constant" not in spec["mappings"][0]
+
+
 def test_an_expression_that_is_a_lone_number_keeps_the_number():
     spec, problems = normalize({"mappings": [{"target": "title", "expression": "42"}]}, "user")
 
