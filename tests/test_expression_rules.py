@@ -226,3 +226,12 @@ def test_the_length_bound_admits_exactly_its_own_length():
     with pytest.raises(ExpressionError) as error:
         expressions.validate(head + "x" * (padding + 1) + tail)
     assert str(error.value) == f"the expression is longer than {expressions.MAX_LENGTH} characters"
+
+
+def test_a_comparison_keeps_its_operator_when_spaces_are_taken_out():
+    """Two expressions that differ only in spaces compare equal (`canonical`), and one whose
+    comparison differs does not."""
+    spaced = expressions.canonical('IIF([country] = "USA", [country], [department])')
+
+    assert spaced == 'IIF([country]="USA",[country],[department])'
+    assert spaced != expressions.canonical('IIF([country] <> "USA", [country], [department])')

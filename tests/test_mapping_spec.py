@@ -673,6 +673,17 @@ def test_a_string_expression_a_constant_could_not_hold_stays_an_expression(expre
     assert "constant" not in spec["mappings"][0]
 
 
+def test_a_string_expression_as_long_as_a_constant_may_be_is_stored_as_the_constant():
+    longest = "x" * 1024  # a constant's bound, as docs/mappings.md gives it
+
+    spec, problems = normalize(
+        {"mappings": [{"target": "title", "expression": f'"{longest}"'}]}, "user"
+    )
+
+    assert problems == []
+    assert spec["mappings"][0].get("constant") == longest
+
+
 def test_an_expression_that_is_a_lone_number_keeps_the_number():
     spec, problems = normalize({"mappings": [{"target": "title", "expression": "42"}]}, "user")
 
