@@ -86,6 +86,23 @@ def test_first_preview_accepts_a_job_not_created_yet(emulator: Emulator, server)
     assert emulator.requests == []
 
 
+@pytest.mark.parametrize("job_id", ["asana job", "asana/../x", ""], ids=["space", "slash", "empty"])
+def test_check_names_a_job_id_graph_could_not_have_given(emulator: Emulator, server, job_id):
+    """A job id is letters, digits, '.', '-' and '_' (`asana.0a1b….<uuid>`, as Graph's
+    synchronizationJob ids read), or the azuread provider's resource id of the job; anything
+    else is refused at preview, naming `job_id`, before a request is sent."""
+    checked, _ = mappings_resource(server).preview(inputs("x", job_id=job_id))
+
+    assert checked.failures == [
+        (
+            "job_id",
+            "must be a synchronization job id (letters, digits, '.', '-', '_') or "
+            "/servicePrincipals/{id}/synchronization/jobs/{jobId}",
+        )
+    ]
+    assert emulator.requests == []
+
+
 def test_check_names_the_property_of_a_bad_mapping(emulator: Emulator, server, job):
     bad = inputs(job, mappings=[{"target": "title", "expression": "Capitalize([jobTitle])"}])
 
