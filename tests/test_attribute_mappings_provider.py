@@ -108,7 +108,13 @@ def test_check_names_the_property_of_a_bad_mapping(emulator: Emulator, server, j
 
     checked, _ = mappings_resource(server).preview(bad)
 
-    assert [prop for prop, _ in checked.failures] == ["mappings[0].expression"]
+    assert checked.failures == [
+        (
+            "mappings[0].expression",
+            "is not a valid expression: 'Capitalize' is not one of Entra's expression functions "
+            "(names are case-sensitive)",
+        )
+    ]
     assert emulator.requests == []
 
 
