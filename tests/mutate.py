@@ -263,9 +263,10 @@ def recheck_timeouts(work: Path, group: Group) -> int:
     `refresh_test_map` removes together with the test map."""
     recorded = work / "mutants" / "timeout-multiplier.txt"
     limit = f"{group.timeout_multiplier!r}; {HARNESS}"
-    if recorded.exists() and recorded.read_text() == limit:
+    previous = recorded.read_text() if recorded.exists() else ""
+    if previous == limit:
         return 0
-    harness_changed = not recorded.exists() or not recorded.read_text().endswith(f"; {HARNESS}")
+    harness_changed = not previous.endswith(f"; {HARNESS}")
     reset = reset_verdicts(work, group, lambda status: status == "timeout", hung=harness_changed)
     recorded.parent.mkdir(parents=True, exist_ok=True)
     recorded.write_text(limit)
