@@ -108,6 +108,29 @@ def choose_app_role(roles: Sequence[Any], wanted: str, secret: bool = False) -> 
 PRINCIPAL_SETTINGS = {"group": "assignmentGroups", "user": "assignmentUsers"}
 
 
+def without_dependencies(value: pulumi.Output[T]) -> pulumi.Output[T]:
+    """`value` (its value, known or not, and its secrecy) without the resources it came from.
+
+    Why: the SDK records, for each input that is an output, the resources it came from in the
+    resource's `propertyDependencies`, and the engine writes the whole state again at every
+    checkpoint of a deployment (docs/testing.md, "Scale on the real engine"). An assignment's
+    `appRoleId` and `resourceObjectId` both come from the service principal, so each
+    assignment named its URN three times; with this and `depends_on` it names it once, in
+    `dependencies`, which is what the engine orders creation and deletion by (its dependency
+    graph reads `dependencies` as well as `propertyDependencies`). What is given up: the
+    engine reads `propertyDependencies` to find the dependents to replace when a resource is
+    replaced delete-before-replace, and nothing here replaces the service principal so
+    (a new one is created first, and the assignments' `resourceObjectId` then changes, which
+    replaces them by their own diff).
+
+    `future`, `is_known` and `is_secret` are the SDK's own accessors of an output's parts
+    (pulumi/output.py, pinned in requirements.txt).
+    """
+    return pulumi.Output(
+        set(), value.future(with_unknowns=True), value.is_known(), value.is_secret()
+    )
+
+
 def missing_principal(principal: Principal, reason: str) -> pulumi.RunError:
     """The error for a principal given by object id that the directory does not have: it names
     the setting and the id ("set (value hidden)" for a secret setting, with the id taken out of
@@ -388,6 +411,9 @@ class AsanaEnterpriseApp(pulumi.ComponentResource):
             ),
         )
         self._existing = existing_principals(self._settings.principals, self._invoke)
+        # The service principal once, in `dependencies` (see `without_dependencies`).
+        app_role_id = without_dependencies(pulumi.Output.from_input(app_role_id))
+        resource_object_id = without_dependencies(self.service_principal.object_id)
         # A plain loop, not a comprehension: the SDK records every frame under the resource's
         # constructor in the resource's state (`stackTrace`), which the engine writes again
         # at every checkpoint; a comprehension's frame is one more per assignment.
@@ -397,9 +423,10 @@ class AsanaEnterpriseApp(pulumi.ComponentResource):
                 assignment_name(self._name, principal),
                 app_role_id=app_role_id,
                 principal_object_id=self._object_id(principal),
-                resource_object_id=self.service_principal.object_id,
+                resource_object_id=resource_object_id,
                 opts=pulumi.ResourceOptions(
                     parent=self,
+                    depends_on=[self.service_principal],
                     # Graph's names of the two ends repeat what a secret setting hid.
                     additional_secret_outputs=[
                         *(["principalDisplayName"] if principal.secret else []),

@@ -125,7 +125,10 @@ def test_one_assignment_per_principal_with_the_user_role(stack):
     for assignment in assignments:
         assert assignment.inputs["appRoleId"] == USER_ROLE_ID
         assert assignment.inputs["resourceObjectId"] == SP_OBJECT_ID
-        assert service_principal.urn in assignment.dependencies
+        # Named once: the engine writes every reference again at each checkpoint
+        # (components/asana_app.without_dependencies).
+        assert assignment.dependencies == (service_principal.urn,)
+        assert not any(assignment.property_dependencies.values())
 
 
 def test_provisioning_is_fed_by_the_validated_token(stack):

@@ -4,13 +4,15 @@ Under the real CLI the engine writes the whole state at every step (docs/testing
 so every registration, invoke, output and dependency the program adds per assignment is paid
 again at each checkpoint. The program runs at two sizes and the difference, divided by the
 difference in assignments, must be exactly what one assignment needs: its own
-`AppRoleAssignment` (with the service principal as its dependency, through `appRoleId` and
-`resourceObjectId`), its id in the one `getGroups`/`getUsers` invoke, its entry in the stack's
-`assignedPrincipals` output and in the component's `principalKinds` output, and nothing else.
+`AppRoleAssignment` (with the service principal as its one dependency: `appRoleId` and
+`resourceObjectId` come from it, but it is named in `dependencies` only), its id in the one
+`getGroups`/`getUsers` invoke, its entry in the stack's `assignedPrincipals` output and in
+the component's `principalKinds` output, and nothing else.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from collections import Counter
@@ -19,8 +21,10 @@ from typing import Any, ClassVar
 
 import pulumi
 import pytest
+from pulumi.output import UNKNOWN
 
 import tests.program as program
+from components.asana_app import without_dependencies
 from tests.program import AzureAdMocks, ProgramRun, run_program
 
 TOKEN_KEY = "asana-provisioning:asanaToken"
@@ -107,7 +111,7 @@ ONE_ASSIGNMENT = {
     "registrations": 1,  # its AppRoleAssignment
     "invokes": 0,  # its id rides in the one getGroups / getUsers invoke for them all
     "ids_looked_up": 1,
-    "dependency_references": 3,  # the service principal: dependencies, appRoleId, resourceObjectId
+    "dependency_references": 1,  # the service principal, in `dependencies` only
     "stack_output_values": 3,  # assignedPrincipals: kind, reference, objectId
     "component_input_values": 0,
     "component_output_values": 1,  # principalKinds
@@ -119,7 +123,7 @@ ONE_ASSIGNMENT = {
     [("group", ((SMALL, 0), (LARGE, 0))), ("user", ((0, SMALL), (0, LARGE)))],
     ids=["groups by object id", "users by object id"],
 )
-def test_each_assignment_costs_one_registration_three_dependency_references_and_no_invoke(
+def test_each_assignment_costs_one_registration_one_dependency_reference_and_no_invoke(
     kind: str, sizes: tuple[tuple[int, int], tuple[int, int]]
 ):
     small, large = (work_of(*size) for size in sizes)
@@ -136,3 +140,32 @@ def test_the_principal_lookup_is_one_invoke_per_kind_whatever_the_number_of_prin
         "azuread:index/getGroups:getGroups": 1,
         "azuread:index/getUsers:getUsers": 1,
     }
+
+
+def test_an_input_without_dependencies_keeps_its_value_its_secrecy_and_its_unknown_ness():
+    async def check() -> list[tuple[Any, ...]]:
+        async def ready(value: Any) -> Any:
+            return value
+
+        seen = []
+        for value, known, secret in (("a value", True, True), (UNKNOWN, False, False)):
+            source = pulumi.Output(
+                {object()}, ready(value), ready(known), ready(secret)
+            )  # any resource: only carried, never looked at
+            kept = without_dependencies(source)
+            seen.append(
+                (
+                    await kept.resources(),
+                    await kept.future(with_unknowns=True),
+                    await kept.is_known(),
+                    await kept.is_secret(),
+                )
+            )
+        return seen
+
+    loop = asyncio.new_event_loop()  # not asyncio.run: it unsets the loop the mocks' tests use
+    try:
+        seen = loop.run_until_complete(check())
+    finally:
+        loop.close()
+    assert seen == [(set(), "a value", True, True), (set(), UNKNOWN, False, False)]
