@@ -299,7 +299,9 @@ class AsanaEnterpriseApp(pulumi.ComponentResource):
                 opts=child,
             )
         self.signing_certificates, self.signing = self._declare_sso(sso) if sso else ({}, None)
-        self.assignments = self._declare_assignments()
+        self.assignments = {}
+        for principal, assignment, args, options in self._assignment_args():  # see there
+            self.assignments[principal] = azuread.AppRoleAssignment(assignment, args, options)
         provisioning = settings.provisioning
         self.token = self.template = self.secret = self.job = None
         self.attribute_mappings = {}
@@ -401,7 +403,15 @@ class AsanaEnterpriseApp(pulumi.ComponentResource):
             ),
         )
 
-    def _declare_assignments(self) -> dict[Principal, azuread.AppRoleAssignment]:
+    def _assignment_args(
+        self,
+    ) -> list[tuple[Principal, str, azuread.AppRoleAssignmentArgs, pulumi.ResourceOptions]]:
+        """Each principal's assignment: name, arguments and options, which `__init__` declares.
+
+        `__init__` makes the resources itself, in a plain loop: the SDK records every frame
+        under a resource's constructor in its state (`stackTrace`), which the engine writes
+        again at every checkpoint, so a helper's frame (or a comprehension's) would be one
+        more in each assignment's record."""
         wanted = self._settings.app_role
         secret_role = self._is_secret("assignmentAppRole")
         app_role_id = self._input(
@@ -414,17 +424,16 @@ class AsanaEnterpriseApp(pulumi.ComponentResource):
         # The service principal once, in `dependencies` (see `without_dependencies`).
         app_role_id = without_dependencies(pulumi.Output.from_input(app_role_id))
         resource_object_id = without_dependencies(self.service_principal.object_id)
-        # A plain loop, not a comprehension: the SDK records every frame under the resource's
-        # constructor in the resource's state (`stackTrace`), which the engine writes again
-        # at every checkpoint; a comprehension's frame is one more per assignment.
-        assignments: dict[Principal, azuread.AppRoleAssignment] = {}
-        for principal in self._settings.principals:
-            assignments[principal] = azuread.AppRoleAssignment(
+        return [
+            (
+                principal,
                 assignment_name(self._name, principal),
-                app_role_id=app_role_id,
-                principal_object_id=self._object_id(principal),
-                resource_object_id=resource_object_id,
-                opts=pulumi.ResourceOptions(
+                azuread.AppRoleAssignmentArgs(
+                    app_role_id=app_role_id,
+                    principal_object_id=self._object_id(principal),
+                    resource_object_id=resource_object_id,
+                ),
+                pulumi.ResourceOptions(
                     parent=self,
                     depends_on=[self.service_principal],
                     # Graph's names of the two ends repeat what a secret setting hid.
@@ -434,7 +443,8 @@ class AsanaEnterpriseApp(pulumi.ComponentResource):
                     ],
                 ),
             )
-        return assignments
+            for principal in self._settings.principals
+        ]
 
     def _object_id(self, principal: Principal) -> pulumi.Input[str]:
         """The principal's object id, looked up in the directory; a secret (and looked up with

@@ -148,6 +148,9 @@ class Registered:
     property_dependencies: dict[str, tuple[str, ...]]
     inputs: dict[str, Any]
     secret_outputs: tuple[str, ...]
+    stack_trace: tuple[str, ...] = ()
+    """The source positions (`file:///…#line`) the SDK sent with the registration, innermost
+    first: the engine keeps them in the resource's state (`stackTrace`)."""
     outputs: dict[str, Any] | None = None
     """A component's registered outputs (`register_outputs`), once the program sent them."""
 
@@ -172,6 +175,7 @@ class RecordingMonitor(mocks.MockMonitor):
                     },
                     inputs=rpc.deserialize_properties(request.object),
                     secret_outputs=tuple(request.additionalSecretOutputs),
+                    stack_trace=tuple(frame.pc.uri for frame in request.stackTrace.frames),
                 )
             )
         return response

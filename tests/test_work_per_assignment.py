@@ -30,6 +30,9 @@ from tests.program import AzureAdMocks, ProgramRun, run_program
 TOKEN_KEY = "asana-provisioning:asanaToken"
 COMPONENT = "asana-provisioning:index:AsanaEnterpriseApp"
 SMALL, LARGE = 10, 100
+PROGRAM_FILES = tuple(
+    (program.PROJECT_ROOT / part).as_uri() for part in ("__main__.py", "components/")
+)
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,9 @@ class Work:
     """Ids sent in invokes: each is one Graph GET in the provider (upstream getGroups)."""
     dependency_references: int
     """URNs in `dependencies` and `propertyDependencies`, over all registrations."""
+    program_frames: int
+    """Frames of the program's own files (`__main__.py`, components/) in the stack traces the
+    SDK sends with each registration, which the engine keeps in state."""
     stack_output_values: int
     component_input_values: int
     component_output_values: int
@@ -101,6 +107,9 @@ def work_of(groups: int, users: int) -> Work:
             len(r.dependencies) + sum(len(urns) for urns in r.property_dependencies.values())
             for r in run.resources
         ),
+        program_frames=sum(
+            1 for r in run.resources for uri in r.stack_trace if uri.startswith(PROGRAM_FILES)
+        ),
         stack_output_values=leaves(run.outputs),
         component_input_values=leaves(component.inputs) if component.inputs else 0,
         component_output_values=leaves(component.outputs or {}),
@@ -112,6 +121,7 @@ ONE_ASSIGNMENT = {
     "invokes": 0,  # its id rides in the one getGroups / getUsers invoke for them all
     "ids_looked_up": 1,
     "dependency_references": 1,  # the service principal, in `dependencies` only
+    "program_frames": 2,  # the component's constructor and __main__.py: no helper between
     "stack_output_values": 3,  # assignedPrincipals: kind, reference, objectId
     "component_input_values": 0,
     "component_output_values": 1,  # principalKinds
