@@ -62,6 +62,7 @@ bench: venv engine policies/venv/.installed ## the benchmarks (provider lifecycl
 	$(BIN)/python -m benchmarks.program_build
 	$(BIN)/python -m benchmarks.throttling
 	$(BIN)/python -m benchmarks.real_engine --markdown docs/testing.md
+	$(BIN)/python -m benchmarks.state_size
 	$(BIN)/python -m benchmarks.impact
 
 # Mutation testing of rules/, providers/, clients/ and the adoption and drift-report logic, each
