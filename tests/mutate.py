@@ -250,6 +250,7 @@ def reset_verdicts(
     return reset
 
 
+HARNESS_PLUGIN = "tests/mutation_hits.py"
 HARNESS = "a fresh asyncio loop per session"
 """What a change of tests/mutation_hits.py may alter: each hang is checked again when this
 changes. A hang under the harness of before (a forked session inheriting a loop whose executor
@@ -280,7 +281,7 @@ def refresh_test_map(work: Path, group: Group) -> bool:
     new assertion) would stay unknown there, and that function's mutants would be reported
     "no tests" instead of being run. Returns whether it was forgotten."""
     fingerprint = hashlib.sha256()
-    for test in group.tests:
+    for test in (*group.tests, HARNESS_PLUGIN):  # the plugin changes what the map records
         fingerprint.update(test.encode() + b"\0" + (work / test).read_bytes())
     recorded = work / "mutants" / "tests.sha256"  # outside mutants/, the sync removes it
     stats = work / "mutants" / "mutmut-stats.json"

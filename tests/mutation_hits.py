@@ -18,6 +18,13 @@ hands its calls to that executor (`run_in_executor`), so a test running a progra
 waited forever, and pytest-timeout's failure after 120 s counted the mutant as killed whatever
 it changed. A new loop has a new executor.
 
+And it empties the product's caches (`functools.lru_cache`: clients.http's `shared_session`,
+clients.credentials' `shared_credential` and token session) before each test. In a forked
+session they still held what the statistics run built with the code as written, so a test
+asking for a session got that one and never ran the mutant of `build_session` (or of what makes
+a credential); in the statistics run itself, only the first test to build each was recorded as
+calling the function, so mutmut never ran the others against its mutants.
+
 Loaded only by tests/mutate.py (`-p tests.mutation_hits`).
 """
 
@@ -25,6 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -33,6 +41,7 @@ import pytest
 
 SITE = Path(__file__).resolve().parent / "mutation_site"
 HITS_VARIABLE = "MUTATION_CHILD_HITS"
+PRODUCT_PACKAGES = frozenset({"rules", "clients", "providers", "components", "tools", "scripts"})
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -43,6 +52,27 @@ def pytest_configure(config: pytest.Config) -> None:
         os.environ[HITS_VARIABLE] = name
     paths = [str(SITE), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
     os.environ["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths))
+
+
+def clear_product_caches() -> int:
+    """Empty every cache a product module defines (anything with `cache_clear` whose
+    `__module__` is that module, as `functools.lru_cache` keeps it); returns how many."""
+    cleared = 0
+    for name, module in list(sys.modules.items()):
+        if name.partition(".")[0] not in PRODUCT_PACKAGES:
+            continue
+        for value in list(vars(module).values()):
+            if isinstance(value, type) or getattr(value, "__module__", None) != name:
+                continue
+            if callable(getattr(value, "cache_clear", None)):
+                value.cache_clear()
+                cleared += 1
+    return cleared
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    clear_product_caches()
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -124,3 +124,33 @@ def test_a_session_forked_from_one_that_ran_a_program_under_mocks_does_not_hang(
     )
 
     assert done.returncode == 0, done.stdout.decode()[-2000:]
+
+
+def test_every_product_cache_is_emptied_before_each_test():
+    """A forked mutant session must build its sessions and credentials with the mutant, not
+    reuse what the statistics run built with the code as written (tests/mutation_hits.py)."""
+    from clients.http import HttpPolicy, shared_session
+    from tests.mutation_hits import clear_product_caches
+
+    first = shared_session(HttpPolicy())
+    assert shared_session(HttpPolicy()) is first
+
+    cleared = clear_product_caches()
+
+    assert cleared >= 3  # shared_session, shared_credential, the token session
+    assert shared_session(HttpPolicy()) is not first
+
+
+def test_the_test_map_is_made_again_when_a_test_or_the_harness_plugin_changes(tmp_path: Path):
+    group = replace(GROUPS[0], tests=("tests/test_a.py",))
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_a.py").write_text("def test_a(): pass\n")
+    plugin = tmp_path / mutate.HARNESS_PLUGIN
+    plugin.write_text("# the plugin\n")
+
+    assert mutate.refresh_test_map(tmp_path, group) is True
+    assert mutate.refresh_test_map(tmp_path, group) is False
+    plugin.write_text("# the plugin, changed\n")
+    assert mutate.refresh_test_map(tmp_path, group) is True
+    (tmp_path / "tests" / "test_a.py").write_text("def test_a(): assert True\n")
+    assert mutate.refresh_test_map(tmp_path, group) is True
