@@ -155,6 +155,24 @@ def test_normal_calls_are_unaffected(emulator: Emulator, settings, tenant: Tenan
     assert [t["id"] for t in graph.get(TEMPLATES)["value"]] == ["asana"]
 
 
+def test_the_wait_after_a_byte_that_came_in_time_ends_at_the_deadline(
+    emulator: Emulator, settings, tenant: Tenant
+):
+    """Each read waits only for what is left of the deadline: with a byte every 1.8 s the
+    first comes in time and the second is due at 3.6 s, so a read allowed the whole timeout
+    again (2 s from 1.8 s) would end past the deadline and its slack. (A reply whose first
+    byte is late is the test above: there the first read's wait is the whole timeout.)"""
+    graph = GraphClient(settings.graph)
+    graph.get(TEMPLATES)  # the token is cached: only the Graph reply trickles
+    emulator.inject(Fault.trickle(1.8), service="graph", times=5)
+
+    elapsed, error = timed(lambda: graph.get(TEMPLATES))
+
+    assert error is not None
+    assert TIMEOUT - 0.1 <= elapsed <= TIMEOUT + SLACK
+    assert f"did not finish within {TIMEOUT} s" in str(error)
+
+
 def test_a_slow_token_endpoint_is_bounded_by_the_http_timeout(
     emulator: Emulator, trust_emulator: Emulator, tenant: Tenant
 ):
