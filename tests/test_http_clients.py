@@ -1330,3 +1330,32 @@ def test_a_deadline_session_hands_back_a_throttled_reply_unless_asked_to_raise(
     assert plain.status_code == 429
     assert str(given_up.value).startswith("GET /api/1.0/scim/Users was throttled (HTTP 429)")
     assert trust_emulator.count(service="scim") == 2
+
+
+def test_a_body_is_not_read_at_all_once_the_deadline_has_passed():
+    """clients.http.read_within checks the deadline before each read: a reply whose headers
+    took the whole deadline (its attempt started earlier, say) is cut off before any read of
+    its body, in the words every deadline uses, and its connection closed."""
+    import io
+
+    import requests
+    from urllib3 import HTTPResponse
+
+    from clients.http import DeadlineExceeded, read_within
+
+    class Body(io.BytesIO):
+        read_when_closed: int | None = None
+
+        def close(self) -> None:
+            self.read_when_closed = self.tell()
+            super().close()
+
+    body = Body(b'{"value": []}')
+    response = requests.Response()
+    response.raw = HTTPResponse(body=body, preload_content=False)
+
+    with pytest.raises(DeadlineExceeded) as cut_off:
+        read_within(response, time.monotonic() - 1, 5)
+
+    assert str(cut_off.value) == "did not finish within 5 s"
+    assert body.read_when_closed == 0  # closed, and nothing was read

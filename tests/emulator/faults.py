@@ -16,7 +16,17 @@ from dataclasses import dataclass
 from typing import Literal
 
 FaultKind = Literal[
-    "status", "reset", "slow", "trickle", "reply", "reflect", "after", "hold", "late"
+    "status",
+    "reset",
+    "slow",
+    "trickle",
+    "cut",
+    "garble",
+    "reply",
+    "reflect",
+    "after",
+    "hold",
+    "late",
 ]
 ReflectShape = Literal["html", "json"]
 LATE_MAX_SECONDS = 30.0
@@ -28,8 +38,8 @@ RequestFilter = Callable[[Mapping[str, str], object], bool]
 @dataclass(frozen=True)
 class Fault:
     """One kind of failure; build it with `Fault.status`, `Fault.reset`, `Fault.slow`,
-    `Fault.trickle`, `Fault.reply`, `Fault.redirect`, `Fault.reflect`, `Fault.after` or
-    `Fault.hold`."""
+    `Fault.trickle`, `Fault.cut`, `Fault.garble`, `Fault.reply`, `Fault.redirect`,
+    `Fault.reflect`, `Fault.after` or `Fault.hold`."""
 
     kind: FaultKind
     code: int | None = None
@@ -39,6 +49,7 @@ class Fault:
     raw: bytes | None = None
     content_type: str | None = None
     location: str | None = None
+    content_encoding: str | None = None
     shape: ReflectShape = "html"
     padding: int = 0
 
@@ -56,12 +67,26 @@ class Fault:
         return cls("status", code=code, retry_after=retry_after, body=body)
 
     @classmethod
-    def reply(cls, raw: bytes, *, code: int = 200, content_type: str = "application/json") -> Fault:
+    def reply(
+        cls,
+        raw: bytes,
+        *,
+        code: int = 200,
+        content_type: str = "application/json",
+        content_encoding: str | None = None,
+    ) -> Fault:
         """Answer with exactly these bytes (sent with their true Content-Length): a body that
-        is not JSON, JSON cut short, or nothing at all. The service does not act."""
+        is not JSON, JSON cut short, or nothing at all; with `content_encoding` (`gzip`, say),
+        a Content-Encoding the bytes may not be in. The service does not act."""
         if not 200 <= code <= 599:
             raise ValueError(f"a reply status must be 200-599; got {code}")
-        return cls("reply", code=code, raw=bytes(raw), content_type=content_type)
+        return cls(
+            "reply",
+            code=code,
+            raw=bytes(raw),
+            content_type=content_type,
+            content_encoding=content_encoding,
+        )
 
     @classmethod
     def redirect(cls, location: str, *, code: int = 302) -> Fault:
@@ -135,6 +160,20 @@ class Fault:
         if seconds < 0:
             raise ValueError("seconds must not be negative")
         return cls("slow", seconds=seconds)
+
+    @classmethod
+    def cut(cls) -> Fault:
+        """Answer normally (the service acts), with the whole body's Content-Length, but send
+        only the first half of the body and close the connection: the reply ends before its
+        end, as http.client's IncompleteRead reports."""
+        return cls("cut")
+
+    @classmethod
+    def garble(cls) -> Fault:
+        """Answer normally (the service acts), but after the headers send a TLS record that
+        fails its integrity check, then close: a TLS error in the middle of the reply (the
+        client's SSL layer refuses the record, as for a corrupted or tampered stream)."""
+        return cls("garble")
 
     @classmethod
     def trickle(cls, seconds: float) -> Fault:

@@ -10,7 +10,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from email.message import Message
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import parse_qsl
 
 JsonObject = dict[str, Any]
@@ -50,7 +50,9 @@ class Response:
 
     `raw` replaces the encoded body with exactly these bytes, sent as `content_type`: how an
     injected fault answers with something that is not the service's JSON. `trickle_seconds`
-    above 0 sends the body one byte at a time at that interval (a `Fault.trickle`).
+    above 0 sends the body one byte at a time at that interval (a `Fault.trickle`); `cut`
+    "cut" sends only its first half, then closes the connection (a `Fault.cut`); "garble"
+    sends a TLS record that fails its integrity check instead of the body (a `Fault.garble`).
     """
 
     status: int
@@ -59,6 +61,7 @@ class Response:
     raw: bytes | None = None
     content_type: str = JSON_CONTENT_TYPE
     trickle_seconds: float = 0.0
+    cut: Literal["", "cut", "garble"] = ""
 
     def payload(self) -> bytes:
         """The encoded body, so the transport can send an exact Content-Length."""

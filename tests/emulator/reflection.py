@@ -20,6 +20,8 @@ def exact_reply(fault: Fault) -> Response:
     """The fault's bytes as the whole body (or an empty redirect with its Location)."""
     assert fault.code is not None and fault.raw is not None  # guaranteed by Fault.reply
     headers = {"Location": fault.location} if fault.location is not None else {}
+    if fault.content_encoding is not None:
+        headers["Content-Encoding"] = fault.content_encoding
     return Response(
         fault.code,
         headers=headers,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import socket
 import socketserver
 import ssl
@@ -96,6 +97,18 @@ class _Handler(BaseHTTPRequestHandler):
         if self.close_connection:
             self.send_header("Connection", "close")
         self.end_headers()
+        if response.cut == "cut":
+            self.wfile.write(payload[: len(payload) // 2])
+            self.wfile.flush()
+            self.close_connection = True  # an orderly close, short of the Content-Length
+            return
+        if response.cut == "garble":
+            self.wfile.flush()
+            # An application-data record (type 23, TLS 1.2 framing as TLS 1.3 also uses) of
+            # zeros, written under the TLS layer: its authentication tag cannot check out.
+            os.write(self.connection.fileno(), bytes([23, 3, 3, 0, 32]) + bytes(32))
+            self.close_connection = True
+            return
         if response.trickle_seconds <= 0:
             self.wfile.write(payload)
             return
