@@ -130,7 +130,7 @@ class Dispatcher:
             if fault is not None and fault.kind == "trickle":
                 response = dataclasses.replace(response, trickle_seconds=fault.seconds)
             if fault is not None and fault.kind in ("cut", "garble"):
-                response = dataclasses.replace(response, cut=fault.kind)
+                response = dataclasses.replace(response, broken_body=fault.kind)
         self._record(ticket, service, request, logged_body, response.status, fault)
         return response
 

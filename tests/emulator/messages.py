@@ -50,7 +50,7 @@ class Response:
 
     `raw` replaces the encoded body with exactly these bytes, sent as `content_type`: how an
     injected fault answers with something that is not the service's JSON. `trickle_seconds`
-    above 0 sends the body one byte at a time at that interval (a `Fault.trickle`); `cut`
+    above 0 sends the body one byte at a time at that interval (a `Fault.trickle`); `broken_body`
     "cut" sends only its first half, then closes the connection (a `Fault.cut`); "garble"
     sends a TLS record that fails its integrity check instead of the body (a `Fault.garble`).
     """
@@ -61,7 +61,7 @@ class Response:
     raw: bytes | None = None
     content_type: str = JSON_CONTENT_TYPE
     trickle_seconds: float = 0.0
-    cut: Literal["", "cut", "garble"] = ""
+    broken_body: Literal["", "cut", "garble"] = ""
 
     def payload(self) -> bytes:
         """The encoded body, so the transport can send an exact Content-Length."""

@@ -97,12 +97,12 @@ class _Handler(BaseHTTPRequestHandler):
         if self.close_connection:
             self.send_header("Connection", "close")
         self.end_headers()
-        if response.cut == "cut":
+        if response.broken_body == "cut":
             self.wfile.write(payload[: len(payload) // 2])
             self.wfile.flush()
             self.close_connection = True  # an orderly close, short of the Content-Length
             return
-        if response.cut == "garble":
+        if response.broken_body == "garble":
             self.wfile.flush()
             # An application-data record (type 23, TLS 1.2 framing as TLS 1.3 also uses) of
             # zeros, written under the TLS layer: its authentication tag cannot check out.
