@@ -298,56 +298,34 @@ def test_a_callers_timeout_may_shorten_the_policys_never_lengthen_it(given, conn
     )
 
 
-def test_a_token_reply_cut_short_says_the_connection_broke_before_its_end(
-    emulator: Emulator, trust_emulator: Emulator, tenant: Tenant
+@pytest.mark.parametrize(
+    ("fault", "cause"),
+    [
+        # Short of its Content-Length: azure-core words it from the error's text.
+        (Fault.cut(), "IncompleteRead"),
+        # Sent as gzip, not gzip: urllib3's decoding error.
+        (
+            Fault.reply(b'{"token_type": "Bearer"}', content_encoding="gzip"),
+            "Received response with content-encoding: gzip, but failed to decode it",
+        ),
+        # A TLS record that fails its integrity check: the SSL layer's words.
+        (Fault.garble(), "SSL"),
+    ],
+    ids=["cut short", "not in its content-encoding", "broken by a TLS error"],
+)
+def test_a_token_reply_broken_in_its_body_says_why_in_the_errors_own_words(
+    emulator: Emulator, trust_emulator: Emulator, tenant: Tenant, fault: Fault, cause: str
 ):
-    """A token reply that stops short of its Content-Length: azure-core words it from the
-    error's own text (IncompleteRead), which clients.http.read_within must pass on."""
+    """clients.http.read_within turns what urllib3 raises while reading a body into the error
+    requests would raise, keeping its text, which is all a token error shows."""
     settings = connection(emulator, tenant, retries=0, budget=5)
-    emulator.inject(Fault.cut(), service="token", path=TOKEN_PATH)
+    emulator.inject(fault, service="token", path=TOKEN_PATH)
 
     _, error = timed(lambda: GraphClient(settings.graph).get(TEMPLATES))
 
     assert error is not None
     message = str(error)
     assert "could not get a token" in message
-    assert "IncompleteRead" in message, message
+    assert cause in message, message
     assert tenant.client_secret not in message
     assert emulator.count(service="graph") == 0
-
-
-def test_a_token_reply_that_is_not_in_its_content_encoding_says_so(
-    emulator: Emulator, trust_emulator: Emulator, tenant: Tenant
-):
-    """A token reply sent as `Content-Encoding: gzip` whose bytes are not gzip: urllib3's
-    decoding error text, which clients.http.read_within must pass on, reaches the message."""
-    settings = connection(emulator, tenant, retries=0, budget=5)
-    not_gzip = b'{"token_type": "Bearer"}'
-    emulator.inject(
-        Fault.reply(not_gzip, content_encoding="gzip"), service="token", path=TOKEN_PATH
-    )
-
-    _, error = timed(lambda: GraphClient(settings.graph).get(TEMPLATES))
-
-    assert error is not None
-    message = str(error)
-    assert "could not get a token" in message
-    assert "Received response with content-encoding: gzip, but failed to decode it" in message
-    assert tenant.client_secret not in message
-
-
-def test_a_token_reply_broken_by_a_tls_error_says_which(
-    emulator: Emulator, trust_emulator: Emulator, tenant: Tenant
-):
-    """A TLS record that fails its integrity check in the middle of the token reply: the SSL
-    layer's own words, which clients.http.read_within must pass on, reach the message."""
-    settings = connection(emulator, tenant, retries=0, budget=5)
-    emulator.inject(Fault.garble(), service="token", path=TOKEN_PATH)
-
-    _, error = timed(lambda: GraphClient(settings.graph).get(TEMPLATES))
-
-    assert error is not None
-    message = str(error)
-    assert "could not get a token" in message
-    assert "SSL" in message, message
-    assert tenant.client_secret not in message
