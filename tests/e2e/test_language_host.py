@@ -269,6 +269,35 @@ def test_cancel_interrupts_the_program_then_kills_it_after_the_grace_period(tmp_
     # plugin.go, the same 5 s), so the program sees SIGINT twice and this proves what the user
     # sees, not which of the two sent each signal.
     probe = Probe(tmp_path, mode="wait_for_cancel", linked=("__main__.py",))
+    interrupted, output = cancel_the_preview(probe)
+
+    assert "^C received; cancelling." in output
+    sigint = probe.records("sigint")[0]
+    assert sigint["t"] - interrupted < 2.0
+    last_beat = probe.records("beat")[-1]["t"]
+    assert CANCEL_GRACE_SECONDS - 1.0 < last_beat - sigint["t"] < CANCEL_GRACE_SECONDS + 2.0
+    assert gone(sigint["pid"], within=5.0)
+    assert leftover_processes(probe.workspace.home) == []
+
+
+def test_a_cancelled_program_ends_at_once_without_a_traceback(tmp_path: Path):
+    # The executor's own SIGINT handler (end_quietly_when_interrupted): upstream's would raise
+    # KeyboardInterrupt wherever the program was and print its traceback after the engine's
+    # message, as a policy failure's preview once showed (test_policy_pack.py).
+    probe = Probe(tmp_path, mode="busy_when_cancelled", linked=("__main__.py",))
+    interrupted, output = cancel_the_preview(probe)
+
+    assert "^C received; cancelling." in output
+    assert "Traceback" not in output and "KeyboardInterrupt" not in output, output
+    last_beat = probe.records("beat")[-1]
+    assert last_beat["t"] - interrupted < 2.0  # not the 5 s grace of a program that ignores it
+    assert gone(last_beat["pid"], within=2.0)
+    assert leftover_processes(probe.workspace.home) == []
+
+
+def cancel_the_preview(probe: Probe) -> tuple[float, str]:
+    """Starts `pulumi preview`, sends the CLI (only) one SIGINT once the probe program has
+    started, and returns when that was and the CLI's output."""
     probe.workspace.pulumi("stack", "select", "--create", STACK)
     with subprocess.Popen(
         ["pulumi", "preview", "--non-interactive", "--stack", STACK],
@@ -290,14 +319,7 @@ def test_cancel_interrupts_the_program_then_kills_it_after_the_grace_period(tmp_
         finally:
             if cli.poll() is None:
                 os.killpg(cli.pid, signal.SIGKILL)
-
-    assert "^C received; cancelling." in output
-    sigint = probe.records("sigint")[0]
-    assert sigint["t"] - interrupted < 2.0
-    last_beat = probe.records("beat")[-1]["t"]
-    assert CANCEL_GRACE_SECONDS - 1.0 < last_beat - sigint["t"] < CANCEL_GRACE_SECONDS + 2.0
-    assert gone(sigint["pid"], within=5.0)
-    assert leftover_processes(probe.workspace.home) == []
+    return interrupted, output
 
 
 def gone(pid: int, *, within: float) -> bool:

@@ -42,6 +42,13 @@ elif MODE == "run_error":
     raise pulumi.RunError("probe: a RunError")
 elif MODE == "exception":
     fail_in_the_program()
+elif MODE == "busy_when_cancelled":
+    # Leaves SIGINT to the executor: busy, as a program registering resources is, until ended.
+    record(event="started")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        record(event="beat")
+        time.sleep(0.2)
 elif MODE == "wait_for_cancel":
     # Ignores SIGINT after noting it, so only the host's SIGKILL after its grace period ends it.
     signal.signal(signal.SIGINT, lambda *_: record(event="sigint"))
