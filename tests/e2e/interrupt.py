@@ -324,15 +324,23 @@ def _parents() -> dict[int, int]:
 
 
 def kill_process_tree(pid: int) -> None:
-    """SIGKILL the process group of `pid` and of each of its descendants, found first (once
-    `pid` is dead its children are re-parented and can no longer be told apart)."""
+    """SIGKILL the process group of `pid` (the CLI), then that of each of its descendants, all
+    found first (once `pid` is dead its children are re-parented and can no longer be told
+    apart).
+
+    The CLI goes first, by name, not by the lowest pid: a lost runner takes the CLI down with
+    its plugins, and a plugin (each runs in a process group of its own, pulumi's
+    `RegisterProcessGroup`) that dies while the CLI lives fails its in-flight create, which the
+    CLI records as failed rather than pending: the write has landed and the state forgets it,
+    so the next `up` meets "already exists". Process ids wrap (kernel.pid_max is 32768 here),
+    so after a long test run a plugin's pid may well be lower than the CLI's."""
     parents = _parents()
     tree, grew = {pid}, True
     while grew:
         children = {child for child, parent in parents.items() if parent in tree}
         grew = not children <= tree
         tree |= children
-    for member in sorted(tree):  # the CLI's own group first: it spawns no more plugins
+    for member in [pid, *sorted(tree - {pid})]:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(os.getpgid(member), signal.SIGKILL)
         with contextlib.suppress(ProcessLookupError):

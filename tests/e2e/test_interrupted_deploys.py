@@ -178,6 +178,34 @@ def _assert_one_of_each(tenant: LocalTenant, found: Inventory, sso: bool) -> Non
         assert (found.identifier_uris, found.reply_urls) == (0, 0), found
 
 
+def _story(record: CaseRecord, tenant: LocalTenant) -> str:
+    """What the kill left, what the recovery did, and every write the tenant received in
+    order: what a failure of this matrix needs to be understood from CI's output alone."""
+    writes = [
+        f"  {request.method} {request.path} -> {request.status}"
+        + (f" ({request.fault})" if request.fault else "")
+        for request in tenant.emulator.requests
+        if request.method != "GET"
+    ]
+    keys = [
+        f"  {key.get('usage')} {key.get('displayName')} {key.get('startDateTime')} "
+        f"{str(key.get('customKeyIdentifier'))[:12]}"
+        for sp in tenant.emulator.snapshot()["servicePrincipals"].values()
+        for key in sp.get("keyCredentials") or []
+    ]
+    return "\n".join(
+        [
+            f"pending after the kill: {', '.join(record.pending)}",
+            f"tenant after the kill: {record.after_kill}",
+            f"recovery: {record.verdicts}",
+            "writes, in order:",
+            *writes,
+            "key credentials now:",
+            *keys,
+        ]
+    )
+
+
 def _after_kill(tenant: LocalTenant, killed: Killed) -> str:
     described = inventory(tenant).describe()
     if killed.emptied:  # see interrupt.remove_empty_attrs
@@ -249,7 +277,10 @@ def test_a_deploy_killed_at_any_resource_recovers_to_one_of_each_object_and_a_cl
     record.after_recovery = found.describe()
     assert after.exit_code == NOTHING_PENDING, after.output
     assert tenant.emulator.count(service="graph", method="POST", path=INSTANTIATE) == 1
-    _assert_one_of_each(tenant, found, point.sso)
+    try:
+        _assert_one_of_each(tenant, found, point.sso)
+    except AssertionError as failure:
+        raise AssertionError(f"{failure}\n{_story(record, tenant)}") from None
     outputs = _outputs(workspace)
     assert (outputs["applicationObjectId"], outputs["servicePrincipalObjectId"]) == (
         found.application_ids[0],
