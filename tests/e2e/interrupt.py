@@ -245,9 +245,14 @@ def _held_request(tenant: LocalTenant, since: int) -> RecordedRequest | None:
     )
 
 
-def kill_up_at(tenant: LocalTenant, workspace: Workspace, point: KillPoint) -> Killed:
-    """Run `pulumi up` and SIGKILL it and its plugins once the request of `point` has landed
-    and is being held; return what the kill left."""
+def kill_up_at(
+    tenant: LocalTenant,
+    workspace: Workspace,
+    point: KillPoint,
+    kill: Callable[[int], None] | None = None,
+) -> Killed:
+    """Run `pulumi up` and SIGKILL it and its plugins (or do `kill` to the CLI's pid) once the
+    request of `point` has landed and is being held; return what the kill left."""
     condition = point.condition
     where = None if condition is None else lambda query, body: condition(tenant, query, body)
     tenant.emulator.inject(
@@ -273,7 +278,7 @@ def kill_up_at(tenant: LocalTenant, workspace: Workspace, point: KillPoint) -> K
         try:
             held = _wait_for_hold(tenant, since, process, log)
         finally:
-            kill_process_tree(process.pid)
+            (kill or kill_process_tree)(process.pid)
             process.wait(timeout=GONE_SECONDS)
     seconds = time.monotonic() - started
     tenant.emulator.clear_faults()
@@ -345,6 +350,22 @@ def kill_process_tree(pid: int) -> None:
             os.killpg(os.getpgid(member), signal.SIGKILL)
         with contextlib.suppress(ProcessLookupError):
             os.kill(member, signal.SIGKILL)
+
+
+def kill_the_azuread_plugin(pid: int) -> None:
+    """SIGKILL the process group of the azuread plugin the CLI `pid` started, and only it: a
+    provider that dies while the CLI goes on (docs/recovery.md, "When a provider dies before
+    the CLI"). The CLI then ends by itself."""
+    parents = _parents()
+    plugins = [child for child, parent in parents.items() if parent == pid]
+    for plugin in plugins:
+        with contextlib.suppress(OSError):
+            command = Path(f"/proc/{plugin}/cmdline").read_bytes().split(b"\0")
+            # the stand-in's launcher execs `python -u -m tests.azuread_standin`
+            if b"tests.azuread_standin" in command:
+                os.killpg(os.getpgid(plugin), signal.SIGKILL)
+                return
+    raise AssertionError(f"the CLI {pid} runs no azuread plugin")
 
 
 def _wait_until_gone(workspace: Workspace) -> list[str]:

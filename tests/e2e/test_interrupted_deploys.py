@@ -40,6 +40,7 @@ from tests.e2e.interrupt import (
     dev_stack,
     export,
     inventory,
+    kill_the_azuread_plugin,
     kill_up_at,
     lock_files,
     recover,
@@ -334,6 +335,42 @@ def test_after_a_kill_a_bare_up_creates_a_second_app_which_is_why_up_is_guarded(
     assert tenant.emulator.count(service="graph", method="DELETE", path=rf"/applications/{orphan}$")
     assert "asana-app" in _pending_names(workspace)
     record.outcome = "second app created, as expected without the recovery"
+
+
+REPLY_URL = next(point for point in KILL_POINTS if point.resource == "asana-saml-reply-url")
+
+
+@pytest.mark.parametrize("point", [REPLY_URL], ids=lambda point: point.resource, indirect=True)
+def test_a_provider_that_dies_before_the_cli_leaves_a_landed_create_failed_not_pending(
+    point: KillPoint, stack: tuple[LocalTenant, Workspace], record: CaseRecord
+):
+    """What docs/recovery.md says of a provider that dies alone (its own process group, the
+    out-of-memory killer): the CLI records the create it was making as failed, so nothing is
+    pending and `tools.recover` has nothing to judge, though the write landed; the next `up`
+    meets the object and names it ("already exists"), and importing that id is the way on."""
+    tenant, workspace = stack
+    record.resource += " (the azuread plugin killed alone)"
+    killed = kill_up_at(tenant, workspace, point, kill=kill_the_azuread_plugin)
+    record.seconds["failed up"] = killed.seconds
+    record.held = f"{killed.held.method} {killed.held.path} (landed)"
+    record.pending = [f"{op.kind} {op.name}" for op in killed.pending]
+    record.after_kill = _after_kill(tenant, killed)
+
+    assert killed.pending == [] and killed.locks == [], killed.describe()
+    (app,) = inventory(tenant).application_ids
+    assert inventory(tenant).reply_urls == 1  # the held write landed
+    check = recover(workspace)
+    assert check.exit_code == NOTHING_PENDING, check.output
+
+    up = ("up", "--stack", STACK, "--yes", "--skip-preview", "--non-interactive")
+    again = workspace.pulumi(*up, expect=1)
+    record.seconds["next up"] = again.seconds
+    record.verdicts = {"next `pulumi up`": "fails: the redirect URIs already exist"}
+    assert (
+        f'A resource with the ID "/applications/{app}/redirectUris/Web" already exists'
+        in again.output
+    )
+    record.outcome = "create recorded failed; the next up names the object to import"
 
 
 @pytest.mark.parametrize("point", [APP], ids=lambda point: point.resource, indirect=True)
