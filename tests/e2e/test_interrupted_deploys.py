@@ -347,7 +347,8 @@ def test_a_provider_that_dies_before_the_cli_leaves_a_landed_create_failed_not_p
     """What docs/recovery.md says of a provider that dies alone (its own process group, the
     out-of-memory killer): the CLI records the create it was making as failed, so nothing is
     pending and `tools.recover` has nothing to judge, though the write landed; the next `up`
-    meets the object and names it ("already exists"), and importing that id is the way on."""
+    meets such an object and names it ("already exists"), and importing that id is the way
+    on."""
     tenant, workspace = stack
     record.resource += " (the azuread plugin killed alone)"
     killed = kill_up_at(tenant, workspace, point, kill=kill_the_azuread_plugin)
@@ -357,19 +358,25 @@ def test_a_provider_that_dies_before_the_cli_leaves_a_landed_create_failed_not_p
     record.after_kill = _after_kill(tenant, killed)
 
     assert killed.pending == [] and killed.locks == [], killed.describe()
-    (app,) = inventory(tenant).application_ids
-    assert inventory(tenant).reply_urls == 1  # the held write landed
+    found = inventory(tenant)
+    (app,), (principal,) = found.application_ids, found.service_principal_ids
+    assert found.reply_urls == 1  # the held write landed
     check = recover(workspace)
     assert check.exit_code == NOTHING_PENDING, check.output
 
+    # Every create in flight in the plugin failed with it (the identifier URI's, the owner's, an
+    # assignment's, when theirs had started), and after the first failure the next `up` starts
+    # no more creates: which objects it names depends on what was in flight.
     up = ("up", "--stack", STACK, "--yes", "--skip-preview", "--non-interactive")
     again = workspace.pulumi(*up, expect=(1, 255))
     record.seconds["next up"] = again.seconds
-    record.verdicts = {"next `pulumi up`": "fails: the redirect URIs already exist"}
-    assert (
-        f'A resource with the ID "/applications/{app}/redirectUris/Web" already exists'
-        in again.output
+    existing = list(
+        dict.fromkeys(re.findall(r'A resource with the ID "([^"]+)" already exists', again.output))
     )
+    record.verdicts = {"next `pulumi up`": f"fails: {', '.join(existing)} already exist(s)"}
+    assert existing, again.output
+    ours = (f"/applications/{app}/", f"/servicePrincipals/{principal}/")
+    assert all(object_id.startswith(ours) for object_id in existing), again.output
     record.outcome = "create recorded failed; the next up names the object to import"
 
 
