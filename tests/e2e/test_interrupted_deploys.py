@@ -207,6 +207,16 @@ def _story(record: CaseRecord, tenant: LocalTenant) -> str:
     )
 
 
+def _record_kill(record: CaseRecord, tenant: LocalTenant, killed: Killed, step: str) -> None:
+    """Note in the run's table how long `step` took and what it left: the held request, the
+    pending operations, the tenant."""
+    record.seconds[step] = killed.seconds
+    landed = "landed" if killed.point.writes else "a lookup"
+    record.held = f"{killed.held.method} {killed.held.path} ({landed})"
+    record.pending = [f"{op.kind} {op.name}" for op in killed.pending]
+    record.after_kill = _after_kill(tenant, killed)
+
+
 def _after_kill(tenant: LocalTenant, killed: Killed) -> str:
     described = inventory(tenant).describe()
     if killed.emptied:  # see interrupt.remove_empty_attrs
@@ -226,12 +236,7 @@ def test_a_deploy_killed_at_any_resource_recovers_to_one_of_each_object_and_a_cl
     tenant, workspace = stack
 
     killed = kill_up_at(tenant, workspace, point)
-    record.seconds["killed up"] = killed.seconds
-    record.held = (
-        f"{killed.held.method} {killed.held.path} ({'landed' if point.writes else 'a lookup'})"
-    )
-    record.pending = [f"{op.kind} {op.name}" for op in killed.pending]
-    record.after_kill = _after_kill(tenant, killed)
+    _record_kill(record, tenant, killed, "killed up")
 
     # What the kill leaves: the create pending in the state, the lock of the killed CLI.
     assert killed.survivors == []
@@ -307,10 +312,7 @@ def test_after_a_kill_a_bare_up_creates_a_second_app_which_is_why_up_is_guarded(
     record.resource += " (after `pulumi cancel` alone, a bare `pulumi up`)"
     killed = kill_up_at(tenant, workspace, point)
     (orphan,) = inventory(tenant).application_ids
-    record.seconds["killed up"] = killed.seconds
-    record.held = f"{killed.held.method} {killed.held.path} (landed)"
-    record.pending = [f"{op.kind} {op.name}" for op in killed.pending]
-    record.after_kill = _after_kill(tenant, killed)
+    _record_kill(record, tenant, killed, "killed up")
 
     locked = recover(workspace, "--apply")
     assert locked.exit_code == FAILED, locked.output
@@ -352,10 +354,7 @@ def test_a_provider_that_dies_before_the_cli_leaves_a_landed_create_failed_not_p
     tenant, workspace = stack
     record.resource += " (the azuread plugin killed alone)"
     killed = kill_up_at(tenant, workspace, point, kill=kill_the_azuread_plugin)
-    record.seconds["failed up"] = killed.seconds
-    record.held = f"{killed.held.method} {killed.held.path} (landed)"
-    record.pending = [f"{op.kind} {op.name}" for op in killed.pending]
-    record.after_kill = _after_kill(tenant, killed)
+    _record_kill(record, tenant, killed, "failed up")
 
     assert killed.pending == [] and killed.locks == [], killed.describe()
     found = inventory(tenant)
@@ -396,10 +395,7 @@ def test_refresh_import_pending_creates_of_the_pinned_cli_forgets_the_app_it_was
     record.resource += " (`pulumi refresh --import-pending-creates URN ID` instead)"
     killed = kill_up_at(tenant, workspace, point)
     (orphan,) = inventory(tenant).application_ids
-    record.seconds["killed up"] = killed.seconds
-    record.held = f"{killed.held.method} {killed.held.path} (landed)"
-    record.pending = [f"{op.kind} {op.name}" for op in killed.pending]
-    record.after_kill = _after_kill(tenant, killed)
+    _record_kill(record, tenant, killed, "killed up")
     workspace.pulumi("cancel", "--stack", STACK, "--yes")
     plan = recover(workspace).stdout
     (app,) = [op for op in killed.pending if op.name == "asana-app"]
