@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 import pulumi
 import pulumi_azuread as azuread
 
+from components.dynamic_provider import dynamic_provider
 from components.settings import (
     Principal,
     ProvisioningSettings,
@@ -33,8 +34,8 @@ from rules import asana, redaction
 from rules.identifiers import is_guid
 
 COMPONENT_TYPE = "asana-provisioning:index:AsanaEnterpriseApp"
-PRINCIPAL_KINDS = "principalKinds"
-"""The component's input naming each assignment resource's kind ("group" or "user")."""
+USER_ASSIGNMENTS = "userAssignments"
+"""The component's output listing the assignment resources that assign a user directly."""
 T = TypeVar("T")
 # The settings each SynchronizationSecret credential is made from.
 _CREDENTIAL_SOURCES = {
@@ -228,18 +229,23 @@ class AsanaEnterpriseApp(pulumi.ComponentResource):
     def __init__(
         self, name: str, settings: StackSettings, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        # What each assignment is (group or user), an output of the component, so policies
+        # Which assignments assign a user directly, an output of the component, so policies
         # can tell before Graph reports a principal type (an assignment's `principalType` is
-        # known only after it is created); never a name or id, which may be secret. Stack
-        # policies read a component's registered outputs (the engine's AnalyzeStack), so it is
-        # not an input too: the engine writes a component's inputs and outputs into every
-        # checkpoint, and a second copy cost one entry per assignment in each.
-        self._principal_kinds = {assignment_name(name, p): p.kind for p in settings.principals}
+        # known only after it is created); resource names, never a name or id, which may be
+        # secret. Stack policies read a component's registered outputs (the engine's
+        # AnalyzeStack), so it is not an input too. Groups are left out: the engine writes a
+        # component's outputs into every checkpoint from the step that registers them, and an
+        # entry per group cost 58 bytes in each (docs/testing.md, "Scale on the real engine").
+        self._user_assignments = [
+            assignment_name(name, p) for p in settings.principals if p.kind == "user"
+        ]
         super().__init__(COMPONENT_TYPE, name, None, opts)
         self._name = name
         self._settings = settings
         self._invoke = pulumi.InvokeOptions(parent=self)
         child = pulumi.ResourceOptions(parent=self)
+        self._dynamic = pulumi.ResourceOptions(parent=self, provider=dynamic_provider(name, self))
+        """For our dynamic resources: the provider given only the settings they read."""
 
         template_id = settings.gallery_template_id or (
             azuread.get_application_template_output(
@@ -256,7 +262,7 @@ class AsanaEnterpriseApp(pulumi.ComponentResource):
             application_object_id=self.application.application_object_id,
             template_id=template,
             display_name=display_name,
-            opts=child,
+            opts=self._dynamic,
         )
         self.client_id = azuread.get_application_output(
             object_id=self.application.application_object_id, opts=self._invoke
@@ -296,7 +302,7 @@ class AsanaEnterpriseApp(pulumi.ComponentResource):
                 f"{name}-owners",
                 application_object_id=self.application.application_object_id,
                 service_principal_id=self.service_principal.object_id,
-                opts=child,
+                opts=self._dynamic,
             )
         self.signing_certificates, self.signing = self._declare_sso(sso) if sso else ({}, None)
         self.assignments = {}
@@ -311,7 +317,7 @@ class AsanaEnterpriseApp(pulumi.ComponentResource):
             {
                 "applicationObjectId": self.application.application_object_id,
                 "servicePrincipalObjectId": self.service_principal.object_id,
-                PRINCIPAL_KINDS: self._principal_kinds,
+                USER_ASSIGNMENTS: self._user_assignments,
             }
         )
 
@@ -373,7 +379,7 @@ class AsanaEnterpriseApp(pulumi.ComponentResource):
                 {"key_id": c.key_id, "thumbprint": c.thumbprint} for c in certificates.values()
             ],
             active_thumbprint=active.thumbprint,
-            opts=child,
+            opts=self._dynamic,
         )
         return certificates, signing
 
@@ -491,12 +497,12 @@ class AsanaEnterpriseApp(pulumi.ComponentResource):
             f"{self._name}-token",
             token=pulumi.Output.secret(provisioning.token),
             scim_base_url=self._input("scimTenantUrl", provisioning.tenant_url),
-            opts=child,
+            opts=self._dynamic,
         )
         self.template = ProvisioningTemplate(
             f"{self._name}-provisioning-template",
             service_principal_id=self.service_principal.object_id,
-            opts=child,
+            opts=self._dynamic,
         )
         credentials = {
             "BaseAddress": self.token.scim_base_url,
@@ -534,7 +540,7 @@ class AsanaEnterpriseApp(pulumi.ComponentResource):
                     kind=kind,
                     spec={key: self._input(setting, value) for key, value in spec.items()},
                     restart_on_change=self._restart_on_change(provisioning),
-                    opts=child,
+                    opts=self._dynamic,
                 )
 
     def _restart_on_change(self, provisioning: ProvisioningSettings) -> pulumi.Input[bool]:

@@ -49,9 +49,9 @@ SIGNING_CERTIFICATE = (
     "azuread:index/servicePrincipalTokenSigningCertificate:ServicePrincipalTokenSigningCertificate"
 )
 SAML_SIGNING = "pulumi-python:dynamic/asana:SamlSigningCertificates"
-# components.asana_app.PRINCIPAL_KINDS, repeated: the pack imports the repository's rules/ (see
+# components.asana_app.USER_ASSIGNMENTS, repeated: the pack imports the repository's rules/ (see
 # __main__.py) but not the component, whose imports need the program's own environment.
-PRINCIPAL_KINDS = "principalKinds"
+USER_ASSIGNMENTS = "userAssignments"
 
 
 def _credentials(props: Mapping[str, Any]) -> dict[str, str]:
@@ -224,7 +224,7 @@ def _user_mapping_matches_on_user_name(
 
 def _groups_only(args: StackValidationArgs, report: ReportViolation) -> None:
     for assignment in _of_type(args.resources, ASSIGNMENT):
-        if _principal_type(assignment) == "User":
+        if _assigns_a_user(assignment):
             report(
                 "A user is assigned directly; in this environment access is granted through "
                 "groups. Move the user into a group in asana-provisioning:assignmentGroups.",
@@ -232,19 +232,19 @@ def _groups_only(args: StackValidationArgs, report: ReportViolation) -> None:
             )
 
 
-def _principal_type(assignment: PolicyResource) -> str | None:
-    """What the assignment really is: Graph's `principalType` once it exists, before that the
-    kind the AsanaEnterpriseApp component declared for it (never guessed from a name)."""
+def _assigns_a_user(assignment: PolicyResource) -> bool:
+    """Graph's `principalType` once the assignment exists; before that, whether the
+    AsanaEnterpriseApp component listed it among its user assignments (never guessed from a
+    name)."""
     try:
         live = assignment.props.get("principalType")
     except UnknownValueError:  # not created yet: Graph has not said, so use what was declared
         live = None
     if isinstance(live, str) and live:
-        return live
+        return live == "User"
     parent = assignment.parent
-    kinds = parent.props.get(PRINCIPAL_KINDS) if parent is not None else None
-    kind = kinds.get(assignment.name) if isinstance(kinds, Mapping) else None
-    return {"group": "Group", "user": "User"}.get(str(kind)) if kind else None
+    users = parent.props.get(USER_ASSIGNMENTS) if parent is not None else None
+    return isinstance(users, Sequence) and not isinstance(users, str) and assignment.name in users
 
 
 def _sso_on(args: ResourceValidationArgs, report: ReportViolation) -> None:

@@ -153,6 +153,8 @@ class Registered:
     first: the engine keeps them in the resource's state (`stackTrace`)."""
     outputs: dict[str, Any] | None = None
     """A component's registered outputs (`register_outputs`), once the program sent them."""
+    provider: str = ""
+    """The provider reference (`urn::id`) the resource named; empty for the default one."""
 
 
 class RecordingMonitor(mocks.MockMonitor):
@@ -176,6 +178,7 @@ class RecordingMonitor(mocks.MockMonitor):
                     inputs=rpc.deserialize_properties(request.object),
                     secret_outputs=tuple(request.additionalSecretOutputs),
                     stack_trace=tuple(frame.pc.uri for frame in request.stackTrace.frames),
+                    provider=request.provider,
                 )
             )
         return response

@@ -392,13 +392,13 @@ def test_a_live_assignment_is_judged_by_graphs_principal_type():
     ]
 
 
-def test_the_pack_reads_the_input_the_component_declares():
-    """The pack repeats the component's input name (it does not import the component)."""
+def test_the_pack_reads_the_output_the_component_declares():
+    """The pack repeats the component's output name (it does not import the component)."""
     import asana_guardrails
 
-    from components.asana_app import PRINCIPAL_KINDS
+    from components.asana_app import USER_ASSIGNMENTS
 
-    assert asana_guardrails.PRINCIPAL_KINDS == PRINCIPAL_KINDS
+    assert asana_guardrails.USER_ASSIGNMENTS == USER_ASSIGNMENTS
 
 
 def test_the_packs_environment_has_no_package_that_would_shadow_the_repositorys_rules():
@@ -492,7 +492,7 @@ def saml_stack(
     and SamlSigningCertificates, whose active_thumbprint comes from the active certificate
     (a property dependency, as the component declares it) unless `dependency` is False."""
     app = Registered("urn:app", "asana-provisioning:index:AsanaEnterpriseApp", "asana", "",
-                     (), {}, {"principalKinds": {}}, ())  # fmt: skip
+                     (), {}, {"userAssignments": []}, ())  # fmt: skip
     certificates = [certificate("active", active_end, ACTIVE_THUMBPRINT)]
     if next_end is not None:
         certificates.append(certificate("next", next_end, NEXT_THUMBPRINT))

@@ -72,6 +72,40 @@ def test_every_resource_belongs_to_the_component(stack):
     assert all(r.parent == component.urn for r in run.resources if r is not component)
 
 
+def test_every_dynamic_resource_runs_under_the_components_own_provider(stack):
+    """Not the engine's default `pulumi-python` provider, which takes the whole stack
+    configuration as inputs and so keeps every group object id in each checkpoint
+    (components/dynamic_provider.py)."""
+    _, run = stack
+    (provider,) = run.of_type("pulumi:providers:pulumi-python")
+    dynamic = [r for r in run.resources if r.type.startswith("pulumi-python:dynamic/")]
+
+    assert len(dynamic) >= 2
+    assert {r.provider.rsplit("::", 1)[0] for r in dynamic} == {provider.urn}
+
+
+def test_the_dynamic_provider_is_given_only_the_settings_it_reads_secret_ones_secret():
+    config, secret_keys = stack_config(STACK_FILES[0])
+    config = {
+        **config,
+        "azuread:tenantId": "00000000-0000-0000-0000-00000000000a",
+        "azuread:clientSecret": "client-secret-value",
+        "asana-provisioning:httpTimeoutSeconds": "45",
+    }
+    run = run_program(config, secret_keys | {"azuread:clientSecret"})
+    assert run.error is None, run.error
+
+    (provider,) = run.of_type("pulumi:providers:pulumi-python")
+
+    assert set(provider.inputs) == {
+        "azuread:tenantId",
+        "azuread:clientSecret",
+        "asana-provisioning:httpTimeoutSeconds",
+    }
+    assert is_secret_value(provider.inputs["azuread:clientSecret"])
+    assert provider.inputs["asana-provisioning:httpTimeoutSeconds"] == "45"
+
+
 def test_the_gallery_app_and_its_service_principal(stack):
     settings, run = stack
     app = run.one(APP)
