@@ -231,11 +231,12 @@ class AsanaEnterpriseApp(pulumi.ComponentResource):
     ) -> None:
         # Which assignments assign a user directly, an output of the component, so policies
         # can tell before Graph reports a principal type (an assignment's `principalType` is
-        # known only after it is created); resource names, never a name or id, which may be
-        # secret. Stack policies read a component's registered outputs (the engine's
-        # AnalyzeStack), so it is not an input too. Groups are left out: the engine writes a
-        # component's outputs into every checkpoint from the step that registers them, and an
-        # entry per group cost 58 bytes in each (docs/testing.md, "Scale on the real engine").
+        # known only after it is created). It holds assignment resource names, never a
+        # principal's name or id, which may be secret. Stack policies read a component's
+        # registered outputs (the engine's AnalyzeStack), so it is not an input too. Groups are
+        # left out: the engine writes a component's outputs into every checkpoint from the step
+        # that registers them, and an entry per group cost 58 bytes in each (docs/testing.md,
+        # "Scale on the real engine").
         self._user_assignments = [
             assignment_name(name, p) for p in settings.principals if p.kind == "user"
         ]
@@ -244,8 +245,8 @@ class AsanaEnterpriseApp(pulumi.ComponentResource):
         self._settings = settings
         self._invoke = pulumi.InvokeOptions(parent=self)
         child = pulumi.ResourceOptions(parent=self)
+        # Our dynamic resources' options: the provider given only the settings they read.
         self._dynamic = pulumi.ResourceOptions(parent=self, provider=dynamic_provider(name, self))
-        """For our dynamic resources: the provider given only the settings they read."""
 
         template_id = settings.gallery_template_id or (
             azuread.get_application_template_output(
