@@ -590,6 +590,32 @@ def test_injected_reset_is_a_tcp_rst_not_a_response(emu: Emulator) -> None:
                 pass
 
 
+def test_a_request_whose_body_never_arrives_is_not_acted_on(
+    emu: Emulator, graph_token: str
+) -> None:
+    """A client killed between its headers and its body: the headers promise a body, the
+    connection closes, and the service must not act as if the body were empty (the emulator
+    once made a certificate named by Graph's default that way)."""
+    host, port = emu.base_url.removeprefix("https://").split(":")
+    context = ssl.create_default_context(cafile=emu.ca_bundle_path)
+    tls = context.wrap_socket(
+        socket.create_connection((host, int(port)), timeout=5), server_hostname=host
+    )
+    before = len(emu.requests)
+    with tls:
+        tls.sendall(
+            f"POST {SYNC}/jobs HTTP/1.1\r\nHost: emulator\r\n"
+            f"Authorization: Bearer {graph_token}\r\nContent-Type: application/json\r\n"
+            "Content-Length: 40\r\n\r\n".encode()
+        )
+    deadline = time.monotonic() + 2
+    while time.monotonic() < deadline and len(emu.requests) == before:
+        time.sleep(0.05)  # give a wrongly served request time to land
+
+    assert emu.requests[before:] == []  # never handed to the service
+    assert call(emu, "GET", f"{SYNC}/jobs", token=graph_token).json()["value"] == []
+
+
 def test_injected_slow_reply_delays(emu: Emulator, graph_token: str) -> None:
     emu.inject(Fault.slow(0.3), service="graph", times=2)
 

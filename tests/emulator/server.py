@@ -71,6 +71,15 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_error(HTTPStatus.BAD_REQUEST, "Invalid Content-Length")
             return
         raw = self.rfile.read(length) if length > 0 else b""
+        if len(raw) < length:
+            # The client went away before its whole body arrived (a process killed between
+            # sending its headers and its body): the message is incomplete, and a server
+            # closes the connection without acting on it (RFC 9112 section 6.3: "If the sender
+            # closes the connection ... before the indicated number of octets are received, the
+            # recipient MUST consider the message to be incomplete and close the connection").
+            # Handing it on would act on an empty body, as Graph never does.
+            self.close_connection = True
+            return
         url = urlsplit(self.path)
         request = Request(
             method=self.command,
