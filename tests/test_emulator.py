@@ -574,13 +574,18 @@ def test_injected_reset_drops_connection(emu: Emulator, graph_token: str) -> Non
     assert call(emu, "GET", f"{SYNC}/templates", token=graph_token).status_code == 200
 
 
-def test_injected_reset_is_a_tcp_rst_not_a_response(emu: Emulator) -> None:
-    emu.inject(Fault.reset(), service="scim")
+def tls_connection(emu: Emulator) -> ssl.SSLSocket:
+    """A raw TLS connection to the emulator, for requests no HTTP client would send."""
     host, port = emu.base_url.removeprefix("https://").split(":")
     context = ssl.create_default_context(cafile=emu.ca_bundle_path)
-    tls = context.wrap_socket(
+    return context.wrap_socket(
         socket.create_connection((host, int(port)), timeout=5), server_hostname=host
     )
+
+
+def test_injected_reset_is_a_tcp_rst_not_a_response(emu: Emulator) -> None:
+    emu.inject(Fault.reset(), service="scim")
+    tls = tls_connection(emu)
     # A second descriptor on the same connection sees the raw TCP stream under TLS.
     with tls, socket.socket(fileno=os.dup(tls.fileno())) as raw:
         raw.settimeout(5)
@@ -596,11 +601,7 @@ def test_a_request_whose_body_never_arrives_is_not_acted_on(
     """A client killed between its headers and its body: the headers promise a body, the
     connection closes, and the service must not act as if the body were empty (the emulator
     once made a certificate named by Graph's default that way)."""
-    host, port = emu.base_url.removeprefix("https://").split(":")
-    context = ssl.create_default_context(cafile=emu.ca_bundle_path)
-    tls = context.wrap_socket(
-        socket.create_connection((host, int(port)), timeout=5), server_hostname=host
-    )
+    tls = tls_connection(emu)
     before = len(emu.requests)
     with tls:
         tls.sendall(

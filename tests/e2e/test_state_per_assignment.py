@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.real_engine import STACK, group_ids, ours_at
+from benchmarks.state_size import ASSIGNMENT, compact_bytes
 from tests.e2e.tenant import LocalTenant
 
-ASSIGNMENT = "azuread:index/appRoleAssignment:AppRoleAssignment"
 STACK_TYPE = "pulumi:pulumi:Stack"
 SMALL, LARGE = 2, 22
 
@@ -31,7 +31,7 @@ def records_by_name(tenant: LocalTenant, base: Path, groups: list[str]) -> dict[
     resources: list[dict[str, Any]] = json.loads(exported)["deployment"]["resources"]
     assert side.workspace.leftover_processes() == []
     return {
-        r["urn"].rsplit("::", 1)[-1]: len(json.dumps(r, separators=(",", ":")).encode())
+        r["urn"].rsplit("::", 1)[-1]: compact_bytes(r)
         for r in resources
         if r["type"] not in (ASSIGNMENT, STACK_TYPE)
     }
