@@ -1,7 +1,14 @@
 """Our program against a bare one on the real Pulumi CLI, at several sizes (`make bench`).
 
-For each number of group assignments (by default 100, 1,000 and 5,000), in one run against one
-local tenant (the emulator, tests/e2e/tenant.py):
+For each number of group assignments, in one run against one local tenant (the emulator,
+tests/e2e/tenant.py), in two ways of running the engine:
+
+- as it runs by default, writing the whole state after every step (`--sizes`, by default 100
+  and 1,000);
+- with `PULUMI_SKIP_CHECKPOINTS=true`, writing the state once, at the end
+  (`--skip-checkpoints-sizes`, by default 100, 1,000 and 5,000);
+
+and two programs:
 
 - ours: a stack of this project assigning that many groups (by object id);
 - bare: `benchmarks/bare_assignments/`, the same `azuread.AppRoleAssignment`s to a service
@@ -17,7 +24,8 @@ machine's load falls on both. For each run: wall time, CPU time of every process
 started (benchmarks/processes.py), the program's peak memory, the Graph requests the local
 tenant logged, and the load average before and after.
 
-    python -m benchmarks.real_engine [--sizes 100,1000] [--repeats 2] [--markdown docs/testing.md]
+    python -m benchmarks.real_engine [--sizes 100,1000] [--skip-checkpoints-sizes 100,1000,5000]
+                                     [--repeats 2] [--markdown docs/testing.md]
                                      [--json results.json] [--profile DIR]
 
 `--markdown` rewrites only the scale section of that file (benchmarks/scale_report.py);
@@ -25,9 +33,14 @@ tenant logged, and the load average before and after.
 -top`) and a py-spy profile of our program, into DIR (profiling slows the runs: the figures of a
 profiled run are not comparable).
 
-The engine writes the whole state at every step (its snapshot manager), so the time of up and
-destroy grows with the square of the number of resources, for both programs: 5,000 assignments
-take about 25 times as long as 1,000.
+By default the engine writes the whole state at every step (its snapshot manager), so the time
+of preview, up and destroy grows with the square of the number of resources, for both programs:
+5,000 assignments take about 25 times as long as 1,000, hours on a small machine. With
+`PULUMI_SKIP_CHECKPOINTS` (pulumi `pkg/backend/snapshot.go`, `unsafeServiceLoop`) the engine
+keeps the state in memory and writes it when the run ends, so what grows with the assignments
+is what each one costs the program, the engine and the provider, which is what a comparison of
+two programs asks. It is a way to measure, not to deploy: a run killed before its end records
+nothing it did (docs/testing.md).
 """
 
 from __future__ import annotations
@@ -50,7 +63,10 @@ from tests.e2e.engine import ROOT
 from tests.e2e.tenant import PROJECT, LocalTenant
 from tests.e2e.workspace import Workspace
 
-DEFAULT_SIZES = (100, 1000, 5000)
+DEFAULT_SIZES = (100, 1000)
+DEFAULT_SKIP_CHECKPOINTS_SIZES = (100, 1000, 5000)
+EVERY_STEP, FINAL_ONLY = scale_report.EVERY_STEP, scale_report.FINAL_ONLY
+CHECKPOINTS_ENV = {EVERY_STEP: {}, FINAL_ONLY: {"PULUMI_SKIP_CHECKPOINTS": "true"}}
 USER_ROLE = "18d14569-c3bd-439b-9a66-3a2aee01d14f"
 GALLERY_ASANA = "0f1d9c2e-7a4b-4c3e-9f1a-5b6d8e2c4a71"
 STACK = "scale"
@@ -63,6 +79,7 @@ class Side:
 
     program: str
     workspace: Workspace
+    checkpoints: str
 
     def command(self, operation: str) -> list[str]:
         stack = ("--stack", STACK, "--non-interactive")
@@ -89,8 +106,12 @@ def cli_version(workspace: Workspace) -> str:
     return workspace.pulumi("version").stdout.strip()
 
 
-def ours_at(base: Path, tenant: LocalTenant, groups: list[str]) -> Side:
-    workspace = Workspace(base / "ours", ca_bundle=tenant.ca_bundle)
+def ours_at(
+    base: Path, tenant: LocalTenant, groups: list[str], checkpoints: str = EVERY_STEP
+) -> Side:
+    workspace = Workspace(
+        base / "ours", ca_bundle=tenant.ca_bundle, extra_env=CHECKPOINTS_ENV[checkpoints]
+    )
     settings: dict[str, Any] = {
         f"{PROJECT}:appDisplayName": f"Asana (scale {len(groups)})",
         f"{PROJECT}:assignmentGroups": groups,
@@ -98,16 +119,19 @@ def ours_at(base: Path, tenant: LocalTenant, groups: list[str]) -> Side:
         **tenant.plain_settings(),
     }
     workspace.create_stack(STACK, settings, tenant.secret_settings())
-    return Side("ours", workspace)
+    return Side("ours", workspace, checkpoints)
 
 
-def bare_at(base: Path, tenant: LocalTenant, groups: list[str]) -> Side:
+def bare_at(
+    base: Path, tenant: LocalTenant, groups: list[str], checkpoints: str = EVERY_STEP
+) -> Side:
     app = tenant.emulator.instantiate_gallery_app(GALLERY_ASANA, f"Asana (bare {len(groups)})")
     workspace = Workspace(
         base / "bare",
         ca_bundle=tenant.ca_bundle,
         source=ROOT / "benchmarks" / "bare_assignments",
         linked=("__main__.py",),
+        extra_env=CHECKPOINTS_ENV[checkpoints],
     )
     azuread = {k: v for k, v in tenant.plain_settings().items() if k.startswith("azuread:")}
     settings = {
@@ -117,7 +141,7 @@ def bare_at(base: Path, tenant: LocalTenant, groups: list[str]) -> Side:
         **azuread,
     }
     workspace.create_stack(STACK, settings, {"azuread:clientSecret": tenant.client_secret})
-    return Side("bare", workspace)
+    return Side("bare", workspace, checkpoints)
 
 
 def measure(
@@ -127,7 +151,7 @@ def measure(
     command = side.command(operation)
     program_profile = None
     if profile is not None:
-        tag = f"{side.program}-{size}-{operation.replace(' ', '-')}"
+        tag = f"{side.program}-{size}-{side.checkpoints}-{operation}".replace(" ", "-")
         if command[0] == "pulumi":
             command = ["pulumi", "--profiling", str(profile / f"cli-{tag}"), *command[1:]]
         program_profile = profile / f"program-{tag}.txt"
@@ -144,6 +168,7 @@ def measure(
     processes = [{"role": p.role, "cpu_seconds": p.cpu_seconds} for p in run.processes]
     result = {
         "size": size,
+        "checkpoints": side.checkpoints,
         "program": side.program,
         "operation": operation,
         "seconds": round(run.seconds, 2),
@@ -195,9 +220,12 @@ def run_size(
 
 
 def parse_sizes(text: str) -> list[int]:
-    sizes = sorted({int(part) for part in text.split(",") if part.strip()})
-    if not sizes or sizes[0] < 1:
-        raise argparse.ArgumentTypeError("a comma-separated list of positive numbers")
+    try:
+        sizes = sorted({int(part) for part in text.split(",") if part.strip()})
+    except ValueError:
+        sizes = [0]
+    if sizes and sizes[0] < 1:
+        raise argparse.ArgumentTypeError("a comma-separated list of positive numbers, or none")
     return sizes
 
 
@@ -215,7 +243,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--sizes", type=parse_sizes, default=list(DEFAULT_SIZES),
-        help="numbers of group assignments (default: %(default)s)",
+        help="numbers of group assignments, the engine writing the state at every step "
+        "(default: %(default)s; '' for none)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--skip-checkpoints-sizes", type=parse_sizes,
+        default=list(DEFAULT_SKIP_CHECKPOINTS_SIZES),
+        help="numbers of group assignments with PULUMI_SKIP_CHECKPOINTS=true, the state written "
+        "once at the end (default: %(default)s; '' for none)",
     )  # fmt: skip
     parser.add_argument("--repeats", type=int, default=1, help="runs of each size (default: 1)")
     parser.add_argument(
@@ -240,6 +275,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if not args.sizes and not args.skip_checkpoints_sizes:
+        build_parser().error("nothing to measure: --sizes and --skip-checkpoints-sizes are empty")
     if args.from_json is not None:
         data = json.loads(args.from_json.read_text(encoding="utf-8"))
         return report(data, None, args.markdown)
@@ -250,21 +287,28 @@ def main(argv: list[str] | None = None) -> int:
     tenant = LocalTenant.start()
     runs: list[dict[str, Any]] = []
     try:
-        groups = group_ids(max(args.sizes))
+        plan = [(EVERY_STEP, size) for size in args.sizes] + [
+            (FINAL_ONLY, size) for size in args.skip_checkpoints_sizes
+        ]
+        groups = group_ids(max(size for _, size in plan))
         print(f"Seeding {len(groups):,} groups in the local tenant …", flush=True)
         for n, group_id in enumerate(groups):
             tenant.emulator.add_group(f"Bench group {n}", group_id=group_id)
         version = ""
         flip = False
         for repeat in range(args.repeats):
-            for size in args.sizes:
-                folder = base / f"{size}-{repeat}"
+            for checkpoints, size in plan:
+                folder = base / f"{size}-{checkpoints.replace(' ', '-')}-{repeat}"
                 sides = [
-                    ours_at(folder, tenant, groups[:size]),
-                    bare_at(folder, tenant, groups[:size]),
+                    ours_at(folder, tenant, groups[:size], checkpoints),
+                    bare_at(folder, tenant, groups[:size], checkpoints),
                 ]
                 version = version or cli_version(sides[0].workspace)
-                print(f"{size:,} assignments (run {repeat + 1} of {args.repeats}):", flush=True)
+                print(
+                    f"{size:,} assignments, state written {scale_report.WRITTEN[checkpoints]} "
+                    f"(run {repeat + 1} of {args.repeats}):",
+                    flush=True,
+                )
                 runs += run_size(size, sides, tenant, flip, args.profile, args.operations)
                 flip = not flip
     finally:

@@ -18,10 +18,29 @@ END = "<!-- scale:end -->"
 DATA = re.compile(r"^<!-- scale-data: (?P<json>.*) -->$", re.MULTILINE)
 OPERATIONS = ("preview", "up", "refresh", "drift check", "destroy")
 PROCESSES = ("cli", "program", "azuread plugin", "dynamic providers")
+# How the engine wrote the state in a run: after every step (its default), or once at the end
+# (PULUMI_SKIP_CHECKPOINTS=true). A run recorded before the second existed is the first.
+EVERY_STEP, FINAL_ONLY = "every step", "final only"
+WRITTEN = {EVERY_STEP: "after every step", FINAL_ONLY: "once, at the end"}
 
 
 class SectionMissing(ValueError):
     """The document has no scale section (or its markers are out of order)."""
+
+
+def checkpoints_of(run: Mapping[str, Any]) -> str:
+    return run.get("checkpoints", EVERY_STEP)
+
+
+def modes(data: Mapping[str, Any]) -> list[str]:
+    """The ways the engine wrote the state in these runs, the default first."""
+    present = {checkpoints_of(run) for run in data["runs"]}
+    return [mode for mode in (EVERY_STEP, FINAL_ONLY) if mode in present]
+
+
+def of_mode(data: Mapping[str, Any], mode: str) -> dict[str, Any]:
+    """The same measurements, only the runs in which the engine wrote the state that way."""
+    return {**data, "runs": [run for run in data["runs"] if checkpoints_of(run) == mode]}
 
 
 def _runs(data: Mapping[str, Any], size: int, program: str, operation: str) -> list[dict]:
@@ -83,10 +102,30 @@ def main_table(data: Mapping[str, Any]) -> list[str]:
     return lines
 
 
+def growth_table(data: Mapping[str, Any]) -> list[str]:
+    """Seconds per 1,000 assignments at each size that ran without failure: the same figure at
+    every size is a cost linear in the assignments; a figure that rises with size is not."""
+    measured = measured_sizes(data)
+    if len(measured) < 2:
+        return []
+    columns = [(program, size) for program in ("ours", "bare") for size in measured]
+    header = " | ".join(f"{program} at {size:,}" for program, size in columns)
+    lines = [f"| seconds per 1,000 assignments | {header} |", "|---|" + "---:|" * len(columns)]
+    for operation in OPERATIONS:
+        cells = []
+        for program, size in columns:
+            runs = _runs(data, size, program, operation)
+            cells.append(f"{_mean(r['seconds'] for r in runs) * 1000 / size:.1f}" if runs else "")
+        if any(cells):
+            lines.append(f"| {operation} | " + " | ".join(cells) + " |")
+    return lines
+
+
 def failures(data: Mapping[str, Any]) -> list[str]:
     """Each failure, in the CLI's words (once, however many repeats failed the same way)."""
     lines = [
-        f"- {run['size']:,} assignments, {run['program']}, {run['operation']}: {run['error']}"
+        f"- {run['size']:,} assignments, {WRITTEN[checkpoints_of(run)]}, {run['program']}, "
+        f"{run['operation']}: {run['error']}"
         for run in data["runs"]
         if "error" in run
     ]
@@ -132,21 +171,40 @@ def load_line(data: Mapping[str, Any]) -> str:
     )
 
 
+HEADINGS = {
+    EVERY_STEP: "**The engine as it runs by default, writing the whole state after every step.**",
+    FINAL_ONLY: "**With `PULUMI_SKIP_CHECKPOINTS=true`: the engine writes the state once, at "
+    "the end**, so what grows with the assignments is the programs', the engine's and the "
+    "provider's work for each (a way to measure, not to deploy).",
+}
+
+
+def mode_part(data: Mapping[str, Any], mode: str, headed: bool) -> list[str]:
+    """The tables of the runs in one mode: times and ratios, growth, CPU by process."""
+    runs = of_mode(data, mode)
+    parts = [*([HEADINGS[mode], ""] if headed else []), *main_table(runs), ""]
+    if growth_table(runs):
+        parts += [*growth_table(runs), ""]
+    if measured_sizes(runs):
+        parts += [
+            "CPU seconds by process (the CLI is the engine; the program is `__main__.py` under "
+            "the language host; our providers are `pulumi.dynamic`):",
+            "",
+            *process_table(runs),
+            "",
+        ]
+    return parts
+
+
 def render(data: Mapping[str, Any]) -> str:
     """The whole section, markers included, from the measurements alone."""
-    parts = [
-        BEGIN,
-        "",
-        load_line(data),
-        "",
-        *main_table(data),
-        "",
-        *(["Runs that failed:", "", *failures(data), ""] if failures(data) else []),
-        "CPU seconds by process (the CLI is the engine; the program is `__main__.py` under the "
-        "language host; our providers are `pulumi.dynamic`):",
-        "",
-        *process_table(data),
-        "",
+    present = modes(data)
+    parts = [BEGIN, "", load_line(data), ""]
+    for mode in present:
+        parts += mode_part(data, mode, headed=present != [EVERY_STEP])
+    if failures(data):
+        parts += ["Runs that failed:", "", *failures(data), ""]
+    parts += [
         f"<!-- scale-data: {json.dumps(data, sort_keys=True, separators=(',', ':'))} -->",
         END,
     ]

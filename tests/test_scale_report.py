@@ -144,5 +144,51 @@ def test_a_size_that_failed_is_shown_failed_with_the_clis_words_and_left_out_of_
     text = scale_report.render(data)
 
     assert "| 5,000 | preview | failed | failed | | | | |" in text
-    assert f"- 5,000 assignments, ours, preview: {failed['error']}" in text
+    assert f"- 5,000 assignments, after every step, ours, preview: {failed['error']}" in text
     assert "| 1,000 assignments | cli ours / bare |" in text
+
+
+def final_only(result: dict) -> dict:
+    return {**result, "checkpoints": scale_report.FINAL_ONLY}
+
+
+def test_runs_of_each_way_of_writing_the_state_get_their_own_headed_tables():
+    quick = [
+        final_only(run("ours", "up", 12.0, 10.0, 4036)),
+        final_only(run("bare", "up", 10.0, 9.0, 3000)),
+    ]
+    text = scale_report.render({**DATA, "runs": [*DATA["runs"], *quick]})
+
+    default, skipped = text.split(scale_report.HEADINGS[scale_report.FINAL_ONLY])
+    assert scale_report.HEADINGS[scale_report.EVERY_STEP] in default
+    assert "| 1,000 | up | 120.0 | 100.0 | 1.20x |" in default
+    assert "| 1,000 | up | 12.0 | 10.0 | 1.20x | 1.11x |" in skipped
+    assert "| 1,000 | up | 120.0" not in skipped
+
+
+def test_runs_recorded_before_there_were_two_ways_are_the_engines_default_and_unheaded():
+    text = scale_report.render(DATA)
+
+    assert scale_report.modes(DATA) == [scale_report.EVERY_STEP]
+    assert not any(heading in text for heading in scale_report.HEADINGS.values())
+
+
+def test_seconds_per_thousand_assignments_show_whether_time_grows_linearly():
+    runs = [
+        final_only(run("ours", "up", 13.0, 1, 0, size=1000)),
+        final_only(run("bare", "up", 10.0, 1, 0, size=1000)),
+        final_only(run("ours", "up", 65.0, 1, 0, size=5000)),
+        final_only(run("bare", "up", 75.0, 1, 0, size=5000)),
+    ]
+
+    lines = scale_report.growth_table({**DATA, "runs": runs})
+
+    assert lines[0] == (
+        "| seconds per 1,000 assignments | ours at 1,000 | ours at 5,000 | bare at 1,000 "
+        "| bare at 5,000 |"
+    )
+    assert lines[2] == "| up | 13.0 | 13.0 | 10.0 | 15.0 |"
+
+
+def test_a_single_size_has_no_growth_to_show():
+    assert scale_report.growth_table(DATA) == []
