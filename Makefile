@@ -79,9 +79,11 @@ preview: venv engine ## pulumi preview --diff of STACK (creates the stack if mis
 
 # `pulumi up` behind the same guard as the deploy workflow: a state with pending operations (an
 # interrupted deploy) stops it with the plan from tools.recover, since an up would create again
-# what the killed run already made (docs/recovery.md). The CLI asks before it changes anything.
+# what the killed run already made (docs/recovery.md); so does PULUMI_SKIP_CHECKPOINTS in the
+# environment, under which a killed up would leave nothing to recover (rules/checkpoints.py).
+# The CLI asks before it changes anything.
 up: venv engine policies/venv/.installed ## pulumi up of STACK with the policy pack, after checking for an interrupted deploy
-	PATH="$(TOOLS):$$PATH" $(BIN)/python -m tools.recover --stack $(STACK)
+	PATH="$(TOOLS):$$PATH" $(BIN)/python -m tools.recover --stack $(STACK) --before-deploy
 	PATH="$(TOOLS):$$PATH" pulumi up --stack $(STACK) --refresh --diff --policy-pack policies \
 		$(if $(wildcard policies/config/$(STACK).json),--policy-pack-config policies/config/$(STACK).json)
 

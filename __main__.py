@@ -7,7 +7,10 @@ import pulumi
 from components.asana_app import AsanaEnterpriseApp
 from components.settings import load_settings
 from components.stack_config import engine_config
+from rules.checkpoints import UNRECORDED_DEPLOY, skips_checkpoints
 
+if skips_checkpoints(os.environ):  # `make up` refuses; a bare `pulumi up` is only told
+    pulumi.log.warn(UNRECORDED_DEPLOY)
 settings = load_settings(*engine_config(), env=os.environ)
 app = AsanaEnterpriseApp("asana", settings)
 

@@ -464,3 +464,27 @@ def test_an_input_that_is_not_text_is_shown_as_the_json_the_state_holds():
     assert op.shown("applicationId") == "null"
     assert op.shown("type") == "Web"
     assert secret.shown("type") == "[secret]"
+
+
+@pytest.mark.parametrize("value", ["1", "true", "TRUE", "True"])
+def test_before_a_deploy_skipped_checkpoints_stop_it_before_the_state_is_read(
+    tmp_path: Path, monkeypatch, capsys, value: str
+):
+    pulumi = fake_pulumi(tmp_path, {"deployment": {"resources": []}})
+    monkeypatch.setenv("PULUMI_SKIP_CHECKPOINTS", value)
+
+    status = recover.main(["--stack", "dev", "--before-deploy", "--pulumi", str(pulumi)])
+
+    assert status == recover.FAILED
+    assert "PULUMI_SKIP_CHECKPOINTS is set" in capsys.readouterr().err
+    assert not (tmp_path / "calls").exists(), "the CLI was never run"
+
+
+def test_skipped_checkpoints_do_not_stop_a_check_that_deploys_nothing(
+    tmp_path: Path, monkeypatch, capsys
+):
+    """The drift check runs the same check (read only): it must still run."""
+    pulumi = fake_pulumi(tmp_path, {"deployment": {"resources": []}})
+    monkeypatch.setenv("PULUMI_SKIP_CHECKPOINTS", "true")
+
+    assert recover.main(["--stack", "dev", "--pulumi", str(pulumi)]) == recover.NOTHING_PENDING

@@ -52,6 +52,7 @@ from clients.connection import ConfigError, resolve
 from clients.graph import GraphClient
 from clients.http import ServiceError
 from clients.pulumi_cli import CliTimedOut, CliUnavailable, PulumiCli, open_stack
+from rules.checkpoints import SKIP_CHECKPOINTS, UNRECORDED_DEPLOY, skips_checkpoints
 from rules.pending import (
     PendingOperation,
     StateUnreadable,
@@ -308,6 +309,11 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"the import file to write (default {DEFAULT_IMPORT_FOLDER}/<stack>-import.json)",
     )  # fmt: skip
     parser.add_argument("--pulumi", default="pulumi", metavar="CLI", help="the Pulumi CLI to run")
+    parser.add_argument(
+        "--before-deploy", action="store_true",
+        help=f"also refuse when {SKIP_CHECKPOINTS} is set: the up that follows would not be "
+        "recoverable (`make up` and the deploy workflow pass it)",
+    )  # fmt: skip
     return parser
 
 
@@ -316,6 +322,9 @@ def main(argv: list[str] | None = None) -> int:
     problem = name_problem(args.stack)
     if problem:
         print(f"recover: --stack: {problem}", file=sys.stderr)
+        return FAILED
+    if args.before_deploy and skips_checkpoints(os.environ):
+        print(f"recover: {UNRECORDED_DEPLOY}", file=sys.stderr)
         return FAILED
     try:
         return recover(args)
