@@ -220,13 +220,11 @@ def run_size(
 
 
 def parse_sizes(text: str) -> list[int]:
-    try:
-        sizes = sorted({int(part) for part in text.split(",") if part.strip()})
-    except ValueError:
-        sizes = [0]
-    if sizes and sizes[0] < 1:
+    """Sizes as given, each once, smallest first; an empty text is none (that way is skipped)."""
+    parts = [part.strip() for part in text.split(",") if part.strip()]
+    if not all(part.isdigit() and int(part) > 0 for part in parts):
         raise argparse.ArgumentTypeError("a comma-separated list of positive numbers, or none")
-    return sizes
+    return sorted({int(part) for part in parts})
 
 
 def parse_operations(text: str) -> list[str]:
