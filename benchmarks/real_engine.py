@@ -59,6 +59,7 @@ from typing import Any
 
 from benchmarks import scale_report
 from benchmarks.processes import Watched, watched_run
+from rules.checkpoints import SKIP_CHECKPOINTS
 from tests.e2e.engine import ROOT
 from tests.e2e.tenant import PROJECT, LocalTenant
 from tests.e2e.workspace import Workspace
@@ -66,7 +67,7 @@ from tests.e2e.workspace import Workspace
 DEFAULT_SIZES = (100, 1000)
 DEFAULT_SKIP_CHECKPOINTS_SIZES = (100, 1000, 5000)
 EVERY_STEP, FINAL_ONLY = scale_report.EVERY_STEP, scale_report.FINAL_ONLY
-CHECKPOINTS_ENV = {EVERY_STEP: {}, FINAL_ONLY: {"PULUMI_SKIP_CHECKPOINTS": "true"}}
+CHECKPOINTS_ENV = {EVERY_STEP: {}, FINAL_ONLY: {SKIP_CHECKPOINTS: "true"}}
 USER_ROLE = "18d14569-c3bd-439b-9a66-3a2aee01d14f"
 GALLERY_ASANA = "0f1d9c2e-7a4b-4c3e-9f1a-5b6d8e2c4a71"
 STACK = "scale"

@@ -183,8 +183,9 @@ def mode_part(data: Mapping[str, Any], mode: str, headed: bool) -> list[str]:
     """The tables of the runs in one mode: times and ratios, growth, CPU by process."""
     runs = of_mode(data, mode)
     parts = [*([HEADINGS[mode], ""] if headed else []), *main_table(runs), ""]
-    if growth_table(runs):
-        parts += [*growth_table(runs), ""]
+    growth = growth_table(runs)
+    if growth:
+        parts += [*growth, ""]
     if measured_sizes(runs):
         parts += [
             "CPU seconds by process (the CLI is the engine; the program is `__main__.py` under "
