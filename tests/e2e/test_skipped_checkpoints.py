@@ -5,16 +5,13 @@ workflow run first refuses to go on."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 from tests.e2e.demo import GROUP, SSO_ONLY, USER
-from tests.e2e.engine import ROOT
+from tests.e2e.interrupt import STACK, recover
 from tests.e2e.tenant import LocalTenant
 from tests.e2e.workspace import Workspace
-
-STACK = "unrecorded"
+from tools.recover import FAILED
 
 
 def test_a_preview_with_checkpoints_skipped_warns_and_the_deploy_guard_refuses(
@@ -30,15 +27,7 @@ def test_a_preview_with_checkpoints_skipped_warns_and_the_deploy_guard_refuses(
 
     said = " ".join((preview.stdout + preview.stderr).split())
     assert "warning: PULUMI_SKIP_CHECKPOINTS is set" in said
-    guard = subprocess.run(
-        [sys.executable, "-m", "tools.recover", "--stack", STACK, "--before-deploy"],
-        cwd=workspace.project,
-        env={**workspace.env, "PYTHONPATH": str(ROOT)},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert guard.returncode == 1
+    guard = recover(workspace, "--before-deploy")
+    assert guard.exit_code == FAILED
     assert "PULUMI_SKIP_CHECKPOINTS is set" in guard.stderr
     assert workspace.leftover_processes() == []
