@@ -5,6 +5,7 @@ import os
 import pulumi
 
 from components.asana_app import AsanaEnterpriseApp
+from components.principal_lookup import existing_principals
 from components.settings import load_settings
 from components.stack_config import engine_config
 from rules.checkpoints import UNRECORDED_DEPLOY, skips_checkpoints
@@ -12,30 +13,40 @@ from rules.checkpoints import UNRECORDED_DEPLOY, skips_checkpoints
 if skips_checkpoints(os.environ):  # `make up` refuses; a bare `pulumi up` is only told
     pulumi.log.warn(UNRECORDED_DEPLOY)
 settings = load_settings(*engine_config(), env=os.environ)
-app = AsanaEnterpriseApp("asana", settings)
 
-pulumi.export("applicationObjectId", app.application.application_object_id)
-pulumi.export("servicePrincipalObjectId", app.service_principal.object_id)
-pulumi.export("clientId", app.client_id)
-pulumi.export(
-    "assignedPrincipals",
-    [
-        # A principal listed in a secret setting: neither its name nor its id in plain text.
-        {
-            "kind": p.kind,
-            "reference": "[secret]",
-            "objectId": pulumi.Output.secret(a.principal_object_id),
-        }
-        if p.secret
-        else {"kind": p.kind, "reference": p.reference, "objectId": a.principal_object_id}
-        for p, a in app.assignments.items()
-    ],
-)
-pulumi.export("provisioningPage", app.provisioning_page())
-pulumi.export("provisioningLogsPage", app.provisioning_logs_page())
-if app.job is not None and app.template is not None and app.token is not None:
-    pulumi.export("provisioningJobId", app.job.id)
-    pulumi.export("provisioningTemplateId", app.template.template_id)
-    pulumi.export("asanaTokenFingerprint", app.token.fingerprint)
-if (sso := app.sso_metadata()) is not None:
-    pulumi.export("sso", sso)
+
+async def main() -> None:
+    """The app, once every principal given by object id is found in the directory: the lookups
+    run concurrently (`components.principal_lookup`), before anything is declared, so a wrong
+    id fails with nothing registered. `pulumi.run` awaits this after the module's own code."""
+    existing = await existing_principals(settings.principals)
+    app = AsanaEnterpriseApp("asana", settings, existing=existing)
+
+    pulumi.export("applicationObjectId", app.application.application_object_id)
+    pulumi.export("servicePrincipalObjectId", app.service_principal.object_id)
+    pulumi.export("clientId", app.client_id)
+    pulumi.export(
+        "assignedPrincipals",
+        [
+            # A principal listed in a secret setting: neither its name nor its id in plain text.
+            {
+                "kind": p.kind,
+                "reference": "[secret]",
+                "objectId": pulumi.Output.secret(a.principal_object_id),
+            }
+            if p.secret
+            else {"kind": p.kind, "reference": p.reference, "objectId": a.principal_object_id}
+            for p, a in app.assignments.items()
+        ],
+    )
+    pulumi.export("provisioningPage", app.provisioning_page())
+    pulumi.export("provisioningLogsPage", app.provisioning_logs_page())
+    if app.job is not None and app.template is not None and app.token is not None:
+        pulumi.export("provisioningJobId", app.job.id)
+        pulumi.export("provisioningTemplateId", app.template.template_id)
+        pulumi.export("asanaTokenFingerprint", app.token.fingerprint)
+    if (sso := app.sso_metadata()) is not None:
+        pulumi.export("sso", sso)
+
+
+pulumi.run(main)

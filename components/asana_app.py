@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
 import pulumi
@@ -106,9 +106,6 @@ def choose_app_role(roles: Sequence[Any], wanted: str, secret: bool = False) -> 
     )
 
 
-PRINCIPAL_SETTINGS = {"group": "assignmentGroups", "user": "assignmentUsers"}
-
-
 def without_dependencies(value: pulumi.Output[T]) -> pulumi.Output[T]:
     """`value` (its value, known or not, and its secrecy) without the resources it came from.
 
@@ -132,85 +129,6 @@ def without_dependencies(value: pulumi.Output[T]) -> pulumi.Output[T]:
     )
 
 
-def missing_principal(principal: Principal, reason: str) -> pulumi.RunError:
-    """The error for a principal given by object id that the directory does not have: it names
-    the setting and the id ("set (value hidden)" for a secret setting, with the id taken out of
-    `reason` too)."""
-    setting = f"asana-provisioning:{PRINCIPAL_SETTINGS[principal.kind]}"
-    given = (
-        "is set (value hidden) and lists an object id"
-        if principal.secret
-        else f'lists the object id "{principal.reference}"'
-    )
-    reason = redaction.redact(reason, [principal.reference] if principal.secret else [])
-    return pulumi.RunError(
-        f"{setting} {given} that is not a {principal.kind} in the tenant: the lookup "
-        f"failed ({reason})"
-    )
-
-
-def existing_principal(principal: Principal, opts: pulumi.InvokeOptions) -> str:
-    """The object id of one principal given by object id, once the directory has it (a plain
-    invoke: a failed invoke Output would be reported by the SDK as it is, racing this error);
-    otherwise `missing_principal`'s error. Costs getGroup's member and owner reads: only
-    `existing_principals`' slow path uses it."""
-    try:
-        if principal.kind == "group":
-            return azuread.get_group(object_id=principal.reference, opts=opts).object_id
-        return azuread.get_user(object_id=principal.reference, opts=opts).object_id
-    except Exception as error:  # the invoke's failure, reported as the setting's
-        raise missing_principal(principal, str(error)) from None
-
-
-def existing_principals(
-    principals: Sequence[Principal], opts: pulumi.InvokeOptions
-) -> dict[Principal, str]:
-    """The object id of every principal given by object id, each checked in the directory with
-    one invoke per kind: `getGroups` and `getUsers` by `objectIds` (upstream
-    `groups_data_source.go` / `users_data_source.go`: one Graph GET per id, where getGroup also
-    lists every member and owner). Plain invokes, as in `existing_principal`; a secret id is
-    passed as a plain value (a plain invoke takes no Output) and kept out of every error.
-
-    A missing id fails naming its setting and the id. getGroups fails on the first missing id
-    with no way to tell which in the SDK's error, so only then each group is looked up alone
-    (`existing_principal`); getUsers with `ignoreMissing` returns those it found, and the first
-    one asked for but not returned is the missing one."""
-    found: dict[Principal, str] = {}
-    groups = [p for p in principals if p.kind == "group" and p.is_object_id]
-    users = [p for p in principals if p.kind == "user" and p.is_object_id]
-    if groups:
-        found.update(_existing_groups(groups, opts))
-    if users:
-        result = azuread.get_users(
-            object_ids=[p.reference for p in users], ignore_missing=True, opts=opts
-        )
-        returned = {str(object_id).lower(): str(object_id) for object_id in result.object_ids}
-        for user in users:
-            object_id = returned.get(user.reference.lower())
-            if object_id is None:
-                raise missing_principal(user, f'User not found with object ID: "{user.reference}"')
-            found[user] = object_id
-    return found
-
-
-def _existing_groups(
-    groups: Sequence[Principal], opts: pulumi.InvokeOptions
-) -> dict[Principal, str]:
-    ids = [p.reference for p in groups]  # each once: the settings refuse a repeated entry
-    try:
-        result = azuread.get_groups(object_ids=ids, opts=opts)
-    except Exception as error:  # which id: each alone (slow, and only when one is wrong)
-        found = {group: existing_principal(group, opts) for group in groups}
-        secret = [g.reference for g in groups if g.secret]
-        reason = redaction.redact(str(error), secret)
-        # Every group was found alone: the batch failed for another reason; not a missing id.
-        pulumi.log.warn(f"getGroups failed, each group was then found alone ({reason})")
-        return found
-    # Without `ignoreMissing`, getGroups returns one group per id, in order, or fails.
-    by_id = dict(zip((i.lower() for i in ids), map(str, result.object_ids), strict=True))
-    return {group: by_id[group.reference.lower()] for group in groups}
-
-
 class AsanaEnterpriseApp(pulumi.ComponentResource):
     application: azuread.ApplicationFromTemplate
     service_principal: azuread.ServicePrincipal
@@ -227,8 +145,23 @@ class AsanaEnterpriseApp(pulumi.ComponentResource):
     application_owners: list[azuread.ApplicationOwner]
 
     def __init__(
-        self, name: str, settings: StackSettings, opts: pulumi.ResourceOptions | None = None
+        self,
+        name: str,
+        settings: StackSettings,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        existing: Mapping[Principal, str],
     ) -> None:
+        """`existing`: every principal given by object id, found in the directory
+        (`components.principal_lookup.existing_principals`, awaited before: its invokes run
+        concurrently, which a constructor cannot await)."""
+        unchecked = [p for p in settings.principals if p.is_object_id and p not in existing]
+        if unchecked:
+            raise ValueError(
+                f"{len(unchecked)} principal(s) given by object id were not looked up: await "
+                "existing_principals(settings.principals) and pass it as `existing`"
+            )
+        self._existing = existing
         # Which assignments assign a user directly, an output of the component, so policies
         # can tell before Graph reports a principal type (an assignment's `principalType` is
         # known only after it is created). It holds assignment resource names, never a
@@ -427,7 +360,6 @@ class AsanaEnterpriseApp(pulumi.ComponentResource):
                 lambda roles: choose_app_role(roles or [], wanted, secret_role)
             ),
         )
-        self._existing = existing_principals(self._settings.principals, self._invoke)
         # The service principal once, in `dependencies` (see `without_dependencies`).
         app_role_id = without_dependencies(pulumi.Output.from_input(app_role_id))
         resource_object_id = without_dependencies(self.service_principal.object_id)
@@ -457,10 +389,8 @@ class AsanaEnterpriseApp(pulumi.ComponentResource):
         """The principal's object id, looked up in the directory; a secret (and looked up with
         a secret) when the principal was listed in a secret setting.
 
-        One given by object id was looked up too (`existing_principals`, one invoke per kind for
-        them all): an id that names no group or user then fails `pulumi preview` naming its
-        setting, where passing it through unchecked failed `up` at its assignment after other
-        resources were created (Graph: "Not a valid reference update")."""
+        One given by object id was looked up before the component was declared
+        (`components.principal_lookup`), so an id that names nothing has already failed."""
         reference: pulumi.Input[str] = (
             pulumi.Output.secret(principal.reference) if principal.secret else principal.reference
         )

@@ -21,7 +21,8 @@ import pulumi
 import yaml
 from google.protobuf import json_format
 from pulumi.runtime import mocks, rpc
-from pulumi.runtime.settings import ROOT, get_root_resource
+from pulumi.runtime.settings import ROOT, SETTINGS, get_root_resource
+from pulumi.runtime.sync_await import _sync_await
 
 from tests.pickler import restored_after_each_resource
 
@@ -227,23 +228,31 @@ def run_program(
     settings) is kept in `error`."""
     monitor = RecordingMonitor(AzureAdMocks())
     pulumi.runtime.set_all_config(dict(config), sorted(secret_keys))
-    ROOT.set(None)  # a fresh root stack resource for every run
+    ROOT.set(None)
     pulumi.runtime.set_mocks(
         monitor.mocks, project=PROJECT, stack=stack, preview=preview, monitor=monitor
     )
+    ROOT.set(None)  # the mocks made a root stack; the program's run makes its own, as below
     outputs: dict[str, Any] = {}
     wire: dict[str, Any] = {}
 
-    @pulumi.runtime.test
-    def program() -> pulumi.Output:
-        main()
+    async def run_and_read() -> None:
+        # As our language host runs a program (engine/bin/pulumi-language-python-exec):
+        # `run_in_stack` runs the module's code, then awaits the entry point it gave
+        # `pulumi.run`, then registers the stack's outputs.
+        await pulumi.runtime.run_in_stack(main)
         exported = get_root_resource().outputs  # type: ignore[union-attr]
-        serialized = pulumi.Output.from_input(_wire_form(exported, wire))
-        return pulumi.Output.all(serialized, pulumi.Output.all(**exported).apply(outputs.update))
+        await _wire_form(exported, wire)
+        values = await pulumi.Output.all(**exported).future()  # None at preview if unknown
+        outputs.update(values or {})
 
     try:
         with restored_after_each_resource():
-            program()
+            # Not `pulumi.runtime.test`, which waits for every output, the one awaiting the run
+            # too; what it clears first, a run before this one may have left.
+            SETTINGS.rpc_manager.clear()
+            SETTINGS.outputs.clear()
+            _sync_await(run_and_read())
     except Exception as error:
         return ProgramRun(resources=monitor.registered, error=error)
     return ProgramRun(resources=monitor.registered, outputs=outputs, exported=wire)

@@ -1,11 +1,14 @@
-"""Principals given by object id are looked up at preview (one `getGroups` and one `getUsers`
-invoke by `objectIds` for them all), so an id that names nothing fails the preview naming its
-setting instead of failing `up` at its assignment after other resources were created. Only when
-getGroups fails is each group looked up alone (`getGroup` by `objectId`), to name the missing
-one. Run under Pulumi's mocks (`tests/program.py`), with a directory that knows only some ids."""
+"""Principals given by object id are looked up at preview, before anything is declared
+(`getGroups` and `getUsers` by `objectIds` with `ignoreMissing`, in `rules.lookups` batches run
+at the same time), so an id that names nothing fails the preview naming its setting, with
+nothing registered, instead of failing `up` at its assignment after other resources were
+created. Run under Pulumi's mocks (`tests/program.py`), with a directory that knows only some
+ids."""
 
 from __future__ import annotations
 
+import threading
+import time
 import uuid
 from typing import Any, ClassVar
 
@@ -13,6 +16,7 @@ import pulumi
 import pytest
 
 import tests.program as program
+from rules.lookups import LOOKUPS_AT_ONCE, lookup_batches
 from tests.program import AzureAdMocks, run_program, stack_name
 from tests.test_program_stacks import ASSIGNMENT, stack_config
 
@@ -28,39 +32,48 @@ LOOKUPS = (GET_GROUP, GET_USER, GET_GROUPS, GET_USERS)
 
 
 class Directory(AzureAdMocks):
-    """The mocks, with a directory: an object id lookup of an id not in it fails as
-    pulumi-azuread's data sources do (upstream `group_data_source.go`: "No group found with
-    object ID"; `groups_data_source.go` stops at the first missing id; `users_data_source.go`
-    with `ignore_missing` returns the users it found); every lookup is recorded."""
+    """The mocks, with a directory: an object id lookup of an id not in it behaves as
+    pulumi-azuread's data sources do with `ignoreMissing` (upstream `groups_data_source.go`,
+    `users_data_source.go`: the objects found, the others left out); every lookup is recorded,
+    with how many were in flight at once (the mocks serve each invoke on an executor thread,
+    as the engine's monitor does)."""
 
     known: ClassVar[set[str]] = {KNOWN_GROUP, KNOWN_USER}
     lookups: ClassVar[list[tuple[str, dict[str, Any]]]] = []
+    failure: ClassVar[str | None] = None
+    """When set, every getGroups fails with it (a Graph outage, not a missing id)."""
+    in_flight: ClassVar[int] = 0
+    most_in_flight: ClassVar[int] = 0
+    lock = threading.Lock()
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> Any:
         inputs = args.args
-        if args.token in LOOKUPS:
+        if args.token not in (GET_GROUPS, GET_USERS):
+            assert args.token not in LOOKUPS, "each id is looked up in a batch, never alone"
+            return super().call(args)
+        with Directory.lock:
             Directory.lookups.append((args.token, dict(inputs)))
-        object_id = inputs.get("objectId")
-        if args.token in (GET_GROUP, GET_USER) and object_id is not None:
-            if object_id not in Directory.known:
-                kind = "group" if args.token == GET_GROUP else "user"
-                return {}, [("objectId", f"No {kind} found with object ID: {object_id!r}")]
-            return {**inputs, "objectId": object_id}
-        if args.token == GET_GROUPS:
-            for object_id in inputs["objectIds"]:
-                if object_id not in Directory.known:
-                    return {}, [("object_id", f'No group found with object ID: "{object_id}"')]
-        if args.token == GET_USERS:
+            Directory.in_flight += 1
+            Directory.most_in_flight = max(Directory.most_in_flight, Directory.in_flight)
+        try:
+            time.sleep(0.05)  # a Graph round trip: long enough for the others to start
             assert inputs.get("ignoreMissing") is True
+            if args.token == GET_GROUPS and Directory.failure is not None:
+                return {}, [("object_ids", Directory.failure)]
             found = [i for i in inputs["objectIds"] if i in Directory.known]
-            return {**inputs, "objectIds": found, "userPrincipalNames": found, "id": "users#x"}
-        return super().call(args)
+            names = "displayNames" if args.token == GET_GROUPS else "userPrincipalNames"
+            return {**inputs, "objectIds": found, names: found, "id": "x"}
+        finally:
+            with Directory.lock:
+                Directory.in_flight -= 1
 
 
 @pytest.fixture(autouse=True)
 def directory(monkeypatch: pytest.MonkeyPatch) -> None:
     Directory.lookups = []
     Directory.known = {KNOWN_GROUP, KNOWN_USER}
+    Directory.failure = None
+    Directory.most_in_flight = 0
     monkeypatch.setattr(program, "AzureAdMocks", Directory)
 
 
@@ -89,36 +102,50 @@ def test_principals_given_by_object_id_are_looked_up_in_one_invoke_per_kind():
     )
 
 
-def test_n_group_ids_cost_one_get_groups_invoke_and_no_lookup_of_each():
-    groups = [str(uuid.uuid5(uuid.NAMESPACE_URL, f"group-{n}")) for n in range(50)]
-    users = [str(uuid.uuid5(uuid.NAMESPACE_URL, f"user-{n}")) for n in range(20)]
+def test_many_ids_are_looked_up_once_each_in_batches_that_run_at_the_same_time():
+    groups = [str(uuid.uuid5(uuid.NAMESPACE_URL, f"group-{n}")) for n in range(1_000)]
+    users = [str(uuid.uuid5(uuid.NAMESPACE_URL, f"user-{n}")) for n in range(60)]
     Directory.known |= {*groups, *users}
 
     run = dev_with(groups, users)
 
     assert run.error is None, run.error
-    tokens = [token for token, _ in Directory.lookups]
-    assert sorted(tokens) == [GET_GROUPS, GET_USERS]
-    asked = {token: args["objectIds"] for token, args in Directory.lookups}
-    assert sorted(asked[GET_GROUPS]) == sorted(groups)
-    assert sorted(asked[GET_USERS]) == sorted(users)
+    asked = {GET_GROUPS: [], GET_USERS: []}
+    for token, args in Directory.lookups:
+        asked[token].append(args["objectIds"])
+    assert asked[GET_GROUPS] and asked[GET_USERS]
+    assert sorted(i for batch in asked[GET_GROUPS] for i in batch) == sorted(groups)
+    assert sorted(i for batch in asked[GET_USERS] for i in batch) == sorted(users)
+    assert len(asked[GET_GROUPS]) == len(lookup_batches(groups)) == LOOKUPS_AT_ONCE
+    assert len(asked[GET_USERS]) == len(lookup_batches(users)) == 2
+    assert Directory.most_in_flight > LOOKUPS_AT_ONCE // 2  # not one after another
     assert len(run.of_type(ASSIGNMENT)) == len(groups) + len(users)
 
 
-def test_a_missing_group_among_many_is_found_by_looking_up_each_alone():
-    groups = [str(uuid.uuid5(uuid.NAMESPACE_URL, f"group-{n}")) for n in range(5)]
+def test_a_missing_group_among_many_fails_naming_it_with_nothing_registered():
+    groups = [str(uuid.uuid5(uuid.NAMESPACE_URL, f"group-{n}")) for n in range(200)]
     Directory.known |= set(groups)
 
-    run = dev_with([*groups, MISSING], [KNOWN_USER])
+    run = dev_with([*groups[:120], MISSING, *groups[120:]], [KNOWN_USER])
 
     assert run.error is not None
-    assert f'asana-provisioning:assignmentGroups lists the object id "{MISSING}"' in str(run.error)
-    tokens = [token for token, _ in Directory.lookups]
-    assert tokens.count(GET_GROUPS) == 1
-    assert {args["objectId"] for token, args in Directory.lookups if token == GET_GROUP} <= {
-        *groups,
-        MISSING,
-    }
+    message = str(run.error)
+    assert f'asana-provisioning:assignmentGroups lists the object id "{MISSING}"' in message
+    assert f'No group found with object ID: "{MISSING}"' in message
+    assert run.resources == []  # the lookup comes before any resource
+
+
+def test_a_failed_lookup_names_the_setting_hides_secret_ids_and_registers_nothing():
+    Directory.failure = f'Retrieving group with object ID: "{KNOWN_GROUP}": 503 Service Unavailable'
+
+    run = dev_with([KNOWN_GROUP], [KNOWN_USER], secret={"assignmentGroups"})
+
+    assert run.error is not None
+    message = str(run.error)
+    assert message.startswith("asana-provisioning:assignmentGroups: looking its object ids up")
+    assert "503 Service Unavailable" in message
+    assert KNOWN_GROUP not in message
+    assert run.resources == []
 
 
 @pytest.mark.parametrize(

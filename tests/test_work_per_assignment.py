@@ -5,9 +5,10 @@ so every registration, invoke, output and dependency the program adds per assign
 again at each checkpoint. The program runs at two sizes and the difference, divided by the
 difference in assignments, must be exactly what one assignment needs: its own
 `AppRoleAssignment` (with the service principal as its one dependency: `appRoleId` and
-`resourceObjectId` come from it, but it is named in `dependencies` only), its id in the one
-`getGroups`/`getUsers` invoke, its entry in the stack's `assignedPrincipals` output, for a
-user its name in the component's `userAssignments` output, and nothing else: no provider's
+`resourceObjectId` come from it, but it is named in `dependencies` only), its id in one of the
+few `getGroups`/`getUsers` invokes (`rules.lookups`: at most eight per kind), its entry in the
+stack's `assignedPrincipals` output, for a user its name in the component's `userAssignments`
+output, and nothing else: no provider's
 inputs grow with it (the engine gives a dynamic provider's *default* instance the whole stack
 configuration, group object ids included, so ours runs under an explicit one).
 """
@@ -27,10 +28,12 @@ from pulumi.output import UNKNOWN
 
 import tests.program as program
 from components.asana_app import without_dependencies
+from rules.lookups import LOOKUPS_AT_ONCE, lookup_batches
 from tests.program import AzureAdMocks, ProgramRun, run_program
 
 TOKEN_KEY = "asana-provisioning:asanaToken"
 COMPONENT = "asana-provisioning:index:AsanaEnterpriseApp"
+LOOKUPS = ("azuread:index/getGroups:getGroups", "azuread:index/getUsers:getUsers")
 SMALL, LARGE = 10, 100
 PROGRAM_FILES = tuple(
     (program.PROJECT_ROOT / part).as_uri() for part in ("__main__.py", "components/")
@@ -43,6 +46,9 @@ class Work:
 
     registrations: int
     invokes: int
+    """Invokes other than the principal lookups."""
+    lookup_invokes: int
+    """`getGroups` and `getUsers`: one per `rules.lookups` batch."""
     ids_looked_up: int
     """Ids sent in invokes: each is one Graph GET in the provider (upstream getGroups)."""
     dependency_references: int
@@ -106,7 +112,8 @@ def work_of(groups: int, users: int) -> Work:
     component = run.one(COMPONENT)
     return Work(
         registrations=len(run.resources),
-        invokes=sum(CountingMocks.calls.values()),
+        invokes=sum(n for token, n in CountingMocks.calls.items() if token not in LOOKUPS),
+        lookup_invokes=sum(CountingMocks.calls[token] for token in LOOKUPS),
         ids_looked_up=CountingMocks.ids,
         dependency_references=sum(
             len(r.dependencies) + sum(len(urns) for urns in r.property_dependencies.values())
@@ -126,7 +133,10 @@ def work_of(groups: int, users: int) -> Work:
 
 ONE_ASSIGNMENT = {
     "registrations": 1,  # its AppRoleAssignment
-    "invokes": 0,  # its id rides in the one getGroups / getUsers invoke for them all
+    "invokes": 0,
+    # Its id rides in a batch; the batches grow with the ids only up to `LOOKUPS_AT_ONCE`.
+    "lookup_invokes": (len(lookup_batches(range(LARGE))) - len(lookup_batches(range(SMALL))))
+    / (LARGE - SMALL),
     "ids_looked_up": 1,
     "dependency_references": 1,  # the service principal, in `dependencies` only
     "program_frames": 2,  # the component's constructor and __main__.py: no helper between
@@ -151,14 +161,16 @@ def test_each_assignment_costs_one_registration_one_dependency_reference_and_no_
     assert (large - small).per(LARGE - SMALL) == each
 
 
-def test_the_principal_lookup_is_one_invoke_per_kind_whatever_the_number_of_principals():
+def test_the_principal_lookup_is_a_few_batched_invokes_per_kind_and_nothing_else_is_invoked():
     work_of(LARGE, LARGE)
 
+    batches = len(lookup_batches(range(LARGE)))
+    assert 1 < batches <= LOOKUPS_AT_ONCE
     assert dict(CountingMocks.calls) == {
         "azuread:index/getApplicationTemplate:getApplicationTemplate": 1,
         "azuread:index/getApplication:getApplication": 1,
-        "azuread:index/getGroups:getGroups": 1,
-        "azuread:index/getUsers:getUsers": 1,
+        "azuread:index/getGroups:getGroups": batches,
+        "azuread:index/getUsers:getUsers": batches,
     }
 
 

@@ -1,8 +1,9 @@
 """A principal given by object id that names nothing fails `pulumi preview`, under the real CLI
-and the azuread provider (its `getGroups` / `getUsers` by `objectIds`, then `getGroup` by
-`objectId` to name a missing group), naming the setting and the id, or "set (value hidden)" for
-a secret setting; nothing is created. Before, the id went through unchecked and `up` failed at
-the assignment (Graph: "Not a valid reference update") after other resources were created."""
+and the azuread provider (its `getGroups` / `getUsers` by `objectIds` with `ignoreMissing`, in
+batches run at the same time), naming the setting and the id, or "set (value hidden)" for a
+secret setting; nothing is created, by `up --skip-preview` either: the lookup comes before any
+resource is declared. Before, the id went through unchecked and `up` failed at the assignment
+(Graph: "Not a valid reference update") after other resources were created."""
 
 from __future__ import annotations
 
@@ -38,7 +39,7 @@ def test_a_missing_group_object_id_fails_the_preview_naming_the_setting_and_crea
     assert "not a group in the tenant" in output
     assert tenant.emulator.count(service="graph", method="POST") == posts_before
 
-    up = ("up", "--stack", STACK, "--yes", "--non-interactive")
+    up = ("up", "--stack", STACK, "--yes", "--skip-preview", "--non-interactive")
     run = workspace.pulumi(*up, expect=1)
     assert f'{PROJECT}:assignmentGroups lists the object id "{MISSING}"' in said(run)
     assert tenant.emulator.count(service="graph", method="POST") == posts_before
