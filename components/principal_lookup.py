@@ -65,7 +65,7 @@ def failed_lookup(batch: Sequence[Principal], error: BaseException) -> pulumi.Ru
     reason = redaction.redact(str(error), secret)
     return pulumi.RunError(
         f"{setting_of(batch[0])}: looking its object ids up in the tenant failed ({reason}); "
-        "nothing was changed, run the preview again"
+        "nothing was changed; run the command again"
     )
 
 
