@@ -16,6 +16,9 @@ import pulumi
 import pytest
 
 import tests.program as program
+from components.asana_app import AsanaEnterpriseApp
+from components.settings import load_settings
+from components.stack_config import engine_config
 from rules.lookups import LOOKUPS_AT_ONCE, lookup_batches
 from tests.program import AzureAdMocks, run_program, stack_name
 from tests.test_program_stacks import ASSIGNMENT, stack_config
@@ -181,3 +184,17 @@ def test_an_object_id_in_a_secret_setting_stays_secret_once_found():
 
     assert run.error is None, run.error
     assert all(KNOWN_GROUP not in resource.urn for resource in run.resources)
+
+
+def test_the_component_refuses_principals_given_by_object_id_that_were_not_looked_up():
+    def declare_without_lookup() -> None:
+        settings = load_settings(*engine_config(), env={})
+        AsanaEnterpriseApp("asana", settings, existing={})
+
+    config, secret_keys = stack_config(DEV)
+    config["asana-provisioning:assignmentGroups"] = program.engine_string([KNOWN_GROUP])
+    run = run_program(config, secret_keys, preview=True, main=declare_without_lookup)
+
+    assert isinstance(run.error, ValueError)
+    assert "1 principal(s) given by object id were not looked up" in str(run.error)
+    assert Directory.lookups == []
