@@ -228,11 +228,10 @@ def run_program(
     settings) is kept in `error`."""
     monitor = RecordingMonitor(AzureAdMocks())
     pulumi.runtime.set_all_config(dict(config), sorted(secret_keys))
-    ROOT.set(None)
     pulumi.runtime.set_mocks(
         monitor.mocks, project=PROJECT, stack=stack, preview=preview, monitor=monitor
     )
-    ROOT.set(None)  # the mocks made a root stack; the program's run makes its own, as below
+    ROOT.set(None)  # the program's run makes its own root stack resource, as below
     outputs: dict[str, Any] = {}
     wire: dict[str, Any] = {}
 

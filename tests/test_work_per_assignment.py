@@ -8,9 +8,9 @@ difference in assignments, must be exactly what one assignment needs: its own
 `resourceObjectId` come from it, but it is named in `dependencies` only), its id in one of the
 few `getGroups`/`getUsers` invokes (`rules.lookups`: at most eight per kind), its entry in the
 stack's `assignedPrincipals` output, for a user its name in the component's `userAssignments`
-output, and nothing else: no provider's
-inputs grow with it (the engine gives a dynamic provider's *default* instance the whole stack
-configuration, group object ids included, so ours runs under an explicit one).
+output, and nothing else: no provider's inputs grow with it (the engine gives a dynamic
+provider's *default* instance the whole stack configuration, group object ids included, so ours
+runs under an explicit one).
 """
 
 from __future__ import annotations
