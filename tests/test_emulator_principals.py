@@ -75,6 +75,39 @@ def test_group_filters_outside_the_data_sources_are_refused(graph: GraphTestClie
     assert [r.status_code for r in (by_type, not_equal, counted)] == [400, 400, 400]
 
 
+def test_groups_and_users_are_found_fifteen_ids_at_a_time_as_the_program_checks_them(
+    graph: GraphTestClient,
+) -> None:
+    group = graph.emulator.add_group("Asana users")
+    user = graph.emulator.add_user("ada@contoso.com", "Ada Lovelace")
+    absent = "8e9f0a1b-2c3d-4e4f-9a5b-6c7d8e9f0a1b"
+
+    def ids_in(collection: str, ids: list[str]) -> list[str]:
+        listed = ", ".join(f"'{i}'" for i in ids)
+        reply = graph.get(
+            f"/v1.0/{collection}", **{"$filter": f"id in ({listed})", "$select": "id"}
+        )
+        assert reply.status_code == 200, reply.text
+        return [item["id"] for item in reply.json()["value"]]
+
+    assert ids_in("groups", [absent, group.upper(), user]) == [group]  # a user is not a group
+    assert ids_in("users", [group, user, absent]) == [user]
+    assert ids_in("groups", [absent] * 14 + [group]) == [group]  # fifteen: Graph's limit
+
+
+def test_an_in_filter_beyond_graphs_limit_or_on_another_property_is_refused(
+    graph: GraphTestClient,
+) -> None:
+    sixteen = ", ".join(f"'{n:08d}-0000-4000-8000-000000000000'" for n in range(16))
+
+    too_many = graph.get("/v1.0/groups", **{"$filter": f"id in ({sixteen})"})
+    not_in_filterable = graph.get("/v1.0/groups", **{"$filter": "securityEnabled in ('true')"})
+
+    assert too_many.status_code == 400
+    assert too_many.json()["error"]["code"] == "Request_UnsupportedQuery"
+    assert not_in_filterable.status_code == 400
+
+
 # ----- users -----
 
 

@@ -1,6 +1,7 @@
 """The slice of OData query options the directory routes need: `$filter` with `eq` clauses
-(joined by `and`) on string or Boolean properties and `any` lambdas with `eq` on string
-collections (`tags/any(t:t eq '...')`), `$select`, `$count=true` with `ConsistencyLevel:
+(joined by `and`) on string or Boolean properties, `in` on the string properties a route
+allows it on (`id in ('…', '…')`, at most `MAX_IN_VALUES`), and `any` lambdas with `eq` on
+string collections (`tags/any(t:t eq '...')`), `$select`, `$count=true` with `ConsistencyLevel:
 eventual`, and server-side paging with `$top` and `@odata.nextLink`.
 
 Anything outside that slice is refused with a 400 instead of being ignored, because a client
@@ -24,6 +25,11 @@ DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 999
 """Directory collections page at 100 by default and at most 999 (List servicePrincipals)."""
 
+MAX_IN_VALUES = 15
+"""Without advanced queries "the request is limited to 15 expressions in the filter clause"
+when it uses `in` (https://developer.microsoft.com/graph/known-issues , "Some limitations apply
+to query parameters"); the error's wording here is the emulator's."""
+
 COLLECTION_OPTIONS = frozenset(["$filter", "$select", "$top", "$skiptoken"])
 ENTITY_OPTIONS = frozenset(["$select"])
 
@@ -37,6 +43,11 @@ _ANY_EQUALS = re.compile(
 )
 """`tags/any(t:t eq 'x')`; the lambda operator is matched regardless of case (`tags/Any(x: x eq
 ...)` appears in clients of the admin center's query too)."""
+_LITERAL = r"'(?:[^']|'')*'"
+_IN = re.compile(
+    rf"\s*(?P<property>[A-Za-z]\w*)\s+in\s*\(\s*(?P<literals>{_LITERAL}(?:\s*,\s*{_LITERAL})*)"
+    r"\s*\)\s*"
+)
 _AND = re.compile(r"\s+and\s+")
 _SKIPTOKEN_PREFIX = "emulator-offset:"
 
@@ -78,6 +89,18 @@ class AnyEquals:
         return any(isinstance(v, str) and v.casefold() == wanted for v in values)
 
 
+@dataclass(frozen=True)
+class In:
+    """`property in ('a', 'b')`: the property equals one of the values (ignoring case)."""
+
+    property: str
+    values: frozenset[str]
+
+    def matches(self, item: JsonObject) -> bool:
+        actual = item.get(self.property)
+        return isinstance(actual, str) and actual.casefold() in self.values
+
+
 def refuse_unsupported_options(request: Request, supported: Collection[str]) -> None:
     """400 for any `$` option the emulator does not implement on this route."""
     for name in request.query:
@@ -102,17 +125,21 @@ def equality_filter(request: Request, filterable: Collection[str], resource: str
 
 
 def conjunction_filter(
-    request: Request, filterable: Mapping[str, str], resource: str
+    request: Request,
+    filterable: Mapping[str, str],
+    resource: str,
+    in_filterable: Collection[str] = (),
 ) -> list[Clause]:
-    """Parse `$filter` as `eq` clauses and `any` lambdas joined by `and` (empty when there is no
-    filter).
+    """Parse `$filter` as `eq` and `in` clauses and `any` lambdas joined by `and` (empty when
+    there is no filter).
 
     `filterable` maps each property to "string" or "boolean" (the literal `eq` takes) or
     "strings" (a collection, filtered with `any(v:v eq '...')`, which Graph serves by default
     for servicePrincipal tags, as the admin center's enterprise applications list does); `''` in
-    a string literal is a quote. `resource` is the type name Graph uses in its filter errors.
-    Anything else (`ne`, `not`, `or`, `all`, functions) is Graph's "Unsupported query." rather
-    than a filter silently ignored.
+    a string literal is a quote. `in_filterable`: the string properties that also take `in`.
+    `resource` is the type name Graph uses in its filter errors. Anything else (`ne`, `not`,
+    `or`, `all`, functions) is Graph's "Unsupported query." rather than a filter silently
+    ignored.
     """
     clause = request.query.get("$filter")
     if clause is None:
@@ -126,6 +153,10 @@ def conjunction_filter(
             if name is None or filterable[name] != "strings":
                 raise _unsupported_property(request, lambda_found["property"], resource)
             result.append(AnyEquals(name, lambda_found["literal"].replace("''", "'")))
+            continue
+        in_found = _IN.fullmatch(part)
+        if in_found is not None:
+            result.append(_in_clause(request, in_found, filterable, in_filterable, resource))
             continue
         found = _EQUALS.fullmatch(part) or _EQUALS_BOOLEAN.fullmatch(part)
         if found is None:
@@ -141,6 +172,27 @@ def conjunction_filter(
         value: str | bool = literal == "true" if is_boolean else literal.replace("''", "'")
         result.append(Equals(name, value))
     return result
+
+
+def _in_clause(
+    request: Request,
+    found: re.Match[str],
+    filterable: Mapping[str, str],
+    in_filterable: Collection[str],
+    resource: str,
+) -> In:
+    name = {n.lower(): n for n in filterable}.get(found["property"].lower())
+    if name is None or name not in in_filterable:
+        raise _unsupported_property(request, found["property"], resource)
+    literals = re.findall(_LITERAL, found["literals"])
+    if len(literals) > MAX_IN_VALUES:
+        raise bad_request(
+            request,
+            f"Too many values in an 'in' clause: {len(literals)}; at most {MAX_IN_VALUES} "
+            "without advanced query parameters.",
+            "Request_UnsupportedQuery",
+        )
+    return In(name, frozenset(v[1:-1].replace("''", "'").casefold() for v in literals))
 
 
 def _unsupported_property(request: Request, name: str, resource: str) -> Exception:

@@ -7,7 +7,9 @@ Routes, with the calls the azuread data sources make through them:
 * azuread_user: `GET /users?$filter=userPrincipalName eq '...'` (or mail, mailNickname,
   employeeId), then `GET /users/{id}?$select=<about forty properties>` and
   `GET /users/{id}/manager` (404 when there is none).
-The v1.0 routes exist too. What the access impact preview (tools/impact.py) reads:
+The v1.0 routes exist too. The program checks object ids with
+`GET /groups?$filter=id in ('…', …)&$select=id` (and the same on `/users`: at most 15 ids, see
+odata.MAX_IN_VALUES). What the access impact preview (tools/impact.py) reads:
 `GET /groups/{id}/members/microsoft.graph.user` (the OData cast: only the users among the
 group's immediate members) and `GET /users`, both with `$select`, `$top` up to 999 and
 `$count=true` with `ConsistencyLevel: eventual`
@@ -42,6 +44,7 @@ from .store import Tenant
 from .views import collection, entity
 
 _GROUP_FILTERS = {
+    "id": "string",
     "displayName": "string",
     "mailNickname": "string",
     "mail": "string",
@@ -49,12 +52,18 @@ _GROUP_FILTERS = {
     "securityEnabled": "boolean",
 }
 _USER_FILTERS = {
+    "id": "string",
     "userPrincipalName": "string",
     "displayName": "string",
     "mail": "string",
     "mailNickname": "string",
     "employeeId": "string",
 }
+
+# The properties that take `in` without advanced query parameters ("Default" in the tables of
+# https://learn.microsoft.com/graph/aad-advanced-queries , groups and users).
+_GROUP_IN_FILTERS = ("id", "displayName", "mail", "mailNickname")
+_USER_IN_FILTERS = ("id", "displayName", "mail", "mailNickname", "userPrincipalName")
 
 
 class Principals:
@@ -204,7 +213,7 @@ class Principals:
 
     def _list_groups(self, request: Request) -> Response:
         refuse_unsupported_options(request, COLLECTION_OPTIONS)
-        clauses = conjunction_filter(request, _GROUP_FILTERS, "Group")
+        clauses = conjunction_filter(request, _GROUP_FILTERS, "Group", _GROUP_IN_FILTERS)
         selected = selected_properties(request, _GROUP_PROPERTIES, "group")
         found = [g for g in self._tenant.groups.values() if all(c.matches(g) for c in clauses)]
         return collection(
@@ -262,7 +271,7 @@ class Principals:
     def _list_users(self, request: Request) -> Response:
         """$filter, $select, $top, paging, and $count=true with ConsistencyLevel: eventual."""
         refuse_unsupported_options(request, COLLECTION_OPTIONS | {"$count"})
-        clauses = conjunction_filter(request, _USER_FILTERS, "User")
+        clauses = conjunction_filter(request, _USER_FILTERS, "User", _USER_IN_FILTERS)
         selected = selected_properties(request, _USER_PROPERTIES, "user")
         count = advanced_count(request)
         found = [u for u in self._tenant.users.values() if all(c.matches(u) for c in clauses)]
