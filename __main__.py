@@ -1,5 +1,6 @@
 """The Pulumi program: the stack's settings, the Asana enterprise app, and what to show."""
 
+import asyncio
 import os
 
 import pulumi
@@ -16,10 +17,11 @@ settings = load_settings(*engine_config(), env=os.environ)
 
 
 async def main() -> None:
-    """The app, once every principal given by object id is found in the directory: the lookups
-    run concurrently (`components.principal_lookup`), before anything is declared, so a wrong
-    id fails with nothing registered. `pulumi.run` awaits this after the module's own code."""
-    existing = await existing_principals(settings.principals)
+    """The app, once every principal given by object id is found in the directory
+    (`components.principal_lookup`): before anything is declared, so a wrong id fails with
+    nothing registered. `pulumi.run` awaits this after the module's own code; the lookup's
+    requests wait on a thread, not on the loop that talks to the engine."""
+    existing = await asyncio.to_thread(existing_principals, settings.principals)
     app = AsanaEnterpriseApp("asana", settings, existing=existing)
 
     pulumi.export("applicationObjectId", app.application.application_object_id)

@@ -153,8 +153,8 @@ class AsanaEnterpriseApp(pulumi.ComponentResource):
         existing: Mapping[Principal, str],
     ) -> None:
         """`existing`: every principal given by object id, found in the directory
-        (`components.principal_lookup.existing_principals`, awaited before: its invokes run
-        concurrently, which a constructor cannot await)."""
+        (`components.principal_lookup.existing_principals`, called before anything is
+        declared, so a wrong id fails with nothing registered)."""
         unchecked = [p for p in settings.principals if p.is_object_id and p not in existing]
         if unchecked:
             raise ValueError(

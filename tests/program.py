@@ -12,10 +12,11 @@ import dataclasses
 import json
 import runpy
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 import pulumi
 import yaml
@@ -24,6 +25,8 @@ from pulumi.runtime import mocks, rpc
 from pulumi.runtime.settings import ROOT, SETTINGS, get_root_resource
 from pulumi.runtime.sync_await import _sync_await
 
+from components import principal_lookup
+from components.principal_lookup import ObjectIds
 from tests.pickler import restored_after_each_resource
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -128,12 +131,6 @@ class AzureAdMocks(pulumi.runtime.Mocks):
             return {"objectId": stable_id("group", str(inputs.get("displayName"))), **inputs}
         if token == "azuread:index/getUser:getUser":
             return {"objectId": stable_id("user", str(inputs.get("userPrincipalName"))), **inputs}
-        if token == "azuread:index/getGroups:getGroups":  # every id exists
-            ids = list(inputs.get("objectIds") or [])
-            return {**inputs, "objectIds": ids, "displayNames": ids, "id": "groups#x"}
-        if token == "azuread:index/getUsers:getUsers":  # every id exists
-            ids = list(inputs.get("objectIds") or [])
-            return {**inputs, "objectIds": ids, "userPrincipalNames": ids, "id": "users#x"}
         if token == "azuread:index/getClientConfig:getClientConfig":
             return {"tenantId": TENANT_ID, "clientId": stable_id("me"), "objectId": stable_id("me")}
         raise AssertionError(f"the program made an unexpected call: {token}")
@@ -213,6 +210,14 @@ class ProgramRun:
         return next(resource for resource in self.resources if resource.urn == urn)
 
 
+class EveryIdExists:
+    """The directory the program checks object ids in (`components.principal_lookup`), when a
+    test does not give its own: every id names an object of the collection asked."""
+
+    def existing_ids(self, collection: str, ids: Sequence[str]) -> list[str]:
+        return list(ids)
+
+
 def run_main() -> None:
     runpy.run_path(str(PROJECT_ROOT / "__main__.py"), run_name="__main__")
 
@@ -223,9 +228,10 @@ def run_program(
     stack: str = "dev",
     preview: bool = False,
     main: Callable[[], None] = run_main,
+    directory: Callable[[], ObjectIds] = EveryIdExists,
 ) -> ProgramRun:
-    """Runs the program (`__main__.py` unless told otherwise) once; an error it raises (bad
-    settings) is kept in `error`."""
+    """Runs the program (`__main__.py` unless told otherwise) once, with `directory` in place
+    of the stack's tenant; an error it raises (bad settings) is kept in `error`."""
     monitor = RecordingMonitor(AzureAdMocks())
     pulumi.runtime.set_all_config(dict(config), sorted(secret_keys))
     pulumi.runtime.set_mocks(
@@ -246,7 +252,10 @@ def run_program(
         outputs.update(values or {})
 
     try:
-        with restored_after_each_resource():
+        with (
+            restored_after_each_resource(),
+            patch.object(principal_lookup, "stack_directory", directory),
+        ):
             # Not `pulumi.runtime.test`, which waits for every output, the one awaiting the run
             # too; what it clears first, a run before this one may have left.
             SETTINGS.rpc_manager.clear()

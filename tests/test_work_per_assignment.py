@@ -6,7 +6,7 @@ again at each checkpoint. The program runs at two sizes and the difference, divi
 difference in assignments, must be exactly what one assignment needs: its own
 `AppRoleAssignment` (with the service principal as its one dependency: `appRoleId` and
 `resourceObjectId` come from it, but it is named in `dependencies` only), its id in one of the
-few `getGroups`/`getUsers` invokes (`rules.lookups`: at most eight per kind), its entry in the
+directory requests that check object ids (`rules.lookups`: fifteen per request), its entry in the
 stack's `assignedPrincipals` output, for a user its name in the component's `userAssignments`
 output, and nothing else: no provider's inputs grow with it (the engine gives a dynamic
 provider's *default* instance the whole stack configuration, group object ids included, so ours
@@ -19,6 +19,7 @@ import asyncio
 import json
 import uuid
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import astuple, dataclass, fields
 from typing import Any, ClassVar
 
@@ -28,12 +29,11 @@ from pulumi.output import UNKNOWN
 
 import tests.program as program
 from components.asana_app import without_dependencies
-from rules.lookups import LOOKUPS_AT_ONCE, lookup_batches
+from rules.lookups import lookup_requests
 from tests.program import AzureAdMocks, ProgramRun, run_program
 
 TOKEN_KEY = "asana-provisioning:asanaToken"
 COMPONENT = "asana-provisioning:index:AsanaEnterpriseApp"
-LOOKUPS = ("azuread:index/getGroups:getGroups", "azuread:index/getUsers:getUsers")
 SMALL, LARGE = 10, 100
 PROGRAM_FILES = tuple(
     (program.PROJECT_ROOT / part).as_uri() for part in ("__main__.py", "components/")
@@ -46,11 +46,10 @@ class Work:
 
     registrations: int
     invokes: int
-    """Invokes other than the principal lookups."""
-    lookup_invokes: int
-    """`getGroups` and `getUsers`: one per `rules.lookups` batch."""
+    lookup_requests: int
+    """Directory requests checking object ids (`components.principal_lookup`)."""
     ids_looked_up: int
-    """Ids sent in invokes: each is one Graph GET in the provider (upstream getGroups)."""
+    """Ids sent in those requests."""
     dependency_references: int
     """URNs in `dependencies` and `propertyDependencies`, over all registrations."""
     program_frames: int
@@ -71,15 +70,26 @@ class Work:
 
 
 class CountingMocks(AzureAdMocks):
-    """The mocks, counting every invoke and the ids it carries."""
+    """The mocks, counting every invoke."""
 
     calls: ClassVar[Counter[str]] = Counter()
-    ids: ClassVar[int] = 0
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> Any:
         CountingMocks.calls[args.token] += 1
-        CountingMocks.ids += len(args.args.get("objectIds") or [])
         return super().call(args)
+
+
+class CountingDirectory(program.EveryIdExists):
+    """The directory the program checks object ids in, counting requests and ids."""
+
+    def __init__(self) -> None:
+        self.requests = 0
+        self.ids = 0
+
+    def existing_ids(self, collection: str, ids: Sequence[str]) -> list[str]:
+        self.requests += 1
+        self.ids += len(ids)
+        return super().existing_ids(collection, ids)
 
 
 @pytest.fixture(autouse=True)
@@ -101,20 +111,21 @@ def principals(kind: str, count: int) -> list[str]:
 
 
 def work_of(groups: int, users: int) -> Work:
-    CountingMocks.calls, CountingMocks.ids = Counter(), 0
+    CountingMocks.calls = Counter()
+    directory = CountingDirectory()
     config = {
         "asana-provisioning:assignmentGroups": json.dumps(principals("group", groups)),
         "asana-provisioning:assignmentUsers": json.dumps(principals("user", users)),
         TOKEN_KEY: "2/1/2:work-per-assignment",
     }
-    run: ProgramRun = run_program(config, {TOKEN_KEY})
+    run: ProgramRun = run_program(config, {TOKEN_KEY}, directory=lambda: directory)
     assert run.error is None, run.error
     component = run.one(COMPONENT)
     return Work(
         registrations=len(run.resources),
-        invokes=sum(n for token, n in CountingMocks.calls.items() if token not in LOOKUPS),
-        lookup_invokes=sum(CountingMocks.calls[token] for token in LOOKUPS),
-        ids_looked_up=CountingMocks.ids,
+        invokes=sum(CountingMocks.calls.values()),
+        lookup_requests=directory.requests,
+        ids_looked_up=directory.ids,
         dependency_references=sum(
             len(r.dependencies) + sum(len(urns) for urns in r.property_dependencies.values())
             for r in run.resources
@@ -134,8 +145,8 @@ def work_of(groups: int, users: int) -> Work:
 ONE_ASSIGNMENT = {
     "registrations": 1,  # its AppRoleAssignment
     "invokes": 0,
-    # Its id rides in a batch; the batches grow with the ids only up to `LOOKUPS_AT_ONCE`.
-    "lookup_invokes": (len(lookup_batches(range(LARGE))) - len(lookup_batches(range(SMALL))))
+    # Its id rides in a request with fourteen others.
+    "lookup_requests": (len(lookup_requests(range(LARGE))) - len(lookup_requests(range(SMALL))))
     / (LARGE - SMALL),
     "ids_looked_up": 1,
     "dependency_references": 1,  # the service principal, in `dependencies` only
@@ -161,16 +172,12 @@ def test_each_assignment_costs_one_registration_one_dependency_reference_and_no_
     assert (large - small).per(LARGE - SMALL) == each
 
 
-def test_the_principal_lookup_is_a_few_batched_invokes_per_kind_and_nothing_else_is_invoked():
+def test_the_program_invokes_two_functions_whatever_the_number_of_principals():
     work_of(LARGE, LARGE)
 
-    batches = len(lookup_batches(range(LARGE)))
-    assert 1 < batches <= LOOKUPS_AT_ONCE
     assert dict(CountingMocks.calls) == {
         "azuread:index/getApplicationTemplate:getApplicationTemplate": 1,
         "azuread:index/getApplication:getApplication": 1,
-        "azuread:index/getGroups:getGroups": batches,
-        "azuread:index/getUsers:getUsers": batches,
     }
 
 

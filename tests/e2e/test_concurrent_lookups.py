@@ -1,12 +1,13 @@
-"""Group ids are looked up in batches that run at the same time, under the real CLI and the
-azuread stand-in, whose `getGroups` reads one id per Graph GET, one after another, as upstream
-does (terraform-provider-azuread v3.9.0, `groups_data_source.go`).
+"""Group ids are checked fifteen per Graph request, eight requests at a time, under the real
+CLI: the program sends `GET /v1.0/groups?$filter=id in (…)` itself
+(`components.principal_lookup`), where the azuread provider's `getGroups` would read each id
+with its own GET, one after another (terraform-provider-azuread v3.9.0,
+`groups_data_source.go`).
 
-Graph is made slow for the first `LOOKUPS_AT_ONCE` reads of a group: each waits `SLOW` seconds.
-Batches run at the same time take those waits together, so the preview takes about `SLOW`
-longer than without them. One invoke for every id takes them one after another,
-`LOOKUPS_AT_ONCE` times `SLOW` longer. On a real tenant every read is a round trip, so this is
-the difference a large organisation sees on every preview.
+Then Graph is made slow for `REQUESTS_AT_ONCE` of those requests: each waits `SLOW` seconds. The
+first request is sent alone (it signs in) and the other seven together, so the preview takes
+about two waits longer, where requests one after another would take eight. On a real tenant
+every request is a round trip, so this is what a large organisation sees on every preview.
 """
 
 from __future__ import annotations
@@ -15,13 +16,14 @@ import time
 from pathlib import Path
 
 from benchmarks.real_engine import STACK, Side, group_ids, ours_at
-from rules.lookups import IDS_PER_LOOKUP_AT_LEAST, LOOKUPS_AT_ONCE
+from rules.lookups import IDS_PER_REQUEST, REQUESTS_AT_ONCE
 from tests.e2e.tenant import LocalTenant
 from tests.emulator import Fault
 
-GROUPS = LOOKUPS_AT_ONCE * IDS_PER_LOOKUP_AT_LEAST
+GROUPS = REQUESTS_AT_ONCE * IDS_PER_REQUEST
 SLOW = 1.5
-GROUP_READ = r"/groups/[0-9a-f-]{36}$"
+GROUP_LIST = r"^/v1\.0/groups$"
+ONE_GROUP = r"/groups/[0-9a-fA-F-]{36}$"
 
 
 def preview_seconds(side: Side) -> float:
@@ -30,7 +32,7 @@ def preview_seconds(side: Side) -> float:
     return time.monotonic() - started
 
 
-def test_slow_group_reads_delay_the_preview_once_not_once_per_batch(
+def test_group_ids_are_checked_fifteen_per_request_eight_requests_at_a_time(
     tenant: LocalTenant, tmp_path: Path
 ):
     groups = group_ids(GROUPS)
@@ -38,12 +40,16 @@ def test_slow_group_reads_delay_the_preview_once_not_once_per_batch(
         tenant.emulator.add_group(f"Lookup group {n}", group_id=group_id)
     side = ours_at(tmp_path, tenant, groups)
     preview_seconds(side)  # the first run starts plugins and fills caches
-    unhindered = preview_seconds(side)
 
-    tenant.emulator.inject(Fault.slow(SLOW), method="GET", path=GROUP_READ, times=LOOKUPS_AT_ONCE)
+    lists, reads = (tenant.emulator.count("graph", "GET", p) for p in (GROUP_LIST, ONE_GROUP))
+    unhindered = preview_seconds(side)
+    assert tenant.emulator.count("graph", "GET", GROUP_LIST) - lists == REQUESTS_AT_ONCE
+    assert tenant.emulator.count("graph", "GET", ONE_GROUP) == reads  # no id read alone
+
+    tenant.emulator.inject(Fault.slow(SLOW), method="GET", path=GROUP_LIST, times=REQUESTS_AT_ONCE)
     hindered = preview_seconds(side)
 
-    assert tenant.emulator.pending_faults() == 0  # every slow read happened
-    one_after_another = LOOKUPS_AT_ONCE * SLOW  # 12 s
+    assert tenant.emulator.pending_faults() == 0  # every slow request happened
+    one_after_another = REQUESTS_AT_ONCE * SLOW  # 12 s
     assert hindered - unhindered < one_after_another / 2, (hindered, unhindered)
     assert side.workspace.leftover_processes() == []

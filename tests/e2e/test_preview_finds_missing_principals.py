@@ -1,9 +1,9 @@
 """A principal given by object id that names nothing fails `pulumi preview`, under the real CLI
-and the azuread provider (its `getGroups` / `getUsers` by `objectIds` with `ignoreMissing`, in
-batches run at the same time), naming the setting and the id, or "set (value hidden)" for a
-secret setting; nothing is created, by `up --skip-preview` either: the lookup comes before any
-resource is declared. Before, the id went through unchecked and `up` failed at the assignment
-(Graph: "Not a valid reference update") after other resources were created."""
+(the program checks ids itself, `GET /groups?$filter=id in (…)` and the same on `/users`),
+naming the setting and the id, or "set (value hidden)" for a secret setting; nothing is
+created, by `up --skip-preview` either: the lookup comes before any resource is declared.
+Before, the id went through unchecked and `up` failed at the assignment (Graph: "Not a valid
+reference update") after other resources were created."""
 
 from __future__ import annotations
 
