@@ -9,17 +9,12 @@ collection carries its size (`$count=true` with `ConsistencyLevel: eventual`, do
 users and group members: https://learn.microsoft.com/graph/api/group-list-members ,
 https://learn.microsoft.com/graph/aad-advanced-queries) for progress. Throttling (429 with
 Retry-After) is honoured by clients.http's retry policy, within the stack's retry budget.
-
-The program checks the principals given by object id with it too (`existing_ids`: fifteen ids
-per request, `rules.lookups`), from several threads at once: the request count is kept under a
-lock.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import quote
 
 from clients.graph import (
@@ -31,7 +26,6 @@ from clients.graph import (
     too_many_pages,
 )
 from clients.http import ServiceError
-from rules.lookups import id_in_filter
 
 PAGE_SIZE = 999
 """The largest `$top` directory collections accept (users, groups, members)."""
@@ -46,14 +40,12 @@ class DirectoryReader:
     def __init__(self, graph: GraphClient, progress: Callable[[str], None] | None = None) -> None:
         self._graph = graph
         self._progress = progress or (lambda _: None)
-        self._counting = threading.Lock()
         self.requests = 0
 
     def get(
         self, path: str, params: dict[str, str] | None = None, headers: dict[str, str] | None = None
     ) -> Any:
-        with self._counting:
-            self.requests += 1
+        self.requests += 1
         return self._graph.get(path, params, headers)
 
     def pages(
@@ -125,16 +117,6 @@ class DirectoryReader:
         literal = reference.replace("'", "''")
         params = {"$filter": f"displayName eq '{literal}'", "$select": fields}
         return [g for page in self.pages("/groups", params, "groups", counted=False) for g in page]
-
-    def existing_ids(self, collection: Literal["groups", "users"], ids: Sequence[str]) -> list[str]:
-        """Which of `ids` (1 to `rules.lookups.IDS_PER_REQUEST`) name an object of
-        `collection`, as the directory spells them: `GET /groups?$filter=id in (…)&$select=id`
-        (an id that names nothing, or an object of another type, is left out; the `in` filter on
-        `id` is served without advanced queries:
-        https://learn.microsoft.com/graph/aad-advanced-queries)."""
-        params = {"$filter": id_in_filter(ids), "$select": "id"}
-        pages = self.pages(f"/{collection}", params, collection, counted=False)
-        return [str(item.get("id")) for page in pages for item in page]
 
     def user(self, reference: str, select: Sequence[str]) -> dict[str, Any] | None:
         """A user by object id or user principal name (None when there is none)."""

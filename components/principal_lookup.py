@@ -23,23 +23,40 @@ from typing import Literal, Protocol
 import pulumi
 
 from clients.connection import ConfigError, resolve
-from clients.directory import DirectoryReader
 from clients.graph import GraphClient
 from components.settings import Principal
 from components.stack_config import engine_config
 from rules import redaction
-from rules.lookups import REQUESTS_AT_ONCE, lookup_requests
+from rules.lookups import REQUESTS_AT_ONCE, id_in_filter, lookup_requests
 
 PRINCIPAL_SETTINGS = {"group": "assignmentGroups", "user": "assignmentUsers"}
 COLLECTIONS: Mapping[str, Literal["groups", "users"]] = {"group": "groups", "user": "users"}
 
 
 class ObjectIds(Protocol):
-    """What the lookup needs of the directory (`clients.directory.DirectoryReader`)."""
+    """What the lookup needs of the directory (`GraphObjectIds` in the tenant)."""
 
     def existing_ids(
         self, collection: Literal["groups", "users"], ids: Sequence[str]
     ) -> list[str]: ...
+
+
+class GraphObjectIds:
+    """Object ids checked in the tenant through our Graph client, which bounds every request
+    (its deadline, its retries within the stack's budget, 429's `Retry-After`) and is safe to
+    share between threads (one session, azure-identity's token cache)."""
+
+    def __init__(self, graph: GraphClient) -> None:
+        self._graph = graph
+
+    def existing_ids(self, collection: Literal["groups", "users"], ids: Sequence[str]) -> list[str]:
+        """Which of `ids` (1 to `rules.lookups.IDS_PER_REQUEST`) name an object of
+        `collection`, as the directory spells them: `GET /groups?$filter=id in (…)&$select=id`
+        (an id that names nothing, or an object of the other kind, is left out; `in` on `id` is
+        served without advanced queries: https://learn.microsoft.com/graph/aad-advanced-queries
+        )."""
+        params = {"$filter": id_in_filter(ids), "$select": "id"}
+        return [str(item.get("id")) for item in self._graph.get_all(f"/{collection}", params)]
 
 
 def stack_directory() -> ObjectIds:
@@ -50,7 +67,7 @@ def stack_directory() -> ObjectIds:
         connection = resolve(config, os.environ, secret_keys)
     except ConfigError as error:
         raise pulumi.RunError(str(error)) from None
-    return DirectoryReader(GraphClient(connection.graph))
+    return GraphObjectIds(GraphClient(connection.graph))
 
 
 def setting_of(principal: Principal) -> str:
