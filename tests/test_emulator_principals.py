@@ -108,6 +108,29 @@ def test_an_in_filter_beyond_graphs_limit_or_on_another_property_is_refused(
     assert not_in_filterable.status_code == 400
 
 
+def test_an_advanced_query_takes_more_than_fifteen_ids_up_to_graphs_url_length(
+    graph: GraphTestClient,
+) -> None:
+    user = graph.emulator.add_user("ada@contoso.com", "Ada Lovelace")
+    absent = [f"{n:08d}-0000-4000-8000-000000000000" for n in range(60)]
+    advanced = {"$count": "true", "$select": "id"}
+    eventual = {"ConsistencyLevel": "eventual"}
+
+    def listed(ids: list[str]) -> str:
+        return "id in (" + ", ".join(f"'{i}'" for i in ids) + ")"
+
+    def advanced_query(ids: list[str]):
+        params = {**advanced, "$filter": listed(ids)}
+        return graph.request("GET", "/v1.0/users", params=params, headers=eventual)
+
+    twenty = advanced_query([*absent[:19], user])
+    sixty = advanced_query(absent)
+
+    assert twenty.status_code == 200, twenty.text
+    assert [u["id"] for u in twenty.json()["value"]] == [user]
+    assert sixty.status_code == 400  # longer than 2,048 characters
+
+
 # ----- users -----
 
 

@@ -26,9 +26,11 @@ MAX_PAGE_SIZE = 999
 """Directory collections page at 100 by default and at most 999 (List servicePrincipals)."""
 
 MAX_IN_VALUES = 15
+MAX_ADVANCED_URL_CHARS = 2048
 """Without advanced queries "the request is limited to 15 expressions in the filter clause"
-when it uses `in` (https://developer.microsoft.com/graph/known-issues , "Some limitations apply
-to query parameters"); the error's wording here is the emulator's."""
+when it uses `in`, "OR a URL length of 2,048 characters when using advanced query
+capabilities" (https://developer.microsoft.com/graph/known-issues , "Some limitations apply to
+query parameters"); the errors' wording here is the emulator's."""
 
 COLLECTION_OPTIONS = frozenset(["$filter", "$select", "$top", "$skiptoken"])
 ENTITY_OPTIONS = frozenset(["$select"])
@@ -185,7 +187,16 @@ def _in_clause(
     if name is None or name not in in_filterable:
         raise _unsupported_property(request, found["property"], resource)
     literals = re.findall(_LITERAL, found["literals"])
-    if len(literals) > MAX_IN_VALUES:
+    if advanced_count(request):
+        url = request.path + "?" + urlencode(request.query, quote_via=quote)
+        if len(url) > MAX_ADVANCED_URL_CHARS:
+            raise bad_request(
+                request,
+                f"The request URL is {len(url):,} characters long; an advanced query with 'in' "
+                f"takes at most {MAX_ADVANCED_URL_CHARS:,}.",
+                "Request_UnsupportedQuery",
+            )
+    elif len(literals) > MAX_IN_VALUES:
         raise bad_request(
             request,
             f"Too many values in an 'in' clause: {len(literals)}; at most {MAX_IN_VALUES} "
