@@ -7,13 +7,13 @@ from __future__ import annotations
 import pulumi
 import pytest
 
-from clients.connection import PROJECT, resolve
 from clients.graph import GraphClient
 from components.principal_lookup import GraphObjectIds, existing_principals
 from components.settings import Principal
 from rules.lookups import IDS_PER_REQUEST
-from tests.conftest import CLIENT_ID, TENANT_ID, Tenant
+from tests.conftest import Tenant
 from tests.emulator import Emulator
+from tests.test_http_clients import emulator_settings
 
 MISSING = "9f0e5c1e-9999-4c3b-9a7e-2b1e0d9c8a09"
 GROUP_LIST = r"^/v1\.0/groups$"
@@ -21,15 +21,7 @@ GROUP_LIST = r"^/v1\.0/groups$"
 
 def tenant_ids(emu: Emulator, tenant: Tenant) -> GraphObjectIds:
     """The lookup's directory, signed in to the local tenant as the program signs in."""
-    config = {
-        "azuread:tenantId": TENANT_ID,
-        "azuread:clientId": CLIENT_ID,
-        "azuread:clientSecret": tenant.client_secret,
-        f"{PROJECT}:graphEndpoint": emu.graph_url,
-        f"{PROJECT}:authorityHost": emu.authority_host,
-    }
-    connection = resolve(config, {}, frozenset({"azuread:clientSecret"}))
-    return GraphObjectIds(GraphClient(connection.graph))
+    return GraphObjectIds(GraphClient(emulator_settings(emu, tenant).graph))
 
 
 def test_forty_groups_and_a_user_take_four_requests(trust_emulator: Emulator, tenant: Tenant):
