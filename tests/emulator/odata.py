@@ -158,7 +158,10 @@ def conjunction_filter(
             continue
         in_found = _IN.fullmatch(part)
         if in_found is not None:
-            result.append(_in_clause(request, in_found, filterable, in_filterable, resource))
+            name = by_lower_name.get(in_found["property"].lower())
+            if name is None or name not in in_filterable:
+                raise _unsupported_property(request, in_found["property"], resource)
+            result.append(_in_clause(request, name, in_found["literals"]))
             continue
         found = _EQUALS.fullmatch(part) or _EQUALS_BOOLEAN.fullmatch(part)
         if found is None:
@@ -176,17 +179,9 @@ def conjunction_filter(
     return result
 
 
-def _in_clause(
-    request: Request,
-    found: re.Match[str],
-    filterable: Mapping[str, str],
-    in_filterable: Collection[str],
-    resource: str,
-) -> In:
-    name = {n.lower(): n for n in filterable}.get(found["property"].lower())
-    if name is None or name not in in_filterable:
-        raise _unsupported_property(request, found["property"], resource)
-    literals = re.findall(_LITERAL, found["literals"])
+def _in_clause(request: Request, name: str, listed: str) -> In:
+    """`name in (<listed>)`, within Graph's bound on its size."""
+    literals = re.findall(_LITERAL, listed)
     if advanced_count(request):
         url = request.path + "?" + urlencode(request.query, quote_via=quote)
         if len(url) > MAX_ADVANCED_URL_CHARS:
