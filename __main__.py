@@ -11,7 +11,9 @@ from components.settings import load_settings
 from components.stack_config import engine_config
 from rules.checkpoints import UNRECORDED_DEPLOY, skips_checkpoints
 
-if skips_checkpoints(os.environ):  # `make up` refuses; a bare `pulumi up` is only told
+# Only a deploy is told: a preview writes no state either way, and ours run with the variable
+# set (`make preview`, the preview workflow; rules/checkpoints.py). `make up` refuses it.
+if skips_checkpoints(os.environ) and not pulumi.runtime.is_dry_run():
     pulumi.log.warn(UNRECORDED_DEPLOY)
 settings = load_settings(*engine_config(), env=os.environ)
 

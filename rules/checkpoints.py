@@ -7,6 +7,13 @@ https://github.com/pulumi/pulumi/issues/10668) keeps the state in memory and wri
 the run ends: faster for a large stack, but a run killed part-way leaves nothing of what it did
 in the state, and the next `pulumi up` creates it all again (a second Asana app). We use it to
 measure (`benchmarks.real_engine`), never to deploy.
+
+A preview writes no state at all (pulumi `pkg/backend/diy/backend.go` and
+`httpstate/backend.go` give it a `DiscardPersister`), yet by default its snapshot manager still
+rebuilds and checks the whole state after every step, which makes a preview grow with the
+square of the resources. With the variable set it does so once, at the end, and the preview's
+changes are the same: so `make preview` and the preview workflow set it, and the program warns
+only when a deploy runs with it (`__main__.py`).
 """
 
 from __future__ import annotations

@@ -76,6 +76,24 @@ def test_preview_and_drift_get_the_engine_before_running_pulumi(target: str):
     assert engine < uses_cli
 
 
+def cli_commands(target: str) -> list[str]:
+    """The lines of `make -n target` that run the Pulumi CLI itself (`pulumi <verb>`)."""
+    lines = make("-n", target, "STACK=dev").stdout.splitlines()
+    return [line for line in lines if re.search(r"(^|\s)pulumi (preview|up)\b", line)]
+
+
+@needs_make
+def test_make_preview_runs_the_preview_without_checkpoints_and_make_up_never_does():
+    """A preview writes no state, so skipping the engine's checkpoints only makes it linear; a
+    deploy under it would leave nothing to recover (rules/checkpoints.py)."""
+    (preview,) = cli_commands("preview")
+    (up,) = cli_commands("up")
+
+    assert preview.startswith("PULUMI_SKIP_CHECKPOINTS=true ")
+    assert " pulumi preview " in preview
+    assert "SKIP_CHECKPOINTS" not in up
+
+
 def engine_copy(tmp_path: Path) -> Path:
     """engine/ in a scratch project, so a build (should one start) never touches .tools/."""
     engine = tmp_path / "project" / "engine"

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 import yaml
 
+from rules.checkpoints import skips_checkpoints
 from tests.workflow_runner import find_step, load, run_step
 from tools.stacks import deploy_order, stack_files
 
@@ -66,6 +67,27 @@ def test_preview_runs_on_pull_requests_for_every_stack_with_refresh_and_policies
     assert 'pulumi preview --stack "$STACK" --refresh' in script
     assert '--policy-pack policies --policy-pack-config "policies/config/$STACK.json"' in script
     assert "gh pr comment" in script
+
+
+def step_env(document: dict[str, Any], job: dict[str, Any], step: dict[str, Any]) -> dict[str, Any]:
+    """The environment a step runs with, as the runner merges it: workflow, job, then step."""
+    return {**(document.get("env") or {}), **(job.get("env") or {}), **(step.get("env") or {})}
+
+
+def test_the_preview_runs_without_checkpoints_and_no_deploy_step_ever_does():
+    """The engine reads the variable as `skips_checkpoints` does; the preview writes no state, a
+    deploy under it would leave nothing to recover (rules/checkpoints.py)."""
+    preview = workflow("preview")
+    job = preview["jobs"]["preview"]
+    step = find_step(preview, "preview")
+    assert "pulumi preview " in step["run"]
+    assert skips_checkpoints({k: str(v) for k, v in step_env(preview, job, step).items()})
+
+    deploy = workflow("deploy")
+    for deploy_job in deploy["jobs"].values():
+        for deploy_step in deploy_job.get("steps", []):
+            env = step_env(deploy, deploy_job, deploy_step)
+            assert "PULUMI_SKIP_CHECKPOINTS" not in env, deploy_step.get("name")
 
 
 def test_every_workflow_takes_its_stacks_from_the_one_listing():
