@@ -35,7 +35,7 @@ from typing import Any, NoReturn
 from pulumi.automation import EngineEvent, OpType
 from pulumi.automation.events import StepEventStateMetadata
 
-from rules.urns import resource_name
+from rules.urns import resource_name, resource_type
 
 NO_DRIFT, FAILURE, DRIFT = 0, 1, 2
 # `--expect-no-changes` found changes: exit code 7 since "[cli] Use distinct exit codes for
@@ -108,13 +108,11 @@ def drifted_resources(document: Mapping[str, Any], kind: str = "refresh") -> lis
             continue
         old, new = step.get("oldState") or {}, step.get("newState") or {}
         urn = str(step.get("urn", ""))
-        resource_type = str((new or old).get("type") or _type_of(urn))
+        type_name = str((new or old).get("type") or resource_type(urn))
         changes = tuple(_changes(step, old, new))
         if operation == "refresh" and not changes:
             continue
-        item = Drifted(
-            _portal_name(resource_type, new or old), resource_name(urn), operation, changes
-        )
+        item = Drifted(_portal_name(type_name, new or old), resource_name(urn), operation, changes)
         if urn not in found or _rank(operation) < _rank(found[urn].operation):
             found[urn] = item
     return list(found.values())
@@ -183,11 +181,6 @@ def read_event_log(lines: Iterable[str]) -> list[EngineEvent]:
             raise ReportError("not a Pulumi event log (a line is not an object)")
         events.append(EngineEvent.from_json(data))
     return events
-
-
-def _type_of(urn: str) -> str:
-    parts = urn.split("::")
-    return parts[2].rsplit("$", 1)[-1] if len(parts) > 2 else ""
 
 
 def _portal_name(resource_type: str, state: Mapping[str, Any]) -> str:

@@ -92,6 +92,7 @@ GROUPS = (
             "tests/test_recover.py",
             "tests/test_checkpoints_rule.py",
             "tests/test_lookup_requests_rule.py",
+            "tests/test_urns_rule.py",
             "tests/test_rules_facts.py",
             "tests/test_expression_rules.py",
             "tests/test_header_and_name_rules.py",
