@@ -18,5 +18,5 @@ def resource_type(urn: str) -> str:
     sdk/go/common/resource/urn/urn.go). So
     `urn:pulumi:dev::proj::my:index:App$azuread:index/group:Group::team` is of type
     `azuread:index/group:Group`. A string with no type part has none: `""`."""
-    parts = urn.split("::", 3)
-    return parts[2].rsplit("$", 1)[-1] if len(parts) > 2 else ""
+    parts = urn.split("::")
+    return parts[2].split("$")[-1] if len(parts) > 2 else ""

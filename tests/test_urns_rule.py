@@ -39,10 +39,18 @@ def test_a_urn_gives_back_its_own_type_and_its_whole_name(
         ),
         ("urn:pulumi:dev::p::pulumi:pulumi:Stack::p-dev", "pulumi:pulumi:Stack"),
         ("urn:pulumi:dev::p::a:b:C::name::with::separators", "a:b:C"),
+        ("urn:pulumi:dev::p::a:b:C", "a:b:C"),
         ("urn:pulumi:dev::p", ""),
         ("", ""),
     ],
-    ids=["a component's child", "the stack", "a name holding ::", "no type part", "empty"],
+    ids=[
+        "a component's child",
+        "the stack",
+        "a name holding ::",
+        "no name part",
+        "no type part",
+        "empty",
+    ],
 )
 def test_known_urns_have_the_type_the_engine_gives_them(given_urn: str, own_type: str):
     assert resource_type(given_urn) == own_type
