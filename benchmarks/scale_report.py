@@ -203,8 +203,8 @@ def render(data: Mapping[str, Any]) -> str:
     parts = [BEGIN, "", load_line(data), ""]
     for mode in present:
         parts += mode_part(data, mode, headed=present != [EVERY_STEP])
-    if failures(data):
-        parts += ["Runs that failed:", "", *failures(data), ""]
+    if failed := failures(data):
+        parts += ["Runs that failed:", "", *failed, ""]
     parts += [
         f"<!-- scale-data: {json.dumps(data, sort_keys=True, separators=(',', ':'))} -->",
         END,
