@@ -28,6 +28,9 @@ class Request:
     query: Mapping[str, str]
     headers: Message
     body: object | None
+    target: str = ""
+    """The request target (path and query) exactly as sent, before any decoding: what a bound
+    on the URL's length measures. Empty for a request the emulator makes itself."""
 
     def header(self, name: str) -> str | None:
         """Case-insensitive header lookup (HTTP header names are case-insensitive)."""

@@ -31,6 +31,8 @@ MAX_ADVANCED_URL_CHARS = 2048
 when it uses `in`, "OR a URL length of 2,048 characters when using advanced query
 capabilities" (https://developer.microsoft.com/graph/known-issues , "Some limitations apply to
 query parameters"); the errors' wording here is the emulator's."""
+GRAPH_ORIGIN = "https://graph.microsoft.com"
+"""Where a client sends its Graph requests: the part of the URL the emulator does not see."""
 
 COLLECTION_OPTIONS = frozenset(["$filter", "$select", "$top", "$skiptoken"])
 ENTITY_OPTIONS = frozenset(["$select"])
@@ -183,11 +185,12 @@ def _in_clause(request: Request, name: str, listed: str) -> In:
     """`name in (<listed>)`, within Graph's bound on its size."""
     literals = re.findall(_LITERAL, listed)
     if advanced_count(request):
-        url = request.path + "?" + urlencode(request.query, quote_via=quote)
-        if len(url) > MAX_ADVANCED_URL_CHARS:
+        # The URL as the client sent it to Graph: Graph's origin, then the target as sent.
+        url_chars = len(GRAPH_ORIGIN) + len(request.target)
+        if url_chars > MAX_ADVANCED_URL_CHARS:
             raise bad_request(
                 request,
-                f"The request URL is {len(url):,} characters long; an advanced query with 'in' "
+                f"The request URL is {url_chars:,} characters long; an advanced query with 'in' "
                 f"takes at most {MAX_ADVANCED_URL_CHARS:,}.",
                 "Request_UnsupportedQuery",
             )

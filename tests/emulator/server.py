@@ -87,6 +87,7 @@ class _Handler(BaseHTTPRequestHandler):
             query=dict(parse_qsl(url.query, keep_blank_values=True)),
             headers=self.headers,
             body=parse_body(raw, self.headers.get_content_type()),
+            target=self.path,
         )
         response = self.server.dispatcher.dispatch(request)
         if response is None:
