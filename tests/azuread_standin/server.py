@@ -32,6 +32,7 @@ from pulumi.runtime._grpc_settings import _GRPC_CHANNEL_OPTIONS
 from pulumi.runtime.proto import plugin_pb2, provider_pb2, provider_pb2_grpc
 
 from clients.http import redact
+from rules.urns import resource_type
 from tests.azuread_standin import PLUGIN_VERSION, STANDIN_NAME
 from tests.azuread_standin.context import Context
 from tests.azuread_standin.detailed_diff import diff_response
@@ -61,14 +62,6 @@ class _Status(grpc.Status):
         self.trailing_metadata = (("grpc-status-details-bin", status.SerializeToString()),)
 
 
-def resource_type(urn: str, explicit: str = "") -> str:
-    """The type token of a URN (`urn:pulumi:stack::project::parent$type::name`)."""
-    if explicit:
-        return explicit
-    parts = urn.split("::")
-    return parts[2].split("$")[-1] if len(parts) >= 4 else ""
-
-
 class StandinServicer(provider_pb2_grpc.ResourceProviderServicer):
     def __init__(self, provider: Provider | None = None) -> None:
         self._provider = provider or Provider()
@@ -77,7 +70,7 @@ class StandinServicer(provider_pb2_grpc.ResourceProviderServicer):
     # ----- plumbing -----
 
     def _resource(self, urn: str, explicit: str, method: str) -> Resource:
-        token = resource_type(urn, explicit)
+        token = explicit or resource_type(urn)
         resource = RESOURCES.get(token)
         if resource is None:
             raise StandinError(
