@@ -9,15 +9,10 @@ from __future__ import annotations
 
 from tests.e2e.demo import GROUP, SSO_ONLY, USER
 from tests.e2e.tenant import PROJECT, LocalTenant
-from tests.e2e.workspace import CliRun, Workspace
+from tests.e2e.workspace import Workspace
 
 STACK = "principals"
 MISSING = "9f0e5c1e-9999-4c3b-9a7e-2b1e0d9c8a09"
-
-
-def said(run: CliRun) -> str:
-    """What the CLI printed, with its line wrapping undone."""
-    return " ".join((run.stdout + run.stderr).split())
 
 
 def test_a_missing_group_object_id_fails_the_preview_naming_the_setting_and_creates_nothing(
@@ -34,14 +29,14 @@ def test_a_missing_group_object_id_fails_the_preview_naming_the_setting_and_crea
 
     run = workspace.pulumi("preview", "--stack", STACK, "--non-interactive", expect=1)
 
-    output = said(run)
+    output = run.said
     assert f'{PROJECT}:assignmentGroups lists the object id "{MISSING}"' in output
     assert "not a group in the tenant" in output
     assert tenant.emulator.count(service="graph", method="POST") == posts_before
 
     up = ("up", "--stack", STACK, "--yes", "--skip-preview", "--non-interactive")
     run = workspace.pulumi(*up, expect=1)
-    assert f'{PROJECT}:assignmentGroups lists the object id "{MISSING}"' in said(run)
+    assert f'{PROJECT}:assignmentGroups lists the object id "{MISSING}"' in run.said
     assert tenant.emulator.count(service="graph", method="POST") == posts_before
 
 
@@ -59,6 +54,6 @@ def test_a_missing_user_object_id_in_a_secret_setting_is_named_without_its_value
 
     run = workspace.pulumi("preview", "--stack", STACK, "--non-interactive", expect=1)
 
-    output = said(run)
+    output = run.said
     assert f"{PROJECT}:assignmentUsers is set (value hidden)" in output
     assert MISSING not in output

@@ -15,16 +15,11 @@ from pathlib import Path
 from tests.e2e.demo import GROUP, SSO_ONLY, USER
 from tests.e2e.interrupt import STACK, recover
 from tests.e2e.tenant import PROJECT, LocalTenant
-from tests.e2e.workspace import CliRun, Workspace
+from tests.e2e.workspace import Workspace
 from tools.recover import FAILED
 
 SKIP = {"PULUMI_SKIP_CHECKPOINTS": "true"}
 WARNING = "PULUMI_SKIP_CHECKPOINTS is set"
-
-
-def said(run: CliRun) -> str:
-    """What the CLI printed, with its line wrapping undone."""
-    return " ".join((run.stdout + run.stderr).split())
 
 
 def planned_steps(workspace: Workspace) -> list[tuple[str, str, tuple[str, ...]]]:
@@ -57,7 +52,7 @@ def test_a_preview_without_checkpoints_plans_the_same_changes_and_warns_of_nothi
     operations = {op for op, _, _ in with_checkpoints}
     assert {"create", "delete", "same"} <= operations, with_checkpoints
     assert without_checkpoints == with_checkpoints
-    assert WARNING not in said(preview)
+    assert WARNING not in preview.said
     assert workspace.leftover_processes() == []
 
 
@@ -73,5 +68,5 @@ def test_a_deploy_with_checkpoints_skipped_warns_and_the_deploy_guard_refuses(
     assert WARNING in guard.stderr
 
     up = workspace.pulumi("up", "--stack", STACK, "--yes", "--skip-preview", "--non-interactive")
-    assert f"warning: {WARNING}" in said(up)
+    assert f"warning: {WARNING}" in up.said
     assert workspace.leftover_processes() == []

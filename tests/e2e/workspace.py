@@ -57,6 +57,12 @@ class CliRun:
     def output(self) -> str:
         return self.stdout + self.stderr
 
+    @property
+    def said(self) -> str:
+        """What the CLI printed, with its line wrapping undone: a message the CLI wrapped
+        still matches as one sentence."""
+        return " ".join(self.output.split())
+
 
 class CliFailed(AssertionError):
     """The CLI exited with a code the caller did not expect."""
