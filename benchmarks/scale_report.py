@@ -22,6 +22,11 @@ PROCESSES = ("cli", "program", "azuread plugin", "dynamic providers")
 # (PULUMI_SKIP_CHECKPOINTS=true). A run recorded before the second existed is the first.
 EVERY_STEP, FINAL_ONLY = "every step", "final only"
 WRITTEN = {EVERY_STEP: "after every step", FINAL_ONLY: "once, at the end"}
+# Issue #24's targets: preview and up within TARGET_RATIO of bare at each of TARGET_SIZES; the
+# drift check at the first size making no more Graph requests than a refresh of the same stack.
+TARGET_RATIO = 1.10
+TARGET_SIZES = (1000, 5000)
+TARGET_OPERATIONS = ("preview", "up")
 
 
 class SectionMissing(ValueError):
@@ -160,6 +165,67 @@ def process_table(data: Mapping[str, Any]) -> list[str]:
     return lines
 
 
+def run_ratios(data: Mapping[str, Any], size: int, operation: str) -> list[float]:
+    """Ours' time over bare's for each run of one step: the n-th run of ours against the n-th
+    of bare, which ran next to it (the two alternate), so a change in load falls on both."""
+    ours, bare = (_runs(data, size, p, operation) for p in ("ours", "bare"))
+    return [
+        a["seconds"] / b["seconds"] for a, b in zip(ours, bare, strict=True) if b["seconds"] > 0
+    ]
+
+
+def _within(ratios: Sequence[float]) -> str:
+    return "yes" if all(r <= TARGET_RATIO for r in ratios) else "no"
+
+
+def target_rows(data: Mapping[str, Any], mode: str) -> list[str]:
+    """Each target these runs of one mode measured, and whether every run met it: one run
+    within and another over is not met."""
+    runs = of_mode(data, mode)
+    rows = []
+    for size in (s for s in TARGET_SIZES if s in measured_sizes(runs)):
+        for operation in TARGET_OPERATIONS:
+            ratios = run_ratios(runs, size, operation)
+            if not ratios:
+                continue
+            each = f" ({', '.join(f'{r:.3f}x' for r in ratios)})" if len(ratios) > 1 else ""
+            ours, bare = (
+                _mean(r["seconds"] for r in _runs(runs, size, p, operation))
+                for p in ("ours", "bare")
+            )
+            rows.append(
+                f"| {operation} of {size:,} within {TARGET_RATIO:.2f}x of bare | {WRITTEN[mode]} "
+                f"| {ours / bare:.3f}x{each} | {_within(ratios)} |"
+            )
+    size = TARGET_SIZES[0]
+    check, refresh = (_runs(runs, size, "ours", op) for op in ("drift check", "refresh"))
+    if size in measured_sizes(runs) and check and refresh:
+        asked = max(r["graph_requests"] for r in check)
+        floor = min(r["graph_requests"] for r in refresh)
+        rows.append(
+            f"| drift check of {size:,}: Graph requests no more than a refresh of the same stack "
+            f"| {WRITTEN[mode]} | {_thousands(asked)} against {_thousands(floor)} "
+            f"| {'yes' if asked <= floor else 'no'} |"
+        )
+    return rows
+
+
+def target_table(data: Mapping[str, Any]) -> list[str]:
+    """Issue #24's targets as these runs measured them, in each way the engine ran."""
+    rows = [row for mode in modes(data) for row in target_rows(data, mode)]
+    if not rows:
+        return []
+    return [
+        "Issue #24's targets as these runs measured them (time ours / bare, and each run's when "
+        "there were several; met only when every run is):",
+        "",
+        "| target | the engine writes the state | measured | met |",
+        "|---|---|---:|---|",
+        *rows,
+        "",
+    ]
+
+
 def load_line(data: Mapping[str, Any]) -> str:
     loads = [value for run in data["runs"] for value in run["load_average"]]
     return (
@@ -200,7 +266,7 @@ def mode_part(data: Mapping[str, Any], mode: str, headed: bool) -> list[str]:
 def render(data: Mapping[str, Any]) -> str:
     """The whole section, markers included, from the measurements alone."""
     present = modes(data)
-    parts = [BEGIN, "", load_line(data), ""]
+    parts = [BEGIN, "", load_line(data), "", *target_table(data)]
     for mode in present:
         parts += mode_part(data, mode, headed=present != [EVERY_STEP])
     if failed := failures(data):

@@ -192,3 +192,70 @@ def test_seconds_per_thousand_assignments_show_whether_time_grows_linearly():
 
 def test_a_single_size_has_no_growth_to_show():
     assert scale_report.growth_table(DATA) == []
+
+
+def paired(size: int, operation: str, *seconds: tuple[float, float]) -> list[dict]:
+    """Runs of ours and bare, alternating as the benchmark runs them, one pair per repeat."""
+    return [
+        run(program, operation, taken, 1.0, 0, size=size)
+        for ours, bare in seconds
+        for program, taken in (("ours", ours), ("bare", bare))
+    ]
+
+
+def test_a_target_is_met_only_when_every_run_is_within_it():
+    data = {**DATA, "repeats": 2, "runs": paired(1000, "up", (10.5, 10.0), (11.2, 10.0))}
+
+    rows = scale_report.target_rows(data, scale_report.EVERY_STEP)
+
+    assert rows == [
+        "| up of 1,000 within 1.10x of bare | after every step | 1.085x (1.050x, 1.120x) | no |"
+    ]
+
+
+def test_a_run_just_over_the_target_is_not_rounded_into_it():
+    data = {**DATA, "runs": paired(5000, "preview", (11.04, 10.0))}
+
+    assert scale_report.target_rows(data, scale_report.EVERY_STEP) == [
+        "| preview of 5,000 within 1.10x of bare | after every step | 1.104x | no |"
+    ]
+
+
+def test_runs_within_the_target_meet_it_in_the_way_the_engine_ran():
+    runs = [final_only(r) for r in paired(1000, "preview", (10.0, 10.0), (10.9, 10.0))]
+
+    text = scale_report.render({**DATA, "repeats": 2, "runs": runs})
+
+    assert (
+        "| preview of 1,000 within 1.10x of bare | once, at the end | 1.045x (1.000x, 1.090x) "
+        "| yes |"
+    ) in text
+
+
+def test_the_drift_check_may_ask_graph_no_more_than_a_refresh_of_the_same_stack():
+    def requests(check: int) -> list[str]:
+        runs = [
+            run("ours", "refresh", 5.0, 1.0, 1010),
+            run("bare", "refresh", 5.0, 1.0, 1000),
+            run("ours", "drift check", 7.0, 1.0, check),
+            run("bare", "drift check", 5.0, 1.0, 1000),
+        ]
+        return scale_report.target_rows({**DATA, "runs": runs}, scale_report.EVERY_STEP)
+
+    row = "| drift check of 1,000: Graph requests no more than a refresh of the same stack "
+    assert requests(1010) == [row + "| after every step | 1,010 against 1,010 | yes |"]
+    assert requests(1011) == [row + "| after every step | 1,011 against 1,010 | no |"]
+
+
+def test_sizes_the_issue_sets_no_target_for_or_that_failed_are_not_judged():
+    failed = {"error": "argument list too long"}
+    runs = [
+        *paired(100, "up", (3.0, 1.0)),
+        {**run("ours", "up", 0.1, 0.1, 0, size=5000), **failed},
+        {**run("bare", "up", 0.1, 0.1, 0, size=5000), **failed},
+    ]
+
+    data = {**DATA, "runs": runs}
+
+    assert scale_report.target_table(data) == []
+    assert "targets" not in scale_report.render(data)
