@@ -24,7 +24,7 @@ async def main() -> None:
     nothing registered. `pulumi.run` awaits this after the module's own code; the lookup's
     requests wait on a thread, not on the loop that talks to the engine."""
     existing = await asyncio.to_thread(existing_principals, settings.principals)
-    app = AsanaEnterpriseApp("asana", settings, existing=existing)
+    app = await AsanaEnterpriseApp.declare("asana", settings, existing=existing)
 
     pulumi.export("applicationObjectId", app.application.application_object_id)
     pulumi.export("servicePrincipalObjectId", app.service_principal.object_id)

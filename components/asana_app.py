@@ -7,6 +7,7 @@ synchronization secret fed by that token, and the job, created only after its se
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import re
@@ -144,6 +145,45 @@ class AsanaEnterpriseApp(pulumi.ComponentResource):
     """Which certificate Entra signs with; None without SSO."""
     application_owners: list[azuread.ApplicationOwner]
 
+    @classmethod
+    async def declare(
+        cls,
+        name: str,
+        settings: StackSettings,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        existing: Mapping[Principal, str],
+    ) -> AsanaEnterpriseApp:
+        """The component with every resource it declares: what the program calls.
+
+        The constructor declares all but the assignments. They come last, one per principal
+        (thousands in a large organisation), each after the event loop has had a turn
+        (`asyncio.sleep(0)`). Why: the SDK sends a registration to the engine from a task,
+        which runs only when the loop is free, and every assignment waits on the service
+        principal, which waits on the application and the gallery template lookup. Declared
+        in one block, as they were, the assignments kept the loop busy for over a second at
+        1,000, so that chain reached the engine only after all of them, and then it held them
+        all. One at a time, it runs while the rest are declared: a preview of 1,000
+        assignments went from 6.3 s to 5.6 s, bare's 5.6 s (docs/testing.md, "Scale on the
+        real engine"; `tests/test_work_per_assignment.py` holds the turns).
+
+        The SDK records the frames under each resource's constructor in its state
+        (`stackTrace`): an assignment has `declare`'s where it had `__init__`'s, as many as
+        before; the resources `__init__` declares have `declare`'s besides (about 60 bytes
+        each, once per resource, not per assignment)."""
+        app = cls(name, settings, opts, existing=existing)
+        for principal, assignment, args, options in app._assignment_args():  # see there
+            await asyncio.sleep(0)
+            app.assignments[principal] = azuread.AppRoleAssignment(assignment, args, options)
+        app.register_outputs(
+            {
+                "applicationObjectId": app.application.application_object_id,
+                "servicePrincipalObjectId": app.service_principal.object_id,
+                USER_ASSIGNMENTS: app._user_assignments,
+            }
+        )
+        return app
+
     def __init__(
         self,
         name: str,
@@ -152,7 +192,10 @@ class AsanaEnterpriseApp(pulumi.ComponentResource):
         *,
         existing: Mapping[Principal, str],
     ) -> None:
-        """`existing`: every principal given by object id, found in the directory
+        """Every resource but the assignments, which `declare` adds and then registers the
+        component's outputs: use `declare`.
+
+        `existing`: every principal given by object id, found in the directory
         (`components.principal_lookup.existing_principals`, called before anything is
         declared, so a wrong id fails with nothing registered)."""
         unchecked = [p for p in settings.principals if p.is_object_id and p not in existing]
@@ -239,21 +282,12 @@ class AsanaEnterpriseApp(pulumi.ComponentResource):
                 opts=self._dynamic,
             )
         self.signing_certificates, self.signing = self._declare_sso(sso) if sso else ({}, None)
-        self.assignments = {}
-        for principal, assignment, args, options in self._assignment_args():  # see there
-            self.assignments[principal] = azuread.AppRoleAssignment(assignment, args, options)
+        self.assignments = {}  # declared by `declare`, last
         provisioning = settings.provisioning
         self.token = self.template = self.secret = self.job = None
         self.attribute_mappings = {}
         if provisioning is not None:
             self._declare_provisioning(provisioning)
-        self.register_outputs(
-            {
-                "applicationObjectId": self.application.application_object_id,
-                "servicePrincipalObjectId": self.service_principal.object_id,
-                USER_ASSIGNMENTS: self._user_assignments,
-            }
-        )
 
     def _secret_names(self, *outputs: str) -> list[str]:
         """Outputs that repeat the app's display name: secret when `appDisplayName` is (the
@@ -346,9 +380,9 @@ class AsanaEnterpriseApp(pulumi.ComponentResource):
     def _assignment_args(
         self,
     ) -> list[tuple[Principal, str, azuread.AppRoleAssignmentArgs, pulumi.ResourceOptions]]:
-        """Each principal's assignment: name, arguments and options, which `__init__` declares.
+        """Each principal's assignment: name, arguments and options, which `declare` declares.
 
-        `__init__` makes the resources itself, in a plain loop: the SDK records every frame
+        `declare` makes the resources itself, in a plain loop: the SDK records every frame
         under a resource's constructor in its state (`stackTrace`), which the engine writes
         again at every checkpoint, so a helper's frame (or a comprehension's) would be one
         more in each assignment's record."""

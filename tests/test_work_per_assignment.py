@@ -10,7 +10,8 @@ directory requests that check object ids (`rules.lookups`: fifteen per request),
 stack's `assignedPrincipals` output, for a user its name in the component's `userAssignments`
 output, and nothing else: no provider's inputs grow with it (the engine gives a dynamic
 provider's *default* instance the whole stack configuration, group object ids included, so ours
-runs under an explicit one).
+runs under an explicit one). And declaring many assignments does not hold back the service
+principal's registration, which every one of them waits on.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from dataclasses import astuple, dataclass, fields
 from typing import Any, ClassVar
 
 import pulumi
+import pulumi_azuread as azuread
 import pytest
 from pulumi.output import UNKNOWN
 
@@ -34,6 +36,7 @@ from tests.program import AzureAdMocks, ProgramRun, run_program
 
 TOKEN_KEY = "asana-provisioning:asanaToken"
 COMPONENT = "asana-provisioning:index:AsanaEnterpriseApp"
+SERVICE_PRINCIPAL = "azuread:index/servicePrincipal:ServicePrincipal"
 SMALL, LARGE = 10, 100
 PROGRAM_FILES = tuple(
     (program.PROJECT_ROOT / part).as_uri() for part in ("__main__.py", "components/")
@@ -208,3 +211,32 @@ def test_an_input_without_dependencies_keeps_its_value_its_secrecy_and_its_unkno
     finally:
         loop.close()
     assert seen == [(set(), "a value", True, True), (set(), UNKNOWN, False, False)]
+
+
+def test_the_service_principal_reaches_the_engine_while_the_assignments_are_declared(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    """Every assignment waits on the service principal, whose registration the SDK sends from
+    a task that runs only when the event loop has a turn: declared in one block, the
+    assignments held it until the last of them was built (`AsanaEnterpriseApp.declare`)."""
+    timeline: list[str] = []
+    received = program.RecordingMonitor.RegisterResource
+
+    class Built(azuread.AppRoleAssignment):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            timeline.append("assignment built")
+            super().__init__(*args, **kwargs)
+
+    def recorded(monitor: program.RecordingMonitor, request: Any) -> Any:
+        timeline.append(f"received {request.type}")  # from the SDK's executor threads
+        return received(monitor, request)
+
+    monkeypatch.setattr(azuread, "AppRoleAssignment", Built)
+    monkeypatch.setattr(program.RecordingMonitor, "RegisterResource", recorded)
+
+    work_of(LARGE, 0)
+
+    principal = timeline.index(f"received {SERVICE_PRINCIPAL}")
+    last_built = len(timeline) - 1 - timeline[::-1].index("assignment built")
+    assert timeline.count("assignment built") == LARGE
+    assert principal < last_built
