@@ -164,7 +164,7 @@ class AsanaEnterpriseApp(pulumi.ComponentResource):
         in one block, as they were, the assignments kept the loop busy for over a second at
         1,000, so that chain reached the engine only after all of them, and then it held them
         all. One at a time, it runs while the rest are declared: a preview of 1,000
-        assignments went from 6.3-6.5 s to 5.2-5.4 s, bare's 5.2-5.3 s (docs/testing.md,
+        assignments went from 6.3-6.8 s to 5.2-5.4 s, bare's 5.2-5.3 s (docs/testing.md,
         "Scale on the real engine"; `tests/test_work_per_assignment.py` holds the turns).
 
         The SDK records the frames under each resource's constructor in its state
