@@ -165,47 +165,45 @@ def process_table(data: Mapping[str, Any]) -> list[str]:
     return lines
 
 
-def run_ratios(data: Mapping[str, Any], size: int, operation: str) -> list[float]:
+def run_ratios(ours: Sequence[Mapping[str, Any]], bare: Sequence[Mapping[str, Any]]) -> list[float]:
     """Ours' time over bare's for each run of one step: the n-th run of ours against the n-th
     of bare, which ran next to it (the two alternate), so a change in load falls on both."""
-    ours, bare = (_runs(data, size, p, operation) for p in ("ours", "bare"))
     return [
         a["seconds"] / b["seconds"] for a, b in zip(ours, bare, strict=True) if b["seconds"] > 0
     ]
 
 
-def _within(ratios: Sequence[float]) -> str:
-    return "yes" if all(r <= TARGET_RATIO for r in ratios) else "no"
+def _met(met: bool) -> str:
+    return "yes" if met else "no"
 
 
 def target_rows(data: Mapping[str, Any], mode: str) -> list[str]:
     """Each target these runs of one mode measured, and whether every run met it: one run
     within and another over is not met."""
     runs = of_mode(data, mode)
+    measured = measured_sizes(runs)
     rows = []
-    for size in (s for s in TARGET_SIZES if s in measured_sizes(runs)):
+    for size in (s for s in TARGET_SIZES if s in measured):
         for operation in TARGET_OPERATIONS:
-            ratios = run_ratios(runs, size, operation)
+            ours, bare = (_runs(runs, size, p, operation) for p in ("ours", "bare"))
+            ratios = run_ratios(ours, bare)
             if not ratios:
                 continue
             each = f" ({', '.join(f'{r:.3f}x' for r in ratios)})" if len(ratios) > 1 else ""
-            ours, bare = (
-                _mean(r["seconds"] for r in _runs(runs, size, p, operation))
-                for p in ("ours", "bare")
-            )
+            mean = _mean(r["seconds"] for r in ours) / _mean(r["seconds"] for r in bare)
             rows.append(
                 f"| {operation} of {size:,} within {TARGET_RATIO:.2f}x of bare | {WRITTEN[mode]} "
-                f"| {ours / bare:.3f}x{each} | {_within(ratios)} |"
+                f"| {mean:.3f}x{each} | {_met(all(r <= TARGET_RATIO for r in ratios))} |"
             )
     size = TARGET_SIZES[0]
     check, refresh = (_runs(runs, size, "ours", op) for op in ("drift check", "refresh"))
-    if size in measured_sizes(runs) and check and refresh:
+    if size in measured and check and refresh:
         asked = max(r["graph_requests"] for r in check)
         floor = min(r["graph_requests"] for r in refresh)
         rows.append(
             f"| drift check of {size:,}: Graph requests no more than a refresh of the same stack "
             f"| {WRITTEN[mode]} | {_thousands(asked)} against {_thousands(floor)} "
-            f"| {'yes' if asked <= floor else 'no'} |"
+            f"| {_met(asked <= floor)} |"
         )
     return rows
 
