@@ -167,14 +167,11 @@ class AsanaEnterpriseApp(pulumi.ComponentResource):
         assignments went from 6.3-6.8 s to 5.2-5.4 s, bare's 5.2-5.3 s (docs/testing.md,
         "Scale on the real engine"; `tests/test_work_per_assignment.py` holds the turns).
 
-        The SDK records the frames under each resource's constructor in its state
-        (`stackTrace`): an assignment has `declare`'s where it had `__init__`'s, as many as
-        before; the resources `__init__` declares have `declare`'s besides (about 60 bytes
-        each, once per resource, not per assignment)."""
+        The assignments are declared from a task of their own (`_declare_assignments` says
+        why); the resources `__init__` declares have `declare`'s frame in their recorded stack
+        trace besides (about 60 bytes each, once per resource, not per assignment)."""
         app = cls(name, settings, opts, existing=existing)
-        for principal, assignment, args, options in app._assignment_args():  # see there
-            await asyncio.sleep(0)
-            app.assignments[principal] = azuread.AppRoleAssignment(assignment, args, options)
+        await asyncio.create_task(app._declare_assignments())
         app.register_outputs(
             {
                 "applicationObjectId": app.application.application_object_id,
@@ -183,6 +180,26 @@ class AsanaEnterpriseApp(pulumi.ComponentResource):
             }
         )
         return app
+
+    async def _declare_assignments(self) -> None:
+        """Each principal's assignment, one per turn of the event loop, in a task of its own.
+
+        Why a task: the SDK records in each resource's state every frame under its constructor
+        down to the language host (`stackTrace`, pulumi/runtime/resource.py
+        `_get_stack_trace`), and the engine writes the whole state again at every checkpoint
+        of a deployment. Awaited in place, each assignment recorded, under `declare`'s frame,
+        the program's entry point in `__main__.py` and the three frames of the SDK's
+        `run_in_stack` that awaits it: 332 of its 2,551 bytes. A task starts from the event
+        loop, so an assignment records this frame and the loop's only: 2,219 bytes, where
+        bare's (one declared at a module's top level) is 2,342. An `up` of 1,000 assignments,
+        the state written at every step, went from 1.090x, 1.136x and 1.152x of bare's time to
+        0.996x, 0.979x and 0.952x (docs/testing.md, "Scale on the real engine"). Its source
+        position (the first frame) still names the line below; the component's own record
+        keeps the whole path from `__main__.py`. `tests/test_work_per_assignment.py` counts
+        the frames."""
+        for principal, assignment, args, options in self._assignment_args():  # see there
+            await asyncio.sleep(0)
+            self.assignments[principal] = azuread.AppRoleAssignment(assignment, args, options)
 
     def __init__(
         self,
@@ -382,10 +399,10 @@ class AsanaEnterpriseApp(pulumi.ComponentResource):
     ) -> list[tuple[Principal, str, azuread.AppRoleAssignmentArgs, pulumi.ResourceOptions]]:
         """Each principal's assignment: name, arguments and options, which `declare` declares.
 
-        `declare` makes the resources itself, in a plain loop: the SDK records every frame
-        under a resource's constructor in its state (`stackTrace`), which the engine writes
-        again at every checkpoint, so a helper's frame (or a comprehension's) would be one
-        more in each assignment's record."""
+        `_declare_assignments` makes the resources itself, in a plain loop: the SDK records
+        every frame under a resource's constructor in its state (`stackTrace`), which the
+        engine writes again at every checkpoint, so a helper's frame (or a comprehension's)
+        would be one more in each assignment's record."""
         wanted = self._settings.app_role
         secret_role = self._is_secret("assignmentAppRole")
         app_role_id = self._input(
