@@ -1,17 +1,17 @@
 """What one more assignment costs the program, counted under Pulumi's mocks, not timed.
 
-Under the real CLI the engine writes the whole state at every step (docs/testing.md, "Scale"),
-so every registration, invoke, output and dependency the program adds per assignment is paid
-again at each checkpoint. The program runs at two sizes and the difference, divided by the
-difference in assignments, must be exactly what one assignment needs: its own
-`AppRoleAssignment` (with the service principal as its one dependency: `appRoleId` and
-`resourceObjectId` come from it, but it is named in `dependencies` only), its id in one of the
-directory requests that check object ids (`rules.lookups`: fifteen per request), its entry in the
-stack's `assignedPrincipals` output, for a user its name in the component's `userAssignments`
-output, and nothing else: no provider's inputs grow with it (the engine gives a dynamic
-provider's *default* instance the whole stack configuration, group object ids included, so ours
-runs under an explicit one). And declaring many assignments does not hold back the service
-principal's registration, which every one of them waits on.
+Under the real CLI the engine writes the whole state at every step (docs/testing.md, "Scale"), so
+every registration, invoke, output and dependency the program adds per assignment is paid again at
+each checkpoint. The program runs at two sizes and the difference, divided by the difference in
+assignments, must be exactly what one assignment needs: its own `AppRoleAssignment` (with the
+service principal as its one dependency: `appRoleId` and `resourceObjectId` come from it, but it is
+named in `dependencies` only) with one frame above the event loop's in the stack trace its record
+keeps, its id in one of the directory requests that check object ids (`rules.lookups`: fifteen per
+request), its entry in the stack's `assignedPrincipals` output, for a user its name in the
+component's `userAssignments` output, and nothing else: no provider's inputs grow with it (the
+engine gives a dynamic provider's *default* instance the whole stack configuration, group object ids
+included, so ours runs under an explicit one). And declaring many assignments does not hold back the
+service principal's registration, which every one of them waits on.
 """
 
 from __future__ import annotations
@@ -237,7 +237,8 @@ def test_the_service_principal_reaches_the_engine_while_the_assignments_are_decl
 ):
     """Every assignment waits on the service principal, whose registration the SDK sends from
     a task that runs only when the event loop has a turn: declared in one block, the
-    assignments held it until the last of them was built (`AsanaEnterpriseApp.declare`)."""
+    assignments held it until the last of them was built
+    (`AsanaEnterpriseApp._declare_assignments`)."""
     timeline: list[str] = []
     received = program.RecordingMonitor.RegisterResource
 
