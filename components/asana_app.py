@@ -397,7 +397,8 @@ class AsanaEnterpriseApp(pulumi.ComponentResource):
     def _assignment_args(
         self,
     ) -> list[tuple[Principal, str, azuread.AppRoleAssignmentArgs, pulumi.ResourceOptions]]:
-        """Each principal's assignment: name, arguments and options, which `declare` declares.
+        """Each principal's assignment: name, arguments and options, which `_declare_assignments`
+        declares.
 
         `_declare_assignments` makes the resources itself, in a plain loop: the SDK records
         every frame under a resource's constructor in its state (`stackTrace`), which the
